@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+
+// Placeholder until the owning module lands; replaced by the real command.
+export function register(program: Command): void {
+  program.command('agent').description('(not yet available)').action(() => {
+    throw new Error('agent is not available yet');
+  });
+}

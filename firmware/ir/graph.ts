@@ -1,0 +1,138 @@
+// The graph IR every part of tinyrack works on: the model reader produces it, the reference
+// interpreter executes it, tiling rewrites it, the planner lays out its activations, the code
+// generators emit it and the writer turns it back into a .tflite.
+//
+// Conventions (fixed, everybody relies on them):
+// - Layout is TFLite's: activations NHWC, CONV_2D filters OHWI, DEPTHWISE_CONV_2D filters
+//   1HW(C*M), FULLY_CONNECTED weights [out, in].
+// - Tensor ids are indices into `graph.tensors`. An absent optional input is -1.
+// - Constant data is kept as raw little-endian bytes exactly as in the flatbuffer.
+// - Ops are stored in a valid execution order (the model's own order, or a schedule).
+
+export type DType = 'float32' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
+
+export const DTYPE_BYTES: Record<DType, number> = {
+  float32: 4, int8: 1, uint8: 1, int16: 2, int32: 4, int64: 8, bool: 1,
+};
+
+/** Affine quantization: real = scale * (q - zeroPoint). Per-tensor when scale has one entry. */
+export interface Quantization {
+  scale: number[];
+  zeroPoint: number[];
+  /** Channel axis for per-channel quantization (TFLite's quantized_dimension). */
+  axis: number;
+}
+
+export interface Tensor {
+  name: string;
+  shape: number[];
+  dtype: DType;
+  quant?: Quantization;
+  /** Constant data (weights, biases, shape operands). Undefined for activations. */
+  data?: Uint8Array;
+  /** False for constants and variables that are not arena-planned. */
+  isVariable?: boolean;
+}
+
+export type Activation = 'NONE' | 'RELU' | 'RELU_N1_TO_1' | 'RELU6' | 'TANH' | 'SIGN_BIT';
+export type Padding = 'SAME' | 'VALID';
+
+export interface Conv2DOptions {
+  padding: Padding; strideW: number; strideH: number;
+  dilationW: number; dilationH: number; activation: Activation;
+}
+export interface DepthwiseConv2DOptions extends Conv2DOptions { depthMultiplier: number }
+export interface Pool2DOptions {
+  padding: Padding; strideW: number; strideH: number;
+  filterW: number; filterH: number; activation: Activation;
+}
+export interface FullyConnectedOptions { activation: Activation; keepNumDims: boolean }
+export interface AddOptions { activation: Activation }
+export interface MulOptions { activation: Activation }
+export interface SoftmaxOptions { beta: number }
+export interface ConcatenationOptions { axis: number; activation: Activation }
+export interface ReshapeOptions { newShape?: number[] }
+export interface StridedSliceOptions {
+  beginMask: number; endMask: number; ellipsisMask: number;
+  newAxisMask: number; shrinkAxisMask: number; offset: boolean;
+}
+export interface ReducerOptions { keepDims: boolean }
+export interface GatherOptions { axis: number; batchDims: number }
+export interface SqueezeOptions { squeezeDims: number[] }
+
+/** Options by op kind. Ops not listed carry an empty object. */
+export interface OpOptionsMap {
+  CONV_2D: Conv2DOptions;
+  DEPTHWISE_CONV_2D: DepthwiseConv2DOptions;
+  FULLY_CONNECTED: FullyConnectedOptions;
+  AVERAGE_POOL_2D: Pool2DOptions;
+  MAX_POOL_2D: Pool2DOptions;
+  ADD: AddOptions;
+  MUL: MulOptions;
+  RESHAPE: ReshapeOptions;
+  SOFTMAX: SoftmaxOptions;
+  PAD: Record<string, never>;
+  CONCATENATION: ConcatenationOptions;
+  STRIDED_SLICE: StridedSliceOptions;
+  SLICE: Record<string, never>;
+  MEAN: ReducerOptions;
+  QUANTIZE: Record<string, never>;
+  DEQUANTIZE: Record<string, never>;
+  LOGISTIC: Record<string, never>;
+  TANH: Record<string, never>;
+  GATHER: GatherOptions;
+  CAST: Record<string, never>;
+  SQUEEZE: SqueezeOptions;
+}
+
+export type OpKind = keyof OpOptionsMap;
+export const SUPPORTED_OPS = [
+  'CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'ADD',
+  'MUL', 'RESHAPE', 'SOFTMAX', 'PAD', 'CONCATENATION', 'STRIDED_SLICE', 'SLICE', 'MEAN',
+  'QUANTIZE', 'DEQUANTIZE', 'LOGISTIC', 'TANH', 'GATHER', 'CAST', 'SQUEEZE',
+] as const satisfies readonly OpKind[];
+
+export interface Op<K extends OpKind = OpKind> {
+  kind: K;
+  /** Tensor ids; -1 marks an absent optional input (e.g. a bias). */
+  inputs: number[];
+  outputs: number[];
+  options: OpOptionsMap[K];
+  /** Stable name for reports; the reader sets "<kind>_<index>", rewrites derive from it. */
+  name: string;
+}
+
+export interface Metadata { name: string; data: Uint8Array }
+
+export interface Graph {
+  tensors: Tensor[];
+  ops: Op[];
+  inputs: number[];
+  outputs: number[];
+  /** Model-level metadata carried through a round trip (e.g. OfflineMemoryAllocation). */
+  metadata: Metadata[];
+  description?: string;
+  /** TFLite schema version of the source model. */
+  version?: number;
+}
+
+export function tensorBytes(t: Tensor): number {
+  return t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
+}
+
+export function numElements(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Activations are the tensors the arena holds: everything that is not constant data. */
+export function isActivation(t: Tensor): boolean {
+  return t.data === undefined;
+}
+
+/** A typed error for anything wrong with a model: names the op or tensor it is about. */
+export class ModelError extends Error {
+  constructor(message: string, readonly where?: { op?: number; opKind?: string; tensor?: number }) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}

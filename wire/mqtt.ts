@@ -1,0 +1,271 @@
+// MQTT topics and payloads shared by agents, the daemon and the `tinyrack request` client.
+// Documented in docs/mqtt-contract.md. Every payload is UTF-8 JSON carrying `v: 1`.
+// Every inbound payload goes through a validator below before anything acts on it: a malformed
+// message is rejected with a reason, never half-applied.
+
+export const WIRE_VERSION = 1;
+export const ROOT = 'tinyrack';
+
+export const topics = {
+  /** Retained agent status; the broker publishes the last-will "offline" version. */
+  agentStatus: (agentId: string) => `${ROOT}/agents/${agentId}/status`,
+  /** Retained board inventory of one agent. */
+  agentInventory: (agentId: string) => `${ROOT}/agents/${agentId}/inventory`,
+  /** Jobs for one agent (daemon -> agent, QoS 1). */
+  agentJobs: (agentId: string) => `${ROOT}/agents/${agentId}/jobs`,
+  /** Progress of jobs (agent -> daemon, QoS 1). */
+  agentProgress: (agentId: string) => `${ROOT}/agents/${agentId}/progress`,
+  /** Final job results (agent -> daemon, QoS 1). */
+  agentResults: (agentId: string) => `${ROOT}/agents/${agentId}/results`,
+  /** Board and agent health samples (agent -> daemon). */
+  agentHealth: (agentId: string) => `${ROOT}/agents/${agentId}/health`,
+  /** On-demand flash requests (client -> daemon). */
+  requests: `${ROOT}/requests`,
+  /** Regression events (daemon -> anyone). */
+  regressions: `${ROOT}/alerts/regressions`,
+  /** Retained daemon status. */
+  daemonStatus: `${ROOT}/daemon/status`,
+  // Wildcards the daemon subscribes to.
+  allStatus: `${ROOT}/agents/+/status`,
+  allInventory: `${ROOT}/agents/+/inventory`,
+  allProgress: `${ROOT}/agents/+/progress`,
+  allResults: `${ROOT}/agents/+/results`,
+  allHealth: `${ROOT}/agents/+/health`,
+} as const;
+
+/** The agent id segment of an agents/<id>/... topic. */
+export function agentIdOfTopic(topic: string): string | undefined {
+  const m = /^tinyrack\/agents\/([^/+#]+)\//.exec(topic);
+  return m?.[1];
+}
+
+export type Backend = 'aot' | 'tflm';
+export type TilingMode = 'none' | 'fdt' | 'ffmt' | 'auto';
+export type BoardState = 'idle' | 'busy' | 'quarantined' | 'missing';
+
+export interface AgentStatus {
+  v: 1; agentId: string; state: 'online' | 'offline'; version?: string; startedAt?: string; ts: string;
+}
+
+export interface BoardInfo {
+  /** Unique board instance id within the lab, e.g. "rack1-qemu-mps2-an386-0". */
+  boardId: string;
+  /** Board definition id, e.g. "qemu-mps2-an386", "nucleo-f446re". */
+  kind: string;
+  virtual: boolean;
+  state: BoardState;
+  port?: string;
+  serialNumber?: string;
+  failures?: number;
+}
+
+export interface AgentInventory { v: 1; agentId: string; boards: BoardInfo[]; ts: string }
+
+/** The model of a job: a name from the model set, or an uploaded .tflite. */
+export type ModelRef = { name: string } | { name: string; tfliteBase64: string; sha256?: string };
+
+export interface JobSpec {
+  v: 1;
+  jobId: string;
+  /** A specific board instance, or any idle board of a kind. */
+  boardId?: string;
+  boardKind: string;
+  model: ModelRef;
+  backend: Backend;
+  tiling: TilingMode;
+  reps: number;
+  /** Attempt number, 1-based: the daemon re-queues a job at most K times. */
+  attempt: number;
+  /** Wall-clock deadline in ms since epoch after which the daemon gives the job up. */
+  deadline: number;
+  tags?: Record<string, string>;
+}
+
+export type JobPhase = 'accepted' | 'building' | 'flashing' | 'running' | 'done' | 'failed';
+
+export interface JobProgress { v: 1; jobId: string; agentId: string; boardId?: string; phase: JobPhase; message?: string; ts: string }
+
+export interface ResultMetrics {
+  /** "instructions" on QEMU boards (-icount), "cycles" on silicon. */
+  counter: 'cycles' | 'instructions';
+  /** Median count per inference, and every timed inference's count. */
+  count: number;
+  counts: number[];
+  latencyUs: number;
+  stackBytes: number;
+  heapBytes: number;
+  arenaBytes: number;
+  romBytes: number;
+  ramBytes: number;
+  /** Energy per inference in microjoules, when measured or estimated. */
+  energyUj?: number;
+  energyEstimated?: boolean;
+  outputsMatch: boolean;
+}
+
+export interface JobResult {
+  v: 1;
+  jobId: string;
+  agentId: string;
+  boardId: string;
+  boardKind: string;
+  model: string;
+  backend: Backend;
+  tiling: TilingMode;
+  ok: boolean;
+  error?: string;
+  metrics?: ResultMetrics;
+  firmwareHash?: string;
+  serial?: { records: number; noiseLines: number; corruptLines: number };
+  attempt: number;
+  startedAt: string;
+  finishedAt: string;
+  tags?: Record<string, string>;
+}
+
+export interface FlashRequest {
+  v: 1;
+  requestId: string;
+  model: ModelRef;
+  board: { kind: string } | { id: string };
+  backend: Backend;
+  tiling: TilingMode;
+  reps: number;
+  replyTo: string;
+}
+
+export type RequestReply =
+  | { v: 1; requestId: string; type: 'rejected'; reason: string }
+  | { v: 1; requestId: string; type: 'accepted'; jobId: string }
+  | { v: 1; requestId: string; type: 'progress'; jobId: string; phase: JobPhase; message?: string }
+  | { v: 1; requestId: string; type: 'result'; jobId: string; result: JobResult };
+
+export interface RegressionEvent {
+  v: 1; model: string; boardKind: string; backend: Backend; tiling: TilingMode;
+  metric: string; baseline: number; value: number; changePct: number; jobId: string; ts: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation. Each validator returns the typed value or a list of reasons; it never throws.
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; errors: string[] };
+
+type Check = (v: unknown, path: string, errors: string[]) => void;
+
+const str = (opt = false): Check => (v, p, e) => {
+  if (v === undefined && opt) return;
+  if (typeof v !== 'string' || v.length === 0) e.push(`${p} must be a non-empty string`);
+};
+const int = (min: number, max: number, opt = false): Check => (v, p, e) => {
+  if (v === undefined && opt) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) e.push(`${p} must be an integer in [${min}, ${max}]`);
+};
+const num = (opt = false): Check => (v, p, e) => {
+  if (v === undefined && opt) return;
+  if (typeof v !== 'number' || !Number.isFinite(v)) e.push(`${p} must be a finite number`);
+};
+const bool = (opt = false): Check => (v, p, e) => {
+  if (v === undefined && opt) return;
+  if (typeof v !== 'boolean') e.push(`${p} must be true or false`);
+};
+const oneOf = (values: readonly string[], opt = false): Check => (v, p, e) => {
+  if (v === undefined && opt) return;
+  if (typeof v !== 'string' || !values.includes(v)) e.push(`${p} must be one of ${values.join(', ')}`);
+};
+const obj = (shape: Record<string, Check>, opt = false): Check => (v, p, e) => {
+  if (v === undefined && opt) return;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) { e.push(`${p} must be an object`); return; }
+  for (const [k, c] of Object.entries(shape)) c((v as Record<string, unknown>)[k], `${p}.${k}`, e);
+};
+const arr = (item: Check, opt = false): Check => (v, p, e) => {
+  if (v === undefined && opt) return;
+  if (!Array.isArray(v)) { e.push(`${p} must be an array`); return; }
+  v.forEach((x, i) => item(x, `${p}[${i}]`, e));
+};
+const strMap = (opt = false): Check => (v, p, e) => {
+  if (v === undefined && opt) return;
+  if (typeof v !== 'object' || v === null || Array.isArray(v) ||
+      Object.values(v).some((x) => typeof x !== 'string')) e.push(`${p} must be an object of strings`);
+};
+const version: Check = (v, p, e) => { if (v !== WIRE_VERSION) e.push(`${p} must be ${WIRE_VERSION}`); };
+
+const MODEL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const modelRef: Check = (v, p, e) => {
+  obj({ name: str(), tfliteBase64: str(true), sha256: str(true) })(v, p, e);
+  const name = (v as { name?: unknown } | null)?.name;
+  if (typeof name === 'string' && !MODEL_NAME.test(name)) e.push(`${p}.name must match ${MODEL_NAME}`);
+};
+const BACKENDS = ['aot', 'tflm'] as const;
+const TILINGS = ['none', 'fdt', 'ffmt', 'auto'] as const;
+const PHASES = ['accepted', 'building', 'flashing', 'running', 'done', 'failed'] as const;
+
+function validator<T>(check: Check): (raw: unknown) => Validated<T> {
+  return (raw) => {
+    let v = raw;
+    if (raw instanceof Uint8Array) raw = Buffer.from(raw).toString('utf8');
+    if (typeof raw === 'string') {
+      try { v = JSON.parse(raw); } catch (err) { return { ok: false, errors: [`payload is not JSON: ${(err as Error).message}`] }; }
+    }
+    const errors: string[] = [];
+    check(v, 'payload', errors);
+    return errors.length ? { ok: false, errors } : { ok: true, value: v as T };
+  };
+}
+
+const metrics: Check = obj({
+  counter: oneOf(['cycles', 'instructions']), count: int(0, Number.MAX_SAFE_INTEGER),
+  counts: arr(int(0, Number.MAX_SAFE_INTEGER)), latencyUs: num(), stackBytes: int(0, 2 ** 32),
+  heapBytes: int(0, 2 ** 32), arenaBytes: int(0, 2 ** 32), romBytes: int(0, 2 ** 32),
+  ramBytes: int(0, 2 ** 32), energyUj: num(true), energyEstimated: bool(true), outputsMatch: bool(),
+});
+
+export const validateJobSpec = validator<JobSpec>(obj({
+  v: version, jobId: str(), boardId: str(true), boardKind: str(), model: modelRef,
+  backend: oneOf(BACKENDS), tiling: oneOf(TILINGS), reps: int(1, 1000), attempt: int(1, 100),
+  deadline: int(0, Number.MAX_SAFE_INTEGER), tags: strMap(true),
+}));
+
+export const validateJobResult = validator<JobResult>(obj({
+  v: version, jobId: str(), agentId: str(), boardId: str(), boardKind: str(), model: str(),
+  backend: oneOf(BACKENDS), tiling: oneOf(TILINGS), ok: bool(), error: str(true),
+  metrics: (v, p, e) => metrics(v, p, e), firmwareHash: str(true),
+  serial: obj({ records: int(0, 2 ** 31), noiseLines: int(0, 2 ** 31), corruptLines: int(0, 2 ** 31) }, true),
+  attempt: int(1, 100), startedAt: str(), finishedAt: str(), tags: strMap(true),
+}));
+
+export const validateJobProgress = validator<JobProgress>(obj({
+  v: version, jobId: str(), agentId: str(), boardId: str(true), phase: oneOf(PHASES),
+  message: (v, p, e) => { if (v !== undefined && typeof v !== 'string') e.push(`${p} must be a string`); },
+  ts: str(),
+}));
+
+export const validateAgentStatus = validator<AgentStatus>(obj({
+  v: version, agentId: str(), state: oneOf(['online', 'offline']), version: str(true),
+  startedAt: str(true), ts: str(),
+}));
+
+export const validateInventory = validator<AgentInventory>(obj({
+  v: version, agentId: str(), ts: str(),
+  boards: arr(obj({
+    boardId: str(), kind: str(), virtual: bool(), state: oneOf(['idle', 'busy', 'quarantined', 'missing']),
+    port: str(true), serialNumber: str(true), failures: int(0, 2 ** 31, true),
+  })),
+}));
+
+export const validateFlashRequest = validator<FlashRequest>((v, p, e) => {
+  obj({
+    v: version, requestId: str(), model: modelRef, backend: oneOf(BACKENDS), tiling: oneOf(TILINGS),
+    reps: int(1, 1000), replyTo: str(),
+    board: obj({ kind: str(true), id: str(true) }),
+  })(v, p, e);
+  const board = (v as { board?: { kind?: unknown; id?: unknown } } | null)?.board;
+  if (board && typeof board === 'object' && (board.kind === undefined) === (board.id === undefined)) {
+    e.push(`${p}.board must have exactly one of kind or id`);
+  }
+  const reply = (v as { replyTo?: unknown } | null)?.replyTo;
+  if (typeof reply === 'string' && /[+#]/.test(reply)) e.push(`${p}.replyTo must not contain MQTT wildcards`);
+});
+
+export function encode(payload: object): Buffer {
+  return Buffer.from(JSON.stringify(payload));
+}
