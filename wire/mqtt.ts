@@ -86,8 +86,8 @@ export type JobPhase = 'accepted' | 'building' | 'flashing' | 'running' | 'done'
 export interface JobProgress { v: 1; jobId: string; agentId: string; boardId?: string; phase: JobPhase; message?: string; ts: string }
 
 export interface ResultMetrics {
-  /** "instructions" on QEMU boards (-icount), "cycles" on silicon. */
-  counter: 'cycles' | 'instructions';
+  /** "instructions" on QEMU boards (-icount), "cycles" on silicon, "ns" of wall clock on the host board. */
+  counter: 'cycles' | 'instructions' | 'ns';
   /** Median count per inference, and every timed inference's count. */
   count: number;
   counts: number[];
@@ -213,7 +213,7 @@ function validator<T>(check: Check): (raw: unknown) => Validated<T> {
 }
 
 const metrics: Check = obj({
-  counter: oneOf(['cycles', 'instructions']), count: int(0, Number.MAX_SAFE_INTEGER),
+  counter: oneOf(['cycles', 'instructions', 'ns']), count: int(0, Number.MAX_SAFE_INTEGER),
   counts: arr(int(0, Number.MAX_SAFE_INTEGER)), latencyUs: num(), stackBytes: int(0, 2 ** 32),
   heapBytes: int(0, 2 ** 32), arenaBytes: int(0, 2 ** 32), romBytes: int(0, 2 ** 32),
   ramBytes: int(0, 2 ** 32), energyUj: num(true), energyEstimated: bool(true), outputsMatch: bool(),
@@ -269,3 +269,26 @@ export const validateFlashRequest = validator<FlashRequest>((v, p, e) => {
 export function encode(payload: object): Buffer {
   return Buffer.from(JSON.stringify(payload));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Appended by the daemon (issue 6): starting a regression suite on a running daemon.
+// `tinyrack suite run <name>` publishes a SuiteRunRequest; the daemon answers on replyTo.
+
+export const suiteTopics = {
+  /** Suite run requests (client -> daemon, QoS 1). */
+  run: `${ROOT}/suites/run`,
+} as const;
+
+export interface SuiteRunRequest { v: 1; requestId: string; suite: string; replyTo: string }
+
+export type SuiteRunReply =
+  | { v: 1; requestId: string; type: 'rejected'; reason: string }
+  | { v: 1; requestId: string; type: 'skipped'; suite: string; reason: string; runningRunId: string }
+  | { v: 1; requestId: string; type: 'started'; suite: string; runId: string; jobIds: string[] }
+  | { v: 1; requestId: string; type: 'finished'; suite: string; runId: string; done: number; failed: number; jobIds: string[] };
+
+export const validateSuiteRunRequest = validator<SuiteRunRequest>((v, p, e) => {
+  obj({ v: version, requestId: str(), suite: str(), replyTo: str() })(v, p, e);
+  const reply = (v as { replyTo?: unknown } | null)?.replyTo;
+  if (typeof reply === 'string' && /[+#]/.test(reply)) e.push(`${p}.replyTo must not contain MQTT wildcards`);
+});

@@ -1,8 +1,43 @@
-import type { Command } from 'commander';
+// `tinyrack plan <model>`: lay out a model's activations in one arena and show where each
+// buffer goes, with the lower bound and TFLite-Micro's figure beside ours. The work is in
+// firmware/plan/report.ts; this file only maps options.
+import { Option, type Command } from 'commander';
+import { loadModel } from '../../firmware/model/reader.ts';
+import { resolveModel } from '../../firmware/models/model-set.ts';
+import { plannerNames } from '../../firmware/plan/registry.ts';
+import { formatPlanReport, planReport } from '../../firmware/plan/report.ts';
 
-// Placeholder until the owning module lands; replaced by the real command.
+export interface PlanCliOptions {
+  planner: string;
+  order: 'model' | 'optimized';
+  timeLimit?: string;
+  aliasReshape?: boolean;
+  json?: boolean;
+}
+
+/** Turns the parsed CLI options into planGraph options (shared with extensions of `plan`). */
+export function planOptionsFromCli(opts: PlanCliOptions) {
+  let timeLimitMs: number | undefined;
+  if (opts.timeLimit !== undefined) {
+    timeLimitMs = Number(opts.timeLimit);
+    if (!Number.isFinite(timeLimitMs) || timeLimitMs < 0) throw new Error(`--time-limit must be a number of ms, got "${opts.timeLimit}"`);
+  }
+  return { planner: opts.planner, order: opts.order, timeLimitMs, aliasReshape: opts.aliasReshape ?? false };
+}
+
 export function register(program: Command): void {
-  program.command('plan').description('(not yet available)').action(() => {
-    throw new Error('plan is not available yet');
-  });
+  program.command('plan')
+    .description('plan activation memory: buffer offsets in one arena, peak bytes, lower bound')
+    .argument('<model>', 'path to a .tflite file or the name of a model in the model set')
+    .addOption(new Option('--planner <name>', 'memory planner').choices(plannerNames()).default('greedy'))
+    .addOption(new Option('--order <mode>', 'execution order: the model\'s, or the one with least live memory')
+      .choices(['model', 'optimized']).default('model'))
+    .option('--time-limit <ms>', 'time limit for the exact planner (default 2000)')
+    .option('--alias-reshape', 'let RESHAPE/SQUEEZE outputs share their input buffer (TFLM does not)')
+    .option('--json', 'print the plan as JSON')
+    .action((modelArg: string, opts: PlanCliOptions) => {
+      const { name, path } = resolveModel(modelArg);
+      const { report } = planReport(loadModel(path), name, planOptionsFromCli(opts));
+      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatPlanReport(report));
+    });
 }

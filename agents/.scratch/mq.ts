@@ -1,0 +1,15 @@
+import { startMosquitto } from '../../test/helpers/mosquitto.ts';
+import mqtt from 'mqtt';
+const b = await startMosquitto();
+console.log(b.url);
+const sub = await mqtt.connectAsync(b.url, { clientId: 'sub1', clean: false, reconnectPeriod: 200 });
+await sub.subscribeAsync('t/#', { qos: 1 });
+sub.on('message', (t, p) => console.log('got', t, p.toString()));
+await new Promise(r => setTimeout(r, 300)); await b.kill();
+const pub = mqtt.connect(b.url, { clientId: 'pub1', reconnectPeriod: 200 });
+const pr = pub.publishAsync('t/x', 'hello', { qos: 1 });
+await new Promise(r => setTimeout(r, 500));
+await b.start();
+await pr; console.log('puback');
+await new Promise(r => setTimeout(r, 1000));
+console.log(b.log()); await sub.endAsync(); await pub.endAsync(); await b.dispose(); console.log('ok');

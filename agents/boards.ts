@@ -1,0 +1,87 @@
+// What the agent needs to know about a board definition: how to flash it, how to find it on USB,
+// how fast its console talks, its clock and its datasheet current. The board registry
+// (boards/index.ts) is the source of truth; the built-in table below only adds physical boards the
+// registry does not define yet, and tool details (OpenOCD target, flash base) it does not carry.
+import { listBoards } from '../boards/index.ts';
+import type { BoardDefinition } from '../boards/types.ts';
+
+export interface UsbId { vid: number; pid: number }
+
+export interface AgentBoardDef {
+  id: string;
+  virtual: boolean;
+  /** Flasher driver kind (agents/drivers/flashers/registry.ts). */
+  flasher: string;
+  /** Argument template from the board definition ({elf}, {bin}, {serial}, {port}); overrides the driver's default. */
+  flasherArgs?: string[];
+  /** Tool config from the board definition (OpenOCD board script, J-Link device). */
+  flasherConfig?: string;
+  /** The host board counts wall-clock nanoseconds, not instructions or cycles. */
+  countsAreNanoseconds?: boolean;
+  /** Probe USB ids the board shows up as. */
+  usb: UsbId[];
+  baud: number;
+  clockHz: number;
+  /** Datasheet run current in microamps per MHz, for energy estimates on virtual boards. */
+  currentUaPerMHz?: number;
+  supplyVolts: number;
+  counter: 'cycles' | 'instructions' | 'ns';
+  /** Tool-specific settings, e.g. OpenOCD target config, J-Link device name, esptool chip. */
+  openocdTarget?: string;
+  openocdInterface?: string;
+  jlinkDevice?: string;
+  esptoolChip?: string;
+  flashAddress?: number;
+}
+
+const ST = 0x0483;
+/** Built-in definitions used until (or where) boards/index.ts has none. Figures from datasheets. */
+const BUILT_IN: AgentBoardDef[] = [
+  // STM32F446RE: 100 µA/MHz run mode (datasheet DS10693, table 21, all peripherals off, flash on).
+  { id: 'nucleo-f446re', virtual: false, flasher: 'openocd', usb: [{ vid: ST, pid: 0x374b }], baud: 115200, clockHz: 180_000_000, currentUaPerMHz: 100, supplyVolts: 3.3, counter: 'cycles', openocdInterface: 'interface/stlink.cfg', openocdTarget: 'target/stm32f4x.cfg', jlinkDevice: 'STM32F446RE', flashAddress: 0x08000000 },
+  { id: 'nucleo-h743zi', virtual: false, flasher: 'openocd', usb: [{ vid: ST, pid: 0x374e }, { vid: ST, pid: 0x374f }], baud: 115200, clockHz: 480_000_000, currentUaPerMHz: 263, supplyVolts: 3.3, counter: 'cycles', openocdInterface: 'interface/stlink.cfg', openocdTarget: 'target/stm32h7x.cfg', jlinkDevice: 'STM32H743ZI', flashAddress: 0x08000000 },
+  { id: 'esp32-c3-devkitm', virtual: false, flasher: 'esptool', usb: [{ vid: 0x303a, pid: 0x1001 }, { vid: 0x10c4, pid: 0xea60 }], baud: 115200, clockHz: 160_000_000, currentUaPerMHz: 145, supplyVolts: 3.3, counter: 'cycles', esptoolChip: 'esp32c3', flashAddress: 0 },
+];
+
+let cache: Map<string, AgentBoardDef> | undefined;
+
+const hexId = (s: string): number => parseInt(s.replace(/^0x/i, ''), 16);
+
+/** The agent's view of a board registry definition. */
+export function fromRegistry(b: BoardDefinition): AgentBoardDef {
+  const builtIn = BUILT_IN.find((x) => x.id === b.id);
+  const counter = b.counter.kind;
+  return {
+    ...builtIn,
+    id: b.id,
+    virtual: b.virtual,
+    flasher: b.flasher.tool,
+    flasherArgs: b.flasher.args.length ? b.flasher.args : undefined,
+    flasherConfig: b.flasher.config,
+    usb: b.usb.length ? b.usb.map((u) => ({ vid: hexId(u.vid), pid: hexId(u.pid) })) : builtIn?.usb ?? [],
+    baud: b.serial.baud || builtIn?.baud || 115200,
+    clockHz: b.clockHz,
+    // The registry gives mA/MHz; the agent works in µA/MHz.
+    currentUaPerMHz: b.power ? b.power.currentMaPerMhz * 1000 : builtIn?.currentUaPerMHz,
+    supplyVolts: b.power?.volts ?? builtIn?.supplyVolts ?? 3.3,
+    counter,
+    countsAreNanoseconds: b.counter.kind === 'ns',
+    flashAddress: builtIn?.flashAddress ?? (b.virtual ? undefined : b.memory.flash.origin),
+  };
+}
+
+/** All board definitions known to the agent, by id: the registry's, then built-in extras. */
+export async function boardDefinitions(): Promise<Map<string, AgentBoardDef>> {
+  if (cache) return cache;
+  const defs = new Map(BUILT_IN.map((b) => [b.id, b]));
+  for (const b of await listBoards()) defs.set(b.id, fromRegistry(b));
+  cache = defs;
+  return defs;
+}
+
+export async function boardDefinition(kind: string): Promise<AgentBoardDef> {
+  const defs = await boardDefinitions();
+  const def = defs.get(kind);
+  if (!def) throw new Error(`unknown board kind "${kind}" (known: ${[...defs.keys()].sort().join(', ')})`);
+  return def;
+}

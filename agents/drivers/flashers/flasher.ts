@@ -1,0 +1,90 @@
+// One interface for every way of putting firmware on a board. Each tool is a small driver file
+// (openocd.ts, st-flash.ts, ...) registered in registry.ts; adding a flasher is adding a file.
+// Tools run through execa with an argument array (never a shell string) and a time limit.
+import { execa } from 'execa';
+import type { AgentBoardDef } from '../../boards.ts';
+
+export interface FlashTarget {
+  boardId: string;
+  def: AgentBoardDef;
+  /** USB serial number of the probe, to pick one board among identical ones. */
+  serialNumber?: string;
+  /** Console / bootloader port (esptool flashes through it). */
+  port?: string;
+}
+
+export interface FlashImage {
+  elfPath: string;
+  /** Raw binary image for tools that need one; made from the ELF with objcopy when absent. */
+  binPath?: string;
+}
+
+export interface FlashOutcome {
+  tool: string;
+  verified: boolean;
+  /** What to hand the run step (for QEMU: the ELF to boot). */
+  runImage: string;
+  durationMs: number;
+}
+
+export interface Flasher {
+  readonly kind: string;
+  flash(target: FlashTarget, image: FlashImage, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<FlashOutcome>;
+}
+
+export class FlashError extends Error {
+  constructor(readonly boardId: string, readonly tool: string, readonly exitCode: number | undefined, readonly outputTail: string, why: string) {
+    super(`flashing ${boardId} with ${tool} failed: ${why}${exitCode === undefined ? '' : ` (exit code ${exitCode})`}${outputTail ? `\n--- ${tool} output (tail) ---\n${outputTail}` : ''}`);
+    this.name = 'FlashError';
+  }
+}
+
+/** Last lines of a tool's output: enough to diagnose, short enough for a job result. */
+export function tail(text: string, lines = 12): string {
+  return text.split(/\r?\n/).filter((l) => l.trim().length).slice(-lines).join('\n');
+}
+
+export interface ToolRun { stdout: string; stderr: string; all: string; exitCode: number; durationMs: number }
+
+/** Runs a flashing tool; any failure (missing tool, exit code, time-out) becomes a FlashError. */
+export async function runTool(boardId: string, tool: string, args: string[], opts: { timeoutMs: number; signal?: AbortSignal; cwd?: string }): Promise<ToolRun> {
+  const t0 = Date.now();
+  try {
+    const r = await execa(tool, args, {
+      all: true, reject: false, timeout: opts.timeoutMs, cancelSignal: opts.signal, cwd: opts.cwd,
+      stdin: 'ignore', forceKillAfterDelay: 2000,
+    });
+    const all = String(r.all ?? '');
+    if (r.failed || r.exitCode !== 0) {
+      const why = r.timedOut ? `timed out after ${opts.timeoutMs} ms`
+        : r.isCanceled ? 'cancelled'
+          : (r as { code?: string }).code === 'ENOENT' ? `${tool} is not installed (not found on PATH)`
+            : r.exitCode === undefined ? `killed by ${r.signal ?? 'a signal'}` : 'tool reported an error';
+      throw new FlashError(boardId, tool, r.exitCode ?? undefined, tail(all), why);
+    }
+    return { stdout: String(r.stdout), stderr: String(r.stderr), all, exitCode: 0, durationMs: Date.now() - t0 };
+  } catch (err) {
+    if (err instanceof FlashError) throw err;
+    throw new FlashError(boardId, tool, undefined, '', (err as Error).message);
+  }
+}
+
+/** Makes a raw binary from the ELF (st-flash, dfu-util, esptool, J-Link verify need one). */
+export async function ensureBin(boardId: string, image: FlashImage, opts: { timeoutMs: number; objcopy?: string }): Promise<string> {
+  if (image.binPath) return image.binPath;
+  const bin = image.elfPath.replace(/\.elf$/, '') + '.bin';
+  await runTool(boardId, opts.objcopy ?? 'arm-none-eabi-objcopy', ['-O', 'binary', image.elfPath, bin], opts);
+  return bin;
+}
+
+/**
+ * A board definition may carry the tool's argument list as a template; the agent fills in
+ * {elf}, {bin}, {serial} and {port}. A placeholder with no value is an error, not an empty string.
+ */
+export function expandArgs(template: string[], vars: { elf: string; bin?: string; serial?: string; port?: string }, boardId: string): string[] {
+  return template.map((a) => a.replace(/\{(elf|bin|serial|port)\}/g, (_, k: keyof typeof vars) => {
+    const v = vars[k];
+    if (v === undefined) throw new Error(`board ${boardId}: flasher argument "${a}" needs {${k}}, which is not known for this board`);
+    return v;
+  }));
+}

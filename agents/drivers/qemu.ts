@@ -1,0 +1,178 @@
+// The QEMU virtual-board driver: runs a firmware ELF on the QEMU machine of a board definition
+// and streams its console lines. Also used by the lab agent for its virtual boards.
+//
+// Sequence (so no early output is lost): start QEMU paused (-S) with the console on a pty and
+// the monitor on a unix socket; read "char device redirected to /dev/pts/N" from its stderr;
+// open that pty with serialport; then send "cont" to the monitor. -icount shift=0 makes the run
+// deterministic (1 instruction = 1 ns of virtual time) and the counters exact; semihosting
+// gives QEMU the firmware's exit status. A run that does not end within the timeout is killed
+// and reported as timed out.
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { SerialPort } from 'serialport';
+import type { BoardDefinition } from '../../boards/types.ts';
+
+export interface QemuRunOptions {
+  /** Whole-run limit in wall-clock ms (default 60 s). */
+  timeoutMs?: number;
+  /** Extra QEMU arguments (appended). */
+  extraArgs?: string[];
+}
+
+export interface QemuExit {
+  /** QEMU's exit status: the firmware's semihosting exit status, or null when killed. */
+  exitCode: number | null;
+  timedOut: boolean;
+  /** QEMU's stderr (diagnostics). */
+  stderr: string;
+}
+
+/** The QEMU command line for a board (without the ELF-specific parts). */
+export function qemuArgs(board: BoardDefinition, elfPath: string, monitorSocket: string): string[] {
+  if (!board.qemu) throw new Error(`board ${board.id} is not a QEMU board`);
+  return [
+    ...board.qemu.machineArgs,
+    '-display', 'none',
+    '-monitor', `unix:${monitorSocket},server=on,wait=off`,
+    '-serial', 'pty',
+    '-icount', 'shift=0',
+    '-semihosting-config', 'enable=on,target=native',
+    '-S',
+    '-kernel', elfPath,
+  ];
+}
+
+export class QemuBoard {
+  private proc?: ResultPromise<{ reject: false; buffer: true }>;
+  private port?: SerialPort;
+  private tmp?: string;
+  private queue: string[] = [];
+  private waiters: Array<() => void> = [];
+  private partial = '';
+  private closed = false;
+  private timer?: NodeJS.Timeout;
+  private exitInfo?: QemuExit;
+  private stderrText = '';
+  private exitPromise?: Promise<QemuExit>;
+  private killedForTimeout = false;
+
+  constructor(readonly board: BoardDefinition, private readonly opts: QemuRunOptions = {}) {
+    if (!board.qemu) throw new Error(`board ${board.id} has no QEMU machine (it is a physical board)`);
+  }
+
+  /** Starts the firmware; resolves once the console is open and the CPU runs. */
+  async start(elfPath: string): Promise<void> {
+    if (this.proc) throw new Error('QemuBoard.start called twice');
+    this.tmp = mkdtempSync(join(tmpdir(), 'tinyrack-qemu-'));
+    const monitor = join(this.tmp, 'monitor.sock');
+    const args = [...qemuArgs(this.board, elfPath, monitor), ...(this.opts.extraArgs ?? [])];
+    const proc = execa(this.board.qemu!.binary, args, { reject: false, buffer: true, stdin: 'ignore' });
+    this.proc = proc;
+    const timeoutMs = this.opts.timeoutMs ?? 60_000;
+    this.timer = setTimeout(() => { this.killedForTimeout = true; proc.kill('SIGKILL'); }, timeoutMs);
+    this.exitPromise = (async () => {
+      const r = await proc;
+      clearTimeout(this.timer);
+      // Give the pty a moment to hand over what QEMU wrote just before exiting.
+      await new Promise((res) => setTimeout(res, 50));
+      await this.closePort();
+      this.exitInfo = {
+        exitCode: this.killedForTimeout ? null : (r.exitCode ?? null),
+        timedOut: this.killedForTimeout,
+        stderr: this.stderrText,
+      };
+      return this.exitInfo;
+    })();
+
+    const pty = await new Promise<string>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        this.stderrText += chunk.toString();
+        const m = /char device redirected to (\/dev\/pts\/\d+)/.exec(this.stderrText);
+        if (m) { proc.stderr!.off('data', onData); proc.stderr!.on('data', (c: Buffer) => { this.stderrText += c.toString(); }); resolve(m[1]!); }
+      };
+      proc.stderr!.on('data', onData);
+      void this.exitPromise!.then((e) => reject(new Error(`QEMU exited before the console opened (status ${e.exitCode}): ${e.stderr.trim()}`)));
+    });
+
+    const port = new SerialPort({ path: pty, baudRate: this.board.serial.baud || 115200, autoOpen: false });
+    await new Promise<void>((res, rej) => port.open((err) => (err ? rej(err) : res())));
+    this.port = port;
+    port.on('data', (chunk: Buffer) => this.onData(chunk.toString('latin1')));
+    port.on('error', () => { /* pty gone when QEMU exits: handled by close */ });
+    port.on('close', () => this.finish());
+
+    const sock = connect(monitor);
+    await once(sock, 'connect');
+    sock.write('cont\n');
+    sock.end();
+  }
+
+  private onData(text: string): void {
+    this.partial += text;
+    let nl: number;
+    while ((nl = this.partial.indexOf('\n')) >= 0) {
+      this.queue.push(this.partial.slice(0, nl + 1));
+      this.partial = this.partial.slice(nl + 1);
+    }
+    this.wake();
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    if (this.partial) { this.queue.push(this.partial); this.partial = ''; }
+    this.closed = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    w.forEach((f) => f());
+  }
+
+  private async closePort(): Promise<void> {
+    const port = this.port;
+    if (port?.isOpen) await new Promise<void>((res) => port.close(() => res()));
+    this.finish();
+  }
+
+  /** Console lines (with their line endings) until the run ends. */
+  async *lines(): AsyncGenerator<string> {
+    for (;;) {
+      if (this.queue.length) { yield this.queue.shift()!; continue; }
+      if (this.closed) return;
+      await new Promise<void>((res) => this.waiters.push(res));
+    }
+  }
+
+  /** Resolves when QEMU has exited (normally, or killed at the timeout or by stop()). */
+  async wait(): Promise<QemuExit> {
+    if (!this.exitPromise) throw new Error('QemuBoard not started');
+    const e = await this.exitPromise;
+    if (this.tmp) { rmSync(this.tmp, { recursive: true, force: true }); this.tmp = undefined; }
+    return e;
+  }
+
+  get exitCode(): number | null | undefined {
+    return this.exitInfo?.exitCode;
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc && this.proc.exitCode === null) this.proc.kill('SIGKILL');
+    if (this.exitPromise) await this.wait();
+  }
+}
+
+/** Runs a firmware to its end and returns every console line and the exit. */
+export async function runQemu(board: BoardDefinition, elfPath: string, opts: QemuRunOptions = {}): Promise<QemuExit & { lines: string[] }> {
+  const q = new QemuBoard(board, opts);
+  const lines: string[] = [];
+  await q.start(elfPath);
+  for await (const l of q.lines()) lines.push(l);
+  const e = await q.wait();
+  return { ...e, lines };
+}

@@ -1,0 +1,54 @@
+// The durable outbox: every result is written here (one file per message) before it is
+// published, and the file is removed only once the broker has acknowledged it (PUBACK). A crash,
+// a reboot or a broker outage between the two loses nothing: the next start flushes the outbox.
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeDurable, writeFileDurable } from './durable-file.ts';
+
+export interface OutboxEntry {
+  /** File name; sorts in the order entries were added. */
+  id: string;
+  topic: string;
+  payload: string;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+}
+
+export class Outbox {
+  private counter = 0;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Stores a message durably and returns its entry. */
+  put(topic: string, payload: string, opts: { qos?: 0 | 1 | 2; retain?: boolean; key?: string } = {}): OutboxEntry {
+    // Time first so a directory listing replays in order; the key (e.g. job id) makes a
+    // re-put of the same logical message replace, not duplicate, the pending one.
+    const key = (opts.key ?? `${process.pid}-${this.counter++}`).replace(/[^A-Za-z0-9_.-]/g, '_');
+    const existing = this.list().find((e) => e.id.endsWith(`-${key}.json`));
+    const id = existing?.id ?? `${Date.now().toString().padStart(15, '0')}-${key}.json`;
+    const entry: OutboxEntry = { id, topic, payload, qos: opts.qos ?? 1, retain: opts.retain ?? false };
+    writeFileDurable(join(this.dir, id), JSON.stringify(entry));
+    return entry;
+  }
+
+  /** Pending entries, oldest first. Unreadable files (never produced by put) are skipped. */
+  list(): OutboxEntry[] {
+    const out: OutboxEntry[] = [];
+    for (const name of readdirSync(this.dir).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
+      try {
+        const e = JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as OutboxEntry;
+        out.push({ ...e, id: name });
+      } catch {
+        // put() renames only complete files into place, so this is foreign; leave it for a human.
+      }
+    }
+    return out;
+  }
+
+  /** Called after the broker acknowledged the entry. */
+  remove(id: string): void {
+    removeDurable(join(this.dir, id));
+  }
+}

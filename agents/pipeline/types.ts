@@ -1,0 +1,56 @@
+// The job pipeline's seams: a board slot (one board the agent serves) and the steps that take a
+// job from spec to report. The default steps (default-runner.ts) build with firmware/build, flash
+// with the board's flasher driver and capture the report from the console; tests swap steps.
+import type { JobSpec } from '../../wire/mqtt.ts';
+import type { AgentBoardDef } from '../boards.ts';
+import type { PhysicalBoardConfig } from '../config/rack-config.ts';
+import type { CaptureResult } from '../serial/capture.ts';
+import type { ExpectedOutputHex } from './metrics.ts';
+import type { FlashOutcome } from '../drivers/flashers/flasher.ts';
+import type { PowerSample } from '../power/energy.ts';
+
+export interface BoardSlot {
+  boardId: string;
+  kind: string;
+  def: AgentBoardDef;
+  virtual: boolean;
+  config?: PhysicalBoardConfig;
+  /** From discovery (physical boards). */
+  port?: string;
+  serialNumber?: string;
+  present: boolean;
+}
+
+export interface BuiltFirmware {
+  elfPath: string;
+  firmwareHash: string;
+  romBytes: number;
+  ramBytes: number;
+  arenaBytes: number;
+  expectedOutputs: ExpectedOutputHex[];
+}
+
+export interface RunCapture {
+  capture: CaptureResult;
+  power?: { samples: PowerSample[]; periodS: number; supplyV: number };
+}
+
+export interface StepContext {
+  signal: AbortSignal;
+  timeoutMs: number;
+  workDir: string;
+  log: (msg: string) => void;
+}
+
+export interface JobSteps {
+  build(spec: JobSpec, board: BoardSlot, ctx: StepContext): Promise<BuiltFirmware>;
+  flash(board: BoardSlot, fw: BuiltFirmware, ctx: StepContext): Promise<FlashOutcome>;
+  run(board: BoardSlot, flashed: FlashOutcome, fw: BuiltFirmware, ctx: StepContext): Promise<RunCapture>;
+  /** Power-cycles or otherwise recovers a board after a failed run (optional). */
+  recover?(board: BoardSlot, ctx: StepContext): Promise<void>;
+}
+
+/** A failure of the build (model, toolchain): not the board's fault, not counted against it. */
+export class BuildStepError extends Error {
+  constructor(message: string) { super(message); this.name = 'BuildStepError'; }
+}

@@ -1,0 +1,72 @@
+// npm run bench:tiling — per model: peak activation bytes untiled / FDT-only / FFMT / auto
+// (greedy planner, TFLM lifetimes and alignment), MAC overhead, discovery time (wall clock on
+// this machine, discovery + every trial re-plan), and ratios to TFLite-Micro's own planner
+// figures. Writes bench/results/tiling.json and bench/results/tiling.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
+import { loadModel } from '../firmware/model/reader.ts';
+import { manifest, modelNames, modelPath } from '../firmware/models/model-set.ts';
+import { tflmPlannerBytes } from '../firmware/plan/tflm-reference.ts';
+import { tileGraph, type TilingMode } from '../firmware/tiling/index.ts';
+
+const OUT = join(dirname(fileURLToPath(import.meta.url)), 'results');
+const MAX_OVERHEAD = Number(process.env.TILING_MAX_MAC_OVERHEAD ?? 0.1);
+const MODES: TilingMode[] = ['fdt', 'ffmt', 'auto'];
+
+interface ModeRow { peakBytes: number; macs: number; macOverhead: number; discoveryMs: number; evaluated: number; tilings: number; ratioToTflm?: number }
+interface Row { model: string; dtype: string; tflmPlannerBytes?: number; untiledPeakBytes: number; untiledMacs: number; modes: Record<string, ModeRow> }
+
+const rows: Row[] = [];
+for (const model of modelNames()) {
+  const graph = loadModel(modelPath(model));
+  const tflm = tflmPlannerBytes(model);
+  const row: Row = { model, dtype: manifest()[model]!.dtype, ...(tflm ? { tflmPlannerBytes: tflm } : {}), untiledPeakBytes: 0, untiledMacs: 0, modes: {} };
+  for (const mode of MODES) {
+    const r = tileGraph(graph, { mode, maxMacOverhead: MAX_OVERHEAD });
+    row.untiledPeakBytes = r.untiledPeakBytes; row.untiledMacs = r.untiledMacs;
+    row.modes[mode] = {
+      peakBytes: r.peakBytes, macs: r.macs, macOverhead: r.macs / r.untiledMacs - 1,
+      discoveryMs: Math.round(r.discoveryMs), evaluated: r.evaluated, tilings: r.tilings.length,
+      ...(tflm ? { ratioToTflm: r.peakBytes / tflm } : {}),
+    };
+    process.stderr.write(`${model} ${mode}: ${r.untiledPeakBytes} -> ${r.peakBytes} B, MACs ${((r.macs / r.untiledMacs - 1) * 100).toFixed(2)}%, ${Math.round(r.discoveryMs)} ms\n`);
+  }
+  rows.push(row);
+}
+
+const geo = (xs: number[]): number => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+const int8 = rows.filter((r) => r.dtype === 'int8' && r.tflmPlannerBytes);
+const summary = {
+  maxMacOverhead: MAX_OVERHEAD,
+  geomeanAutoRatioInt8: geo(int8.map((r) => r.modes.auto!.ratioToTflm!)),
+  geomeanFdtRatioInt8: geo(int8.map((r) => r.modes.fdt!.ratioToTflm!)),
+  maxDiscoveryMs: Math.max(...rows.flatMap((r) => MODES.map((m) => r.modes[m]!.discoveryMs))),
+};
+
+mkdirSync(OUT, { recursive: true });
+const meta = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, planner: 'greedy' };
+writeFileSync(join(OUT, 'tiling.json'), JSON.stringify({ meta, summary, rows }, null, 2) + '\n');
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const ratio = (x?: number): string => (x === undefined ? '–' : `${x.toFixed(2)}x`);
+const lines = [
+  '# Tiling benchmark',
+  '',
+  `Measured ${meta.date} on ${meta.cpus} cores (${meta.cpu}), Node ${meta.node}. Planner: greedy (TFLite-Micro's`,
+  'algorithm and lifetimes, 16-byte alignment), in-place concatenation of contiguous tiles. Peak = arena bytes',
+  `for activations. auto/ffmt allow at most ${pct(MAX_OVERHEAD)} extra MACs; FDT adds none. Ratios are to`,
+  "TFLite-Micro's planner bytes for the untiled model (../shared/models/README.md). Discovery time is wall clock",
+  'for the whole search (every candidate rewritten and re-planned), measured here.',
+  '',
+  '| model | dtype | TFLM bytes | untiled | FDT-only | FFMT | auto | auto/TFLM | auto MACs | discovery (auto) |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.model} | ${r.dtype} | ${r.tflmPlannerBytes ?? '–'} | ${r.untiledPeakBytes} | ${r.modes.fdt!.peakBytes} | ${r.modes.ffmt!.peakBytes} (${pct(r.modes.ffmt!.macOverhead)}) | ${r.modes.auto!.peakBytes} | ${ratio(r.modes.auto!.ratioToTflm)} | ${pct(r.modes.auto!.macOverhead)} | ${r.modes.auto!.discoveryMs} ms |`),
+  '',
+  `Geometric mean over int8 models of auto / TFLM: **${summary.geomeanAutoRatioInt8.toFixed(3)}x** (FDT-only: ${summary.geomeanFdtRatioInt8.toFixed(3)}x).`,
+  `Slowest discovery: ${summary.maxDiscoveryMs} ms.`,
+  '',
+];
+writeFileSync(join(OUT, 'tiling.md'), lines.join('\n'));
+process.stdout.write(lines.join('\n'));

@@ -1,0 +1,109 @@
+// The client side of the daemon's MQTT interface: send a flash request (or a suite-run request)
+// and follow the replies on a private reply topic until the final answer or a timeout. Used by
+// `tinyrack request`, `tinyrack suite run`, the demo and the tests.
+import { randomUUID } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  ROOT, topics, suiteTopics, encode, type FlashRequest, type JobResult, type RequestReply, type SuiteRunReply,
+} from '../wire/mqtt.ts';
+
+export interface FlashOutcome { requestId: string; jobId?: string; result?: JobResult; rejected?: string; failed?: string; replies: RequestReply[] }
+
+async function connect(url: string, opts: { username?: string; password?: string } = {}): Promise<MqttClient> {
+  const client = mqtt.connect(url, {
+    clientId: `tinyrack-client-${randomUUID().slice(0, 8)}`, clean: true, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000,
+    ...(opts.username ? { username: opts.username, password: opts.password } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', (err) => { client.end(true); reject(new Error(`cannot connect to the broker at ${url}: ${err.message}`)); });
+  });
+  return client;
+}
+
+/** Sends a flash request and resolves with its final result (or rejection / failure). */
+export async function flash(
+  url: string,
+  req: Omit<FlashRequest, 'v' | 'requestId' | 'replyTo'> & { requestId?: string },
+  opts: { timeoutMs: number; onReply?: (r: RequestReply) => void; username?: string; password?: string },
+): Promise<FlashOutcome> {
+  const requestId = req.requestId ?? randomUUID();
+  const replyTo = `${ROOT}/replies/${requestId}`;
+  const client = await connect(url, opts);
+  const replies: RequestReply[] = [];
+  try {
+    await client.subscribeAsync(replyTo, { qos: 1 });
+    const outcome = await new Promise<FlashOutcome>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no result for request ${requestId} within ${opts.timeoutMs} ms` +
+        (replies.length ? ` (last reply: ${replies.at(-1)!.type})` : ' (no reply at all: is the daemon running on this broker?)'))), opts.timeoutMs);
+      let jobId: string | undefined;
+      client.on('message', (_t, payload) => {
+        let r: RequestReply;
+        try { r = JSON.parse(payload.toString('utf8')) as RequestReply; } catch { return; }
+        if (r.requestId !== requestId) return;
+        replies.push(r);
+        opts.onReply?.(r);
+        const done = (o: FlashOutcome) => { clearTimeout(timer); resolve(o); };
+        if (r.type === 'accepted') jobId = r.jobId;
+        else if (r.type === 'rejected') done({ requestId, rejected: r.reason, replies });
+        else if (r.type === 'result') done({ requestId, jobId: r.jobId, result: r.result, replies });
+        else if (r.type === 'progress' && r.phase === 'failed' && r.message?.startsWith('gave up')) done({ requestId, jobId, failed: r.message, replies });
+      });
+      const full: FlashRequest = { v: 1, requestId, replyTo, model: req.model, board: req.board, backend: req.backend, tiling: req.tiling, reps: req.reps };
+      client.publish(topics.requests, encode(full), { qos: 1 });
+    });
+    return outcome;
+  } finally {
+    await client.endAsync();
+  }
+}
+
+/** Publishes a raw payload on the requests topic and collects replies on replyTo for waitMs. */
+export async function rawRequest(url: string, payload: string | Buffer, replyTo: string, waitForReplies: number, timeoutMs: number): Promise<RequestReply[]> {
+  const client = await connect(url);
+  const replies: RequestReply[] = [];
+  try {
+    await client.subscribeAsync(replyTo, { qos: 1 });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      client.on('message', (_t, p) => {
+        try { replies.push(JSON.parse(p.toString('utf8'))); } catch { return; }
+        if (replies.length >= waitForReplies) { clearTimeout(timer); resolve(); }
+      });
+      client.publish(topics.requests, payload, { qos: 1 });
+    });
+    return replies;
+  } finally {
+    await client.endAsync();
+  }
+}
+
+/** Asks a running daemon to start a suite; with waitFinished, also waits for the run to end. */
+export async function runSuite(
+  url: string, suite: string,
+  opts: { timeoutMs: number; waitFinished: boolean; onReply?: (r: SuiteRunReply) => void; username?: string; password?: string },
+): Promise<SuiteRunReply[]> {
+  const requestId = randomUUID();
+  const replyTo = `${ROOT}/replies/${requestId}`;
+  const client = await connect(url, opts);
+  const replies: SuiteRunReply[] = [];
+  try {
+    await client.subscribeAsync(replyTo, { qos: 1 });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${opts.waitFinished ? 'end of the suite run' : 'answer'} within ${opts.timeoutMs} ms` +
+        (replies.length ? '' : ' (no reply at all: is the daemon running on this broker?)'))), opts.timeoutMs);
+      client.on('message', (_t, payload) => {
+        let r: SuiteRunReply;
+        try { r = JSON.parse(payload.toString('utf8')) as SuiteRunReply; } catch { return; }
+        if (r.requestId !== requestId) return;
+        replies.push(r);
+        opts.onReply?.(r);
+        if (r.type !== 'started' || !opts.waitFinished) { clearTimeout(timer); resolve(); }
+      });
+      client.publish(suiteTopics.run, encode({ v: 1, requestId, suite, replyTo }), { qos: 1 });
+    });
+    return replies;
+  } finally {
+    await client.endAsync();
+  }
+}

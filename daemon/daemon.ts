@@ -1,0 +1,450 @@
+// The central daemon: listens to the lab over MQTT (agent status/inventory/progress/results,
+// flash requests, suite-run requests), keeps the registry and the durable job store, hands jobs to
+// idle boards with a lease, re-queues jobs whose agent vanished or whose deadline passed, fires
+// regression suites on cron, writes everything to InfluxDB and flags regressions.
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import cron from 'node-cron';
+import {
+  topics, suiteTopics, encode, agentIdOfTopic, validateAgentStatus, validateInventory, validateJobProgress,
+  validateJobResult, validateSuiteRunRequest, type JobResult, type RegressionEvent, type RequestReply,
+  type SuiteRunReply,
+} from '../wire/mqtt.ts';
+import type { LabConfig } from './config.ts';
+import { expandSuite } from './config.ts';
+import { JobStore, type JobRecord } from './jobs/job-store.ts';
+import { Registry } from './registry.ts';
+import { RegressionDetector } from './regressions.ts';
+import { checkFlashRequest } from './requests.ts';
+import { InfluxSink } from './influx/writer.ts';
+import {
+  agentHealthPoint, boardStatePoint, jobEventPoint, regressionPoint, resultPoint, type JobEventInfo,
+} from './influx/schema.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
+import type { IPoint } from 'influx';
+
+/** Something that calls fire() on a schedule; tests inject one that they fire by hand. */
+export type SuiteScheduler = (expression: string, fire: () => void, suite: string) => { stop(): void };
+
+export const cronScheduler: SuiteScheduler = (expression, fire, suite) => {
+  const task = cron.schedule(expression, () => fire(), { name: `suite:${suite}` });
+  return { stop: () => { void task.stop(); } };
+};
+
+export interface DaemonOptions {
+  config: LabConfig;
+  /** Overrides config.broker; with neither, an embedded broker is started. */
+  brokerUrl?: string;
+  /** Overrides config.influx; `null` disables InfluxDB entirely. */
+  influx?: { url: string; database: string; rawRetention?: string } | null;
+  clientId?: string;
+  scheduler?: SuiteScheduler;
+  /** How often deadlines are checked and the queue re-examined. */
+  tickMs?: number;
+  /** How often agent/board health snapshots are written. */
+  healthEveryMs?: number;
+  modelExists?: (name: string) => boolean;
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+export interface SuiteRunStarted { type: 'started'; suite: string; runId: string; jobIds: string[] }
+export interface SuiteRunSkipped { type: 'skipped'; suite: string; runningRunId: string; reason: string }
+
+export interface DaemonStats {
+  queued: number; dispatched: number; done: number; failed: number;
+  ignoredResults: number; rejectedRequests: number; requeues: number; regressions: number;
+  influxBacklog: number; influxWritten: number;
+}
+
+export class Daemon extends EventEmitter {
+  readonly registry: Registry;
+  store!: JobStore;
+  sink: InfluxSink | undefined;
+  private client: MqttClient | undefined;
+  private broker: EmbeddedBroker | undefined;
+  private readonly detector: RegressionDetector;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private schedules: Array<{ stop(): void }> = [];
+  private readonly lastUsed = new Map<string, number>();
+  private readonly suiteRequesters = new Map<string, Array<{ requestId: string; replyTo: string }>>();
+  private readonly now: () => number;
+  private readonly log: (line: string) => void;
+  readonly counters = { ignoredResults: 0, rejectedRequests: 0, requeues: 0, regressions: 0 };
+  brokerUrl = '';
+  private stopped = false;
+
+  constructor(private readonly opts: DaemonOptions) {
+    super();
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} daemon: ${line}\n`));
+    this.registry = new Registry(this.now);
+    this.detector = new RegressionDetector(opts.config.regression);
+  }
+
+  async start(): Promise<void> {
+    const cfg = this.opts.config;
+    this.store = new JobStore(join(cfg.dataDir, 'jobs.jsonl'), { maxAttempts: cfg.maxAttempts, attemptTimeoutMs: cfg.attemptTimeoutMs }, this.now);
+    // Baselines come from the journal: finished results, oldest first.
+    this.detector.seed(this.store.all().filter((j) => j.state === 'done' && j.result)
+      .sort((a, b) => a.updatedAt - b.updatedAt).map((j) => j.result!));
+    const influx = this.opts.influx === null ? undefined : this.opts.influx ?? cfg.influx;
+    if (influx) {
+      this.sink = new InfluxSink({
+        url: influx.url, database: influx.database, spoolPath: join(cfg.dataDir, 'influx-spool.jsonl'),
+        rawRetention: influx.rawRetention ?? cfg.influx?.rawRetention, log: this.log,
+      });
+      this.sink.start();
+    }
+    let url = this.opts.brokerUrl ?? cfg.broker;
+    if (!url) {
+      this.broker = await startEmbeddedBroker({ port: cfg.embeddedBrokerPort });
+      url = this.broker.url;
+      this.log(`embedded MQTT broker on ${url}`);
+    }
+    this.brokerUrl = url;
+    const client = mqtt.connect(url, {
+      clientId: this.opts.clientId ?? 'tinyrack-daemon',
+      // A persistent session: results published while the daemon is down wait at the broker.
+      clean: false, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 10_000,
+      ...(cfg.brokerUsername ? { username: cfg.brokerUsername, password: cfg.brokerPassword } : {}),
+      will: { topic: topics.daemonStatus, payload: encode({ v: 1, state: 'offline', ts: new Date().toISOString() }), qos: 1, retain: true },
+    });
+    this.client = client;
+    client.on('message', (topic, payload) => {
+      try { this.onMessage(topic, payload); } catch (err) { this.log(`error handling ${topic}: ${(err as Error).stack}`); }
+    });
+    client.on('error', (err) => this.log(`MQTT error: ${err.message}`));
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    client.on('connect', () => { this.log('MQTT reconnected'); this.publishStatus('online'); });
+    await client.subscribeAsync({
+      [topics.allStatus]: { qos: 1 }, [topics.allInventory]: { qos: 1 }, [topics.allProgress]: { qos: 1 },
+      [topics.allResults]: { qos: 1 }, [topics.allHealth]: { qos: 0 }, [topics.requests]: { qos: 1 },
+      [suiteTopics.run]: { qos: 1 },
+    });
+    this.publishStatus('online');
+    const scheduler = this.opts.scheduler ?? cronScheduler;
+    for (const s of cfg.suites) {
+      if (s.cron) this.schedules.push(scheduler(s.cron, () => { this.fireSuite(s.name, 'cron'); }, s.name));
+    }
+    this.tickTimer = setInterval(() => this.tick(), this.opts.tickMs ?? 1000);
+    this.healthTimer = setInterval(() => this.writeHealth(), this.opts.healthEveryMs ?? 30_000);
+    this.log(`started: ${this.store.inState('queued').length} queued, ${this.store.inState('dispatched').length} out on boards`);
+    this.tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const s of this.schedules) s.stop();
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    if (this.client) {
+      this.publishStatus('offline');
+      await this.client.endAsync();
+    }
+    if (this.sink) await this.sink.close(2000);
+    this.store?.close();
+    if (this.broker) await this.broker.close();
+  }
+
+  stats(): DaemonStats {
+    const jobs = this.store.all();
+    const n = (s: string) => jobs.filter((j) => j.state === s).length;
+    return {
+      queued: n('queued'), dispatched: n('dispatched'), done: n('done'), failed: n('failed'), ...this.counters,
+      influxBacklog: this.sink?.backlog ?? 0, influxWritten: this.sink?.written ?? 0,
+    };
+  }
+
+  // --- suites --------------------------------------------------------------------------------
+
+  /** Starts one run of a suite now, unless its previous run is still going (then skipped and recorded). */
+  fireSuite(name: string, trigger: 'cron' | 'manual'): SuiteRunStarted | SuiteRunSkipped {
+    const suite = this.opts.config.suites.find((s) => s.name === name);
+    if (!suite) throw new Error(`no suite "${name}" in ${this.opts.config.source} (have: ${this.opts.config.suites.map((s) => s.name).join(', ') || 'none'})`);
+    const running = this.store.all().find((j) => j.tags?.suite === name && (j.state === 'queued' || j.state === 'dispatched'));
+    if (running) {
+      const runningRunId = running.tags!.suiteRun!;
+      const reason = `previous run ${runningRunId} of suite ${name} is still going`;
+      this.log(`suite ${name}: ${trigger} firing skipped: ${reason}`);
+      this.point(jobEventPoint({ event: 'skipped', suite: name, runId: runningRunId, at: this.now(), error: reason }));
+      this.emit('suite-skipped', { suite: name, runningRunId });
+      return { type: 'skipped', suite: name, runningRunId, reason };
+    }
+    const stamp = new Date(this.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const runId = `${name}-${stamp}-${randomBytes(2).toString('hex')}`;
+    const jobIds: string[] = [];
+    for (const cell of expandSuite(suite)) {
+      const job = this.store.enqueue({
+        model: { name: cell.model }, boardKind: cell.boardKind, backend: cell.backend, tiling: cell.tiling,
+        reps: suite.reps, tags: { suite: name, suiteRun: runId, trigger },
+      });
+      jobIds.push(job.jobId);
+      this.jobEvent('queued', job);
+    }
+    this.log(`suite ${name}: run ${runId} (${trigger}) queued ${jobIds.length} jobs`);
+    this.emit('suite-started', { suite: name, runId, jobIds });
+    this.dispatch();
+    return { type: 'started', suite: name, runId, jobIds };
+  }
+
+  /** Jobs of one suite run, and whether all are finished. */
+  suiteRun(runId: string): { jobs: JobRecord[]; finished: boolean } {
+    const jobs = this.store.byTag('suiteRun', runId);
+    return { jobs, finished: jobs.every((j) => j.state === 'done' || j.state === 'failed') };
+  }
+
+  /** Queues one job directly (the API behind requests and tests). */
+  enqueue(n: Parameters<JobStore['enqueue']>[0]): JobRecord {
+    const job = this.store.enqueue(n);
+    this.jobEvent('queued', job);
+    this.dispatch();
+    return job;
+  }
+
+  // --- MQTT input ----------------------------------------------------------------------------
+
+  private onMessage(topic: string, payload: Buffer): void {
+    if (topic === topics.requests) return this.onFlashRequest(payload);
+    if (topic === suiteTopics.run) return this.onSuiteRunRequest(payload);
+    const agentId = agentIdOfTopic(topic);
+    if (!agentId) return;
+    const kind = topic.slice(topic.lastIndexOf('/') + 1);
+    if (kind === 'status') {
+      if (payload.length === 0) return; // retained message cleared
+      const v = validateAgentStatus(payload);
+      if (!v.ok || v.value.agentId !== agentId) return this.log(`ignored status on ${topic}: ${v.ok ? 'agentId does not match topic' : v.errors.join('; ')}`);
+      const change = this.registry.applyStatus(v.value);
+      this.point(agentHealthPoint(agentId, v.value.state === 'online', this.registry.agent(agentId)?.boards.length ?? 0, v.value.version, this.now()));
+      if (change.wentOffline || v.value.state === 'offline') this.onAgentOffline(agentId);
+      if (change.cameOnline) this.log(`agent ${agentId} online`);
+      this.dispatch();
+    } else if (kind === 'inventory') {
+      if (payload.length === 0) return;
+      const v = validateInventory(payload);
+      if (!v.ok || v.value.agentId !== agentId) return this.log(`ignored inventory on ${topic}: ${v.ok ? 'agentId does not match topic' : v.errors.join('; ')}`);
+      this.registry.applyInventory(v.value);
+      this.writeBoardStates(agentId);
+      this.dispatch();
+    } else if (kind === 'progress') {
+      const v = validateJobProgress(payload);
+      if (!v.ok) return this.log(`ignored progress on ${topic}: ${v.errors.join('; ')}`);
+      const job = this.store.get(v.value.jobId);
+      if (!job || job.state !== 'dispatched' || job.agentId !== agentId) return;
+      this.emit('progress', v.value);
+      if (job.request) {
+        this.reply(job.request.replyTo, {
+          v: 1, requestId: job.request.requestId, type: 'progress', jobId: job.jobId, phase: v.value.phase,
+          ...(v.value.message !== undefined ? { message: v.value.message } : {}),
+        });
+      }
+    } else if (kind === 'results') {
+      const v = validateJobResult(payload);
+      if (!v.ok) { this.counters.ignoredResults++; return this.log(`ignored malformed result on ${topic}: ${v.errors.join('; ')}`); }
+      if (v.value.agentId !== agentId) { this.counters.ignoredResults++; return this.log(`ignored result on ${topic}: agentId ${v.value.agentId} does not match topic`); }
+      this.onResult(v.value);
+    }
+  }
+
+  private onAgentOffline(agentId: string): void {
+    for (const job of this.store.inState('dispatched')) {
+      if (job.agentId === agentId) this.requeue(job, `agent ${agentId} went offline`);
+    }
+    this.writeBoardStates(agentId);
+  }
+
+  private onResult(r: JobResult): void {
+    const verdict = this.store.complete(r);
+    if (!verdict.accepted) {
+      this.counters.ignoredResults++;
+      this.log(`ignored result for job ${r.jobId} (attempt ${r.attempt} from ${r.agentId}): ${verdict.reason}`);
+      this.emit('ignored-result', { result: r, reason: verdict.reason });
+      return;
+    }
+    const job = verdict.job;
+    const suite = job.tags?.suite;
+    const points: IPoint[] = [];
+    const rp = resultPoint(r, suite);
+    if (rp) points.push(rp);
+    points.push(jobEventPoint(this.eventInfo(job.state === 'done' ? 'done' : 'failed', job, job.error)));
+    const regressions = this.detector.check(r, new Date(this.now()));
+    for (const ev of regressions) {
+      points.push(regressionPoint(ev));
+      this.counters.regressions++;
+      this.client?.publish(topics.regressions, encode(ev), { qos: 1 });
+      this.log(`regression: ${ev.model} ${ev.metric} ${ev.baseline} -> ${ev.value} (${ev.changePct}%) on ${ev.boardKind} ${ev.backend}/${ev.tiling}`);
+      this.emit('regression', ev as RegressionEvent);
+    }
+    this.point(...points);
+    if (job.request) this.reply(job.request.replyTo, { v: 1, requestId: job.request.requestId, type: 'result', jobId: job.jobId, result: r });
+    this.emit('result', job, r);
+    this.checkSuiteFinished(job);
+    this.dispatch();
+  }
+
+  private onFlashRequest(payload: Buffer): void {
+    const checked = checkFlashRequest(payload, {
+      modelExists: this.opts.modelExists ?? (() => false),
+      knownKinds: () => new Set([...this.registry.knownKinds(), ...this.opts.config.boardKinds]),
+      boardKindOf: (id) => this.registry.board(id)?.kind,
+      maxUploadBytes: this.opts.config.maxUploadBytes,
+    });
+    if (!checked.ok) {
+      this.counters.rejectedRequests++;
+      this.log(`rejected request ${checked.requestId ?? '(no id)'}: ${checked.reason}`);
+      if (checked.replyTo) this.reply(checked.replyTo, { v: 1, requestId: checked.requestId ?? '', type: 'rejected', reason: checked.reason });
+      this.emit('rejected-request', checked);
+      return;
+    }
+    const req = checked.request;
+    // A redelivered request (QoS 1) or a client retry: answer again, never queue twice.
+    const existing = this.store.byRequest(req.requestId);
+    if (existing) {
+      this.reply(req.replyTo, { v: 1, requestId: req.requestId, type: 'accepted', jobId: existing.jobId });
+      if (existing.result) this.reply(req.replyTo, { v: 1, requestId: req.requestId, type: 'result', jobId: existing.jobId, result: existing.result });
+      return;
+    }
+    const job = this.store.enqueue({
+      model: req.model, boardKind: checked.boardKind, ...(checked.boardId ? { boardId: checked.boardId } : {}),
+      backend: req.backend, tiling: req.tiling, reps: req.reps, request: { requestId: req.requestId, replyTo: req.replyTo },
+    });
+    this.reply(req.replyTo, { v: 1, requestId: req.requestId, type: 'accepted', jobId: job.jobId });
+    this.jobEvent('queued', job);
+    this.dispatch();
+  }
+
+  private onSuiteRunRequest(payload: Buffer): void {
+    const v = validateSuiteRunRequest(payload);
+    if (!v.ok) {
+      let replyTo: string | undefined; let requestId = '';
+      try { const j = JSON.parse(payload.toString('utf8')); replyTo = typeof j.replyTo === 'string' && !/[+#]/.test(j.replyTo) ? j.replyTo : undefined; requestId = String(j.requestId ?? ''); } catch { /* */ }
+      if (replyTo) this.reply(replyTo, { v: 1, requestId, type: 'rejected', reason: `invalid suite run request: ${v.errors.join('; ')}` });
+      return;
+    }
+    const { requestId, suite, replyTo } = v.value;
+    try {
+      const out = this.fireSuite(suite, 'manual');
+      if (out.type === 'skipped') {
+        this.reply(replyTo, { v: 1, requestId, type: 'skipped', suite, reason: out.reason, runningRunId: out.runningRunId });
+      } else {
+        this.suiteRequesters.set(out.runId, [...(this.suiteRequesters.get(out.runId) ?? []), { requestId, replyTo }]);
+        this.reply(replyTo, { v: 1, requestId, type: 'started', suite, runId: out.runId, jobIds: out.jobIds });
+        this.checkSuiteFinished(undefined, out.runId);
+      }
+    } catch (err) {
+      this.reply(replyTo, { v: 1, requestId, type: 'rejected', reason: (err as Error).message });
+    }
+  }
+
+  private checkSuiteFinished(job: JobRecord | undefined, runIdArg?: string): void {
+    const runId = runIdArg ?? job?.tags?.suiteRun;
+    if (!runId) return;
+    const run = this.suiteRun(runId);
+    if (!run.finished) return;
+    const done = run.jobs.filter((j) => j.state === 'done').length;
+    const failed = run.jobs.length - done;
+    const suite = run.jobs[0]?.tags?.suite ?? runId;
+    this.log(`suite ${suite}: run ${runId} finished: ${done} done, ${failed} failed`);
+    this.emit('suite-finished', { suite, runId, done, failed, jobIds: run.jobs.map((j) => j.jobId) });
+    for (const r of this.suiteRequesters.get(runId) ?? []) {
+      this.reply(r.replyTo, { v: 1, requestId: r.requestId, type: 'finished', suite, runId, done, failed, jobIds: run.jobs.map((j) => j.jobId) });
+    }
+    this.suiteRequesters.delete(runId);
+  }
+
+  // --- dispatching ---------------------------------------------------------------------------
+
+  private tick(): void {
+    if (this.stopped) return;
+    const t = this.now();
+    for (const job of this.store.inState('dispatched')) {
+      if (job.deadline !== undefined && job.deadline < t) this.requeue(job, `deadline passed (${job.attemptTimeoutMs} ms)`);
+    }
+    this.dispatch();
+  }
+
+  private requeue(job: JobRecord, reason: string): void {
+    const next = this.store.requeue(job.jobId, reason);
+    this.counters.requeues++;
+    this.log(`job ${job.jobId}: ${reason}; ${next.state === 'failed' ? 'giving up' : 're-queued'}`);
+    this.jobEvent(next.state === 'failed' ? 'failed' : 'requeued', { ...next, attempt: job.attempt, boardId: job.boardId, agentId: job.agentId }, reason);
+    if (next.state === 'failed') {
+      if (next.request) {
+        this.reply(next.request.replyTo, {
+          v: 1, requestId: next.request.requestId, type: 'progress', jobId: next.jobId, phase: 'failed', message: next.error,
+        });
+      }
+      this.emit('job-failed', next);
+      this.checkSuiteFinished(next);
+    }
+  }
+
+  /** Gives each queued job (oldest first) an idle board of its kind, least recently used first. */
+  dispatch(): void {
+    if (this.stopped || !this.client?.connected) return;
+    const dispatched = this.store.inState('dispatched');
+    const leased = new Set(dispatched.map((j) => j.boardId!));
+    const free = this.registry.boards(leased).filter((b) => b.agentOnline && b.effective === 'idle');
+    if (!free.length) return;
+    for (const job of this.store.inState('queued')) {
+      const candidates = free.filter((b) => job.wantBoardId ? b.boardId === job.wantBoardId : b.kind === job.boardKind);
+      if (!candidates.length) continue;
+      candidates.sort((a, b) => (this.lastUsed.get(a.boardId) ?? 0) - (this.lastUsed.get(b.boardId) ?? 0) || a.boardId.localeCompare(b.boardId));
+      const board = candidates[0]!;
+      const spec = this.store.dispatch(job.jobId, board.agentId, board.boardId);
+      free.splice(free.indexOf(board), 1);
+      this.lastUsed.set(board.boardId, this.now());
+      this.client.publish(topics.agentJobs(board.agentId), encode(spec), { qos: 1 });
+      this.jobEvent('started', this.store.get(job.jobId)!);
+      if (!free.length) break;
+    }
+  }
+
+  // --- output --------------------------------------------------------------------------------
+
+  private reply(topic: string, payload: RequestReply | SuiteRunReply): void {
+    this.client?.publish(topic, encode(payload), { qos: 1 });
+  }
+
+  private publishStatus(state: 'online' | 'offline'): void {
+    this.client?.publish(topics.daemonStatus, encode({ v: 1, state, ts: new Date().toISOString() }), { qos: 1, retain: true });
+  }
+
+  private point(...points: IPoint[]): void {
+    this.sink?.write(points);
+  }
+
+  private eventInfo(event: JobEventInfo['event'], job: JobRecord, error?: string): JobEventInfo {
+    return {
+      event, jobId: job.jobId, model: job.model.name, boardKind: job.boardKind, backend: job.backend, tiling: job.tiling,
+      ...(job.tags?.suite ? { suite: job.tags.suite } : {}), ...(job.tags?.suiteRun ? { runId: job.tags.suiteRun } : {}),
+      attempt: job.attempt, ...(job.boardId ? { board: job.boardId } : {}), ...(job.agentId ? { agent: job.agentId } : {}),
+      ...(error ? { error } : {}), queueDepth: this.store.inState('queued').length, at: this.now(),
+    };
+  }
+
+  private jobEvent(event: JobEventInfo['event'], job: JobRecord, error?: string): void {
+    this.point(jobEventPoint(this.eventInfo(event, job, error)));
+    this.emit('job', event, job);
+  }
+
+  private writeBoardStates(agentId?: string): void {
+    const leased = new Set(this.store.inState('dispatched').map((j) => j.boardId!));
+    const t = this.now();
+    this.point(...this.registry.boards(leased).filter((b) => !agentId || b.agentId === agentId)
+      .map((b) => boardStatePoint(b.agentId, b.boardId, b.kind, b.effective, b.failures ?? 0, t)));
+  }
+
+  private writeHealth(): void {
+    const t = this.now();
+    this.point(...this.registry.allAgents().map((a) => agentHealthPoint(a.agentId, a.online, a.boards.length, a.version, t)));
+    this.writeBoardStates();
+  }
+}

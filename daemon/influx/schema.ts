@@ -1,0 +1,144 @@
+// The InfluxDB schema the daemon writes: measurement names, tags and typed fields (integers for
+// counts and bytes), and the conversion of results/events into points. Every point carries an
+// explicit nanosecond timestamp derived from the event's own time and identity, so writing the
+// same point twice (a retry after a crash) overwrites instead of duplicating.
+import { createHash } from 'node:crypto';
+import { FieldType, type ISchemaOptions, type IPoint } from 'influx';
+import type { JobResult, RegressionEvent } from '../../wire/mqtt.ts';
+
+export const MEASUREMENTS = {
+  results: 'results',
+  agentHealth: 'agent_health',
+  boardState: 'board_state',
+  jobs: 'jobs',
+  regressions: 'regressions',
+} as const;
+
+export const RESULT_TAGS = ['board', 'board_kind', 'agent', 'model', 'backend', 'tiling', 'suite', 'counter'] as const;
+
+export const schema: ISchemaOptions[] = [
+  {
+    measurement: MEASUREMENTS.results,
+    tags: [...RESULT_TAGS],
+    fields: {
+      count: FieldType.INTEGER, latency_us: FieldType.FLOAT, energy_uj: FieldType.FLOAT,
+      energy_estimated: FieldType.BOOLEAN, stack_bytes: FieldType.INTEGER, heap_bytes: FieldType.INTEGER,
+      arena_bytes: FieldType.INTEGER, rom_bytes: FieldType.INTEGER, ram_bytes: FieldType.INTEGER,
+      outputs_match: FieldType.BOOLEAN, firmware_hash: FieldType.STRING, job_id: FieldType.STRING,
+      reps: FieldType.INTEGER, attempt: FieldType.INTEGER,
+    },
+  },
+  {
+    measurement: MEASUREMENTS.agentHealth,
+    tags: ['agent'],
+    fields: { online: FieldType.INTEGER, boards: FieldType.INTEGER, version: FieldType.STRING },
+  },
+  {
+    measurement: MEASUREMENTS.boardState,
+    tags: ['agent', 'board', 'board_kind', 'state'],
+    fields: { busy: FieldType.INTEGER, idle: FieldType.INTEGER, quarantined: FieldType.INTEGER, missing: FieldType.INTEGER, failures: FieldType.INTEGER },
+  },
+  {
+    measurement: MEASUREMENTS.jobs,
+    tags: ['event', 'model', 'board_kind', 'backend', 'tiling', 'suite'],
+    fields: {
+      job_id: FieldType.STRING, attempt: FieldType.INTEGER, board: FieldType.STRING, agent: FieldType.STRING,
+      error: FieldType.STRING, queue_depth: FieldType.INTEGER, run_id: FieldType.STRING,
+    },
+  },
+  {
+    measurement: MEASUREMENTS.regressions,
+    tags: ['model', 'board_kind', 'backend', 'tiling', 'metric'],
+    fields: { baseline: FieldType.FLOAT, value: FieldType.FLOAT, change_pct: FieldType.FLOAT, job_id: FieldType.STRING, text: FieldType.STRING },
+  },
+];
+
+/** A nanosecond timestamp: the event's millisecond time plus a sub-millisecond offset from its identity. */
+export function stableTimestamp(ms: number, identity: string): string {
+  const salt = createHash('sha256').update(identity).digest().readUInt32BE(0) % 1_000_000;
+  return (BigInt(Math.round(ms)) * 1_000_000n + BigInt(salt)).toString();
+}
+
+export function resultPoint(r: JobResult, suite: string | undefined): IPoint | undefined {
+  const m = r.metrics;
+  if (!r.ok || !m) return undefined;
+  const fields: Record<string, unknown> = {
+    count: m.count, latency_us: m.latencyUs, stack_bytes: m.stackBytes, heap_bytes: m.heapBytes,
+    arena_bytes: m.arenaBytes, rom_bytes: m.romBytes, ram_bytes: m.ramBytes, outputs_match: m.outputsMatch,
+    job_id: r.jobId, reps: m.counts.length, attempt: r.attempt,
+  };
+  if (m.energyUj !== undefined) fields.energy_uj = m.energyUj;
+  if (m.energyEstimated !== undefined) fields.energy_estimated = m.energyEstimated;
+  if (r.firmwareHash) fields.firmware_hash = r.firmwareHash;
+  return {
+    measurement: MEASUREMENTS.results,
+    tags: {
+      board: r.boardId, board_kind: r.boardKind, agent: r.agentId, model: r.model, backend: r.backend,
+      tiling: r.tiling, suite: suite ?? 'adhoc', counter: m.counter,
+    },
+    fields,
+    timestamp: stableTimestamp(Date.parse(r.finishedAt) || Date.now(), `result:${r.jobId}`),
+  };
+}
+
+export type JobEvent = 'queued' | 'started' | 'done' | 'failed' | 'requeued' | 'skipped';
+
+export interface JobEventInfo {
+  event: JobEvent; jobId?: string; model?: string; boardKind?: string; backend?: string; tiling?: string;
+  suite?: string; attempt?: number; board?: string; agent?: string; error?: string; queueDepth?: number; runId?: string;
+  at: number;
+}
+
+export function jobEventPoint(e: JobEventInfo): IPoint {
+  const tags: Record<string, string> = { event: e.event };
+  if (e.model) tags.model = e.model;
+  if (e.boardKind) tags.board_kind = e.boardKind;
+  if (e.backend) tags.backend = e.backend;
+  if (e.tiling) tags.tiling = e.tiling;
+  tags.suite = e.suite ?? 'adhoc';
+  const fields: Record<string, unknown> = {};
+  if (e.jobId) fields.job_id = e.jobId;
+  if (e.attempt !== undefined) fields.attempt = e.attempt;
+  if (e.board) fields.board = e.board;
+  if (e.agent) fields.agent = e.agent;
+  if (e.error) fields.error = e.error.slice(0, 1000);
+  if (e.queueDepth !== undefined) fields.queue_depth = e.queueDepth;
+  if (e.runId) fields.run_id = e.runId;
+  if (Object.keys(fields).length === 0) fields.queue_depth = 0;
+  return {
+    measurement: MEASUREMENTS.jobs, tags, fields,
+    timestamp: stableTimestamp(e.at, `job:${e.event}:${e.jobId ?? e.runId ?? ''}:${e.attempt ?? 0}`),
+  };
+}
+
+export function regressionPoint(ev: RegressionEvent): IPoint {
+  const dir = ev.value > ev.baseline ? 'up' : 'down';
+  return {
+    measurement: MEASUREMENTS.regressions,
+    tags: { model: ev.model, board_kind: ev.boardKind, backend: ev.backend, tiling: ev.tiling, metric: ev.metric },
+    fields: {
+      baseline: ev.baseline, value: ev.value, change_pct: ev.changePct, job_id: ev.jobId,
+      text: `${ev.model} ${ev.metric} ${dir} ${ev.changePct.toFixed(2)}% on ${ev.boardKind} (${ev.backend}/${ev.tiling}): ${ev.baseline} -> ${ev.value}`,
+    },
+    timestamp: stableTimestamp(Date.parse(ev.ts) || Date.now(), `regression:${ev.jobId}:${ev.metric}`),
+  };
+}
+
+export function agentHealthPoint(agentId: string, online: boolean, boards: number, version: string | undefined, at: number): IPoint {
+  return {
+    measurement: MEASUREMENTS.agentHealth, tags: { agent: agentId },
+    fields: { online: online ? 1 : 0, boards, ...(version ? { version } : {}) },
+    timestamp: stableTimestamp(at, `agent:${agentId}`),
+  };
+}
+
+export function boardStatePoint(agentId: string, boardId: string, kind: string, state: string, failures: number, at: number): IPoint {
+  return {
+    measurement: MEASUREMENTS.boardState, tags: { agent: agentId, board: boardId, board_kind: kind, state },
+    fields: {
+      busy: state === 'busy' ? 1 : 0, idle: state === 'idle' ? 1 : 0,
+      quarantined: state === 'quarantined' ? 1 : 0, missing: state === 'missing' ? 1 : 0, failures,
+    },
+    timestamp: stableTimestamp(at, `board:${boardId}`),
+  };
+}

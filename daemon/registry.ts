@@ -1,0 +1,70 @@
+// The lab registry: which agents exist, whether they are online (retained status, with the
+// broker publishing the last-will "offline"), and their boards (retained inventory). A board's
+// effective state combines the agent's report with the daemon's own leases: a board the daemon
+// has a job out on is busy even before the agent's next inventory says so.
+import type { AgentInventory, AgentStatus, BoardInfo, BoardState } from '../wire/mqtt.ts';
+
+export interface AgentEntry {
+  agentId: string;
+  online: boolean;
+  version?: string;
+  lastSeen: number;
+  boards: BoardInfo[];
+}
+
+export interface BoardView extends BoardInfo {
+  agentId: string;
+  agentOnline: boolean;
+  /** State after the daemon's leases: busy when the daemon has a job out on it. */
+  effective: BoardState;
+}
+
+export class Registry {
+  private readonly agents = new Map<string, AgentEntry>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Applies a status message; returns true when the agent went from online to offline. */
+  applyStatus(s: AgentStatus): { wentOffline: boolean; cameOnline: boolean } {
+    const prev = this.agents.get(s.agentId);
+    const entry: AgentEntry = prev ?? { agentId: s.agentId, online: false, lastSeen: 0, boards: [] };
+    const wasOnline = entry.online;
+    entry.online = s.state === 'online';
+    if (s.version) entry.version = s.version;
+    entry.lastSeen = this.now();
+    this.agents.set(s.agentId, entry);
+    return { wentOffline: wasOnline && !entry.online, cameOnline: !wasOnline && entry.online };
+  }
+
+  applyInventory(inv: AgentInventory): void {
+    const entry = this.agents.get(inv.agentId) ?? { agentId: inv.agentId, online: false, lastSeen: 0, boards: [] };
+    entry.boards = inv.boards;
+    entry.lastSeen = this.now();
+    this.agents.set(inv.agentId, entry);
+  }
+
+  agent(id: string): AgentEntry | undefined { return this.agents.get(id); }
+  allAgents(): AgentEntry[] { return [...this.agents.values()].sort((a, b) => a.agentId.localeCompare(b.agentId)); }
+
+  /** Every board with its effective state, given the board ids the daemon holds leases on. */
+  boards(leased: ReadonlySet<string> = new Set()): BoardView[] {
+    const out: BoardView[] = [];
+    for (const a of this.allAgents()) {
+      for (const b of a.boards) {
+        let effective: BoardState = b.state;
+        if (!a.online) effective = 'missing';
+        else if (leased.has(b.boardId) && b.state !== 'quarantined' && b.state !== 'missing') effective = 'busy';
+        else if (b.state === 'busy' && !leased.has(b.boardId)) effective = 'busy';
+        out.push({ ...b, agentId: a.agentId, agentOnline: a.online, effective });
+      }
+    }
+    return out;
+  }
+
+  board(boardId: string): BoardView | undefined { return this.boards().find((b) => b.boardId === boardId); }
+
+  /** Board kinds any agent has ever reported (online or not). */
+  knownKinds(): Set<string> {
+    return new Set(this.allAgents().flatMap((a) => a.boards.map((b) => b.kind)));
+  }
+}

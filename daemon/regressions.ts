@@ -1,0 +1,90 @@
+// Regression detection: each new result is compared with the baseline of the same
+// (model, board kind, backend, tiling) — the median of the last N results. Instruction counts on
+// virtual boards are exact, so any change there counts by default; cycle counts on silicon jitter,
+// so they use a percentage threshold. Memory figures are deterministic for a given firmware, so
+// any change counts.
+import type { JobResult, RegressionEvent } from '../wire/mqtt.ts';
+
+export interface RegressionConfig {
+  /** How many previous results form the baseline (median). */
+  baselineRuns: number;
+  /** Minimum previous results before anything is flagged. */
+  minRuns: number;
+  /** |change| in percent that counts, per counter kind. */
+  instructionsThresholdPct: number;
+  cyclesThresholdPct: number;
+  memoryThresholdPct: number;
+}
+
+export const defaultRegressionConfig: RegressionConfig = {
+  baselineRuns: 5, minRuns: 1, instructionsThresholdPct: 0, cyclesThresholdPct: 5, memoryThresholdPct: 0,
+};
+
+const METRICS = [
+  ['count', (r: JobResult) => r.metrics!.count],
+  ['arena_bytes', (r: JobResult) => r.metrics!.arenaBytes],
+  ['rom_bytes', (r: JobResult) => r.metrics!.romBytes],
+  ['ram_bytes', (r: JobResult) => r.metrics!.ramBytes],
+] as const;
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function baselineKey(r: Pick<JobResult, 'model' | 'boardKind' | 'backend' | 'tiling'>): string {
+  return `${r.model}|${r.boardKind}|${r.backend}|${r.tiling}`;
+}
+
+export class RegressionDetector {
+  private readonly history = new Map<string, Record<string, number[]>>();
+
+  constructor(private readonly cfg: RegressionConfig = defaultRegressionConfig) {}
+
+  /** Feeds past results (oldest first) without flagging anything, e.g. from the job journal. */
+  seed(results: JobResult[]): void {
+    for (const r of results) if (r.ok && r.metrics) this.remember(r);
+  }
+
+  /** Compares a new result with its baseline, then adds it to the history. */
+  check(r: JobResult, now = new Date()): RegressionEvent[] {
+    if (!r.ok || !r.metrics) return [];
+    const hist = this.history.get(baselineKey(r));
+    const events: RegressionEvent[] = [];
+    if (hist) {
+      for (const [name, get] of METRICS) {
+        const past = hist[name] ?? [];
+        if (past.length < this.cfg.minRuns) continue;
+        const base = median(past.slice(-this.cfg.baselineRuns));
+        const value = get(r);
+        const changePct = base === 0 ? (value === 0 ? 0 : 100) : ((value - base) / base) * 100;
+        const threshold = name === 'count'
+          ? (r.metrics.counter === 'instructions' ? this.cfg.instructionsThresholdPct : this.cfg.cyclesThresholdPct)
+          : this.cfg.memoryThresholdPct;
+        // "0 %" means exact: any difference at all is flagged.
+        const flagged = threshold === 0 ? value !== base : Math.abs(changePct) > threshold;
+        if (flagged) {
+          events.push({
+            v: 1, model: r.model, boardKind: r.boardKind, backend: r.backend, tiling: r.tiling,
+            metric: name === 'count' ? r.metrics.counter : name, baseline: base, value,
+            changePct: Math.round(changePct * 1000) / 1000, jobId: r.jobId, ts: now.toISOString(),
+          });
+        }
+      }
+    }
+    this.remember(r);
+    return events;
+  }
+
+  private remember(r: JobResult): void {
+    const key = baselineKey(r);
+    const hist = this.history.get(key) ?? {};
+    for (const [name, get] of METRICS) {
+      const arr = hist[name] ?? (hist[name] = []);
+      arr.push(get(r));
+      if (arr.length > this.cfg.baselineRuns) arr.splice(0, arr.length - this.cfg.baselineRuns);
+    }
+    this.history.set(key, hist);
+  }
+}

@@ -1,0 +1,25 @@
+// Tiling comparison: for one model and board kind, what each tiling mode does to RAM, ROM and the
+// instruction/cycle count (the trade FDT/FFMT make: less peak RAM for some extra work).
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { InfluxQL, tagVar } from './influxql.ts';
+import { barChart, tablePanel, tagVariable } from './panels.ts';
+import { regressionAnnotations } from './model-performance.ts';
+
+const FILTER = [tagVar('model'), tagVar('board_kind'), tagVar('backend')].join(' AND ');
+
+export function tilingComparison(): dashboard.Dashboard {
+  return new dashboard.DashboardBuilder('tinyrack — tiling comparison')
+    .uid('tinyrack-tiling').tags(['tinyrack']).refresh('1m').time({ from: 'now-30d', to: 'now' })
+    .withVariable(tagVariable('model', 'Model', 'results'))
+    .withVariable(tagVariable('board_kind', 'Board kind', 'results'))
+    .withVariable(tagVariable('backend', 'Backend', 'results'))
+    .annotation(regressionAnnotations())
+    .withPanel(barChart('Arena bytes by tiling', 'bytes', { x: 0, y: 0, w: 12, h: 9 },
+      new InfluxQL(`SELECT last("arena_bytes") AS "arena_bytes" FROM "results" WHERE ${FILTER} AND $timeFilter GROUP BY "tiling"`)))
+    .withPanel(barChart('Count by tiling', 'none', { x: 12, y: 0, w: 12, h: 9 },
+      new InfluxQL(`SELECT last("count") AS "count" FROM "results" WHERE ${FILTER} AND $timeFilter GROUP BY "tiling"`)))
+    .withPanel(tablePanel('Tiling matrix (latest per configuration)', { x: 0, y: 9, w: 24, h: 10 },
+      new InfluxQL(`SELECT last("arena_bytes") AS "arena_bytes", last("ram_bytes") AS "ram_bytes", last("rom_bytes") AS "rom_bytes", last("count") AS "count", ` +
+        `last("latency_us") AS "latency_us", last("outputs_match") AS "outputs_match" FROM "results" WHERE ${FILTER} AND $timeFilter GROUP BY "model", "board_kind", "backend", "tiling"`)))
+    .build();
+}

@@ -1,0 +1,51 @@
+// Helpers shared by the op lowerings: quantization of one tensor, 4-D views, clamps.
+import { numElements, type Activation, type Op, type Tensor } from '../../ir/graph.ts';
+import { activationRangeFloat, activationRangeQuantized } from '../../ir/quant.ts';
+import { cFloat, cInt } from './c-emit.ts';
+import type { LowerContext } from './context.ts';
+
+export function perTensorQuant(ctx: LowerContext, opIndex: number, op: Op, t: Tensor): { scale: number; zeroPoint: number } {
+  const q = t.quant;
+  if (!q || q.scale.length === 0) throw ctx.error(opIndex, op, `tensor "${t.name}" (${t.dtype}) has no quantization parameters`);
+  return { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0] ?? 0 };
+}
+
+/** Shape padded with leading 1s to rank 4 (NHWC). */
+export function shape4(shape: readonly number[]): [number, number, number, number] {
+  if (shape.length > 4) throw new Error(`rank ${shape.length} > 4`);
+  const s = [...new Array(4 - shape.length).fill(1), ...shape];
+  return s as [number, number, number, number];
+}
+
+/** A dense tr_view4_t initializer for a tensor shape. */
+export function denseView(shape: readonly number[]): string {
+  const [n, h, w, c] = shape4(shape);
+  return viewInit(n, h, w, c, h * w * c, w * c, c);
+}
+
+export function viewInit(n: number, h: number, w: number, c: number, sn: number, sh: number, sw: number): string {
+  return `{ ${n}, ${h}, ${w}, ${c}, ${sn}, ${sh}, ${sw} }`;
+}
+
+/** Int8 fused-activation clamp as "min, max". */
+export function int8Clamp(activation: Activation, scale: number, zeroPoint: number): { min: number; max: number } {
+  return activationRangeQuantized(activation, scale, zeroPoint, 'int8');
+}
+
+export function floatClamp(activation: Activation): { min: string; max: string } {
+  const r = activationRangeFloat(activation);
+  return { min: cFloat(r.min), max: cFloat(r.max) };
+}
+
+export function ints(values: readonly number[]): string {
+  return values.map(cInt).join(', ');
+}
+
+export function elements(t: Tensor): number {
+  return numElements(t.shape);
+}
+
+/** Accumulates int32 with C's wrap-around. */
+export function addI32(a: number, b: number): number {
+  return (a + b) | 0;
+}

@@ -1,0 +1,139 @@
+// CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: weights to flash, per-channel requantization
+// tables (ir/quant.ts) and, for the optimized kernels, the bias with the input offset folded in
+// (bias + input_offset * sum(filter row)) so their inner loops are pure dot products.
+import type { Op } from '../../ir/graph.ts';
+import { perChannelMultipliers } from '../../ir/quant.ts';
+import { cInt, intArray } from './c-emit.ts';
+import type { LowerContext, Lowered } from './context.ts';
+import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant } from './lower-common.ts';
+import { constValues } from './c-emit.ts';
+
+function leadingPad(padding: 'SAME' | 'VALID', inSize: number, filter: number, stride: number, dilation: number, outSize: number): number {
+  if (padding === 'VALID') return 0;
+  // TFLite's ComputePaddingHeightWidth from the actual output size.
+  const effective = (filter - 1) * dilation + 1;
+  const total = (outSize - 1) * stride + effective - inSize;
+  return total > 0 ? Math.floor(total / 2) : 0;
+}
+
+/** bias[o] + inputOffset * sum_k(w[o][k] + filterOffset), wrapping like int32. */
+function foldedBias(weights: number[], rows: number, depth: number, bias: number[] | undefined,
+  inputOffset: number, filterOffset: number, rowStride = depth, colStride = 1): number[] {
+  const out: number[] = [];
+  for (let o = 0; o < rows; o++) {
+    let sum = 0;
+    for (let k = 0; k < depth; k++) sum += weights[o * rowStride + k * colStride]! + filterOffset;
+    out.push(addI32(bias ? bias[o]! : 0, Math.imul(sum, inputOffset)));
+  }
+  return out;
+}
+
+export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'DEPTHWISE_CONV_2D'>): Lowered {
+  const depthwise = op.kind === 'DEPTHWISE_CONV_2D';
+  const [xId, wId, bId = -1] = op.inputs as [number, number, number?];
+  const x = ctx.tensor(xId); const w = ctx.tensor(wId); const y = ctx.tensor(op.outputs[0]!);
+  if (x.shape.length !== 4 || w.shape.length !== 4 || y.shape.length !== 4) {
+    throw ctx.error(i, op, `expects 4-D input, filter and output, got [${x.shape}], [${w.shape}], [${y.shape}]`);
+  }
+  if (w.data === undefined) throw ctx.error(i, op, 'filter must be constant for the AoT backend');
+  const o = op.options;
+  const [, inH, inW, inC] = x.shape as [number, number, number, number];
+  const [, outH, outW, outC] = y.shape as [number, number, number, number];
+  const kH = w.shape[1]!; const kW = w.shape[2]!;
+  if (!depthwise && w.shape[3] !== inC) throw ctx.error(i, op, `filter input depth ${w.shape[3]} != input depth ${inC} (grouped conv is not supported)`);
+  if (depthwise && outC % inC !== 0) throw ctx.error(i, op, `output depth ${outC} is not a multiple of input depth ${inC}`);
+  const padTop = leadingPad(o.padding, inH, kH, o.strideH, o.dilationH, outH);
+  const padLeft = leadingPad(o.padding, inW, kW, o.strideW, o.dilationW, outW);
+  const geometry = `${denseView(x.shape)}, ${denseView(y.shape)}, ${kH}, ${kW}, ${depthwise ? `${outC / inC}, ` : ''}` +
+    `${o.strideH}, ${o.strideW}, ${o.dilationH}, ${o.dilationW}, ${padTop}, ${padLeft}`;
+  const fn = depthwise ? 'tr_depthwise_conv2d' : 'tr_conv2d';
+  const pName = ctx.name(i, 'params');
+  const bias = bId >= 0 ? ctx.ptr(bId) : 'NULL';
+
+  if (x.dtype === 'float32' && w.dtype === 'float32' && y.dtype === 'float32') {
+    const c = floatClamp(o.activation);
+    ctx.decls.push(`static const ${depthwise ? 'tr_dwconv_f32_params_t' : 'tr_conv_f32_params_t'} ${pName} = { ${geometry}, ${c.min}, ${c.max} };\n`);
+    return {
+      statements: [`${fn}_f32(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: [`${fn}_f32`],
+    };
+  }
+  if (x.dtype !== 'int8' || w.dtype !== 'int8' || y.dtype !== 'int8') {
+    throw ctx.error(i, op, `unsupported dtypes input ${x.dtype}, filter ${w.dtype}, output ${y.dtype} (AoT supports int8 and float32)`);
+  }
+  if (bId >= 0 && ctx.tensor(bId).dtype !== 'int32') throw ctx.error(i, op, `int8 conv needs an int32 bias, got ${ctx.tensor(bId).dtype}`);
+  if (!w.quant) throw ctx.error(i, op, `filter "${w.name}" is not quantized`);
+  const xq = perTensorQuant(ctx, i, op, x); const yq = perTensorQuant(ctx, i, op, y);
+  const { multipliers, shifts } = perChannelMultipliers(xq.scale, w.quant.scale, yq.scale, outC);
+  const clamp = int8Clamp(o.activation, yq.scale, yq.zeroPoint);
+  const multName = ctx.name(i, 'mult'); const shiftName = ctx.name(i, 'shift');
+  ctx.decls.push(intArray(multName, 'int32_t', multipliers), intArray(shiftName, 'int32_t', shifts));
+  let folded = 'NULL';
+  const optimized = ctx.variant === 'optimized';
+  if (optimized) {
+    const bt = bId >= 0 ? ctx.tensor(bId) : undefined;
+    if (bt && bt.data === undefined) throw ctx.error(i, op, 'bias must be constant for the AoT backend');
+    const wv = constValues(w); const bv = bt ? constValues(bt) : undefined;
+    const values = depthwise
+      ? foldedBias(wv, outC, kH * kW, bv, -xq.zeroPoint, 0, 1, outC)
+      : foldedBias(wv, outC, kH * kW * inC, bv, -xq.zeroPoint, 0);
+    folded = ctx.name(i, 'bias_folded');
+    ctx.decls.push(intArray(folded, 'int32_t', values));
+  }
+  ctx.decls.push(`static const ${depthwise ? 'tr_dwconv_s8_params_t' : 'tr_conv_s8_params_t'} ${pName} = { ${geometry}, ` +
+    `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${folded} };\n`);
+  const kfn = `${fn}_s8${optimized ? '_fast' : ''}`;
+  return {
+    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+    kernels: [kfn],
+  };
+}
+
+export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_CONNECTED'>): Lowered {
+  const [xId, wId, bId = -1] = op.inputs as [number, number, number?];
+  const x = ctx.tensor(xId); const w = ctx.tensor(wId); const y = ctx.tensor(op.outputs[0]!);
+  if (w.shape.length !== 2) throw ctx.error(i, op, `weights must be 2-D, got [${w.shape}]`);
+  if (w.data === undefined) throw ctx.error(i, op, 'weights must be constant for the AoT backend');
+  const [outDepth, depth] = w.shape as [number, number];
+  const inCount = x.shape.reduce((a, b) => a * b, 1);
+  if (inCount % depth !== 0) throw ctx.error(i, op, `input of ${inCount} values is not a multiple of the weights' depth ${depth}`);
+  const batches = inCount / depth;
+  if (y.shape.reduce((a, b) => a * b, 1) !== batches * outDepth) throw ctx.error(i, op, `output [${y.shape}] does not hold ${batches} x ${outDepth} values`);
+  const pName = ctx.name(i, 'params');
+  const bias = bId >= 0 ? ctx.ptr(bId) : 'NULL';
+  const dims = `${batches}, ${depth}, ${outDepth}, ${depth}, ${outDepth}`;
+  if (x.dtype === 'float32' && w.dtype === 'float32' && y.dtype === 'float32') {
+    const c = floatClamp(op.options.activation);
+    ctx.decls.push(`static const tr_fc_f32_params_t ${pName} = { ${dims}, ${c.min}, ${c.max} };\n`);
+    return {
+      statements: [`tr_fully_connected_f32(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_fully_connected_f32'],
+    };
+  }
+  if (x.dtype !== 'int8' || w.dtype !== 'int8' || y.dtype !== 'int8') {
+    throw ctx.error(i, op, `unsupported dtypes input ${x.dtype}, weights ${w.dtype}, output ${y.dtype} (AoT supports int8 and float32)`);
+  }
+  if (bId >= 0 && ctx.tensor(bId).dtype !== 'int32') throw ctx.error(i, op, `int8 fully connected needs an int32 bias, got ${ctx.tensor(bId).dtype}`);
+  if (!w.quant) throw ctx.error(i, op, `weights "${w.name}" are not quantized`);
+  const xq = perTensorQuant(ctx, i, op, x); const wq = perTensorQuant(ctx, i, op, w); const yq = perTensorQuant(ctx, i, op, y);
+  const { multipliers, shifts } = perChannelMultipliers(xq.scale, w.quant.scale, yq.scale, outDepth);
+  const clamp = int8Clamp(op.options.activation, yq.scale, yq.zeroPoint);
+  const multName = ctx.name(i, 'mult'); const shiftName = ctx.name(i, 'shift');
+  ctx.decls.push(intArray(multName, 'int32_t', multipliers), intArray(shiftName, 'int32_t', shifts));
+  // The fast kernel's pure dot product needs a zero filter offset (TFLite int8 weights are symmetric).
+  const optimized = ctx.variant === 'optimized' && wq.zeroPoint === 0;
+  let folded = 'NULL';
+  if (optimized) {
+    const bt = bId >= 0 ? ctx.tensor(bId) : undefined;
+    if (bt && bt.data === undefined) throw ctx.error(i, op, 'bias must be constant for the AoT backend');
+    folded = ctx.name(i, 'bias_folded');
+    ctx.decls.push(intArray(folded, 'int32_t', foldedBias(constValues(w), outDepth, depth, bt ? constValues(bt) : undefined, -xq.zeroPoint, 0)));
+  }
+  ctx.decls.push(`static const tr_fc_s8_params_t ${pName} = { ${dims}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)}, ` +
+    `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, 1, ${multName}, ${shiftName}, ${folded} };\n`);
+  const kfn = optimized ? 'tr_fully_connected_s8_fast' : 'tr_fully_connected_s8';
+  return {
+    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+    kernels: [kfn],
+  };
+}

@@ -1,0 +1,153 @@
+/* The firmware harness: boot banner, model set-up, warm-up, N timed inferences with stack
+ * high-water marks, outputs, end. Everything it prints is a TR1 record (docs/serial-format.md).
+ * It knows the model only through tr_model.h, and the board only through tr_board.h. */
+#include <string.h>
+#include "tr_board.h"
+#include "tr_golden.h"
+#include "tr_model.h"
+#include "tr_report.h"
+
+#ifndef TR_FW_ID
+#define TR_FW_ID "unknown"
+#endif
+#ifndef TR_WARMUP
+#define TR_WARMUP 1
+#endif
+#ifndef TR_REPS
+#define TR_REPS 3
+#endif
+/* The host port runs the harness on its own stack and calls it under another name. */
+#ifndef TR_HARNESS_MAIN
+#define TR_HARNESS_MAIN main
+#endif
+
+/* Painted into the unused stack at boot and before each inference; the lowest word that no
+ * longer holds it is the deepest the stack went. */
+#define STACK_PAINT 0xc5a3e17bu
+/* Words left unpainted just below the painting function's own frame. */
+#define STACK_GUARD_BYTES 64u
+
+static const char *dtype_name(tr_dtype_t t) {
+  switch (t) {
+    case TR_DT_FLOAT32: return "float32";
+    case TR_DT_INT8: return "int8";
+    case TR_DT_UINT8: return "uint8";
+    case TR_DT_INT16: return "int16";
+    case TR_DT_INT32: return "int32";
+  }
+  return "unknown";
+}
+
+static __attribute__((noinline)) void stack_paint(void) {
+  uintptr_t bottom, top;
+  tr_board_stack_bounds(&bottom, &top);
+  (void)top;
+  uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+  uintptr_t end = (here - STACK_GUARD_BYTES) & ~(uintptr_t)3;
+  for (volatile uint32_t *p = (volatile uint32_t *)((bottom + 3) & ~(uintptr_t)3);
+       (uintptr_t)p < end; p++) {
+    *p = STACK_PAINT;
+  }
+}
+
+/* Bytes of stack ever used: from the top down to the lowest overwritten word. */
+static __attribute__((noinline)) uint32_t stack_high_water(void) {
+  uintptr_t bottom, top;
+  tr_board_stack_bounds(&bottom, &top);
+  const volatile uint32_t *p = (const volatile uint32_t *)((bottom + 3) & ~(uintptr_t)3);
+  while ((uintptr_t)p < top && *p == STACK_PAINT) p++;
+  return (uint32_t)(top - (uintptr_t)p);
+}
+
+static void fail(uint32_t code, const char *msg) {
+  tr_rec_begin("ERR");
+  tr_rec_u32("code", code);
+  tr_rec_str("msg", msg);
+  tr_rec_end();
+  tr_rec_begin("END");
+  tr_rec_u32("status", code);
+  tr_rec_end();
+  tr_board_exit((int)code);
+}
+
+/* Copies the compiled-in golden input into the model's input tensors. Done before every
+ * inference: the planner may reuse the input's arena bytes for later activations. */
+static void load_inputs(int n) {
+  for (int i = 0; i < n; i++) {
+    memcpy(tr_model_input(i), tr_golden_inputs[i], tr_golden_input_bytes[i]);
+  }
+}
+
+int TR_HARNESS_MAIN(void) {
+  tr_board_init();
+  tr_report_init(tr_board_write);
+  stack_paint();
+
+  tr_rec_begin("BOOT");
+  tr_rec_str("fw", TR_FW_ID);
+  tr_rec_str("board", TR_BOARD_ID);
+  tr_rec_str("counter", TR_COUNTER_KIND);
+  tr_rec_u32("hz", (uint32_t)TR_CLOCK_HZ);
+  tr_rec_end();
+
+  const tr_model_info_t *info = tr_model_info();
+  tr_rec_begin("MODEL");
+  tr_rec_str("name", info->name);
+  tr_rec_str("backend", info->backend);
+  tr_rec_u32("arena", info->arena_bytes);
+  tr_rec_u32("warmup", TR_WARMUP);
+  tr_rec_u32("reps", TR_REPS);
+  tr_rec_u32("inputs", (uint32_t)info->num_inputs);
+  tr_rec_u32("outputs", (uint32_t)info->num_outputs);
+  tr_rec_end();
+
+  if (info->num_inputs != TR_GOLDEN_NUM_INPUTS) fail(3, "golden_input_count_differs_from_model");
+  for (int i = 0; i < info->num_inputs; i++) {
+    if (tr_model_input_bytes(i) != tr_golden_input_bytes[i]) fail(3, "golden_input_size_differs_from_model");
+  }
+  if (tr_model_init() != 0) fail(2, "model_init_failed");
+
+  for (int w = 0; w < TR_WARMUP; w++) {
+    load_inputs(info->num_inputs);
+    if (tr_model_invoke() != 0) fail(4, "invoke_failed");
+  }
+
+  for (uint32_t i = 0; i < TR_REPS; i++) {
+    load_inputs(info->num_inputs);
+    stack_paint();
+    tr_rec_begin("MARK");
+    tr_rec_str("what", "start");
+    tr_rec_u32("i", i);
+    tr_rec_end();
+    tr_board_mark(1);
+    uint64_t t0 = tr_board_count();
+    int rc = tr_model_invoke();
+    uint64_t t1 = tr_board_count();
+    tr_board_mark(0);
+    tr_rec_begin("MARK");
+    tr_rec_str("what", "stop");
+    tr_rec_u32("i", i);
+    tr_rec_end();
+    if (rc != 0) fail(4, "invoke_failed");
+    tr_rec_begin("INF");
+    tr_rec_u32("i", i);
+    tr_rec_u64("count", t1 - t0);
+    tr_rec_u32("stack", stack_high_water());
+    tr_rec_u32("heap", tr_model_heap_bytes());
+    tr_rec_u32("arena", info->arena_bytes);
+    tr_rec_end();
+  }
+
+  for (int o = 0; o < info->num_outputs; o++) {
+    tr_rec_begin("OUT");
+    tr_rec_u32("o", (uint32_t)o);
+    tr_rec_str("dtype", dtype_name(tr_model_output_dtype(o)));
+    tr_rec_hex("hex", tr_model_output(o), tr_model_output_bytes(o));
+    tr_rec_end();
+  }
+
+  tr_rec_begin("END");
+  tr_rec_u32("status", 0);
+  tr_rec_end();
+  tr_board_exit(0);
+}

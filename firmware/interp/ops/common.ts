@@ -1,0 +1,122 @@
+// Helpers shared by the kernels: quantization parameters, padding, errors, broadcasting.
+import { ModelError, type DType, type Tensor } from '../../ir/graph.ts';
+import type { KernelArgs, TensorData } from '../types.ts';
+
+export function opError(args: KernelArgs, message: string): ModelError {
+  return new ModelError(`op ${args.index} (${args.op.kind} "${args.op.name}"): ${message}`,
+    { op: args.index, opKind: args.op.kind });
+}
+
+export function unsupportedDType(args: KernelArgs, dtype: DType): ModelError {
+  return opError(args, `unsupported dtype ${dtype} (the interpreter has no ${args.op.kind} kernel for it)`);
+}
+
+export function input(args: KernelArgs, i: number): { data: TensorData; tensor: Tensor } {
+  const data = args.inputs[i];
+  const tensor = args.inputTensors[i];
+  if (!data || !tensor) throw opError(args, `missing input ${i}`);
+  return { data, tensor };
+}
+
+export function optionalInput(args: KernelArgs, i: number): { data: TensorData; tensor: Tensor } | undefined {
+  const data = args.inputs[i];
+  const tensor = args.inputTensors[i];
+  return data && tensor ? { data, tensor } : undefined;
+}
+
+export function output(args: KernelArgs, i = 0): Tensor {
+  const t = args.outputTensors[i];
+  if (!t) throw opError(args, `missing output ${i}`);
+  return t;
+}
+
+/** Per-tensor scale and zero point; a clear error when the tensor is not quantized. */
+export function quantParams(args: KernelArgs, t: Tensor): { scale: number; zeroPoint: number } {
+  const q = t.quant;
+  if (!q || q.scale.length === 0) throw opError(args, `tensor "${t.name}" (${t.dtype}) has no quantization parameters`);
+  return { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0] ?? 0 };
+}
+
+/** TFLite's ComputePaddingHeightWidth for one dimension: the leading (top/left) padding. */
+export function leadingPadding(stride: number, dilation: number, inSize: number, filterSize: number, outSize: number): number {
+  const effectiveFilter = (filterSize - 1) * dilation + 1;
+  const total = (outSize - 1) * stride + effectiveFilter - inSize;
+  return total > 0 ? Math.floor(total / 2) : 0;
+}
+
+/** Output size of a windowed op, as TFLite computes it (ComputeOutSize). */
+export function windowOutSize(padding: 'SAME' | 'VALID', inSize: number, filterSize: number, stride: number, dilation: number): number {
+  const effectiveFilter = (filterSize - 1) * dilation + 1;
+  return padding === 'SAME' ? Math.floor((inSize + stride - 1) / stride)
+    : Math.floor((inSize - effectiveFilter + stride) / stride);
+}
+
+/** Checks the graph's output shape against the shape the op computes. */
+export function expectShape(args: KernelArgs, t: Tensor, shape: number[]): void {
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw opError(args, `output "${t.name}" has shape [${t.shape}], the op computes [${shape}]`);
+  }
+}
+
+export function elementCount(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/**
+ * Broadcast index maps for a binary elementwise op: for every output element, the flat index
+ * into each input (numpy/TFLite broadcasting, shapes aligned at the trailing dimension).
+ */
+export function broadcastIndices(shapeA: number[], shapeB: number[], outShape: number[]): { a: Int32Array; b: Int32Array } {
+  const rank = outShape.length;
+  const pad = (s: number[]) => [...new Array(rank - s.length).fill(1), ...s];
+  const sa = pad(shapeA);
+  const sb = pad(shapeB);
+  const strides = (s: number[]) => {
+    const st = new Array<number>(rank).fill(0);
+    let acc = 1;
+    for (let d = rank - 1; d >= 0; d--) { st[d] = s[d] === 1 ? 0 : acc; acc *= s[d]!; }
+    return st;
+  };
+  const stA = strides(sa);
+  const stB = strides(sb);
+  const n = elementCount(outShape);
+  const a = new Int32Array(n);
+  const b = new Int32Array(n);
+  const idx = new Array<number>(rank).fill(0);
+  for (let i = 0; i < n; i++) {
+    let ia = 0; let ib = 0;
+    for (let d = 0; d < rank; d++) { ia += idx[d]! * stA[d]!; ib += idx[d]! * stB[d]!; }
+    a[i] = ia; b[i] = ib;
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++idx[d]! < outShape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return { a, b };
+}
+
+/** The broadcast result shape of two shapes, or an error naming both. */
+export function broadcastShape(args: KernelArgs, a: number[], b: number[]): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) throw opError(args, `shapes [${a}] and [${b}] do not broadcast`);
+    out.push(Math.max(da, db));
+  }
+  return out;
+}
+
+export function clampInt(x: number, min: number, max: number): number {
+  return x < min ? min : x > max ? max : x;
+}
+
+/** Normalises a possibly negative axis against a rank. */
+export function normAxis(args: KernelArgs, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) throw opError(args, `axis ${axis} out of range for rank ${rank}`);
+  return a;
+}

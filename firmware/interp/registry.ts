@@ -1,0 +1,50 @@
+// Kernels by op kind: one file per op under ops/. The interpreter looks kernels up here; a
+// kind without an entry is reported as unsupported.
+import type { OpKind } from '../ir/graph.ts';
+import type { Kernel } from './types.ts';
+import { add } from './ops/add.ts';
+import { cast } from './ops/cast.ts';
+import { concatenation } from './ops/concatenation.ts';
+import { conv2d } from './ops/conv-2d.ts';
+import { depthwiseConv2d } from './ops/depthwise-conv-2d.ts';
+import { dequantize } from './ops/dequantize.ts';
+import { fullyConnected } from './ops/fully-connected.ts';
+import { gather } from './ops/gather.ts';
+import { logistic } from './ops/logistic.ts';
+import { mean } from './ops/mean.ts';
+import { mul } from './ops/mul.ts';
+import { pad } from './ops/pad.ts';
+import { averagePool2d, maxPool2d } from './ops/pooling.ts';
+import { quantize } from './ops/quantize.ts';
+import { reshape, squeeze } from './ops/reshape.ts';
+import { slice, stridedSlice } from './ops/slicing.ts';
+import { softmax } from './ops/softmax.ts';
+import { tanh } from './ops/tanh.ts';
+
+export const KERNELS: { [K in OpKind]: Kernel<K> } = {
+  CONV_2D: conv2d,
+  DEPTHWISE_CONV_2D: depthwiseConv2d,
+  FULLY_CONNECTED: fullyConnected,
+  AVERAGE_POOL_2D: averagePool2d,
+  MAX_POOL_2D: maxPool2d,
+  ADD: add,
+  MUL: mul,
+  RESHAPE: reshape,
+  SOFTMAX: softmax,
+  PAD: pad,
+  CONCATENATION: concatenation,
+  STRIDED_SLICE: stridedSlice,
+  SLICE: slice,
+  MEAN: mean,
+  QUANTIZE: quantize,
+  DEQUANTIZE: dequantize,
+  LOGISTIC: logistic,
+  TANH: tanh,
+  GATHER: gather,
+  CAST: cast,
+  SQUEEZE: squeeze,
+};
+
+export function kernelFor(kind: string): Kernel | undefined {
+  return (KERNELS as Record<string, Kernel | undefined>)[kind];
+}

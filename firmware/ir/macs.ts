@@ -1,0 +1,67 @@
+// Work counts per op, from shapes alone (works on any IR graph, including tiled ones with
+// inserted STRIDED_SLICE / CONCATENATION / PAD / ADD ops).
+//
+// MACs count multiply-accumulates of the convolution-like ops only:
+//   CONV_2D            outH*outW*outC * kH*kW*(filter input channels)   (per batch, times N)
+//   DEPTHWISE_CONV_2D  outH*outW*outC * kH*kW
+//   FULLY_CONNECTED    output elements * input depth (= batch * units * depth)
+// Everything else counts 0 MACs: pooling, elementwise ADD/MUL, softmax, means and data movement
+// are not multiply-accumulates. Their arithmetic is reported separately by opOps():
+//   pools: output elements * window size (one add or compare per window element)
+//   ADD/MUL: output elements; SOFTMAX/LOGISTIC/TANH/QUANTIZE/DEQUANTIZE/CAST: output elements
+//   MEAN: input elements (one add each)
+//   RESHAPE/SQUEEZE/PAD/CONCATENATION/STRIDED_SLICE/SLICE/GATHER: 0 (pure data movement)
+// For MAC ops opOps() is 2 * MACs (a multiply and an add), the usual FLOP/OP convention.
+import { numElements, type Graph, type Op } from './graph.ts';
+
+function shapeOf(graph: Graph, id: number | undefined): number[] {
+  if (id === undefined || id < 0) return [];
+  return graph.tensors[id]?.shape ?? [];
+}
+
+export function opMacs(graph: Graph, op: Op): number {
+  const out = shapeOf(graph, op.outputs[0]);
+  switch (op.kind) {
+    case 'CONV_2D': {
+      const [, kh = 0, kw = 0, inC = 0] = shapeOf(graph, op.inputs[1]);
+      return numElements(out) * kh * kw * inC;
+    }
+    case 'DEPTHWISE_CONV_2D': {
+      const [, kh = 0, kw = 0] = shapeOf(graph, op.inputs[1]);
+      return numElements(out) * kh * kw;
+    }
+    case 'FULLY_CONNECTED': {
+      const w = shapeOf(graph, op.inputs[1]);
+      return numElements(out) * (w[1] ?? 0);
+    }
+    default:
+      return 0;
+  }
+}
+
+export function opOps(graph: Graph, op: Op): number {
+  const out = numElements(shapeOf(graph, op.outputs[0]));
+  switch (op.kind) {
+    case 'CONV_2D': case 'DEPTHWISE_CONV_2D': case 'FULLY_CONNECTED':
+      return 2 * opMacs(graph, op);
+    case 'AVERAGE_POOL_2D': case 'MAX_POOL_2D': {
+      const o = (op as Op<'MAX_POOL_2D'>).options;
+      return out * o.filterW * o.filterH;
+    }
+    case 'ADD': case 'MUL': case 'SOFTMAX': case 'LOGISTIC': case 'TANH':
+    case 'QUANTIZE': case 'DEQUANTIZE': case 'CAST':
+      return out;
+    case 'MEAN':
+      return numElements(shapeOf(graph, op.inputs[0]));
+    default:
+      return 0;
+  }
+}
+
+export function graphMacs(graph: Graph): number {
+  return graph.ops.reduce((sum, op) => sum + opMacs(graph, op), 0);
+}
+
+export function graphOps(graph: Graph): number {
+  return graph.ops.reduce((sum, op) => sum + opOps(graph, op), 0);
+}

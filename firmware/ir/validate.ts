@@ -1,0 +1,285 @@
+// Structural and shape checks on a graph IR: tensor indices, op input/output counts, and that
+// each op's output shape is what its inputs and options imply (TFLite's Prepare() rules).
+// The reader runs it on every model; rewrites (tiling) can run it on what they produce.
+import { ModelError, numElements, type Graph, type Op, type OpKind, type Tensor } from './graph.ts';
+import {
+  broadcastShapes, constInts, fmtShape, normalizeAxis, sameShape, windowOutSize,
+} from './shape.ts';
+
+/** [min, max] input counts per op kind (max Infinity = variadic) and which inputs are optional. */
+const INPUT_COUNTS: Record<OpKind, [number, number, number[]?]> = {
+  CONV_2D: [2, 3, [2]], DEPTHWISE_CONV_2D: [2, 3, [2]], FULLY_CONNECTED: [2, 3, [2]],
+  AVERAGE_POOL_2D: [1, 1], MAX_POOL_2D: [1, 1], ADD: [2, 2], MUL: [2, 2], RESHAPE: [1, 2, [1]],
+  SOFTMAX: [1, 1], PAD: [2, 2], CONCATENATION: [1, Infinity], STRIDED_SLICE: [4, 4],
+  SLICE: [3, 3], MEAN: [2, 2], QUANTIZE: [1, 1], DEQUANTIZE: [1, 1], LOGISTIC: [1, 1],
+  TANH: [1, 1], GATHER: [2, 2], CAST: [1, 1], SQUEEZE: [1, 1],
+};
+
+export function validateGraph(graph: Graph): void {
+  const n = graph.tensors.length;
+  const checkId = (id: number, what: string, allowAbsent = false): void => {
+    if (!Number.isInteger(id) || id >= n || id < (allowAbsent ? -1 : 0)) {
+      throw new ModelError(`${what}: tensor index ${id} out of range (graph has ${n} tensors)`, { tensor: id });
+    }
+  };
+  graph.inputs.forEach((id) => checkId(id, 'graph input'));
+  graph.outputs.forEach((id) => checkId(id, 'graph output'));
+
+  // Activations must be written before they are read: graph inputs and variables are available
+  // from the start, every other activation from the op producing it.
+  const ready = new Set<number>(graph.inputs);
+  graph.tensors.forEach((t, i) => { if (t.data || t.isVariable) ready.add(i); });
+
+  graph.ops.forEach((op, index) => {
+    const fail = (msg: string): never => {
+      throw new ModelError(`op ${index} (${op.name}): ${msg}`, { op: index, opKind: op.kind });
+    };
+    const counts = INPUT_COUNTS[op.kind];
+    if (!counts) fail(`unknown op kind ${op.kind}`);
+    const [min, max, optional = []] = counts;
+    if (op.inputs.length < min || op.inputs.length > max) {
+      fail(`has ${op.inputs.length} inputs, ${op.kind} takes ${min === max ? min : `${min}..${max === Infinity ? 'n' : max}`}`);
+    }
+    if (op.outputs.length !== 1) fail(`has ${op.outputs.length} outputs, ${op.kind} has 1`);
+    op.inputs.forEach((id, k) => {
+      checkId(id, `op ${index} (${op.name}) input ${k}`, optional.includes(k));
+      if (id >= 0 && !ready.has(id)) fail(`reads tensor ${id} ("${graph.tensors[id]!.name}") before any op writes it`);
+    });
+    for (const id of op.outputs) {
+      checkId(id, `op ${index} (${op.name}) output`);
+      if (graph.tensors[id]!.data) fail(`writes constant tensor ${id} ("${graph.tensors[id]!.name}")`);
+      ready.add(id);
+    }
+    checkShapes(graph, op, fail);
+  });
+  for (const id of graph.outputs) {
+    if (!ready.has(id)) throw new ModelError(`graph output tensor ${id} ("${graph.tensors[id]!.name}") is never written`, { tensor: id });
+  }
+}
+
+function checkShapes(graph: Graph, op: Op, fail: (msg: string) => never): void {
+  const t = (k: number): Tensor | undefined => (op.inputs[k] !== undefined && op.inputs[k]! >= 0 ? graph.tensors[op.inputs[k]!] : undefined);
+  const input = t(0)!;
+  const output = graph.tensors[op.outputs[0]!]!;
+  const expectOut = (shape: number[]): void => {
+    if (!sameShape(output.shape, shape)) fail(`output shape ${fmtShape(output.shape)}, expected ${fmtShape(shape)}`);
+  };
+  const rank = (x: Tensor, r: number, what: string): void => {
+    if (x.shape.length !== r) fail(`${what} has shape ${fmtShape(x.shape)}, expected rank ${r}`);
+  };
+  const positive = (vals: Record<string, number>): void => {
+    for (const [k, v] of Object.entries(vals)) if (!(Number.isInteger(v) && v >= 1)) fail(`${k} is ${v}, must be >= 1`);
+  };
+
+  checkDtypes(graph, op, fail);
+  switch (op.kind) {
+    case 'CONV_2D':
+    case 'DEPTHWISE_CONV_2D': {
+      const o = (op as Op<'CONV_2D'>).options;
+      positive({ strideW: o.strideW, strideH: o.strideH, dilationW: o.dilationW, dilationH: o.dilationH });
+      const filter = t(1)!;
+      rank(input, 4, 'input'); rank(filter, 4, 'filter');
+      const [, kh, kw, fc] = filter.shape as [number, number, number, number];
+      const inC = input.shape[3]!;
+      let outC: number;
+      if (op.kind === 'CONV_2D') {
+        outC = filter.shape[0]!;
+        if (fc < 1 || inC % fc !== 0) fail(`filter ${fmtShape(filter.shape)} does not match input channels ${inC}`);
+      } else {
+        outC = fc;
+        if (filter.shape[0] !== 1 || inC < 1 || outC % inC !== 0) fail(`depthwise filter ${fmtShape(filter.shape)} does not match input channels ${inC}`);
+      }
+      const bias = t(2);
+      if (bias && numElements(bias.shape) !== outC) fail(`bias ${fmtShape(bias.shape)} does not match ${outC} output channels`);
+      const oh = windowOutSize(input.shape[1]!, kh, o.strideH, o.dilationH, o.padding);
+      const ow = windowOutSize(input.shape[2]!, kw, o.strideW, o.dilationW, o.padding);
+      expectOut([input.shape[0]!, oh, ow, outC]);
+      return;
+    }
+    case 'AVERAGE_POOL_2D':
+    case 'MAX_POOL_2D': {
+      const o = (op as Op<'MAX_POOL_2D'>).options;
+      positive({ strideW: o.strideW, strideH: o.strideH, filterW: o.filterW, filterH: o.filterH });
+      rank(input, 4, 'input');
+      const oh = windowOutSize(input.shape[1]!, o.filterH, o.strideH, 1, o.padding);
+      const ow = windowOutSize(input.shape[2]!, o.filterW, o.strideW, 1, o.padding);
+      expectOut([input.shape[0]!, oh, ow, input.shape[3]!]);
+      return;
+    }
+    case 'FULLY_CONNECTED': {
+      const o = (op as Op<'FULLY_CONNECTED'>).options;
+      const w = t(1)!;
+      rank(w, 2, 'weights');
+      const [units, depth] = w.shape as [number, number];
+      const inElems = numElements(input.shape);
+      if (depth < 1 || inElems % depth !== 0) fail(`input ${fmtShape(input.shape)} is not a whole number of rows of ${depth}`);
+      const bias = t(2);
+      if (bias && numElements(bias.shape) !== units) fail(`bias ${fmtShape(bias.shape)} does not match ${units} units`);
+      const batch = inElems / depth;
+      if (o.keepNumDims) expectOut([...input.shape.slice(0, -1), units]);
+      else if (numElements(output.shape) !== batch * units || output.shape[output.shape.length - 1] !== units) {
+        fail(`output shape ${fmtShape(output.shape)}, expected ${batch * units} elements ending in ${units}`);
+      }
+      return;
+    }
+    case 'ADD':
+    case 'MUL': {
+      const b = broadcastShapes(input.shape, t(1)!.shape);
+      if (!b) fail(`input shapes ${fmtShape(input.shape)} and ${fmtShape(t(1)!.shape)} do not broadcast`);
+      expectOut(b!);
+      return;
+    }
+    case 'RESHAPE':
+      if (numElements(output.shape) !== numElements(input.shape)) {
+        fail(`reshapes ${fmtShape(input.shape)} (${numElements(input.shape)} elements) to ${fmtShape(output.shape)}`);
+      }
+      return;
+    case 'SOFTMAX': case 'LOGISTIC': case 'TANH': case 'QUANTIZE': case 'DEQUANTIZE': case 'CAST':
+      expectOut(input.shape);
+      return;
+    case 'PAD': {
+      const pads = constInts(t(1));
+      if (!pads) return; // runtime paddings: shape known only when run
+      if (pads.length !== 2 * input.shape.length) fail(`paddings hold ${pads.length} values for rank ${input.shape.length}`);
+      if (pads.some((p) => p < 0)) fail('negative padding');
+      expectOut(input.shape.map((d, i) => d + pads[2 * i]! + pads[2 * i + 1]!));
+      return;
+    }
+    case 'CONCATENATION': {
+      const o = (op as Op<'CONCATENATION'>).options;
+      const r = input.shape.length;
+      const axis = normalizeAxis(o.axis, r);
+      if (axis < 0 || axis >= r) fail(`axis ${o.axis} out of range for rank ${r}`);
+      const shape = [...input.shape];
+      shape[axis] = 0;
+      op.inputs.forEach((_, k) => {
+        const x = t(k)!;
+        if (x.shape.length !== r || x.shape.some((d, i) => i !== axis && d !== input.shape[i])) {
+          fail(`input ${k} shape ${fmtShape(x.shape)} does not match ${fmtShape(input.shape)} outside axis ${axis}`);
+        }
+        shape[axis]! += x.shape[axis]!;
+      });
+      expectOut(shape);
+      return;
+    }
+    case 'STRIDED_SLICE': {
+      const strides = constInts(t(3));
+      if (strides?.includes(0)) fail('stride of 0');
+      for (const k of [1, 2, 3]) {
+        const len = numElements(t(k)!.shape);
+        if (t(k)!.shape.length !== 1 || len > input.shape.length) fail(`operand ${k} has shape ${fmtShape(t(k)!.shape)}, expected at most ${input.shape.length} values`);
+      }
+      const shape = stridedSliceShape(input.shape, constInts(t(1)), constInts(t(2)), strides, (op as Op<'STRIDED_SLICE'>).options);
+      if (shape) expectOut(shape);
+      return;
+    }
+    case 'SLICE': {
+      const begin = constInts(t(1));
+      const size = constInts(t(2));
+      if (!begin || !size) return;
+      if (begin.length !== input.shape.length || size.length !== input.shape.length) fail(`begin/size length does not match rank ${input.shape.length}`);
+      const shape = input.shape.map((d, i) => (size[i] === -1 ? d - begin[i]! : size[i]!));
+      if (shape.some((s, i) => s < 0 || begin[i]! < 0 || begin[i]! + s > input.shape[i]!)) fail(`slice begin [${begin}] size [${size}] outside ${fmtShape(input.shape)}`);
+      expectOut(shape);
+      return;
+    }
+    case 'MEAN': {
+      const axes = constInts(t(1));
+      if (!axes) return;
+      const r = input.shape.length;
+      const reduced = new Set(axes.map((a) => normalizeAxis(a, r)));
+      if ([...reduced].some((a) => a < 0 || a >= r)) fail(`reduction axes [${axes}] out of range for rank ${r}`);
+      const keep = (op as Op<'MEAN'>).options.keepDims;
+      const shape = input.shape.flatMap((d, i) => (reduced.has(i) ? (keep ? [1] : []) : [d]));
+      expectOut(shape);
+      return;
+    }
+    case 'GATHER': {
+      const o = (op as Op<'GATHER'>).options;
+      const indices = t(1)!;
+      const axis = normalizeAxis(o.axis, input.shape.length);
+      if (axis < 0 || axis >= input.shape.length) fail(`axis ${o.axis} out of range for rank ${input.shape.length}`);
+      const bd = o.batchDims < 0 ? o.batchDims + indices.shape.length : o.batchDims;
+      if (bd < 0 || bd > axis) fail(`batch_dims ${o.batchDims} invalid for axis ${axis}`);
+      expectOut([...input.shape.slice(0, axis), ...indices.shape.slice(bd), ...input.shape.slice(axis + 1)]);
+      return;
+    }
+    case 'SQUEEZE': {
+      const dims = (op as Op<'SQUEEZE'>).options.squeezeDims.map((d) => normalizeAxis(d, input.shape.length));
+      const shape = input.shape.filter((d, i) => !(d === 1 && (dims.length === 0 || dims.includes(i))));
+      expectOut(shape);
+      return;
+    }
+  }
+}
+
+/** Bias dtype TFLite expects per input dtype (int16 activations use 64-bit accumulators). */
+const BIAS_DTYPE: Record<string, string> = { float32: 'float32', int8: 'int32', uint8: 'int32', int16: 'int64' };
+
+/**
+ * Dtype consistency of the ops whose kernels assume it: weights match activations (no hybrid
+ * float-activation/int8-weight models), the bias has the accumulator type, and value-preserving
+ * ops keep their input's dtype.
+ */
+function checkDtypes(graph: Graph, op: Op, fail: (msg: string) => never): void {
+  const dt = (k: number): string | undefined => {
+    const id = op.inputs[k];
+    return id === undefined || id < 0 ? undefined : graph.tensors[id]!.dtype;
+  };
+  const input = dt(0)!;
+  const output = graph.tensors[op.outputs[0]!]!.dtype;
+  switch (op.kind) {
+    case 'CONV_2D': case 'DEPTHWISE_CONV_2D': case 'FULLY_CONNECTED': {
+      const weights = dt(1)!;
+      const weightsOk = weights === input || (input === 'int16' && weights === 'int8');
+      if (!weightsOk) fail(`${input} input with ${weights} weights is not supported (hybrid or mixed-type kernel)`);
+      const bias = dt(2);
+      if (bias !== undefined && bias !== BIAS_DTYPE[input] && !(input === 'int16' && bias === 'int32')) {
+        fail(`bias is ${bias}, expected ${BIAS_DTYPE[input] ?? 'a supported type'} for ${input} input`);
+      }
+      if (output !== input) fail(`output is ${output}, input is ${input}`);
+      return;
+    }
+    case 'ADD': case 'MUL':
+      if (dt(1) !== input || output !== input) fail(`mixed dtypes ${input}, ${dt(1)} -> ${output}`);
+      return;
+    case 'AVERAGE_POOL_2D': case 'MAX_POOL_2D': case 'RESHAPE': case 'PAD': case 'CONCATENATION':
+    case 'STRIDED_SLICE': case 'SLICE': case 'SQUEEZE': case 'GATHER': case 'SOFTMAX':
+    case 'LOGISTIC': case 'TANH': case 'MEAN':
+      if (output !== input) fail(`output is ${output}, input is ${input}`);
+      if (op.kind === 'CONCATENATION' && op.inputs.some((_, k) => dt(k) !== input)) fail('inputs have different dtypes');
+      return;
+    default:
+      return; // QUANTIZE, DEQUANTIZE, CAST change dtype by definition
+  }
+}
+
+/**
+ * Output shape of STRIDED_SLICE with constant begin/end/strides (TFLite semantics, including the
+ * begin/end/shrink masks and `offset`); undefined when operands are not constant or the
+ * ellipsis/new-axis masks are used (not needed by tinyrack's models or rewrites).
+ */
+export function stridedSliceShape(
+  shape: readonly number[], begin: number[] | undefined, end: number[] | undefined, strides: number[] | undefined,
+  o: { beginMask: number; endMask: number; ellipsisMask: number; newAxisMask: number; shrinkAxisMask: number; offset: boolean },
+): number[] | undefined {
+  if (!begin || !end || !strides || o.ellipsisMask || o.newAxisMask) return undefined;
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    const dim = shape[i]!;
+    if (i >= begin.length) { out.push(dim); continue; }
+    const s = i < strides.length ? strides[i]! : 1;
+    if (s === 0) throw new ModelError('STRIDED_SLICE stride of 0');
+    const clamp = (x: number): number => (s > 0 ? Math.min(Math.max(x, 0), dim) : Math.min(Math.max(x, -1), dim - 1));
+    const norm = (x: number): number => clamp(x < 0 ? x + dim : x);
+    const b = o.beginMask & (1 << i) ? (s > 0 ? 0 : dim - 1) : norm(begin[i]!);
+    let e: number;
+    if (o.shrinkAxisMask & (1 << i)) e = b + 1;
+    else if (o.endMask & (1 << i)) e = s > 0 ? dim : -1;
+    else if (o.offset) e = clamp(b + end[i]!);
+    else e = norm(end[i]!);
+    const size = s > 0 ? Math.max(0, Math.ceil((e - b) / s)) : Math.max(0, Math.ceil((b - e) / -s));
+    if (!(o.shrinkAxisMask & (1 << i))) out.push(size);
+  }
+  return out;
+}

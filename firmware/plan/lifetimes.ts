@@ -1,0 +1,145 @@
+// Buffer requests from a graph and an execution order, following TFLite-Micro's lifetime
+// rules (micro_allocation_info.cc) so the greedy planner reproduces its figures:
+// - model inputs are live from the start (position 0) to their last reader;
+// - an op's outputs are live from that op to their last reader; model outputs to the end;
+// - a kernel's scratch buffer lives only while its op runs;
+// - sizes are rounded up to the arena alignment (TFLM: 16 bytes);
+// - requests come in TFLM's order (tensors by index, then scratch by op) because greedy's
+//   tie-break depends on it.
+// Aliasing: TFLM gives RESHAPE/SQUEEZE outputs their own buffer and the kernel copies (it
+// skips the copy only when the pointers already match). That is our default too, so figures
+// stay comparable and the C backend may copy. With `aliasReshape` the output shares its
+// input's buffer (one request covering both lifetimes); the generated code must then skip
+// the copy. Ops never write their inputs, so read-only sharing is safe.
+import { ModelError, isActivation, tensorBytes, type Graph } from '../ir/graph.ts';
+import { scratchBytes } from './scratch.ts';
+import type { BufferReq } from './types.ts';
+
+export const TFLM_ALIGNMENT = 16;
+
+export interface LifetimeOptions {
+  /** Round sizes up to this many bytes (TFLM's arena alignment is 16). */
+  align?: number;
+  /** Let RESHAPE/SQUEEZE outputs share their input's buffer (default false, as TFLM). */
+  aliasReshape?: boolean;
+  /** Kernel scratch bytes per op; defaults to scratch.ts. */
+  scratch?: (graph: Graph, opIndex: number) => number;
+}
+
+export interface Lifetimes {
+  buffers: BufferReq[];
+  /** Tensor -> tensor whose buffer it shares (aliasReshape only). */
+  aliases: Record<number, number>;
+}
+
+export function alignUp(bytes: number, align: number): number {
+  return align <= 1 ? bytes : Math.ceil(bytes / align) * align;
+}
+
+/** Tensors the arena holds: activations that are not variables and not empty. */
+export function isPlannedTensor(graph: Graph, id: number): boolean {
+  const t = graph.tensors[id];
+  return t !== undefined && isActivation(t) && t.isVariable !== true && tensorBytes(t) > 0;
+}
+
+const ALIASING_OPS = new Set(['RESHAPE', 'SQUEEZE']);
+
+/** Throws unless `order` is a permutation of the graph's ops in which producers run first. */
+export function checkOrder(graph: Graph, order: readonly number[]): void {
+  const n = graph.ops.length;
+  if (order.length !== n) throw new ModelError(`execution order has ${order.length} ops, graph has ${n}`);
+  const producer = new Map<number, number>();
+  graph.ops.forEach((op, i) => op.outputs.forEach((t) => producer.set(t, i)));
+  const done = new Uint8Array(n);
+  for (const i of order) {
+    if (!Number.isInteger(i) || i < 0 || i >= n || done[i]) {
+      throw new ModelError(`execution order is not a permutation of ops 0..${n - 1} (bad entry ${i})`);
+    }
+    for (const t of graph.ops[i].inputs) {
+      const p = producer.get(t);
+      if (p !== undefined && !done[p]) {
+        throw new ModelError(`op ${i} (${graph.ops[i].name}) runs before op ${p} that produces its input tensor ${t}`,
+          { op: i, opKind: graph.ops[i].kind, tensor: t });
+      }
+    }
+    done[i] = 1;
+  }
+}
+
+/** Union-find over tensors: RESHAPE/SQUEEZE outputs joined to their data input. */
+export function reshapeAliases(graph: Graph): Record<number, number> {
+  const parent = new Map<number, number>();
+  const find = (t: number): number => {
+    let r = t;
+    while (parent.has(r)) r = parent.get(r)!;
+    return r;
+  };
+  for (const op of graph.ops) {
+    if (!ALIASING_OPS.has(op.kind)) continue;
+    const src = op.inputs[0];
+    const dst = op.outputs[0];
+    if (src === undefined || dst === undefined || src < 0) continue;
+    if (!isPlannedTensor(graph, src) || !isPlannedTensor(graph, dst)) continue;
+    if (tensorBytes(graph.tensors[src]) !== tensorBytes(graph.tensors[dst])) continue;
+    const a = find(src);
+    const b = find(dst);
+    if (a !== b) parent.set(b, a);
+  }
+  const out: Record<number, number> = {};
+  for (const t of parent.keys()) out[t] = find(t);
+  return out;
+}
+
+export function bufferLifetimes(graph: Graph, order: readonly number[], opts: LifetimeOptions = {}): Lifetimes {
+  checkOrder(graph, order);
+  const align = opts.align ?? TFLM_ALIGNMENT;
+  const scratch = opts.scratch ?? scratchBytes;
+  const aliases = opts.aliasReshape ? reshapeAliases(graph) : {};
+  const root = (t: number) => aliases[t] ?? t;
+  const n = order.length;
+  const end = Math.max(0, n - 1);
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const touch = (t: number, pos: number, created: boolean) => {
+    const r = root(t);
+    if (created) first.set(r, Math.min(first.get(r) ?? pos, pos));
+    last.set(r, Math.max(last.get(r) ?? pos, pos));
+  };
+  for (const t of graph.inputs) if (isPlannedTensor(graph, t)) touch(t, 0, true);
+  order.forEach((opIdx, pos) => {
+    const op = graph.ops[opIdx];
+    for (const t of op.outputs) if (isPlannedTensor(graph, t)) touch(t, pos, true);
+    for (const t of op.inputs) {
+      if (t < 0 || !isPlannedTensor(graph, t)) continue;
+      if (!first.has(root(t))) {
+        throw new ModelError(`op ${opIdx} (${op.name}) reads tensor ${t} "${graph.tensors[t].name}" that nothing produces`,
+          { op: opIdx, opKind: op.kind, tensor: t });
+      }
+      touch(t, pos, false);
+    }
+  });
+  for (const t of graph.outputs) {
+    if (!isPlannedTensor(graph, t)) continue;
+    if (!first.has(root(t))) throw new ModelError(`model output tensor ${t} is never produced`, { tensor: t });
+    touch(t, end, false);
+  }
+  const buffers: BufferReq[] = [];
+  const roots = [...first.keys()].sort((a, b) => a - b);
+  for (const t of roots) {
+    buffers.push({
+      id: buffers.length,
+      size: alignUp(tensorBytes(graph.tensors[t]), align),
+      firstOp: first.get(t)!,
+      lastOp: last.get(t)!,
+      tensor: t,
+      kind: 'activation',
+    });
+  }
+  order.forEach((opIdx, pos) => {
+    const bytes = scratch(graph, opIdx);
+    if (bytes > 0) {
+      buffers.push({ id: buffers.length, size: alignUp(bytes, align), firstOp: pos, lastOp: pos, kind: 'scratch', op: opIdx });
+    }
+  });
+  return { buffers, aliases };
+}

@@ -1,0 +1,99 @@
+// The result `tinyrack plan` prints, as data: a plan plus the names and reference figures a
+// reader needs. Kept apart from the command so other commands (and tiling's extensions of
+// `plan`) can compute, wrap and print the same object.
+import type { Graph } from '../ir/graph.ts';
+import { planGraph, type PlanGraphOptions } from './plan-graph.ts';
+import { tflmPlannerBytes } from './tflm-reference.ts';
+import type { MemoryPlan } from './types.ts';
+
+export interface PlanReportBuffer {
+  /** Graph tensor id; absent for kernel scratch. */
+  tensor?: number;
+  name: string;
+  kind: 'activation' | 'scratch';
+  offset: number;
+  size: number;
+  firstOp: number;
+  lastOp: number;
+}
+
+export interface PlanReport {
+  model: string;
+  planner: string;
+  /** 'model', 'optimized' or 'custom' (an explicit order was given). */
+  orderMode: string;
+  peakBytes: number;
+  lowerBound: number;
+  provenOptimal: boolean;
+  /** TFLite-Micro's planner bytes for this model when measured (model set only). */
+  tflmPlannerBytes?: number;
+  /** Wall time spent ordering and planning (ms, measured). */
+  planMs: number;
+  order: number[];
+  buffers: PlanReportBuffer[];
+  aliases: Record<number, number>;
+}
+
+export function planReport(graph: Graph, model: string, opts: PlanGraphOptions = {}): { report: PlanReport; plan: MemoryPlan } {
+  const t0 = performance.now();
+  const plan = planGraph(graph, opts);
+  const planMs = performance.now() - t0;
+  const orderMode = Array.isArray(opts.order) ? 'custom' : (opts.order ?? 'model') as string;
+  const report: PlanReport = {
+    model,
+    planner: plan.planner,
+    orderMode,
+    peakBytes: plan.peakBytes,
+    lowerBound: plan.lowerBound,
+    provenOptimal: plan.provenOptimal,
+    tflmPlannerBytes: tflmPlannerBytes(model),
+    planMs: Math.round(planMs * 1000) / 1000,
+    order: plan.order,
+    buffers: plan.buffers.map((b) => ({
+      tensor: b.tensor,
+      name: b.tensor !== undefined ? graph.tensors[b.tensor].name : `scratch:${graph.ops[b.op!].name}`,
+      kind: b.kind,
+      offset: b.offset,
+      size: b.size,
+      firstOp: b.firstOp,
+      lastOp: b.lastOp,
+    })),
+    aliases: plan.aliases,
+  };
+  return { report, plan };
+}
+
+const num = (n: number): string => n.toLocaleString('en-US');
+const clip = (s: string, w: number): string => (s.length <= w ? s : `${s.slice(0, w - 1)}…`);
+
+function table(header: string[], rows: string[][], right: Set<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Human-readable table (buffers by offset) and summary. */
+export function formatPlanReport(r: PlanReport): string {
+  const rows = [...r.buffers]
+    .sort((a, b) => a.offset - b.offset || a.firstOp - b.firstOp)
+    .map((b) => [
+      b.tensor === undefined ? '-' : String(b.tensor), clip(b.name, 48), num(b.size), num(b.offset),
+      num(b.offset + b.size), `${b.firstOp}..${b.lastOp}`,
+    ]);
+  const out = [table(['tensor', 'name', 'bytes', 'offset', 'end', 'live (positions)'], rows, new Set([0, 2, 3, 4]))];
+  out.push('');
+  out.push(`model ${r.model}: planner ${r.planner}, order ${r.orderMode}, ${r.buffers.length} buffers`);
+  const gap = r.peakBytes - r.lowerBound;
+  out.push(`arena bytes: ${num(r.peakBytes)}   lower bound: ${num(r.lowerBound)}` +
+    (gap === 0 ? ' (reached)' : ` (+${num(gap)})`) + (r.provenOptimal ? '   proven optimal' : ''));
+  if (r.tflmPlannerBytes !== undefined) {
+    const d = r.peakBytes - r.tflmPlannerBytes;
+    out.push(`TFLite-Micro planner: ${num(r.tflmPlannerBytes)} bytes (${d === 0 ? 'same' : d < 0 ? `${num(-d)} less here` : `${num(d)} more here`})`);
+  }
+  if (Object.keys(r.aliases).length) {
+    out.push(`aliased tensors: ${Object.entries(r.aliases).map(([t, root]) => `${t}->${root}`).join(', ')}`);
+  }
+  out.push(`order: ${r.order.join(' ')}`);
+  out.push(`planning time: ${r.planMs.toFixed(2)} ms`);
+  return `${out.join('\n')}\n`;
+}

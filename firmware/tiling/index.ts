@@ -1,0 +1,76 @@
+// Entry point of the tiling core: tileGraph(graph, { mode, maxMacOverhead, ramBudget, planner })
+// rewrites a graph to cut its peak activation memory and returns the rewritten graph with its
+// memory plan and the figures before and after. See README.md in this folder.
+import type { Graph } from '../ir/graph.ts';
+import { discover, graphMacs, type DiscoverState } from './discover.ts';
+import { planTiled } from './plan-tiled.ts';
+import { TILING_MODES, type TilingOptions, type TilingResult } from './types.ts';
+
+export type { TilingMode, TilingOptions, TilingResult, AppliedTiling } from './types.ts';
+export { TILING_MODES } from './types.ts';
+export { planTiled, type TiledPlan } from './plan-tiled.ts';
+export { applyFdt, findFdtPaths } from './fdt.ts';
+export { applyFfmt, findFfmtPaths } from './ffmt.ts';
+
+const DEFAULT_OVERHEAD = 0.1;
+/** Overhead tiers tried in order when a RAM budget is given: the first that fits wins. */
+const BUDGET_TIERS = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2];
+
+function checkOptions(o: TilingOptions): void {
+  if (!TILING_MODES.includes(o.mode)) throw new Error(`unknown tiling mode "${o.mode}" (use ${TILING_MODES.join('|')})`);
+  if (o.maxMacOverhead !== undefined && !(o.maxMacOverhead >= 0 && Number.isFinite(o.maxMacOverhead))) {
+    throw new Error(`max MAC overhead must be a fraction >= 0 (got ${o.maxMacOverhead})`);
+  }
+  if (o.ramBudget !== undefined && !(Number.isInteger(o.ramBudget) && o.ramBudget > 0)) {
+    throw new Error(`RAM budget must be a positive number of bytes (got ${o.ramBudget})`);
+  }
+}
+
+export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
+  checkOptions(options);
+  const t0 = performance.now();
+  const planner = options.planner ?? 'greedy';
+  // Exact planners are too slow to run on every trial: search with greedy, re-plan at the end.
+  const searchPlanner = planner === 'optimal' ? 'greedy' : planner;
+  const untiledPlan = planTiled(graph, { planner });
+  const untiledMacs = graphMacs(graph);
+  const mode = options.mode;
+  const fdt = mode === 'fdt' || mode === 'auto';
+  const ffmt = mode === 'ffmt' || mode === 'auto';
+  const cap = mode === 'fdt' ? 0 : (options.maxMacOverhead ?? DEFAULT_OVERHEAD);
+  const maxRounds = options.maxRounds ?? 8;
+
+  let state: DiscoverState = { graph, plan: untiledPlan, macs: untiledMacs, tilings: [], evaluated: 0 };
+  let evaluated = 0;
+  if (mode !== 'none') {
+    const run = (overhead: number, stopAt?: number): DiscoverState => {
+      const s = discover(graph, {
+        fdt, ffmt, macAllowance: Math.floor(overhead * untiledMacs), baseMacs: untiledMacs,
+        planner: searchPlanner, maxRounds, ...(stopAt !== undefined ? { stopAt } : {}),
+      });
+      evaluated += s.evaluated;
+      return s;
+    };
+    if (options.ramBudget === undefined) {
+      state = run(cap);
+    } else {
+      // Smallest overhead that fits: try the tiers up to the cap, stop at the first fit.
+      const tiers = [...BUDGET_TIERS.filter((x) => x < cap), cap];
+      for (const tier of tiers) {
+        state = run(tier, options.ramBudget);
+        if (state.plan.peakBytes <= options.ramBudget) break;
+      }
+    }
+  }
+  let plan = state.plan;
+  if (planner !== searchPlanner) plan = planTiled(state.graph, { planner });
+  if (options.ramBudget !== undefined && plan.peakBytes > options.ramBudget) {
+    throw new Error(`cannot fit in ${options.ramBudget} bytes, best is ${plan.peakBytes} bytes `
+      + `(tiling ${mode}, MAC overhead up to ${(cap * 100).toFixed(1)}%)`);
+  }
+  return {
+    graph: state.graph, plan, peakBytes: plan.peakBytes, untiledPeakBytes: untiledPlan.peakBytes,
+    macs: state.macs, untiledMacs, tilings: state.tilings,
+    discoveryMs: performance.now() - t0, evaluated,
+  };
+}

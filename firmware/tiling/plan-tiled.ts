@@ -1,0 +1,165 @@
+// Memory plan for a (possibly tiled) graph, with in-place concatenation.
+//
+// Tiling ends in a CONCATENATION of the tiles. Planned naively, every tile output stays live
+// until the concat and the concat output is live too: the ending costs twice the output. But
+// when the tiles are contiguous byte ranges of the output (concatenation along an axis whose
+// outer dims are all 1: H tiles of a batch-1 NHWC map, channel slices of a [1, C] vector),
+// each tile can simply be placed where it belongs inside the output buffer: the concat then
+// copies every byte onto itself. This module merges such tiles into their concat output's
+// buffer request (one request spanning all their lifetimes), runs a registered planner on the
+// requests, and gives every tensor an arena offset. Consumers of the plan (the AoT backend,
+// TFLite-Micro through the offline plan) must let CONCATENATION run with input == output
+// region (memmove semantics or skip) — reported to the lead.
+//
+// Everything else follows firmware/plan (TFLM lifetimes, 16-byte alignment, planners by name).
+import { isActivation, numElements, tensorBytes, DTYPE_BYTES, type ConcatenationOptions, type Graph } from '../ir/graph.ts';
+import { bufferLifetimes, isPlannedTensor } from '../plan/lifetimes.ts';
+import { lowerBound, overlapInTime } from '../plan/bounds.ts';
+import { planBuffers } from '../plan/plan-graph.ts';
+import type { BufferReq, MemoryPlan } from '../plan/types.ts';
+import { PlanError } from '../plan/verify.ts';
+import { consumers } from './graph-edit.ts';
+
+export interface TiledPlanOptions {
+  /** Planner name from firmware/plan/registry.ts (default "greedy", TFLM's algorithm). */
+  planner?: string;
+  /** Place contiguous concatenation inputs inside the output buffer (default true). */
+  inPlaceConcat?: boolean;
+  timeLimitMs?: number;
+}
+
+/**
+ * A MemoryPlan (buffers = one request per root buffer, in-place tiles folded into their concat
+ * output's request) plus the offset of every tensor. Code generators must take tensor offsets
+ * from `tensorOffsets` (tiles are not in `buffers`).
+ */
+export interface TiledPlan extends MemoryPlan {
+  /** Arena offset of every planned tensor (tensor id -> bytes), tiles included. */
+  tensorOffsets: Map<number, number>;
+  /** Tile tensor -> [concat output tensor, byte offset inside it]. */
+  inPlace: Map<number, [number, number]>;
+}
+
+/**
+ * Concat inputs that can live inside the concat output: contiguous along the axis, each read
+ * only by this concat, produced by an op, not a model input or output.
+ */
+export function inPlaceConcats(g: Graph): Map<number, [number, number]> {
+  const cons = consumers(g);
+  const io = new Set([...g.inputs, ...g.outputs]);
+  const out = new Map<number, [number, number]>();
+  for (const op of g.ops) {
+    if (op.kind !== 'CONCATENATION') continue;
+    const o = op.options as ConcatenationOptions;
+    if (o.activation !== 'NONE') continue;
+    const outT = g.tensors[op.outputs[0]!]!;
+    const rank = outT.shape.length;
+    const axis = o.axis < 0 ? o.axis + rank : o.axis;
+    if (numElements(outT.shape.slice(0, axis)) !== 1) continue;
+    if (new Set(op.inputs).size !== op.inputs.length) continue;
+    const ok = op.inputs.every((t) => {
+      const tt = g.tensors[t]!;
+      return isActivation(tt) && !io.has(t) && cons[t]!.length === 1 && tt.dtype === outT.dtype
+        && sameQuant(tt, outT) && g.ops.some((p) => p.outputs.includes(t));
+    });
+    if (!ok) continue;
+    const inner = numElements(outT.shape.slice(axis + 1)) * DTYPE_BYTES[outT.dtype];
+    let at = 0;
+    for (const t of op.inputs) {
+      out.set(t, [op.outputs[0]!, at]);
+      at += g.tensors[t]!.shape[axis]! * inner;
+    }
+  }
+  return out;
+}
+
+function sameQuant(a: { quant?: { scale: number[]; zeroPoint: number[] } }, b: typeof a): boolean {
+  if (!a.quant || !b.quant) return !a.quant && !b.quant;
+  return a.quant.scale.length === b.quant.scale.length && a.quant.scale.every((s, i) => s === b.quant!.scale[i])
+    && a.quant.zeroPoint.every((z, i) => z === b.quant!.zeroPoint[i]);
+}
+
+/** Root tensor and byte offset of a tensor after following in-place chains. */
+function resolve(inPlace: Map<number, [number, number]>, t: number): [number, number] {
+  let root = t; let off = 0;
+  for (let guard = 0; inPlace.has(root) && guard < 64; guard++) {
+    const [into, at] = inPlace.get(root)!;
+    off += at; root = into;
+  }
+  return [root, off];
+}
+
+export function planTiled(g: Graph, opts: TiledPlanOptions = {}): TiledPlan {
+  const plannerName = opts.planner ?? 'greedy';
+  const order = g.ops.map((_, i) => i);
+  const { buffers: reqs } = bufferLifetimes(g, order);
+  const inPlace = opts.inPlaceConcat === false ? new Map<number, [number, number]>() : inPlaceConcats(g);
+
+  // Fold each in-place tile's lifetime into its root's request.
+  const merged: BufferReq[] = [];
+  const span = new Map<number, [number, number]>();
+  for (const r of reqs) {
+    if (r.tensor === undefined || !inPlace.has(r.tensor)) continue;
+    const [root] = resolve(inPlace, r.tensor);
+    const s = span.get(root) ?? [r.firstOp, r.lastOp];
+    span.set(root, [Math.min(s[0], r.firstOp), Math.max(s[1], r.lastOp)]);
+  }
+  for (const r of reqs) {
+    if (r.tensor !== undefined && inPlace.has(r.tensor)) continue;
+    const s = r.tensor !== undefined ? span.get(r.tensor) : undefined;
+    merged.push({ ...r, id: merged.length, ...(s ? { firstOp: Math.min(r.firstOp, s[0]), lastOp: Math.max(r.lastOp, s[1]) } : {}) });
+  }
+  const outcome = planBuffers(merged, plannerName, opts.timeLimitMs ? { timeLimitMs: opts.timeLimitMs } : {});
+  const buffers = merged.map((r, i) => ({ ...r, offset: outcome.offsets[i]! }));
+  const tensorOffsets = new Map<number, number>();
+  for (const b of buffers) if (b.tensor !== undefined) tensorOffsets.set(b.tensor, b.offset);
+  for (const t of inPlace.keys()) {
+    const [root, off] = resolve(inPlace, t);
+    const base = tensorOffsets.get(root);
+    if (base !== undefined && isPlannedTensor(g, t)) tensorOffsets.set(t, base + off);
+  }
+  let peak = 0;
+  for (const b of buffers) if (b.size > 0) peak = Math.max(peak, b.offset + b.size);
+  const lb = lowerBound(merged);
+  return {
+    planner: plannerName, peakBytes: peak, lowerBound: lb, provenOptimal: outcome.provenOptimal || peak === lb,
+    order, buffers, aliases: {}, tensorOffsets, inPlace,
+  };
+}
+
+/**
+ * Independent check at tensor level: any two tensors live at the same time occupy disjoint
+ * bytes, unless one is an in-place tile of the other (or both tiles of one output, which are
+ * disjoint by construction and checked as such).
+ */
+export function verifyTiledPlan(g: Graph, plan: TiledPlan): void {
+  const { buffers: reqs } = bufferLifetimes(g, plan.order);
+  const rootOf = (t: number): number => resolve(plan.inPlace, t)[0];
+  const items = reqs.filter((r) => r.tensor !== undefined && r.size > 0).map((r) => {
+    const off = plan.tensorOffsets.get(r.tensor!);
+    if (off === undefined) throw new PlanError(`tensor ${r.tensor} has no offset`);
+    return { r, off, end: off + tensorBytes(g.tensors[r.tensor!]!) };
+  });
+  items.sort((a, b) => a.off - b.off);
+  for (let i = 0; i < items.length; i++) {
+    const a = items[i]!;
+    for (let j = i + 1; j < items.length && items[j]!.off < a.end; j++) {
+      const b = items[j]!;
+      if (!overlapInTime(a.r, b.r)) continue;
+      const ta = a.r.tensor!; const tb = b.r.tensor!;
+      const nested = rootOf(ta) === rootOf(tb) && (rootOf(ta) === ta || rootOf(tb) === tb || isAncestor(plan.inPlace, ta, tb) || isAncestor(plan.inPlace, tb, ta));
+      if (!nested) {
+        throw new PlanError(`tensors ${ta} "${g.tensors[ta]!.name}" and ${tb} "${g.tensors[tb]!.name}" overlap in memory while both are live`);
+      }
+    }
+  }
+}
+
+function isAncestor(inPlace: Map<number, [number, number]>, outer: number, inner: number): boolean {
+  let t = inner;
+  for (let guard = 0; inPlace.has(t) && guard < 64; guard++) {
+    t = inPlace.get(t)![0];
+    if (t === outer) return true;
+  }
+  return false;
+}

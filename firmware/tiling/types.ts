@@ -1,0 +1,49 @@
+// Vocabulary of the tiling core: modes, options, what was applied and what came out.
+import type { Graph } from '../ir/graph.ts';
+import type { TiledPlan } from './plan-tiled.ts';
+
+export type TilingMode = 'none' | 'fdt' | 'ffmt' | 'auto';
+export const TILING_MODES: readonly TilingMode[] = ['none', 'fdt', 'ffmt', 'auto'];
+
+export interface TilingOptions {
+  mode: TilingMode;
+  /**
+   * Extra MACs allowed, as a fraction of the untiled model's MACs (FFMT halos recompute).
+   * 0 admits only rewrites that add no MACs. Default 0.1 for ffmt/auto; fdt is always 0.
+   */
+  maxMacOverhead?: number;
+  /** Arena bytes the plan must fit in: the smallest MAC overhead that fits is chosen. */
+  ramBudget?: number;
+  /** Planner name (firmware/plan/registry.ts); default "greedy" (TFLite-Micro's algorithm). */
+  planner?: string;
+  /** Upper bound on greedy rounds (each round applies one tiling). Default 8. */
+  maxRounds?: number;
+}
+
+export interface AppliedTiling {
+  kind: 'fdt' | 'ffmt';
+  /** Names of the ops of the path (as they were before this rewrite). */
+  ops: string[];
+  /** FDT: channel partitions; FFMT: total tiles (tilesH * tilesW). */
+  partitions: number;
+  tilesH?: number;
+  tilesW?: number;
+  peakBefore: number;
+  peakAfter: number;
+  /** MACs this rewrite added (negative when a VALID op's unused border is no longer computed). */
+  extraMacs: number;
+}
+
+export interface TilingResult {
+  graph: Graph;
+  plan: TiledPlan;
+  peakBytes: number;
+  untiledPeakBytes: number;
+  macs: number;
+  untiledMacs: number;
+  tilings: AppliedTiling[];
+  /** Wall-clock time of discovery including every trial rewrite and re-plan (measured). */
+  discoveryMs: number;
+  /** Candidate rewrites evaluated (rewritten and planned). */
+  evaluated: number;
+}

@@ -1,0 +1,34 @@
+// Comparison of C outputs with the reference interpreter: integers exactly, float32 within a
+// relative tolerance (1e-5; an absolute floor of 1e-6 for values near zero).
+import type { Tensor } from '../../../firmware/ir/graph.ts';
+import type { TensorData } from '../../../firmware/interp/interpreter.ts';
+
+export const FLOAT_REL_TOL = 1e-5;
+
+/** Decodes raw C output bytes as the tensor's dtype. */
+export function decode(t: Tensor, bytes: Uint8Array): TensorData {
+  const copy = new Uint8Array(bytes).buffer;
+  switch (t.dtype) {
+    case 'float32': return new Float32Array(copy);
+    case 'int8': return new Int8Array(copy);
+    case 'uint8': case 'bool': return new Uint8Array(copy);
+    case 'int16': return new Int16Array(copy);
+    case 'int32': return new Int32Array(copy);
+    case 'int64': return new BigInt64Array(copy);
+  }
+}
+
+/** A description of the first mismatches, or undefined when the values agree. */
+export function mismatch(t: Tensor, got: TensorData, want: TensorData): string | undefined {
+  if (got.length !== want.length) return `length ${got.length} != ${want.length}`;
+  const bad: string[] = [];
+  let count = 0;
+  for (let i = 0; i < want.length; i++) {
+    const g = Number(got[i]!); const w = Number(want[i]!);
+    const ok = t.dtype === 'float32'
+      ? (Number.isNaN(w) ? Number.isNaN(g) : Math.abs(g - w) <= Math.max(FLOAT_REL_TOL * Math.abs(w), 1e-6))
+      : g === w;
+    if (!ok) { count++; if (bad.length < 5) bad.push(`[${i}] got ${g} want ${w}`); }
+  }
+  return count ? `${count} of ${want.length} differ: ${bad.join(', ')}` : undefined;
+}

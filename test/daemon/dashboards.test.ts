@@ -1,0 +1,97 @@
+// The Grafana dashboards: every panel, annotation and variable query is real InfluxQL that
+// returns data from a real InfluxDB holding results written by the daemon's own writer, with the
+// template variables set to values that exist.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { allDashboards, dashboardQueries, writeProvisioning } from '../../dashboards/index.ts';
+import { InfluxSink } from '../../daemon/influx/writer.ts';
+import { agentHealthPoint, boardStatePoint, jobEventPoint, regressionPoint, resultPoint } from '../../daemon/influx/schema.ts';
+import { RegressionDetector } from '../../daemon/regressions.ts';
+import { simulatedMetrics } from '../../daemon/sim/sim-agent.ts';
+import type { JobResult, TilingMode } from '../../wire/mqtt.ts';
+import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
+import { tempDir } from './support.ts';
+
+let influx: TestInfluxdb;
+const DB = 'dash';
+before(async () => { influx = await startInfluxdb(); });
+after(async () => { await influx?.dispose(); });
+
+async function seed(): Promise<void> {
+  const sink = new InfluxSink({ url: influx.url, database: DB, spoolPath: join(tempDir(), 'spool.jsonl') });
+  const detector = new RegressionDetector();
+  const t0 = Date.now() - 3_600_000;
+  let n = 0;
+  const points = [];
+  for (const model of ['aww', 'toycar']) for (const tiling of ['none', 'fdt'] as TilingMode[]) for (let run = 0; run < 3; run++) {
+    const spec = { model: { name: model }, boardKind: 'qemu-mps2-an386', backend: 'aot' as const, tiling, reps: 2 };
+    const m = simulatedMetrics(spec);
+    const at = new Date(t0 + (n++) * 60_000).toISOString();
+    const r: JobResult = {
+      v: 1, jobId: `job-${n}`, agentId: 'rack', boardId: 'rack-an386-0', boardKind: spec.boardKind, model, backend: 'aot', tiling, ok: true,
+      metrics: { ...m, count: m.count + (run === 2 && model === 'aww' ? 5 : 0) }, firmwareHash: 'abc', attempt: 1, startedAt: at, finishedAt: at,
+    };
+    points.push(resultPoint(r, 'nightly')!);
+    points.push(jobEventPoint({ event: 'queued', jobId: r.jobId, model, boardKind: spec.boardKind, backend: 'aot', tiling, suite: 'nightly', attempt: 0, queueDepth: 3, at: Date.parse(at) - 1000 }));
+    points.push(jobEventPoint({ event: run === 1 && model === 'toycar' ? 'failed' : 'done', jobId: r.jobId, model, boardKind: spec.boardKind, backend: 'aot', tiling, suite: 'nightly', attempt: 1, board: r.boardId, agent: 'rack', error: 'flash failed', queueDepth: 2, at: Date.parse(at) }));
+    for (const ev of detector.check(r, new Date(at))) points.push(regressionPoint(ev));
+  }
+  points.push(agentHealthPoint('rack', true, 2, '1.0', Date.now() - 1000));
+  points.push(boardStatePoint('rack', 'rack-an386-0', 'qemu-mps2-an386', 'idle', 0, Date.now() - 1000));
+  points.push(boardStatePoint('rack', 'rack-an386-1', 'qemu-mps2-an386', 'quarantined', 3, Date.now() - 1000));
+  sink.write(points);
+  assert.equal(await sink.drain(10_000), 0);
+  await sink.close(0);
+}
+
+function regexEscape(s: string): string { return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'); }
+
+test('every dashboard query returns data from a real InfluxDB', async () => {
+  await seed();
+  const dashboards = allDashboards();
+  assert.deepEqual(dashboards.map((d) => d.uid), ['tinyrack-lab', 'tinyrack-model', 'tinyrack-tiling', 'tinyrack-regressions']);
+  let checked = 0;
+  for (const d of dashboards) {
+    // Variables first: each must list values, and the first value is what the panels get.
+    const values: Record<string, string> = {};
+    for (const v of d.templating?.list ?? []) {
+      const res = await influx.query(DB, v.query as string);
+      const vals = (res.results[0]?.series?.[0]?.values ?? []).map((row) => String(row[1]));
+      assert.ok(vals.length > 0, `${d.uid}: variable $${v.name} lists values`);
+      values[v.name] = vals[0]!;
+    }
+    for (const { where, query } of dashboardQueries(d)) {
+      if (query.startsWith('SHOW')) continue;
+      let q = query.replaceAll('$timeFilter', 'time > now() - 7d').replaceAll('$__interval', '1m');
+      for (const [name, value] of Object.entries(values)) q = q.replaceAll(`$${name}$`, `${regexEscape(value)}$`);
+      assert.ok(!/\$[a-z_]/.test(q.replace(/\$\//g, '')), `${d.uid} ${where}: every variable substituted: ${q}`);
+      const res = await influx.query(DB, q);
+      assert.equal(res.results[0]?.error, undefined, `${d.uid} ${where}: ${q}`);
+      const series = res.results[0]?.series ?? [];
+      assert.ok(series.length > 0 && series.some((s) => s.values.length > 0), `${d.uid} ${where} returns data: ${q}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 18, `checked ${checked} queries`);
+});
+
+test('provisioning files: datasource, dashboard provider and one JSON per dashboard', () => {
+  const out = tempDir();
+  const files = writeProvisioning({ outDir: out, influxUrl: 'http://127.0.0.1:8086', database: 'tinyrack' });
+  assert.equal(files.length, 6);
+  const ds = parseYaml(readFileSync(join(out, 'datasources', 'tinyrack.yaml'), 'utf8'));
+  assert.equal(ds.datasources[0].type, 'influxdb');
+  assert.equal(ds.datasources[0].uid, 'tinyrack-influx');
+  assert.equal(ds.datasources[0].jsonData.dbName, 'tinyrack');
+  const prov = parseYaml(readFileSync(join(out, 'dashboards', 'tinyrack.yaml'), 'utf8'));
+  assert.equal(prov.providers[0].options.path, join(out, 'dashboards', 'json'));
+  const json = readdirSync(join(out, 'dashboards', 'json')).sort();
+  assert.deepEqual(json, ['tinyrack-lab.json', 'tinyrack-model.json', 'tinyrack-regressions.json', 'tinyrack-tiling.json']);
+  for (const f of json) {
+    const d = JSON.parse(readFileSync(join(out, 'dashboards', 'json', f), 'utf8'));
+    for (const p of d.panels) for (const t of p.targets) assert.equal(t.datasource.uid, 'tinyrack-influx');
+  }
+});

@@ -1,0 +1,121 @@
+// Flash requests over MQTT, end to end through a real Mosquitto and a real InfluxDB: accepted,
+// dispatched to a board of the right kind, the agent's exact numbers land as a point in
+// InfluxDB and come back on the reply topic; malformed requests are each rejected with a reason.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { startMosquitto, type TestMosquitto } from '../helpers/daemon-mosquitto.ts';
+import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
+import { SimAgent } from '../../daemon/sim/sim-agent.ts';
+import { flash, rawRequest } from '../../daemon/client.ts';
+import type { Daemon } from '../../daemon/daemon.ts';
+import { labConfig, startDaemon, waitFor } from './support.ts';
+
+let mq: TestMosquitto;
+let influx: TestInfluxdb;
+let daemon: Daemon;
+let agent: SimAgent;
+const DB = 'req_test';
+
+before(async () => {
+  [mq, influx] = await Promise.all([startMosquitto(), startInfluxdb()]);
+  daemon = await startDaemon({ config: labConfig('  requests:\n    maxUploadBytes: 2048\n'), brokerUrl: mq.url, influx: { url: influx.url, database: DB }, clientId: 'daemon-req' });
+  agent = new SimAgent({ brokerUrl: mq.url, agentId: 'rack-a', boards: [{ boardId: 'a-an386-0', kind: 'qemu-mps2-an386' }, { boardId: 'a-sifive-0', kind: 'qemu-sifive-e' }] });
+  await agent.start();
+  await waitFor('agent registered', () => daemon.registry.boards().length === 2 && daemon.registry.agent('rack-a')?.online);
+});
+
+after(async () => {
+  await agent?.stop();
+  await daemon?.stop();
+  await Promise.all([mq?.dispose(), influx?.dispose()]);
+});
+
+test('a flash request ends as a point in InfluxDB with the agent\'s exact numbers', async () => {
+  const phases: string[] = [];
+  const out = await flash(mq.url, { model: { name: 'aww' }, board: { kind: 'qemu-sifive-e' }, backend: 'aot', tiling: 'fdt', reps: 3 },
+    { timeoutMs: 20_000, onReply: (r) => { if (r.type === 'progress') phases.push(r.phase); } });
+  assert.equal(out.rejected, undefined);
+  assert.ok(out.result, 'a result reply');
+  const sent = agent.results.find((r) => r.jobId === out.jobId)!;
+  assert.deepEqual(out.result, sent, 'the reply carries the agent\'s result unchanged');
+  assert.equal(sent.boardId, 'a-sifive-0', 'dispatched to the board of the requested kind');
+  assert.ok(phases.includes('accepted'));
+  await daemon.sink!.drain(10_000);
+  const res = await influx.query(DB, `SELECT * FROM results WHERE job_id = '${out.jobId}'`);
+  const series = res.results[0]!.series!;
+  assert.equal(series.length, 1);
+  assert.equal(series[0]!.values.length, 1, 'exactly one point');
+  const row = Object.fromEntries(series[0]!.columns.map((c, i) => [c, series[0]!.values[0]![i]]));
+  const m = sent.metrics!;
+  assert.equal(row.count, m.count);
+  assert.equal(row.arena_bytes, m.arenaBytes);
+  assert.equal(row.rom_bytes, m.romBytes);
+  assert.equal(row.ram_bytes, m.ramBytes);
+  assert.equal(row.stack_bytes, m.stackBytes);
+  assert.equal(row.latency_us, m.latencyUs);
+  assert.equal(row.outputs_match, true);
+  assert.equal(row.board, 'a-sifive-0');
+  assert.equal(row.board_kind, 'qemu-sifive-e');
+  assert.equal(row.model, 'aww');
+  assert.equal(row.tiling, 'fdt');
+  assert.equal(row.counter, 'instructions');
+  assert.equal(row.suite, 'adhoc');
+  // Integer fields really are integers in InfluxDB (declared schema).
+  const types = await influx.query(DB, 'SHOW FIELD KEYS FROM results');
+  const ft = Object.fromEntries(types.results[0]!.series![0]!.values as [string, string][]);
+  assert.equal(ft.count, 'integer');
+  assert.equal(ft.arena_bytes, 'integer');
+  assert.equal(ft.latency_us, 'float');
+});
+
+test('a request for a specific board goes to that board', async () => {
+  const out = await flash(mq.url, { model: { name: 'toycar' }, board: { id: 'a-an386-0' }, backend: 'aot', tiling: 'none', reps: 1 }, { timeoutMs: 20_000 });
+  assert.equal(out.result?.boardId, 'a-an386-0');
+});
+
+test('a repeated request id is answered again, not run twice', async () => {
+  const requestId = randomUUID();
+  const first = await flash(mq.url, { requestId, model: { name: 'toycar' }, board: { kind: 'qemu-sifive-e' }, backend: 'aot', tiling: 'none', reps: 1 }, { timeoutMs: 20_000 });
+  const again = await flash(mq.url, { requestId, model: { name: 'toycar' }, board: { kind: 'qemu-sifive-e' }, backend: 'aot', tiling: 'none', reps: 1 }, { timeoutMs: 20_000 });
+  assert.equal(again.jobId, first.jobId);
+  assert.equal(agent.received.filter((s) => s.jobId === first.jobId).length, 1);
+});
+
+test('malformed requests are each rejected with a reason on the reply topic', async () => {
+  const tiny = Buffer.alloc(64); tiny.write('TFL3', 4, 'latin1');
+  const big = Buffer.alloc(4096); big.write('TFL3', 4, 'latin1');
+  const base = { v: 1, model: { name: 'aww' }, board: { kind: 'qemu-sifive-e' }, backend: 'aot', tiling: 'none', reps: 1 };
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['unknown model', { model: { name: 'nosuchmodel' } }, /unknown model "nosuchmodel"/],
+    ['unknown board kind', { board: { kind: 'esp99' } }, /unknown board kind "esp99".*qemu-mps2-an386/],
+    ['unknown board id', { board: { id: 'nope-0' } }, /unknown board "nope-0"/],
+    ['both kind and id', { board: { kind: 'qemu-sifive-e', id: 'a-sifive-0' } }, /exactly one of kind or id/],
+    ['bad backend', { backend: 'tvm' }, /payload\.backend must be one of aot, tflm/],
+    ['bad tiling', { tiling: 'max' }, /payload\.tiling must be one of/],
+    ['reps zero', { reps: 0 }, /payload\.reps must be an integer in \[1, 1000\]/],
+    ['wrong version', { v: 2 }, /payload\.v must be 1/],
+    ['too-large upload', { model: { name: 'mine', tfliteBase64: big.toString('base64') } }, /more than the limit of 2048 bytes/],
+    ['not a tflite', { model: { name: 'mine', tfliteBase64: Buffer.from('hello world!').toString('base64') } }, /not a \.tflite flatbuffer/],
+    ['wrong sha256', { model: { name: 'mine', tfliteBase64: tiny.toString('base64'), sha256: '00'.repeat(32) } }, /sha256 is [0-9a-f]{64}, request says/],
+    ['bad base64', { model: { name: 'mine', tfliteBase64: '***' } }, /not valid base64/],
+  ];
+  const before = daemon.stats().rejectedRequests;
+  for (const [label, patch, reason] of cases) {
+    const requestId = randomUUID();
+    const replyTo = `tinyrack/replies/${requestId}`;
+    const replies = await rawRequest(mq.url, JSON.stringify({ ...base, ...patch, requestId, replyTo }), replyTo, 1, 10_000);
+    assert.equal(replies.length, 1, `${label}: one reply`);
+    const r = replies[0]!;
+    assert.equal(r.type, 'rejected', label);
+    assert.equal(r.requestId, requestId);
+    assert.match((r as { reason: string }).reason, reason, label);
+  }
+  // Not JSON at all: nobody to answer, but the daemon counts it and keeps going.
+  await rawRequest(mq.url, '{not json', 'tinyrack/replies/none', 1, 300);
+  await waitFor('all rejections counted', () => daemon.stats().rejectedRequests === before + cases.length + 1);
+  const jobsBefore = daemon.store.all().length;
+  const out = await flash(mq.url, { model: { name: 'sine_model' }, board: { kind: 'qemu-sifive-e' }, backend: 'aot', tiling: 'none', reps: 1 }, { timeoutMs: 20_000 });
+  assert.ok(out.result, 'the daemon still serves valid requests');
+  assert.equal(daemon.store.all().length, jobsBefore + 1, 'no job was created for any rejected request');
+});
