@@ -13,7 +13,7 @@ import type { DiscoveryResult } from './discovery/match.ts';
 import { BoardHealth } from './health/board-health.ts';
 import { withRetries } from './health/retry.ts';
 import { JobJournal } from './mqtt/journal.ts';
-import { AgentLink } from './mqtt/link.ts';
+import { AgentLink, resultKey } from './mqtt/link.ts';
 import { Outbox } from './mqtt/outbox.ts';
 import { computeMetrics, readReport } from './pipeline/metrics.ts';
 import { BuildStepError, type BoardSlot, type JobSteps, type StepContext } from './pipeline/types.ts';
@@ -62,7 +62,7 @@ export class Agent {
   /** Sets up boards, recovers from a previous run, connects, and starts taking jobs. */
   async start(): Promise<void> {
     await this.prepare();
-    await this.discover();
+    await this.discover().catch((e: Error) => this.log(`discovery failed (physical boards count as missing until it works): ${e.message}`));
     this.recoverJournal();
     await this.link.connect();
     this.publishInventory();
@@ -116,7 +116,7 @@ export class Agent {
       if (slot.virtual) continue;
       const m = res.matched.find((x) => x.boardId === slot.boardId);
       slot.present = m !== undefined;
-      if (m) { slot.port = m.port ?? slot.config?.port; slot.serialNumber = m.serialNumber; }
+      if (m) { slot.port = m.port ?? slot.config?.port; slot.serialNumber = m.serialNumber; slot.probePort = m.probePort; }
       const h = this.health.ensure(slot.boardId);
       if (!slot.present) this.health.setState(slot.boardId, 'missing');
       else if (h.state === 'missing') this.health.setState(slot.boardId, this.running.has(slot.boardId) ? 'busy' : 'idle');
@@ -139,14 +139,19 @@ export class Agent {
   private recoverJournal(): void {
     for (const e of this.journal.unfinished()) {
       if (e.state === 'running' || !e.spec) {
+        if (this.outbox.has(resultKey(e.jobId))) {
+          // The job finished and its result reached the outbox just before the stop: it stands.
+          this.journal.set(e.jobId, 'done');
+          continue;
+        }
         this.log(`job ${e.jobId} was running when the agent stopped: reporting it failed`);
         const spec = e.spec;
-        this.journal.set(e.jobId, 'failed', { reason: RESTARTED_DURING_JOB });
         const now = new Date().toISOString();
         if (spec) {
           const slot = e.boardId ? this.boards.get(e.boardId) : undefined;
-          this.outbox.put(`tinyrack/agents/${this.config.agentId}/results`, JSON.stringify(this.failedResult(spec, slot, RESTARTED_DURING_JOB, e.updatedAt, now)), { key: `result-${spec.jobId}` });
+          this.link.storeResult(this.failedResult(spec, slot, RESTARTED_DURING_JOB, e.updatedAt, now));
         }
+        this.journal.set(e.jobId, 'failed', { reason: RESTARTED_DURING_JOB });
       } else {
         this.queue.push(e.spec);
       }
@@ -214,9 +219,10 @@ export class Agent {
   private failWithoutBoard(spec: JobSpec, reason: string): void {
     this.log(`job ${spec.jobId} failed: ${reason}`);
     const now = new Date().toISOString();
+    const entry = this.link.storeResult(this.failedResult(spec, undefined, reason, now, now));
     this.journal.set(spec.jobId, 'failed', { reason });
     this.progress(spec.jobId, 'failed', spec.boardId, reason);
-    void this.link.publishResult(this.failedResult(spec, undefined, reason, now, now));
+    this.link.sendStored(entry).catch(() => {});
   }
 
   private startJob(spec: JobSpec, slot: BoardSlot): void {
@@ -273,9 +279,14 @@ export class Agent {
       if (report.endStatus !== 0) throw new Error(`firmware ended with status ${report.endStatus}`);
       const metrics = computeMetrics(report, fw, fw.expectedOutputs, slot.def.clockHz);
       if (run.power) {
-        const e = energyBetweenMarks(run.power.samples, run.power.periodS, run.power.supplyV, run.capture.records);
-        metrics.energyUj = e.energyUj;
-        metrics.energyEstimated = false;
+        try {
+          const e = energyBetweenMarks(run.power.samples, run.power.periodS, run.power.supplyV, run.capture.records);
+          metrics.energyUj = e.energyUj;
+          metrics.energyEstimated = false;
+        } catch (pe) {
+          // The counts stand; only the energy figure is withheld.
+          this.log(`job ${spec.jobId}: no energy figure: ${(pe as Error).message}`);
+        }
       } else if (slot.virtual && slot.def.currentUaPerMHz !== undefined && report.counter === 'instructions') {
         const e = estimateEnergy(metrics.count, slot.def.currentUaPerMHz, slot.def.supplyVolts);
         metrics.energyUj = e.energyUj;
@@ -304,11 +315,12 @@ export class Agent {
         }
       }
     }
-    // Result first into the outbox (durable), then the journal says done: a crash in between
-    // finds the result in the outbox and the job "running": it is reported failed only if the
-    // outbox lost it, which cannot happen after the fsync.
-    await this.link.publishResult(result).catch((e: Error) => this.log(`result of ${spec.jobId} stays in the outbox: ${e.message}`));
+    // Result into the outbox (durable), then the journal says done, then it is sent. A crash
+    // before the journal entry finds the result in the outbox on restart and lets it stand;
+    // a crash after finds the journal done and the outbox flush sends it. Never both outcomes.
+    const entry = this.link.storeResult(result);
     this.journal.set(spec.jobId, result.ok ? 'done' : 'failed', { reason: result.error });
+    await this.link.sendStored(entry).catch((e: Error) => this.log(`result of ${spec.jobId} stays in the outbox: ${e.message}`));
     this.progress(spec.jobId, result.ok ? 'done' : 'failed', slot.boardId, result.error);
     this.log(`job ${spec.jobId} on ${slot.boardId}: ${result.ok ? `ok, count ${result.metrics?.count}` : `failed: ${result.error?.split('\n')[0]}`}`);
   }

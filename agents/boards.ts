@@ -12,9 +12,7 @@ export interface AgentBoardDef {
   virtual: boolean;
   /** Flasher driver kind (agents/drivers/flashers/registry.ts). */
   flasher: string;
-  /** Argument template from the board definition ({elf}, {bin}, {serial}, {port}); overrides the driver's default. */
-  flasherArgs?: string[];
-  /** Tool config from the board definition (OpenOCD board script, J-Link device). */
+  /** OpenOCD board script from the board definition (replaces interface + target scripts). */
   flasherConfig?: string;
   /** The host board counts wall-clock nanoseconds, not instructions or cycles. */
   countsAreNanoseconds?: boolean;
@@ -39,11 +37,15 @@ const ST = 0x0483;
 const BUILT_IN: AgentBoardDef[] = [
   // STM32F446RE: 100 µA/MHz run mode (datasheet DS10693, table 21, all peripherals off, flash on).
   { id: 'nucleo-f446re', virtual: false, flasher: 'openocd', usb: [{ vid: ST, pid: 0x374b }], baud: 115200, clockHz: 180_000_000, currentUaPerMHz: 100, supplyVolts: 3.3, counter: 'cycles', openocdInterface: 'interface/stlink.cfg', openocdTarget: 'target/stm32f4x.cfg', jlinkDevice: 'STM32F446RE', flashAddress: 0x08000000 },
-  { id: 'nucleo-h743zi', virtual: false, flasher: 'openocd', usb: [{ vid: ST, pid: 0x374e }, { vid: ST, pid: 0x374f }], baud: 115200, clockHz: 480_000_000, currentUaPerMHz: 263, supplyVolts: 3.3, counter: 'cycles', openocdInterface: 'interface/stlink.cfg', openocdTarget: 'target/stm32h7x.cfg', jlinkDevice: 'STM32H743ZI', flashAddress: 0x08000000 },
-  { id: 'esp32-c3-devkitm', virtual: false, flasher: 'esptool', usb: [{ vid: 0x303a, pid: 0x1001 }, { vid: 0x10c4, pid: 0xea60 }], baud: 115200, clockHz: 160_000_000, currentUaPerMHz: 145, supplyVolts: 3.3, counter: 'cycles', esptoolChip: 'esp32c3', flashAddress: 0 },
+  { id: 'esp32-c3-devkitm-1', virtual: false, flasher: 'esptool', usb: [{ vid: 0x303a, pid: 0x1001 }, { vid: 0x10c4, pid: 0xea60 }], baud: 115200, clockHz: 160_000_000, currentUaPerMHz: 145, supplyVolts: 3.3, counter: 'cycles', esptoolChip: 'esp32c3', flashAddress: 0 },
 ];
 
 let cache: Map<string, AgentBoardDef> | undefined;
+
+const argAfter = (args: string[], flag: string): string | undefined => {
+  const i = args.indexOf(flag);
+  return i >= 0 && i + 1 < args.length && !args[i + 1]!.includes('{') ? args[i + 1] : undefined;
+};
 
 const hexId = (s: string): number => parseInt(s.replace(/^0x/i, ''), 16);
 
@@ -56,8 +58,11 @@ export function fromRegistry(b: BoardDefinition): AgentBoardDef {
     id: b.id,
     virtual: b.virtual,
     flasher: b.flasher.tool,
-    flasherArgs: b.flasher.args.length ? b.flasher.args : undefined,
-    flasherConfig: b.flasher.config,
+    // The drivers build the tool's arguments themselves (they add the probe serial and the
+    // verification); from the registry's argument list they take only the chip/device names.
+    flasherConfig: b.flasher.tool === 'openocd' ? b.flasher.config : undefined,
+    jlinkDevice: argAfter(b.flasher.args, '-device') ?? builtIn?.jlinkDevice,
+    esptoolChip: argAfter(b.flasher.args, '--chip') ?? builtIn?.esptoolChip,
     usb: b.usb.length ? b.usb.map((u) => ({ vid: hexId(u.vid), pid: hexId(u.pid) })) : builtIn?.usb ?? [],
     baud: b.serial.baud || builtIn?.baud || 115200,
     clockHz: b.clockHz,

@@ -46,6 +46,8 @@ export interface DaemonOptions {
   /** How often agent/board health snapshots are written. */
   healthEveryMs?: number;
   modelExists?: (name: string) => boolean;
+  /** Fails every unfinished job from a previous life with this reason before dispatching (the demo starts clean). */
+  abandonUnfinished?: string;
   log?: (line: string) => void;
   now?: () => number;
 }
@@ -91,6 +93,9 @@ export class Daemon extends EventEmitter {
     // Baselines come from the journal: finished results, oldest first.
     this.detector.seed(this.store.all().filter((j) => j.state === 'done' && j.result)
       .sort((a, b) => a.updatedAt - b.updatedAt).map((j) => j.result!));
+    if (this.opts.abandonUnfinished) {
+      for (const j of [...this.store.inState('queued'), ...this.store.inState('dispatched')]) this.store.fail(j.jobId, this.opts.abandonUnfinished);
+    }
     const influx = this.opts.influx === null ? undefined : this.opts.influx ?? cfg.influx;
     if (influx) {
       this.sink = new InfluxSink({

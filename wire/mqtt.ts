@@ -189,6 +189,9 @@ const strMap = (opt = false): Check => (v, p, e) => {
 };
 const version: Check = (v, p, e) => { if (v !== WIRE_VERSION) e.push(`${p} must be ${WIRE_VERSION}`); };
 
+/** Runs two checks on the same value (shape first, then rules across fields). */
+const both = (a: Check, b: Check): Check => (v, p, e) => { const n = e.length; a(v, p, e); if (e.length === n) b(v, p, e); };
+
 const MODEL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const modelRef: Check = (v, p, e) => {
   obj({ name: str(), tfliteBase64: str(true), sha256: str(true) })(v, p, e);
@@ -225,12 +228,17 @@ export const validateJobSpec = validator<JobSpec>(obj({
   deadline: int(0, Number.MAX_SAFE_INTEGER), tags: strMap(true),
 }));
 
-export const validateJobResult = validator<JobResult>(obj({
+export const validateJobResult = validator<JobResult>(both(obj({
   v: version, jobId: str(), agentId: str(), boardId: str(), boardKind: str(), model: str(),
   backend: oneOf(BACKENDS), tiling: oneOf(TILINGS), ok: bool(), error: str(true),
-  metrics: (v, p, e) => metrics(v, p, e), firmwareHash: str(true),
+  // A failed job has no metrics; a successful one must have them (checked below).
+  metrics: (v, p, e) => { if (v !== undefined) metrics(v, p, e); }, firmwareHash: str(true),
   serial: obj({ records: int(0, 2 ** 31), noiseLines: int(0, 2 ** 31), corruptLines: int(0, 2 ** 31) }, true),
   attempt: int(1, 100), startedAt: str(), finishedAt: str(), tags: strMap(true),
+}), (v, p, e) => {
+  const r = v as { ok?: unknown; metrics?: unknown; error?: unknown } | null;
+  if (r?.ok === true && r.metrics === undefined) e.push(`${p}.metrics is required when ok is true`);
+  if (r?.ok === false && r.error === undefined) e.push(`${p}.error is required when ok is false`);
 }));
 
 export const validateJobProgress = validator<JobProgress>(obj({

@@ -117,7 +117,7 @@ export function parseRackConfig(text: string, source = '<rack config>'): RackCon
     passwordFile: r.optPath(['broker', 'passwordFile'], base),
   };
   if (broker.password !== undefined && broker.passwordFile !== undefined) {
-    r.fail(['broker', 'passwordFile'], 'give either password or passwordFile, not both');
+    r.fail(['broker', 'passwordFile'], 'and broker.password are both given: use one');
   }
   if (r.has(['broker', 'tls'])) {
     broker.tls = {

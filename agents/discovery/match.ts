@@ -13,6 +13,8 @@ export interface MatchedBoard {
   /** Console port path, when one was found. */
   port?: string;
   serialNumber?: string;
+  /** Serial port of the board's power probe (PPK2), found by the probe's USB serial number. */
+  probePort?: string;
 }
 
 export interface MissingBoard { boardId: string; kind: string; reason: string }
@@ -66,7 +68,9 @@ export function matchBoards(
       continue;
     }
     if (dev) claimed.add(dev);
-    matched.push({ boardId: b.id, kind: b.kind, usb: dev, port, serialNumber: dev?.serialNumber ?? b.serialNumber });
+    const probeSn = b.probe?.serialNumber;
+    const probePort = b.probe?.port ?? (probeSn ? serial.filter((p) => p.serialNumber === probeSn).map((p) => p.path).sort()[0] : undefined);
+    matched.push({ boardId: b.id, kind: b.kind, usb: dev, port, serialNumber: dev?.serialNumber ?? b.serialNumber, ...(probePort ? { probePort } : {}) });
   }
   const unknown: UnknownDevice[] = [];
   for (const d of usb) {

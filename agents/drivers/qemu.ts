@@ -7,8 +7,11 @@
 // deterministic (1 instruction = 1 ns of virtual time) and the counters exact; semihosting
 // gives QEMU the firmware's exit status. A run that does not end within the timeout is killed
 // and reported as timed out.
+// When QEMU exits the pty hangs up and the kernel drops what the reader had not yet taken
+// (typically the END line), so the console chardev also logs to a file; after the exit the
+// driver delivers whatever the pty lost from that log (the pty always delivers a prefix).
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,13 +35,14 @@ export interface QemuExit {
 }
 
 /** The QEMU command line for a board (without the ELF-specific parts). */
-export function qemuArgs(board: BoardDefinition, elfPath: string, monitorSocket: string): string[] {
+export function qemuArgs(board: BoardDefinition, elfPath: string, monitorSocket: string, consoleLog: string): string[] {
   if (!board.qemu) throw new Error(`board ${board.id} is not a QEMU board`);
   return [
     ...board.qemu.machineArgs,
     '-display', 'none',
     '-monitor', `unix:${monitorSocket},server=on,wait=off`,
-    '-serial', 'pty',
+    '-chardev', `pty,id=console,logfile=${consoleLog},logappend=off`,
+    '-serial', 'chardev:console',
     '-icount', 'shift=0',
     '-semihosting-config', 'enable=on,target=native',
     '-S',
@@ -47,7 +51,7 @@ export function qemuArgs(board: BoardDefinition, elfPath: string, monitorSocket:
 }
 
 export class QemuBoard {
-  private proc?: ResultPromise<{ reject: false; buffer: true }>;
+  private proc?: ResultPromise<{ reject: false; buffer: true; stdin: 'ignore' }>;
   private port?: SerialPort;
   private tmp?: string;
   private queue: string[] = [];
@@ -59,6 +63,9 @@ export class QemuBoard {
   private stderrText = '';
   private exitPromise?: Promise<QemuExit>;
   private killedForTimeout = false;
+  /** Console bytes delivered so far, and their first 64 (to check the log is the same stream). */
+  private received = 0;
+  private receivedHead = '';
 
   constructor(readonly board: BoardDefinition, private readonly opts: QemuRunOptions = {}) {
     if (!board.qemu) throw new Error(`board ${board.id} has no QEMU machine (it is a physical board)`);
@@ -69,7 +76,8 @@ export class QemuBoard {
     if (this.proc) throw new Error('QemuBoard.start called twice');
     this.tmp = mkdtempSync(join(tmpdir(), 'tinyrack-qemu-'));
     const monitor = join(this.tmp, 'monitor.sock');
-    const args = [...qemuArgs(this.board, elfPath, monitor), ...(this.opts.extraArgs ?? [])];
+    const consoleLog = join(this.tmp, 'console.log');
+    const args = [...qemuArgs(this.board, elfPath, monitor, consoleLog), ...(this.opts.extraArgs ?? [])];
     const proc = execa(this.board.qemu!.binary, args, { reject: false, buffer: true, stdin: 'ignore' });
     this.proc = proc;
     const timeoutMs = this.opts.timeoutMs ?? 60_000;
@@ -79,7 +87,7 @@ export class QemuBoard {
       clearTimeout(this.timer);
       // Give the pty a moment to hand over what QEMU wrote just before exiting.
       await new Promise((res) => setTimeout(res, 50));
-      await this.closePort();
+      await this.closePort(consoleLog);
       this.exitInfo = {
         exitCode: this.killedForTimeout ? null : (r.exitCode ?? null),
         timedOut: this.killedForTimeout,
@@ -88,12 +96,20 @@ export class QemuBoard {
       return this.exitInfo;
     })();
 
+    // QEMU announces the pty on stdout (7.x) or stderr (older): watch both.
+    proc.stderr!.on('data', (c: Buffer) => { this.stderrText += c.toString(); });
     const pty = await new Promise<string>((resolve, reject) => {
+      let seen = '';
       const onData = (chunk: Buffer) => {
-        this.stderrText += chunk.toString();
-        const m = /char device redirected to (\/dev\/pts\/\d+)/.exec(this.stderrText);
-        if (m) { proc.stderr!.off('data', onData); proc.stderr!.on('data', (c: Buffer) => { this.stderrText += c.toString(); }); resolve(m[1]!); }
+        seen += chunk.toString();
+        const m = /char device redirected to (\/dev\/pts\/\d+)/.exec(seen + this.stderrText);
+        if (m) {
+          proc.stdout!.off('data', onData);
+          proc.stderr!.off('data', onData);
+          resolve(m[1]!);
+        }
       };
+      proc.stdout!.on('data', onData);
       proc.stderr!.on('data', onData);
       void this.exitPromise!.then((e) => reject(new Error(`QEMU exited before the console opened (status ${e.exitCode}): ${e.stderr.trim()}`)));
     });
@@ -103,7 +119,6 @@ export class QemuBoard {
     this.port = port;
     port.on('data', (chunk: Buffer) => this.onData(chunk.toString('latin1')));
     port.on('error', () => { /* pty gone when QEMU exits: handled by close */ });
-    port.on('close', () => this.finish());
 
     const sock = connect(monitor);
     await once(sock, 'connect');
@@ -112,6 +127,8 @@ export class QemuBoard {
   }
 
   private onData(text: string): void {
+    this.received += text.length;
+    if (this.receivedHead.length < 64) this.receivedHead = (this.receivedHead + text).slice(0, 64);
     this.partial += text;
     let nl: number;
     while ((nl = this.partial.indexOf('\n')) >= 0) {
@@ -134,9 +151,14 @@ export class QemuBoard {
     w.forEach((f) => f());
   }
 
-  private async closePort(): Promise<void> {
+  private async closePort(consoleLog: string): Promise<void> {
     const port = this.port;
     if (port?.isOpen) await new Promise<void>((res) => port.close(() => res()));
+    // Deliver what the pty lost at the hang-up, from QEMU's log of the same console.
+    if (existsSync(consoleLog) && !this.closed) {
+      const all = readFileSync(consoleLog).toString('latin1');
+      if (all.length > this.received && all.startsWith(this.receivedHead)) this.onData(all.slice(this.received));
+    }
     this.finish();
   }
 

@@ -24,8 +24,9 @@ export class BoardHealth {
 
   setState(boardId: string, state: BoardState): void {
     const b = this.ensure(boardId);
-    // Quarantine is left only through a passing health check, never by a state change.
-    if (b.state === 'quarantined' && state !== 'missing') return;
+    // Quarantine is left only through a passing health check, never by a state change (not even
+    // unplugging and re-plugging the board).
+    if (b.state === 'quarantined') return;
     b.state = state;
   }
 

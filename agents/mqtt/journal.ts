@@ -45,7 +45,8 @@ export class JobJournal {
 
   /** Jobs that were accepted or running when the agent stopped: they never finished. */
   unfinished(): JournalEntry[] {
-    return this.all().filter((e) => e.state === 'accepted' || e.state === 'running');
+    // Oldest first, so queued jobs resume in the order they arrived.
+    return this.all().filter((e) => e.state === 'accepted' || e.state === 'running').sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
   }
 
   all(): JournalEntry[] {

@@ -6,7 +6,10 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { BrokerConfig } from '../config/rack-config.ts';
 import { brokerPassword } from '../config/rack-config.ts';
 import { encode, topics, type AgentInventory, type AgentStatus, type JobProgress, type JobResult } from '../../wire/mqtt.ts';
-import { Outbox } from './outbox.ts';
+import { Outbox, type OutboxEntry } from './outbox.ts';
+
+/** Outbox key of a job's result: one pending result per job. */
+export const resultKey = (jobId: string): string => `result-${jobId}`;
 
 export interface LinkOptions {
   agentId: string;
@@ -120,19 +123,24 @@ export class AgentLink {
     }
   }
 
+  /** Stores a result durably (the outbox); returns the entry to send. */
+  storeResult(result: JobResult): OutboxEntry {
+    return this.opts.outbox.put(topics.agentResults(this.opts.agentId), JSON.stringify(result), { key: resultKey(result.jobId) });
+  }
+
+  /** Publishes a stored result; the outbox entry goes only after PUBACK (else at the next flush). */
+  async sendStored(entry: OutboxEntry): Promise<void> {
+    if (this.client && !this.inFlight.has(entry.id)) await this.send(entry.id, entry.topic, entry.payload);
+  }
+
   /** Durable: on disk before it is sent, removed from disk only after PUBACK. */
   async publishResult(result: JobResult): Promise<void> {
-    const entry = this.opts.outbox.put(topics.agentResults(this.opts.agentId), JSON.stringify(result), { key: `result-${result.jobId}` });
-    if (this.client) await this.send(entry.id, entry.topic, entry.payload);
+    await this.sendStored(this.storeResult(result));
   }
 
   /** Progress is best effort (QoS 1 while connected; not stored across restarts). */
   publishProgress(p: JobProgress): void {
     this.client?.publishAsync(topics.agentProgress(this.opts.agentId), encode(p), { qos: 1 }).catch(() => {});
-  }
-
-  publishHealth(sample: object): void {
-    this.client?.publishAsync(topics.agentHealth(this.opts.agentId), encode(sample), { qos: 0 }).catch(() => {});
   }
 
   setInventory(inv: AgentInventory): void {

@@ -25,12 +25,22 @@ export class Outbox {
   put(topic: string, payload: string, opts: { qos?: 0 | 1 | 2; retain?: boolean; key?: string } = {}): OutboxEntry {
     // Time first so a directory listing replays in order; the key (e.g. job id) makes a
     // re-put of the same logical message replace, not duplicate, the pending one.
-    const key = (opts.key ?? `${process.pid}-${this.counter++}`).replace(/[^A-Za-z0-9_.-]/g, '_');
+    const key = this.safeKey(opts.key ?? `${process.pid}-${this.counter++}`);
     const existing = this.list().find((e) => e.id.endsWith(`-${key}.json`));
     const id = existing?.id ?? `${Date.now().toString().padStart(15, '0')}-${key}.json`;
     const entry: OutboxEntry = { id, topic, payload, qos: opts.qos ?? 1, retain: opts.retain ?? false };
     writeFileDurable(join(this.dir, id), JSON.stringify(entry));
     return entry;
+  }
+
+  private safeKey(key: string): string {
+    return key.replace(/[^A-Za-z0-9_.-]/g, '_');
+  }
+
+  /** Whether an entry with this key is pending. */
+  has(key: string): boolean {
+    const k = this.safeKey(key);
+    return this.list().some((e) => e.id.endsWith(`-${k}.json`));
   }
 
   /** Pending entries, oldest first. Unreadable files (never produced by put) are skipped. */

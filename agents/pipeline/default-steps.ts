@@ -108,8 +108,9 @@ async function runPhysical(slot: BoardSlot, ctx: StepContext, o: DefaultStepsOpt
   try {
     const pc = slot.config?.probe;
     if (pc) {
-      if (!pc.port) throw new Error(`board ${slot.boardId}: PPK2 ${pc.serialNumber ?? ''} has no port (give probe.port in the rack file)`);
-      probe = await Ppk2.open(pc.port, pc.voltageMv);
+      const port = pc.port ?? slot.probePort;
+      if (!port) throw new Error(`board ${slot.boardId}: its PPK2 (serial ${pc.serialNumber}) is not plugged in`);
+      probe = await Ppk2.open(port, pc.voltageMv);
       await probe.init();
       await probe.start();
     }

@@ -18,6 +18,8 @@ export interface BoardSlot {
   /** From discovery (physical boards). */
   port?: string;
   serialNumber?: string;
+  /** Serial port of the board's power probe, when it has one and it was found. */
+  probePort?: string;
   present: boolean;
 }
 

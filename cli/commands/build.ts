@@ -1,8 +1,52 @@
-import type { Command } from 'commander';
+// `tinyrack build`: one model for one board -> firmware ELF with its static sizes
+// (cached by content; see firmware/build/index.ts).
+import { Option, type Command } from 'commander';
+import { getBoard } from '../../boards/index.ts';
+import { buildFirmware, BACKENDS, TILING_MODES, type TilingMode } from '../../firmware/build/index.ts';
+import type { BackendName } from '../../firmware/build/backends.ts';
 
-// Placeholder until the owning module lands; replaced by the real command.
+interface BuildCliOptions {
+  model: string; board: string; backend: BackendName; tiling: TilingMode;
+  reps: string; warmup: string; sample: string; json?: boolean;
+}
+
+export function parseCount(what: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${what} must be an integer >= ${min}, got "${v}"`);
+  return n;
+}
+
 export function register(program: Command): void {
-  program.command('build').description('(not yet available)').action(() => {
-    throw new Error('build is not available yet');
-  });
+  program.command('build')
+    .description('build firmware for one model and board (harness + generated model + kernels) and show its sizes')
+    .requiredOption('--model <path|name>', 'a .tflite file or the name of a model in the model set')
+    .requiredOption('--board <id>', 'board definition id (boards/defs/)')
+    .addOption(new Option('--backend <name>', 'code generator').choices([...BACKENDS]).default('aot'))
+    .addOption(new Option('--tiling <mode>', 'tile the graph before planning').choices([...TILING_MODES]).default('none'))
+    .option('--reps <n>', 'timed inferences compiled into the harness', '3')
+    .option('--warmup <n>', 'untimed warm-up inferences', '1')
+    .option('--sample <n>', 'golden sample compiled in', '0')
+    .option('--json', 'print the build result as JSON')
+    .action(async (o: BuildCliOptions) => {
+      const board = await getBoard(o.board);
+      const r = await buildFirmware({
+        model: o.model, board: o.board, backend: o.backend, tiling: o.tiling,
+        reps: parseCount('reps', o.reps, 1), warmup: parseCount('warmup', o.warmup, 0), sample: parseCount('sample', o.sample, 0),
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        return;
+      }
+      const out = [
+        `${r.model} for ${board.name} (${r.backend}, tiling ${r.tiling})${r.cached ? ' [cached]' : ''}`,
+        `  firmware  ${r.elfPath}`,
+        `  id        ${r.firmwareHash}`,
+        `  ROM       ${r.romBytes.toLocaleString('en-US')} bytes of ${board.memory.flash.size.toLocaleString('en-US')}`,
+        `  RAM       ${r.ramBytes.toLocaleString('en-US')} bytes of ${board.memory.ram.size.toLocaleString('en-US')} (arena ${r.arenaBytes.toLocaleString('en-US')}, stack ${board.stackBytes.toLocaleString('en-US')})`,
+        '  sections:',
+        ...r.sections.map((s) => `    ${s.name.padEnd(14)} ${s.bytes.toLocaleString('en-US').padStart(10)}  0x${s.address.toString(16).padStart(8, '0')}  ${[s.rom ? 'ROM' : '', s.ram ? 'RAM' : ''].filter(Boolean).join('+')}`),
+        ...(board.notes ?? []).map((n) => `  note: ${n}`),
+      ];
+      process.stdout.write(`${out.join('\n')}\n`);
+    });
 }

@@ -6,6 +6,7 @@ import { loadModel } from '../../firmware/model/reader.ts';
 import { resolveModel } from '../../firmware/models/model-set.ts';
 import { plannerNames } from '../../firmware/plan/registry.ts';
 import { formatPlanReport, planReport } from '../../firmware/plan/report.ts';
+import { runTiledPlan, wantsTiling, type TilingCliOptions } from '../../firmware/tiling/cli.ts';
 
 export interface PlanCliOptions {
   planner: string;
@@ -35,8 +36,18 @@ export function register(program: Command): void {
     .option('--time-limit <ms>', 'time limit for the exact planner (default 2000)')
     .option('--alias-reshape', 'let RESHAPE/SQUEEZE outputs share their input buffer (TFLM does not)')
     .option('--json', 'print the plan as JSON')
-    .action((modelArg: string, opts: PlanCliOptions) => {
+    // Tiling (firmware/tiling): rewrite the graph to cut the peak, then plan the tiled graph.
+    .option('--tiling <mode>', 'tile before planning: none|fdt|ffmt|auto')
+    .option('--max-mac-overhead <fraction>', 'extra MACs tiling may add, e.g. 0.1 or 10% (default 0.1; fdt adds none)')
+    .option('--ram-budget <bytes>', 'arena bytes to fit in (e.g. 40000, 40k, 39KiB): smallest MAC overhead that fits')
+    .option('--export <file.tflite>', 'write the tiled model with its plan as OfflineMemoryAllocation metadata')
+    .option('--svg <file.svg>', 'draw the memory layout before and after tiling')
+    .action((modelArg: string, opts: PlanCliOptions & TilingCliOptions) => {
       const { name, path } = resolveModel(modelArg);
+      if (wantsTiling(opts)) {
+        runTiledPlan(loadModel(path), name, opts);
+        return;
+      }
       const { report } = planReport(loadModel(path), name, planOptionsFromCli(opts));
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatPlanReport(report));
     });

@@ -1,8 +1,59 @@
+// `tinyrack run`: build and run every combination of models x boards x tilings x backends on
+// virtual boards (QEMU, host), check outputs against the reference, print one table
+// (or --json / --csv). Configurations run in parallel; a failing one does not stop the others.
 import type { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { BACKENDS, TILING_MODES, type TilingMode } from '../../firmware/build/index.ts';
+import type { BackendName } from '../../firmware/build/backends.ts';
+import { expandConfigs, runMany, DEFAULT_RUN_TIMEOUT_MS } from '../../firmware/runner/index.ts';
+import { formatCsv, formatTable } from '../../firmware/runner/table.ts';
+import { getBoard } from '../../boards/index.ts';
+import { parseCount } from './build.ts';
 
-// Placeholder until the owning module lands; replaced by the real command.
+interface RunCliOptions {
+  model: string; board: string; tiling: string; backend: string; reps: string;
+  timeout: string; parallel?: string; json?: boolean; csv?: boolean;
+}
+
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+
 export function register(program: Command): void {
-  program.command('run').description('(not yet available)').action(() => {
-    throw new Error('run is not available yet');
-  });
+  program.command('run')
+    .description('build and run models on virtual boards (QEMU, host); one table of counts, latency, memory, output check')
+    .requiredOption('--model <list>', 'comma-separated model-set names or .tflite paths')
+    .requiredOption('--board <list>', 'comma-separated virtual board ids')
+    .option('--tiling <list>', `comma-separated tiling modes (${TILING_MODES.join('|')})`, 'none')
+    .option('--backend <list>', `comma-separated backends (${BACKENDS.join('|')})`, 'aot')
+    .option('--reps <n>', 'timed inferences per run', '3')
+    .option('--timeout <ms>', 'per-run limit; a hung board fails its configuration', String(DEFAULT_RUN_TIMEOUT_MS))
+    .option('--parallel <n>', 'configurations at once (default: cores)')
+    .option('--json', 'print the rows as JSON')
+    .option('--csv', 'print the rows as CSV')
+    .action(async (o: RunCliOptions) => {
+      const tilings = list(o.tiling) as TilingMode[];
+      for (const t of tilings) if (!TILING_MODES.includes(t)) throw new Error(`unknown tiling "${t}" (use ${TILING_MODES.join('|')})`);
+      const backends = list(o.backend) as BackendName[];
+      for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend "${b}" (use ${BACKENDS.join('|')})`);
+      const boards = list(o.board);
+      for (const id of boards) {
+        const b = await getBoard(id);
+        if (!b.virtual) throw new Error(`board ${id} is physical: \`run\` drives virtual boards; use \`tinyrack request\` for the lab`);
+      }
+      const models = list(o.model);
+      if (!models.length) throw new Error('--model needs at least one model');
+      const configs = expandConfigs(models, boards, tilings, backends, parseCount('reps', o.reps, 1));
+      const showBar = !o.json && !o.csv && process.stderr.isTTY;
+      const bar = showBar ? new SingleBar({ stream: process.stderr, format: 'run [{bar}] {value}/{total} {last}' }, Presets.shades_classic) : undefined;
+      bar?.start(configs.length, 0, { last: '' });
+      const rows = await runMany(configs, {
+        timeoutMs: parseCount('timeout', o.timeout, 1),
+        ...(o.parallel ? { parallel: parseCount('parallel', o.parallel, 1) } : {}),
+        onDone: (r) => bar?.increment({ last: `${r.model}@${r.board}/${r.tiling} ${r.ok ? 'ok' : 'FAILED'}` }),
+      });
+      bar?.stop();
+      if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      else if (o.csv) process.stdout.write(formatCsv(rows));
+      else process.stdout.write(formatTable(rows));
+      if (rows.some((r) => !r.ok)) process.exitCode = 1;
+    });
 }

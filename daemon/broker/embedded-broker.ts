@@ -6,7 +6,6 @@ import { createRequire } from 'node:module';
 
 // aedes is CommonJS whose typings declare ESM exports; require() gives what the typings describe.
 const { createBroker } = createRequire(import.meta.url)('aedes') as typeof import('aedes');
-import { freePort } from '../util/ports.ts';
 
 export interface EmbeddedBroker {
   url: string;
@@ -16,15 +15,17 @@ export interface EmbeddedBroker {
 
 export async function startEmbeddedBroker(opts: { port?: number; host?: string } = {}): Promise<EmbeddedBroker> {
   const host = opts.host ?? '127.0.0.1';
-  const port = opts.port ?? await freePort();
+  const wanted = opts.port ?? 0; // 0: the OS picks a free port
   const broker = createBroker();
   const server = net.createServer(broker.handle);
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`embedded MQTT broker cannot listen on ${host}:${port}: ${err.message}`)));
-    server.listen(port, host, () => resolve());
+    server.once('error', (err) => reject(new Error(`embedded MQTT broker cannot listen on ${host}:${wanted}: ${err.message}`)));
+    server.listen(wanted, host, () => resolve());
   });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : wanted;
   return {
     url: `mqtt://${host}:${port}`,
     port,

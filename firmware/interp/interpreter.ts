@@ -14,16 +14,17 @@ export interface RunOptions {
   arithmetic?: Arithmetic;
 }
 
-// Constants are decoded once per tensor object (graphs are not mutated in place by convention;
-// a rewrite makes new tensor objects).
-const constantCache = new WeakMap<object, TensorData>();
+// Constants are decoded once per data array (keyed by the Uint8Array itself, so a rewrite that
+// assigns new constant data is picked up; bytes changed in place are not — treat them as
+// immutable).
+const constantCache = new WeakMap<Uint8Array, TensorData>();
 
 function constantValue(graph: Graph, id: number): TensorData {
   const t = graph.tensors[id]!;
-  let v = constantCache.get(t);
-  if (!v || v.byteLength !== t.data!.byteLength) {
+  let v = constantCache.get(t.data!);
+  if (!v || !matchesDType(v, t.dtype) || v.length !== numElements(t.shape)) {
     v = decodeConstant(t);
-    constantCache.set(t, v);
+    constantCache.set(t.data!, v);
   }
   return v;
 }

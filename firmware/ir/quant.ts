@@ -3,6 +3,10 @@
 // code generators call it at generation time to precompute multipliers, shifts, clamps and
 // lookup tables, so a generated model and the interpreter cannot disagree.
 //
+// Two arithmetics are reproduced (see Arithmetic below): TFLite's fixed-point reference kernels
+// (what the C backends compute) and XNNPACK's float32 requantization (what the
+// TensorFlow Lite CPU runtime computes, and what the model-set golden data holds).
+//
 // Conventions:
 // - Scales come from the flatbuffer as float32; a JS number holding such a scale is exact.
 //   Where TFLite computes in float32 we round every step with Math.fround; where it computes in
@@ -326,7 +330,7 @@ export function meanMultiplier(multiplier: number, shift: number, count: number)
 // TFLite's XNNPACK delegate takes over int8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and ADD
 // (among others) and requantizes in float32 instead of TFLite's fixed-point multipliers. The
 // model-set golden outputs were produced that way, and differ from the integer reference
-// kernels (TFLite reference / TFLite-Micro) by one step in rare elements.
+// kernels (TFLite reference) by one step in rare elements.
 
 /** Round to nearest, ties to even (lrintf / the magic-bias trick in XNNPACK). */
 export function roundHalfEven(x: number): number {
@@ -353,6 +357,19 @@ export function requantizeFp32(acc: number, scale: number, outputZeroPoint: numb
   return roundHalfEven(Math.fround(Math.fround(acc) * scale)) + outputZeroPoint;
 }
 
+/**
+ * Which integer arithmetic int8 kernels reproduce:
+ * - 'xnnpack': TensorFlow Lite's default CPU path, where the XNNPACK delegate runs int8 CONV_2D,
+ *   DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, MUL, QUANTIZE and spatial MEAN with float32
+ *   requantization. The model-set golden outputs were produced this way (checked bit-exactly,
+ *   and against the TFLite runtime of @tensorflow/tfjs-tflite op by op).
+ * - 'reference': TFLite's integer reference kernels (fixed-point multipliers, double rounding).
+ *   Checked against TensorFlow 2.21's BUILTIN_REF kernels: equal on every op and golden model,
+ *   except int8 FULLY_CONNECTED, which that build rounds once instead of twice (a 1-step
+ *   difference in rare elements). TFLite-Micro computes CONV/DEPTHWISE/FC/ADD/MUL/QUANTIZE/pools
+ *   this way, but its int8 SOFTMAX, LOGISTIC and TANH are gemmlowp fixed-point kernels, which
+ *   are not reproduced here (both arithmetics use TFLite's CPU lookup tables for those).
+ */
 export type Arithmetic = 'xnnpack' | 'reference';
 
 /**
@@ -366,7 +383,7 @@ export function accumulatorRequantizer(
 ): (acc: number, channel: number) => number {
   if (arithmetic === 'xnnpack') {
     const scales = fp32RequantScales(inputScale, filterScales, outputScale, channels);
-    return (acc, c) => roundHalfEven(Math.fround(Math.fround(acc) * scales[c]!)) + outputZeroPoint;
+    return (acc, c) => requantizeFp32(acc, scales[c]!, outputZeroPoint);
   }
   const { multipliers, shifts } = perChannelMultipliers(inputScale, filterScales, outputScale, channels);
   return (acc, c) => multiplyByQuantizedMultiplier(acc, multipliers[c]!, shifts[c]!) + outputZeroPoint;
@@ -425,4 +442,22 @@ export function xnnRequantizeParams(inputScale: number, inputZeroPoint: number, 
   const ratio = Math.fround(inputScale / outputScale);
   const multiplier = roundHalfEven(Math.fround(256 * ratio));
   return { multiplier, bias: (outputZeroPoint * 256 - multiplier * inputZeroPoint + 128) | 0 };
+}
+
+/**
+ * XNNPACK global average pooling (int8 MEAN over H and W, or W, of a 4-D tensor):
+ * out = lrintf((float)(sum - zp_in * count) * scale) + zp_out, scale = s_in / (s_out * count).
+ */
+export function xnnMeanScale(inputScale: number, outputScale: number, count: number): number {
+  return Math.fround(inputScale / Math.fround(outputScale * count));
+}
+
+/**
+ * TFLite's float int8 mean (the build behind the golden data, for axes XNNPACK does not take):
+ * out = round_half_away(float(sum) / count * s + b) + zp_out, s = s_in / s_out, b = -zp_in * s,
+ * all float32. Returns [s, b].
+ */
+export function tfliteFloatMeanParams(inputScale: number, inputZeroPoint: number, outputScale: number): { scale: number; bias: number } {
+  const scale = Math.fround(inputScale / outputScale);
+  return { scale, bias: Math.fround(-inputZeroPoint * scale) };
 }

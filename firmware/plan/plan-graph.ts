@@ -36,7 +36,15 @@ export function planGraph(graph: Graph, opts: PlanGraphOptions = {}): MemoryPlan
   const planner = opts.planner ?? DEFAULT_PLANNER;
   getPlanner(planner); // fail on a bad name before any work
   const lifeOpts: LifetimeOptions = { align: opts.align, aliasReshape: opts.aliasReshape, scratch: opts.scratch };
-  const order = resolveOrder(graph, opts.order, lifeOpts);
+  let order: number[];
+  let orderOptimal: boolean | undefined;
+  if (opts.order === 'optimized') {
+    const schedule = optimizeOrder(graph, lifeOpts);
+    order = schedule.order;
+    orderOptimal = schedule.exact;
+  } else {
+    order = resolveOrder(graph, opts.order, lifeOpts);
+  }
   const { buffers, aliases } = bufferLifetimes(graph, order, lifeOpts);
   const outcome = planBuffers(buffers, planner, { timeLimitMs: opts.timeLimitMs });
   const peakBytes = peakOf(buffers, outcome.offsets);
@@ -47,6 +55,7 @@ export function planGraph(graph: Graph, opts: PlanGraphOptions = {}): MemoryPlan
     lowerBound: lb,
     provenOptimal: outcome.provenOptimal || peakBytes === lb,
     order,
+    ...(orderOptimal === undefined ? {} : { orderOptimal }),
     buffers: buffers.map((b, i) => ({ ...b, offset: outcome.offsets[i] })),
     aliases,
   };

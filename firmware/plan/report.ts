@@ -30,6 +30,8 @@ export interface PlanReport {
   /** Wall time spent ordering and planning (ms, measured). */
   planMs: number;
   order: number[];
+  /** With --order optimized: whether that order is proven to minimize peak live bytes. */
+  orderOptimal?: boolean;
   buffers: PlanReportBuffer[];
   aliases: Record<number, number>;
 }
@@ -49,6 +51,7 @@ export function planReport(graph: Graph, model: string, opts: PlanGraphOptions =
     tflmPlannerBytes: tflmPlannerBytes(model),
     planMs: Math.round(planMs * 1000) / 1000,
     order: plan.order,
+    orderOptimal: plan.orderOptimal,
     buffers: plan.buffers.map((b) => ({
       tensor: b.tensor,
       name: b.tensor !== undefined ? graph.tensors[b.tensor].name : `scratch:${graph.ops[b.op!].name}`,
@@ -93,7 +96,8 @@ export function formatPlanReport(r: PlanReport): string {
   if (Object.keys(r.aliases).length) {
     out.push(`aliased tensors: ${Object.entries(r.aliases).map(([t, root]) => `${t}->${root}`).join(', ')}`);
   }
-  out.push(`order: ${r.order.join(' ')}`);
+  const orderNote = r.orderOptimal === undefined ? '' : r.orderOptimal ? ' (proven least live memory)' : ' (best found; search budget reached)';
+  out.push(`order${orderNote}: ${r.order.join(' ')}`);
   out.push(`planning time: ${r.planMs.toFixed(2)} ms`);
   return `${out.join('\n')}\n`;
 }

@@ -52,6 +52,8 @@ export interface MemoryPlan {
   provenOptimal: boolean;
   /** Op indices of the graph in execution order; BufferReq positions index into this. */
   order: number[];
+  /** With order 'optimized': true when the order is proven to minimize peak live bytes. */
+  orderOptimal?: boolean;
   buffers: PlacedBuffer[];
   /**
    * Tensors that share another tensor's buffer (only with aliasReshape): tensor -> the tensor

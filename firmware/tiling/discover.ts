@@ -5,8 +5,8 @@
 import type { Graph } from '../ir/graph.ts';
 import { opMacs } from '../ir/macs.ts';
 import { applyFdt, findFdtPaths } from './fdt.ts';
-import { applyFfmt, findFfmtPaths } from './ffmt.ts';
-import { planTiled, type TiledPlan } from './plan-tiled.ts';
+import { applyFfmt, ffmtChainMacs, findFfmtPaths } from './ffmt.ts';
+import { planTiled, tiledRequests, type TiledPlan, type TiledRequests } from './plan-tiled.ts';
 import type { AppliedTiling } from './types.ts';
 
 export function graphMacs(g: Graph): number {
@@ -25,6 +25,8 @@ export interface DiscoverOptions {
   maxRounds: number;
   /** Stop as soon as the peak is at or below this (bytes). */
   stopAt?: number;
+  /** States kept per round (1 = greedy). */
+  beam?: number;
 }
 
 export interface DiscoverState {
@@ -66,8 +68,10 @@ export function peakTensors(plan: TiledPlan): Set<number> {
 interface Candidate { kind: 'fdt' | 'ffmt'; ops: number[]; partitions: number; tilesH?: number; tilesW?: number }
 
 const FDT_PARTS = [2, 3, 4, 6, 8, 16];
-const FFMT_1D = [2, 3, 4, 6, 8, 12, 16];
-const FFMT_GRID: [number, number][] = [[2, 2], [2, 3], [3, 2], [3, 3], [2, 4], [4, 2], [4, 4]];
+/** Tile counts per axis; every H x W combination (1-D and grids) is a candidate. */
+const FFMT_TILES = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16];
+/** More tiles than this make graphs of thousands of ops for a few bytes: not considered. */
+const MAX_TILES = 64;
 
 function touches(g: Graph, ops: number[], tensors: Set<number>, plan: TiledPlan): boolean {
   for (const i of ops) {
@@ -97,11 +101,11 @@ function candidates(g: Graph, opts: DiscoverOptions, plan: TiledPlan): Candidate
       if (!touches(g, ops, hot, plan)) continue;
       const last = g.ops[ops[ops.length - 1]!]!;
       const [, h = 1, w = 1] = g.tensors[last.outputs[0]!]!.shape;
-      for (const n of FFMT_1D) {
-        if (n <= h) out.push({ kind: 'ffmt', ops, partitions: n, tilesH: n, tilesW: 1 });
-        if (n <= w) out.push({ kind: 'ffmt', ops, partitions: n, tilesH: 1, tilesW: n });
+      for (const a of FFMT_TILES) {
+        for (const b of FFMT_TILES) {
+          if (a * b > 1 && a <= h && b <= w) out.push({ kind: 'ffmt', ops, partitions: a * b, tilesH: a, tilesW: b });
+        }
       }
-      for (const [a, b] of FFMT_GRID) if (a <= h && b <= w) out.push({ kind: 'ffmt', ops, partitions: a * b, tilesH: a, tilesW: b });
     }
   }
   return out;
@@ -113,41 +117,90 @@ function rewrite(g: Graph, c: Candidate): Graph | undefined {
     : applyFfmt(g, { ops: c.ops, tilesH: c.tilesH!, tilesW: c.tilesW! });
 }
 
-/** One greedy round: the best candidate rewrite of `s`, or undefined if none lowers the peak. */
-function bestStep(s: DiscoverState, opts: DiscoverOptions): DiscoverState | undefined {
-  let best: { g: Graph; plan: TiledPlan; macs: number; c: Candidate } | undefined;
-  let evaluated = 0;
+/** A scored rewrite of a state. */
+interface Child { g: Graph; plan: TiledPlan; macs: number; c: Candidate }
+
+function better(a: Child, b: Child): boolean {
+  if (a.plan.peakBytes !== b.plan.peakBytes) return a.plan.peakBytes < b.plan.peakBytes;
+  if (a.macs !== b.macs) return a.macs < b.macs;
+  return a.g.ops.length < b.g.ops.length;
+}
+
+/**
+ * The `keep` best candidate rewrites of `s` that lower its peak within the MAC allowance, best
+ * first. Candidates are planned in order of their live-bytes lower bound, and planning stops
+ * once that bound exceeds the keep-th best peak found: no plan can beat its lower bound.
+ */
+function children(s: DiscoverState, opts: DiscoverOptions, keep: number, counter: { evaluated: number }): Child[] {
+  const pending: { g: Graph; macs: number; c: Candidate; req: TiledRequests }[] = [];
   for (const c of candidates(s.graph, opts, s.plan)) {
+    if (c.partitions > MAX_TILES) continue;
+    if (c.kind === 'ffmt') {
+      // Cheap pre-check of the halo cost from tile arithmetic (exact count checked below).
+      const m = ffmtChainMacs(s.graph, { ops: c.ops, tilesH: c.tilesH!, tilesW: c.tilesW! });
+      if (!m || s.macs + m.tiled - m.original - opts.baseMacs > opts.macAllowance) continue;
+    }
     const g = rewrite(s.graph, c);
     if (!g) continue;
     const macs = graphMacs(g);
     if (macs - opts.baseMacs > opts.macAllowance) continue;
-    const plan = planTiled(g, { planner: opts.planner });
-    evaluated++;
-    if (plan.peakBytes >= s.plan.peakBytes) continue;
-    if (!best || plan.peakBytes < best.plan.peakBytes
-      || (plan.peakBytes === best.plan.peakBytes && (macs < best.macs || (macs === best.macs && g.ops.length < best.g.ops.length)))) {
-      best = { g, plan, macs, c };
-    }
+    counter.evaluated++;
+    // Both layouts of the tile outputs: inside the concat output (in place: the output is
+    // reserved from the first tile on) or separate (tiles pile up, output appears at the end).
+    const inPlace = tiledRequests(g, { inPlaceConcat: true });
+    const variants = inPlace.inPlace.size > 0 ? [inPlace, tiledRequests(g, { inPlaceConcat: false })] : [inPlace];
+    for (const req of variants) if (req.lowerBound < s.plan.peakBytes) pending.push({ g, macs, c, req });
   }
-  s.evaluated += evaluated;
-  if (!best) return undefined;
-  const c = best.c;
+  pending.sort((a, b) => a.req.lowerBound - b.req.lowerBound || a.macs - b.macs);
+  const out: Child[] = [];
+  for (const p of pending) {
+    if (out.length >= keep && p.req.lowerBound > out[keep - 1]!.plan.peakBytes) break;
+    const plan = planTiled(p.g, { planner: opts.planner }, p.req);
+    if (plan.peakBytes >= s.plan.peakBytes) continue;
+    out.push({ g: p.g, plan, macs: p.macs, c: p.c });
+    out.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  }
+  return out.slice(0, keep);
+}
+
+function step(s: DiscoverState, child: Child): DiscoverState {
+  const { c } = child;
   const applied: AppliedTiling = {
     kind: c.kind, ops: c.ops.map((i) => s.graph.ops[i]!.name), partitions: c.partitions,
     ...(c.kind === 'ffmt' ? { tilesH: c.tilesH!, tilesW: c.tilesW! } : {}),
-    peakBefore: s.plan.peakBytes, peakAfter: best.plan.peakBytes, extraMacs: best.macs - s.macs,
+    peakBefore: s.plan.peakBytes, peakAfter: child.plan.peakBytes, extraMacs: child.macs - s.macs,
   };
-  return { graph: best.g, plan: best.plan, macs: best.macs, tilings: [...s.tilings, applied], evaluated: s.evaluated };
+  return { graph: child.g, plan: child.plan, macs: child.macs, tilings: [...s.tilings, applied], evaluated: 0 };
 }
 
+/**
+ * Beam search over sequences of rewrites: each round expands every kept state by all its
+ * improving rewrites and keeps the `beam` best distinct results (by peak, then MACs). With
+ * beam 1 this is plain greedy; a wider beam lets a cheaper first rewrite leave MAC budget for a
+ * second one. Stops when a round improves nothing or at maxRounds.
+ */
 export function discover(graph: Graph, opts: DiscoverOptions): DiscoverState {
-  let s: DiscoverState = { graph, plan: planTiled(graph, { planner: opts.planner }), macs: graphMacs(graph), tilings: [], evaluated: 0 };
-  for (let round = 0; round < opts.maxRounds; round++) {
-    if (opts.stopAt !== undefined && s.plan.peakBytes <= opts.stopAt) break;
-    const next = bestStep(s, opts);
-    if (!next) break;
-    s = next;
+  const counter = { evaluated: 0 };
+  const start: DiscoverState = { graph, plan: planTiled(graph, { planner: opts.planner }), macs: graphMacs(graph), tilings: [], evaluated: 0 };
+  let best = start;
+  let beam: DiscoverState[] = [start];
+  const width = opts.beam ?? 1;
+  for (let round = 0; round < opts.maxRounds && beam.length > 0; round++) {
+    if (opts.stopAt !== undefined && best.plan.peakBytes <= opts.stopAt) break;
+    const next: { parent: DiscoverState; child: Child }[] = [];
+    for (const s of beam) for (const child of children(s, opts, width, counter)) next.push({ parent: s, child });
+    next.sort((a, b) => (better(a.child, b.child) ? -1 : better(b.child, a.child) ? 1 : 0));
+    const seen = new Set<string>();
+    beam = [];
+    for (const { parent, child } of next) {
+      const key = `${child.plan.peakBytes}/${child.macs}/${child.g.ops.length}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      beam.push(step(parent, child));
+      if (beam.length >= width) break;
+    }
+    if (beam.length && (beam[0]!.plan.peakBytes < best.plan.peakBytes
+      || (beam[0]!.plan.peakBytes === best.plan.peakBytes && beam[0]!.macs < best.macs))) best = beam[0]!;
   }
-  return s;
+  return { ...best, evaluated: counter.evaluated };
 }

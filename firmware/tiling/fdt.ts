@@ -23,7 +23,8 @@ function startAxis(g: Graph, i: number): number {
   if (!onlyFirstInputIsActivation(g, i) || isRewritten(g, i)) return -1;
   const w = g.tensors[op.inputs[1]!];
   if (!w?.data) return -1;
-  if (op.kind === 'CONV_2D' && w.shape.length === 4) return 0;
+  // Grouped convolutions (filter depth < input depth) tie output channels to input groups.
+  if (op.kind === 'CONV_2D' && w.shape.length === 4 && w.shape[3] === lastDim(g.tensors[op.inputs[0]!]!)) return 0;
   if (op.kind === 'FULLY_CONNECTED' && w.shape.length === 2) return 0;
   if (op.kind === 'DEPTHWISE_CONV_2D' && w.shape.length === 4 && lastDim(g.tensors[op.inputs[0]!]!) === 1) return 3;
   return -1;

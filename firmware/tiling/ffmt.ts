@@ -5,6 +5,7 @@
 // the window, and the output tiles are concatenated back into the original output tensor.
 // Only one tile's intermediates are live at a time; overlapping halos are recomputed (MACs).
 import type { Conv2DOptions, Graph, Op, Pool2DOptions, StridedSliceOptions } from '../ir/graph.ts';
+import { opMacs } from '../ir/macs.ts';
 import { addActivation, addInt32Const, cloneGraph, compactTensors, dropPlanMetadata, spliceOps, splitRange } from './graph-edit.ts';
 import { chainNext, indexGraph, isRewritten, onlyFirstInputIsActivation, TILED_MARK } from './path.ts';
 import { backPropagate, SPATIAL_KINDS, spatialGeometry, type AxisGeometry, type AxisTile } from './windows.ts';
@@ -50,6 +51,34 @@ export function findFfmtPaths(g: Graph, maxLen = 12): number[][] {
   return paths;
 }
 
+/**
+ * MACs the tiled chain will perform (exactly what opMacs counts on the rewritten ops), from the
+ * tile arithmetic alone — lets discovery drop over-budget candidates without rewriting them.
+ * Undefined when the tiling is not possible.
+ */
+export function ffmtChainMacs(g: Graph, spec: FfmtSpec): { tiled: number; original: number } | undefined {
+  const geos = spec.ops.map((i) => spatialGeometry(g, g.ops[i]!));
+  if (geos.some((x) => x === undefined)) return undefined;
+  const last = g.ops[spec.ops[spec.ops.length - 1]!]!;
+  const outShape = g.tensors[last.outputs[0]!]!.shape;
+  if (outShape[1]! < spec.tilesH || outShape[2]! < spec.tilesW) return undefined;
+  const rows = splitRange(outShape[1]!, spec.tilesH).map(([a, b]) => tilePlan(geos.map((x) => x![0]), a, b));
+  const cols = splitRange(outShape[2]!, spec.tilesW).map(([a, b]) => tilePlan(geos.map((x) => x![1]), a, b));
+  if (rows.some((x) => !x) || cols.some((x) => !x)) return undefined;
+  let tiled = 0; let original = 0;
+  spec.ops.forEach((opIndex, k) => {
+    const op = g.ops[opIndex]!;
+    const outT = g.tensors[op.outputs[0]!]!.shape;
+    const perPixel = opMacs(g, op) / (outT[1]! * outT[2]!);
+    original += opMacs(g, op);
+    let rowsSum = 0; let colsSum = 0;
+    for (const r of rows) rowsSum += r![k]!.out[1] - r![k]!.out[0];
+    for (const c of cols) colsSum += c![k]!.out[1] - c![k]!.out[0];
+    tiled += perPixel * rowsSum * colsSum;
+  });
+  return { tiled, original };
+}
+
 /** Per-op tiles for one output tile, or undefined if some op would read nothing. */
 function tilePlan(geos: AxisGeometry[], a: number, b: number): AxisTile[] | undefined {
   const tiles = backPropagate(geos, a, b);
@@ -78,7 +107,6 @@ export function applyFfmt(g0: Graph, spec: FfmtSpec): Graph | undefined {
 
   const g = cloneGraph(g0);
   const inputId = g.ops[ops[0]!]!.inputs[0]!;
-  const inShape = g.tensors[inputId]!.shape;
   const block: Op[] = [];
   const rowOutputs: number[] = [];
   const base = last.name;

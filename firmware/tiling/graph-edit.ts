@@ -19,13 +19,6 @@ export function cloneQuant(q: Quantization): Quantization {
   return { scale: [...q.scale], zeroPoint: [...q.zeroPoint], axis: q.axis };
 }
 
-/** For each tensor id, the op index that writes it (-1 for graph inputs and constants). */
-export function producers(g: Graph): number[] {
-  const p = new Array<number>(g.tensors.length).fill(-1);
-  g.ops.forEach((op, i) => { for (const t of op.outputs) if (t >= 0) p[t] = i; });
-  return p;
-}
-
 /** For each tensor id, the op indices that read it. */
 export function consumers(g: Graph): number[][] {
   const c: number[][] = g.tensors.map(() => []);

@@ -46,7 +46,7 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
     const run = (overhead: number, stopAt?: number): DiscoverState => {
       const s = discover(graph, {
         fdt, ffmt, macAllowance: Math.floor(overhead * untiledMacs), baseMacs: untiledMacs,
-        planner: searchPlanner, maxRounds, ...(stopAt !== undefined ? { stopAt } : {}),
+        planner: searchPlanner, maxRounds, beam: options.beam ?? 1, ...(stopAt !== undefined ? { stopAt } : {}),
       });
       evaluated += s.evaluated;
       return s;
@@ -63,7 +63,7 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
     }
   }
   let plan = state.plan;
-  if (planner !== searchPlanner) plan = planTiled(state.graph, { planner });
+  if (planner !== searchPlanner) plan = planTiled(state.graph, { planner, inPlaceConcat: plan.inPlace.size > 0 });
   if (options.ramBudget !== undefined && plan.peakBytes > options.ramBudget) {
     throw new Error(`cannot fit in ${options.ramBudget} bytes, best is ${plan.peakBytes} bytes `
       + `(tiling ${mode}, MAC overhead up to ${(cap * 100).toFixed(1)}%)`);

@@ -89,12 +89,19 @@ function resolve(inPlace: Map<number, [number, number]>, t: number): [number, nu
   return [root, off];
 }
 
-export function planTiled(g: Graph, opts: TiledPlanOptions = {}): TiledPlan {
-  const plannerName = opts.planner ?? 'greedy';
+/** Buffer requests of a tiled graph (model order), in-place tiles folded into their root. */
+export interface TiledRequests {
+  order: number[];
+  merged: BufferReq[];
+  inPlace: Map<number, [number, number]>;
+  /** Live-bytes lower bound of the requests: no planner can go below it. */
+  lowerBound: number;
+}
+
+export function tiledRequests(g: Graph, opts: TiledPlanOptions = {}): TiledRequests {
   const order = g.ops.map((_, i) => i);
   const { buffers: reqs } = bufferLifetimes(g, order);
   const inPlace = opts.inPlaceConcat === false ? new Map<number, [number, number]>() : inPlaceConcats(g);
-
   // Fold each in-place tile's lifetime into its root's request.
   const merged: BufferReq[] = [];
   const span = new Map<number, [number, number]>();
@@ -109,6 +116,12 @@ export function planTiled(g: Graph, opts: TiledPlanOptions = {}): TiledPlan {
     const s = r.tensor !== undefined ? span.get(r.tensor) : undefined;
     merged.push({ ...r, id: merged.length, ...(s ? { firstOp: Math.min(r.firstOp, s[0]), lastOp: Math.max(r.lastOp, s[1]) } : {}) });
   }
+  return { order, merged, inPlace, lowerBound: lowerBound(merged) };
+}
+
+export function planTiled(g: Graph, opts: TiledPlanOptions = {}, requests?: TiledRequests): TiledPlan {
+  const plannerName = opts.planner ?? 'greedy';
+  const { order, merged, inPlace, lowerBound: lb } = requests ?? tiledRequests(g, opts);
   const outcome = planBuffers(merged, plannerName, opts.timeLimitMs ? { timeLimitMs: opts.timeLimitMs } : {});
   const buffers = merged.map((r, i) => ({ ...r, offset: outcome.offsets[i]! }));
   const tensorOffsets = new Map<number, number>();
@@ -120,7 +133,6 @@ export function planTiled(g: Graph, opts: TiledPlanOptions = {}): TiledPlan {
   }
   let peak = 0;
   for (const b of buffers) if (b.size > 0) peak = Math.max(peak, b.offset + b.size);
-  const lb = lowerBound(merged);
   return {
     planner: plannerName, peakBytes: peak, lowerBound: lb, provenOptimal: outcome.provenOptimal || peak === lb,
     order, buffers, aliases: {}, tensorOffsets, inPlace,
@@ -162,4 +174,21 @@ function isAncestor(inPlace: Map<number, [number, number]>, outer: number, inner
     if (t === outer) return true;
   }
   return false;
+}
+
+/**
+ * The plan in the form code generators read offsets from (firmware/codegen/aot `tensorOffsets`
+ * walks `buffers`): the root buffers plus one entry per in-place tile at its own offset and
+ * lifetime. Tiles overlap their concat output by design, so firmware/plan's verifyPlan must not
+ * be run on this form — verifyTiledPlan checks it.
+ */
+export function codegenPlan(g: Graph, plan: TiledPlan): MemoryPlan {
+  const { buffers: reqs } = bufferLifetimes(g, plan.order);
+  const extra = reqs.filter((r) => r.tensor !== undefined && plan.inPlace.has(r.tensor)).map((r, k) => ({
+    ...r, id: plan.buffers.length + k, size: tensorBytes(g.tensors[r.tensor!]!), offset: plan.tensorOffsets.get(r.tensor!)!,
+  }));
+  return {
+    planner: plan.planner, peakBytes: plan.peakBytes, lowerBound: plan.lowerBound, provenOptimal: plan.provenOptimal,
+    order: [...plan.order], buffers: [...plan.buffers, ...extra], aliases: {},
+  };
 }

@@ -20,16 +20,29 @@ function outSize(padding: Padding, inSize: number, k: number, stride: number, di
 }
 
 /** A window geometry whose VALID output is at least 1. */
-function window(rand: () => number, maxK = 4, allowDilation = true) {
+function window(rand: () => number, maxK = 4, allowDilation = true, forConv = true): WindowGeometry {
   const k = [int(rand, 1, maxK), int(rand, 1, maxK)] as const;
-  // XNNPACK rejects some windows with a stride larger than the kernel, and this TFLite build's
-  // fallback for them returns wrong results (bias only), so such windows are not drawn.
-  const stride = [int(rand, 1, Math.min(3, k[0])), int(rand, 1, Math.min(3, k[1]))] as const;
+  const stride = [int(rand, 1, 3), int(rand, 1, 3)] as const;
   const dil = allowDilation && rand() < 0.3 ? [int(rand, 1, 2), int(rand, 1, 2)] as const : [1, 1] as const;
   const padding: Padding = rand() < 0.5 ? 'SAME' : 'VALID';
   const h = int(rand, (k[0] - 1) * dil[0] + 1, 12);
   const w = int(rand, (k[1] - 1) * dil[1] + 1, 12);
-  return { k, stride, dil, padding, h, w, oh: outSize(padding, h, k[0], stride[0], dil[0]), ow: outSize(padding, w, k[1], stride[1], dil[1]) };
+  const oh = outSize(padding, h, k[0], stride[0], dil[0]);
+  const ow = outSize(padding, w, k[1], stride[1], dil[1]);
+  // SAME windows whose total padding would be negative (stride larger than the kernel and the
+  // input not a multiple of it) are redrawn for convolutions: the XNNPACK in this TFLite build
+  // computes their padding wrongly (unsigned wrap-around; the output is the bias alone), while
+  // TFLite's own semantics — which the interpreter follows — pad by 0.
+  const negativePad = (o: number, st: number, kk: number, d: number, n: number) => (o - 1) * st + (kk - 1) * d + 1 - n < 0;
+  if (forConv && padding === 'SAME' && (negativePad(oh, stride[0], k[0], dil[0], h) || negativePad(ow, stride[1], k[1], dil[1], w))) {
+    return window(rand, maxK, allowDilation, forConv);
+  }
+  return { k, stride, dil, padding, h, w, oh, ow };
+}
+
+interface WindowGeometry {
+  k: readonly [number, number]; stride: readonly [number, number]; dil: readonly [number, number];
+  padding: Padding; h: number; w: number; oh: number; ow: number;
 }
 
 /** Output scale so that a sum of n products of int8 values lands well inside int8. */
@@ -110,7 +123,7 @@ function fullyConnected(rand: () => number, dtype: DType): Case {
 
 function pool(rand: () => number, dtype: DType, kind: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D'): Case {
   const g = new GraphBuilder();
-  const win = window(rand, 4, false);
+  const win = window(rand, 4, false, false);
   const c = int(rand, 1, 6); const batches = int(rand, 1, 2);
   const act = activationFor(rand, dtype);
   const quant = dtype === 'int8' ? q(logUniform(rand, 0.005, 0.1), int(rand, -128, 127)) : undefined;
@@ -347,6 +360,12 @@ function quantizeCase(rand: () => number, from: DType): Case {
     const data = Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? (int(rand, -200, 200) + 0.5) * s : (rand() * 2 - 1) * 150 * s));
     return { graph: g.build([x], [y]), inputs: [data], label: JSON.stringify({ shape, outQ }) };
   }
+  if (from === 'uint8') {
+    const x = g.tensor('x', shape, 'uint8', q(logUniform(rand, 0.005, 0.1), int(rand, 0, 255)));
+    const y = g.tensor('y', shape, 'int8', outQ);
+    g.op('QUANTIZE', [x], [y], {});
+    return { graph: g.build([x], [y]), inputs: [Uint8Array.from({ length: n }, () => int(rand, 0, 255))], label: JSON.stringify({ shape, outQ }) };
+  }
   const x = g.tensor('x', shape, 'int8', q(logUniform(rand, 0.005, 0.1), int(rand, -128, 127)));
   const y = g.tensor('y', shape, 'int8', outQ);
   g.op('QUANTIZE', [x], [y], {});
@@ -390,6 +409,7 @@ export const CASES: Record<string, CaseGen> = {
   'ADD int32': (r) => binary(r, 'int32', 'ADD'),
   'MUL int8': (r) => binary(r, 'int8', 'MUL'),
   'MUL float32': (r) => binary(r, 'float32', 'MUL'),
+  'MUL int32': (r) => binary(r, 'int32', 'MUL'),
   'SOFTMAX int8': (r) => softmax(r, 'int8'),
   'SOFTMAX float32': (r) => softmax(r, 'float32'),
   'LOGISTIC int8': (r) => unaryLut(r, 'int8', 'LOGISTIC'),
@@ -409,8 +429,10 @@ export const CASES: Record<string, CaseGen> = {
   'STRIDED_SLICE int32': (r) => stridedSlice(r, 'int32'),
   'SLICE int8': (r) => slice(r, 'int8'),
   'SLICE float32': (r) => slice(r, 'float32'),
+  'SLICE int32': (r) => slice(r, 'int32'),
   'GATHER int8': (r) => gather(r, 'int8'),
   'GATHER float32': (r) => gather(r, 'float32'),
+  'GATHER int32': (r) => gather(r, 'int32'),
   'RESHAPE int8': (r) => reshapeLike(r, 'int8', 'RESHAPE'),
   'RESHAPE float32': (r) => reshapeLike(r, 'float32', 'RESHAPE'),
   'RESHAPE int32': (r) => reshapeLike(r, 'int32', 'RESHAPE'),
@@ -418,8 +440,11 @@ export const CASES: Record<string, CaseGen> = {
   'SQUEEZE float32': (r) => reshapeLike(r, 'float32', 'SQUEEZE'),
   'QUANTIZE float32->int8': (r) => quantizeCase(r, 'float32'),
   'QUANTIZE int8->int8': (r) => quantizeCase(r, 'int8'),
+  'QUANTIZE uint8->int8': (r) => quantizeCase(r, 'uint8'),
   'DEQUANTIZE int8->float32': (r) => dequantizeCase(r),
   'CAST float32->int32': (r) => castCase(r, 'float32', 'int32'),
   'CAST int32->float32': (r) => castCase(r, 'int32', 'float32'),
   'CAST int8->int32': (r) => castCase(r, 'int8', 'int32'),
+  'CAST int32->int8': (r) => castCase(r, 'int32', 'int8'),
+  'CAST int8->float32': (r) => castCase(r, 'int8', 'float32'),
 };

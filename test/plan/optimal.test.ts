@@ -84,3 +84,23 @@ test('a time limit of 0 still returns a valid layout no worse than greedy', () =
   verifyPlan(rnd, out.offsets);
   assert.ok(peakOf(rnd, out.offsets) <= peakOf(rnd, greedyOffsets(rnd)));
 });
+
+test('proves optima above the lower bound (instances found by random search, checked by brute force)', () => {
+  // Random instances almost always admit a layout at the lower bound; these two do not.
+  const cases: Array<Array<[number, number, number]>> = [
+    [[6, 4, 6], [2, 2, 5], [1, 3, 3], [6, 0, 1], [4, 0, 2], [6, 3, 6], [3, 2, 2], [2, 2, 3], [3, 1, 3]],
+    [[8, 4, 6], [1, 1, 4], [3, 3, 3], [1, 1, 2], [3, 1, 3], [3, 0, 3], [6, 0, 0], [3, 3, 4], [4, 0, 2]],
+  ];
+  for (const list of cases) {
+    const b = reqs(list);
+    const exact = bruteForcePeak(b);
+    assert.equal(exact, lowerBound(b) + 1);
+    assert.ok(peakOf(b, greedyOffsets(b)) > exact);
+    const out = solveOptimal(b);
+    assert.equal(peakOf(b, out.offsets), exact);
+    assert.equal(out.provenOptimal, true);
+    const bb = branchAndBound(b, linearOffsets(b));
+    assert.equal(peakOf(b, bb.offsets), exact);
+    assert.equal(bb.provenOptimal, true);
+  }
+});

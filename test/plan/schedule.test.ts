@@ -19,6 +19,7 @@ test('branch graph: running one branch to the end halves the peak', () => {
   assert.equal(s.exact, true);
   const planned = planGraph(g, { planner: 'optimal', order: 'optimized' });
   assert.equal(planned.peakBytes, 1056);
+  assert.equal(planned.orderOptimal, true);
   assert.ok(planned.peakBytes < planGraph(g, { planner: 'optimal', order: 'model' }).peakBytes);
 });
 

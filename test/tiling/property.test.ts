@@ -1,15 +1,15 @@
 // Property tests (fast-check, fixed seed): on random small conv / depthwise / pool / PAD /
 // residual-add / dense networks, every FDT and FFMT path the rewrites accept, with any
 // partition count, computes exactly the same outputs as the original graph — in the reference
-// interpreter for every case, and in real TFLite for a sample of cases. FDT adds no MACs.
+// interpreter for every case (both integer arithmetics), and in real TFLite for a sample of cases. FDT adds no MACs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { runGraph } from '../../firmware/interp/interpreter.ts';
 import { validateGraph } from '../../firmware/ir/validate.ts';
 import { writeModel } from '../../firmware/model/writer.ts';
-import { applyFdt, findFdtPaths } from '../../firmware/tiling/fdt.ts';
-import { applyFfmt, findFfmtPaths } from '../../firmware/tiling/ffmt.ts';
+import { applyFdt, findFdtPaths, type FdtSpec } from '../../firmware/tiling/fdt.ts';
+import { applyFfmt, ffmtChainMacs, findFfmtPaths, type FfmtSpec } from '../../firmware/tiling/ffmt.ts';
 import { graphMacs } from '../../firmware/tiling/discover.ts';
 import { planTiled, verifyTiledPlan } from '../../firmware/tiling/plan-tiled.ts';
 import { runTflite } from '../helpers/tflite-runtime.ts';
@@ -35,7 +35,7 @@ const rewriteArb = fc.record({
   useFdt: fc.boolean(),
 });
 
-interface Case { original: Graph; tiled: Graph; input: Int8Array | Float32Array; fdt: boolean }
+interface Case { original: Graph; tiled: Graph; input: Int8Array | Float32Array; fdt: boolean; spec: FdtSpec | FfmtSpec }
 
 function makeCase(v: ArbValue<typeof rewriteArb>): Case | undefined {
   const g = buildChain(v.spec);
@@ -44,9 +44,10 @@ function makeCase(v: ArbValue<typeof rewriteArb>): Case | undefined {
   const paths = v.useFdt ? findFdtPaths(g) : findFfmtPaths(g);
   if (paths.length === 0) return undefined;
   const ops = paths[v.pick % paths.length]!;
-  const tiled = v.useFdt ? applyFdt(g, { ops, partitions: v.parts }) : applyFfmt(g, { ops, tilesH: v.tilesH, tilesW: v.tilesW });
+  const spec = v.useFdt ? { ops, partitions: v.parts } : { ops, tilesH: v.tilesH, tilesW: v.tilesW };
+  const tiled = v.useFdt ? applyFdt(g, spec as FdtSpec) : applyFfmt(g, spec as FfmtSpec);
   if (!tiled) return undefined;
-  return { original: g, tiled, input: randomInput(g, v.spec.seed + 1), fdt: v.useFdt };
+  return { original: g, tiled, input: randomInput(g, v.spec.seed + 1), fdt: v.useFdt, spec };
 }
 
 test('any FDT/FFMT rewrite of a random chain gives identical outputs in the interpreter', () => {
@@ -59,7 +60,17 @@ test('any FDT/FFMT rewrite of a random chain gives identical outputs in the inte
     const want = runGraph(c.original, [c.input])[0]!;
     const got = runGraph(c.tiled, [c.input])[0]!;
     assert.ok(same(got, want, float), 'outputs differ');
+    if (!float) {
+      const wantRef = runGraph(c.original, [c.input], { arithmetic: 'reference' })[0]!;
+      const gotRef = runGraph(c.tiled, [c.input], { arithmetic: 'reference' })[0]!;
+      assert.ok(same(gotRef, wantRef, false), 'outputs differ with reference arithmetic');
+    }
     if (c.fdt) assert.equal(graphMacs(c.tiled), graphMacs(c.original));
+    else {
+      // Discovery's analytic halo cost must equal the MACs of the rewritten graph.
+      const m = ffmtChainMacs(c.original, c.spec as FfmtSpec)!;
+      assert.ok(Math.abs(graphMacs(c.original) + m.tiled - m.original - graphMacs(c.tiled)) < 1e-6, 'MAC estimate');
+    }
     const plan = planTiled(c.tiled);
     verifyTiledPlan(c.tiled, plan);
     checked++;

@@ -1,10 +1,9 @@
 // dfu-util: USB DFU bootloader (STM32 system memory, 0483:df11). DFU cannot verify on download;
 // ":leave" makes the bootloader start the new firmware.
 import type { Flasher, FlashTarget } from './flasher.ts';
-import { ensureBin, expandArgs, runTool } from './flasher.ts';
+import { ensureBin, runTool } from './flasher.ts';
 
 export function dfuUtilArgs(target: FlashTarget, binPath: string): string[] {
-  if (target.def.flasherArgs) return expandArgs(target.def.flasherArgs, { elf: '', bin: binPath, serial: target.serialNumber, port: target.port }, target.boardId);
   const args = ['-a', '0', '-s', `0x${(target.def.flashAddress ?? 0x08000000).toString(16)}:leave`, '-D', binPath];
   if (target.serialNumber) args.push('-S', target.serialNumber);
   return args;

@@ -1,9 +1,8 @@
 // Espressif's esptool: flashes through the console / USB-JTAG port; --verify reads back.
 import type { Flasher, FlashTarget } from './flasher.ts';
-import { ensureBin, expandArgs, runTool } from './flasher.ts';
+import { ensureBin, runTool } from './flasher.ts';
 
 export function esptoolArgs(target: FlashTarget, binPath: string): string[] {
-  if (target.def.flasherArgs) return expandArgs(target.def.flasherArgs, { elf: '', bin: binPath, serial: target.serialNumber, port: target.port }, target.boardId);
   if (!target.port) throw new Error(`board ${target.boardId}: esptool needs the board's serial port`);
   return ['--chip', target.def.esptoolChip ?? 'auto', '--port', target.port, '--baud', '460800',
     '--after', 'hard_reset', 'write_flash', '--verify', `0x${(target.def.flashAddress ?? 0).toString(16)}`, binPath];

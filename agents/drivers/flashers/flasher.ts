@@ -77,14 +77,3 @@ export async function ensureBin(boardId: string, image: FlashImage, opts: { time
   return bin;
 }
 
-/**
- * A board definition may carry the tool's argument list as a template; the agent fills in
- * {elf}, {bin}, {serial} and {port}. A placeholder with no value is an error, not an empty string.
- */
-export function expandArgs(template: string[], vars: { elf: string; bin?: string; serial?: string; port?: string }, boardId: string): string[] {
-  return template.map((a) => a.replace(/\{(elf|bin|serial|port)\}/g, (_, k: keyof typeof vars) => {
-    const v = vars[k];
-    if (v === undefined) throw new Error(`board ${boardId}: flasher argument "${a}" needs {${k}}, which is not known for this board`);
-    return v;
-  }));
-}

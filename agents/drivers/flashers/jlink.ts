@@ -8,7 +8,7 @@ export function jlinkCommandFile(image: { elfPath: string; binPath: string }, fl
 }
 
 export function jlinkArgs(target: FlashTarget, commandFile: string): string[] {
-  const device = target.def.jlinkDevice ?? target.def.flasherConfig;
+  const device = target.def.jlinkDevice;
   if (!device) throw new Error(`board kind ${target.def.id} has no J-Link device name`);
   const args = ['-device', device, '-if', 'SWD', '-speed', '4000', '-autoconnect', '1', '-NoGui', '1', '-ExitOnError', '1'];
   if (target.serialNumber) args.push('-SelectEmuBySN', target.serialNumber);

@@ -1,10 +1,9 @@
 // OpenOCD: program, verify and reset in one session, picking the probe by its USB serial number.
 import type { Flasher, FlashImage, FlashTarget } from './flasher.ts';
-import { expandArgs, runTool } from './flasher.ts';
+import { runTool } from './flasher.ts';
 
 export function openocdArgs(target: FlashTarget, image: FlashImage): string[] {
   const d = target.def;
-  if (d.flasherArgs) return expandArgs(d.flasherArgs, { elf: image.elfPath, serial: target.serialNumber, port: target.port }, target.boardId);
   if (!d.flasherConfig && !d.openocdTarget) throw new Error(`board kind ${d.id} has no OpenOCD board or target config`);
   // The adapter serial must be chosen before a board/target script initialises the adapter.
   const serial = target.serialNumber ? ['-c', `adapter serial ${target.serialNumber}`] : [];

@@ -1,10 +1,9 @@
 // stlink's st-flash: writes a raw binary at the flash base; it reads back and compares by itself
 // ("Flash written and verified"), then --reset starts the new firmware.
 import type { Flasher, FlashTarget } from './flasher.ts';
-import { ensureBin, expandArgs, runTool } from './flasher.ts';
+import { ensureBin, runTool } from './flasher.ts';
 
 export function stFlashArgs(target: FlashTarget, binPath: string): string[] {
-  if (target.def.flasherArgs) return expandArgs(target.def.flasherArgs, { elf: '', bin: binPath, serial: target.serialNumber, port: target.port }, target.boardId);
   const args = ['--reset'];
   if (target.serialNumber) args.push('--serial', target.serialNumber);
   args.push('write', binPath, `0x${(target.def.flashAddress ?? 0x08000000).toString(16)}`);

@@ -30,6 +30,8 @@ export interface BoardFeatures {
   /** Cortex-M4/M7 DSP extension (SMLAD, SXTB16); the optimized kernels use it when the
    * compiler targets it (__ARM_FEATURE_DSP), else a portable C emulation of the same steps. */
   dsp?: boolean;
+  /** Hardware float (informational: float kernels are plain C either way). */
+  fpu?: boolean;
   isa?: Isa;
 }
 

@@ -69,6 +69,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   const multName = ctx.name(i, 'mult'); const shiftName = ctx.name(i, 'shift');
   ctx.decls.push(intArray(multName, 'int32_t', multipliers), intArray(shiftName, 'int32_t', shifts));
   let folded = 'NULL';
+  let padRow = 'NULL';
   const optimized = ctx.variant === 'optimized';
   if (optimized) {
     const bt = bId >= 0 ? ctx.tensor(bId) : undefined;
@@ -79,9 +80,11 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       : foldedBias(wv, outC, kH * kW * inC, bv, -xq.zeroPoint, 0);
     folded = ctx.name(i, 'bias_folded');
     ctx.decls.push(intArray(folded, 'int32_t', values));
+    padRow = ctx.name(i, 'pad_row');
+    ctx.decls.push(intArray(padRow, 'int8_t', new Array<number>(depthwise ? inC : kW * inC).fill(xq.zeroPoint)));
   }
   ctx.decls.push(`static const ${depthwise ? 'tr_dwconv_s8_params_t' : 'tr_conv_s8_params_t'} ${pName} = { ${geometry}, ` +
-    `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${folded} };\n`);
+    `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${folded}, ${padRow} };\n`);
   const kfn = `${fn}_s8${optimized ? '_fast' : ''}`;
   return {
     statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],

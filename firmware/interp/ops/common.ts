@@ -7,8 +7,12 @@ export function opError(args: KernelArgs, message: string): ModelError {
     { op: args.index, opKind: args.op.kind });
 }
 
+/** An op whose tensor dtypes have no kernel; names every input and output dtype. */
 export function unsupportedDType(args: KernelArgs, dtype: DType): ModelError {
-  return opError(args, `unsupported dtype ${dtype} (the interpreter has no ${args.op.kind} kernel for it)`);
+  const ins = args.inputTensors.filter((t): t is Tensor => t !== undefined && t.data === undefined).map((t) => t.dtype);
+  const consts = args.inputTensors.filter((t): t is Tensor => t !== undefined && t.data !== undefined).map((t) => t.dtype);
+  const outs = args.outputTensors.map((t) => t.dtype);
+  return opError(args, `unsupported dtype ${dtype} (inputs ${ins.join(', ') || '-'}; constants ${consts.join(', ') || '-'}; outputs ${outs.join(', ')}): the interpreter has no ${args.op.kind} kernel for it`);
 }
 
 export function input(args: KernelArgs, i: number): { data: TensorData; tensor: Tensor } {
@@ -119,4 +123,21 @@ export function normAxis(args: KernelArgs, axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank) throw opError(args, `axis ${axis} out of range for rank ${rank}`);
   return a;
+}
+
+/** The bias of a conv / FC: one value per output channel, int32 for int8 kernels, else float32. */
+export function checkBias(args: KernelArgs, bias: { data: TensorData; tensor: Tensor } | undefined, channels: number, inputDType: DType): void {
+  if (!bias || (inputDType !== 'int8' && inputDType !== 'float32')) return; // other dtypes: unsupported later
+  const want = inputDType === 'int8' ? 'int32' : 'float32';
+  if (bias.tensor.dtype !== want) throw opError(args, `bias "${bias.tensor.name}" is ${bias.tensor.dtype}, a ${inputDType} kernel needs ${want}`);
+  if (bias.data.length !== channels) throw opError(args, `bias "${bias.tensor.name}" has ${bias.data.length} values for ${channels} output channels`);
+}
+
+/** Filter scales of a quantized conv / FC: one, or one per output channel. */
+export function filterScales(args: KernelArgs, filter: Tensor, channels: number): number[] {
+  const s = filter.quant?.scale;
+  if (!s || s.length === 0) throw opError(args, `filter "${filter.name}" has no quantization parameters`);
+  if (s.length !== 1 && s.length !== channels) throw opError(args, `filter "${filter.name}" has ${s.length} scales for ${channels} output channels`);
+  if (filter.quant!.zeroPoint.some((z) => z !== 0) && s.length > 1) throw opError(args, `per-channel filter "${filter.name}" has a non-zero zero point`);
+  return s;
 }

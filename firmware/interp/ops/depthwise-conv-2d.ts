@@ -2,7 +2,7 @@
 // filter layout [1, KH, KW, C*M]. int8: per-channel requantization like CONV_2D.
 import { accumulatorRequantizer, activationRangeFloat, activationRangeQuantized } from '../../ir/quant.ts';
 import type { Kernel } from '../types.ts';
-import { input, leadingPadding, opError, optionalInput, output, quantParams, unsupportedDType } from './common.ts';
+import { checkBias, filterScales, input, leadingPadding, opError, optionalInput, output, quantParams, unsupportedDType } from './common.ts';
 
 export const depthwiseConv2d: Kernel<'DEPTHWISE_CONV_2D'> = (args) => {
   const o = args.op.options;
@@ -25,13 +25,13 @@ export const depthwiseConv2d: Kernel<'DEPTHWISE_CONV_2D'> = (args) => {
   const padW = leadingPadding(o.strideW, o.dilationW, inW, kW, outW);
   const sH = o.strideH; const sW = o.strideW; const dH = o.dilationH; const dW = o.dilationW;
 
+  checkBias(args, bias, outC, xt.dtype);
+
   if (xt.dtype === 'int8' && wt.dtype === 'int8' && yt.dtype === 'int8') {
     const xi = x as Int8Array; const wi = w as Int8Array;
-    if (bias && bias.tensor.dtype !== 'int32') throw opError(args, `int8 depthwise conv needs an int32 bias, got ${bias.tensor.dtype}`);
     const b = bias ? bias.data as Int32Array : undefined;
     const xq = quantParams(args, xt); const yq = quantParams(args, yt);
-    if (!wt.quant) throw opError(args, `filter "${wt.name}" is not quantized`);
-    const requant = accumulatorRequantizer(args.arithmetic, xq.scale, wt.quant.scale, yq.scale, yq.zeroPoint, outC);
+    const requant = accumulatorRequantizer(args.arithmetic, xq.scale, filterScales(args, wt, outC), yq.scale, yq.zeroPoint, outC);
     const { min, max } = activationRangeQuantized(o.activation, yq.scale, yq.zeroPoint, 'int8');
     const inOff = -xq.zeroPoint;
     const y = new Int8Array(batches * outH * outW * outC);

@@ -3,7 +3,7 @@
 // channel when the weights are per-channel quantized), output offset, activation clamp.
 import { accumulatorRequantizer, activationRangeFloat, activationRangeQuantized } from '../../ir/quant.ts';
 import type { Kernel } from '../types.ts';
-import { elementCount, input, opError, optionalInput, output, quantParams, unsupportedDType } from './common.ts';
+import { checkBias, elementCount, filterScales, input, opError, optionalInput, output, quantParams, unsupportedDType } from './common.ts';
 
 export const fullyConnected: Kernel<'FULLY_CONNECTED'> = (args) => {
   const o = args.op.options;
@@ -20,12 +20,13 @@ export const fullyConnected: Kernel<'FULLY_CONNECTED'> = (args) => {
     throw opError(args, `output [${yt.shape}] does not hold ${batches} x ${outDepth} values`);
   }
 
+  checkBias(args, bias, outDepth, xt.dtype);
+
   if (xt.dtype === 'int8' && wt.dtype === 'int8' && yt.dtype === 'int8') {
     const xi = x as Int8Array; const wi = w as Int8Array;
-    if (bias && bias.tensor.dtype !== 'int32') throw opError(args, `int8 fully connected needs an int32 bias, got ${bias.tensor.dtype}`);
     const b = bias ? bias.data as Int32Array : undefined;
     const xq = quantParams(args, xt); const wq = quantParams(args, wt); const yq = quantParams(args, yt);
-    const requant = accumulatorRequantizer(args.arithmetic, xq.scale, wt.quant!.scale, yq.scale, yq.zeroPoint, outDepth);
+    const requant = accumulatorRequantizer(args.arithmetic, xq.scale, filterScales(args, wt, outDepth), yq.scale, yq.zeroPoint, outDepth);
     const { min, max } = activationRangeQuantized(o.activation, yq.scale, yq.zeroPoint, 'int8');
     const inOff = -xq.zeroPoint; const wOff = -wq.zeroPoint;
     const y = new Int8Array(batches * outDepth);

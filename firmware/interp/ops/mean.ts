@@ -3,10 +3,14 @@
 // - 'reference': TFLite's current reference QuantizedMeanOrSum — int32 sum, input zero point
 //   removed, rescaled by input_scale/output_scale with 1/count folded into the multiplier.
 // - 'xnnpack' (what the TFLite runtime used for the golden data computes): means of 4-D
-//   tensors over (H, W) or W go to XNNPACK's global average pooling (float32 scale); other axes use TFLite's
-//   kernels of that build: with equal input/output quantization the truncated integer mean, else the float formula round_half_away(mean * s - zp_in * s) + zp_out in float32,
+//   tensors over (H, W) or W go to XNNPACK's global average pooling (float32 scale); other
+//   axes use TFLite's kernels of that build: with equal input/output quantization the
+//   truncated integer mean, else round_half_away(mean * s - zp_in * s) + zp_out in float32,
 //   s = input_scale / output_scale.
-import { meanMultiplier, multiplyByQuantizedMultiplier as mbqm, requantizeMultiplier, roundHalfAway, roundHalfEven } from '../../ir/quant.ts';
+import {
+  meanMultiplier, multiplyByQuantizedMultiplier as mbqm, requantizeFp32, requantizeMultiplier, roundHalfAway,
+  tfliteFloatMeanParams, xnnMeanScale,
+} from '../../ir/quant.ts';
 import type { Kernel } from '../types.ts';
 import { toNumbers } from '../tensor-data.ts';
 import { elementCount, input, normAxis, opError, output, quantParams, unsupportedDType } from './common.ts';
@@ -51,16 +55,15 @@ export const mean: Kernel<'MEAN'> = (args) => {
       finish = (sum) => mbqm((sum - xq.zeroPoint * count) | 0, multiplier, shift) + yq.zeroPoint;
     } else if (spatial) {
       // XNNPACK global average pooling: float32 scale input/(output*count), round half even.
-      const scale = Math.fround(xq.scale / Math.fround(yq.scale * count));
-      finish = (sum) => roundHalfEven(Math.fround(Math.fround(sum - xq.zeroPoint * count) * scale)) + yq.zeroPoint;
+      const scale = xnnMeanScale(xq.scale, yq.scale, count);
+      finish = (sum) => requantizeFp32(sum - xq.zeroPoint * count, scale, yq.zeroPoint);
     } else if (xq.scale === yq.scale && xq.zeroPoint === yq.zeroPoint) {
       // Same quantization: the integer mean, truncated (C integer division).
       finish = (sum) => Math.trunc(sum / count);
     } else {
       // TFLite's float QuantizedMeanOrSum of that build: round(mean * scale + bias), float32.
-      const scale = Math.fround(xq.scale / yq.scale);
-      const bias = Math.fround(-xq.zeroPoint * scale);
-      finish = (sum) => roundHalfAway(Math.fround(Math.fround(Math.fround(sum) / count) * scale + bias)) + yq.zeroPoint;
+      const { scale, bias } = tfliteFloatMeanParams(xq.scale, xq.zeroPoint, yq.scale);
+      finish = (sum) => roundHalfAway(Math.fround(Math.fround(Math.fround(Math.fround(sum) / count) * scale) + bias)) + yq.zeroPoint;
     }
     for (let o = 0; o < outCount; o++) {
       const v = finish(sums[o]!);

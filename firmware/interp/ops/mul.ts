@@ -1,6 +1,6 @@
-// MUL with numpy broadcasting. int8: (a - za) * (b - zb) rescaled by s_a * s_b / s_out
-// (TFLite's reference integer Mul). float32 / int32: plain products with the activation clamp.
-import { activationRangeFloat, activationRangeQuantized, mulMultiplier, multiplyByQuantizedMultiplier as mbqm } from '../../ir/quant.ts';
+// MUL with numpy broadcasting. int8: (a - za) * (b - zb) rescaled by s_a * s_b / s_out, with
+// TFLite's fixed-point multiplier ('reference') or XNNPACK's float32 scale ('xnnpack'). float32 / int32: plain products with the activation clamp.
+import { activationRangeFloat, activationRangeQuantized, fp32RequantScale, mulMultiplier, multiplyByQuantizedMultiplier as mbqm, roundHalfEven } from '../../ir/quant.ts';
 import type { Kernel } from '../types.ts';
 import { broadcastIndices, broadcastShape, elementCount, input, opError, output, quantParams, unsupportedDType } from './common.ts';
 
@@ -19,12 +19,14 @@ export const mul: Kernel<'MUL'> = (args) => {
   if (at.dtype === 'int8') {
     const aq = quantParams(args, at); const bq = quantParams(args, bt); const yq = quantParams(args, yt);
     const { multiplier, shift } = mulMultiplier(aq.scale, bq.scale, yq.scale);
+    // XNNPACK: float32 product scale s_a * s_b / s_out, round half to even.
+    const xnnScale = args.arithmetic === 'xnnpack' ? fp32RequantScale(aq.scale, bq.scale, yq.scale) : 0;
     const { min, max } = activationRangeQuantized(act, yq.scale, yq.zeroPoint, 'int8');
     const ai = a as Int8Array; const bi = b as Int8Array;
     const y = new Int8Array(n);
     for (let i = 0; i < n; i++) {
       const prod = (ai[idx ? idx.a[i]! : i]! - aq.zeroPoint) * (bi[idx ? idx.b[i]! : i]! - bq.zeroPoint);
-      const v = mbqm(prod, multiplier, shift) + yq.zeroPoint;
+      const v = (xnnScale ? roundHalfEven(Math.fround(Math.fround(prod) * xnnScale)) : mbqm(prod, multiplier, shift)) + yq.zeroPoint;
       y[i] = v < min ? min : v > max ? max : v;
     }
     return [y];

@@ -38,6 +38,7 @@ function pool(args: KernelArgs<'AVERAGE_POOL_2D' | 'MAX_POOL_2D'>, isMax: boolea
         const fxStart = Math.max(0, -ix0);
         const fxEnd = Math.min(o.filterW, inW - ix0);
         const count = (fyEnd - fyStart) * (fxEnd - fxStart);
+        if (count <= 0) throw opError(args, `pool window at (${oy}, ${ox}) covers no input`);
         const yb = ((n * outH + oy) * outW + ox) * depth;
         for (let c = 0; c < depth; c++) {
           let acc = isMax ? -Infinity : 0;
@@ -54,7 +55,6 @@ function pool(args: KernelArgs<'AVERAGE_POOL_2D' | 'MAX_POOL_2D'>, isMax: boolea
             const half = Math.trunc(count / 2);
             r = acc > 0 ? Math.trunc((acc + half) / count) : Math.trunc((acc - half) / count);
           } else r = Math.fround(acc / count);
-          if (count === 0) throw opError(args, `pool window at (${oy}, ${ox}) covers no input`);
           y[yb + c] = r < min ? min : r > max ? max : r;
         }
       }

@@ -36,6 +36,17 @@ static inline int32_t tr_mbqm(int32_t x, int32_t mult, int32_t shift) {
   return tr_rdbpot(tr_srdhm(tr_shl_i32(x, left), mult), right);
 }
 
+/* tr_mbqm for a non-negative multiplier (what quantizeMultiplier produces), cheaper: the
+ * saturation case of SRDHM (both operands INT32_MIN) cannot occur, and for every product
+ * floor((ab + 2^30) / 2^31) equals gemmlowp's nudge-then-truncate rounding. */
+static inline int32_t tr_mbqm_pos(int32_t x, int32_t mult, int32_t shift) {
+  const int left = shift > 0 ? shift : 0;
+  const int right = shift > 0 ? 0 : -shift;
+  const int64_t ab = (int64_t)tr_shl_i32(x, left) * (int64_t)mult;
+  const int32_t high = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
+  return tr_rdbpot(high, right);
+}
+
 /* gemmlowp SaturatingRoundingMultiplyByPOT with a positive exponent. */
 static inline int32_t tr_sat_shl(int32_t x, int exponent) {
   int32_t threshold = (int32_t)(((int64_t)1 << (31 - exponent)) - 1);

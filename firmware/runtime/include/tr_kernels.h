@@ -19,6 +19,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Float kernels must round every multiply and add separately (no fused multiply-add) to stay
+ * bit-exact with the reference interpreter; GNU C contracts by default on FPU targets. */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__cplusplus)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -42,6 +48,9 @@ typedef struct {
   const int32_t *out_shift;        /* per output channel */
   /* optimized variants: bias[oc] + input_offset * sum(filter[oc]) (NULL when not generated) */
   const int32_t *bias_folded;
+  /* optimized variants: filter_w * in.c copies of the input zero point, read in place of
+   * taps outside the input (they then contribute 0 on top of bias_folded) */
+  const int8_t *pad_row;
 } tr_conv_s8_params_t;
 
 void tr_conv2d_s8(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter,
@@ -72,6 +81,7 @@ typedef struct {
   const int32_t *out_mult;
   const int32_t *out_shift;
   const int32_t *bias_folded;       /* optimized variants, see tr_conv_s8_params_t */
+  const int8_t *pad_row;            /* optimized variants: in.c copies of the input zero point */
 } tr_dwconv_s8_params_t;
 
 void tr_depthwise_conv2d_s8(const tr_dwconv_s8_params_t *p, const int8_t *in,

@@ -1,94 +1,173 @@
 /* CONV_2D int8, optimized (same signature and results as tr_conv2d_s8):
- * - the input offset is folded into the bias at generation time (bias_folded), so for output
- *   pixels whose window lies inside the input the inner loop is a pure int8 dot product;
- * - the window is read in contiguous runs (a whole filter row when pixels are dense and the
- *   horizontal dilation is 1; a 1x1 conv is one run per pixel, no im2col);
- * - four output channels at a time share each input load (SMLAD, tr_simd.h).
- * Border pixels (window partly in the padding) take the reference computation. */
+ * - the input offset is folded into the bias at generation time (bias_folded), so the inner
+ *   loop is a pure int8 dot product;
+ * - output pixels whose window lies inside the input are computed two pixels x two output
+ *   channels at a time (each loaded word feeds two SMLAD pairs, tr_simd.h), reading the
+ *   window in contiguous runs (a whole filter row when pixels are dense and the horizontal
+ *   dilation is 1; a 1x1 conv is one run per pixel, no im2col);
+ * - border pixels read pad_row (copies of the input zero point) for taps in the padding,
+ *   which then contribute exactly 0 on top of the folded bias;
+ * - requantization with the non-negative-multiplier form (tr_mbqm_pos).
+ * Integer sums are exact modulo 2^32 in any order, so results equal the reference kernel's. */
 #include "tr_kernels.h"
 #include "tr_fixedpoint.h"
 #include "tr_simd.h"
 
 static inline int8_t requant(const tr_conv_s8_params_t *p, int32_t acc, int32_t oc) {
-  acc = tr_mbqm(acc, p->out_mult[oc], p->out_shift[oc]) + p->output_offset;
+  acc = tr_mbqm_pos(acc, p->out_mult[oc], p->out_shift[oc]) + p->output_offset;
   return (int8_t)tr_clamp_i32(acc, p->act_min, p->act_max);
 }
 
-/* Reference arithmetic for one output pixel (used at the borders). */
-static void border_pixel(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter,
-                         const int32_t *bias, int8_t *op, int32_t b, int32_t iy0, int32_t ix0) {
-  const int32_t ic_n = p->in.c;
-  for (int32_t oc = 0; oc < p->out.c; oc++) {
-    int32_t acc = 0;
+/* First tap index k in [0, n) with 0 <= origin + k * step < size, and one past the last. */
+static inline void tap_range(int32_t origin, int32_t step, int32_t n, int32_t size, int32_t *k0, int32_t *k1) {
+  int32_t a = 0, b = n;
+  if (origin < 0) a = (-origin + step - 1) / step;
+  const int32_t room = size - 1 - origin;
+  if (room < 0) b = 0;
+  else if (room / step + 1 < n) b = room / step + 1;
+  if (a > n) a = n;
+  *k0 = a;
+  *k1 = b > a ? b : a;
+}
+
+/* Geometry shared by the paths. */
+typedef struct {
+  int32_t ic_n, fw, k_len, run_len, runs, x_step, y_step;
+  int row_runs;                      /* a filter row is one contiguous input run */
+} geom_t;
+
+/* Two whole-window pixels (x0, x1 = window origins) x two channels oc, oc + 1. */
+static void pixels2_channels2(const tr_conv_s8_params_t *p, const geom_t *g, const int8_t *x0,
+                              const int8_t *x1, const int8_t *filter, int32_t oc, int8_t *o0, int8_t *o1) {
+  int32_t acc[4] = { p->bias_folded[oc], p->bias_folded[oc + 1], p->bias_folded[oc], p->bias_folded[oc + 1] };
+  const int8_t *w0 = filter + oc * g->k_len, *w1 = w0 + g->k_len;
+  for (int32_t ky = 0; ky < p->filter_h; ky++) {
+    const int32_t xo = ky * g->y_step;
+    for (int32_t r = 0; r < g->runs; r++) {
+      const int32_t wo = (ky * g->fw + r) * g->ic_n;
+      tr_dot2x2_s8(x0 + xo + r * g->x_step, x1 + xo + r * g->x_step, w0 + wo, w1 + wo, g->run_len, acc);
+    }
+  }
+  o0[oc] = requant(p, acc[0], oc); o0[oc + 1] = requant(p, acc[1], oc + 1);
+  o1[oc] = requant(p, acc[2], oc); o1[oc + 1] = requant(p, acc[3], oc + 1);
+}
+
+/* One whole-window pixel, channels [oc, end). */
+static __attribute__((noinline)) void pixel_whole(const tr_conv_s8_params_t *p, const geom_t *g, const int8_t *x,
+                        const int8_t *filter, int32_t oc, int8_t *op) {
+  for (; oc + 4 <= p->out.c; oc += 4) {
+    int32_t acc[4] = { p->bias_folded[oc], p->bias_folded[oc + 1], p->bias_folded[oc + 2], p->bias_folded[oc + 3] };
+    const int8_t *w = filter + oc * g->k_len;
+    for (int32_t ky = 0; ky < p->filter_h; ky++)
+      for (int32_t r = 0; r < g->runs; r++)
+        tr_dot4_s8(x + ky * g->y_step + r * g->x_step, w + (ky * g->fw + r) * g->ic_n, g->k_len, g->run_len, acc);
+    for (int32_t k = 0; k < 4; k++) op[oc + k] = requant(p, acc[k], oc + k);
+  }
+  for (; oc < p->out.c; oc++) {
+    int32_t acc = p->bias_folded[oc];
+    const int8_t *w = filter + oc * g->k_len;
+    for (int32_t ky = 0; ky < p->filter_h; ky++)
+      for (int32_t r = 0; r < g->runs; r++)
+        acc = tr_dot1_s8(x + ky * g->y_step + r * g->x_step, w + (ky * g->fw + r) * g->ic_n, g->run_len, acc);
+    op[oc] = requant(p, acc, oc);
+  }
+}
+
+/* acc[0..4) (four channels, G == 4) or acc[0] (G == 1) += run of len input values . weights. */
+static inline void dot_g(int32_t G, const int8_t *x, const int8_t *w, int32_t k_len, int32_t len, int32_t *acc) {
+  if (len <= 0) return;
+  if (G == 4) tr_dot4_s8(x, w, k_len, len, acc);
+  else acc[0] = tr_dot1_s8(x, w, len, acc[0]);
+}
+
+/* One border pixel: taps outside [ky0, ky1) x [kx0, kx1) read pad_row (filter_w * in.c zero
+ * points). With row runs a filter row is split in (padding, input, padding) runs. */
+static __attribute__((noinline)) void pixel_border(const tr_conv_s8_params_t *p, const geom_t *g, const int8_t *in_b, const int8_t *filter,
+                         int32_t iy0, int32_t ix0, int32_t ky0, int32_t ky1, int32_t kx0, int32_t kx1, int8_t *op) {
+  const int32_t ic_n = g->ic_n, fw = g->fw, k_len = g->k_len;
+  const int row_runs = g->row_runs;
+  int32_t oc = 0;
+  while (oc < p->out.c) {
+    const int32_t G = oc + 4 <= p->out.c ? 4 : 1;
+    int32_t acc[4];
+    for (int32_t k = 0; k < G; k++) acc[k] = p->bias_folded[oc + k];
+    const int8_t *w = filter + oc * k_len;
     for (int32_t ky = 0; ky < p->filter_h; ky++) {
-      const int32_t iy = iy0 + ky * p->dilation_h;
-      if (iy < 0 || iy >= p->in.h) continue;
-      for (int32_t kx = 0; kx < p->filter_w; kx++) {
-        const int32_t ix = ix0 + kx * p->dilation_w;
-        if (ix < 0 || ix >= p->in.w) continue;
-        const int8_t *ip = in + b * p->in.sn + iy * p->in.sh + ix * p->in.sw;
-        const int8_t *fp = filter + ((oc * p->filter_h + ky) * p->filter_w + kx) * ic_n;
-        for (int32_t ic = 0; ic < ic_n; ic++) acc += (int32_t)fp[ic] * ((int32_t)ip[ic] + p->input_offset);
+      const int8_t *wr = w + ky * fw * ic_n;
+      if (ky < ky0 || ky >= ky1) {
+        if (row_runs) dot_g(G, p->pad_row, wr, k_len, fw * ic_n, acc);
+        else for (int32_t kx = 0; kx < fw; kx++) dot_g(G, p->pad_row, wr + kx * ic_n, k_len, ic_n, acc);
+        continue;
+      }
+      const int8_t *row = in_b + (iy0 + ky * p->dilation_h) * p->in.sh;
+      if (row_runs) {
+        dot_g(G, p->pad_row, wr, k_len, kx0 * ic_n, acc);
+        dot_g(G, row + (ix0 + kx0) * p->in.sw, wr + kx0 * ic_n, k_len, (kx1 - kx0) * ic_n, acc);
+        dot_g(G, p->pad_row, wr + kx1 * ic_n, k_len, (fw - kx1) * ic_n, acc);
+      } else {
+        for (int32_t kx = 0; kx < fw; kx++) {
+          const int8_t *x = (kx >= kx0 && kx < kx1) ? row + (ix0 + kx * p->dilation_w) * p->in.sw : p->pad_row;
+          dot_g(G, x, wr + kx * ic_n, k_len, ic_n, acc);
+        }
       }
     }
-    if (bias) acc += bias[oc];
-    op[oc] = requant(p, acc, oc);
+    for (int32_t k = 0; k < G; k++) op[oc + k] = requant(p, acc[k], oc + k);
+    oc += G;
   }
 }
 
 void tr_conv2d_s8_fast(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter,
                        const int32_t *bias, int8_t *out) {
-  if (!p->bias_folded) {
+  if (!p->bias_folded || !p->pad_row) {
     tr_conv2d_s8(p, in, filter, bias, out);
     return;
   }
-  const int32_t ic_n = p->in.c;
-  const int32_t k_len = p->filter_h * p->filter_w * ic_n;           /* one filter, OHWI */
-  const int32_t eff_h = (p->filter_h - 1) * p->dilation_h + 1;
-  const int32_t eff_w = (p->filter_w - 1) * p->dilation_w + 1;
-  /* A filter row is one contiguous run when pixels are dense and not dilated. */
-  const int row_runs = (p->in.sw == ic_n && p->dilation_w == 1);
-  const int32_t run_len = row_runs ? p->filter_w * ic_n : ic_n;
-  const int32_t runs_per_row = row_runs ? 1 : p->filter_w;
+  geom_t g;
+  g.ic_n = p->in.c;
+  g.fw = p->filter_w;
+  g.k_len = p->filter_h * p->filter_w * p->in.c;
+  const int row_runs = (p->in.sw == p->in.c && p->dilation_w == 1);
+  g.row_runs = row_runs;
+  g.run_len = row_runs ? p->filter_w * p->in.c : p->in.c;
+  g.runs = row_runs ? 1 : p->filter_w;
+  g.x_step = p->dilation_w * p->in.sw;
+  g.y_step = p->dilation_h * p->in.sh;
+  const int32_t px_step = p->stride_w * p->in.sw;
   for (int32_t b = 0; b < p->out.n; b++) {
+    const int8_t *in_b = in + b * p->in.sn;
     for (int32_t oy = 0; oy < p->out.h; oy++) {
       const int32_t iy0 = oy * p->stride_h - p->pad_top;
-      const int y_inside = iy0 >= 0 && iy0 + eff_h <= p->in.h;
-      for (int32_t ox = 0; ox < p->out.w; ox++) {
+      int32_t ky0, ky1;
+      tap_range(iy0, p->dilation_h, p->filter_h, p->in.h, &ky0, &ky1);
+      const int rows_whole = ky0 == 0 && ky1 == p->filter_h;
+      int8_t *orow = out + b * p->out.sn + oy * p->out.sh;
+      int32_t ox = 0;
+      while (ox < p->out.w) {
         const int32_t ix0 = ox * p->stride_w - p->pad_left;
-        int8_t *op = out + b * p->out.sn + oy * p->out.sh + ox * p->out.sw;
-        if (!y_inside || ix0 < 0 || ix0 + eff_w > p->in.w) {
-          border_pixel(p, in, filter, bias, op, b, iy0, ix0);
+        int32_t kx0, kx1;
+        tap_range(ix0, p->dilation_w, p->filter_w, p->in.w, &kx0, &kx1);
+        int8_t *op = orow + ox * p->out.sw;
+        if (!rows_whole || kx0 != 0 || kx1 != p->filter_w) {
+          pixel_border(p, &g, in_b, filter, iy0, ix0, ky0, ky1, kx0, kx1, op);
+          ox++;
           continue;
         }
-        const int8_t *base = in + b * p->in.sn + iy0 * p->in.sh + ix0 * p->in.sw;
-        int32_t oc = 0;
-        for (; oc + 4 <= p->out.c; oc += 4) {
-          int32_t acc[4] = { p->bias_folded[oc], p->bias_folded[oc + 1], p->bias_folded[oc + 2], p->bias_folded[oc + 3] };
-          const int8_t *fp = filter + oc * k_len;
-          for (int32_t ky = 0; ky < p->filter_h; ky++) {
-            const int8_t *row = base + ky * p->dilation_h * p->in.sh;
-            for (int32_t r = 0; r < runs_per_row; r++) {
-              tr_dot4_s8(row + r * p->dilation_w * p->in.sw, fp, k_len, run_len, acc);
-              fp += run_len;
-            }
+        const int8_t *x0 = in_b + iy0 * p->in.sh + ix0 * p->in.sw;
+        /* pair with the next pixel when its window is whole too */
+        const int32_t ix1 = ix0 + p->stride_w;
+        const int pair = ox + 1 < p->out.w && ix1 + (p->filter_w - 1) * p->dilation_w < p->in.w;
+        if (pair) {
+          int8_t *op1 = op + p->out.sw;
+          int32_t oc = 0;
+          for (; oc + 2 <= p->out.c; oc += 2) pixels2_channels2(p, &g, x0, x0 + px_step, filter, oc, op, op1);
+          if (oc < p->out.c) {
+            pixel_whole(p, &g, x0, filter, oc, op);
+            pixel_whole(p, &g, x0 + px_step, filter, oc, op1);
           }
-          op[oc] = requant(p, acc[0], oc);
-          op[oc + 1] = requant(p, acc[1], oc + 1);
-          op[oc + 2] = requant(p, acc[2], oc + 2);
-          op[oc + 3] = requant(p, acc[3], oc + 3);
-        }
-        for (; oc < p->out.c; oc++) {
-          int32_t acc = p->bias_folded[oc];
-          const int8_t *fp = filter + oc * k_len;
-          for (int32_t ky = 0; ky < p->filter_h; ky++) {
-            const int8_t *row = base + ky * p->dilation_h * p->in.sh;
-            for (int32_t r = 0; r < runs_per_row; r++) {
-              acc = tr_dot1_s8(row + r * p->dilation_w * p->in.sw, fp, run_len, acc);
-              fp += run_len;
-            }
-          }
-          op[oc] = requant(p, acc, oc);
+          ox += 2;
+        } else {
+          pixel_whole(p, &g, x0, filter, 0, op);
+          ox++;
         }
       }
     }

@@ -8,7 +8,7 @@
 
 static inline int8_t requant(const tr_fc_s8_params_t *p, int32_t acc, int32_t o) {
   const int32_t ch = p->per_channel ? o : 0;
-  acc = tr_mbqm(acc, p->out_mult[ch], p->out_shift[ch]) + p->output_offset;
+  acc = tr_mbqm_pos(acc, p->out_mult[ch], p->out_shift[ch]) + p->output_offset;
   return (int8_t)tr_clamp_i32(acc, p->act_min, p->act_max);
 }
 

@@ -1,0 +1,290 @@
+// The TensorFlow Lite Micro backend: the same tr_model.h contract as the AoT backend, but the
+// model runs in tflite::MicroInterpreter. Generated: the .tflite bytes as an aligned C array,
+// an op resolver with exactly the model's ops, a static arena sized from our memory plan plus
+// TFLM's own overhead, and the tr_model.h functions in C++.
+//
+// Memory: TFLM places activations itself. When the model carries "OfflineMemoryAllocation"
+// metadata (written by the tiling engineer's writer), TFLM uses those offsets, so the arena's
+// activation part is our plan's peak. Without it TFLM runs its greedy planner in model order,
+// which plan/ reproduces, so we size for that. On top comes TFLM's persistent data
+// (TfLiteEvalTensors, node/registration records, per-channel requantization arrays), estimated
+// by tflmOverheadBytes() below (fitted to, and covering, TFLM's arena_used_bytes measured on the
+// model set: see test/codegen/tflm.test.ts).
+//
+// Compiling needs a TFLM source tree (env TFLM_DIR): tflmSources()/tflmIncludeDirs() list what
+// to compile; nothing here needs the tree to generate.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ModelError, type Graph, type OpKind } from '../../ir/graph.ts';
+import { writeModel } from '../../model/writer.ts';
+import { planGraph } from '../../plan/plan-graph.ts';
+import type { MemoryPlan } from '../../plan/types.ts';
+import { cString, joinValues } from '../aot/c-emit.ts';
+import { KERNEL_INCLUDE_DIR, type BoardFeatures } from '../aot/index.ts';
+
+export const OFFLINE_PLAN_METADATA = 'OfflineMemoryAllocation';
+
+/** MicroMutableOpResolver method per op kind. */
+export const TFLM_RESOLVER_METHOD: Record<OpKind, string> = {
+  CONV_2D: 'AddConv2D',
+  DEPTHWISE_CONV_2D: 'AddDepthwiseConv2D',
+  FULLY_CONNECTED: 'AddFullyConnected',
+  AVERAGE_POOL_2D: 'AddAveragePool2D',
+  MAX_POOL_2D: 'AddMaxPool2D',
+  ADD: 'AddAdd',
+  MUL: 'AddMul',
+  RESHAPE: 'AddReshape',
+  SOFTMAX: 'AddSoftmax',
+  PAD: 'AddPad',
+  CONCATENATION: 'AddConcatenation',
+  STRIDED_SLICE: 'AddStridedSlice',
+  SLICE: 'AddSlice',
+  MEAN: 'AddMean',
+  QUANTIZE: 'AddQuantize',
+  DEQUANTIZE: 'AddDequantize',
+  LOGISTIC: 'AddLogistic',
+  TANH: 'AddTanh',
+  GATHER: 'AddGather',
+  CAST: 'AddCast',
+  SQUEEZE: 'AddSqueeze',
+};
+
+export interface TflmOptions {
+  modelName: string;
+  /** The .tflite to embed, byte for byte (e.g. with the tiling engineer's offline plan).
+   * Default: the graph serialized by firmware/model/writer.ts (its metadata included). */
+  modelBytes?: Uint8Array;
+  boardFeatures?: BoardFeatures;
+}
+
+export interface TflmOutput {
+  files: Record<string, string>;
+  arenaBytes: number;
+  /** The op resolver's methods in registration order (one per distinct op kind). */
+  resolverOps: string[];
+  /** Arena split: activations (plan) and TFLM's estimated persistent overhead. */
+  activationBytes: number;
+  overheadBytes: number;
+  /** Include dirs of the generated code besides the TFLM tree (tr_model.h). */
+  includeDirs: string[];
+}
+
+const TR_DTYPE_CASES = `    case kTfLiteFloat32: return TR_DT_FLOAT32;
+    case kTfLiteInt8: return TR_DT_INT8;
+    case kTfLiteUInt8: return TR_DT_UINT8;
+    case kTfLiteInt16: return TR_DT_INT16;
+    case kTfLiteInt32: return TR_DT_INT32;
+    default: return TR_DT_INT8;`;
+
+/**
+ * TFLM's persistent arena use beyond the activations (estimated): 256 bytes fixed, 48 per
+ * tensor (TfLiteEvalTensor plus allocation records), 64 per op (node, registration, op data)
+ * and 8 per output channel of each CONV_2D / DEPTHWISE_CONV_2D (int32 multiplier and shift).
+ */
+export function tflmOverheadBytes(graph: Graph): number {
+  let channels = 0;
+  for (const op of graph.ops) {
+    if (op.kind === 'CONV_2D' || op.kind === 'DEPTHWISE_CONV_2D') {
+      const y = graph.tensors[op.outputs[0]!];
+      channels += y?.shape[y.shape.length - 1] ?? 0;
+    }
+  }
+  const bytes = 256 + 48 * graph.tensors.length + 64 * graph.ops.length + 8 * channels;
+  return Math.ceil(bytes / 16) * 16;
+}
+
+/** The resolver methods for the graph's op kinds, in order of first appearance. */
+export function resolverOps(graph: Graph): string[] {
+  const out: string[] = [];
+  graph.ops.forEach((op, i) => {
+    const m = (TFLM_RESOLVER_METHOD as Record<string, string | undefined>)[op.kind];
+    if (!m) throw new ModelError(`op ${i} (${op.kind} "${op.name}"): TFLite Micro has no kernel for it`, { op: i, opKind: op.kind });
+    if (!out.includes(m)) out.push(m);
+  });
+  return out;
+}
+
+function byteArray(bytes: Uint8Array): string {
+  return joinValues(Array.from(bytes, (b) => `0x${b.toString(16).padStart(2, '0')}`), 16);
+}
+
+const TFLM_TYPE_BYTES: Record<string, number> = { float32: 4, int8: 1, uint8: 1, int16: 2, int32: 4, int64: 8, bool: 1 };
+const TR_DT: Record<string, string> = { float32: 'TR_DT_FLOAT32', int8: 'TR_DT_INT8', uint8: 'TR_DT_UINT8', int16: 'TR_DT_INT16', int32: 'TR_DT_INT32', bool: 'TR_DT_UINT8' };
+
+export function generateTflm(graph: Graph, plan: MemoryPlan, opts: TflmOptions): TflmOutput {
+  if (!/^[A-Za-z0-9_.-]+$/.test(opts.modelName)) throw new Error(`model name "${opts.modelName}" must be letters, digits, '_', '.' or '-'`);
+  const ops = resolverOps(graph);
+  const model = opts.modelBytes ?? writeModel(graph);
+  if (model.byteLength < 8 || String.fromCharCode(...model.subarray(4, 8)) !== 'TFL3') {
+    throw new Error('model bytes are not a TFLite flatbuffer (no "TFL3" identifier)');
+  }
+  const offlinePlanned = graph.metadata.some((m) => m.name === OFFLINE_PLAN_METADATA);
+  // Without an offline plan TFLM plans itself: greedy, model order, no aliasing.
+  const activationBytes = offlinePlanned ? plan.peakBytes : planGraph(graph, { planner: 'greedy', order: 'model' }).peakBytes;
+  const overheadBytes = tflmOverheadBytes(graph);
+  const arenaBytes = Math.ceil((activationBytes + overheadBytes) / 16) * 16;
+
+  const io = (ids: readonly number[], what: string) => ids.map((id) => {
+    const t = graph.tensors[id]!;
+    const dt = TR_DT[t.dtype];
+    if (!dt) throw new ModelError(`model ${what} tensor ${id} "${t.name}" has dtype ${t.dtype}, which tr_model.h cannot describe`, { tensor: id });
+    return { bytes: t.shape.reduce((a, b) => a * b, 1) * TFLM_TYPE_BYTES[t.dtype]!, dt };
+  });
+  const ins = io(graph.inputs, 'input'); const outs = io(graph.outputs, 'output');
+  const arr = (xs: string[], empty: string) => (xs.length ? xs.join(', ') : empty);
+
+  const data = `// Generated by tinyrack codegen/tflm for model ${opts.modelName}. Do not edit.
+// The model flatbuffer, ${model.byteLength} bytes, 16-byte aligned as TFLM requires.
+#include <stddef.h>
+
+extern const unsigned char tr_model_tflite[];
+extern const size_t tr_model_tflite_len;
+alignas(16) const unsigned char tr_model_tflite[] = {
+${byteArray(model)}
+};
+const size_t tr_model_tflite_len = ${model.byteLength};
+`;
+
+  const cc = `// Generated by tinyrack codegen/tflm for model ${opts.modelName}. Do not edit.
+// tr_model.h over tflite::MicroInterpreter. Arena: ${activationBytes} bytes of activations
+// (${offlinePlanned ? 'offline plan from the model metadata' : 'TFLM greedy plan, model order'}) + ${overheadBytes} bytes of TFLM overhead (estimated).
+#include <new>
+#include <stddef.h>
+#include <stdint.h>
+#include "tr_model.h"
+#include "tensorflow/lite/micro/micro_interpreter.h"
+#include "tensorflow/lite/micro/micro_mutable_op_resolver.h"
+#include "tensorflow/lite/schema/schema_generated.h"
+
+extern const unsigned char tr_model_tflite[];
+
+namespace {
+constexpr size_t kArenaBytes = ${arenaBytes};
+constexpr int kNumInputs = ${ins.length};
+constexpr int kNumOutputs = ${outs.length};
+alignas(16) uint8_t tr_arena[kArenaBytes];
+// The interpreter lives in static storage (placement new): no heap.
+alignas(tflite::MicroInterpreter) uint8_t interpreter_storage[sizeof(tflite::MicroInterpreter)];
+alignas(tflite::MicroMutableOpResolver<${ops.length}>) uint8_t resolver_storage[sizeof(tflite::MicroMutableOpResolver<${ops.length}>)];
+tflite::MicroInterpreter *interpreter = nullptr;
+
+const size_t input_bytes[${Math.max(1, ins.length)}] = { ${arr(ins.map((x) => String(x.bytes)), '0')} };
+const tr_dtype_t input_dtypes[${Math.max(1, ins.length)}] = { ${arr(ins.map((x) => x.dt), 'TR_DT_INT8')} };
+const size_t output_bytes[${Math.max(1, outs.length)}] = { ${arr(outs.map((x) => String(x.bytes)), '0')} };
+const tr_dtype_t output_dtypes[${Math.max(1, outs.length)}] = { ${arr(outs.map((x) => x.dt), 'TR_DT_INT8')} };
+
+const tr_model_info_t info = { ${cString(opts.modelName)}, "tflm", static_cast<uint32_t>(kArenaBytes), kNumInputs, kNumOutputs };
+
+tr_dtype_t to_tr(TfLiteType t) {
+  switch (t) {
+${TR_DTYPE_CASES}
+  }
+}
+}  // namespace
+
+extern "C" {
+
+const tr_model_info_t *tr_model_info(void) { return &info; }
+
+int tr_model_init(void) {
+  if (interpreter != nullptr) return 0;
+  const tflite::Model *model = tflite::GetModel(tr_model_tflite);
+  if (model->version() != TFLITE_SCHEMA_VERSION) return 1;
+  auto *resolver = new (resolver_storage) tflite::MicroMutableOpResolver<${ops.length}>();
+${ops.map((m) => `  if (resolver->${m}() != kTfLiteOk) return 2;`).join('\n')}
+  interpreter = new (interpreter_storage) tflite::MicroInterpreter(model, *resolver, tr_arena, kArenaBytes);
+  if (interpreter->AllocateTensors() != kTfLiteOk) return 3;
+  if (static_cast<int>(interpreter->inputs_size()) != kNumInputs || static_cast<int>(interpreter->outputs_size()) != kNumOutputs) return 4;
+  for (int i = 0; i < kNumInputs; i++) {
+    if (interpreter->input(i)->bytes != input_bytes[i] || to_tr(interpreter->input(i)->type) != input_dtypes[i]) return 5;
+  }
+  return 0;
+}
+
+void *tr_model_input(int i) {
+  return (interpreter != nullptr && i >= 0 && i < kNumInputs) ? interpreter->input(i)->data.raw : nullptr;
+}
+size_t tr_model_input_bytes(int i) { return (i >= 0 && i < kNumInputs) ? input_bytes[i] : 0; }
+tr_dtype_t tr_model_input_dtype(int i) { return input_dtypes[(i >= 0 && i < kNumInputs) ? i : 0]; }
+
+int tr_model_invoke(void) {
+  if (interpreter == nullptr) return 1;
+  return interpreter->Invoke() == kTfLiteOk ? 0 : 2;
+}
+
+const void *tr_model_output(int i) {
+  return (interpreter != nullptr && i >= 0 && i < kNumOutputs) ? interpreter->output(i)->data.raw : nullptr;
+}
+size_t tr_model_output_bytes(int i) { return (i >= 0 && i < kNumOutputs) ? output_bytes[i] : 0; }
+tr_dtype_t tr_model_output_dtype(int i) { return output_dtypes[(i >= 0 && i < kNumOutputs) ? i : 0]; }
+
+uint32_t tr_model_heap_bytes(void) { return 0; }
+
+/* Bytes of the arena TFLM actually used (after tr_model_init), for reports. */
+uint32_t tr_tflm_arena_used_bytes(void) {
+  return interpreter != nullptr ? static_cast<uint32_t>(interpreter->arena_used_bytes()) : 0;
+}
+
+}  // extern "C"
+`;
+  return {
+    files: { 'tr_model_tflm.cc': cc, 'tr_model_data.cc': data },
+    arenaBytes, resolverOps: ops, activationBytes, overheadBytes, includeDirs: [KERNEL_INCLUDE_DIR],
+  };
+}
+
+// --- Building against a TFLM source tree ----------------------------------------------------
+
+/** Compiler flags TFLM needs (static memory, no exceptions/RTTI). */
+export const TFLM_CXXFLAGS = ['-std=c++17', '-fno-rtti', '-fno-exceptions', '-fno-threadsafe-statics', '-DTF_LITE_STATIC_MEMORY'];
+
+function listCc(dir: string, recursive: boolean): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) { if (recursive) out.push(...listCc(p, true)); continue; }
+    if (name.endsWith('.cc') && !name.endsWith('_test.cc')) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * The TFLM sources to compile with the generated files (absolute paths, sorted): the micro
+ * runtime, its reference kernels (not the vendor-optimized subfolders), and the pieces of
+ * tensorflow/lite it uses. Throws when the folder is not a TFLM tree.
+ */
+export function tflmSources(tflmDir: string): string[] {
+  const micro = join(tflmDir, 'tensorflow', 'lite', 'micro');
+  if (!existsSync(join(micro, 'micro_interpreter.cc'))) {
+    throw new Error(`${tflmDir} is not a tflite-micro source tree (no tensorflow/lite/micro/micro_interpreter.cc)`);
+  }
+  const skipMicroDirs = new Set(['kernels', 'examples', 'tools', 'testing', 'benchmarks', 'python', 'integration_tests', 'docs', 'cortex_m_generic', 'cortex_m_corstone_300', 'bluepill', 'hexagon', 'riscv32_generic', 'xtensa', 'ceva', 'arc_emsdp', 'chre', 'models', 'compression']);
+  const sources: string[] = [];
+  for (const name of readdirSync(micro).sort()) {
+    const p = join(micro, name);
+    if (statSync(p).isDirectory()) {
+      if (!skipMicroDirs.has(name)) sources.push(...listCc(p, true).filter((f) => !/\/test|_test\b/.test(relative(micro, f))));
+    } else if (name.endsWith('.cc') && !name.endsWith('_test.cc') && !name.startsWith('test_') && name !== 'fake_micro_context.cc' && name !== 'recording_micro_allocator.cc' && name !== 'mock_micro_graph.cc') {
+      sources.push(p);
+    }
+  }
+  sources.push(...listCc(join(micro, 'kernels'), false));
+  const lite = join(tflmDir, 'tensorflow', 'lite');
+  for (const rel of ['core/c/common.cc', 'c/common.cc', 'core/api/flatbuffer_conversions.cc', 'core/api/error_reporter.cc',
+    'core/api/tensor_utils.cc', 'core/api/op_resolver.cc', 'kernels/kernel_util.cc', 'kernels/internal/quantization_util.cc',
+    'kernels/internal/portable_tensor_utils.cc', 'kernels/internal/tensor_ctypes.cc', 'kernels/internal/common.cc',
+    'schema/schema_utils.cc']) {
+    const p = join(lite, rel);
+    if (existsSync(p)) sources.push(p);
+  }
+  return [...new Set(sources)].sort();
+}
+
+/** Include dirs for a TFLM build: the tree and the third-party downloads it needs. */
+export function tflmIncludeDirs(tflmDir: string): string[] {
+  const dl = join(tflmDir, 'tensorflow', 'lite', 'micro', 'tools', 'make', 'downloads');
+  const candidates = [tflmDir, join(dl, 'flatbuffers', 'include'), join(dl, 'gemmlowp'), join(dl, 'ruy'), join(dl, 'kissfft'),
+    join(tflmDir, 'third_party', 'flatbuffers', 'include'), join(tflmDir, 'third_party', 'gemmlowp'), join(tflmDir, 'third_party', 'ruy')];
+  return [KERNEL_INCLUDE_DIR, ...candidates.filter((d) => existsSync(d))];
+}

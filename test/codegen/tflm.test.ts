@@ -1,0 +1,125 @@
+// TFLite-Micro backend generation: the resolver registers exactly the model's ops, the embedded
+// array is the given .tflite byte for byte (checked by compiling it with g++ and reading it
+// back), the arena covers TFLM's measured arena use on the model set. Compiling against TFLM
+// itself needs a TFLM source tree (env TFLM_DIR) and is skipped without one.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TFLM_CXXFLAGS, TFLM_RESOLVER_METHOD, generateTflm, tflmIncludeDirs, tflmSources } from '../../firmware/codegen/tflm/index.ts';
+import { loadModel } from '../../firmware/model/reader.ts';
+import { goldenSamples, modelNames, modelPath } from '../../firmware/models/model-set.ts';
+import { planGraph } from '../../firmware/plan/plan-graph.ts';
+import { runGraph } from '../../firmware/interp/interpreter.ts';
+import { HOST_MAIN, bytesOf, concatBytes } from './support/host-build.ts';
+import type { Graph } from '../../firmware/ir/graph.ts';
+
+// TFLM arena_used_bytes on Cortex-M4, measured (../shared/models/README.md, reference figures).
+const TFLM_ARENA_USED: Record<string, number> = {
+  aww: 22772, vww: 100660, resnet: 54340, toycar: 2260, micro_speech: 6788, cifar10: 146560, magic_wand: 15168,
+};
+
+const TFLM_API_STUBS = join(dirname(fileURLToPath(import.meta.url)), 'support', 'tflm-api');
+
+const dir = mkdtempSync(join(tmpdir(), 'tr-tflm-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+describe('TFLM backend generation', () => {
+  for (const name of modelNames()) {
+    it(`${name}: resolver has exactly the model's ops, the array is the .tflite, the arena covers TFLM's use`, async () => {
+      const graph = loadModel(modelPath(name));
+      const bytes = new Uint8Array(readFileSync(modelPath(name)));
+      const plan = planGraph(graph, {});
+      const out = generateTflm(graph, plan, { modelName: name, modelBytes: bytes });
+      const cc = out.files['tr_model_tflm.cc']!;
+
+      const kinds = [...new Set(graph.ops.map((o) => o.kind))];
+      const registered = [...cc.matchAll(/resolver->(Add\w+)\(\)/g)].map((m) => m[1]);
+      assert.deepEqual([...registered].sort(), kinds.map((k) => TFLM_RESOLVER_METHOD[k]).sort());
+      assert.deepEqual(out.resolverOps, registered);
+      assert.match(cc, new RegExp(`MicroMutableOpResolver<${kinds.length}>`));
+      assert.match(cc, new RegExp(`kArenaBytes = ${out.arenaBytes};`));
+      assert.equal(out.arenaBytes % 16, 0);
+      if (TFLM_ARENA_USED[name] !== undefined) {
+        assert.ok(out.arenaBytes >= TFLM_ARENA_USED[name]!, `arena ${out.arenaBytes} < TFLM's measured ${TFLM_ARENA_USED[name]}`);
+      }
+
+      // compile the data file and read the array back through C++
+      const data = join(dir, `${name}_data.cc`);
+      writeFileSync(data, out.files['tr_model_data.cc']!);
+      const main = join(dir, `${name}_dump.cc`);
+      writeFileSync(main, `#include <cstdio>
+#include <cstdint>
+extern const unsigned char tr_model_tflite[];
+extern const size_t tr_model_tflite_len;
+int main() {
+  if (reinterpret_cast<uintptr_t>(tr_model_tflite) % 16 != 0) return 3;
+  return std::fwrite(tr_model_tflite, 1, tr_model_tflite_len, stdout) == tr_model_tflite_len ? 0 : 2;
+}
+`);
+      const exe = join(dir, `${name}_dump`);
+      await execa('g++', ['-std=c++17', '-O0', data, main, '-o', exe]);
+      const dumped = await execa(exe, [], { encoding: 'buffer' });
+      assert.equal(Buffer.compare(Buffer.from(dumped.stdout), Buffer.from(bytes)), 0, 'embedded bytes differ from the .tflite');
+    });
+  }
+
+  it('without given bytes it embeds the graph written by the model writer', () => {
+    const graph = loadModel(modelPath('micro_speech'));
+    const out = generateTflm(graph, planGraph(graph, {}), { modelName: 'micro_speech' });
+    assert.match(out.files['tr_model_data.cc']!, /0x54, 0x46, 0x4c, 0x33/); // "TFL3"
+    const firstSeen = [...new Set(graph.ops.map((o) => TFLM_RESOLVER_METHOD[o.kind]))];
+    assert.deepEqual(out.resolverOps, firstSeen);
+    assert.equal(out.resolverOps.length, 4);
+  });
+
+  it('the generated C++ is well-formed against the TFLM API (declarations-only headers)', async () => {
+    const graph = loadModel(modelPath('resnet'));
+    const out = generateTflm(graph, planGraph(graph, {}), { modelName: 'resnet' });
+    const src = join(dir, 'syntax_tflm.cc');
+    writeFileSync(src, out.files['tr_model_tflm.cc']!);
+    await execa('g++', [...TFLM_CXXFLAGS, '-Wall', '-Werror', '-fsyntax-only', '-I', TFLM_API_STUBS, '-I', out.includeDirs[0]!, src]);
+  });
+
+  it('an op TFLM has no kernel for is a clear error', () => {
+    const graph = loadModel(modelPath('sine_model'));
+    const bad: Graph = { ...graph, ops: [...graph.ops, { ...graph.ops[0]!, kind: 'CONV_3D' as never, name: 'x' }] };
+    assert.throws(() => generateTflm(bad, planGraph(graph, {}), { modelName: 'sine' }), /CONV_3D.*no kernel/);
+  });
+
+  it('bytes that are not a flatbuffer are rejected', () => {
+    const graph = loadModel(modelPath('sine_model'));
+    assert.throws(() => generateTflm(graph, planGraph(graph, {}), { modelName: 'sine', modelBytes: new Uint8Array(16) }), /TFL3/);
+  });
+});
+
+describe('TFLM backend build (needs TFLM_DIR)', () => {
+  const tflmDir = process.env.TFLM_DIR;
+  it('compiles with TFLM for the host and matches the interpreter on the golden samples', async (t) => {
+    if (!tflmDir) return t.skip('TFLM_DIR not set');
+    const name = 'micro_speech';
+    const graph = loadModel(modelPath(name));
+    const out = generateTflm(graph, planGraph(graph, {}), { modelName: name, modelBytes: new Uint8Array(readFileSync(modelPath(name))) });
+    const files = Object.entries(out.files).map(([f, text]) => { const p = join(dir, `tflm_${f}`); writeFileSync(p, text); return p; });
+    const inc = tflmIncludeDirs(tflmDir).flatMap((d) => ['-I', d]);
+    const objs: string[] = [];
+    for (const src of [...files, ...tflmSources(tflmDir)]) {
+      const obj = join(dir, `o${objs.length}.o`);
+      await execa('g++', [...TFLM_CXXFLAGS, '-O2', ...inc, '-c', src, '-o', obj]);
+      objs.push(obj);
+    }
+    const mainObj = join(dir, 'main.o');
+    await execa('gcc', ['-O2', '-I', out.includeDirs[0]!, '-c', HOST_MAIN, '-o', mainObj]);
+    const exe = join(dir, 'tflm_model');
+    await execa('g++', [...objs, mainObj, '-o', exe]);
+    const samples = goldenSamples(name);
+    writeFileSync(`${exe}.in`, concatBytes(samples.map((s) => bytesOf(s.input))));
+    await execa(exe, [`${exe}.in`, `${exe}.out`, String(samples.length)]);
+    const raw = new Int8Array(readFileSync(`${exe}.out`));
+    const want = samples.map((s) => runGraph(graph, [s.input], { arithmetic: 'reference' })[0] as Int8Array);
+    assert.deepEqual(Array.from(raw), want.flatMap((w) => Array.from(w)));
+  });
+});
