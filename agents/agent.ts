@@ -2,7 +2,6 @@
 // each on a board (one job per board at a time, boards in parallel): build -> flash -> run and
 // capture -> report -> metrics -> durable outbox -> publish. Keeps a journal so a job delivered
 // twice runs once and a job cut short by a crash is reported failed, never half reported.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateJobSpec, type AgentInventory, type BoardInfo, type JobPhase, type JobResult, type JobSpec } from '../wire/mqtt.ts';
 import type { RackConfig } from './config/rack-config.ts';
@@ -49,7 +48,6 @@ export class Agent {
 
   constructor(readonly config: RackConfig, private deps: AgentDeps) {
     this.log = deps.log ?? ((m) => process.stderr.write(`[agent ${config.agentId}] ${m}\n`));
-    mkdirSync(config.workDir, { recursive: true });
     this.health = new BoardHealth(config.health.quarantineAfter);
     this.journal = new JobJournal(join(config.workDir, 'journal'));
     this.outbox = new Outbox(join(config.workDir, 'outbox'));

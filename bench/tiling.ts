@@ -10,12 +10,22 @@ import { loadModel } from '../firmware/model/reader.ts';
 import { manifest, modelNames, modelPath } from '../firmware/models/model-set.ts';
 import { tflmPlannerBytes } from '../firmware/plan/tflm-reference.ts';
 import { tileGraph, type TilingMode } from '../firmware/tiling/index.ts';
+import { tensorBytes, type Graph } from '../firmware/ir/graph.ts';
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), 'results');
 const MAX_OVERHEAD = Number(process.env.TILING_MAX_MAC_OVERHEAD ?? 0.1);
 const MODES: TilingMode[] = ['fdt', 'ffmt', 'auto'];
 
-interface ModeRow { peakBytes: number; macs: number; macOverhead: number; discoveryMs: number; evaluated: number; tilings: number; ratioToTflm?: number }
+interface ModeRow { peakBytes: number; macs: number; macOverhead: number; discoveryMs: number; evaluated: number; tilings: number; ops: number; copyBytes: number; ratioToTflm?: number }
+
+/** Bytes written by pure data-movement ops the rewrite added (slices, pads, concatenations). */
+function copyBytes(g: Graph): number {
+  let total = 0;
+  for (const op of g.ops) {
+    if (op.kind === 'STRIDED_SLICE' || op.kind === 'PAD' || op.kind === 'CONCATENATION') total += tensorBytes(g.tensors[op.outputs[0]!]!);
+  }
+  return total;
+}
 interface Row { model: string; dtype: string; tflmPlannerBytes?: number; untiledPeakBytes: number; untiledMacs: number; modes: Record<string, ModeRow> }
 
 const rows: Row[] = [];
@@ -29,6 +39,7 @@ for (const model of modelNames()) {
     row.modes[mode] = {
       peakBytes: r.peakBytes, macs: r.macs, macOverhead: r.macs / r.untiledMacs - 1,
       discoveryMs: Math.round(r.discoveryMs), evaluated: r.evaluated, tilings: r.tilings.length,
+      ops: r.graph.ops.length, copyBytes: copyBytes(r.graph) - copyBytes(graph),
       ...(tflm ? { ratioToTflm: r.peakBytes / tflm } : {}),
     };
     process.stderr.write(`${model} ${mode}: ${r.untiledPeakBytes} -> ${r.peakBytes} B, MACs ${((r.macs / r.untiledMacs - 1) * 100).toFixed(2)}%, ${Math.round(r.discoveryMs)} ms\n`);
@@ -59,10 +70,12 @@ const lines = [
   `for activations. auto/ffmt allow at most ${pct(MAX_OVERHEAD)} extra MACs; FDT adds none. Ratios are to`,
   "TFLite-Micro's planner bytes for the untiled model (../shared/models/README.md). Discovery time is wall clock",
   'for the whole search (every candidate rewritten, bounded by its live bytes, and re-planned unless the bound rules it out), measured here.',
+  '"auto copy bytes": bytes written per inference by the STRIDED_SLICE / PAD / CONCATENATION ops tiling added (counted',
+  'from the tiled graph; their cycle cost is not measured here).',
   '',
-  '| model | dtype | TFLM bytes | untiled | FDT-only | FFMT | auto | auto/TFLM | auto MACs | discovery (auto) |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.model} | ${r.dtype} | ${r.tflmPlannerBytes ?? '–'} | ${r.untiledPeakBytes} | ${r.modes.fdt!.peakBytes} | ${r.modes.ffmt!.peakBytes} (${pct(r.modes.ffmt!.macOverhead)}) | ${r.modes.auto!.peakBytes} | ${ratio(r.modes.auto!.ratioToTflm)} | ${pct(r.modes.auto!.macOverhead)} | ${r.modes.auto!.discoveryMs} ms |`),
+  '| model | dtype | TFLM bytes | untiled | FDT-only | FFMT | auto | auto/TFLM | auto MACs | auto ops | auto copy bytes | discovery (auto) |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.model} | ${r.dtype} | ${r.tflmPlannerBytes ?? '–'} | ${r.untiledPeakBytes} | ${r.modes.fdt!.peakBytes} | ${r.modes.ffmt!.peakBytes} (${pct(r.modes.ffmt!.macOverhead)}) | ${r.modes.auto!.peakBytes} | ${ratio(r.modes.auto!.ratioToTflm)} | ${pct(r.modes.auto!.macOverhead)} | ${r.modes.auto!.ops} | ${r.modes.auto!.copyBytes} | ${r.modes.auto!.discoveryMs} ms |`),
   '',
   `Geometric mean over int8 models of auto / TFLM: **${summary.geomeanAutoRatioInt8.toFixed(3)}x** (FDT-only: ${summary.geomeanFdtRatioInt8.toFixed(3)}x).`,
   `Slowest discovery: ${summary.maxDiscoveryMs} ms.`,

@@ -447,8 +447,13 @@ export class Daemon extends EventEmitter {
       .map((b) => boardStatePoint(b.agentId, b.boardId, b.kind, b.effective, b.failures ?? 0, t)));
   }
 
+  private lastPrune = 0;
+
   private writeHealth(): void {
     const t = this.now();
+    // Finished jobs stay in the journal (they answer duplicate results and seed baselines) for
+    // 90 days; their results live on in InfluxDB.
+    if (t - this.lastPrune > 86_400_000) { this.lastPrune = t; this.store.pruneFinished(90 * 86_400_000); }
     this.point(...this.registry.allAgents().map((a) => agentHealthPoint(a.agentId, a.online, a.boards.length, a.version, t)));
     this.writeBoardStates();
   }

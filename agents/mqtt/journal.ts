@@ -2,7 +2,7 @@
 // delivery idempotent (MQTT QoS 1 may deliver a job twice; a job seen before never runs again)
 // and lets a restarted agent report the job it was running when it died.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileDurable } from './durable-file.ts';
 import type { JobSpec } from '../../wire/mqtt.ts';
@@ -19,9 +19,8 @@ export interface JournalEntry {
 }
 
 export class JobJournal {
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-  }
+  // The folder is made on the first write, so merely looking (`agent --list`) leaves no trace.
+  constructor(readonly dir: string) {}
 
   // Job ids are free text from the network: hash them into safe, fixed-length file names.
   private file(jobId: string): string {
@@ -39,6 +38,7 @@ export class JobJournal {
   set(jobId: string, state: JournalState, extra: Partial<Omit<JournalEntry, 'jobId' | 'state' | 'updatedAt'>> = {}): JournalEntry {
     const prev = this.get(jobId);
     const entry: JournalEntry = { ...prev, ...extra, jobId, state, updatedAt: new Date().toISOString() };
+    mkdirSync(this.dir, { recursive: true });
     writeFileDurable(this.file(jobId), JSON.stringify(entry));
     return entry;
   }
@@ -51,6 +51,7 @@ export class JobJournal {
 
   all(): JournalEntry[] {
     const out: JournalEntry[] = [];
+    if (!existsSync(this.dir)) return out;
     for (const name of readdirSync(this.dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
       try { out.push(JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as JournalEntry); } catch { /* torn tmp files are never renamed in */ }
     }

@@ -1,7 +1,7 @@
 // The durable outbox: every result is written here (one file per message) before it is
 // published, and the file is removed only once the broker has acknowledged it (PUBACK). A crash,
 // a reboot or a broker outage between the two loses nothing: the next start flushes the outbox.
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDurable, writeFileDurable } from './durable-file.ts';
 
@@ -17,9 +17,8 @@ export interface OutboxEntry {
 export class Outbox {
   private counter = 0;
 
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-  }
+  // The folder is made on the first put, so merely looking (`agent --list`) leaves no trace.
+  constructor(readonly dir: string) {}
 
   /** Stores a message durably and returns its entry. */
   put(topic: string, payload: string, opts: { qos?: 0 | 1 | 2; retain?: boolean; key?: string } = {}): OutboxEntry {
@@ -29,6 +28,7 @@ export class Outbox {
     const existing = this.list().find((e) => e.id.endsWith(`-${key}.json`));
     const id = existing?.id ?? `${Date.now().toString().padStart(15, '0')}-${key}.json`;
     const entry: OutboxEntry = { id, topic, payload, qos: opts.qos ?? 1, retain: opts.retain ?? false };
+    mkdirSync(this.dir, { recursive: true });
     writeFileDurable(join(this.dir, id), JSON.stringify(entry));
     return entry;
   }
@@ -46,6 +46,7 @@ export class Outbox {
   /** Pending entries, oldest first. Unreadable files (never produced by put) are skipped. */
   list(): OutboxEntry[] {
     const out: OutboxEntry[] = [];
+    if (!existsSync(this.dir)) return out;
     for (const name of readdirSync(this.dir).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
       try {
         const e = JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as OutboxEntry;

@@ -23,6 +23,9 @@ export interface DefaultStepsOptions {
   prepared?: Record<string, PreparedModel>;
   /** Limit for the first console output after start (default: 15 s or the run limit). */
   firstOutputMs?: number;
+  /** How a physical board's firmware is restarted (default: by its flasher tool, or a power
+   * cycle). Tests put a pseudo-terminal "board" here. */
+  resetBoard?: (slot: BoardSlot, console: SerialConsole, ctx: StepContext) => Promise<void>;
 }
 
 function captureOptions(ctx: StepContext, o: DefaultStepsOptions): CaptureOptions {
@@ -115,7 +118,8 @@ async function runPhysical(slot: BoardSlot, ctx: StepContext, o: DefaultStepsOpt
       await probe.start();
     }
     await console.flushInput();
-    const capture = await captureReport(console, { ...captureOptions(ctx, o), onListening: () => resetPhysical(slot, console, ctx) });
+    const reset = o.resetBoard ?? resetPhysical;
+    const capture = await captureReport(console, { ...captureOptions(ctx, o), onListening: () => reset(slot, console, ctx) });
     if (probe) {
       const p = await probe.stop();
       return { capture, power: { samples: p.samples, periodS: p.periodS, supplyV: p.supplyV } };

@@ -39,6 +39,8 @@ float32 outputs are numbers.
   xnnpack    (default) TensorFlow Lite's CPU path with the XNNPACK delegate; this is what the
              model-set golden outputs were produced with
   reference  TFLite's integer reference kernels (fixed-point requantization)
+  tflm       reference, with TFLite-Micro's fixed-point int8 softmax (not checked against a
+             TFLite-Micro build; int8 LOGISTIC, TANH and MEAN are refused)
 `;
 
 export function register(program: Command): void {
@@ -46,7 +48,7 @@ export function register(program: Command): void {
     .description('run a model in the reference interpreter on raw input files and print its outputs')
     .argument('<model>', 'path to a .tflite file or the name of a model in the model set')
     .requiredOption('--input <files>', 'raw input file(s), comma-separated; "+" joins the inputs of a multi-input model')
-    .option('--arithmetic <kind>', 'integer arithmetic: xnnpack | reference', 'xnnpack')
+    .option('--arithmetic <kind>', 'integer arithmetic: xnnpack | reference | tflm', 'xnnpack')
     .option('--json', 'print the outputs as JSON (shape described below)')
     .option('--tiling <mode>', 'run the tiled graph: none|fdt|ffmt|auto')
     .option('--max-mac-overhead <fraction>', 'extra MACs tiling may add (default 0.1)')
@@ -77,7 +79,7 @@ export async function prepareGraph(modelArg: string, opts: InferOptions): Promis
 
 function arithmeticOf(value: string | undefined): Arithmetic {
   const v = value ?? 'xnnpack';
-  if (v !== 'xnnpack' && v !== 'reference') throw new Error(`--arithmetic must be xnnpack or reference, got "${v}"`);
+  if (v !== 'xnnpack' && v !== 'reference' && v !== 'tflm') throw new Error(`--arithmetic must be xnnpack, reference or tflm, got "${v}"`);
   return v;
 }
 

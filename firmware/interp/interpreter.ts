@@ -49,7 +49,9 @@ function checkInputs(graph: Graph, inputs: TensorData[]): void {
 export function runGraphAll(graph: Graph, inputs: TensorData[], options: RunOptions = {}): (TensorData | undefined)[] {
   checkInputs(graph, inputs);
   const arithmetic = options.arithmetic ?? 'xnnpack';
-  if (arithmetic !== 'xnnpack' && arithmetic !== 'reference') throw new Error(`unknown arithmetic "${arithmetic}" (use xnnpack or reference)`);
+  if (arithmetic !== 'xnnpack' && arithmetic !== 'reference' && arithmetic !== 'tflm') {
+    throw new Error(`unknown arithmetic "${arithmetic}" (use xnnpack, reference or tflm)`);
+  }
   const values: (TensorData | undefined)[] = new Array(graph.tensors.length);
   graph.tensors.forEach((t, id) => { if (t.data !== undefined) values[id] = constantValue(graph, id); });
   graph.inputs.forEach((id, i) => { values[id] = inputs[i]; });

@@ -24,7 +24,9 @@ const INT32_MAX = 2147483647;
 export function frexp(x: number): { mantissa: number; exponent: number } {
   if (x === 0 || !Number.isFinite(x)) return { mantissa: x, exponent: 0 };
   let exponent = Math.max(-1073, Math.floor(Math.log2(Math.abs(x))) + 1);
-  let mantissa = x * 2 ** -exponent;
+  // Scale in two steps so that 2^-exponent cannot overflow for subnormal x.
+  const half = Math.trunc(-exponent / 2);
+  let mantissa = x * 2 ** half * 2 ** (-exponent - half);
   // log2 can be off by one near powers of two; normalise exactly (multiplying by 2 is exact).
   while (Math.abs(mantissa) < 0.5) { mantissa *= 2; exponent -= 1; }
   while (Math.abs(mantissa) >= 1) { mantissa /= 2; exponent += 1; }
@@ -366,11 +368,13 @@ export function requantizeFp32(acc: number, scale: number, outputZeroPoint: numb
  * - 'reference': TFLite's integer reference kernels (fixed-point multipliers, double rounding).
  *   Checked against TensorFlow 2.21's BUILTIN_REF kernels: equal on every op and golden model,
  *   except int8 FULLY_CONNECTED, which that build rounds once instead of twice (a 1-step
- *   difference in rare elements). TFLite-Micro computes CONV/DEPTHWISE/FC/ADD/MUL/QUANTIZE/pools
- *   this way, but its int8 SOFTMAX, LOGISTIC and TANH are gemmlowp fixed-point kernels, which
- *   are not reproduced here (both arithmetics use TFLite's CPU lookup tables for those).
+ *   difference in rare elements). SOFTMAX, LOGISTIC and TANH int8 use TFLite's lookup tables.
+ * - 'tflm': 'reference', except int8 SOFTMAX computed with gemmlowp fixed-point exp and
+ *   reciprocal as TFLite-Micro does. Not checked against a TFLite-Micro build (none here); it
+ *   differs from the lookup-table softmax by one step in about 1 row in 3000. int8 LOGISTIC,
+ *   TANH and MEAN (TFLite-Micro has its own kernels for them) are refused in this mode.
  */
-export type Arithmetic = 'xnnpack' | 'reference';
+export type Arithmetic = 'xnnpack' | 'reference' | 'tflm';
 
 /**
  * Requantization of an int32 accumulator for output channel c (conv, depthwise, FC), before
@@ -460,4 +464,122 @@ export function xnnMeanScale(inputScale: number, outputScale: number, count: num
 export function tfliteFloatMeanParams(inputScale: number, inputZeroPoint: number, outputScale: number): { scale: number; bias: number } {
   const scale = Math.fround(inputScale / outputScale);
   return { scale, bias: Math.fround(-inputZeroPoint * scale) };
+}
+
+// --- gemmlowp fixed-point (TFLite-Micro's int8 SOFTMAX) ------------------------------------
+// TFLite-Micro computes int8 SOFTMAX with gemmlowp's fixed-point exp and reciprocal instead of
+// the float lookup table of TFLite's CPU kernel. Raw values are int32 with an implied number of
+// integer bits (Q<i>.<31-i>); products use saturatingRoundingDoublingHighMul. This is
+// reproduced from gemmlowp's documented algorithm; no TFLite-Micro build is available here to
+// check it bit-exactly (see the 'tflm' arithmetic).
+
+/** gemmlowp SaturatingRoundingMultiplyByPOT: x * 2^e, saturating (e > 0) or rounding (e < 0). */
+export function saturatingRoundingMultiplyByPOT(x: number, e: number): number {
+  if (e === 0) return x;
+  if (e < 0) return roundingDivideByPOT(x, -e);
+  const v = x * 2 ** e;
+  return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v;
+}
+
+/** Q0.31 exp(a) for a in [-1/4, 0) (gemmlowp's Taylor expansion around -1/8). */
+function expOnIntervalBetweenNegativeOneQuarterAnd0Excl(a: number): number {
+  const constantTerm = 1895147668; // exp(-1/8) in Q0.31
+  const oneThird = 715827883; // 1/3 in Q0.31
+  const x = (a + (1 << 28)) | 0; // a + 1/8
+  const x2 = saturatingRoundingDoublingHighMul(x, x);
+  const x3 = saturatingRoundingDoublingHighMul(x2, x);
+  const x4 = saturatingRoundingDoublingHighMul(x2, x2);
+  const x4Over4 = saturatingRoundingMultiplyByPOT(x4, -2);
+  const poly = saturatingRoundingMultiplyByPOT(
+    (saturatingRoundingDoublingHighMul((x4Over4 + x3) | 0, oneThird) + x2) | 0, -1);
+  return (constantTerm + saturatingRoundingDoublingHighMul(constantTerm, (x + poly) | 0)) | 0;
+}
+
+/** gemmlowp exp_on_negative_values: Q(integerBits) input a <= 0, Q0.31 result exp(a). */
+export function expOnNegativeValues(a: number, integerBits: number): number {
+  const fractionalBits = 31 - integerBits;
+  const oneQuarter = 2 ** (fractionalBits - 2);
+  const mask = oneQuarter - 1;
+  const aModQuarterMinusOneQuarter = ((a & mask) - oneQuarter) | 0;
+  let result = expOnIntervalBetweenNegativeOneQuarterAnd0Excl(
+    saturatingRoundingMultiplyByPOT(aModQuarterMinusOneQuarter, integerBits));
+  const remainder = (aModQuarterMinusOneQuarter - a) | 0;
+  // Barrel shifter: multiply by exp(-2^k) for every bit k of the remaining integer part.
+  const factors: [number, number][] = [[-2, 1672461947], [-1, 1302514674], [0, 790015084], [1, 290630308], [2, 39332535], [3, 720401], [4, 242]];
+  for (const [exponent, multiplier] of factors) {
+    if (integerBits > exponent) {
+      const shift = fractionalBits + exponent;
+      if (shift < 31 && (remainder & (1 << shift)) !== 0) result = saturatingRoundingDoublingHighMul(result, multiplier);
+    }
+  }
+  if (integerBits > 5) {
+    const clamp = -(2 ** (36 - integerBits)); // -32 in Q(integerBits)
+    if (a < clamp) result = 0;
+  }
+  return a === 0 ? INT32_MAX : result;
+}
+
+/** gemmlowp RoundingHalfSum: (a + b) / 2 rounded half away from zero. */
+function roundingHalfSum(a: number, b: number): number {
+  const sum = a + b;
+  return Math.trunc((sum + (sum >= 0 ? 1 : -1)) / 2);
+}
+
+/** gemmlowp one_over_one_plus_x_for_x_in_0_1: Q0.31 x in [0, 1) -> Q0.31 1 / (1 + x). */
+export function oneOverOnePlusXForXIn0To1(a: number): number {
+  const halfDenominator = roundingHalfSum(a, INT32_MAX); // Q0.31
+  // Newton-Raphson in Q2.29, starting from 48/17 - 32/17 * d.
+  let x = (1515870810 + saturatingRoundingDoublingHighMul(halfDenominator, -1010580540)) | 0;
+  for (let i = 0; i < 3; i++) {
+    const halfDenominatorTimesX = saturatingRoundingDoublingHighMul(halfDenominator, x);
+    const oneMinus = ((1 << 29) - halfDenominatorTimesX) | 0;
+    x = (x + saturatingRoundingMultiplyByPOT(saturatingRoundingDoublingHighMul(x, oneMinus), 2)) | 0;
+  }
+  // x / 2 (reinterpreted as Q1.30), rescaled to Q0.31.
+  return saturatingRoundingMultiplyByPOT(x, 1);
+}
+
+/** TFLite's GetReciprocal: 1 / x for a Q(integerDigits) x > 0, as a Q0.31 value and a shift. */
+export function fixedPointReciprocal(x: number, integerDigits: number): { reciprocal: number; numBitsOverUnit: number } {
+  const headroomPlusOne = Math.clz32(x);
+  const shiftedMinusOne = (((x << headroomPlusOne) >>> 0) - TWO_POW_31) | 0;
+  return { reciprocal: oneOverOnePlusXForXIn0To1(shiftedMinusOne), numBitsOverUnit: integerDigits - headroomPlusOne };
+}
+
+/** TFLite-Micro int8 SOFTMAX parameters (PreprocessSoftmaxScaling, CalculateInputRadius). */
+export interface GemmlowpSoftmaxParams { inputMultiplier: number; inputLeftShift: number; diffMin: number }
+
+export function gemmlowpSoftmaxParams(inputScale: number, beta: number): GemmlowpSoftmaxParams {
+  const scaledDiffIntegerBits = 5;
+  const real = Math.min(beta * inputScale * 2 ** (31 - scaledDiffIntegerBits), TWO_POW_31 - 1);
+  const { multiplier, shift } = quantizeMultiplier(real);
+  if (shift < 0) throw new Error(`softmax input scale ${inputScale} x beta ${beta} is too small for the fixed-point kernel`);
+  const maxInputRescaled = ((1 << scaledDiffIntegerBits) - 1) * 2 ** (31 - scaledDiffIntegerBits) / 2 ** shift;
+  return { inputMultiplier: multiplier, inputLeftShift: shift, diffMin: -Math.floor(maxInputRescaled) };
+}
+
+/** TFLite-Micro's int8 -> int8 SOFTMAX of one row (output scale 1/256, zero point -128). */
+export function softmaxInt8RowGemmlowp(
+  p: GemmlowpSoftmaxParams, input: Int8Array, inOffset: number, output: Int8Array, outOffset: number, depth: number,
+): void {
+  let maxVal = -128;
+  for (let j = 0; j < depth; j++) if (input[inOffset + j]! > maxVal) maxVal = input[inOffset + j]!;
+  const expOf = (diff: number) => expOnNegativeValues(
+    saturatingRoundingDoublingHighMul(Math.imul(diff, 2 ** p.inputLeftShift | 0), p.inputMultiplier), 5);
+  let sumOfExps = 0; // Q12.19
+  for (let j = 0; j < depth; j++) {
+    const diff = input[inOffset + j]! - maxVal;
+    if (diff >= p.diffMin) sumOfExps = (sumOfExps + roundingDivideByPOT(expOf(diff), 12)) | 0;
+  }
+  const { reciprocal, numBitsOverUnit } = fixedPointReciprocal(sumOfExps, 12);
+  for (let j = 0; j < depth; j++) {
+    const diff = input[inOffset + j]! - maxVal;
+    if (diff >= p.diffMin) {
+      const unsat = roundingDivideByPOT(saturatingRoundingDoublingHighMul(reciprocal, expOf(diff)), numBitsOverUnit + 31 - 8);
+      const v = unsat - 128;
+      output[outOffset + j] = v > 127 ? 127 : v < -128 ? -128 : v;
+    } else {
+      output[outOffset + j] = -128;
+    }
+  }
 }

@@ -77,3 +77,13 @@ test('the ESP32 (Xtensa) definition is complete even where its toolchain is miss
   assert.equal(b.arch, 'xtensa');
   assert.ok(b.toolchain.installHint.includes('provisioning'));
 });
+
+for (const b of boards.filter((x) => !x.virtual)) {
+  test(`physical board ${b.id}: a model-set model (micro_speech, AoT) builds and fits`, async (t) => {
+    if (!(await hasTool(`${b.toolchain.prefix}gcc`))) { t.skip(`${b.toolchain.prefix}gcc not installed here (lab machines only)`); return; }
+    const r = await buildFirmware({ model: 'micro_speech', board: b.id });
+    assert.ok(r.ramBytes >= r.arenaBytes + b.stackBytes, 'RAM holds arena and stack');
+    assert.ok(r.ramBytes <= b.memory.ram.size && r.romBytes <= b.memory.flash.size);
+    assert.equal(r.arenaBytes, r.fit.arenaBytes);
+  });
+}

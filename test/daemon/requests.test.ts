@@ -119,3 +119,21 @@ test('malformed requests are each rejected with a reason on the reply topic', as
   assert.ok(out.result, 'the daemon still serves valid requests');
   assert.equal(daemon.store.all().length, jobsBefore + 1, 'no job was created for any rejected request');
 });
+
+test('an agent\'s failed result is returned to the requester and recorded as a failed job, not a result point', async () => {
+  const failing = new SimAgent({ brokerUrl: mq.url, agentId: 'rack-f', boards: [{ boardId: 'f-stm-0', kind: 'qemu-stm32f405' }], outcome: () => ({ ok: false, error: 'model vww does not fit board qemu-stm32f405: RAM' }) });
+  await failing.start();
+  await waitFor('rack-f online', () => daemon.registry.agent('rack-f')?.online);
+  const out = await flash(mq.url, { model: { name: 'vww' }, board: { kind: 'qemu-stm32f405' }, backend: 'aot', tiling: 'none', reps: 1 }, { timeoutMs: 20_000 });
+  assert.equal(out.result?.ok, false);
+  assert.match(out.result!.error!, /does not fit/);
+  const job = daemon.store.get(out.jobId!)!;
+  assert.equal(job.state, 'failed');
+  assert.equal(job.attempt, 1, 'a reported failure is final, not retried');
+  await daemon.sink!.drain(10_000);
+  const pts = await influx.query(DB, `SELECT count(*) FROM results WHERE job_id = '${out.jobId}'`);
+  assert.equal(pts.results[0]!.series, undefined, 'no result point for a failed job');
+  const ev = await influx.query(DB, `SELECT error FROM jobs WHERE "event" = 'failed' AND job_id = '${out.jobId}'`);
+  assert.match(String(ev.results[0]!.series![0]!.values[0]![1]), /does not fit/);
+  await failing.stop();
+});

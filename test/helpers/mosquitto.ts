@@ -12,7 +12,9 @@ import { join } from 'node:path';
 export interface MosquittoOptions {
   /** Keep sessions and queued messages across restarts (default true). */
   persistence?: boolean;
-  /** Extra config lines (e.g. password_file, listener options). */
+  /** Accept clients without credentials (default true; false with a password_file in extraConfig). */
+  anonymous?: boolean;
+  /** Extra config lines, applied to the test listener (e.g. password_file, cafile/certfile/keyfile). */
   extraConfig?: string[];
   /** Binary (default /usr/sbin/mosquitto, else `mosquitto` on PATH). */
   binary?: string;
@@ -21,6 +23,7 @@ export interface MosquittoOptions {
 
 export interface TestBroker {
   readonly port: number;
+  /** mqtt://127.0.0.1:<port> (use mqtts:// yourself when extraConfig sets up TLS). */
   readonly url: string;
   readonly dir: string;
   readonly running: boolean;
@@ -71,7 +74,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<TestB
 
   const writeConf = (): void => writeFileSync(conf, [
     `listener ${port} 127.0.0.1`,
-    'allow_anonymous true',
+    `allow_anonymous ${opts.anonymous ?? true}`,
     // Running as root, mosquitto would switch to the "mosquitto" user and lose access to dir.
     'user root',
     `persistence ${persistence}`,

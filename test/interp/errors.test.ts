@@ -52,9 +52,14 @@ test('runGraphAll exposes every intermediate tensor by id', () => {
   assert.deepEqual(Array.from(values[y] as Float32Array), [2, 8, 18, 0.5]);
 });
 
-test('an unknown arithmetic is rejected', () => {
+test('an unknown arithmetic is rejected, and tflm refuses the int8 ops it does not reproduce', () => {
   const graph = addGraph('float32');
   assert.throws(() => runGraph(graph, [new Float32Array(6), new Float32Array(6)], { arithmetic: 'fast' as never }), /unknown arithmetic "fast"/);
+  const g = new GraphBuilder();
+  const x = g.tensor('x', [4], 'int8', q(0.1, 0));
+  const y = g.tensor('y', [4], 'int8', q(1 / 256, -128));
+  g.op('LOGISTIC', [x], [y], {});
+  assert.throws(() => runGraph(g.build([x], [y]), [new Int8Array(4)], { arithmetic: 'tflm' }), /int8 LOGISTIC is not reproduced for the tflm arithmetic/);
 });
 
 test('a conv bias of the wrong length or dtype is reported', () => {

@@ -4,12 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  activationRangeQuantized, frexp, meanMultiplier, multiplyByQuantizedMultiplier, quantizeMultiplier,
-  roundHalfAway, roundHalfEven, roundingDivideByPOT, saturatingRoundingDoublingHighMul,
+  activationRangeQuantized, expOnNegativeValues, fixedPointReciprocal, frexp, gemmlowpSoftmaxParams, meanMultiplier,
+  multiplyByQuantizedMultiplier, oneOverOnePlusXForXIn0To1, quantizeMultiplier, roundHalfAway, roundHalfEven,
+  roundingDivideByPOT, saturatingRoundingDoublingHighMul, softmaxInt8Row, softmaxInt8RowGemmlowp, softmaxLookupTable,
 } from '../../firmware/ir/quant.ts';
 
-const I32_MIN = -(2n ** 31n);
-const I32_MAX = 2n ** 31n - 1n;
 const wrap32 = (v: bigint) => BigInt.asIntN(32, v);
 
 /** gemmlowp SaturatingRoundingDoublingHighMul with exact int64 and C division. */
@@ -98,4 +97,39 @@ test('activation ranges follow the output quantization', () => {
   assert.deepEqual(activationRangeQuantized('RELU6', 0.1, -128, 'int8'), { min: -128, max: -68 });
   assert.deepEqual(activationRangeQuantized('RELU_N1_TO_1', 0.25, 0, 'int8'), { min: -4, max: 4 });
   assert.throws(() => activationRangeQuantized('TANH', 0.1, 0, 'int8'), /TANH/);
+});
+
+// gemmlowp fixed-point pieces behind the 'tflm' softmax. No TFLite-Micro build is available to
+// compare with bit-exactly; these check them against real-valued maths within the accuracy of
+// gemmlowp's algorithms (4th-order Taylor exp on [-1/4, 0]: 2.5e-7; Newton-Raphson reciprocal).
+test('gemmlowp exp_on_negative_values approximates exp on Q5.26 inputs', () => {
+  fc.assert(fc.property(fc.integer({ min: -31 * 2 ** 26, max: 0 }), (a) => {
+    const e = expOnNegativeValues(a, 5) / 2 ** 31;
+    return Math.abs(e - Math.exp(a / 2 ** 26)) <= 3e-7;
+  }), FC);
+  assert.equal(expOnNegativeValues(0, 5), 2147483647);
+});
+
+test('gemmlowp reciprocal approximates 1 / (1 + x) and 1 / x', () => {
+  fc.assert(fc.property(fc.integer({ min: 0, max: 2147483647 }), (x) =>
+    Math.abs(oneOverOnePlusXForXIn0To1(x) / 2 ** 31 - 1 / (1 + x / 2 ** 31)) <= 1e-8), FC);
+  fc.assert(fc.property(fc.integer({ min: 1, max: 2147483647 }), (x) => {
+    const { reciprocal, numBitsOverUnit } = fixedPointReciprocal(x, 12);
+    const approx = reciprocal / 2 ** 31 / 2 ** numBitsOverUnit; // 1 / (x as Q12.19)
+    return Math.abs(approx * (x / 2 ** 19) - 1) <= 1e-8;
+  }), FC);
+});
+
+test('the gemmlowp int8 softmax stays within one step of the lookup-table softmax', () => {
+  fc.assert(fc.property(
+    fc.array(fc.integer({ min: -128, max: 127 }), { minLength: 1, maxLength: 64 }),
+    fc.double({ min: 0.001, max: 0.5, noNaN: true }),
+    (values, s) => {
+      const scale = Math.fround(s);
+      const x = Int8Array.from(values);
+      const lut = new Int8Array(x.length); const gemm = new Int8Array(x.length);
+      softmaxInt8Row(softmaxLookupTable(scale, 1), x, 0, lut, 0, x.length, 1 / 256, -128);
+      softmaxInt8RowGemmlowp(gemmlowpSoftmaxParams(scale, 1), x, 0, gemm, 0, x.length);
+      return lut.every((v, i) => Math.abs(v - gemm[i]!) <= 1);
+    }), { seed: 99, numRuns: 2000 });
 });

@@ -73,7 +73,7 @@ test('plan --tiling errors are one clear line and exit 1', () => {
 test('infer --tiling runs the tiled graph and prints the untiled outputs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tiling-infer-'));
   try {
-    for (const model of ['magic_wand', 'vww']) {
+    for (const model of ['magic_wand', 'resnet']) {
       const s = goldenSamples(model)[0]!;
       const file = join(dir, `${model}.bin`);
       writeFileSync(file, new Uint8Array(s.input.buffer, s.input.byteOffset, s.input.byteLength));
@@ -83,7 +83,7 @@ test('infer --tiling runs the tiled graph and prints the untiled outputs', () =>
       assert.equal(tiled.code, 0, tiled.err);
       assert.deepEqual(JSON.parse(tiled.out), JSON.parse(plain.out));
     }
-    const bad = tinyrack('infer', 'vww', '--input', join(dir, 'vww.bin'), '--tiling', 'diagonal');
+    const bad = tinyrack('infer', 'resnet', '--input', join(dir, 'resnet.bin'), '--tiling', 'diagonal');
     assert.equal(bad.code, 1);
     assert.match(bad.err, /--tiling must be one of/);
   } finally {

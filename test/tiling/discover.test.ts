@@ -66,3 +66,11 @@ test('the peak tensors of a plan include the buffers live at its peak', () => {
   const sum = plan.buffers.filter((b) => b.tensor !== undefined && hot.has(b.tensor)).reduce((s, b) => s + b.size, 0);
   assert.ok(sum >= plan.lowerBound, `${sum} < lower bound ${plan.lowerBound}`);
 });
+
+test('with the optimal planner the search plans greedily and the final plan is re-planned exactly', () => {
+  const greedy = tileGraph(wand, { mode: 'auto' });
+  const exact = tileGraph(wand, { mode: 'auto', planner: 'optimal' });
+  assert.equal(exact.plan.planner, 'optimal');
+  assert.ok(exact.peakBytes <= greedy.peakBytes);
+  assert.ok(exact.peakBytes >= exact.plan.lowerBound);
+});

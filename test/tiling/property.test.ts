@@ -12,6 +12,7 @@ import { applyFdt, findFdtPaths, type FdtSpec } from '../../firmware/tiling/fdt.
 import { applyFfmt, ffmtChainMacs, findFfmtPaths, type FfmtSpec } from '../../firmware/tiling/ffmt.ts';
 import { graphMacs } from '../../firmware/tiling/discover.ts';
 import { planTiled, verifyTiledPlan } from '../../firmware/tiling/plan-tiled.ts';
+import { tileGraph } from '../../firmware/tiling/index.ts';
 import { runTflite } from '../helpers/tflite-runtime.ts';
 import { buildChain, chainSpec, randomInput } from './random-chain.ts';
 import type { Graph } from '../../firmware/ir/graph.ts';
@@ -94,4 +95,23 @@ test('random tiled chains exported as .tflite give identical outputs in real TFL
     const [got] = await runTflite(writeModel(c.tiled), [[c.input]]);
     assert.ok(same(got![0]!, want![0]!, float), 'TFLite outputs differ');
   }
+});
+
+test('discovery on random chains: every mode returns an equivalent graph with a valid, no larger plan', () => {
+  let tiledSome = 0;
+  fc.assert(fc.property(chainSpec, fc.constantFrom('fdt', 'ffmt', 'auto') as fc.Arbitrary<'fdt' | 'ffmt' | 'auto'>, (spec, mode) => {
+    const g = buildChain(spec);
+    if (!g) return true;
+    const r = tileGraph(g, { mode, maxMacOverhead: 0.5 });
+    verifyTiledPlan(r.graph, r.plan);
+    assert.ok(r.peakBytes <= r.untiledPeakBytes);
+    assert.ok(r.macs - r.untiledMacs <= 0.5 * r.untiledMacs);
+    if (mode === 'fdt') assert.equal(r.macs, r.untiledMacs);
+    const input = randomInput(g, spec.seed + 7);
+    const float = spec.dtype === 'float32';
+    assert.ok(same(runGraph(r.graph, [input])[0]!, runGraph(g, [input])[0]!, float), `${mode} outputs differ`);
+    if (r.tilings.length) tiledSome++;
+    return true;
+  }), { seed: 4242, numRuns: 120 });
+  assert.ok(tiledSome >= 10, `discovery tiled only ${tiledSome} random chains`);
 });

@@ -97,6 +97,12 @@ export function tensorOffsets(graph: Graph, plan: MemoryPlan): Map<number, numbe
     }
     offsets.set(b.tensor, b.offset);
   }
+  // A tiling plan (firmware/tiling TiledPlan) also carries every tensor's offset directly,
+  // in-place concatenation tiles included.
+  const direct = (plan as MemoryPlan & { tensorOffsets?: unknown }).tensorOffsets;
+  if (direct instanceof Map) {
+    for (const [t, off] of direct as Map<number, number>) if (!offsets.has(t)) offsets.set(t, off);
+  }
   for (const [t, root] of Object.entries(plan.aliases ?? {})) {
     const off = offsets.get(root);
     if (off === undefined) throw new ModelError(`memory plan aliases tensor ${t} to tensor ${root}, which has no buffer`, { tensor: Number(t) });

@@ -107,10 +107,22 @@ export function lowerConcat(ctx: LowerContext, i: number, op: Op<'CONCATENATION'
     if (y.quant && t.quant && (t.quant.scale[0] !== y.quant.scale[0] || t.quant.zeroPoint[0] !== y.quant.zeroPoint[0])) {
       throw ctx.error(i, op, `input ${k} quantization differs from the output's`);
     }
+    const dstByte = offset * outSt[axis]! * eb;
+    offset += t.shape[axis]!;
+    if (ctx.inArena(id) && ctx.inArena(yId)) {
+      // In-place tiles (firmware/tiling): the input already lies where the copy would put it.
+      const src = ctx.arenaOffset(id); const dst = ctx.arenaOffset(yId) + dstByte;
+      const bytes = elements(t) * eb;
+      const contiguous = numElements(y.shape.slice(0, axis)) === 1;
+      if (src === dst && contiguous) { statements.push(`/* input ${k}: in place, no copy */`); return; }
+      const outBytes = elements(y) * eb; const outStart = ctx.arenaOffset(yId);
+      if (src < outStart + outBytes && outStart < src + bytes) {
+        throw ctx.error(i, op, `input ${k} overlaps the output in the arena without being in place (plan error)`);
+      }
+    }
     const name = ctx.name(i, `copy${k}`);
     statements.push(copyStatement(ctx, name, copyParams([...t.shape], stridesOf(t.shape), outSt, eb), ctx.ptr(id, { ctype: 'void' }),
-      ctx.ptr(yId, { write: true, ctype: 'uint8_t', elemOffset: offset * outSt[axis]! * eb })));
-    offset += t.shape[axis]!;
+      ctx.ptr(yId, { write: true, ctype: 'uint8_t', elemOffset: dstByte })));
   });
   return { statements, kernels: ['tr_copy_nd'] };
 }

@@ -141,3 +141,22 @@ export function filterScales(args: KernelArgs, filter: Tensor, channels: number)
   if (filter.quant!.zeroPoint.some((z) => z !== 0) && s.length > 1) throw opError(args, `per-channel filter "${filter.name}" has a non-zero zero point`);
   return s;
 }
+
+/**
+ * Checks a windowed op's options and that the graph's output height and width are the ones
+ * TFLite computes for them (a mismatch would otherwise be computed silently).
+ */
+export function checkWindow(
+  args: KernelArgs, o: { padding: 'SAME' | 'VALID'; strideH: number; strideW: number },
+  dilationH: number, dilationW: number, inH: number, inW: number, kH: number, kW: number, outH: number, outW: number,
+): void {
+  for (const [what, v] of [['stride_h', o.strideH], ['stride_w', o.strideW], ['dilation_h', dilationH], ['dilation_w', dilationW], ['filter height', kH], ['filter width', kW]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw opError(args, `${what} must be a positive integer, got ${v}`);
+  }
+  if (o.padding !== 'SAME' && o.padding !== 'VALID') throw opError(args, `unknown padding ${String(o.padding)}`);
+  const h = windowOutSize(o.padding, inH, kH, o.strideH, dilationH);
+  const w = windowOutSize(o.padding, inW, kW, o.strideW, dilationW);
+  if (h !== outH || w !== outW) {
+    throw opError(args, `output is ${outH}x${outW}, but ${o.padding} padding with stride ${o.strideH}x${o.strideW} on a ${inH}x${inW} input and a ${kH}x${kW} window gives ${h}x${w}`);
+  }
+}

@@ -3,7 +3,7 @@
 // activation clamp). float32: float accumulation in (filter_y, filter_x, in_channel) order.
 import { accumulatorRequantizer, activationRangeFloat, activationRangeQuantized } from '../../ir/quant.ts';
 import type { Kernel } from '../types.ts';
-import { checkBias, filterScales, input, leadingPadding, opError, optionalInput, output, quantParams, unsupportedDType } from './common.ts';
+import { checkBias, checkWindow, filterScales, input, leadingPadding, opError, optionalInput, output, quantParams, unsupportedDType } from './common.ts';
 
 export const conv2d: Kernel<'CONV_2D'> = (args) => {
   const o = args.op.options;
@@ -19,6 +19,7 @@ export const conv2d: Kernel<'CONV_2D'> = (args) => {
   const [, outH, outW, yC] = yt.shape as [number, number, number, number];
   if (filterInC !== inC) throw opError(args, `filter input depth ${filterInC} != input depth ${inC} (grouped conv is not supported)`);
   if (yC !== outC) throw opError(args, `output depth ${yC} != filter count ${outC}`);
+  checkWindow(args, o, o.dilationH, o.dilationW, inH, inW, kH, kW, outH, outW);
   const padH = leadingPadding(o.strideH, o.dilationH, inH, kH, outH);
   const padW = leadingPadding(o.strideW, o.dilationW, inW, kW, outW);
   const sH = o.strideH; const sW = o.strideW; const dH = o.dilationH; const dW = o.dilationW;

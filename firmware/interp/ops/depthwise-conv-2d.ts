@@ -2,7 +2,7 @@
 // filter layout [1, KH, KW, C*M]. int8: per-channel requantization like CONV_2D.
 import { accumulatorRequantizer, activationRangeFloat, activationRangeQuantized } from '../../ir/quant.ts';
 import type { Kernel } from '../types.ts';
-import { checkBias, filterScales, input, leadingPadding, opError, optionalInput, output, quantParams, unsupportedDType } from './common.ts';
+import { checkBias, checkWindow, filterScales, input, leadingPadding, opError, optionalInput, output, quantParams, unsupportedDType } from './common.ts';
 
 export const depthwiseConv2d: Kernel<'DEPTHWISE_CONV_2D'> = (args) => {
   const o = args.op.options;
@@ -21,6 +21,7 @@ export const depthwiseConv2d: Kernel<'DEPTHWISE_CONV_2D'> = (args) => {
   if (!Number.isInteger(mult) || yC !== outC) {
     throw opError(args, `filter depth ${outC} is not a multiple of input depth ${inC} (output depth ${yC})`);
   }
+  checkWindow(args, o, o.dilationH, o.dilationW, inH, inW, kH, kW, outH, outW);
   const padH = leadingPadding(o.strideH, o.dilationH, inH, kH, outH);
   const padW = leadingPadding(o.strideW, o.dilationW, inW, kW, outW);
   const sH = o.strideH; const sW = o.strideW; const dH = o.dilationH; const dW = o.dilationW;

@@ -2,12 +2,13 @@
 // (quant.ts int8LookupTable); float32 computes 1 / (1 + exp(-x)).
 import { int8LookupTable, logisticF32 } from '../../ir/quant.ts';
 import type { Kernel } from '../types.ts';
-import { input, output, quantParams, unsupportedDType } from './common.ts';
+import { input, opError, output, quantParams, unsupportedDType } from './common.ts';
 
 export const logistic: Kernel<'LOGISTIC'> = (args) => {
   const { data: x, tensor: xt } = input(args, 0);
   const yt = output(args);
   if (xt.dtype === 'int8' && yt.dtype === 'int8') {
+    if (args.arithmetic === 'tflm') throw opError(args, `int8 ${args.op.kind} is not reproduced for the tflm arithmetic (TFLite-Micro uses a fixed-point kernel); use reference`);
     const xq = quantParams(args, xt); const yq = quantParams(args, yt);
     const table = int8LookupTable(xq.scale, xq.zeroPoint, yq.scale, yq.zeroPoint, logisticF32);
     const xi = x as Int8Array;

@@ -40,6 +40,7 @@ export const mean: Kernel<'MEAN'> = (args) => {
     for (let d = rank - 1; d >= 0; d--) { if (++idx[d]! < xt.shape[d]!) break; idx[d] = 0; }
   }
   if (xt.dtype === 'int8' && yt.dtype === 'int8') {
+    if (args.arithmetic === 'tflm') throw opError(args, 'int8 MEAN is not reproduced for the tflm arithmetic (TFLite-Micro has its own kernel); use reference');
     const xq = quantParams(args, xt); const yq = quantParams(args, yt);
     const sums = new Int32Array(outCount);
     const xi = x as Int8Array;

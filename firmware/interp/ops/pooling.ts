@@ -4,7 +4,7 @@
 import { activationRangeFloat, activationRangeQuantized } from '../../ir/quant.ts';
 import type { Pool2DOptions } from '../../ir/graph.ts';
 import type { Kernel, KernelArgs, TensorData } from '../types.ts';
-import { input, leadingPadding, opError, output, quantParams, unsupportedDType } from './common.ts';
+import { checkWindow, input, leadingPadding, opError, output, quantParams, unsupportedDType } from './common.ts';
 
 function pool(args: KernelArgs<'AVERAGE_POOL_2D' | 'MAX_POOL_2D'>, isMax: boolean): TensorData[] {
   const o = args.op.options as Pool2DOptions;
@@ -15,6 +15,7 @@ function pool(args: KernelArgs<'AVERAGE_POOL_2D' | 'MAX_POOL_2D'>, isMax: boolea
   const [, outH, outW, yC] = yt.shape as [number, number, number, number];
   if (yC !== depth) throw opError(args, `output depth ${yC} != input depth ${depth}`);
   if (xt.dtype !== yt.dtype) throw opError(args, `input dtype ${xt.dtype} != output dtype ${yt.dtype}`);
+  checkWindow(args, o, 1, 1, inH, inW, o.filterH, o.filterW, outH, outW);
   const padH = leadingPadding(o.strideH, 1, inH, o.filterH, outH);
   const padW = leadingPadding(o.strideW, 1, inW, o.filterW, outW);
   const isInt8 = xt.dtype === 'int8';

@@ -1,7 +1,8 @@
-// SOFTMAX over the innermost axis. int8: TFLite's CPU kernel path (float exp lookup table of
-// the 256 possible max-differences, float32 normaliser, round half away from zero), see
-// quant.ts softmaxLookupTable/softmaxInt8Row. float32: max-subtracted exp, float32 sum.
-import { softmaxInt8Row, softmaxLookupTable } from '../../ir/quant.ts';
+// SOFTMAX over the innermost axis. int8: TFLite's kernel (float exp lookup table of the 256
+// possible max-differences, float32 normaliser, round half away from zero; quant.ts
+// softmaxLookupTable/softmaxInt8Row), or with the 'tflm' arithmetic TFLite-Micro's gemmlowp
+// fixed-point version (quant.ts softmaxInt8RowGemmlowp). float32: max-subtracted exp.
+import { gemmlowpSoftmaxParams, softmaxInt8Row, softmaxInt8RowGemmlowp, softmaxLookupTable } from '../../ir/quant.ts';
 import type { Kernel } from '../types.ts';
 import { elementCount, input, opError, output, quantParams, unsupportedDType } from './common.ts';
 
@@ -15,8 +16,16 @@ export const softmax: Kernel<'SOFTMAX'> = (args) => {
   const beta = args.op.options.beta;
   if (xt.dtype === 'int8' && yt.dtype === 'int8') {
     const xq = quantParams(args, xt); const yq = quantParams(args, yt);
-    const table = softmaxLookupTable(xq.scale, beta);
     const y = new Int8Array(n);
+    if (args.arithmetic === 'tflm') {
+      if (yq.scale !== Math.fround(1 / 256) || yq.zeroPoint !== -128) {
+        throw opError(args, `TFLite-Micro's int8 softmax needs output scale 1/256 and zero point -128, got ${yq.scale}, ${yq.zeroPoint}`);
+      }
+      const p = gemmlowpSoftmaxParams(xq.scale, beta);
+      for (let r = 0; r < rows; r++) softmaxInt8RowGemmlowp(p, x as Int8Array, r * depth, y, r * depth, depth);
+      return [y];
+    }
+    const table = softmaxLookupTable(xq.scale, beta);
     for (let r = 0; r < rows; r++) softmaxInt8Row(table, x as Int8Array, r * depth, y, r * depth, depth, yq.scale, yq.zeroPoint);
     return [y];
   }

@@ -20,6 +20,10 @@ static inline uint32_t tr_sxtb16_ror8(uint32_t x) {
 }
 /* lane-wise int16 add (no saturation) */
 static inline uint32_t tr_sadd16(uint32_t a, uint32_t b) { return __sadd16(a, b); }
+/* acc + bottom(a) * bottom(b), acc + top(a) * top(b) (16x16 signed) */
+static inline int32_t tr_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+static inline int32_t tr_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt(a, b, acc); }
+static inline int32_t tr_smlabt(uint32_t a, uint32_t b, int32_t acc) { return __smlabt(a, b, acc); }
 #else
 #define TR_SIMD_NATIVE 0
 static inline int32_t tr_smlad(uint32_t a, uint32_t b, int32_t acc) {
@@ -34,6 +38,15 @@ static inline uint32_t tr_sxtb16(uint32_t x) {
   return lo | (hi << 16);
 }
 static inline uint32_t tr_sxtb16_ror8(uint32_t x) { return tr_sxtb16((x >> 8) | (x << 24)); }
+static inline int32_t tr_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a & 0xffffu) * (int32_t)(int16_t)(b & 0xffffu)));
+}
+static inline int32_t tr_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16)));
+}
+static inline int32_t tr_smlabt(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a & 0xffffu) * (int32_t)(int16_t)(b >> 16)));
+}
 static inline uint32_t tr_sadd16(uint32_t a, uint32_t b) {
   const uint32_t lo = (a + b) & 0xffffu;
   const uint32_t hi = ((a >> 16) + (b >> 16)) & 0xffffu;

@@ -1,12 +1,15 @@
 /* DEPTHWISE_CONV_2D int8, optimized (same signature and results as tr_depthwise_conv2d_s8):
  * - input offset folded into the bias at generation time; taps outside the input read
  *   pad_row (the input zero point), which contributes 0 on top of the folded bias;
- * - 3x3 with depth multiplier 1 (the common case): nine tap pointers, fully unrolled;
- * - otherwise taps outermost: each input value is loaded once for all depth_multiplier outputs
- *   it feeds (8 accumulators at a time, unrolled);
+ * - 3x3 with depth multiplier 1 (the common case): nine tap pointers, four channels per
+ *   step with SMLABB/SMLATT (tr_simd.h);
+ * - other shapes: the window of one input channel is gathered once, then each output channel
+ *   it feeds is a dot product over the taps (four channels per step when the depth
+ *   multiplier allows);
  * - requantization with the non-negative-multiplier form (tr_mbqm_pos). */
 #include "tr_kernels.h"
 #include "tr_fixedpoint.h"
+#include "tr_simd.h"
 
 static inline int8_t requant(const tr_dwconv_s8_params_t *p, int32_t acc, int32_t oc) {
   acc = tr_mbqm_pos(acc, p->out_mult[oc], p->out_shift[oc]) + p->output_offset;
@@ -18,54 +21,103 @@ static inline int tap_inside(int32_t origin, int32_t k, int32_t step, int32_t si
   return v >= 0 && v < size;
 }
 
+/* 3x3, depth multiplier 1: nine tap pointers (pad_row for taps in the padding); four channels
+ * at a time, each tap one word of inputs and one of weights (SMLABB/SMLATT per channel). */
 static void dw_pixel_3x3(const tr_dwconv_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
                          const int8_t *f, int8_t *op) {
   const int8_t *t[9];
   for (int32_t ky = 0; ky < 3; ky++) {
+    const int row_in = tap_inside(iy0, ky, 1, p->in.h);
+    const int8_t *row = in_b + (iy0 + ky) * p->in.sh;
     for (int32_t kx = 0; kx < 3; kx++) {
-      const int inside = tap_inside(iy0, ky, 1, p->in.h) && tap_inside(ix0, kx, 1, p->in.w);
-      t[ky * 3 + kx] = inside ? in_b + (iy0 + ky) * p->in.sh + (ix0 + kx) * p->in.sw : p->pad_row;
+      t[ky * 3 + kx] = row_in && tap_inside(ix0, kx, 1, p->in.w) ? row + (ix0 + kx) * p->in.sw : p->pad_row;
     }
   }
   const int32_t c_n = p->out.c;
-  const int8_t *f0 = f, *f1 = f + c_n, *f2 = f + 2 * c_n, *f3 = f + 3 * c_n, *f4 = f + 4 * c_n,
-               *f5 = f + 5 * c_n, *f6 = f + 6 * c_n, *f7 = f + 7 * c_n, *f8 = f + 8 * c_n;
-  for (int32_t c = 0; c < c_n; c++) {
+  int32_t c = 0;
+  for (; c + 4 <= c_n; c += 4) {
+    int32_t a0 = p->bias_folded[c], a1 = p->bias_folded[c + 1], a2 = p->bias_folded[c + 2], a3 = p->bias_folded[c + 3];
+    const int8_t *fk = f + c;
+    for (int32_t k = 0; k < 9; k++, fk += c_n) {
+      const uint32_t xv = tr_read4(t[k] + c), wv = tr_read4(fk);
+      const uint32_t xl = tr_sxtb16(xv), wl = tr_sxtb16(wv);
+      const uint32_t xh = tr_sxtb16_ror8(xv), wh = tr_sxtb16_ror8(wv);
+      a0 = tr_smlabb(xl, wl, a0); a2 = tr_smlatt(xl, wl, a2);
+      a1 = tr_smlabb(xh, wh, a1); a3 = tr_smlatt(xh, wh, a3);
+    }
+    op[c] = requant(p, a0, c); op[c + 1] = requant(p, a1, c + 1);
+    op[c + 2] = requant(p, a2, c + 2); op[c + 3] = requant(p, a3, c + 3);
+  }
+  for (; c < c_n; c++) {
     int32_t acc = p->bias_folded[c];
-    acc += (int32_t)t[0][c] * f0[c] + (int32_t)t[1][c] * f1[c] + (int32_t)t[2][c] * f2[c];
-    acc += (int32_t)t[3][c] * f3[c] + (int32_t)t[4][c] * f4[c] + (int32_t)t[5][c] * f5[c];
-    acc += (int32_t)t[6][c] * f6[c] + (int32_t)t[7][c] * f7[c] + (int32_t)t[8][c] * f8[c];
+    for (int32_t k = 0; k < 9; k++) acc += (int32_t)t[k][c] * f[k * c_n + c];
     op[c] = requant(p, acc, c);
   }
 }
 
-/* Any window and depth multiplier: taps outermost, up to 8 outputs per input channel at once. */
-static void dw_pixel(const tr_dwconv_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
-                     const int8_t *filter, int8_t *op) {
+#define DW_MAX_TAPS 128 /* gather buffer on the stack: 256 bytes */
+
+/* Any window and depth multiplier (up to DW_MAX_TAPS taps): per input channel, the window's
+ * values (pad_row's zero point for taps in the padding) are gathered once into xb; then every
+ * output channel fed by it is a plain dot product over the taps, four at a time when the
+ * depth multiplier allows (one weight word per tap, SXTB16 + SMLABB/SMLABT). */
+static __attribute__((noinline)) void dw_pixel(const tr_dwconv_s8_params_t *p, const int8_t *in_b, int32_t iy0,
+                                               int32_t ix0, const int8_t *filter, int8_t *op) {
   const int32_t oc_n = p->out.c, dm = p->depth_multiplier;
+  const int32_t taps = p->filter_h * p->filter_w;
+  int16_t xb[DW_MAX_TAPS];
   for (int32_t ic = 0; ic < p->in.c; ic++) {
-    for (int32_t m0 = 0; m0 < dm; m0 += 8) {
-      const int32_t oc0 = ic * dm + m0;
-      const int32_t n = dm - m0 < 8 ? dm - m0 : 8;
-      int32_t a[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
-      for (int32_t k = 0; k < n; k++) a[k] = p->bias_folded[oc0 + k];
-      for (int32_t ky = 0; ky < p->filter_h; ky++) {
-        const int row_in = tap_inside(iy0, ky, p->dilation_h, p->in.h);
-        const int8_t *f = filter + ky * p->filter_w * oc_n + oc0;
-        for (int32_t kx = 0; kx < p->filter_w; kx++, f += oc_n) {
-          const int inside = row_in && tap_inside(ix0, kx, p->dilation_w, p->in.w);
-          const int32_t x = inside ? in_b[(iy0 + ky * p->dilation_h) * p->in.sh + (ix0 + kx * p->dilation_w) * p->in.sw + ic]
-                                   : p->pad_row[ic];
-          if (n == 8) {
-            a[0] += x * f[0]; a[1] += x * f[1]; a[2] += x * f[2]; a[3] += x * f[3];
-            a[4] += x * f[4]; a[5] += x * f[5]; a[6] += x * f[6]; a[7] += x * f[7];
-          } else {
-            for (int32_t k = 0; k < n; k++) a[k] += x * f[k];
-          }
-        }
+    const int32_t pad = p->pad_row[ic];
+    int32_t t = 0;
+    for (int32_t ky = 0; ky < p->filter_h; ky++) {
+      const int row_in = tap_inside(iy0, ky, p->dilation_h, p->in.h);
+      const int8_t *row = in_b + (iy0 + ky * p->dilation_h) * p->in.sh + ic;
+      for (int32_t kx = 0; kx < p->filter_w; kx++) {
+        const int32_t ix = ix0 + kx * p->dilation_w;
+        xb[t++] = (int16_t)((row_in && ix >= 0 && ix < p->in.w) ? (int32_t)row[ix * p->in.sw] : pad);
       }
-      for (int32_t k = 0; k < n; k++) op[oc0 + k] = requant(p, a[k], oc0 + k);
     }
+    int32_t oc = ic * dm;
+    const int32_t oc_end = oc + dm;
+    for (; oc + 4 <= oc_end; oc += 4) {
+      int32_t a0 = p->bias_folded[oc], a1 = p->bias_folded[oc + 1], a2 = p->bias_folded[oc + 2], a3 = p->bias_folded[oc + 3];
+      const int8_t *f = filter + oc;
+      for (int32_t k = 0; k < taps; k++, f += oc_n) {
+        const uint32_t x = (uint32_t)(int32_t)xb[k], w = tr_read4(f);
+        const uint32_t l = tr_sxtb16(w), h = tr_sxtb16_ror8(w);
+        a0 = tr_smlabb(x, l, a0); a2 = tr_smlabt(x, l, a2); a1 = tr_smlabb(x, h, a1); a3 = tr_smlabt(x, h, a3);
+      }
+      op[oc] = requant(p, a0, oc); op[oc + 1] = requant(p, a1, oc + 1);
+      op[oc + 2] = requant(p, a2, oc + 2); op[oc + 3] = requant(p, a3, oc + 3);
+    }
+    for (; oc < oc_end; oc++) {
+      int32_t acc = p->bias_folded[oc];
+      const int8_t *f = filter + oc;
+      for (int32_t k = 0; k < taps; k++, f += oc_n) acc += (int32_t)xb[k] * (int32_t)*f;
+      op[oc] = requant(p, acc, oc);
+    }
+  }
+}
+
+/* Fallback for windows larger than DW_MAX_TAPS: one output channel at a time. */
+static void dw_pixel_large(const tr_dwconv_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
+                           const int8_t *filter, int8_t *op) {
+  const int32_t oc_n = p->out.c, dm = p->depth_multiplier;
+  for (int32_t oc = 0; oc < oc_n; oc++) {
+    const int32_t ic = oc / dm;
+    const int32_t pad = p->pad_row[ic];
+    int32_t acc = p->bias_folded[oc];
+    for (int32_t ky = 0; ky < p->filter_h; ky++) {
+      const int row_in = tap_inside(iy0, ky, p->dilation_h, p->in.h);
+      const int8_t *row = in_b + (iy0 + ky * p->dilation_h) * p->in.sh + ic;
+      const int8_t *f = filter + ky * p->filter_w * oc_n + oc;
+      for (int32_t kx = 0; kx < p->filter_w; kx++) {
+        const int32_t ix = ix0 + kx * p->dilation_w;
+        const int32_t x = (row_in && ix >= 0 && ix < p->in.w) ? (int32_t)row[ix * p->in.sw] : pad;
+        acc += x * f[kx * oc_n];
+      }
+    }
+    op[oc] = requant(p, acc, oc);
   }
 }
 
@@ -77,6 +129,7 @@ void tr_depthwise_conv2d_s8_fast(const tr_dwconv_s8_params_t *p, const int8_t *i
   }
   const int is3x3 = p->filter_h == 3 && p->filter_w == 3 && p->dilation_h == 1 && p->dilation_w == 1 &&
                     p->depth_multiplier == 1;
+  const int small = p->filter_h * p->filter_w <= DW_MAX_TAPS;
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn;
     for (int32_t oy = 0; oy < p->out.h; oy++) {
@@ -85,7 +138,8 @@ void tr_depthwise_conv2d_s8_fast(const tr_dwconv_s8_params_t *p, const int8_t *i
         const int32_t ix0 = ox * p->stride_w - p->pad_left;
         int8_t *op = out + b * p->out.sn + oy * p->out.sh + ox * p->out.sw;
         if (is3x3) dw_pixel_3x3(p, in_b, iy0, ix0, filter, op);
-        else dw_pixel(p, in_b, iy0, ix0, filter, op);
+        else if (small) dw_pixel(p, in_b, iy0, ix0, filter, op);
+        else dw_pixel_large(p, in_b, iy0, ix0, filter, op);
       }
     }
   }

@@ -70,10 +70,10 @@ function outSize(padding: 'SAME' | 'VALID', inSize: number, filter: number, stri
 }
 
 /** A conv-like geometry with at least one output pixel. */
-function window(g: RandomGraph) {
+function window(g: RandomGraph, big = false) {
   for (;;) {
-    const h = g.int(1, 9); const w = g.int(1, 9);
-    const kH = g.int(1, 3); const kW = g.int(1, 3);
+    const h = g.int(1, big ? 16 : 9); const w = g.int(1, big ? 16 : 9);
+    const kH = big ? 12 : g.int(1, 3); const kW = big ? g.int(11, 12) : g.int(1, 3);
     const strideH = g.int(1, 2); const strideW = g.int(1, 2);
     const dilationH = g.rand() < 0.2 ? 2 : 1; const dilationW = g.rand() < 0.2 ? 2 : 1;
     const padding = g.pick(['SAME', 'VALID'] as const);
@@ -82,11 +82,13 @@ function window(g: RandomGraph) {
   }
 }
 
-export function addConv(g: RandomGraph, dtype: 'int8' | 'float32', depthwise: boolean): void {
-  const wd = window(g);
+/** A random CONV_2D / DEPTHWISE_CONV_2D; `big` windows (12 x 11..12 taps) reach the kernels.
+ * large-window paths. */
+export function addConv(g: RandomGraph, dtype: 'int8' | 'float32', depthwise: boolean, big = false): void {
+  const wd = window(g, big);
   const n = g.int(1, 2);
   const inC = g.int(1, 8);
-  const dm = depthwise ? g.int(1, 2) : 1;
+  const dm = depthwise ? g.pick([1, 1, 2, 4, 5]) : 1;
   const outC = depthwise ? inC * dm : g.int(1, 9);
   const taps = wd.kH * wd.kW * (depthwise ? 1 : inC);
   const wShape = depthwise ? [1, wd.kH, wd.kW, outC] : [outC, wd.kH, wd.kW, inC];
@@ -180,9 +182,11 @@ export function addSoftmax(g: RandomGraph, dtype: 'int8' | 'float32'): void {
     [g.output([rows, depth], 'int8', { scale: [1 / 256], zeroPoint: [-128], axis: 0 })], { beta });
 }
 
-export function addMovement(g: RandomGraph, dtype: 'int8' | 'float32'): void {
+export const MOVEMENT_KINDS = ['RESHAPE', 'SQUEEZE', 'PAD', 'CONCATENATION', 'SLICE', 'STRIDED_SLICE', 'GATHER', 'MEAN'] as const;
+
+export function addMovement(g: RandomGraph, dtype: 'int8' | 'float32', which?: typeof MOVEMENT_KINDS[number]): void {
   const q = () => (dtype === 'int8' ? g.quant() : undefined);
-  const kind = g.pick(['RESHAPE', 'SQUEEZE', 'PAD', 'CONCATENATION', 'SLICE', 'STRIDED_SLICE', 'GATHER', 'MEAN'] as const);
+  const kind = which ?? g.pick(MOVEMENT_KINDS);
   const rank = g.int(2, 4);
   const shape = Array.from({ length: rank }, () => g.int(1, 5));
   const n = numElements(shape);
@@ -246,7 +250,7 @@ export function addMovement(g: RandomGraph, dtype: 'int8' | 'float32'): void {
         e = s > 0 ? clamp(e, 0, d) : clamp(e, -1, d - 1);
         out.push(Math.max(0, s > 0 ? Math.ceil((e - b) / s) : Math.ceil((b - e) / -s)));
       });
-      if (out.some((d) => d === 0)) return addMovement(g, dtype);
+      if (out.some((d) => d === 0)) return addMovement(g, dtype, 'STRIDED_SLICE');
       g.op('STRIDED_SLICE', [g.input(shape, dtype, qq), g.constant([rank], 'int32', begin), g.constant([rank], 'int32', end), g.constant([rank], 'int32', strides)],
         [g.output(out, dtype, qq)], { beginMask, endMask, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0, offset: false });
       return;
@@ -269,9 +273,11 @@ export function addMovement(g: RandomGraph, dtype: 'int8' | 'float32'): void {
   }
 }
 
-export function addConversion(g: RandomGraph): void {
+export const CONVERSION_KINDS = ['QUANTIZE', 'QUANTIZE_REQ', 'DEQUANTIZE', 'LOGISTIC', 'TANH', 'LOGISTIC_F', 'TANH_F', 'CAST'] as const;
+
+export function addConversion(g: RandomGraph, which?: typeof CONVERSION_KINDS[number]): void {
   const shape = [g.int(1, 3), g.int(1, 6)];
-  const kind = g.pick(['QUANTIZE', 'QUANTIZE_REQ', 'DEQUANTIZE', 'LOGISTIC', 'TANH', 'LOGISTIC_F', 'TANH_F', 'CAST'] as const);
+  const kind = which ?? g.pick(CONVERSION_KINDS);
   switch (kind) {
     case 'QUANTIZE': g.op('QUANTIZE', [g.input(shape, 'float32')], [g.output(shape, 'int8', g.quant(Math.fround(0.002 + g.rand() * 0.01)))], {}); return;
     case 'QUANTIZE_REQ': g.op('QUANTIZE', [g.input(shape, 'int8', g.quant())], [g.output(shape, 'int8', g.quant())], {}); return;

@@ -1,0 +1,32 @@
+// The optimized kernels with the real Cortex-M4 DSP instructions (not the host emulation):
+// models are built for QEMU's mps2-an386 through the build pipeline (firmware/build, the
+// boards engineer's harness) and run; the output record must equal the reference
+// interpreter's output bit for bit. Skipped when the ARM toolchain or QEMU is missing.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execa } from 'execa';
+import { buildFirmware } from '../../firmware/build/index.ts';
+import { runGraph } from '../../firmware/interp/interpreter.ts';
+import { loadModel } from '../../firmware/model/reader.ts';
+import { goldenSamples, modelPath } from '../../firmware/models/model-set.ts';
+
+async function have(tool: string): Promise<boolean> {
+  return (await execa('which', [tool], { reject: false })).exitCode === 0;
+}
+
+describe('AoT on QEMU mps2-an386 (Cortex-M4, native SMLAD)', () => {
+  // micro_speech: depthwise gather path + FC; resnet: 2x2 conv blocks, border pixels, ADD;
+  // magic_wand: float kernels with the hardware FPU (no contraction).
+  for (const model of ['micro_speech', 'resnet', 'magic_wand']) {
+    it(`${model}: output equals the interpreter's bit for bit`, async (t) => {
+      if (!(await have('arm-none-eabi-gcc')) || !(await have('qemu-system-arm'))) return t.skip('arm-none-eabi-gcc or qemu-system-arm not installed');
+      const build = await buildFirmware({ model, board: 'qemu-mps2-an386', backend: 'aot', reps: 1, warmup: 0, sample: 0 });
+      const run = await execa('qemu-system-arm', ['-M', 'mps2-an386', '-icount', 'shift=0', '-nographic',
+        '-semihosting-config', 'enable=on,target=native', '-kernel', build.elfPath, '-serial', 'mon:stdio'], { timeout: 120_000, reject: false });
+      assert.match(run.stdout, /END status=0/, run.stdout.slice(-500));
+      const hex = /OUT o=0 dtype=\w+ hex=([0-9a-f]+)/.exec(run.stdout)?.[1];
+      const want = runGraph(loadModel(modelPath(model)), [goldenSamples(model)[0]!.input], { arithmetic: 'reference' })[0]!;
+      assert.equal(hex, Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
+    });
+  }
+});
