@@ -257,7 +257,7 @@ export class Agent {
       });
       throwIfAborted(signal);
       boardFault = true;
-      const { flashed, run } = await withRetries(async () => {
+      const { run } = await withRetries(async () => {
         this.progress(spec.jobId, 'flashing', slot.boardId);
         const flashed = await this.deps.steps.flash(slot, fw, ctx(h.flashTimeoutS));
         throwIfAborted(signal);
@@ -271,7 +271,6 @@ export class Agent {
           if (this.deps.steps.recover) await this.deps.steps.recover(slot, ctx(h.flashTimeoutS)).catch((re: Error) => this.log(`recovering ${slot.boardId} failed: ${re.message}`));
         },
       });
-      void flashed;
       boardFault = false;
       const report = readReport(run.capture.records);
       if (report.endStatus !== 0) throw new Error(`firmware ended with status ${report.endStatus}`);
@@ -306,7 +305,10 @@ export class Agent {
         const s = err.partial.stats;
         result.serial = { records: s.records, noiseLines: s.noiseLines, corruptLines: s.corruptLines };
       }
-      if (boardFault && !this.stopping) {
+      // Count against the board only what is its doing: not a stop or an unplug (aborted), not a
+      // firmware that reported its own error (an ERR record: the build's fault).
+      const firmwareError = err instanceof CaptureError && err.failure === 'firmware-error';
+      if (boardFault && !signal.aborted && !firmwareError) {
         if (this.health.recordFailure(slot.boardId, reason)) {
           this.log(`board ${slot.boardId} quarantined after ${this.config.health.quarantineAfter} failed jobs in a row`);
           void this.healthCheckLater(slot);
@@ -318,7 +320,9 @@ export class Agent {
     // a crash after finds the journal done and the outbox flush sends it. Never both outcomes.
     const entry = this.link.storeResult(result);
     this.journal.set(spec.jobId, result.ok ? 'done' : 'failed', { reason: result.error });
-    await this.link.sendStored(entry).catch((e: Error) => this.log(`result of ${spec.jobId} stays in the outbox: ${e.message}`));
+    // Not awaited: the board is free as soon as the result is durable; during a broker outage
+    // the PUBACK may take long, and a stop must not wait for it (the outbox keeps the result).
+    this.link.sendStored(entry).catch((e: Error) => this.log(`result of ${spec.jobId} stays in the outbox: ${e.message}`));
     this.progress(spec.jobId, result.ok ? 'done' : 'failed', slot.boardId, result.error);
     this.log(`job ${spec.jobId} on ${slot.boardId}: ${result.ok ? `ok, count ${result.metrics?.count}` : `failed: ${result.error?.split('\n')[0]}`}`);
   }

@@ -57,14 +57,19 @@ async function ingestRate() {
     await sim.start();
     sims.push(sim);
   }
+  process.stderr.write('  agents started\n');
   while (daemon.registry.boards().filter((b) => b.agentOnline).length < agents * perAgent) await new Promise((r) => setTimeout(r, 50));
+  process.stderr.write('  all boards online\n');
   await daemon.sink!.drain(10_000);
   const models = ['aww', 'vww', 'resnet', 'toycar', 'micro_speech', 'cifar10', 'magic_wand', 'sine_model'];
   const writtenBefore = daemon.sink!.written;
   const t0 = Date.now();
   for (let i = 0; i < jobs; i++) daemon.enqueue({ model: { name: models[i % models.length]! }, boardKind: 'qemu-mps2-an386', backend: 'aot', tiling: 'none', reps: 1, tags: { suite: 'ingest' } });
   const enqueueS = (Date.now() - t0) / 1000;
-  while (daemon.stats().done < jobs) await new Promise((r) => setTimeout(r, 20));
+  for (let last = Date.now(); daemon.stats().done < jobs;) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (Date.now() - last > 5000) { last = Date.now(); process.stderr.write(`  ${JSON.stringify(daemon.stats())}\n`); }
+  }
   const doneS = (Date.now() - t0) / 1000;
   await daemon.sink!.drain(60_000);
   const allS = (Date.now() - t0) / 1000;

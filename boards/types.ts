@@ -4,7 +4,8 @@
 
 export type Arch = 'arm' | 'riscv' | 'xtensa' | 'host';
 export type FlasherTool = 'qemu' | 'openocd' | 'st-flash' | 'esptool' | 'jlink' | 'dfu-util' | 'host';
-export type CounterMethod = 'dwt' | 'mcycle' | 'systick-instructions' | 'minstret' | 'ccount' | 'host-clock';
+/** 'timer-instructions': a QEMU device timer clocked at 1 GHz = 1 tick per instruction (-icount shift=0). */
+export type CounterMethod = 'dwt' | 'mcycle' | 'systick-instructions' | 'timer-instructions' | 'minstret' | 'ccount' | 'host-clock';
 /** What the reported count means: core cycles on silicon, guest instructions on QEMU,
  * nanoseconds of wall clock on the host. */
 export type CounterKind = 'cycles' | 'instructions' | 'ns';

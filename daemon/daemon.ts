@@ -25,6 +25,9 @@ import {
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
 import type { IPoint } from 'influx';
 
+/** Agent-side failures that are about the agent, not the job (agents/agent.ts reports these). */
+const INFRA_FAILURE = /^(agent restarted during job|agent stopping)/;
+
 /** Something that calls fire() on a schedule; tests inject one that they fire by hand. */
 export type SuiteScheduler = (expression: string, fire: () => void, suite: string) => { stop(): void };
 
@@ -266,6 +269,14 @@ export class Daemon extends EventEmitter {
   }
 
   private onResult(r: JobResult): void {
+    // The agent lost the job itself (it restarted or was stopped mid-job): that says nothing about
+    // the model or the board, so the job gets another attempt instead of failing.
+    const held = this.store.get(r.jobId);
+    if (!r.ok && held?.state === 'dispatched' && held.attempt === r.attempt && held.agentId === r.agentId && INFRA_FAILURE.test(r.error ?? '')) {
+      this.requeue(held, `agent ${r.agentId}: ${r.error}`);
+      this.dispatch();
+      return;
+    }
     const verdict = this.store.complete(r);
     if (!verdict.accepted) {
       this.counters.ignoredResults++;

@@ -39,7 +39,11 @@ function qemuLines(q: QemuBoard): LineSource {
       let stopped = false;
       void (async () => {
         for await (const l of q.lines()) { if (stopped) return; onLine(l.replace(/\r?\n$/, '')); }
-        if (!stopped) onEnd('QEMU exited');
+        if (stopped) return;
+        // Say why QEMU ended before the report did (a fault, a bad ELF): its status and stderr.
+        const e = await q.wait().catch(() => undefined);
+        const why = e?.stderr.trim().split('\n').slice(-3).join(' | ');
+        onEnd(`QEMU exited (status ${e?.exitCode ?? 'unknown'})${why ? `: ${why}` : ''}`);
       })();
       return () => { stopped = true; };
     },

@@ -1,9 +1,12 @@
 /* Cortex-M port: counter, stack bounds, exit. The family file (<family>/uart.c) provides
  * tr_family_init, tr_board_write and tr_board_mark.
  *
- * Counters (TR_COUNTER_DWT or TR_COUNTER_SYSTICK):
+ * Counters (TR_COUNTER_DWT, TR_COUNTER_STM32_TIM2 or TR_COUNTER_SYSTICK):
  * - DWT: CYCCNT, the core's cycle counter (real silicon). 32 bits; the SysTick interrupt
  *   samples it every 2^24 cycles to extend it to 64 bits.
+ * - STM32 TIM2 on QEMU (netduinoplus2): QEMU clocks the STM32F4 timers at 1 GHz, so with
+ *   -icount shift=0 TIM2 counts exactly one tick per guest instruction. 32 bits, extended to 64
+ *   like CYCCNT (SysTick wraps every 2^24/168 MHz = 1e8 instructions, well inside 2^32).
  * - SysTick: QEMU implements no DWT. With -icount shift=0 one guest instruction is 1 ns of
  *   virtual time, and SysTick on the processor clock ticks every 1e9/clock instructions, so
  *   ticks * TR_COUNT_NUM / TR_COUNT_DEN is the instruction count (resolution 1e9/clock). */
@@ -27,15 +30,23 @@ void tr_family_init(void);
 #endif
 
 static volatile uint32_t wraps;     /* SysTick periods elapsed */
-#if defined(TR_COUNTER_DWT)
+#if defined(TR_COUNTER_STM32_TIM2)
+#define TIM2_CNT (*(volatile uint32_t *)0x40000024u)
+#define COUNTER32() TIM2_CNT
+#define TR_COUNTER_32
+#elif defined(TR_COUNTER_DWT)
+#define COUNTER32() DWT_CYCCNT
+#define TR_COUNTER_32
+#endif
+#if defined(TR_COUNTER_32)
 static volatile uint32_t dwt_last;  /* CYCCNT at the last SysTick */
 static volatile uint32_t dwt_high;  /* upper 32 bits of the extended CYCCNT */
 #endif
 
 void tr_systick_handler(void) {
   wraps++;
-#if defined(TR_COUNTER_DWT)
-  uint32_t now = DWT_CYCCNT;
+#if defined(TR_COUNTER_32)
+  uint32_t now = COUNTER32();
   if (now < dwt_last) dwt_high++;
   dwt_last = now;
 #endif
@@ -47,6 +58,12 @@ void tr_board_init(void) {
   DEMCR |= 1u << 24;   /* TRCENA */
   DWT_CYCCNT = 0;
   DWT_CTRL |= 1u;      /* CYCCNTENA */
+#elif defined(TR_COUNTER_STM32_TIM2)
+  *(volatile uint32_t *)0x40023840u |= 1u;          /* RCC_APB1ENR.TIM2EN */
+  *(volatile uint32_t *)0x40000028u = 0;            /* PSC: every tick */
+  *(volatile uint32_t *)0x4000002Cu = 0xFFFFFFFFu;  /* ARR: full 32 bits */
+  *(volatile uint32_t *)0x40000014u = 1u;           /* EGR.UG: load PSC/ARR */
+  *(volatile uint32_t *)0x40000000u = 1u;           /* CR1.CEN */
 #endif
   SYST_RVR = 0x00FFFFFFu;
   SYST_CVR = 0;
@@ -54,9 +71,9 @@ void tr_board_init(void) {
 }
 
 uint64_t tr_board_count(void) {
-#if defined(TR_COUNTER_DWT)
+#if defined(TR_COUNTER_32)
   __asm volatile("cpsid i" ::: "memory");
-  uint32_t now = DWT_CYCCNT;
+  uint32_t now = COUNTER32();
   uint32_t high = dwt_high;
   if (now < dwt_last) high++;
   __asm volatile("cpsie i" ::: "memory");

@@ -176,8 +176,12 @@ async function startRealAgent(root: string, brokerUrl: string, kinds: string[], 
   ].join('\n'));
   const logPath = join(root, 'agent.log');
   const fd = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'tinyrack.mjs'), 'agent', '--config', rack], { cwd: REPO_ROOT, stdio: ['ignore', fd, fd] });
+  // Own process group: Ctrl-C reaches the demo only, which stops the agent first, then the daemon.
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'tinyrack.mjs'), 'agent', '--config', rack], { cwd: REPO_ROOT, stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
+  const killOnExit = () => { try { child.kill('SIGKILL'); } catch { /* already gone */ } };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   log(`agent started (pid ${child.pid}, log ${logPath})`);
   child.once('exit', (code, sig) => { if (code !== 0 && sig !== 'SIGTERM') log(`agent exited (${code ?? sig}); see ${logPath}`); });
   await new Promise((r) => setTimeout(r, 200));

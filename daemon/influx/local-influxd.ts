@@ -86,8 +86,13 @@ export async function startLocalInfluxd(opts: LocalInfluxdOptions): Promise<Loca
     if (child) return;
     if (await ping(url)) throw new Error(`port ${httpPort} already answers as InfluxDB; refusing to start a second server`);
     const log = openSync(join(dir, 'influxd.log'), 'a');
-    const proc = spawn(binary, ['-config', confPath], { stdio: ['ignore', log, log] });
+    // Its own process group: a Ctrl-C in the terminal reaches only the parent, which stops
+    // InfluxDB last (after the daemon has drained its spool into it).
+    const proc = spawn(binary, ['-config', confPath], { stdio: ['ignore', log, log], detached: true });
     closeSync(log);
+    const killOnExit = () => { try { proc.kill('SIGKILL'); } catch { /* already gone */ } };
+    process.once('exit', killOnExit);
+    proc.once('exit', () => process.off('exit', killOnExit));
     child = proc;
     let spawnError: Error | undefined;
     proc.on('error', (err) => { spawnError = err; });

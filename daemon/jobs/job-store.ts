@@ -16,6 +16,8 @@ export type JobState = 'queued' | 'dispatched' | 'done' | 'failed';
 
 export interface JobRecord {
   jobId: string;
+  /** Enqueue order (jobs created in the same millisecond still run oldest first). */
+  seq: number;
   state: JobState;
   model: ModelRef;
   boardKind: string;
@@ -56,16 +58,18 @@ export type ResultVerdict =
 export class JobStore {
   private readonly journal: Journal<JobRecord>;
   private readonly defaults: { maxAttempts: number; attemptTimeoutMs: number };
+  private nextSeq: number;
 
   constructor(path: string, defaults: { maxAttempts?: number; attemptTimeoutMs?: number } = {}, private readonly now: () => number = Date.now) {
     this.journal = new Journal<JobRecord>(path, (r) => r.jobId);
     this.defaults = { maxAttempts: defaults.maxAttempts ?? 3, attemptTimeoutMs: defaults.attemptTimeoutMs ?? 10 * 60_000 };
+    this.nextSeq = this.journal.all().reduce((m, j) => Math.max(m, j.seq ?? 0), 0) + 1;
   }
 
   get(jobId: string): JobRecord | undefined { return this.journal.get(jobId); }
   all(): JobRecord[] { return this.journal.all(); }
   inState(state: JobState): JobRecord[] {
-    return this.all().filter((j) => j.state === state).sort((a, b) => a.createdAt - b.createdAt || (a.jobId < b.jobId ? -1 : 1));
+    return this.all().filter((j) => j.state === state).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0) || a.createdAt - b.createdAt);
   }
   byRequest(requestId: string): JobRecord | undefined {
     return this.all().find((j) => j.request?.requestId === requestId);
@@ -75,7 +79,7 @@ export class JobStore {
   enqueue(n: NewJob): JobRecord {
     const t = this.now();
     const job: JobRecord = {
-      jobId: n.jobId ?? randomUUID(), state: 'queued', model: n.model, boardKind: n.boardKind,
+      jobId: n.jobId ?? randomUUID(), seq: this.nextSeq++, state: 'queued', model: n.model, boardKind: n.boardKind,
       ...(n.boardId ? { wantBoardId: n.boardId } : {}), backend: n.backend, tiling: n.tiling, reps: n.reps,
       ...(n.tags ? { tags: n.tags } : {}), ...(n.request ? { request: n.request } : {}),
       attempt: 0, maxAttempts: n.maxAttempts ?? this.defaults.maxAttempts,

@@ -21,6 +21,8 @@ export interface SimAgentOptions {
   silent?: boolean;
   /** Publish every result twice (QoS 1 redelivery / a buggy agent). */
   duplicateResults?: boolean;
+  username?: string;
+  password?: string;
 }
 
 export function simulatedMetrics(spec: Pick<JobSpec, 'model' | 'boardKind' | 'backend' | 'tiling' | 'reps'>): ResultMetrics {
@@ -50,6 +52,7 @@ export class SimAgent {
     const { agentId } = this.opts;
     this.client = mqtt.connect(this.opts.brokerUrl, {
       clientId: `sim-agent-${agentId}`, clean: true, protocolVersion: 4, reconnectPeriod: 0, keepalive: 5,
+      ...(this.opts.username ? { username: this.opts.username, password: this.opts.password } : {}),
       will: { topic: topics.agentStatus(agentId), payload: encode({ v: 1, agentId, state: 'offline', ts: new Date().toISOString() }), qos: 1, retain: true },
     });
     await new Promise<void>((resolve, reject) => { this.client.once('connect', () => resolve()); this.client.once('error', reject); });

@@ -1,7 +1,9 @@
-// The reference interpreter: runs a Graph op by op with TFLite's reference kernel semantics
-// (integer kernels bit-exact). It is the oracle the tiling rewrites, the memory planner and the
-// generated firmware are checked against, so it favours clarity and exactness over speed while
-// keeping inner loops on typed arrays.
+// The reference interpreter: runs a Graph op by op, bit-exact with TensorFlow Lite's integer
+// arithmetic — by default the XNNPACK CPU path that produced the model-set golden data, or
+// TFLite's fixed-point reference kernels (options.arithmetic; see ir/quant.ts Arithmetic). It is
+// the oracle the tiling rewrites, the memory planner and the generated firmware are checked
+// against, so it favours clarity and exactness over speed while keeping inner loops on typed
+// arrays.
 import { ModelError, numElements, type Graph } from '../ir/graph.ts';
 import { kernelFor } from './registry.ts';
 import { dataDType, decodeConstant, matchesDType } from './tensor-data.ts';

@@ -14,10 +14,13 @@ import { logistic } from './ops/logistic.ts';
 import { mean } from './ops/mean.ts';
 import { mul } from './ops/mul.ts';
 import { pad } from './ops/pad.ts';
-import { averagePool2d, maxPool2d } from './ops/pooling.ts';
+import { averagePool2d } from './ops/average-pool-2d.ts';
+import { maxPool2d } from './ops/max-pool-2d.ts';
 import { quantize } from './ops/quantize.ts';
-import { reshape, squeeze } from './ops/reshape.ts';
-import { slice, stridedSlice } from './ops/slicing.ts';
+import { reshape } from './ops/reshape.ts';
+import { slice } from './ops/slice.ts';
+import { squeeze } from './ops/squeeze.ts';
+import { stridedSlice } from './ops/strided-slice.ts';
 import { softmax } from './ops/softmax.ts';
 import { tanh } from './ops/tanh.ts';
 

@@ -43,6 +43,8 @@ export interface RunRow {
   stackBytes?: number;
   heapBytes?: number;
   arenaBytes?: number;
+  /** The memory plan's peak bytes (arenaBytes is that, rounded up to the arena alignment). */
+  plannedArenaBytes?: number;
   romBytes?: number;
   ramBytes?: number;
   outputsMatch?: boolean;
@@ -72,25 +74,26 @@ export async function runFirmware(board: BoardDefinition, elfPath: string, timeo
 
 /** Turns a build and its run report into one result row. */
 export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResult, report: RunReport): RunRow {
-  const count = medianCount(report.inferences);
   const cmp = compareOutputs(build.expectedOutputs, report.outputs);
-  const latencyUs = count / (board.clockHz / 1e6);
+  const timed = report.inferences.length > 0;
+  const count = timed ? medianCount(report.inferences) : undefined;
+  const latencyUs = count !== undefined ? count / (board.clockHz / 1e6) : undefined;
   const row: RunRow = {
     model: build.model,
     board: board.id, backend: cfg.backend, tiling: cfg.tiling, ok: report.complete && cmp.match,
     counter: board.counter.kind, count, counts: report.inferences.map((x) => x.count),
     ...(board.counter.kind === 'instructions' ? { instructions: count } : {}),
     ...(board.counter.kind === 'cycles' ? { cycles: count } : {}),
-    latencyUs: Math.round(latencyUs * 1000) / 1000,
-    stackBytes: Math.max(...report.inferences.map((x) => x.stack)),
-    heapBytes: Math.max(...report.inferences.map((x) => x.heap)),
-    arenaBytes: report.model?.arena ?? build.arenaBytes,
+    latencyUs: latencyUs !== undefined ? Math.round(latencyUs * 1000) / 1000 : undefined,
+    stackBytes: timed ? Math.max(...report.inferences.map((x) => x.stack)) : undefined,
+    heapBytes: timed ? Math.max(...report.inferences.map((x) => x.heap)) : undefined,
+    arenaBytes: report.model?.arena ?? build.arenaBytes, plannedArenaBytes: build.plannedArenaBytes,
     romBytes: build.romBytes, ramBytes: build.ramBytes, outputsMatch: cmp.match,
     ...(build.macs !== undefined ? { macs: build.macs } : {}),
     firmwareHash: build.firmwareHash, cached: build.cached,
     serial: { records: report.records, noiseLines: report.noiseLines, corruptLines: report.corruptLines },
   };
-  if (board.power && Number.isFinite(latencyUs)) {
+  if (board.power && latencyUs !== undefined) {
     const mw = board.power.currentMaPerMhz * (board.clockHz / 1e6) * board.power.volts;
     row.energyUjEstimated = Math.round(mw * latencyUs) / 1000;
   }

@@ -21,7 +21,7 @@ let broker: TestBroker;
 before(async () => { broker = await startMosquitto(); });
 after(async () => { await broker.dispose(); });
 
-test('real QEMU board: a published job is built, flashed, run, and its result carries the firmware\'s own counts', async () => {
+test('real QEMU board: a published job is built, flashed, run, and its result carries the firmware\'s own counts', { timeout: 300_000 }, async () => {
   const cfg = rackConfig(broker.url, 'q1', { runTimeoutS: 60 });
   const agent = new Agent(cfg, { steps: defaultSteps(), log: () => {} });
   const rec = await recorder(broker.url, 'rec-q1');
@@ -61,7 +61,7 @@ function spawnAgent(rackFile: string, env: NodeJS.ProcessEnv): { proc: ChildProc
 
 const exited = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
 
-test('`tinyrack agent` killed with -9 mid-job: on restart the job is reported failed (no half result), the next job runs, SIGTERM goes offline', async () => {
+test('`tinyrack agent` killed with -9 mid-job: on restart the job is reported failed (no half result), the next job runs, SIGTERM goes offline', { timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tinyrack-agent-cli-'));
   const rackFile = join(dir, 'rack.yaml');
   writeFileSync(rackFile, [
@@ -107,7 +107,7 @@ test('`tinyrack agent` killed with -9 mid-job: on restart the job is reported fa
   }
 });
 
-test('real QEMU firmware that hangs: the job times out, the board is marked, the next job still runs', async () => {
+test('real QEMU firmware that hangs: the job times out, the board is marked, the next job still runs', { timeout: 300_000 }, async () => {
   const cfg = rackConfig(broker.url, 'q2', { runTimeoutS: 4 });
   const agent = new Agent(cfg, { steps: defaultSteps({ prepared: { hang_model: hangModel } }), log: () => {} });
   const rec = await recorder(broker.url, 'rec-q2');

@@ -2,7 +2,7 @@
 // whose lines go through the real serial capture, report reading and metrics.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Enumerator } from '../../agents/discovery/enumerate.ts';
 import { join } from 'node:path';
 import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
@@ -22,7 +22,7 @@ const goodBoard = (): StandInBoard => ({ script: () => ({ lines: reportLines([10
 const results = (msgs: { topic: string; payload: Record<string, unknown> }[], jobId: string) =>
   msgs.filter((m) => m.topic.endsWith('/results') && m.payload.jobId === jobId).map((m) => m.payload as unknown as JobResult);
 
-test('a job runs once even when delivered twice; result carries the board\'s numbers; status and inventory retained', async () => {
+test('a job runs once even when delivered twice; result carries the board\'s numbers; status and inventory retained', { timeout: 60_000 }, async () => {
   const board = goodBoard();
   const cfg = rackConfig(broker.url, 'a1');
   const agent = new Agent(cfg, { steps: standInSteps(board), log: quiet });
@@ -56,7 +56,9 @@ test('a job runs once even when delivered twice; result carries the board\'s num
     assert.equal(status?.payload.state, 'online');
     const inv = rec.msgs.filter((m) => m.topic === topics.agentInventory('a1')).at(-1)!;
     assert.ok(validateInventory(inv.payload).ok);
-    assert.deepEqual(readdirSync(join(cfg.workDir, 'outbox')).filter((n) => !n.startsWith('.')), []);
+    const outbox = join(cfg.workDir, 'outbox');
+    for (let i = 0; i < 100 && readdirSync(outbox).some((n) => n.endsWith('.json')); i++) await new Promise((res) => setTimeout(res, 50));
+    assert.deepEqual(readdirSync(outbox).filter((n) => !n.startsWith('.')), []);
   } finally {
     await agent.stop();
     await rec.close();
@@ -69,7 +71,7 @@ test('a job runs once even when delivered twice; result carries the board\'s num
   await late.close();
 });
 
-test('a malformed job is refused with the reason, and the agent goes on working', async () => {
+test('a malformed job is refused with the reason, and the agent goes on working', { timeout: 60_000 }, async () => {
   const board = goodBoard();
   const agent = new Agent(rackConfig(broker.url, 'a2'), { steps: standInSteps(board), log: quiet });
   const rec = await recorder(broker.url, 'rec-a2');
@@ -95,7 +97,7 @@ test('a malformed job is refused with the reason, and the agent goes on working'
   }
 });
 
-test('garbage and corrupted console lines are counted in the result, never parsed into it', async () => {
+test('garbage and corrupted console lines are counted in the result, never parsed into it', { timeout: 60_000 }, async () => {
   const lines = reportLines([500, 520, 510]);
   const tampered = lines[3]!.replace('count=520', 'count=999'); // checksum now wrong
   const board: StandInBoard = {
@@ -118,7 +120,7 @@ test('garbage and corrupted console lines are counted in the result, never parse
   }
 });
 
-test('a firmware that hangs: the job times out, the board is marked, the next job still runs; N hangs quarantine it until a health check passes', async () => {
+test('a firmware that hangs: the job times out, the board is marked, the next job still runs; N hangs quarantine it until a health check passes', { timeout: 60_000 }, async () => {
   let hangs = 2;
   const board: StandInBoard = {
     script: (spec) => (spec.jobId.startsWith('hang') ? { lines: reportLines([1]).slice(0, 2), hang: true } : { lines: reportLines([7, 7, 7]) }),
@@ -166,7 +168,7 @@ test('a firmware that hangs: the job times out, the board is marked, the next jo
   }
 });
 
-test('broker killed mid-job and restarted: the result waits in the outbox and arrives exactly once', async () => {
+test('broker killed mid-job and restarted: the result waits in the outbox and arrives exactly once', { timeout: 60_000 }, async () => {
   const own = await startMosquitto();
   let release!: () => void;
   const gate = new Promise<void>((r) => { release = r; });
@@ -183,15 +185,16 @@ test('broker killed mid-job and restarted: the result waits in the outbox and ar
     release();
     // The job finishes while the broker is down: its result is on disk, not lost.
     const outbox = join(cfg.workDir, 'outbox');
-    for (let i = 0; i < 100 && readdirSync(outbox).filter((n) => n.endsWith('.json') && !n.startsWith('.')).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(readdirSync(outbox).filter((n) => n.endsWith('.json') && !n.startsWith('.')).length, 1);
+    const pending = () => (existsSync(outbox) ? readdirSync(outbox).filter((n) => n.endsWith('.json') && !n.startsWith('.')).length : 0);
+    for (let i = 0; i < 200 && pending() === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(pending(), 1);
     await new Promise((r) => setTimeout(r, 500));
     await own.start();
     const r = await rec.waitFor((m) => m.topic === topics.agentResults('a5'), 20_000);
     assert.equal(r.payload.ok, true);
     assert.deepEqual((r.payload as unknown as JobResult).metrics?.counts, [42, 43, 44]);
-    for (let i = 0; i < 100 && readdirSync(outbox).some((n) => n.endsWith('.json')); i++) await new Promise((res) => setTimeout(res, 50));
-    assert.deepEqual(readdirSync(outbox).filter((n) => n.endsWith('.json')), []);
+    for (let i = 0; i < 100 && pending() > 0; i++) await new Promise((res) => setTimeout(res, 50));
+    assert.equal(pending(), 0);
     await new Promise((res) => setTimeout(res, 1500));
     assert.equal(results(rec.msgs, 'j-outage').length, 1);
   } finally {
@@ -202,7 +205,7 @@ test('broker killed mid-job and restarted: the result waits in the outbox and ar
   }
 });
 
-test('a job left "running" by a crashed agent is reported failed on restart; an accepted one runs', async () => {
+test('a job left "running" by a crashed agent is reported failed on restart; an accepted one runs', { timeout: 60_000 }, async () => {
   const board = goodBoard();
   const cfg = rackConfig(broker.url, 'a6');
   // What the journal holds after a kill -9 during a job, and with a second job still queued.
@@ -239,7 +242,7 @@ test('a job left "running" by a crashed agent is reported failed on restart; an 
   }
 });
 
-test('stopping the agent fails the running job cleanly and leaves no half result', async () => {
+test('stopping the agent fails the running job cleanly and leaves no half result', { timeout: 60_000 }, async () => {
   const gate = new Promise<void>(() => {});
   const board: StandInBoard = { script: () => ({ lines: reportLines([1]), holdUntil: gate }), builds: [], runs: [] };
   const agent = new Agent(rackConfig(broker.url, 'a7'), { steps: standInSteps(board), log: quiet });
@@ -256,7 +259,7 @@ test('stopping the agent fails the running job cleanly and leaves no half result
   await rec.close();
 });
 
-test('hot-plug: a board unplugged mid-job fails that job cleanly, shows missing, and serves again when re-plugged', async () => {
+test('hot-plug: a board unplugged mid-job fails that job cleanly, shows missing, and serves again when re-plugged', { timeout: 60_000 }, async () => {
   const f = JSON.parse(readFileSync('test/agents/fixtures/lab-rack-1.json', 'utf8'));
   const unplugged = JSON.parse(readFileSync('test/agents/fixtures/lab-rack-1-unplugged.json', 'utf8'));
   let now = f;
@@ -282,11 +285,42 @@ test('hot-plug: a board unplugged mid-job fails that job cleanly, shows missing,
     await rec.waitFor((m) => m.topic === topics.agentInventory('a8') && stateOf(m)?.state === 'missing');
     now = f;
     const mark = rec.msgs.length;
-    await rec.waitFor((m) => rec.msgs.indexOf(m) >= mark && m.topic === topics.agentInventory('a8') && stateOf(m)?.state === 'idle');
+    const back = await rec.waitFor((m) => rec.msgs.indexOf(m) >= mark && m.topic === topics.agentInventory('a8') && stateOf(m)?.state === 'idle');
+    // Being unplugged is not the board's failure.
+    assert.equal(stateOf(back)?.failures, 0);
     await rec.client.publishAsync(topics.agentJobs('a8'), JSON.stringify(job('j-replugged', { boardId: 'f446-b', boardKind: 'nucleo-f446re' })), { qos: 1 });
     const r2 = await rec.waitFor((m) => m.topic === topics.agentResults('a8') && m.payload.jobId === 'j-replugged');
     assert.equal(r2.payload.ok, true);
   } finally {
+    await agent.stop();
+    await rec.close();
+  }
+});
+
+test('boards run jobs in parallel, one job per board at a time; the rest wait their turn', { timeout: 60_000 }, async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const board: StandInBoard = { script: () => ({ lines: reportLines([9, 9, 9]), holdUntil: gate }), builds: [], runs: [] };
+  const cfg = rackConfig(broker.url, 'a9');
+  cfg.virtual = [{ kind: 'qemu-mps2-an386', count: 2 }];
+  const agent = new Agent(cfg, { steps: standInSteps(board), log: quiet });
+  const rec = await recorder(broker.url, 'rec-a9');
+  await agent.start();
+  try {
+    for (const id of ['p1', 'p2', 'p3']) await rec.client.publishAsync(topics.agentJobs('a9'), JSON.stringify(job(id)), { qos: 1 });
+    const running = (id: string) => rec.waitFor((m) => m.topic === topics.agentProgress('a9') && m.payload.jobId === id && m.payload.phase === 'running');
+    const [r1, r2] = await Promise.all([running('p1'), running('p2')]);
+    assert.notEqual(r1.payload.boardId, r2.payload.boardId);
+    await new Promise((r) => setTimeout(r, 300));
+    // Both boards busy: the third job is accepted and waits.
+    assert.deepEqual(rec.msgs.filter((m) => m.topic === topics.agentProgress('a9') && m.payload.jobId === 'p3').map((m) => m.payload.phase), ['accepted']);
+    release();
+    for (const id of ['p1', 'p2', 'p3']) {
+      const r = await rec.waitFor((m) => m.topic === topics.agentResults('a9') && m.payload.jobId === id);
+      assert.equal(r.payload.ok, true);
+    }
+  } finally {
+    release();
     await agent.stop();
     await rec.close();
   }

@@ -21,7 +21,7 @@ const rack = (url: string, broker: string[]) => parseRackConfig([
 
 const steps = standInSteps({ script: () => ({ lines: [] }), builds: [], runs: [] });
 
-test('username and password file: the right password connects, a wrong one fails the start clearly', async () => {
+test('username and password file: the right password connects, a wrong one fails the start clearly', { timeout: 60_000 }, async () => {
   const passwd = join(dir, 'passwd');
   execaSync('mosquitto_passwd', ['-b', '-c', passwd, 'rack1', 's3cret']);
   const b = await startMosquitto({ anonymous: false, extraConfig: [`password_file ${passwd}`] });
@@ -38,7 +38,7 @@ test('username and password file: the right password connects, a wrong one fails
   await assert.rejects(missing.start(), /cannot read broker\.passwordFile .*none\.pass/);
 });
 
-test('TLS with the lab CA connects; without the CA the certificate is refused', async () => {
+test('TLS with the lab CA connects; without the CA the certificate is refused', { timeout: 60_000 }, async () => {
   const ssl = (args: string[]) => execaSync('openssl', args, { cwd: dir });
   ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=tinyrack test CA']);
   ssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1']);

@@ -35,7 +35,7 @@ function report(counts: number[]): string {
   return recs.map((r, seq) => `${formatRecord({ seq, ...r })}\r\n`).join('');
 }
 
-test('a physical board: console capture after reset, PPK2 energy per inference between the marks', async () => {
+test('a physical board: console capture after reset, PPK2 energy per inference between the marks', { timeout: 60_000 }, async () => {
   const consolePair: PtyPair = await ptyPair();
   const probePair: PtyPair = await ptyPair();
   // Three inferences of 1.5 ms at 12 mA with the mark GPIO high, idle at 20 µA between them.

@@ -41,7 +41,9 @@ describe('TFLM backend generation', () => {
       assert.deepEqual([...registered].sort(), kinds.map((k) => TFLM_RESOLVER_METHOD[k]).sort());
       assert.deepEqual(out.resolverOps, registered);
       assert.match(cc, new RegExp(`MicroMutableOpResolver<${kinds.length}>`));
-      assert.match(cc, new RegExp(`kArenaBytes = ${out.arenaBytes};`));
+      assert.match(cc, new RegExp(`kActivationBytes = ${out.activationBytes};`));
+      assert.match(cc, new RegExp(`kOverheadBytes = ${out.overheadBytes};`));
+      assert.equal(out.arenaBytes, Math.ceil((out.activationBytes + out.overheadBytes) / 16) * 16);
       assert.equal(out.arenaBytes % 16, 0);
       if (TFLM_ARENA_USED[name] !== undefined) {
         assert.ok(out.arenaBytes >= TFLM_ARENA_USED[name]!, `arena ${out.arenaBytes} < TFLM's measured ${TFLM_ARENA_USED[name]}`);

@@ -95,3 +95,14 @@ test('provisioning files: datasource, dashboard provider and one JSON per dashbo
     for (const p of d.panels) for (const t of p.targets) assert.equal(t.datasource.uid, 'tinyrack-influx');
   }
 });
+
+test('the committed provisioning/grafana files are what the generator writes', () => {
+  const out = tempDir();
+  writeProvisioning({ outDir: out, influxUrl: 'http://127.0.0.1:8086', database: 'tinyrack', dashboardsPathForGrafana: '/opt/tinyrack/provisioning/grafana/dashboards/json' });
+  const committed = join(import.meta.dirname, '..', '..', 'provisioning', 'grafana');
+  for (const rel of ['datasources/tinyrack.yaml', 'dashboards/tinyrack.yaml', 'dashboards/json/tinyrack-lab.json', 'dashboards/json/tinyrack-model.json',
+    'dashboards/json/tinyrack-tiling.json', 'dashboards/json/tinyrack-regressions.json']) {
+    assert.equal(readFileSync(join(committed, rel), 'utf8'), readFileSync(join(out, rel), 'utf8'),
+      `${rel} is stale: run \`tinyrack dashboards --out provisioning/grafana --grafana-path /opt/tinyrack/provisioning/grafana/dashboards/json\``);
+  }
+});

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { runDemo } from '../../daemon/demo/demo.ts';
 import { tempDir } from './support.ts';
 
-test('demo lab: runs the suite, counts the results in InfluxDB, writes the dashboards, stops; a second run reuses the data', async () => {
+test('demo lab: runs the suite, counts the results in InfluxDB, writes the dashboards, stops; a second run reuses the data', { timeout: 120_000 }, async () => {
   const root = tempDir('tinyrack-demo-');
   const cfg = join(root, 'lab.yaml');
   writeFileSync(cfg, 'suites:\n  demo:\n    models: [aww, toycar, sine_model]\n    boards: [qemu-mps2-an386, qemu-sifive-e]\n    tilings: [none, fdt, auto]\n    reps: 1\n');

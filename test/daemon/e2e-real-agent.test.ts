@@ -47,7 +47,7 @@ after(async () => {
   await Promise.all([mq?.dispose(), influx?.dispose()]);
 });
 
-test('real agent + QEMU: a flash request ends as a point in InfluxDB with the firmware\'s exact numbers', async () => {
+test('real agent + QEMU: a flash request ends as a point in InfluxDB with the firmware\'s exact numbers', { timeout: 300_000 }, async () => {
   const out = await flash(mq.url, { model: { name: 'sine_model' }, board: { kind: 'qemu-mps2-an386' }, backend: 'aot', tiling: 'none', reps: 3 }, { timeoutMs: 240_000 });
   assert.equal(out.rejected, undefined);
   const r = out.result;
@@ -68,7 +68,7 @@ test('real agent + QEMU: a flash request ends as a point in InfluxDB with the fi
     [m.count, m.arenaBytes, m.romBytes, m.ramBytes, m.stackBytes, m.latencyUs, m.outputsMatch, r.firmwareHash, r.boardId]);
 });
 
-test('real agent + QEMU: a cron firing gives one point per matrix cell', async () => {
+test('real agent + QEMU: a cron firing gives one point per matrix cell', { timeout: 300_000 }, async () => {
   const finished = new Promise<{ runId: string; done: number; failed: number }>((res) => daemon.once('suite-finished', res));
   cron.fire('smoke');
   const fin = await finished;

@@ -144,3 +144,19 @@ test('one job per board at a time; quarantined boards get none', async () => {
   assert.deepEqual(agent.received.map((s) => s.model.name), ['aww', 'vww', 'toycar', 'resnet'], 'oldest first');
   await agent.stop(); await daemon.stop();
 });
+
+test('a job the agent lost by restarting gets another attempt instead of failing', async () => {
+  const daemon = await startDaemon({ config: labConfig(''), brokerUrl: mq.url, influx: null, clientId: 'd-restarted' });
+  let calls = 0;
+  const agent = new SimAgent({
+    brokerUrl: mq.url, agentId: 'flaky', boards: [{ boardId: 'fl0', kind: 'kind-v' }],
+    outcome: (spec) => (++calls === 1 ? { ok: false, error: 'agent restarted during job' } : { ok: true, metrics: { counter: 'instructions', count: 5, counts: [5], latencyUs: 1, stackBytes: 1, heapBytes: 0, arenaBytes: 1, romBytes: 1, ramBytes: 1, outputsMatch: spec.reps > 0 } }),
+  });
+  await agent.start();
+  await waitFor('flaky online', () => daemon.registry.agent('flaky')?.online);
+  const job = daemon.enqueue({ model: { name: 'aww' }, boardKind: 'kind-v', backend: 'aot', tiling: 'none', reps: 1 });
+  await waitFor('done on the second attempt', () => daemon.store.get(job.jobId)!.state === 'done');
+  assert.equal(daemon.store.get(job.jobId)!.attempt, 2);
+  assert.match(daemon.store.get(job.jobId)!.history![0]!, /agent restarted during job/);
+  await agent.stop(); await daemon.stop();
+});

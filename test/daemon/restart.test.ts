@@ -38,7 +38,7 @@ function journal(dataDir: string): Map<string, JobRecord> {
   return m;
 }
 
-test('daemon killed mid-suite: after a restart every job completes exactly once', async () => {
+test('daemon killed mid-suite: after a restart every job completes exactly once', { timeout: 120_000 }, async () => {
   const dir = tempDir();
   const configPath = join(dir, 'lab.yaml');
   writeFileSync(configPath, `daemon:\n  dataDir: ${JSON.stringify(join(dir, 'data'))}\n${MATRIX}`);
@@ -83,7 +83,7 @@ test('daemon killed mid-suite: after a restart every job completes exactly once'
   }
 });
 
-test('InfluxDB down while results arrive (and the daemon restarted meanwhile): every point arrives once', async () => {
+test('InfluxDB down while results arrive (and the daemon restarted meanwhile): every point arrives once', { timeout: 120_000 }, async () => {
   const DB = 'down_db';
   const dataDir = tempDir();
   const config = labConfig(MATRIX, dataDir);

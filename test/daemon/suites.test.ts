@@ -96,7 +96,7 @@ const SUITE = [
   '      - { model: sine_model, tiling: fdt }',
 ].join('\n');
 
-test('a cron firing produces one point per matrix cell; an overlapping firing is skipped and recorded', async () => {
+test('a cron firing produces one point per matrix cell; an overlapping firing is skipped and recorded', { timeout: 60_000 }, async () => {
   const DB = 'suite_test';
   const cron = manualScheduler();
   const daemon = await startDaemon({ config: labConfig(SUITE), brokerUrl: mq.url, influx: { url: influx.url, database: DB }, scheduler: cron.scheduler, clientId: 'd-suite' });
@@ -146,7 +146,7 @@ test('a cron firing produces one point per matrix cell; an overlapping firing is
   await daemon.stop();
 });
 
-test('a suite started over MQTT runs to the end; a changed instruction count is a regression event', async () => {
+test('a suite started over MQTT runs to the end; a changed instruction count is a regression event', { timeout: 60_000 }, async () => {
   const DB = 'suite_mqtt';
   let bump = 0;
   const agent = new SimAgent({

@@ -96,6 +96,11 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<TestB
     proc.once('exit', (code) => { exited = code; if (child === proc) child = undefined; });
     proc.once('error', (e) => { stderr += e.message; exited = -1; });
     child = proc;
+    // A test process that ends without dispose() (a failed assertion before it, a runner
+    // time-out) must not leave a broker behind.
+    const reap = () => { if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL'); };
+    process.once('exit', reap);
+    proc.once('exit', () => process.off('exit', reap));
     const deadline = Date.now() + (opts.startTimeoutMs ?? 10_000);
     while (!(await canConnect(port))) {
       if (exited !== undefined) {

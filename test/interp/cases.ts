@@ -267,7 +267,7 @@ function stridedSlice(rand: () => number, dtype: DType): Case {
   const outShape: number[] = [];
   shape.forEach((d, i) => {
     const s = rand() < 0.25 ? -int(rand, 1, 2) : int(rand, 1, 2);
-    let b = int(rand, -d, d - 1); let e = int(rand, -d, d);
+    const b = int(rand, -d, d - 1); const e = int(rand, -d, d);
     if (rand() < 0.2) beginMask |= 1 << i;
     if (rand() < 0.2) endMask |= 1 << i;
     const shrink = rand() < 0.15 && !(beginMask & (1 << i));
@@ -282,7 +282,6 @@ function stridedSlice(rand: () => number, dtype: DType): Case {
     if (!shrink) hi = st > 0 ? Math.min(Math.max(hi, 0), d) : Math.min(Math.max(hi, -1), d - 1);
     const cnt = Math.max(0, st > 0 ? Math.ceil((hi - lo) / st) : Math.ceil((lo - hi) / -st));
     if (!shrink) outShape.push(cnt);
-    b = b; e = e;
   });
   if (outShape.some((d) => d === 0) || outShape.length === 0) return stridedSlice(rand, dtype);
   const quant = movementQuant(rand, dtype);

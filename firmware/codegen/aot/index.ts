@@ -18,6 +18,11 @@ const RUNTIME_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..',
 /** Folder with tr_model.h, tr_kernels.h and the kernels' private headers. */
 export const KERNEL_INCLUDE_DIR = join(RUNTIME_DIR, 'include');
 
+/** Include dirs the generated code and the kernels need (for the build pipeline). */
+export function kernelIncludeDirs(): string[] {
+  return [KERNEL_INCLUDE_DIR];
+}
+
 /** Absolute paths of every C kernel file (reference and optimized variants), sorted. */
 export function kernelSources(): string[] {
   const dir = join(RUNTIME_DIR, 'kernels');

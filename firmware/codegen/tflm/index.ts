@@ -159,7 +159,11 @@ const size_t tr_model_tflite_len = ${model.byteLength};
 extern const unsigned char tr_model_tflite[];
 
 namespace {
-constexpr size_t kArenaBytes = ${arenaBytes};
+constexpr size_t kActivationBytes = ${activationBytes};
+// TFLM's persistent data, estimated for 32-bit targets; its structures hold pointers, so a
+// 64-bit host build gets twice as much.
+constexpr size_t kOverheadBytes = ${overheadBytes};
+constexpr size_t kArenaBytes = (kActivationBytes + kOverheadBytes * (sizeof(void *) / 4) + 15) / 16 * 16;  // ${arenaBytes} on 32-bit targets
 constexpr int kNumInputs = ${ins.length};
 constexpr int kNumOutputs = ${outs.length};
 alignas(16) uint8_t tr_arena[kArenaBytes];

@@ -1,9 +1,9 @@
-// RESHAPE and SQUEEZE: the values are unchanged, only the shape differs (copied so that no two
-// tensors share storage). Any dtype; element counts must agree.
+// RESHAPE: the values are unchanged, only the shape differs (copied so that no two tensors
+// share storage). Any dtype; element counts must agree. SQUEEZE (squeeze.ts) shares this.
 import type { Kernel, KernelArgs, TensorData } from '../types.ts';
 import { elementCount, input, opError, output } from './common.ts';
 
-function copyAs(args: KernelArgs): TensorData[] {
+export function copyAs(args: KernelArgs): TensorData[] {
   const { data, tensor } = input(args, 0);
   const yt = output(args);
   if (tensor.dtype !== yt.dtype) throw opError(args, `input dtype ${tensor.dtype} != output dtype ${yt.dtype}`);
@@ -14,4 +14,3 @@ function copyAs(args: KernelArgs): TensorData[] {
 }
 
 export const reshape: Kernel<'RESHAPE'> = copyAs;
-export const squeeze: Kernel<'SQUEEZE'> = copyAs;

@@ -40,11 +40,15 @@ static inline int32_t tr_mbqm(int32_t x, int32_t mult, int32_t shift) {
  * saturation case of SRDHM (both operands INT32_MIN) cannot occur, and for every product
  * floor((ab + 2^30) / 2^31) equals gemmlowp's nudge-then-truncate rounding. */
 static inline int32_t tr_mbqm_pos(int32_t x, int32_t mult, int32_t shift) {
-  const int left = shift > 0 ? shift : 0;
-  const int right = shift > 0 ? 0 : -shift;
+  /* branch-free: left = max(shift, 0), right = max(-shift, 0) */
+  const int32_t left = shift & ~(shift >> 31);
+  const int32_t right = (-shift) & ~((-shift) >> 31);
   const int64_t ab = (int64_t)tr_shl_i32(x, left) * (int64_t)mult;
   const int32_t high = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
-  return tr_rdbpot(high, right);
+  const int32_t mask = (int32_t)(((uint32_t)1 << right) - 1u);
+  const int32_t remainder = high & mask;
+  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  return (high >> right) + (remainder > threshold ? 1 : 0);
 }
 
 /* gemmlowp SaturatingRoundingMultiplyByPOT with a positive exponent. */

@@ -60,12 +60,18 @@ static inline uint32_t tr_dup16(int32_t v) {
   return ((uint32_t)v & 0xffffu) | (((uint32_t)v & 0xffffu) << 16);
 }
 
-/* Unaligned little-endian 32-bit load (LDR handles unaligned addresses on Cortex-M3 and up;
- * the builtin compiles to a byte-wise load where it does not). */
+/* Unaligned little-endian 32-bit load. On DSP targets LDR handles unaligned addresses (the
+ * builtin compiles to one LDR); elsewhere (Cortex-M0, RISC-V, host) bytes are combined, which
+ * compilers merge into one load where the target allows it. */
 static inline uint32_t tr_read4(const int8_t *p) {
+#if TR_SIMD_NATIVE
   uint32_t v;
   __builtin_memcpy(&v, p, 4);
   return v;
+#else
+  const uint8_t *b = (const uint8_t *)p;
+  return (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24);
+#endif
 }
 
 /* acc += dot(x[0..len), w[0..len)) for one weight row. */

@@ -7,6 +7,8 @@
  *   dilation is 1; a 1x1 conv is one run per pixel, no im2col);
  * - border pixels read pad_row (copies of the input zero point) for taps in the padding,
  *   which then contribute exactly 0 on top of the folded bias;
+ * - small windows (up to GATHER_MAX values, not 1x1) are gathered per pixel into a stack
+ *   buffer first (the per-row runs of e.g. a 10x4x1 or 3x3x3 window are too short to pay);
  * - requantization with the non-negative-multiplier form (tr_mbqm_pos).
  * Integer sums are exact modulo 2^32 in any order, so results equal the reference kernel's. */
 #include "tr_kernels.h"
@@ -52,7 +54,8 @@ static void pixels2_channels2(const tr_conv_s8_params_t *p, const geom_t *g, con
   o1[oc] = requant(p, acc[2], oc); o1[oc + 1] = requant(p, acc[3], oc + 1);
 }
 
-/* One whole-window pixel, channels [oc, end). */
+/* One whole-window pixel, channels [oc, end). Kept out of line (like pixel_border) so the
+ * pixel-pair loop keeps its registers. */
 static __attribute__((noinline)) void pixel_whole(const tr_conv_s8_params_t *p, const geom_t *g, const int8_t *x,
                         const int8_t *filter, int32_t oc, int8_t *op) {
   for (; oc + 4 <= p->out.c; oc += 4) {
@@ -116,10 +119,68 @@ static __attribute__((noinline)) void pixel_border(const tr_conv_s8_params_t *p,
   }
 }
 
+#define GATHER_MAX 256   /* windows up to this many values are gathered (2 x 256 bytes of stack) */
+
+/* Copies one pixel's window (taps in the padding from pad_row) into a contiguous buffer in
+ * filter order, so the dot product is a single run of k_len values. */
+static void gather_window(const tr_conv_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0, int8_t *buf) {
+  const int32_t ic_n = p->in.c;
+  for (int32_t ky = 0; ky < p->filter_h; ky++) {
+    const int32_t iy = iy0 + ky * p->dilation_h;
+    const int row_in = iy >= 0 && iy < p->in.h;
+    for (int32_t kx = 0; kx < p->filter_w; kx++) {
+      const int32_t ix = ix0 + kx * p->dilation_w;
+      const int8_t *src = (row_in && ix >= 0 && ix < p->in.w) ? in_b + iy * p->in.sh + ix * p->in.sw : p->pad_row;
+      for (int32_t c = 0; c < ic_n; c++) buf[c] = src[c];
+      buf += ic_n;
+    }
+  }
+}
+
+/* Small windows: every pixel (border or not) is gathered, then pairs of pixels x pairs of
+ * channels are single-run dot products. */
+static void conv_gathered(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out) {
+  const int32_t k_len = p->filter_h * p->filter_w * p->in.c;
+  int8_t buf0[GATHER_MAX] __attribute__((aligned(4)));
+  int8_t buf1[GATHER_MAX] __attribute__((aligned(4)));
+  for (int32_t b = 0; b < p->out.n; b++) {
+    const int8_t *in_b = in + b * p->in.sn;
+    for (int32_t oy = 0; oy < p->out.h; oy++) {
+      const int32_t iy0 = oy * p->stride_h - p->pad_top;
+      int8_t *orow = out + b * p->out.sn + oy * p->out.sh;
+      for (int32_t ox = 0; ox < p->out.w; ox += 2) {
+        const int pair = ox + 1 < p->out.w;
+        int8_t *o0 = orow + ox * p->out.sw, *o1 = o0 + p->out.sw;
+        gather_window(p, in_b, iy0, ox * p->stride_w - p->pad_left, buf0);
+        if (pair) gather_window(p, in_b, iy0, (ox + 1) * p->stride_w - p->pad_left, buf1);
+        int32_t oc = 0;
+        if (pair) {
+          for (; oc + 2 <= p->out.c; oc += 2) {
+            int32_t acc[4] = { p->bias_folded[oc], p->bias_folded[oc + 1], p->bias_folded[oc], p->bias_folded[oc + 1] };
+            tr_dot2x2_s8(buf0, buf1, filter + oc * k_len, filter + (oc + 1) * k_len, k_len, acc);
+            o0[oc] = requant(p, acc[0], oc); o0[oc + 1] = requant(p, acc[1], oc + 1);
+            o1[oc] = requant(p, acc[2], oc); o1[oc + 1] = requant(p, acc[3], oc + 1);
+          }
+        }
+        for (; oc < p->out.c; oc++) {
+          const int8_t *w = filter + oc * k_len;
+          o0[oc] = requant(p, tr_dot1_s8(buf0, w, k_len, p->bias_folded[oc]), oc);
+          if (pair) o1[oc] = requant(p, tr_dot1_s8(buf1, w, k_len, p->bias_folded[oc]), oc);
+        }
+      }
+    }
+  }
+}
+
 void tr_conv2d_s8_fast(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter,
                        const int32_t *bias, int8_t *out) {
   if (!p->bias_folded || !p->pad_row) {
     tr_conv2d_s8(p, in, filter, bias, out);
+    return;
+  }
+  const int is_1x1 = p->filter_h == 1 && p->filter_w == 1;
+  if (!is_1x1 && p->filter_h * p->filter_w * p->in.c <= GATHER_MAX) {
+    conv_gathered(p, in, filter, out);
     return;
   }
   geom_t g;

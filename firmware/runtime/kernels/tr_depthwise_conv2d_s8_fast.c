@@ -26,11 +26,19 @@ static inline int tap_inside(int32_t origin, int32_t k, int32_t step, int32_t si
 static void dw_pixel_3x3(const tr_dwconv_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
                          const int8_t *f, int8_t *op) {
   const int8_t *t[9];
-  for (int32_t ky = 0; ky < 3; ky++) {
-    const int row_in = tap_inside(iy0, ky, 1, p->in.h);
-    const int8_t *row = in_b + (iy0 + ky) * p->in.sh;
-    for (int32_t kx = 0; kx < 3; kx++) {
-      t[ky * 3 + kx] = row_in && tap_inside(ix0, kx, 1, p->in.w) ? row + (ix0 + kx) * p->in.sw : p->pad_row;
+  const int32_t sh = p->in.sh, sw = p->in.sw;
+  if (iy0 >= 0 && iy0 + 3 <= p->in.h && ix0 >= 0 && ix0 + 3 <= p->in.w) {
+    const int8_t *r0 = in_b + iy0 * sh + ix0 * sw, *r1 = r0 + sh, *r2 = r1 + sh;
+    t[0] = r0; t[1] = r0 + sw; t[2] = r0 + 2 * sw;
+    t[3] = r1; t[4] = r1 + sw; t[5] = r1 + 2 * sw;
+    t[6] = r2; t[7] = r2 + sw; t[8] = r2 + 2 * sw;
+  } else {
+    for (int32_t ky = 0; ky < 3; ky++) {
+      const int row_in = tap_inside(iy0, ky, 1, p->in.h);
+      const int8_t *row = in_b + (iy0 + ky) * sh;
+      for (int32_t kx = 0; kx < 3; kx++) {
+        t[ky * 3 + kx] = row_in && tap_inside(ix0, kx, 1, p->in.w) ? row + (ix0 + kx) * sw : p->pad_row;
+      }
     }
   }
   const int32_t c_n = p->out.c;

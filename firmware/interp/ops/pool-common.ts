@@ -1,12 +1,13 @@
-// AVERAGE_POOL_2D and MAX_POOL_2D: windows clipped to the input (padding never counts).
-// int8 average: int32 sum, divided by the clipped window size rounding half away from zero
-// (TFLite's reference int8 AveragePool), then the activation clamp.
+// Shared window pooling for AVERAGE_POOL_2D and MAX_POOL_2D (average-pool-2d.ts,
+// max-pool-2d.ts): windows clipped to the input (padding never counts). int8 average: int32 sum,
+// divided by the clipped window size rounding half away from zero (TFLite's int8 AveragePool),
+// then the activation clamp.
 import { activationRangeFloat, activationRangeQuantized } from '../../ir/quant.ts';
 import type { Pool2DOptions } from '../../ir/graph.ts';
-import type { Kernel, KernelArgs, TensorData } from '../types.ts';
+import type { KernelArgs, TensorData } from '../types.ts';
 import { checkWindow, input, leadingPadding, opError, output, quantParams, unsupportedDType } from './common.ts';
 
-function pool(args: KernelArgs<'AVERAGE_POOL_2D' | 'MAX_POOL_2D'>, isMax: boolean): TensorData[] {
+export function pool(args: KernelArgs<'AVERAGE_POOL_2D' | 'MAX_POOL_2D'>, isMax: boolean): TensorData[] {
   const o = args.op.options as Pool2DOptions;
   const { data: x, tensor: xt } = input(args, 0);
   const yt = output(args);
@@ -63,6 +64,3 @@ function pool(args: KernelArgs<'AVERAGE_POOL_2D' | 'MAX_POOL_2D'>, isMax: boolea
   }
   return [y];
 }
-
-export const averagePool2d: Kernel<'AVERAGE_POOL_2D'> = (args) => pool(args, false);
-export const maxPool2d: Kernel<'MAX_POOL_2D'> = (args) => pool(args, true);
