@@ -13,7 +13,7 @@ import { Daemon } from '../daemon/daemon.ts';
 import { parseLabConfig } from '../daemon/config.ts';
 import { SimAgent } from '../daemon/sim/sim-agent.ts';
 import { startLocalInfluxd } from '../daemon/influx/local-influxd.ts';
-import { startMosquitto } from '../test/helpers/daemon-mosquitto.ts';
+import { startMosquitto } from '../test/helpers/mosquitto.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

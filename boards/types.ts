@@ -89,3 +89,5 @@ export interface BoardDefinition {
 
 /** Estimated code size of the harness + kernels + libc (bytes), for the fit check. */
 export const ESTIMATED_CODE_BYTES = 24 * 1024;
+/** Estimated RAM of the harness and kernels besides arena and stack (.data/.bss), bytes. */
+export const ESTIMATED_STATIC_RAM_BYTES = 256;

@@ -8,7 +8,7 @@ import { openSync, closeSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { flash } from '../../daemon/client.ts';
 import type { Daemon } from '../../daemon/daemon.ts';
-import { startMosquitto, type TestMosquitto } from '../helpers/daemon-mosquitto.ts';
+import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
 import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
 import { labConfig, manualScheduler, startDaemon, tempDir, waitFor } from './support.ts';
 

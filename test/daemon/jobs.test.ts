@@ -11,7 +11,7 @@ import { JobStore } from '../../daemon/jobs/job-store.ts';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { flash } from '../../daemon/client.ts';
 import type { JobResult } from '../../wire/mqtt.ts';
-import { startMosquitto, type TestMosquitto } from '../helpers/daemon-mosquitto.ts';
+import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
 
 function resultFor(jobId: string, agentId: string, attempt: number, ok = true): JobResult {

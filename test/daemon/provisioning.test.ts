@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
@@ -32,6 +32,9 @@ test('mosquitto config + ACLs: per-agent accounts, agents confined to their own 
     .replace(/^persistence_location .*$/m, '');
   assert.match(conf, new RegExp(`listener ${port} 127.0.0.1`), 'the listener line was found and rewritten');
   writeFileSync(join(dir, 'mosquitto.conf'), conf);
+  // Mosquitto started as root drops to the mosquitto user, which must be able to read these.
+  chmodSync(dir, 0o755);
+  chmodSync(passwd, 0o644);
   const broker = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
   const url = `mqtt://127.0.0.1:${port}`;
   try {

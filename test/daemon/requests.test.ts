@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startMosquitto, type TestMosquitto } from '../helpers/daemon-mosquitto.ts';
+import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
 import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { flash, rawRequest } from '../../daemon/client.ts';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { runSuite } from '../../daemon/client.ts';
 import type { JobRecord } from '../../daemon/jobs/job-store.ts';
-import { startMosquitto, type TestMosquitto } from '../helpers/daemon-mosquitto.ts';
+import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
 import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
 

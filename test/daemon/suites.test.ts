@@ -10,7 +10,7 @@ import { SimAgent, simulatedMetrics } from '../../daemon/sim/sim-agent.ts';
 import { runSuite } from '../../daemon/client.ts';
 import { topics, type RegressionEvent } from '../../wire/mqtt.ts';
 import mqtt from 'mqtt';
-import { startMosquitto, type TestMosquitto } from '../helpers/daemon-mosquitto.ts';
+import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
 import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
 import { labConfig, manualScheduler, startDaemon, waitFor } from './support.ts';
 
