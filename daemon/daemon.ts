@@ -188,15 +188,14 @@ export class Daemon extends EventEmitter {
     }
     const stamp = new Date(this.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const runId = `${name}-${stamp}-${randomBytes(2).toString('hex')}`;
-    const jobIds: string[] = [];
-    for (const cell of expandSuite(suite)) {
-      const job = this.store.enqueue({
-        model: { name: cell.model }, boardKind: cell.boardKind, backend: cell.backend, tiling: cell.tiling,
-        reps: suite.reps, tags: { suite: name, suiteRun: runId, trigger },
-      });
-      jobIds.push(job.jobId);
-      this.jobEvent('queued', job);
-    }
+    const jobs = this.store.enqueueMany(expandSuite(suite).map((cell) => ({
+      model: { name: cell.model }, boardKind: cell.boardKind, backend: cell.backend, tiling: cell.tiling,
+      reps: suite.reps, tags: { suite: name, suiteRun: runId, trigger },
+    })));
+    const jobIds = jobs.map((j) => j.jobId);
+    const depth = this.store.count('queued');
+    this.point(...jobs.map((j) => jobEventPoint(this.eventInfo('queued', j, undefined, depth))));
+    for (const j of jobs) this.emit('job', 'queued', j);
     this.log(`suite ${name}: run ${runId} (${trigger}) queued ${jobIds.length} jobs`);
     this.emit('suite-started', { suite: name, runId, jobIds });
     this.dispatch();
@@ -409,18 +408,25 @@ export class Daemon extends EventEmitter {
     const leased = new Set(dispatched.map((j) => j.boardId!));
     const free = this.registry.boards(leased).filter((b) => b.agentOnline && b.effective === 'idle');
     if (!free.length) return;
+    const assignments: Array<{ jobId: string; agentId: string; boardId: string }> = [];
     for (const job of this.store.inState('queued')) {
       const candidates = free.filter((b) => job.wantBoardId ? b.boardId === job.wantBoardId : b.kind === job.boardKind);
       if (!candidates.length) continue;
       candidates.sort((a, b) => (this.lastUsed.get(a.boardId) ?? 0) - (this.lastUsed.get(b.boardId) ?? 0) || a.boardId.localeCompare(b.boardId));
       const board = candidates[0]!;
-      const spec = this.store.dispatch(job.jobId, board.agentId, board.boardId);
+      assignments.push({ jobId: job.jobId, agentId: board.agentId, boardId: board.boardId });
       free.splice(free.indexOf(board), 1);
       this.lastUsed.set(board.boardId, this.now());
-      this.client.publish(topics.agentJobs(board.agentId), encode(spec), { qos: 1 });
-      this.jobEvent('started', this.store.get(job.jobId)!);
       if (!free.length) break;
     }
+    if (!assignments.length) return;
+    // Journal first (one fsync for the round), then tell the agents.
+    const specs = this.store.dispatchMany(assignments);
+    specs.forEach((spec, i) => this.client!.publish(topics.agentJobs(assignments[i]!.agentId), encode(spec), { qos: 1 }));
+    const started = specs.map((s) => this.store.get(s.jobId)!);
+    const depth = this.store.count('queued');
+    this.point(...started.map((j) => jobEventPoint(this.eventInfo('started', j, undefined, depth))));
+    for (const j of started) this.emit('job', 'started', j);
   }
 
   // --- output --------------------------------------------------------------------------------
@@ -437,12 +443,12 @@ export class Daemon extends EventEmitter {
     this.sink?.write(points);
   }
 
-  private eventInfo(event: JobEventInfo['event'], job: JobRecord, error?: string): JobEventInfo {
+  private eventInfo(event: JobEventInfo['event'], job: JobRecord, error?: string, queueDepth?: number): JobEventInfo {
     return {
       event, jobId: job.jobId, model: job.model.name, boardKind: job.boardKind, backend: job.backend, tiling: job.tiling,
       ...(job.tags?.suite ? { suite: job.tags.suite } : {}), ...(job.tags?.suiteRun ? { runId: job.tags.suiteRun } : {}),
       attempt: job.attempt, ...(job.boardId ? { board: job.boardId } : {}), ...(job.agentId ? { agent: job.agentId } : {}),
-      ...(error ? { error } : {}), queueDepth: this.store.inState('queued').length, at: this.now(),
+      ...(error ? { error } : {}), queueDepth: queueDepth ?? this.store.count('queued'), at: this.now(),
     };
   }
 

@@ -64,6 +64,7 @@ function footer(s: DemoSummary): string {
     `suite ${s.suite} run ${s.runId}: ${s.jobs} jobs, ${s.done} measured, ${s.didNotFit} did not fit, ${s.failed} failed` +
       (s.outputsMismatched ? `, ${s.outputsMismatched} with outputs differing from TFLite` : '') + ` (${s.durationS} s)`,
     `InfluxDB ${s.influxdb.url} database ${s.influxdb.database}: ${s.resultsInInfluxdb} result points of this run (queried)`,
+    `regressions against earlier runs: ${s.regressions}${s.regressions ? ' (see the regressions dashboard / tinyrack/alerts/regressions)' : ''}`,
     `Grafana provisioning + dashboards: ${s.dashboards} (point Grafana's provisioning path there; datasource uid tinyrack-influx)`,
   ];
   for (const f of s.failures) lines.push(`  failed: ${f.model} ${f.board} ${f.tiling}: ${f.error.split('\n')[0]}`);

@@ -45,6 +45,8 @@ export interface DemoRow {
 export interface DemoSummary {
   suite: string; runId: string; jobs: number; done: number; didNotFit: number; failed: number;
   outputsMismatched: number; resultsInInfluxdb: number;
+  /** Changes against the previous demo runs' baselines (same model, board kind, backend, tiling). */
+  regressions: number;
   failures: Array<{ model: string; board: string; tiling: string; error: string }>;
   rows: DemoRow[];
   influxdb: { url: string; database: string }; broker: string; dashboards: string; durationS: number;
@@ -132,7 +134,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoLab> {
       suite: suite.name, runId: started.runId, jobs: jobs.length,
       done: rows.filter((r) => r.status === 'ok').length, didNotFit: rows.filter((r) => r.status === 'does not fit').length,
       failed: rows.filter((r) => r.status === 'failed').length, outputsMismatched: rows.filter((r) => r.status === 'ok' && r.outputsMatch === false).length,
-      resultsInInfluxdb,
+      resultsInInfluxdb, regressions: daemon.counters.regressions,
       failures: rows.filter((r) => r.status === 'failed').map((r) => ({ model: r.model, board: r.board, tiling: r.tiling, error: r.error ?? '' })),
       rows, influxdb: { url: influx.url, database: DB }, broker: daemon.brokerUrl, dashboards, durationS: Math.round((Date.now() - t0) / 100) / 10,
     };

@@ -71,33 +71,54 @@ export class JobStore {
   inState(state: JobState): JobRecord[] {
     return this.all().filter((j) => j.state === state).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0) || a.createdAt - b.createdAt);
   }
+  count(state: JobState): number {
+    let n = 0;
+    for (const j of this.all()) if (j.state === state) n++;
+    return n;
+  }
   byRequest(requestId: string): JobRecord | undefined {
     return this.all().find((j) => j.request?.requestId === requestId);
   }
   byTag(key: string, value: string): JobRecord[] { return this.all().filter((j) => j.tags?.[key] === value); }
 
   enqueue(n: NewJob): JobRecord {
+    return this.enqueueMany([n])[0]!;
+  }
+
+  /** Queues several jobs with one journal write. */
+  enqueueMany(list: NewJob[]): JobRecord[] {
     const t = this.now();
-    const job: JobRecord = {
+    const jobs = list.map((n): JobRecord => ({
       jobId: n.jobId ?? randomUUID(), seq: this.nextSeq++, state: 'queued', model: n.model, boardKind: n.boardKind,
       ...(n.boardId ? { wantBoardId: n.boardId } : {}), backend: n.backend, tiling: n.tiling, reps: n.reps,
       ...(n.tags ? { tags: n.tags } : {}), ...(n.request ? { request: n.request } : {}),
       attempt: 0, maxAttempts: n.maxAttempts ?? this.defaults.maxAttempts,
       attemptTimeoutMs: n.attemptTimeoutMs ?? this.defaults.attemptTimeoutMs, createdAt: t, updatedAt: t,
-    };
-    if (this.journal.get(job.jobId)) throw new Error(`job ${job.jobId} already exists`);
-    this.journal.put(job);
-    return job;
+    }));
+    const ids = new Set<string>();
+    for (const j of jobs) {
+      if (this.journal.get(j.jobId) || ids.has(j.jobId)) throw new Error(`job ${j.jobId} already exists`);
+      ids.add(j.jobId);
+    }
+    this.journal.putMany(jobs);
+    return jobs;
   }
 
   /** Marks a queued job as out on a board; returns the JobSpec to send to the agent. */
   dispatch(jobId: string, agentId: string, boardId: string): JobSpec {
-    const job = this.mustGet(jobId);
-    if (job.state !== 'queued') throw new Error(`job ${jobId} is ${job.state}, not queued`);
+    return this.dispatchMany([{ jobId, agentId, boardId }])[0]!;
+  }
+
+  /** Several dispatches with one journal write (one dispatch round over all free boards). */
+  dispatchMany(list: Array<{ jobId: string; agentId: string; boardId: string }>): JobSpec[] {
     const t = this.now();
-    const next: JobRecord = { ...job, state: 'dispatched', attempt: job.attempt + 1, agentId, boardId, deadline: t + job.attemptTimeoutMs, updatedAt: t };
-    this.journal.put(next);
-    return specOf(next);
+    const nexts = list.map(({ jobId, agentId, boardId }): JobRecord => {
+      const job = this.mustGet(jobId);
+      if (job.state !== 'queued') throw new Error(`job ${jobId} is ${job.state}, not queued`);
+      return { ...job, state: 'dispatched', attempt: job.attempt + 1, agentId, boardId, deadline: t + job.attemptTimeoutMs, updatedAt: t };
+    });
+    this.journal.putMany(nexts);
+    return nexts.map(specOf);
   }
 
   /** Puts a dispatched job back in the queue, or fails it when its attempts are used up. */

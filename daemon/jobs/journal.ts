@@ -50,11 +50,16 @@ export class Journal<T extends object> {
 
   /** Durably records the new state of one record. */
   put(rec: T): void {
-    const line = `${JSON.stringify(rec)}\n`;
-    writeSync(this.fd, line);
+    this.putMany([rec]);
+  }
+
+  /** Durably records several records with one write and one fsync (a suite firing, a dispatch round). */
+  putMany(recs: T[]): void {
+    if (!recs.length) return;
+    writeSync(this.fd, recs.map((r) => `${JSON.stringify(r)}\n`).join(''));
     fsyncSync(this.fd);
-    this.records.set(this.keyOf(rec), rec);
-    this.lines++;
+    for (const rec of recs) this.records.set(this.keyOf(rec), rec);
+    this.lines += recs.length;
     if (this.lines > this.minLines && this.lines > this.compactRatio * this.records.size) this.compact();
   }
 

@@ -23,6 +23,8 @@ import { squeeze } from './ops/squeeze.ts';
 import { stridedSlice } from './ops/strided-slice.ts';
 import { softmax } from './ops/softmax.ts';
 import { tanh } from './ops/tanh.ts';
+import { partialSum } from './ops/partial-sum.ts';
+import { partialSumRequantize } from './ops/partial-sum-requantize.ts';
 
 export const KERNELS: { [K in OpKind]: Kernel<K> } = {
   CONV_2D: conv2d,
@@ -46,6 +48,8 @@ export const KERNELS: { [K in OpKind]: Kernel<K> } = {
   GATHER: gather,
   CAST: cast,
   SQUEEZE: squeeze,
+  PARTIAL_SUM: partialSum,
+  PARTIAL_SUM_REQUANTIZE: partialSumRequantize,
 };
 
 export function kernelFor(kind: string): Kernel | undefined {

@@ -59,6 +59,25 @@ export interface StridedSliceOptions {
 export interface ReducerOptions { keepDims: boolean }
 export interface GatherOptions { axis: number; batchDims: number }
 export interface SqueezeOptions { squeezeDims: number[] }
+/**
+ * Internal ops (tinyrack only, never written to a .tflite; firmware/tiling lowers them back to
+ * builtins before export). They carry FDT's partial-sum ending: an int8 CONV_2D /
+ * FULLY_CONNECTED split by INPUT channels. PARTIAL_SUM adds one input-channel slice's int32
+ * products (input offset applied, no bias) to an optional incoming int32 accumulator;
+ * PARTIAL_SUM_REQUANTIZE adds the bias once and requantizes with the original op's scales, so
+ * the result equals the untiled op in every arithmetic.
+ */
+export type PartialSumBase = 'CONV_2D' | 'FULLY_CONNECTED';
+export interface PartialSumOptions {
+  base: PartialSumBase;
+  /** The original op's options (window, stride, padding / keepNumDims, activation). */
+  baseOptions: Conv2DOptions | FullyConnectedOptions;
+}
+export interface PartialSumRequantizeOptions extends PartialSumOptions {
+  /** The original op's input scale and per-output-channel filter scales (one = per tensor). */
+  inputScale: number;
+  filterScales: number[];
+}
 
 /** Options by op kind. Ops not listed carry an empty object. */
 export interface OpOptionsMap {
@@ -83,6 +102,8 @@ export interface OpOptionsMap {
   GATHER: GatherOptions;
   CAST: Record<string, never>;
   SQUEEZE: SqueezeOptions;
+  PARTIAL_SUM: PartialSumOptions;
+  PARTIAL_SUM_REQUANTIZE: PartialSumRequantizeOptions;
 }
 
 export type OpKind = keyof OpOptionsMap;
@@ -91,6 +112,8 @@ export const SUPPORTED_OPS = [
   'MUL', 'RESHAPE', 'SOFTMAX', 'PAD', 'CONCATENATION', 'STRIDED_SLICE', 'SLICE', 'MEAN',
   'QUANTIZE', 'DEQUANTIZE', 'LOGISTIC', 'TANH', 'GATHER', 'CAST', 'SQUEEZE',
 ] as const satisfies readonly OpKind[];
+/** Internal op kinds (see PartialSumOptions): run by the interpreter and the AoT backend only. */
+export const INTERNAL_OPS = ['PARTIAL_SUM', 'PARTIAL_SUM_REQUANTIZE'] as const satisfies readonly OpKind[];
 
 export interface Op<K extends OpKind = OpKind> {
   kind: K;

@@ -1,17 +1,34 @@
 // The parts of TFLite's schema.fbs (namespace tflite, file identifier "TFL3") that tinyrack reads
 // and writes: enum values, union member numbers and table field slots. Written from the schema's
 // field order (slot n = the n-th declared field; a union field takes two slots: type, then value).
-import type { Activation, DType, OpKind, Padding } from '../ir/graph.ts';
+import { INTERNAL_OPS, ModelError, type Activation, type DType, type OpKind, type Padding } from '../ir/graph.ts';
 
 export const FILE_IDENTIFIER = 'TFL3';
 export const SCHEMA_VERSION = 3;
 
 /** BuiltinOperator codes of the ops tinyrack supports. */
-export const BUILTIN_CODE: Record<OpKind, number> = {
+export const BUILTIN_CODE: Record<OpKind, number> = internalKindsThrow({
   ADD: 0, AVERAGE_POOL_2D: 1, CONCATENATION: 2, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, DEQUANTIZE: 6,
   FULLY_CONNECTED: 9, LOGISTIC: 14, MAX_POOL_2D: 17, MUL: 18, RESHAPE: 22, SOFTMAX: 25, TANH: 28,
   PAD: 34, GATHER: 36, MEAN: 40, SQUEEZE: 43, STRIDED_SLICE: 45, CAST: 53, SLICE: 65, QUANTIZE: 114,
-};
+});
+
+/**
+ * Internal op kinds (PARTIAL_SUM*, see ir/graph.ts) have no builtin code: reading their code
+ * (what the writer does) throws a clear error instead of writing a wrong operator. They are not
+ * enumerable, so KIND_BY_CODE never maps a file's code to them.
+ */
+function internalKindsThrow(codes: Record<Exclude<OpKind, typeof INTERNAL_OPS[number]>, number>): Record<OpKind, number> {
+  for (const kind of INTERNAL_OPS) {
+    Object.defineProperty(codes, kind, {
+      enumerable: false,
+      get(): never {
+        throw new ModelError(`${kind} is an internal tinyrack op with no TFLite builtin; lower the graph first (firmware/tiling/export.ts lowerForExport)`, { opKind: kind });
+      },
+    });
+  }
+  return codes as Record<OpKind, number>;
+}
 export const KIND_BY_CODE: ReadonlyMap<number, OpKind> = new Map(
   (Object.entries(BUILTIN_CODE) as [OpKind, number][]).map(([k, c]) => [c, k]));
 
@@ -41,7 +58,7 @@ export const OPTIONS_TYPE: Record<OpKind, number> = {
   CONV_2D: 1, DEPTHWISE_CONV_2D: 2, AVERAGE_POOL_2D: 5, MAX_POOL_2D: 5, FULLY_CONNECTED: 8,
   SOFTMAX: 9, CONCATENATION: 10, ADD: 11, RESHAPE: 17, MUL: 21, PAD: 22, GATHER: 23, MEAN: 27,
   SQUEEZE: 30, STRIDED_SLICE: 32, CAST: 37, DEQUANTIZE: 38, SLICE: 48, QUANTIZE: 89,
-  LOGISTIC: 0, TANH: 0,
+  LOGISTIC: 0, TANH: 0, PARTIAL_SUM: 0, PARTIAL_SUM_REQUANTIZE: 0,
 };
 
 // Table field slots.

@@ -10,6 +10,8 @@ export function commentText(s: string, max = 72): string {
 }
 
 export type KernelVariant = 'reference' | 'optimized';
+/** Integer arithmetic of the int8 kernels (see AotOptions.arithmetic). */
+export type AotArithmetic = 'reference' | 'xnnpack';
 
 export class LowerContext {
   /** Const definitions (weights, params structs, tables) in emission order. */
@@ -22,6 +24,7 @@ export class LowerContext {
     /** Arena byte offset of every planned activation (aliases resolved). */
     readonly offsets: ReadonlyMap<number, number>,
     readonly variant: KernelVariant,
+    readonly arithmetic: AotArithmetic = 'reference',
   ) {}
 
   tensor(id: number): Tensor {

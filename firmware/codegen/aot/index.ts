@@ -8,10 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { ModelError, type DType, type Graph, type Op, type OpKind } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../plan/types.ts';
 import { cString } from './c-emit.ts';
-import { commentText, LowerContext, type KernelVariant, type Lowered } from './context.ts';
+import { commentText, LowerContext, type AotArithmetic, type KernelVariant, type Lowered } from './context.ts';
+export type { AotArithmetic } from './context.ts';
 import { lowerConv, lowerFullyConnected } from './lower-conv.ts';
 import { lowerBinary, lowerCast, lowerPool, lowerQuantize, lowerSoftmax, lowerUnary } from './lower-elementwise.ts';
 import { lowerConcat, lowerGather, lowerMean, lowerPad, lowerReshape, lowerSlice } from './lower-movement.ts';
+import { lowerPartialSum, lowerPartialSumRequantize } from './lower-partial.ts';
 
 const RUNTIME_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtime');
 
@@ -45,6 +47,15 @@ export interface AotOptions {
   boardFeatures?: BoardFeatures;
   /** 'optimized' (default) selects the fast kernel variants where an op has one. */
   kernels?: KernelVariant;
+  /** Integer arithmetic of the int8 kernels: 'reference' (default) = TFLite-Micro's fixed-point
+   * requantization, no float in int8 paths; 'xnnpack' = TensorFlow Lite's XNNPACK CPU path
+   * (float32 requantization in CONV/DEPTHWISE/FC/MUL/QUANTIZE/MEAN, XNNPACK's ADD), which gives
+   * outputs identical to real TFLite and the model-set golden files. Needs float32 arithmetic
+   * (hardware FPU or soft-float). */
+  arithmetic?: AotArithmetic;
+  /** Development aid: after every op, print `PROF op=<i> kind=<KIND> count=<n>` (the board
+   * counter's units) through tr_board_write. Needs the firmware harness (tr_board.h). */
+  profileOps?: boolean;
 }
 
 export interface AotOutput {
@@ -61,6 +72,28 @@ export interface AotOutput {
 /** Flags for every build of the generated code: the float kernels (and the int8 softmax's
  * float table) must not be contracted into FMAs to stay bit-exact with the interpreter. */
 export const AOT_CFLAGS = ['-std=c99', '-ffp-contract=off'];
+
+/** Per-op counter records for profileOps builds; the time spent printing is excluded. */
+const PROFILE_C = `#include "tr_board.h"
+static uint64_t tr_prof_op(int op, const char *kind, uint64_t start) {
+  const uint64_t n = tr_board_count() - start;
+  char buf[80]; char digits[24]; int k = 0, d = 0;
+  const char *head = "PROF op=";
+  for (const char *s = head; *s; s++) buf[k++] = *s;
+  unsigned v = (unsigned)op;
+  do { digits[d++] = (char)('0' + v % 10u); v /= 10u; } while (v);
+  while (d) buf[k++] = digits[--d];
+  for (const char *s = " kind="; *s; s++) buf[k++] = *s;
+  for (const char *s = kind; *s && k < 50; s++) buf[k++] = *s;
+  for (const char *s = " count="; *s; s++) buf[k++] = *s;
+  uint64_t w = n;
+  do { digits[d++] = (char)('0' + (int)(w % 10u)); w /= 10u; } while (w);
+  while (d) buf[k++] = digits[--d];
+  buf[k++] = '\\r'; buf[k++] = '\\n';
+  tr_board_write(buf, (size_t)k);
+  return tr_board_count();
+}
+`;
 
 type Lowering = (ctx: LowerContext, i: number, op: Op) => Lowered;
 
@@ -86,6 +119,8 @@ const LOWERINGS: Record<OpKind, Lowering> = {
   TANH: (c, i, op) => lowerUnary(c, i, op as Op<'TANH'>),
   GATHER: (c, i, op) => lowerGather(c, i, op as Op<'GATHER'>),
   CAST: (c, i, op) => lowerCast(c, i, op as Op<'CAST'>),
+  PARTIAL_SUM: (c, i, op) => lowerPartialSum(c, i, op as Op<'PARTIAL_SUM'>),
+  PARTIAL_SUM_REQUANTIZE: (c, i, op) => lowerPartialSumRequantize(c, i, op as Op<'PARTIAL_SUM_REQUANTIZE'>),
 };
 
 const TR_DTYPE: Partial<Record<DType, string>> = {
@@ -136,7 +171,10 @@ export function generateAot(graph: Graph, plan: MemoryPlan, opts: AotOptions): A
     throw new ModelError(`memory plan schedules ${plan.order.length} ops, graph has ${graph.ops.length}`);
   })();
   const variant: KernelVariant = opts.kernels ?? 'optimized';
-  const ctx = new LowerContext(graph, tensorOffsets(graph, plan), variant);
+  const arithmetic: AotArithmetic = opts.arithmetic ?? 'reference';
+  if (arithmetic !== 'reference' && arithmetic !== 'xnnpack') throw new Error(`unknown arithmetic "${String(arithmetic)}" (use reference or xnnpack)`);
+  if (variant !== 'reference' && variant !== 'optimized') throw new Error(`unknown kernel variant "${String(variant)}" (use optimized or reference)`);
+  const ctx = new LowerContext(graph, tensorOffsets(graph, plan), variant, arithmetic);
   const body: string[] = [];
   const kernels = new Set<string>();
   for (const opIndex of order) {
@@ -147,6 +185,7 @@ export function generateAot(graph: Graph, plan: MemoryPlan, opts: AotOptions): A
     const out = lower(ctx, opIndex, op);
     body.push(`  /* op ${opIndex}: ${op.kind} ${commentText(op.name)} */`);
     for (const s of out.statements) body.push(`  ${s}`);
+    if (opts.profileOps) body.push(`  tr_prof_t = tr_prof_op(${opIndex}, "${op.kind}", tr_prof_t);`);
     out.kernels.forEach((k) => kernels.add(k));
   }
   const arenaBytes = Math.max(16, Math.ceil(plan.peakBytes / 16) * 16);
@@ -154,7 +193,8 @@ export function generateAot(graph: Graph, plan: MemoryPlan, opts: AotOptions): A
   const outs = ioTable(ctx, graph.outputs, 'output');
   const list = (xs: readonly (string | number)[]) => (xs.length ? xs.join(', ') : '0');
 
-  const c = `/* Generated by tinyrack codegen/aot for model ${opts.modelName} (${variant} kernels). Do not edit. */
+  const profile = opts.profileOps ? PROFILE_C : '';
+  const c = `/* Generated by tinyrack codegen/aot for model ${opts.modelName} (${variant} kernels, ${arithmetic} arithmetic). Do not edit. */
 #include <stddef.h>
 #include <stdint.h>
 #include "tr_model.h"
@@ -163,7 +203,7 @@ export function generateAot(graph: Graph, plan: MemoryPlan, opts: AotOptions): A
 #define TR_ARENA_BYTES ${arenaBytes}u
 static uint8_t tr_arena[TR_ARENA_BYTES] __attribute__((aligned(16)));
 
-${ctx.decls.join('\n')}
+${profile}${ctx.decls.join('\n')}
 static uint8_t *const tr_inputs[${Math.max(1, ins.ptrs.length)}] = { ${ins.ptrs.length ? ins.ptrs.join(', ') : 'NULL'} };
 static const size_t tr_input_bytes[${Math.max(1, ins.bytes.length)}] = { ${list(ins.bytes)} };
 static const tr_dtype_t tr_input_dtypes[${Math.max(1, ins.dtypes.length)}] = { ${ins.dtypes.length ? ins.dtypes.join(', ') : 'TR_DT_INT8'} };
@@ -186,7 +226,7 @@ tr_dtype_t tr_model_output_dtype(int i) { return tr_output_dtypes[(i >= 0 && i <
 uint32_t tr_model_heap_bytes(void) { return 0; }
 
 int tr_model_invoke(void) {
-${body.join('\n')}
+${opts.profileOps ? '  uint64_t tr_prof_t = tr_board_count();\n' : ''}${body.join('\n')}
   return 0;
 }
 `;

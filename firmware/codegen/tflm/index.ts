@@ -47,6 +47,9 @@ export const TFLM_RESOLVER_METHOD: Record<OpKind, string> = {
   GATHER: 'AddGather',
   CAST: 'AddCast',
   SQUEEZE: 'AddSqueeze',
+  // Internal ops have no TFLite-Micro kernel (resolverOps reports them); tiling lowers them first.
+  PARTIAL_SUM: '',
+  PARTIAL_SUM_REQUANTIZE: '',
 };
 
 export interface TflmOptions {
