@@ -14,7 +14,7 @@ import {
 } from '../wire/mqtt.ts';
 import type { LabConfig } from './config.ts';
 import { expandSuite } from './config.ts';
-import { JobStore, type JobRecord } from './jobs/job-store.ts';
+import { JobStore, specOf, type JobRecord } from './jobs/job-store.ts';
 import { Registry } from './registry.ts';
 import { RegressionDetector } from './regressions.ts';
 import { checkFlashRequest } from './requests.ts';
@@ -123,7 +123,9 @@ export class Daemon extends EventEmitter {
     });
     this.client = client;
     client.on('message', (topic, payload) => {
-      try { this.onMessage(topic, payload); } catch (err) { this.log(`error handling ${topic}: ${(err as Error).stack}`); }
+      this.batchPoints(() => {
+        try { this.onMessage(topic, payload); } catch (err) { this.log(`error handling ${topic}: ${(err as Error).stack}`); }
+      });
     });
     client.on('error', (err) => this.log(`MQTT error: ${err.message}`));
     await new Promise<void>((resolve, reject) => {
@@ -137,11 +139,17 @@ export class Daemon extends EventEmitter {
       [suiteTopics.run]: { qos: 1 },
     });
     this.publishStatus('online');
+    // Jobs out on boards when the daemon stopped: the spec may never have left this process
+    // (killed between the journal write and the socket write), so send it again. Agents key jobs
+    // by id and ignore a second delivery; a result for it counts once either way.
+    for (const job of this.store.inState('dispatched')) {
+      this.client.publish(topics.agentJobs(job.agentId!), encode(specOf(job)), { qos: 1 });
+    }
     const scheduler = this.opts.scheduler ?? cronScheduler;
     for (const s of cfg.suites) {
       if (s.cron) this.schedules.push(scheduler(s.cron, () => { this.fireSuite(s.name, 'cron'); }, s.name));
     }
-    this.tickTimer = setInterval(() => this.tick(), this.opts.tickMs ?? 1000);
+    this.tickTimer = setInterval(() => this.batchPoints(() => this.tick()), this.opts.tickMs ?? 1000);
     this.healthTimer = setInterval(() => this.writeHealth(), this.opts.healthEveryMs ?? 30_000);
     this.log(`started: ${this.store.inState('queued').length} queued, ${this.store.inState('dispatched').length} out on boards`);
     this.tick();
@@ -439,8 +447,24 @@ export class Daemon extends EventEmitter {
     this.client?.publish(topics.daemonStatus, encode({ v: 1, state, ts: new Date().toISOString() }), { qos: 1, retain: true });
   }
 
+  private pointBatch: IPoint[] | undefined;
+
+  /** Runs fn, writing the points it produces to the spool with one append + fsync at the end. */
+  private batchPoints(fn: () => void): void {
+    if (this.pointBatch) { fn(); return; }
+    this.pointBatch = [];
+    try { fn(); } finally {
+      const points = this.pointBatch;
+      this.pointBatch = undefined;
+      if (points.length && this.sink) {
+        try { this.sink.write(points); } catch (err) { this.log(`cannot queue ${points.length} points: ${(err as Error).message}`); }
+      }
+    }
+  }
+
   private point(...points: IPoint[]): void {
-    this.sink?.write(points);
+    if (this.pointBatch) this.pointBatch.push(...points);
+    else this.sink?.write(points);
   }
 
   private eventInfo(event: JobEventInfo['event'], job: JobRecord, error?: string, queueDepth?: number): JobEventInfo {

@@ -3,7 +3,7 @@
 // (compiler, flags, the source, every header it could include), so the kernels and the harness
 // are compiled once per board configuration, not once per model.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { execa } from 'execa';
@@ -68,6 +68,9 @@ export interface CompileJob {
   source: string;
   /** Headers that decide the object besides the source itself. */
   headersKey: string;
+  /** False for per-build sources (generated model, golden input): compiled into the build
+   * folder, not kept in the shared object cache. */
+  shared?: boolean;
 }
 
 export async function compileObjects(jobs: readonly CompileJob[], objectCache: string, outDir: string): Promise<string[]> {
@@ -75,19 +78,36 @@ export async function compileObjects(jobs: readonly CompileJob[], objectCache: s
   mkdirSync(outDir, { recursive: true });
   return pool(jobs, Math.max(1, availableParallelism()), async (job) => {
     const key = sha(job.compiler, job.flags.join(' '), readFileSync(job.source), job.headersKey);
-    const cached = join(objectCache, `${key}.o`);
-    if (!existsSync(cached)) {
-      const tmp = `${cached}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      const r = await execa(job.compiler, [...job.flags, '-c', job.source, '-o', tmp],
-        { reject: false, timeout: COMPILE_TIMEOUT_MS, all: true });
-      if (r.timedOut) throw new Error(`compiling ${job.source} timed out after ${COMPILE_TIMEOUT_MS} ms`);
-      if (r.exitCode !== 0) throw new Error(`compiling ${basename(job.source)} failed:\n${r.all}`);
-      renameSync(tmp, cached);
+    const shared = job.shared !== false;
+    const target = shared ? join(objectCache, `${key}.o`) : join(outDir, `${basename(job.source, extname(job.source))}-${key.slice(0, 8)}.o`);
+    if (existsSync(target)) {
+      const now = new Date();
+      utimesSync(target, now, now); // recently used: kept by pruneCache
+      return target;
     }
-    const local = join(outDir, `${basename(job.source, extname(job.source))}-${key.slice(0, 8)}.o`);
-    copyFileSync(cached, local);
-    return local;
+    const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const r = await execa(job.compiler, [...job.flags, '-c', job.source, '-o', tmp],
+      { reject: false, timeout: COMPILE_TIMEOUT_MS, all: true });
+    if (r.timedOut) throw new Error(`compiling ${job.source} timed out after ${COMPILE_TIMEOUT_MS} ms`);
+    if (r.exitCode !== 0) throw new Error(`compiling ${basename(job.source)} failed:\n${r.all}`);
+    renameSync(tmp, target);
+    return target;
   });
+}
+
+/** Keeps the newest `keep` entries of a cache folder (by modification time), deletes the rest. */
+export function pruneCache(dir: string, keep: number): number {
+  if (!existsSync(dir)) return 0;
+  const entries = readdirSync(dir).filter((n) => !n.includes('.tmp')).map((n) => {
+    const p = join(dir, n);
+    try { return { p, t: statSync(p).mtimeMs }; } catch { return undefined; }
+  }).filter((e): e is { p: string; t: number } => e !== undefined).sort((a, b) => b.t - a.t);
+  let removed = 0;
+  for (const e of entries.slice(keep)) {
+    rmSync(e.p, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }
 
 export async function link(compiler: string, args: string[]): Promise<void> {

@@ -1,18 +1,21 @@
 // The build pipeline: model (model-set name or .tflite) -> reader -> tiling (tileGraph) ->
 // memory plan -> code generator -> + harness + board startup/port/UART + kernels -> the
-// board's toolchain -> ELF, with static sizes. Builds are content-addressed: the key hashes
-// the model bytes, the board definition, backend, tiling, options and every source file that
-// can change the result, and a finished build is reused from .cache/tinyrack/builds/<key>.
+// board's toolchain -> ELF, with static sizes. Builds are content-addressed, in two levels:
+// .cache/tinyrack/specs/<spec key>.json (model bytes + board definition + backend + tiling +
+// options + every source file that can change the result) answers a repeated request without
+// even reading the model; .cache/tinyrack/builds/<content key>/ (exactly what is compiled)
+// lets requests that generate the same code share one ELF. Both are pruned to the most
+// recently used entries; compiled kernels/harness objects are shared in .cache/tinyrack/objects.
 // A model the board cannot hold is refused before anything is compiled.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { BOARDS_DIR, getBoard } from '../../boards/index.ts';
 import { ESTIMATED_CODE_BYTES, ESTIMATED_STATIC_RAM_BYTES, type BoardDefinition } from '../../boards/types.ts';
 import { isActivation, tensorBytes, type Graph } from '../ir/graph.ts';
 import { resolveModel } from '../models/model-set.ts';
 import { FIRMWARE_DIR, RUNTIME_INCLUDE, kernelFiles, loadGenerator, type BackendName } from './backends.ts';
-import { compileObjects, hasTool, headersHash, link, ToolchainMissingError, type CompileJob } from './compile.ts';
+import { compileObjects, hasTool, headersHash, link, pruneCache, ToolchainMissingError, type CompileJob } from './compile.ts';
 import { elfSizes, type SectionSize } from './elf-sizes.ts';
 import { goldenFor, type ExpectedOutput } from './golden.ts';
 import { memoryPlanFromTiled, type TiledPlanLike } from './plan-adapter.ts';
@@ -26,6 +29,11 @@ export const BACKENDS: readonly BackendName[] = ['aot', 'tflm'];
 const REPO_ROOT = resolve(FIRMWARE_DIR, '..');
 const HARNESS_DIR = join(FIRMWARE_DIR, 'harness');
 const REPORT_SOURCE = join(FIRMWARE_DIR, 'runtime', 'tr_report.c');
+
+/** Cache bounds (most recently used kept); override with TINYRACK_CACHE_BUILDS / _OBJECTS. */
+const MAX_CACHED_BUILDS = Number(process.env.TINYRACK_CACHE_BUILDS ?? 300);
+const MAX_CACHED_OBJECTS = Number(process.env.TINYRACK_CACHE_OBJECTS ?? 3000);
+const MAX_CACHED_SPECS = 3000;
 
 export function cacheRoot(): string {
   return process.env.TINYRACK_CACHE ?? join(REPO_ROOT, '.cache', 'tinyrack');
@@ -63,7 +71,7 @@ export interface BuildSpec {
 
 export interface BuildResult {
   elfPath: string;
-  /** Content hash of the build inputs; also the firmware id in its BOOT record. */
+  /** Content hash of what was compiled (first 16 hex digits); also the firmware id in its BOOT record. */
   firmwareHash: string;
   romBytes: number;
   ramBytes: number;
@@ -260,6 +268,7 @@ async function prepareModel(path: string, name: string, board: BoardDefinition, 
 
 const inFlight = new Map<string, Promise<BuildResult>>();
 
+
 export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   const board = await getBoard(spec.board);
   const backend = spec.backend ?? 'aot';
@@ -289,18 +298,23 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
     throw new Error('build needs a model (model-set name or .tflite path)');
   }
 
-  const key = createHash('sha256').update(JSON.stringify({
-    v: 1, modelKey, modelName, board, backend, tiling, reps, warmup, sample, tree: sourceTreeHash(),
-  })).digest('hex');
-  const firmwareHash = key.slice(0, 16);
-  const dir = join(cacheRoot(), 'builds', key);
-  const meta = join(dir, 'build.json');
-  if (existsSync(meta)) {
-    const r = JSON.parse(readFileSync(meta, 'utf8')) as BuildResult;
-    return { ...r, elfPath: join(dir, 'firmware.elf'), buildDir: dir, cached: true };
+  // Two levels of cache. The spec key (model bytes, board, options, sources) finds a finished
+  // build without reading the model; the content key (exactly what is compiled) lets specs that
+  // generate the same code — e.g. a tiling mode that leaves the graph unchanged — share one ELF.
+  const specKey = sha256(JSON.stringify({
+    v: 2, modelKey, modelName, board, backend, tiling, reps, warmup, sample, tree: sourceTreeHash(),
+  }));
+  const specFile = join(cacheRoot(), 'specs', `${specKey}.json`);
+  if (existsSync(specFile)) {
+    const r = JSON.parse(readFileSync(specFile, 'utf8')) as BuildResult;
+    if (existsSync(r.elfPath)) {
+      const now = new Date();
+      try { utimesSync(specFile, now, now); utimesSync(r.buildDir, now, now); } catch { /* pruned meanwhile */ }
+      return { ...r, cached: true };
+    }
   }
-  // Two identical builds started together (parallel `run`) share one compile.
-  const running = inFlight.get(key);
+  // Identical builds started together (parallel `run`) share one compile.
+  const running = inFlight.get(specKey);
   if (running) return running;
   const p = (async () => {
     const stage: ModelStage = spec.prepared
@@ -315,14 +329,46 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
         };
       })()
       : await prepareModel(modelPath!, modelName, board, backend, tiling, sample);
-    return compileStage(board, stage, { key, firmwareHash, dir, backend, tiling, reps, warmup });
+    const contentKey = sha256(JSON.stringify({
+      v: 2, board, backend, reps, warmup, files: stage.files, inputs: stage.inputs.map((b) => Buffer.from(b).toString('hex')),
+      extra: stage.extraSources.map((f) => [f, sha256(readFileSync(f))]), includeDirs: stage.includeDirs,
+      cFlags: stage.cFlags, cxxFlags: stage.cxxFlags, arena: stage.arenaBytes, tree: sourceTreeHash(),
+    }));
+    const dir = join(cacheRoot(), 'builds', contentKey);
+    const meta = join(dir, 'build.json');
+    let built: BuildResult;
+    if (existsSync(meta) && existsSync(join(dir, 'firmware.elf'))) {
+      built = { ...(JSON.parse(readFileSync(meta, 'utf8')) as BuildResult), cached: true };
+      const now = new Date();
+      utimesSync(dir, now, now);
+    } else {
+      const compiling = inFlight.get(contentKey) ?? compileStage(board, stage, { key: contentKey, firmwareHash: contentKey.slice(0, 16), dir, backend, tiling, reps, warmup });
+      inFlight.set(contentKey, compiling);
+      try { built = await compiling; } finally { inFlight.delete(contentKey); }
+    }
+    // This spec's view of the (possibly shared) firmware.
+    const result: BuildResult = {
+      ...built, model: stage.name, backend, tiling, arenaBytes: stage.arenaBytes, plannedArenaBytes: stage.plannedArenaBytes,
+      expectedOutputs: stage.expectedOutputs, reference: stage.reference, fit: stage.fit,
+      ...(stage.macs !== undefined ? { macs: stage.macs } : {}),
+    };
+    mkdirSync(dirname(specFile), { recursive: true });
+    const tmp = `${specFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ ...result, cached: false }, null, 1));
+    renameSync(tmp, specFile);
+    pruneCache(dirname(specFile), MAX_CACHED_SPECS);
+    return result;
   })();
-  inFlight.set(key, p);
+  inFlight.set(specKey, p);
   try {
     return await p;
   } finally {
-    inFlight.delete(key);
+    inFlight.delete(specKey);
   }
+}
+
+function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 async function compileStage(board: BoardDefinition, stage: ModelStage,
@@ -371,7 +417,7 @@ async function compileStage(board: BoardDefinition, stage: ModelStage,
       { compiler: cc, source: REPORT_SOURCE, headersKey, flags: baseFlags },
       ...board.sources.map((s) => ({ compiler: cc, source: join(BOARDS_DIR, s), headersKey, flags: baseFlags })),
       ...stage.extraSources.map((s) => ({ compiler: compilerFor(s), source: s, headersKey, flags: [...baseFlags, ...flagsFor(s)] })),
-      ...[...generated, join(src, 'tr_golden.c')].map((s) => ({ compiler: compilerFor(s), source: s, headersKey: headersKey + s, flags: [...baseFlags, ...flagsFor(s)] })),
+      ...[...generated, join(src, 'tr_golden.c')].map((s) => ({ compiler: compilerFor(s), source: s, headersKey, flags: [...baseFlags, ...flagsFor(s)], shared: false })),
     ];
     const objects = await compileObjects(jobs, join(cacheRoot(), 'objects'), join(tmp, 'obj'));
     const elf = join(tmp, 'firmware.elf');
@@ -389,12 +435,16 @@ async function compileStage(board: BoardDefinition, stage: ModelStage,
       fit: stage.fit, buildDir: o.dir,
     };
     writeFileSync(join(tmp, 'build.json'), JSON.stringify(result, null, 1));
+    rmSync(join(tmp, 'obj'), { recursive: true, force: true }); // per-build objects: linked, not needed
     try {
       renameSync(tmp, o.dir);
     } catch {
       // Another process finished the same build first: theirs is identical, keep it.
       rmSync(tmp, { recursive: true, force: true });
     }
+    // Bounded cache: the most recently used builds and objects stay.
+    pruneCache(join(cacheRoot(), 'builds'), MAX_CACHED_BUILDS);
+    pruneCache(join(cacheRoot(), 'objects'), MAX_CACHED_OBJECTS);
     return result;
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });

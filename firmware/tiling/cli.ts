@@ -4,11 +4,10 @@
 // figures; --export writes the tiled .tflite with its offline plan, --svg the layout picture.
 import { writeFileSync } from 'node:fs';
 import type { Graph } from '../ir/graph.ts';
-import { writeModel } from '../model/writer.ts';
 import { formatPlanReport, type PlanReport } from '../plan/report.ts';
 import { tflmPlannerBytes } from '../plan/tflm-reference.ts';
 import { tileGraph, TILING_MODES, type TilingMode, type TilingResult } from './index.ts';
-import { withOfflinePlan } from './offline-plan.ts';
+import { exportTiledModel } from './export.ts';
 import { planTiled } from './plan-tiled.ts';
 import { layoutSvg } from './svg.ts';
 
@@ -62,6 +61,8 @@ export function tileFromCli(graph: Graph, o: TilingCliOptions): TilingResult {
     ...(maxMacOverhead !== undefined ? { maxMacOverhead } : {}),
     ...(ramBudget !== undefined ? { ramBudget } : {}),
     ...(o.planner ? { planner: o.planner } : {}),
+    // The plan report is the AoT view (and infer runs the interpreter): both run partial sums.
+    partialSums: true,
   });
 }
 
@@ -74,6 +75,8 @@ export interface TiledPlanReport extends PlanReport {
   discoveryMs: number;
   /** Tile tensor -> [concat output tensor, byte offset inside it]. */
   inPlace: Record<number, [number, number]>;
+  /** With --export: arena bytes of the exported model's offline plan (lowered, no in-place concat). */
+  exportPeakBytes?: number;
 }
 
 export function tiledPlanReport(model: string, mode: TilingMode, r: TilingResult): TiledPlanReport {
@@ -99,8 +102,9 @@ export function formatTiledReport(rep: TiledPlanReport): string {
   lines.push(`tiling ${rep.tiling}: peak ${rep.untiledPeakBytes.toLocaleString('en-US')} -> ${rep.peakBytes.toLocaleString('en-US')} bytes `
     + `(${pct(rep.peakBytes / rep.untiledPeakBytes - 1)}), MACs ${rep.untiledMacs.toLocaleString('en-US')} -> ${rep.macs.toLocaleString('en-US')} `
     + `(${pct(rep.macs / rep.untiledMacs - 1)}), discovery ${rep.discoveryMs.toFixed(0)} ms`);
+  if (rep.exportPeakBytes !== undefined) lines.push(`  exported .tflite (TFLite-Micro offline plan): ${rep.exportPeakBytes.toLocaleString('en-US')} bytes`);
   for (const t of rep.tilings) {
-    const how = t.kind === 'fdt' ? `${t.partitions} channel partitions` : `${t.tilesH}x${t.tilesW} tiles`;
+    const how = t.kind === 'fdt' ? `${t.partitions} channel partitions${t.ending === 'partial-sum' ? ' ending in int32 partial sums' : ''}` : `${t.tilesH}x${t.tilesW} tiles`;
     lines.push(`  ${t.kind.toUpperCase()} ${how} over ${t.ops.join(' -> ')}: ${t.peakBefore} -> ${t.peakAfter} bytes, ${t.extraMacs >= 0 ? '+' : ''}${t.extraMacs} MACs`);
   }
   if (rep.tilings.length === 0) lines.push('  no rewrite lowered the peak');
@@ -111,7 +115,13 @@ export function formatTiledReport(rep: TiledPlanReport): string {
 export function runTiledPlan(graph: Graph, model: string, o: TilingCliOptions): void {
   const r = tileFromCli(graph, o);
   const rep = tiledPlanReport(model, parseMode(o.tiling), r);
-  if (o.export) writeFileSync(o.export, writeModel(withOfflinePlan(r.graph, r.plan)));
+  // Exported for TFLite: partial sums lowered, planned for that graph without in-place concat
+  // (TFLite-Micro's offline plan cannot express overlapping tensors), so its arena can be larger.
+  if (o.export) {
+    const ex = exportTiledModel(r.graph, r.plan.planner);
+    writeFileSync(o.export, ex.bytes);
+    rep.exportPeakBytes = ex.plan.peakBytes;
+  }
   if (o.svg) {
     writeFileSync(o.svg, layoutSvg([
       { title: `${model} untiled`, graph, plan: planTiled(graph, { planner: r.plan.planner }) },

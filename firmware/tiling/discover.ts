@@ -2,16 +2,26 @@
 // candidates around them, evaluate each by actually rewriting and re-planning, keep the best,
 // repeat until nothing improves. Greedy, one tiling per round; every figure it compares is a
 // real plan of a real rewritten graph, never a model of one.
-import type { Graph } from '../ir/graph.ts';
+import { numElements, type Graph, type Op } from '../ir/graph.ts';
 import { opMacs } from '../ir/macs.ts';
 import { applyFdt, findFdtPaths } from './fdt.ts';
+import { applyFdtPartial, findFdtPartialPaths } from './fdt-partial.ts';
 import { applyFfmt, ffmtChainMacs, findFfmtPaths } from './ffmt.ts';
 import { planTiled, tiledRequests, type TiledPlan, type TiledRequests } from './plan-tiled.ts';
 import type { AppliedTiling } from './types.ts';
 
+/** MACs of one op; a PARTIAL_SUM counts the multiply-accumulates of its slice of the base op. */
+function macsOf(g: Graph, op: Op): number {
+  if (op.kind !== 'PARTIAL_SUM') return opMacs(g, op);
+  const o = (op as Op<'PARTIAL_SUM'>).options;
+  const out = numElements(g.tensors[op.outputs[0]!]!.shape);
+  const w = g.tensors[op.inputs[1]!]!.shape;
+  return o.base === 'CONV_2D' ? out * w[1]! * w[2]! * w[3]! : out * w[1]!;
+}
+
 export function graphMacs(g: Graph): number {
   let total = 0;
-  for (const op of g.ops) total += opMacs(g, op);
+  for (const op of g.ops) total += macsOf(g, op);
   return total;
 }
 
@@ -27,6 +37,10 @@ export interface DiscoverOptions {
   stopAt?: number;
   /** States kept per round (1 = greedy). */
   beam?: number;
+  /** Consider FDT paths ending in int32 partial sums (default true; internal ops, AoT only). */
+  partialSums?: boolean;
+  /** Plan with RESHAPE outputs aliased to their inputs (AoT only). */
+  aliasReshape?: boolean;
 }
 
 export interface DiscoverState {
@@ -65,7 +79,7 @@ export function peakTensors(plan: TiledPlan): Set<number> {
   return out;
 }
 
-interface Candidate { kind: 'fdt' | 'ffmt'; ops: number[]; partitions: number; tilesH?: number; tilesW?: number }
+interface Candidate { kind: 'fdt' | 'ffmt'; ops: number[]; partitions: number; tilesH?: number; tilesW?: number; partialSum?: boolean }
 
 const FDT_PARTS = [2, 3, 4, 6, 8, 16];
 /** Tile counts per axis; every H x W combination (1-D and grids) is a candidate. */
@@ -95,6 +109,14 @@ function candidates(g: Graph, opts: DiscoverOptions, plan: TiledPlan): Candidate
       const channels = g.tensors[last.outputs[0]!]!.shape.at(-1)!;
       for (const n of FDT_PARTS) if (n <= channels) out.push({ kind: 'fdt', ops, partitions: n });
     }
+    if (opts.partialSums !== false) {
+      for (const ops of findFdtPartialPaths(g)) {
+        if (!touches(g, ops, hot, plan)) continue;
+        const pathEnd = ops.filter((i) => g.ops[i]!.kind !== 'RESHAPE').at(-2)!;
+        const channels = g.tensors[g.ops[pathEnd]!.outputs[0]!]!.shape.at(-1)!;
+        for (const n of FDT_PARTS) if (n <= channels) out.push({ kind: 'fdt', ops, partitions: n, partialSum: true });
+      }
+    }
   }
   if (opts.ffmt) {
     for (const ops of findFfmtPaths(g)) {
@@ -112,6 +134,7 @@ function candidates(g: Graph, opts: DiscoverOptions, plan: TiledPlan): Candidate
 }
 
 function rewrite(g: Graph, c: Candidate): Graph | undefined {
+  if (c.partialSum) return applyFdtPartial(g, { ops: c.ops, partitions: c.partitions });
   return c.kind === 'fdt'
     ? applyFdt(g, { ops: c.ops, partitions: c.partitions })
     : applyFfmt(g, { ops: c.ops, tilesH: c.tilesH!, tilesW: c.tilesW! });
@@ -147,15 +170,16 @@ function children(s: DiscoverState, opts: DiscoverOptions, keep: number, counter
     counter.evaluated++;
     // Both layouts of the tile outputs: inside the concat output (in place: the output is
     // reserved from the first tile on) or separate (tiles pile up, output appears at the end).
-    const inPlace = tiledRequests(g, { inPlaceConcat: true });
-    const variants = inPlace.inPlace.size > 0 ? [inPlace, tiledRequests(g, { inPlaceConcat: false })] : [inPlace];
+    const aliasReshape = opts.aliasReshape === true;
+    const inPlace = tiledRequests(g, { inPlaceConcat: true, aliasReshape });
+    const variants = inPlace.inPlace.size > 0 ? [inPlace, tiledRequests(g, { inPlaceConcat: false, aliasReshape })] : [inPlace];
     for (const req of variants) if (req.lowerBound < s.plan.peakBytes) pending.push({ g, macs, c, req });
   }
   pending.sort((a, b) => a.req.lowerBound - b.req.lowerBound || a.macs - b.macs);
   const out: Child[] = [];
   for (const p of pending) {
     if (out.length >= keep && p.req.lowerBound > out[keep - 1]!.plan.peakBytes) break;
-    const plan = planTiled(p.g, { planner: opts.planner }, p.req);
+    const plan = planTiled(p.g, { planner: opts.planner, aliasReshape: opts.aliasReshape === true }, p.req);
     if (plan.peakBytes >= s.plan.peakBytes) continue;
     out.push({ g: p.g, plan, macs: p.macs, c: p.c });
     out.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
@@ -167,6 +191,7 @@ function step(s: DiscoverState, child: Child): DiscoverState {
   const { c } = child;
   const applied: AppliedTiling = {
     kind: c.kind, ops: c.ops.map((i) => s.graph.ops[i]!.name), partitions: c.partitions,
+    ...(c.partialSum ? { ending: 'partial-sum' as const } : {}),
     ...(c.kind === 'ffmt' ? { tilesH: c.tilesH!, tilesW: c.tilesW! } : {}),
     peakBefore: s.plan.peakBytes, peakAfter: child.plan.peakBytes, extraMacs: child.macs - s.macs,
   };
@@ -181,7 +206,7 @@ function step(s: DiscoverState, child: Child): DiscoverState {
  */
 export function discover(graph: Graph, opts: DiscoverOptions): DiscoverState {
   const counter = { evaluated: 0 };
-  const start: DiscoverState = { graph, plan: planTiled(graph, { planner: opts.planner }), macs: graphMacs(graph), tilings: [], evaluated: 0 };
+  const start: DiscoverState = { graph, plan: planTiled(graph, { planner: opts.planner, aliasReshape: opts.aliasReshape === true }), macs: graphMacs(graph), tilings: [], evaluated: 0 };
   let best = start;
   let beam: DiscoverState[] = [start];
   const width = opts.beam ?? 1;

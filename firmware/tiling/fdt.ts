@@ -93,11 +93,46 @@ function sliceActivation(g: Graph, id: number, b: number, e: number, tag: string
   return addActivation(g, t, `${t.name}${tag}`, shape, q);
 }
 
+/**
+ * Emits one partition of an FDT path (channel slice [b, e) of the path's output) into `block`
+ * and returns the tensor holding that slice. Shared by the concatenation ending (below) and
+ * the partial-sum ending (fdt-partial.ts).
+ */
+export function emitPartition(g0: Graph, g: Graph, ops: number[], b: number, e: number, tag: string, block: Op[]): number {
+  const axis0 = startAxis(g0, ops[0]!);
+  if (axis0 < 0) throw new Error(`op ${ops[0]} cannot start an FDT path`);
+  let cur = -1;
+  ops.forEach((opIndex, k) => {
+    const op = g0.ops[opIndex]!;
+    const out = sliceActivation(g, op.outputs[0]!, b, e, tag);
+    let inputs: number[];
+    let options = op.options;
+    if (k === 0) {
+      const biasId = op.inputs.length > 2 ? op.inputs[2]! : -1;
+      inputs = [op.inputs[0]!, sliceConst(g, op.inputs[1]!, axis0, b, e, tag)];
+      if (op.inputs.length > 2) inputs.push(sliceConst(g, biasId, 0, b, e, tag));
+      if (op.kind === 'DEPTHWISE_CONV_2D') options = { ...(op.options as DepthwiseConv2DOptions), depthMultiplier: e - b };
+    } else if (op.kind === 'DEPTHWISE_CONV_2D') {
+      inputs = [cur, sliceConst(g, op.inputs[1]!, 3, b, e, tag)];
+      if (op.inputs.length > 2) inputs.push(sliceConst(g, op.inputs[2]!, 0, b, e, tag));
+    } else {
+      inputs = [cur, ...op.inputs.slice(1)];
+    }
+    block.push({ kind: op.kind, inputs, outputs: [out], options: { ...options }, name: `${op.name}${tag}` } as Op);
+    cur = out;
+  });
+  return cur;
+}
+
+/** True when op `i` can start an FDT path (split by output channels). */
+export function canStartFdt(g: Graph, i: number): boolean {
+  return startAxis(g, i) >= 0;
+}
+
 export function applyFdt(g0: Graph, spec: FdtSpec): Graph | undefined {
   const { ops, partitions } = spec;
   if (ops.length === 0 || partitions < 2) return undefined;
-  const axis0 = startAxis(g0, ops[0]!);
-  if (axis0 < 0) return undefined;
+  if (startAxis(g0, ops[0]!) < 0) return undefined;
   const last = g0.ops[ops[ops.length - 1]!]!;
   const outId = last.outputs[0]!;
   const outT = g0.tensors[outId]!;
@@ -106,31 +141,7 @@ export function applyFdt(g0: Graph, spec: FdtSpec): Graph | undefined {
 
   const g = cloneGraph(g0);
   const block: Op[] = [];
-  const slices: number[] = [];
-  splitRange(channels, partitions).forEach(([b, e], p) => {
-    const tag = `${TILED_MARK}fdt_p${p}`;
-    let cur = -1;
-    ops.forEach((opIndex, k) => {
-      const op = g0.ops[opIndex]!;
-      const out = sliceActivation(g, op.outputs[0]!, b, e, tag);
-      let inputs: number[];
-      let options = op.options;
-      if (k === 0) {
-        const biasId = op.inputs.length > 2 ? op.inputs[2]! : -1;
-        inputs = [op.inputs[0]!, sliceConst(g, op.inputs[1]!, axis0, b, e, tag)];
-        if (op.inputs.length > 2) inputs.push(sliceConst(g, biasId, 0, b, e, tag));
-        if (op.kind === 'DEPTHWISE_CONV_2D') options = { ...(op.options as DepthwiseConv2DOptions), depthMultiplier: e - b };
-      } else if (op.kind === 'DEPTHWISE_CONV_2D') {
-        inputs = [cur, sliceConst(g, op.inputs[1]!, 3, b, e, tag)];
-        if (op.inputs.length > 2) inputs.push(sliceConst(g, op.inputs[2]!, 0, b, e, tag));
-      } else {
-        inputs = [cur, ...op.inputs.slice(1)];
-      }
-      block.push({ kind: op.kind, inputs, outputs: [out], options: { ...options }, name: `${op.name}${tag}` } as Op);
-      cur = out;
-    });
-    slices.push(cur);
-  });
+  const slices = splitRange(channels, partitions).map(([b, e], p) => emitPartition(g0, g, ops, b, e, `${TILED_MARK}fdt_p${p}`, block));
   block.push({
     kind: 'CONCATENATION', inputs: slices, outputs: [outId],
     options: { axis: outT.shape.length - 1, activation: 'NONE' }, name: `${last.name}${TILED_MARK}fdt_concat`,

@@ -11,6 +11,8 @@ export { TILING_MODES } from './types.ts';
 export { planTiled, type TiledPlan } from './plan-tiled.ts';
 export { applyFdt, findFdtPaths } from './fdt.ts';
 export { applyFfmt, findFfmtPaths } from './ffmt.ts';
+export { applyFdtPartial, findFdtPartialPaths } from './fdt-partial.ts';
+export { exportTiledModel, lowerForExport, hasInternalOps } from './export.ts';
 
 const DEFAULT_OVERHEAD = 0.1;
 /** Overhead tiers tried in order when a RAM budget is given: the first that fits wins. */
@@ -32,7 +34,8 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
   const planner = options.planner ?? 'greedy';
   // Exact planners are too slow to run on every trial: search with greedy, re-plan at the end.
   const searchPlanner = planner === 'optimal' ? 'greedy' : planner;
-  const untiledPlan = planTiled(graph, { planner });
+  const aliasReshape = options.aliasReshape === true;
+  const untiledPlan = planTiled(graph, { planner, aliasReshape });
   const untiledMacs = graphMacs(graph);
   const mode = options.mode;
   const fdt = mode === 'fdt' || mode === 'auto';
@@ -46,7 +49,7 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
     const run = (overhead: number, stopAt?: number): DiscoverState => {
       const s = discover(graph, {
         fdt, ffmt, macAllowance: Math.floor(overhead * untiledMacs), baseMacs: untiledMacs,
-        planner: searchPlanner, maxRounds, beam: options.beam ?? 1, ...(stopAt !== undefined ? { stopAt } : {}),
+        planner: searchPlanner, maxRounds, beam: options.beam ?? 1, partialSums: options.partialSums === true, aliasReshape, ...(stopAt !== undefined ? { stopAt } : {}),
       });
       evaluated += s.evaluated;
       return s;
@@ -63,7 +66,7 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
     }
   }
   let plan = state.plan;
-  if (planner !== searchPlanner) plan = planTiled(state.graph, { planner, inPlaceConcat: plan.inPlace.size > 0 });
+  if (planner !== searchPlanner) plan = planTiled(state.graph, { planner, inPlaceConcat: plan.inPlace.size > 0, aliasReshape });
   if (options.ramBudget !== undefined && plan.peakBytes > options.ramBudget) {
     throw new Error(`cannot fit in ${options.ramBudget} bytes, best is ${plan.peakBytes} bytes `
       + `(tiling ${mode}, MAC overhead up to ${(cap * 100).toFixed(1)}%)`);

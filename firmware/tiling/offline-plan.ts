@@ -4,7 +4,10 @@
 //   [version = 1, subgraph = 0, number of tensors, offset of tensor 0, ..., offset of tensor n-1]
 // with -1 for tensors TFLM should plan online (constants, unplanned tensors). TFLM places the
 // offline tensors at exactly these arena offsets, so the tiled model runs in the layout we
-// planned — including the in-place concatenation tiles (their offsets lie inside the output).
+// planned. In-place concatenation (tiles placed inside their concat output) is refused here:
+// TFLite-Micro's offline plan has no way to say that two tensors overlap on purpose, and its
+// reference CONCATENATION copies with memcpy. Plans for export come from export.ts
+// (exportTiledModel: partial sums lowered, planned with inPlaceConcat false).
 import type { Graph, Metadata } from '../ir/graph.ts';
 import { isPlannedTensor } from '../plan/lifetimes.ts';
 import type { TiledPlan } from './plan-tiled.ts';
@@ -13,6 +16,12 @@ export const OFFLINE_PLAN_NAME = 'OfflineMemoryAllocation';
 export const OFFLINE_PLAN_VERSION = 1;
 
 export function encodeOfflinePlan(g: Graph, plan: TiledPlan): Uint8Array {
+  if (plan.inPlace.size > 0) {
+    throw new Error(`${OFFLINE_PLAN_NAME}: the plan places ${plan.inPlace.size} concatenation inputs inside their output, which TFLite-Micro cannot express; plan with inPlaceConcat false (exportTiledModel does)`);
+  }
+  if (g.ops.some((op) => op.kind === 'PARTIAL_SUM' || op.kind === 'PARTIAL_SUM_REQUANTIZE')) {
+    throw new Error(`${OFFLINE_PLAN_NAME}: the graph holds internal partial-sum ops; export it with exportTiledModel, which lowers them first`);
+  }
   const n = g.tensors.length;
   const values = new Int32Array(3 + n);
   values[0] = OFFLINE_PLAN_VERSION; values[1] = 0; values[2] = n;

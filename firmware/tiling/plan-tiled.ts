@@ -25,6 +25,11 @@ export interface TiledPlanOptions {
   planner?: string;
   /** Place contiguous concatenation inputs inside the output buffer (default true). */
   inPlaceConcat?: boolean;
+  /**
+   * Let RESHAPE/SQUEEZE outputs share their input's buffer (default false, as TFLite-Micro).
+   * The AoT backend honours it (an aliased reshape emits no copy); TFLite-Micro does not.
+   */
+  aliasReshape?: boolean;
   timeLimitMs?: number;
 }
 
@@ -96,12 +101,17 @@ export interface TiledRequests {
   inPlace: Map<number, [number, number]>;
   /** Live-bytes lower bound of the requests: no planner can go below it. */
   lowerBound: number;
+  /** Reshape output -> the tensor whose buffer it shares (aliasReshape only). */
+  aliases: Record<number, number>;
 }
 
 export function tiledRequests(g: Graph, opts: TiledPlanOptions = {}): TiledRequests {
   const order = g.ops.map((_, i) => i);
-  const { buffers: reqs } = bufferLifetimes(g, order);
+  const { buffers: reqs, aliases } = bufferLifetimes(g, order, { aliasReshape: opts.aliasReshape === true });
   const inPlace = opts.inPlaceConcat === false ? new Map<number, [number, number]>() : inPlaceConcats(g);
+  // Keep the two mechanisms apart: a tensor is either a reshape alias or an in-place tile.
+  const aliased = new Set([...Object.keys(aliases).map(Number), ...Object.values(aliases)]);
+  for (const [t, [root]] of [...inPlace]) if (aliased.has(t) || aliased.has(root)) inPlace.delete(t);
   // Fold each in-place tile's lifetime into its root's request.
   const merged: BufferReq[] = [];
   const span = new Map<number, [number, number]>();
@@ -116,12 +126,12 @@ export function tiledRequests(g: Graph, opts: TiledPlanOptions = {}): TiledReque
     const s = r.tensor !== undefined ? span.get(r.tensor) : undefined;
     merged.push({ ...r, id: merged.length, ...(s ? { firstOp: Math.min(r.firstOp, s[0]), lastOp: Math.max(r.lastOp, s[1]) } : {}) });
   }
-  return { order, merged, inPlace, lowerBound: lowerBound(merged) };
+  return { order, merged, inPlace, lowerBound: lowerBound(merged), aliases };
 }
 
 export function planTiled(g: Graph, opts: TiledPlanOptions = {}, requests?: TiledRequests): TiledPlan {
   const plannerName = opts.planner ?? 'greedy';
-  const { order, merged, inPlace, lowerBound: lb } = requests ?? tiledRequests(g, opts);
+  const { order, merged, inPlace, lowerBound: lb, aliases } = requests ?? tiledRequests(g, opts);
   const outcome = planBuffers(merged, plannerName, opts.timeLimitMs ? { timeLimitMs: opts.timeLimitMs } : {});
   const buffers = merged.map((r, i) => ({ ...r, offset: outcome.offsets[i]! }));
   const tensorOffsets = new Map<number, number>();
@@ -131,11 +141,15 @@ export function planTiled(g: Graph, opts: TiledPlanOptions = {}, requests?: Tile
     const base = tensorOffsets.get(root);
     if (base !== undefined && isPlannedTensor(g, t)) tensorOffsets.set(t, base + off);
   }
+  for (const [t, root] of Object.entries(aliases)) {
+    const base = tensorOffsets.get(root);
+    if (base !== undefined) tensorOffsets.set(Number(t), base);
+  }
   let peak = 0;
   for (const b of buffers) if (b.size > 0) peak = Math.max(peak, b.offset + b.size);
   return {
     planner: plannerName, peakBytes: peak, lowerBound: lb, provenOptimal: outcome.provenOptimal || peak === lb,
-    order, buffers, aliases: {}, tensorOffsets, inPlace,
+    order, buffers, aliases, tensorOffsets, inPlace,
   };
 }
 
@@ -145,7 +159,11 @@ export function planTiled(g: Graph, opts: TiledPlanOptions = {}, requests?: Tile
  * disjoint by construction and checked as such).
  */
 export function verifyTiledPlan(g: Graph, plan: TiledPlan): void {
-  const { buffers: reqs } = bufferLifetimes(g, plan.order);
+  const aliasReshape = Object.keys(plan.aliases ?? {}).length > 0;
+  const { buffers: reqs } = bufferLifetimes(g, plan.order, { aliasReshape });
+  for (const [t, root] of Object.entries(plan.aliases ?? {})) {
+    if (plan.tensorOffsets.get(Number(t)) !== plan.tensorOffsets.get(root)) throw new PlanError(`reshape alias ${t} is not at its root ${root}'s offset`);
+  }
   const rootOf = (t: number): number => resolve(plan.inPlace, t)[0];
   const items = reqs.filter((r) => r.tensor !== undefined && r.size > 0).map((r) => {
     const off = plan.tensorOffsets.get(r.tensor!);
@@ -183,12 +201,12 @@ function isAncestor(inPlace: Map<number, [number, number]>, outer: number, inner
  * be run on this form — verifyTiledPlan checks it.
  */
 export function codegenPlan(g: Graph, plan: TiledPlan): MemoryPlan {
-  const { buffers: reqs } = bufferLifetimes(g, plan.order);
+  const { buffers: reqs } = bufferLifetimes(g, plan.order, { aliasReshape: Object.keys(plan.aliases ?? {}).length > 0 });
   const extra = reqs.filter((r) => r.tensor !== undefined && plan.inPlace.has(r.tensor)).map((r, k) => ({
     ...r, id: plan.buffers.length + k, size: tensorBytes(g.tensors[r.tensor!]!), offset: plan.tensorOffsets.get(r.tensor!)!,
   }));
   return {
     planner: plan.planner, peakBytes: plan.peakBytes, lowerBound: plan.lowerBound, provenOptimal: plan.provenOptimal,
-    order: [...plan.order], buffers: [...plan.buffers, ...extra], aliases: {},
+    order: [...plan.order], buffers: [...plan.buffers, ...extra], aliases: { ...plan.aliases },
   };
 }

@@ -18,6 +18,17 @@ export interface TilingOptions {
   planner?: string;
   /** Upper bound on search rounds (each round applies one tiling). Default 8. */
   maxRounds?: number;
+  /**
+   * Let FDT paths end in int32 partial sums (internal PARTIAL_SUM ops: the interpreter and the
+   * AoT backend run them; export lowers them to CONCATENATION + the original op). Default false
+   * because TFLite-Micro cannot run them: builds for the AoT backend should pass true.
+   */
+  partialSums?: boolean;
+  /**
+   * Plan RESHAPE/SQUEEZE outputs in their input's buffer (default false: TFLite-Micro copies).
+   * The AoT backend emits no copy for an aliased reshape; use for AoT builds only.
+   */
+  aliasReshape?: boolean;
   /** Search states kept per round (1 = greedy, the default: widths 3 and 6 found nothing better on the model set). */
   beam?: number;
 }
@@ -26,6 +37,8 @@ export interface AppliedTiling {
   kind: 'fdt' | 'ffmt';
   /** Names of the ops of the path (as they were before this rewrite). */
   ops: string[];
+  /** FDT only: 'partial-sum' when the path ends in int32 partial sums of a CONV_2D / FC. */
+  ending?: 'concat' | 'partial-sum';
   /** FDT: channel partitions; FFMT: total tiles (tilesH * tilesW). */
   partitions: number;
   tilesH?: number;

@@ -16,7 +16,7 @@ import { rng } from './support/random-ops.ts';
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), 'support', 'fixedpoint_check.c');
 
-it('tr_mbqm and tr_mbqm_pos equal quant.ts multiplyByQuantizedMultiplier', async () => {
+it('tr_mbqm, tr_mbqm_pos and the single-rounding tr_rq_apply equal quant.ts multiplyByQuantizedMultiplier', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tr-fx-'));
   try {
     const exe = join(dir, 'fx');
@@ -28,6 +28,11 @@ it('tr_mbqm and tr_mbqm_pos equal quant.ts multiplyByQuantizedMultiplier', async
     for (const x of xs) for (const real of reals) {
       const q = quantizeMultiplier(real);
       cases.push([x, q.multiplier, q.shift]);
+    }
+    // exact powers of two (M = 2^30) make the second rounding hit ties often
+    for (let k = 0; k < 4000; k++) {
+      const q = quantizeMultiplier(2 ** -(1 + Math.floor(r() * 20)));
+      cases.push([Math.floor((r() - 0.5) * 2 ** (4 + Math.floor(r() * 24))), q.multiplier, q.shift]);
     }
     for (let k = 0; k < 20000; k++) {
       const q = quantizeMultiplier(Math.exp((r() - 0.7) * 25));
@@ -41,8 +46,8 @@ it('tr_mbqm and tr_mbqm_pos equal quant.ts multiplyByQuantizedMultiplier', async
     const bad: string[] = [];
     cases.forEach(([x, m, s], i) => {
       const want = multiplyByQuantizedMultiplier(x, m, s);
-      const [a, b, simd] = out[i]!.split(' ').map(Number);
-      if (a !== want || b !== want || simd !== 1) bad.push(`x=${x} m=${m} s=${s}: want ${want}, tr_mbqm ${a}, tr_mbqm_pos ${b}, simd ok ${simd}`);
+      const [a, b, simd, rq] = out[i]!.split(' ').map(Number);
+      if (a !== want || b !== want || simd !== 1 || rq !== want) bad.push(`x=${x} m=${m} s=${s}: want ${want}, tr_mbqm ${a}, tr_mbqm_pos ${b}, simd ok ${simd}, tr_rq_apply ${rq}`);
     });
     assert.deepEqual(bad.slice(0, 5), []);
   } finally {

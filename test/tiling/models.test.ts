@@ -6,12 +6,12 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadModel, readModel } from '../../firmware/model/reader.ts';
-import { writeModel } from '../../firmware/model/writer.ts';
 import { runGraph, type TensorData } from '../../firmware/interp/interpreter.ts';
 import { goldenSamples, modelNames, modelPath, manifest, type GoldenSample } from '../../firmware/models/model-set.ts';
 import { tileGraph, TILING_MODES, type TilingResult } from '../../firmware/tiling/index.ts';
 import { verifyTiledPlan } from '../../firmware/tiling/plan-tiled.ts';
-import { decodeOfflinePlan, OFFLINE_PLAN_NAME, withOfflinePlan } from '../../firmware/tiling/offline-plan.ts';
+import { decodeOfflinePlan, OFFLINE_PLAN_NAME } from '../../firmware/tiling/offline-plan.ts';
+import { exportTiledModel } from '../../firmware/tiling/export.ts';
 import { runTflite } from '../helpers/tflite-runtime.ts';
 import { graphMacs } from '../../firmware/tiling/discover.ts';
 import type { Graph } from '../../firmware/ir/graph.ts';
@@ -65,7 +65,8 @@ for (const name of modelNames()) {
           outRef.forEach((o, j) => assertClose(o, referenceTflm[k]![j]!, float, `${mode} interp (reference arithmetic) sample ${k} output ${j}`));
         });
         // Real TFLite on the exported tiled model (with its offline plan metadata).
-        const exported = writeModel(withOfflinePlan(r.graph, r.plan));
+        const ex = exportTiledModel(r.graph);
+        const exported = ex.bytes;
         const outs = await runTflite(exported, samples.map((s) => [s.input]));
         outs.forEach((row, k) => row.forEach((o, j) => assertClose(o, tfliteReference[k]![j]!, float, `${mode} tflite sample ${k} output ${j}`)));
         // Memory and work.
@@ -81,8 +82,11 @@ for (const name of modelNames()) {
         assert.ok(meta, 'offline plan metadata present');
         const decoded = decodeOfflinePlan(meta.data);
         assert.equal(decoded.offsets.length, back.tensors.length);
-        r.graph.tensors.forEach((t, id) => {
-          const off = r.plan.tensorOffsets.get(id);
+        // TFLite-Micro's offline plan: the exported graph's own plan, never in-place concat.
+        assert.equal(ex.plan.inPlace.size, 0);
+        verifyTiledPlan(ex.graph, ex.plan);
+        ex.graph.tensors.forEach((t, id) => {
+          const off = ex.plan.tensorOffsets.get(id);
           assert.equal(decoded.offsets[id], t.data === undefined && off !== undefined ? off : -1, `offset of tensor ${id}`);
         });
       });

@@ -1,7 +1,7 @@
 // Helpers shared by the op lowerings: quantization of one tensor, 4-D views, clamps.
 import { numElements, type Activation, type Op, type Tensor } from '../../ir/graph.ts';
-import { activationRangeFloat, activationRangeQuantized } from '../../ir/quant.ts';
-import { cFloat, cInt } from './c-emit.ts';
+import { activationRangeFloat, activationRangeQuantized, fp32RequantScales } from '../../ir/quant.ts';
+import { cFloat, cInt, floatArray, joinValues } from './c-emit.ts';
 import type { LowerContext } from './context.ts';
 
 export function perTensorQuant(ctx: LowerContext, opIndex: number, op: Op, t: Tensor): { scale: number; zeroPoint: number } {
@@ -48,4 +48,32 @@ export function elements(t: Tensor): number {
 /** Accumulates int32 with C's wrap-around. */
 export function addI32(a: number, b: number): number {
   return (a + b) | 0;
+}
+
+/**
+ * The requantization tables a conv/depthwise/FC kernel reads besides out_mult/out_shift:
+ * - 'xnnpack' arithmetic: `fscale`, XNNPACK's float32 scale per channel (every kernel variant);
+ * - 'reference' arithmetic, optimized kernels: `rq`, the single-rounding form of the same
+ *   fixed-point requantization (tr_fixedpoint.h tr_rq_t), when every channel has a right shift
+ *   of 1..31 and no left shift (else the kernels keep the two-rounding tr_mbqm_pos).
+ * Returns C expressions for the params struct ('NULL' when absent).
+ */
+export function requantTables(ctx: LowerContext, opIndex: number, inputScale: number, filterScales: readonly number[],
+  outputScale: number, channels: number, multipliers: ArrayLike<number>, shifts: ArrayLike<number>): { rq: string; fscale: string } {
+  if (ctx.arithmetic === 'xnnpack') {
+    const name = ctx.name(opIndex, 'fscale');
+    ctx.decls.push(floatArray(name, fp32RequantScales(inputScale, filterScales, outputScale, channels)));
+    return { rq: 'NULL', fscale: name };
+  }
+  if (ctx.variant !== 'optimized') return { rq: 'NULL', fscale: 'NULL' };
+  const eligible = Array.from(shifts).every((s) => s <= -1 && s >= -31) && Array.from(multipliers).every((m) => m >= 0);
+  if (!eligible) return { rq: 'NULL', fscale: 'NULL' };
+  const rows = Array.from(multipliers, (m, c) => {
+    const r = -shifts[c]!;
+    const k = (1n << 30n) + (1n << BigInt(30 + r));
+    return `{ ${k}LL, ${cInt(m)}, ${r - 1} }`;
+  });
+  const name = ctx.name(opIndex, 'rq');
+  ctx.decls.push(`static const tr_rq_t ${name}[${rows.length}] = {\n${joinValues(rows, 4)}\n};\n`);
+  return { rq: name, fscale: 'NULL' };
 }

@@ -5,7 +5,7 @@ import type { Op } from '../../ir/graph.ts';
 import { perChannelMultipliers } from '../../ir/quant.ts';
 import { cInt, intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
-import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant } from './lower-common.ts';
+import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
 import { constValues } from './c-emit.ts';
 
 function leadingPad(padding: 'SAME' | 'VALID', inSize: number, filter: number, stride: number, dilation: number, outSize: number): number {
@@ -44,9 +44,15 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   if (depthwise && outC % inC !== 0) throw ctx.error(i, op, `output depth ${outC} is not a multiple of input depth ${inC}`);
   const padTop = leadingPad(o.padding, inH, kH, o.strideH, o.dilationH, outH);
   const padLeft = leadingPad(o.padding, inW, kW, o.strideW, o.dilationW, outW);
-  const geometry = `${denseView(x.shape)}, ${denseView(y.shape)}, ${kH}, ${kW}, ${depthwise ? `${outC / inC}, ` : ''}` +
+  // A depthwise conv over a single input channel (micro_speech's first layer: 1 -> 8 channels,
+  // 10x8 window) is a plain conv with the filter transposed to OHWI: the optimized conv kernel
+  // then runs it as pixel-pair x channel-pair SMLAD dot products over the gathered window
+  // instead of one MAC per tap. Integer sums are order-free, so results are unchanged.
+  const asConv = depthwise && inC === 1 && ctx.variant === 'optimized' && x.dtype === 'int8' && w.dtype === 'int8' && y.dtype === 'int8';
+  const dw = depthwise && !asConv;
+  const geometry = `${denseView(x.shape)}, ${denseView(y.shape)}, ${kH}, ${kW}, ${dw ? `${outC / inC}, ` : ''}` +
     `${o.strideH}, ${o.strideW}, ${o.dilationH}, ${o.dilationW}, ${padTop}, ${padLeft}`;
-  const fn = depthwise ? 'tr_depthwise_conv2d' : 'tr_conv2d';
+  const fn = dw ? 'tr_depthwise_conv2d' : 'tr_conv2d';
   const pName = ctx.name(i, 'params');
   const bias = bId >= 0 ? ctx.ptr(bId) : 'NULL';
 
@@ -70,24 +76,47 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   ctx.decls.push(intArray(multName, 'int32_t', multipliers), intArray(shiftName, 'int32_t', shifts));
   let folded = 'NULL';
   let padRow = 'NULL';
+  let filterExpr = '';
   const optimized = ctx.variant === 'optimized';
   if (optimized) {
     const bt = bId >= 0 ? ctx.tensor(bId) : undefined;
     if (bt && bt.data === undefined) throw ctx.error(i, op, 'bias must be constant for the AoT backend');
-    const wv = constValues(w); const bv = bt ? constValues(bt) : undefined;
-    const values = depthwise
+    let wv = constValues(w); const bv = bt ? constValues(bt) : undefined;
+    if (asConv) {
+      // [1, kH, kW, outC] -> [outC, kH, kW, 1]
+      const taps = kH * kW;
+      const wt = new Array<number>(wv.length);
+      for (let oc = 0; oc < outC; oc++) for (let t = 0; t < taps; t++) wt[oc * taps + t] = wv[t * outC + oc]!;
+      wv = wt;
+      filterExpr = ctx.name(i, 'filter_ohwi');
+      ctx.decls.push(intArray(filterExpr, 'int8_t', wv));
+    }
+    const values = dw
       ? foldedBias(wv, outC, kH * kW, bv, -xq.zeroPoint, 0, 1, outC)
-      : foldedBias(wv, outC, kH * kW * inC, bv, -xq.zeroPoint, 0);
+      : foldedBias(wv, outC, kH * kW * (asConv ? 1 : inC), bv, -xq.zeroPoint, 0);
     folded = ctx.name(i, 'bias_folded');
     ctx.decls.push(intArray(folded, 'int32_t', values));
     padRow = ctx.name(i, 'pad_row');
-    ctx.decls.push(intArray(padRow, 'int8_t', new Array<number>(depthwise ? inC : kW * inC).fill(xq.zeroPoint)));
+    ctx.decls.push(intArray(padRow, 'int8_t', new Array<number>(dw ? inC : kW * inC).fill(xq.zeroPoint)));
   }
-  ctx.decls.push(`static const ${depthwise ? 'tr_dwconv_s8_params_t' : 'tr_conv_s8_params_t'} ${pName} = { ${geometry}, ` +
-    `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${folded}, ${padRow} };\n`);
+  const rqt = requantTables(ctx, i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
+  // 3x3 depthwise, multiplier 1: each group of four channels' 36 weights repacked tap-major.
+  let packed = '';
+  if (dw && optimized && kH === 3 && kW === 3 && outC === inC && o.dilationH === 1 && o.dilationW === 1 && outC >= 4) {
+    const wv = constValues(w);
+    const groups = Math.floor(outC / 4);
+    const pk: number[] = [];
+    for (let g = 0; g < groups; g++) for (let t = 0; t < 9; t++) for (let j = 0; j < 4; j++) pk.push(wv[t * outC + 4 * g + j]!);
+    const name = ctx.name(i, 'filter_packed');
+    ctx.decls.push(intArray(name, 'int8_t', pk));
+    packed = `, ${name}`;
+  }
+  ctx.decls.push(`static const ${dw ? 'tr_dwconv_s8_params_t' : 'tr_conv_s8_params_t'} ${pName} = { ${geometry}, ` +
+    `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${folded}, ${padRow}, ${rqt.rq}, ${rqt.fscale}${packed} };\n`);
   const kfn = `${fn}_s8${optimized ? '_fast' : ''}`;
+  const filterPtr = filterExpr ? `(const int8_t *)${filterExpr}` : ctx.ptr(wId);
   return {
-    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${filterPtr}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
     kernels: [kfn],
   };
 }
@@ -132,8 +161,9 @@ export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_
     folded = ctx.name(i, 'bias_folded');
     ctx.decls.push(intArray(folded, 'int32_t', foldedBias(constValues(w), outDepth, depth, bt ? constValues(bt) : undefined, -xq.zeroPoint, 0)));
   }
+  const rqt = requantTables(ctx, i, xq.scale, w.quant.scale, yq.scale, outDepth, multipliers, shifts);
   ctx.decls.push(`static const tr_fc_s8_params_t ${pName} = { ${dims}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)}, ` +
-    `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, 1, ${multName}, ${shiftName}, ${folded} };\n`);
+    `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, 1, ${multName}, ${shiftName}, ${folded}, ${rqt.rq}, ${rqt.fscale} };\n`);
   const kfn = optimized ? 'tr_fully_connected_s8_fast' : 'tr_fully_connected_s8';
   return {
     statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],

@@ -2,7 +2,8 @@
 // LOGISTIC, TANH (int8 as 256-entry tables from ir/quant.ts), CAST, and the pools.
 import type { DType, Op } from '../../ir/graph.ts';
 import {
-  addParams, int8LookupTable, logisticF32, mulMultiplier, requantizeMultiplier, softmaxLookupTable, tanhF32,
+  addParams, fp32RequantScale, int8LookupTable, logisticF32, mulMultiplier, requantizeMultiplier, softmaxLookupTable, tanhF32,
+  xnnAddParams, xnnRequantizeParams,
 } from '../../ir/quant.ts';
 import { cFloat, cInt, floatArray, intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
@@ -44,7 +45,22 @@ export function lowerBinary(ctx: LowerContext, i: number, op: Op<'ADD'> | Op<'MU
       const m = mulMultiplier(aq.scale, bq.scale, yq.scale);
       q = [0, -aq.zeroPoint, 0, 0, -bq.zeroPoint, 0, 0, yq.zeroPoint, m.multiplier, m.shift];
     }
-    ctx.decls.push(`static const tr_binary_params_t ${pName} = { ${geom}, ${q.map(cInt).join(', ')}, ${clamp.min}, ${clamp.max}, 0.0f, 0.0f };\n`);
+    // 'xnnpack' arithmetic: XNNPACK's ADD multipliers / MUL float32 scale (ir/quant.ts).
+    let xnn = '0, 0, 0, 0, 0, 0.0f';
+    if (ctx.arithmetic === 'xnnpack') {
+      if (op.kind === 'ADD') {
+        let x;
+        try {
+          x = xnnAddParams(aq.scale, aq.zeroPoint, bq.scale, bq.zeroPoint, yq.scale, yq.zeroPoint);
+        } catch (e) {
+          throw ctx.error(i, op, (e as Error).message);
+        }
+        xnn = `1, ${cInt(x.aMultiplier)}, ${cInt(x.bMultiplier)}, ${cInt(x.bias)}, ${x.shift}, 0.0f`;
+      } else {
+        xnn = `1, 0, 0, 0, 0, ${cFloat(fp32RequantScale(aq.scale, bq.scale, yq.scale))}`;
+      }
+    }
+    ctx.decls.push(`static const tr_binary_params_t ${pName} = { ${geom}, ${q.map(cInt).join(', ')}, ${clamp.min}, ${clamp.max}, 0.0f, 0.0f, ${xnn} };\n`);
     fn = `tr_${kind}_s8`;
   } else {
     throw ctx.error(i, op, `unsupported dtype ${y.dtype} (AoT supports int8 and float32)`);
@@ -86,13 +102,16 @@ export function lowerQuantize(ctx: LowerContext, i: number, op: Op<'QUANTIZE'> |
   if (y.dtype !== 'int8') throw ctx.error(i, op, `unsupported output dtype ${y.dtype} (AoT: int8)`);
   const yq = perTensorQuant(ctx, i, op, y);
   if (x.dtype === 'float32') {
-    ctx.decls.push(`static const tr_quant_params_t ${pName} = { ${n}, ${cFloat(yq.scale)}, ${cInt(yq.zeroPoint)}, 0, 0, 0, 0, -128, 127 };\n`);
+    const xnn = ctx.arithmetic === 'xnnpack' ? `1, ${cFloat(Math.fround(1 / Math.fround(yq.scale)))}, 0, 0` : '0, 0.0f, 0, 0';
+    ctx.decls.push(`static const tr_quant_params_t ${pName} = { ${n}, ${cFloat(yq.scale)}, ${cInt(yq.zeroPoint)}, 0, 0, 0, 0, -128, 127, ${xnn} };\n`);
     return { statements: [`tr_quantize_f32_s8(&${pName}, ${args});`], kernels: ['tr_quantize_f32_s8'] };
   }
   if (x.dtype === 'int8') {
     const xq = perTensorQuant(ctx, i, op, x);
     const m = requantizeMultiplier(xq.scale, yq.scale);
-    ctx.decls.push(`static const tr_quant_params_t ${pName} = { ${n}, 0.0f, 0, ${cInt(xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${cInt(m.multiplier)}, ${cInt(m.shift)}, -128, 127 };\n`);
+    const xp = ctx.arithmetic === 'xnnpack' ? xnnRequantizeParams(xq.scale, xq.zeroPoint, yq.scale, yq.zeroPoint) : undefined;
+    const xnn = xp ? `1, 0.0f, ${cInt(xp.multiplier)}, ${cInt(xp.bias)}` : '0, 0.0f, 0, 0';
+    ctx.decls.push(`static const tr_quant_params_t ${pName} = { ${n}, 0.0f, 0, ${cInt(xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${cInt(m.multiplier)}, ${cInt(m.shift)}, -128, 127, ${xnn} };\n`);
     return { statements: [`tr_requantize_s8(&${pName}, ${args});`], kernels: ['tr_requantize_s8'] };
   }
   throw ctx.error(i, op, `unsupported input dtype ${x.dtype}`);

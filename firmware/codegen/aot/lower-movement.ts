@@ -3,9 +3,9 @@
 // output), SLICE/STRIDED_SLICE (a copy with offset and, possibly negative, strides), GATHER,
 // and MEAN (a reduction over flagged dims).
 import { DTYPE_BYTES, numElements, type Op } from '../../ir/graph.ts';
-import { meanMultiplier, requantizeMultiplier } from '../../ir/quant.ts';
+import { meanMultiplier, requantizeMultiplier, tfliteFloatMeanParams, xnnMeanScale } from '../../ir/quant.ts';
 import { constInts } from '../../ir/shape.ts';
-import { cInt } from './c-emit.ts';
+import { cFloat, cInt } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { elements, int8Clamp, perTensorQuant, shape4 } from './lower-common.ts';
 
@@ -232,6 +232,16 @@ export function lowerMean(ctx: LowerContext, i: number, op: Op<'MEAN'>): Lowered
   const base = requantizeMultiplier(xq.scale, yq.scale);
   const m = meanMultiplier(base.multiplier, base.shift, count);
   const c = int8Clamp('NONE', yq.scale, yq.zeroPoint);
-  ctx.decls.push(`static const tr_mean_params_t ${pName} = { ${geom}, ${cInt(xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${cInt(m.multiplier)}, ${cInt(m.shift)}, ${c.min}, ${c.max} };\n`);
+  // 'xnnpack': what TFLite computes (see interp/ops/mean.ts): 4-D means over W (and H) go to
+  // XNNPACK's global average pooling, others to TFLite's kernels of that build.
+  let mode = 0; let fscale = 0; let fbias = 0;
+  if (ctx.arithmetic === 'xnnpack') {
+    const spatial = rank === 4 && reduce[2] === 1 && reduce[0] === 0 && reduce[3] === 0;
+    if (spatial) { mode = 1; fscale = xnnMeanScale(xq.scale, yq.scale, count); }
+    else if (xq.scale === yq.scale && xq.zeroPoint === yq.zeroPoint) mode = 2;
+    else { mode = 3; const f = tfliteFloatMeanParams(xq.scale, xq.zeroPoint, yq.scale); fscale = f.scale; fbias = f.bias; }
+  }
+  ctx.decls.push(`static const tr_mean_params_t ${pName} = { ${geom}, ${cInt(xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${cInt(m.multiplier)}, ${cInt(m.shift)}, ${c.min}, ${c.max}, ` +
+    `${mode}, ${cFloat(fscale)}, ${cFloat(fbias)} };\n`);
   return { statements: [`tr_mean_s8(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(yId, { write: true })});`], kernels: ['tr_mean_s8'] };
 }

@@ -18,6 +18,7 @@
 #define TR_KERNELS_H
 #include <stddef.h>
 #include <stdint.h>
+#include "tr_fixedpoint.h"
 
 /* Float kernels must round every multiply and add separately (no fused multiply-add) to stay
  * bit-exact with the reference interpreter; GNU C contracts by default on FPU targets. */
@@ -51,6 +52,11 @@ typedef struct {
   /* optimized variants: filter_w * in.c copies of the input zero point, read in place of
    * taps outside the input (they then contribute 0 on top of bias_folded) */
   const int8_t *pad_row;
+  /* optimized variants: single-rounding requantization per channel (tr_fixedpoint.h), or NULL */
+  const tr_rq_t *rq;
+  /* 'xnnpack' arithmetic: per-channel float32 scale; when set, every kernel variant
+   * requantizes as XNNPACK does (tr_rq_fp32) instead of with out_mult/out_shift */
+  const float *fscale;
 } tr_conv_s8_params_t;
 
 void tr_conv2d_s8(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter,
@@ -82,6 +88,12 @@ typedef struct {
   const int32_t *out_shift;
   const int32_t *bias_folded;       /* optimized variants, see tr_conv_s8_params_t */
   const int8_t *pad_row;            /* optimized variants: in.c copies of the input zero point */
+  const tr_rq_t *rq;                /* see tr_conv_s8_params_t */
+  const float *fscale;              /* see tr_conv_s8_params_t */
+  /* optimized variants, 3x3 / depth multiplier 1 / no dilation: the filter of every group of
+   * four channels repacked tap-major ([out.c / 4][9 taps][4 channels]) so a group's 36 weights
+   * are contiguous (NULL when not generated) */
+  const int8_t *filter_packed;
 } tr_dwconv_s8_params_t;
 
 void tr_depthwise_conv2d_s8(const tr_dwconv_s8_params_t *p, const int8_t *in,
@@ -112,6 +124,8 @@ typedef struct {
   const int32_t *out_shift;
   /* optimized variants: bias[o] + input_offset * sum(w[o] + filter_offset) (needs filter_offset 0) */
   const int32_t *bias_folded;
+  const tr_rq_t *rq;                /* see tr_conv_s8_params_t (indexed like out_mult) */
+  const float *fscale;              /* see tr_conv_s8_params_t (indexed like out_mult) */
 } tr_fc_s8_params_t;
 
 void tr_fully_connected_s8(const tr_fc_s8_params_t *p, const int8_t *in, const int8_t *weights,
@@ -151,6 +165,11 @@ typedef struct {
   int32_t out_offset, out_mult, out_shift;
   int32_t act_min, act_max;
   float act_min_f, act_max_f;
+  /* 'xnnpack' arithmetic (int8) when xnn != 0: ADD = (xnn_bias + a * xnn_a_mult + b * xnn_b_mult)
+   * >> xnn_shift, MUL = lrintf((float)((a - za) * (b - zb)) * xnn_scale); plus out_offset */
+  int32_t xnn;
+  int32_t xnn_a_mult, xnn_b_mult, xnn_bias, xnn_shift;
+  float xnn_scale;
 } tr_binary_params_t;
 
 void tr_add_s8(const tr_binary_params_t *p, const int8_t *a, const int8_t *b, int8_t *out);
@@ -194,6 +213,11 @@ typedef struct {
   int32_t num_reduced;              /* product of the reduced dims */
   int32_t input_zp, output_zp, out_mult, out_shift;   /* int8 */
   int32_t act_min, act_max;
+  /* int8 rescaling: 0 fixed point (out_mult/out_shift); 'xnnpack' arithmetic: 1 XNNPACK global
+   * average pooling lrintf((float)acc * fscale) + output_zp; 2 truncated integer mean (equal
+   * input/output quantization); 3 TFLite's float mean round(sum / count * fscale + fbias) + zp */
+  int32_t mode;
+  float fscale, fbias;
 } tr_mean_params_t;
 
 void tr_mean_s8(const tr_mean_params_t *p, const int8_t *in, int8_t *out);
@@ -206,6 +230,11 @@ typedef struct {
   int32_t zero_point;
   int32_t in_zp, out_zp, mult, shift; /* int8 -> int8 requantize */
   int32_t q_min, q_max;
+  /* 'xnnpack' arithmetic when xnn != 0: float -> int8 lrintf(x * xnn_inv_scale) + zero_point;
+   * int8 -> int8 (xnn_bias + x * xnn_mult) >> 8 */
+  int32_t xnn;
+  float xnn_inv_scale;
+  int32_t xnn_mult, xnn_bias;
 } tr_quant_params_t;
 
 void tr_quantize_f32_s8(const tr_quant_params_t *p, const float *in, int8_t *out);
@@ -231,6 +260,37 @@ typedef enum {
   TR_CT_BOOL = 6
 } tr_cast_type_t;
 void tr_cast(int32_t n, tr_cast_type_t from, tr_cast_type_t to, const void *in, void *out);
+
+/* ---- PARTIAL_SUM / PARTIAL_SUM_REQUANTIZE (FDT partial-sum ending, tr_partial_sum_s8.c) --
+ * An int8 CONV_2D / FULLY_CONNECTED split by input channels: each slice adds its int32 products
+ * (input offset applied, no bias) to the accumulator (acc_in NULL = start from 0; acc_in and
+ * acc_out are distinct buffers); the requantize step adds the bias once and requantizes with
+ * the original op's per-channel multipliers (or XNNPACK's float32 scales when fscale != NULL). */
+typedef struct {
+  tr_view4_t in, out;              /* in: the channel slice; out: the accumulator (int32) */
+  int32_t filter_h, filter_w;      /* filter slice is dense OHWI with I == in.c */
+  int32_t stride_h, stride_w, dilation_h, dilation_w;
+  int32_t pad_top, pad_left;
+  int32_t input_offset;
+} tr_partial_conv_s8_params_t;
+void tr_partial_conv2d_s8(const tr_partial_conv_s8_params_t *p, const int8_t *in, const int8_t *filter,
+                          const int32_t *acc_in, int32_t *acc_out);
+
+typedef struct {
+  int32_t batches, in_depth, out_depth;
+  int32_t input_offset, filter_offset;
+} tr_partial_fc_s8_params_t;
+void tr_partial_fc_s8(const tr_partial_fc_s8_params_t *p, const int8_t *in, const int8_t *weights,
+                      const int32_t *acc_in, int32_t *acc_out);
+
+typedef struct {
+  int32_t count, channels;         /* elements; channel = index % channels */
+  int32_t output_offset, act_min, act_max;
+  const int32_t *out_mult, *out_shift; /* per channel (reference arithmetic) */
+  const float *fscale;             /* per channel XNNPACK scale, or NULL */
+} tr_partial_requant_s8_params_t;
+void tr_partial_requant_s8(const tr_partial_requant_s8_params_t *p, const int32_t *acc,
+                           const int32_t *bias, int8_t *out);
 
 #ifdef __cplusplus
 }

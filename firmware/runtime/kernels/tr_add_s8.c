@@ -6,6 +6,11 @@
 #include "tr_fixedpoint.h"
 
 static inline int8_t add_one(const tr_binary_params_t *p, int32_t x, int32_t y) {
+  if (p->xnn) {
+    /* XNNPACK's qs8 vadd: ~22-bit multipliers, one shift (wraps like int32) */
+    const int32_t acc = (int32_t)((uint32_t)p->xnn_bias + (uint32_t)(x * p->xnn_a_mult) + (uint32_t)(y * p->xnn_b_mult));
+    return (int8_t)tr_clamp_i32((acc >> p->xnn_shift) + p->out_offset, p->act_min, p->act_max);
+  }
   const int32_t sx = tr_mbqm_pos(tr_shl_i32(p->in1_offset + x, p->left_shift), p->in1_mult, p->in1_shift);
   const int32_t sy = tr_mbqm_pos(tr_shl_i32(p->in2_offset + y, p->left_shift), p->in2_mult, p->in2_shift);
   const int32_t r = tr_mbqm_pos(sx + sy, p->out_mult, p->out_shift) + p->out_offset;

@@ -9,15 +9,15 @@
  *   which then contribute exactly 0 on top of the folded bias;
  * - small windows (up to GATHER_MAX values, not 1x1) are gathered per pixel into a stack
  *   buffer first (the per-row runs of e.g. a 10x4x1 or 3x3x3 window are too short to pay);
- * - requantization with the non-negative-multiplier form (tr_mbqm_pos).
+ * - requantization per tr_requant (single-rounding fixed point, XNNPACK fp32, or tr_mbqm_pos).
  * Integer sums are exact modulo 2^32 in any order, so results equal the reference kernel's. */
 #include "tr_kernels.h"
 #include "tr_fixedpoint.h"
 #include "tr_simd.h"
 
-static inline int8_t requant(const tr_conv_s8_params_t *p, int32_t acc, int32_t oc) {
-  acc = tr_mbqm_pos(acc, p->out_mult[oc], p->out_shift[oc]) + p->output_offset;
-  return (int8_t)tr_clamp_i32(acc, p->act_min, p->act_max);
+static inline tr_requant_t requant_of(const tr_conv_s8_params_t *p) {
+  const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
+  return r;
 }
 
 /* First tap index k in [0, n) with 0 <= origin + k * step < size, and one past the last. */
@@ -39,7 +39,7 @@ typedef struct {
 } geom_t;
 
 /* Two whole-window pixels (x0, x1 = window origins) x two channels oc, oc + 1. */
-static void pixels2_channels2(const tr_conv_s8_params_t *p, const geom_t *g, const int8_t *x0,
+static inline void pixels2_channels2(const tr_conv_s8_params_t *p, const tr_requant_t *rq, const geom_t *g, const int8_t *x0,
                               const int8_t *x1, const int8_t *filter, int32_t oc, int8_t *o0, int8_t *o1) {
   int32_t acc[4] = { p->bias_folded[oc], p->bias_folded[oc + 1], p->bias_folded[oc], p->bias_folded[oc + 1] };
   const int8_t *w0 = filter + oc * g->k_len, *w1 = w0 + g->k_len;
@@ -50,13 +50,13 @@ static void pixels2_channels2(const tr_conv_s8_params_t *p, const geom_t *g, con
       tr_dot2x2_s8(x0 + xo + r * g->x_step, x1 + xo + r * g->x_step, w0 + wo, w1 + wo, g->run_len, acc);
     }
   }
-  o0[oc] = requant(p, acc[0], oc); o0[oc + 1] = requant(p, acc[1], oc + 1);
-  o1[oc] = requant(p, acc[2], oc); o1[oc + 1] = requant(p, acc[3], oc + 1);
+  o0[oc] = tr_requant(rq, acc[0], oc); o0[oc + 1] = tr_requant(rq, acc[1], oc + 1);
+  o1[oc] = tr_requant(rq, acc[2], oc); o1[oc + 1] = tr_requant(rq, acc[3], oc + 1);
 }
 
 /* One whole-window pixel, channels [oc, end). Kept out of line (like pixel_border) so the
  * pixel-pair loop keeps its registers. */
-static __attribute__((noinline)) void pixel_whole(const tr_conv_s8_params_t *p, const geom_t *g, const int8_t *x,
+static __attribute__((noinline)) void pixel_whole(const tr_conv_s8_params_t *p, const tr_requant_t *rq, const geom_t *g, const int8_t *x,
                         const int8_t *filter, int32_t oc, int8_t *op) {
   for (; oc + 4 <= p->out.c; oc += 4) {
     int32_t acc[4] = { p->bias_folded[oc], p->bias_folded[oc + 1], p->bias_folded[oc + 2], p->bias_folded[oc + 3] };
@@ -64,7 +64,7 @@ static __attribute__((noinline)) void pixel_whole(const tr_conv_s8_params_t *p, 
     for (int32_t ky = 0; ky < p->filter_h; ky++)
       for (int32_t r = 0; r < g->runs; r++)
         tr_dot4_s8(x + ky * g->y_step + r * g->x_step, w + (ky * g->fw + r) * g->ic_n, g->k_len, g->run_len, acc);
-    for (int32_t k = 0; k < 4; k++) op[oc + k] = requant(p, acc[k], oc + k);
+    for (int32_t k = 0; k < 4; k++) op[oc + k] = tr_requant(rq, acc[k], oc + k);
   }
   for (; oc < p->out.c; oc++) {
     int32_t acc = p->bias_folded[oc];
@@ -72,7 +72,7 @@ static __attribute__((noinline)) void pixel_whole(const tr_conv_s8_params_t *p, 
     for (int32_t ky = 0; ky < p->filter_h; ky++)
       for (int32_t r = 0; r < g->runs; r++)
         acc = tr_dot1_s8(x + ky * g->y_step + r * g->x_step, w + (ky * g->fw + r) * g->ic_n, g->run_len, acc);
-    op[oc] = requant(p, acc, oc);
+    op[oc] = tr_requant(rq, acc, oc);
   }
 }
 
@@ -85,7 +85,7 @@ static inline void dot_g(int32_t G, const int8_t *x, const int8_t *w, int32_t k_
 
 /* One border pixel: taps outside [ky0, ky1) x [kx0, kx1) read pad_row (filter_w * in.c zero
  * points). With row runs a filter row is split in (padding, input, padding) runs. */
-static __attribute__((noinline)) void pixel_border(const tr_conv_s8_params_t *p, const geom_t *g, const int8_t *in_b, const int8_t *filter,
+static __attribute__((noinline)) void pixel_border(const tr_conv_s8_params_t *p, const tr_requant_t *rq, const geom_t *g, const int8_t *in_b, const int8_t *filter,
                          int32_t iy0, int32_t ix0, int32_t ky0, int32_t ky1, int32_t kx0, int32_t kx1, int8_t *op) {
   const int32_t ic_n = g->ic_n, fw = g->fw, k_len = g->k_len;
   const int row_runs = g->row_runs;
@@ -114,17 +114,43 @@ static __attribute__((noinline)) void pixel_border(const tr_conv_s8_params_t *p,
         }
       }
     }
-    for (int32_t k = 0; k < G; k++) op[oc + k] = requant(p, acc[k], oc + k);
+    for (int32_t k = 0; k < G; k++) op[oc + k] = tr_requant(rq, acc[k], oc + k);
     oc += G;
   }
 }
 
 #define GATHER_MAX 256   /* windows up to this many values are gathered (2 x 256 bytes of stack) */
 
+/* Copies n bytes (a window row run) a word at a time: LDR/STR take unaligned addresses on
+ * DSP targets, the portable tr_read4 composes bytes elsewhere. */
+static inline void copy_run(int8_t *dst, const int8_t *src, int32_t n) {
+  int32_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const uint32_t v = tr_read4(src + k);
+    __builtin_memcpy(dst + k, &v, 4);
+  }
+  for (; k < n; k++) dst[k] = src[k];
+}
+
 /* Copies one pixel's window (taps in the padding from pad_row) into a contiguous buffer in
- * filter order, so the dot product is a single run of k_len values. */
+ * filter order, so the dot product is a single run of k_len values. With dense pixels and no
+ * horizontal dilation a filter row is at most three runs (padding, input, padding). */
 static void gather_window(const tr_conv_s8_params_t *p, const int8_t *in_b, int32_t iy0, int32_t ix0, int8_t *buf) {
-  const int32_t ic_n = p->in.c;
+  const int32_t ic_n = p->in.c, fw = p->filter_w, row_len = fw * ic_n;
+  if (p->dilation_w == 1 && p->in.sw == ic_n) {
+    int32_t kx0, kx1;
+    tap_range(ix0, 1, fw, p->in.w, &kx0, &kx1);
+    for (int32_t ky = 0; ky < p->filter_h; ky++, buf += row_len) {
+      const int32_t iy = iy0 + ky * p->dilation_h;
+      if (iy < 0 || iy >= p->in.h) { copy_run(buf, p->pad_row, row_len); continue; }
+      const int8_t *row = in_b + iy * p->in.sh + ix0 * ic_n;
+      if (kx0 == 0 && kx1 == fw) { copy_run(buf, row, row_len); continue; }
+      copy_run(buf, p->pad_row, kx0 * ic_n);
+      copy_run(buf + kx0 * ic_n, row + kx0 * ic_n, (kx1 - kx0) * ic_n);
+      copy_run(buf + kx1 * ic_n, p->pad_row, (fw - kx1) * ic_n);
+    }
+    return;
+  }
   for (int32_t ky = 0; ky < p->filter_h; ky++) {
     const int32_t iy = iy0 + ky * p->dilation_h;
     const int row_in = iy >= 0 && iy < p->in.h;
@@ -140,6 +166,7 @@ static void gather_window(const tr_conv_s8_params_t *p, const int8_t *in_b, int3
 /* Small windows: every pixel (border or not) is gathered, then pairs of pixels x pairs of
  * channels are single-run dot products. */
 static void conv_gathered(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out) {
+  const tr_requant_t rq_l = requant_of(p), *const rq = &rq_l;
   const int32_t k_len = p->filter_h * p->filter_w * p->in.c;
   int8_t buf0[GATHER_MAX] __attribute__((aligned(4)));
   int8_t buf1[GATHER_MAX] __attribute__((aligned(4)));
@@ -158,14 +185,14 @@ static void conv_gathered(const tr_conv_s8_params_t *p, const int8_t *in, const 
           for (; oc + 2 <= p->out.c; oc += 2) {
             int32_t acc[4] = { p->bias_folded[oc], p->bias_folded[oc + 1], p->bias_folded[oc], p->bias_folded[oc + 1] };
             tr_dot2x2_s8(buf0, buf1, filter + oc * k_len, filter + (oc + 1) * k_len, k_len, acc);
-            o0[oc] = requant(p, acc[0], oc); o0[oc + 1] = requant(p, acc[1], oc + 1);
-            o1[oc] = requant(p, acc[2], oc); o1[oc + 1] = requant(p, acc[3], oc + 1);
+            o0[oc] = tr_requant(rq, acc[0], oc); o0[oc + 1] = tr_requant(rq, acc[1], oc + 1);
+            o1[oc] = tr_requant(rq, acc[2], oc); o1[oc + 1] = tr_requant(rq, acc[3], oc + 1);
           }
         }
         for (; oc < p->out.c; oc++) {
           const int8_t *w = filter + oc * k_len;
-          o0[oc] = requant(p, tr_dot1_s8(buf0, w, k_len, p->bias_folded[oc]), oc);
-          if (pair) o1[oc] = requant(p, tr_dot1_s8(buf1, w, k_len, p->bias_folded[oc]), oc);
+          o0[oc] = tr_requant(rq, tr_dot1_s8(buf0, w, k_len, p->bias_folded[oc]), oc);
+          if (pair) o1[oc] = tr_requant(rq, tr_dot1_s8(buf1, w, k_len, p->bias_folded[oc]), oc);
         }
       }
     }
@@ -183,6 +210,7 @@ void tr_conv2d_s8_fast(const tr_conv_s8_params_t *p, const int8_t *in, const int
     conv_gathered(p, in, filter, out);
     return;
   }
+  const tr_requant_t rq_l = requant_of(p);
   geom_t g;
   g.ic_n = p->in.c;
   g.fw = p->filter_w;
@@ -209,7 +237,7 @@ void tr_conv2d_s8_fast(const tr_conv_s8_params_t *p, const int8_t *in, const int
         tap_range(ix0, p->dilation_w, p->filter_w, p->in.w, &kx0, &kx1);
         int8_t *op = orow + ox * p->out.sw;
         if (!rows_whole || kx0 != 0 || kx1 != p->filter_w) {
-          pixel_border(p, &g, in_b, filter, iy0, ix0, ky0, ky1, kx0, kx1, op);
+          pixel_border(p, &rq_l, &g, in_b, filter, iy0, ix0, ky0, ky1, kx0, kx1, op);
           ox++;
           continue;
         }
@@ -220,14 +248,14 @@ void tr_conv2d_s8_fast(const tr_conv_s8_params_t *p, const int8_t *in, const int
         if (pair) {
           int8_t *op1 = op + p->out.sw;
           int32_t oc = 0;
-          for (; oc + 2 <= p->out.c; oc += 2) pixels2_channels2(p, &g, x0, x0 + px_step, filter, oc, op, op1);
+          for (; oc + 2 <= p->out.c; oc += 2) pixels2_channels2(p, &rq_l, &g, x0, x0 + px_step, filter, oc, op, op1);
           if (oc < p->out.c) {
-            pixel_whole(p, &g, x0, filter, oc, op);
-            pixel_whole(p, &g, x0 + px_step, filter, oc, op1);
+            pixel_whole(p, &rq_l, &g, x0, filter, oc, op);
+            pixel_whole(p, &rq_l, &g, x0 + px_step, filter, oc, op1);
           }
           ox += 2;
         } else {
-          pixel_whole(p, &g, x0, filter, 0, op);
+          pixel_whole(p, &rq_l, &g, x0, filter, 0, op);
           ox++;
         }
       }

@@ -28,7 +28,7 @@ void tr_depthwise_conv2d_s8(const tr_dwconv_s8_params_t *p, const int8_t *in,
               }
             }
             if (bias) acc += bias[oc];
-            acc = tr_mbqm(acc, p->out_mult[oc], p->out_shift[oc]);
+            acc = (p->fscale ? tr_rq_fp32(acc, p->fscale[oc]) : tr_mbqm(acc, p->out_mult[oc], p->out_shift[oc]));
             acc += p->output_offset;
             op[oc] = (int8_t)tr_clamp_i32(acc, p->act_min, p->act_max);
           }

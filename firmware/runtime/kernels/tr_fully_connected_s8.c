@@ -15,7 +15,7 @@ void tr_fully_connected_s8(const tr_fc_s8_params_t *p, const int8_t *in, const i
       }
       if (bias) acc += bias[o];
       const int32_t ch = p->per_channel ? o : 0;
-      acc = tr_mbqm(acc, p->out_mult[ch], p->out_shift[ch]);
+      acc = p->fscale ? tr_rq_fp32(acc, p->fscale[ch]) : tr_mbqm(acc, p->out_mult[ch], p->out_shift[ch]);
       acc += p->output_offset;
       y[o] = (int8_t)tr_clamp_i32(acc, p->act_min, p->act_max);
     }

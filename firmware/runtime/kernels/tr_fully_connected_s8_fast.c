@@ -6,10 +6,8 @@
 #include "tr_fixedpoint.h"
 #include "tr_simd.h"
 
-static inline int8_t requant(const tr_fc_s8_params_t *p, int32_t acc, int32_t o) {
-  const int32_t ch = p->per_channel ? o : 0;
-  acc = tr_mbqm_pos(acc, p->out_mult[ch], p->out_shift[ch]) + p->output_offset;
-  return (int8_t)tr_clamp_i32(acc, p->act_min, p->act_max);
+static inline int8_t requant(const tr_fc_s8_params_t *p, const tr_requant_t *rq, int32_t acc, int32_t o) {
+  return tr_requant(rq, acc, p->per_channel ? o : 0);
 }
 
 void tr_fully_connected_s8_fast(const tr_fc_s8_params_t *p, const int8_t *in,
@@ -19,6 +17,7 @@ void tr_fully_connected_s8_fast(const tr_fc_s8_params_t *p, const int8_t *in,
     return;
   }
   const int32_t depth = p->in_depth;
+  const tr_requant_t rq = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   for (int32_t b = 0; b < p->batches; b++) {
     const int8_t *x = in + b * p->in_row_stride;
     int8_t *y = out + b * p->out_row_stride;
@@ -26,13 +25,13 @@ void tr_fully_connected_s8_fast(const tr_fc_s8_params_t *p, const int8_t *in,
     for (; o + 4 <= p->out_depth; o += 4) {
       int32_t acc[4] = { p->bias_folded[o], p->bias_folded[o + 1], p->bias_folded[o + 2], p->bias_folded[o + 3] };
       tr_dot4_s8(x, weights + o * depth, depth, depth, acc);
-      y[o] = requant(p, acc[0], o);
-      y[o + 1] = requant(p, acc[1], o + 1);
-      y[o + 2] = requant(p, acc[2], o + 2);
-      y[o + 3] = requant(p, acc[3], o + 3);
+      y[o] = requant(p, &rq, acc[0], o);
+      y[o + 1] = requant(p, &rq, acc[1], o + 1);
+      y[o + 2] = requant(p, &rq, acc[2], o + 2);
+      y[o + 3] = requant(p, &rq, acc[3], o + 3);
     }
     for (; o < p->out_depth; o++) {
-      y[o] = requant(p, tr_dot1_s8(x, weights + o * depth, depth, p->bias_folded[o]), o);
+      y[o] = requant(p, &rq, tr_dot1_s8(x, weights + o * depth, depth, p->bias_folded[o]), o);
     }
   }
 }

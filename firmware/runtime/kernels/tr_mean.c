@@ -32,11 +32,23 @@ static int32_t in_index(const tr_mean_params_t *p, const int32_t *idx) {
           out_i++;                                                                           \
         }
 
+/* acc = sum(q - input_zp) over the num_reduced values -> the output value before clamping. */
+static int32_t mean_finish(const tr_mean_params_t *p, int32_t acc) {
+  switch (p->mode) {
+    case 1: return tr_rq_fp32(acc, p->fscale) + p->output_zp;
+    case 2: return (acc + p->input_zp * p->num_reduced) / p->num_reduced;
+    case 3: {
+      const float m = (float)(acc + p->input_zp * p->num_reduced) / (float)p->num_reduced;
+      return tr_round_half_away_f(m * p->fscale + p->fbias) + p->output_zp;
+    }
+    default: return tr_mbqm(acc, p->out_mult, p->out_shift) + p->output_zp;
+  }
+}
+
 void tr_mean_s8(const tr_mean_params_t *p, const int8_t *in, int8_t *out) {
   TR_MEAN_LOOP(int32_t acc = 0,
                acc += (int32_t)in[in_index(p, idx)] - p->input_zp,
-               out[out_i] = (int8_t)tr_clamp_i32(tr_mbqm(acc, p->out_mult, p->out_shift) + p->output_zp,
-                                                 p->act_min, p->act_max))
+               out[out_i] = (int8_t)tr_clamp_i32(mean_finish(p, acc), p->act_min, p->act_max))
 }
 
 void tr_mean_f32(const tr_mean_params_t *p, const float *in, float *out) {

@@ -12,8 +12,9 @@ void tr_mul_s8(const tr_binary_params_t *p, const int8_t *a, const int8_t *b, in
         for (int32_t i3 = 0; i3 < p->dims[3]; i3++) {
           const int8_t x = pa[i3 * p->s1[3]];
           const int8_t y = pb[i3 * p->s2[3]];
+          const int32_t prod = (p->in1_offset + x) * (p->in2_offset + y);
           const int32_t r = p->out_offset +
-              tr_mbqm((p->in1_offset + x) * (p->in2_offset + y), p->out_mult, p->out_shift);
+              (p->xnn ? tr_rq_fp32(prod, p->xnn_scale) : tr_mbqm(prod, p->out_mult, p->out_shift));
           po[i3 * p->so[3]] = (int8_t)tr_clamp_i32(r, p->act_min, p->act_max);
         }
       }

@@ -1,30 +1,40 @@
-// Measures AoT firmware on QEMU mps2-an386 (Cortex-M4): guest instructions per inference
-// (-icount shift=0, the harness's INF record), MACs, instructions per MAC, and whether the
-// output equals the reference interpreter's. A development tool, not a test:
+// Measures AoT firmware on QEMU mps2-an386 (Cortex-M4F): guest instructions per inference
+// (-icount shift=0, the harness's INF record), MACs, instructions per MAC, and output
+// exactness, for both int8 arithmetics:
+// - reference (TFLite-Micro's fixed point), built by the build pipeline exactly as
+//   `tinyrack build` does; output compared with the interpreter's 'reference' mode;
+// - xnnpack (float32 requantization on the FPU), generated here and built as a prepared model;
+//   output compared with the model set's golden file (real TFLite).
+// A development tool, not a test:
 //   node --import tsx test/codegen/support/measure-qemu.ts [model ...]
 // (the boards engineer's `npm run bench:speed` is the benchmark of record).
-import { execa } from 'execa';
 import { buildFirmware } from '../../../firmware/build/index.ts';
 import { runGraph } from '../../../firmware/interp/interpreter.ts';
 import { loadModel } from '../../../firmware/model/reader.ts';
 import { goldenSamples, modelPath } from '../../../firmware/models/model-set.ts';
+import { buildAotForQemu, inferenceCount, outputHex, runQemu } from './qemu-aot.ts';
 
 const TFLM_REFERENCE_INSTRUCTIONS: Record<string, number> = {
   aww: 42_259_000, vww: 99_473_920, resnet: 105_735_800, toycar: 1_954_080, micro_speech: 9_313_600,
 };
 
+const hexOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 const models = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(TFLM_REFERENCE_INSTRUCTIONS);
-console.log('| model | instructions | MACs | instr/MAC | vs TFLM reference kernels | arena | output = interpreter |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| model | MACs | reference: instructions | instr/MAC | vs TFLM ref. kernels | = interpreter | xnnpack (FPU): instructions | instr/MAC | = golden (TFLite) | arena |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const model of models) {
   const build = await buildFirmware({ model, board: 'qemu-mps2-an386', backend: 'aot', reps: 1, warmup: 0, sample: 0 });
-  const run = await execa('qemu-system-arm', ['-M', 'mps2-an386', '-icount', 'shift=0', '-nographic',
-    '-semihosting-config', 'enable=on,target=native', '-kernel', build.elfPath, '-serial', 'mon:stdio'], { timeout: 600_000, reject: false });
-  const count = Number(/INF i=0 count=(\d+)/.exec(run.stdout)?.[1] ?? NaN);
-  const hex = /OUT o=0 dtype=\w+ hex=([0-9a-f]+)/.exec(run.stdout)?.[1];
-  const want = runGraph(loadModel(modelPath(model)), [goldenSamples(model)[0]!.input], { arithmetic: 'reference' })[0]!;
-  const exact = hex === Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex');
+  const out = await runQemu(build.elfPath);
+  const count = inferenceCount(out);
+  const sample = goldenSamples(model)[0]!;
+  const want = runGraph(loadModel(modelPath(model)), [sample.input], { arithmetic: 'reference' })[0]!;
+  const exact = outputHex(out) === hexOf(want);
+  const xb = await buildAotForQemu(model, { arithmetic: 'xnnpack' });
+  const xout = await runQemu(xb.build.elfPath);
+  const xcount = inferenceCount(xout);
+  const xexact = outputHex(xout) === hexOf(sample.output);
   const ref = TFLM_REFERENCE_INSTRUCTIONS[model];
-  console.log(`| ${model} | ${count} | ${build.macs ?? '?'} | ${build.macs ? (count / build.macs).toFixed(2) : '?'} | ` +
-    `${ref ? `${(count / ref).toFixed(2)}x` : '-'} | ${build.arenaBytes} | ${exact ? 'yes' : 'NO'} |`);
+  const macs = build.macs;
+  console.log(`| ${model} | ${macs ?? '?'} | ${count} | ${macs ? (count / macs).toFixed(2) : '?'} | ${ref ? `${(count / ref).toFixed(2)}x` : '-'} | ${exact ? 'yes' : 'NO'} | ` +
+    `${xcount} | ${macs ? (xcount / macs).toFixed(2) : '?'} | ${xexact ? 'yes' : 'NO'} | ${build.arenaBytes} |`);
 }

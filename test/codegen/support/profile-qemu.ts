@@ -3,35 +3,18 @@
 // pipeline as a prepared model, run once, and the PROF records are tabulated with each op's
 // MACs. A development tool, not a test:
 //   node --import tsx test/codegen/support/profile-qemu.ts [--arithmetic xnnpack] model [...]
-import { execa } from 'execa';
-import { buildFirmware } from '../../../firmware/build/index.ts';
-import { weightsBytes } from '../../../firmware/build/index.ts';
-import { KERNEL_INCLUDE_DIR, generateAot, kernelSources, type AotArithmetic } from '../../../firmware/codegen/aot/index.ts';
 import { opMacs } from '../../../firmware/ir/macs.ts';
-import { loadModel } from '../../../firmware/model/reader.ts';
-import { goldenSamples, modelPath } from '../../../firmware/models/model-set.ts';
-import { planGraph } from '../../../firmware/plan/plan-graph.ts';
+import type { AotArithmetic } from '../../../firmware/codegen/aot/index.ts';
+import { buildAotForQemu, runQemu } from './qemu-aot.ts';
 
 const args = process.argv.slice(2);
 let arithmetic: AotArithmetic = 'reference';
 const ai = args.indexOf('--arithmetic');
 if (ai >= 0) { arithmetic = args[ai + 1] as AotArithmetic; args.splice(ai, 2); }
 for (const model of args.length ? args : ['aww', 'vww', 'micro_speech']) {
-  const graph = loadModel(modelPath(model));
-  const plan = planGraph(graph);
-  const gen = generateAot(graph, plan, { modelName: model, arithmetic, profileOps: true });
-  const input = goldenSamples(model)[0]!.input;
-  const build = await buildFirmware({
-    board: 'qemu-mps2-an386', reps: 1, warmup: 0,
-    prepared: {
-      name: `${model}-profile-${arithmetic}`, files: gen.files, arenaBytes: gen.arenaBytes, weightsBytes: weightsBytes(graph),
-      inputs: [new Uint8Array(input.buffer, input.byteOffset, input.byteLength)], expectedOutputs: [],
-      sources: kernelSources(), includeDirs: [KERNEL_INCLUDE_DIR], cFlags: gen.cFlags,
-    },
-  });
-  const run = await execa('qemu-system-arm', ['-M', 'mps2-an386', '-icount', 'shift=0', '-nographic',
-    '-semihosting-config', 'enable=on,target=native', '-kernel', build.elfPath, '-serial', 'mon:stdio'], { timeout: 600_000, reject: false });
-  const rows = [...run.stdout.matchAll(/PROF op=(\d+) kind=(\w+) count=(\d+)/g)].map((m) => ({ op: Number(m[1]), kind: m[2]!, count: Number(m[3]) }));
+  const { build, graph } = await buildAotForQemu(model, { arithmetic, profileOps: true });
+  const stdout = await runQemu(build.elfPath);
+  const rows = [...stdout.matchAll(/PROF op=(\d+) kind=(\w+) count=(\d+)/g)].map((m) => ({ op: Number(m[1]), kind: m[2]!, count: Number(m[3]) }));
   const total = rows.reduce((a, r) => a + r.count, 0);
   const macsTotal = graph.ops.reduce((a, op) => a + opMacs(graph, op), 0);
   console.log(`\n${model} (${arithmetic}): ${total} instructions (sum over ops, counter resolution 40), ${macsTotal} MACs, ${(total / macsTotal).toFixed(2)} instr/MAC`);

@@ -1,0 +1,71 @@
+// PARTIAL_SUM and PARTIAL_SUM_REQUANTIZE (internal ops of FDT's partial-sum ending, see
+// ir/graph.ts): weights to flash, geometry like CONV_2D / FULLY_CONNECTED, and for the final
+// step the original op's requantization tables (fixed point for 'reference', XNNPACK's float32
+// scales for 'xnnpack'), computed by ir/quant.ts exactly as the interpreter does.
+import type { Conv2DOptions, Op } from '../../ir/graph.ts';
+import { fp32RequantScales, perChannelMultipliers } from '../../ir/quant.ts';
+import { cInt, floatArray, intArray } from './c-emit.ts';
+import type { LowerContext, Lowered } from './context.ts';
+import { denseView, int8Clamp, perTensorQuant } from './lower-common.ts';
+
+function leadingPad(padding: 'SAME' | 'VALID', inSize: number, filter: number, stride: number, dilation: number, outSize: number): number {
+  if (padding === 'VALID') return 0;
+  const total = (outSize - 1) * stride + (filter - 1) * dilation + 1 - inSize;
+  return total > 0 ? Math.floor(total / 2) : 0;
+}
+
+export function lowerPartialSum(ctx: LowerContext, i: number, op: Op<'PARTIAL_SUM'>): Lowered {
+  const [xId, wId, accId = -1] = op.inputs as [number, number, number?];
+  const x = ctx.tensor(xId); const w = ctx.tensor(wId); const y = ctx.tensor(op.outputs[0]!);
+  if (x.dtype !== 'int8' || w.dtype !== 'int8' || y.dtype !== 'int32') throw ctx.error(i, op, `needs int8 input and weights and an int32 output, got ${x.dtype}, ${w.dtype} -> ${y.dtype}`);
+  if (w.data === undefined) throw ctx.error(i, op, 'weights must be constant for the AoT backend');
+  const xq = perTensorQuant(ctx, i, op, x);
+  const pName = ctx.name(i, 'params');
+  const accIn = accId >= 0 ? ctx.ptr(accId) : 'NULL';
+  const out = ctx.ptr(op.outputs[0]!, { write: true });
+  if (op.options.base === 'CONV_2D') {
+    const o = op.options.baseOptions as Conv2DOptions;
+    if (x.shape.length !== 4 || w.shape.length !== 4 || y.shape.length !== 4) throw ctx.error(i, op, 'expects 4-D input, filter and output');
+    const [, inH, inW, inC] = x.shape as [number, number, number, number];
+    const [, outH, outW] = y.shape as [number, number, number, number];
+    const kH = w.shape[1]!; const kW = w.shape[2]!;
+    if (w.shape[3] !== inC) throw ctx.error(i, op, `filter slice depth ${w.shape[3]} != input slice depth ${inC}`);
+    const padTop = leadingPad(o.padding, inH, kH, o.strideH, o.dilationH, outH);
+    const padLeft = leadingPad(o.padding, inW, kW, o.strideW, o.dilationW, outW);
+    ctx.decls.push(`static const tr_partial_conv_s8_params_t ${pName} = { ${denseView(x.shape)}, ${denseView(y.shape)}, ${kH}, ${kW}, `
+      + `${o.strideH}, ${o.strideW}, ${o.dilationH}, ${o.dilationW}, ${padTop}, ${padLeft}, ${cInt(-xq.zeroPoint)} };\n`);
+    return { statements: [`tr_partial_conv2d_s8(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${accIn}, ${out});`], kernels: ['tr_partial_conv2d_s8'] };
+  }
+  const [outDepth, depth] = w.shape as [number, number];
+  const inCount = x.shape.reduce((a, b) => a * b, 1);
+  if (w.shape.length !== 2 || inCount % depth !== 0) throw ctx.error(i, op, `input of ${inCount} values does not fit weights [${w.shape}]`);
+  const wq = perTensorQuant(ctx, i, op, w);
+  ctx.decls.push(`static const tr_partial_fc_s8_params_t ${pName} = { ${inCount / depth}, ${depth}, ${outDepth}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)} };\n`);
+  return { statements: [`tr_partial_fc_s8(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${accIn}, ${out});`], kernels: ['tr_partial_fc_s8'] };
+}
+
+export function lowerPartialSumRequantize(ctx: LowerContext, i: number, op: Op<'PARTIAL_SUM_REQUANTIZE'>): Lowered {
+  const [accId, bId = -1] = op.inputs as [number, number?];
+  const acc = ctx.tensor(accId); const y = ctx.tensor(op.outputs[0]!);
+  if (acc.dtype !== 'int32' || y.dtype !== 'int8') throw ctx.error(i, op, `needs an int32 accumulator and an int8 output, got ${acc.dtype} -> ${y.dtype}`);
+  const o = op.options;
+  const yq = perTensorQuant(ctx, i, op, y);
+  const channels = y.shape[y.shape.length - 1]!;
+  const count = y.shape.reduce((a, b) => a * b, 1);
+  const clamp = int8Clamp(o.baseOptions.activation, yq.scale, yq.zeroPoint);
+  const multName = ctx.name(i, 'mult'); const shiftName = ctx.name(i, 'shift');
+  const { multipliers, shifts } = perChannelMultipliers(o.inputScale, o.filterScales, yq.scale, channels);
+  ctx.decls.push(intArray(multName, 'int32_t', multipliers), intArray(shiftName, 'int32_t', shifts));
+  let fscale = 'NULL';
+  if (ctx.arithmetic === 'xnnpack') {
+    fscale = ctx.name(i, 'fscale');
+    ctx.decls.push(floatArray(fscale, fp32RequantScales(o.inputScale, o.filterScales, yq.scale, channels)));
+  }
+  const pName = ctx.name(i, 'params');
+  ctx.decls.push(`static const tr_partial_requant_s8_params_t ${pName} = { ${count}, ${channels}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${fscale} };\n`);
+  const bias = bId >= 0 ? ctx.ptr(bId) : 'NULL';
+  return {
+    statements: [`tr_partial_requant_s8(&${pName}, ${ctx.ptr(accId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+    kernels: ['tr_partial_requant_s8'],
+  };
+}
