@@ -17,7 +17,7 @@ import { tensorBytes, type Graph } from '../firmware/ir/graph.ts';
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), 'results');
 const MAX_OVERHEAD = Number(process.env.TILING_MAX_MAC_OVERHEAD ?? 0.1);
-const MODES = ['fdt', 'ffmt', 'auto', 'fdt+ps', 'auto+ps'] as const;
+const MODES = ['fdt', 'ffmt', 'auto', 'fdt+ps', 'auto+ps', 'auto+ps+alias'] as const;
 
 interface ModeRow { exportPeakBytes: number; partialSumEndings: number; peakBytes: number; macs: number; macOverhead: number; discoveryMs: number; evaluated: number; tilings: number; ops: number; copyBytes: number; ratioToTflm?: number }
 
@@ -37,8 +37,9 @@ for (const model of modelNames()) {
   const tflm = tflmPlannerBytes(model);
   const row: Row = { model, dtype: manifest()[model]!.dtype, ...(tflm ? { tflmPlannerBytes: tflm } : {}), untiledPeakBytes: 0, untiledMacs: 0, modes: {} };
   for (const mode of MODES) {
-    const partialSums = mode.endsWith('+ps');
-    const r = tileGraph(graph, { mode: mode.replace('+ps', '') as TilingMode, maxMacOverhead: MAX_OVERHEAD, partialSums });
+    const partialSums = mode.includes('+ps');
+    const aliasReshape = mode.endsWith('+alias');
+    const r = tileGraph(graph, { mode: mode.split('+')[0] as TilingMode, maxMacOverhead: MAX_OVERHEAD, partialSums, aliasReshape });
     const exported = exportTiledModel(r.graph);
     row.untiledPeakBytes = r.untiledPeakBytes; row.untiledMacs = r.untiledMacs;
     row.modes[mode] = {
@@ -60,13 +61,28 @@ const summary = {
   geomeanAutoRatioInt8: geo(int8.map((r) => r.modes.auto!.ratioToTflm!)),
   geomeanFdtRatioInt8: geo(int8.map((r) => r.modes.fdt!.ratioToTflm!)),
   geomeanAutoPsRatioInt8: geo(int8.map((r) => r.modes['auto+ps']!.ratioToTflm!)),
+  geomeanAutoPsAliasRatioInt8: geo(int8.map((r) => r.modes['auto+ps+alias']!.ratioToTflm!)),
   geomeanAutoExportRatioInt8: geo(int8.map((r) => r.modes.auto!.exportPeakBytes / r.tflmPlannerBytes!)),
   maxDiscoveryMs: Math.max(...rows.flatMap((r) => MODES.map((m) => r.modes[m]!.discoveryMs))),
 };
 
+// aww (every layer 8000 B in and out): the only cut below 16000 B found is FFMT from the first
+// conv down to the global average pool with the pool's partial sums; its halos cost MACs, so
+// measure the peak against the MAC allowance.
+const SWEEP = [0.1, 0.25, 0.5, 1, 2, 4];
+const awwGraph = loadModel(modelPath('aww'));
+const awwSweep = SWEEP.map((cap) => {
+  const r = tileGraph(awwGraph, { mode: 'auto', maxMacOverhead: cap, partialSums: true });
+  process.stderr.write(`aww auto+ps cap ${cap}: ${r.peakBytes} B, MACs ${((r.macs / r.untiledMacs - 1) * 100).toFixed(1)}%\n`);
+  return {
+    maxMacOverhead: cap, peakBytes: r.peakBytes, macOverhead: r.macs / r.untiledMacs - 1, discoveryMs: Math.round(r.discoveryMs),
+    tilings: r.tilings.map((t) => `${t.kind}${t.ending === 'partial-sum' ? '+ps' : ''} ${t.tilesH ?? t.partitions}x${t.tilesW ?? 1} over ${t.ops.length} ops`),
+  };
+});
+
 mkdirSync(OUT, { recursive: true });
 const meta = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, planner: 'greedy' };
-writeFileSync(join(OUT, 'tiling.json'), JSON.stringify({ meta, summary, rows }, null, 2) + '\n');
+writeFileSync(join(OUT, 'tiling.json'), JSON.stringify({ meta, summary, rows, awwSweep }, null, 2) + '\n');
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const ratio = (x?: number): string => (x === undefined ? '–' : `${x.toFixed(2)}x`);
@@ -81,16 +97,25 @@ const lines = [
   '"auto copy bytes": bytes written per inference by the STRIDED_SLICE / PAD / CONCATENATION ops tiling added (counted',
   'from the tiled graph; their cycle cost is not measured here).',
   '',
-  '| model | dtype | TFLM bytes | untiled | FDT-only | FDT+ps | FFMT | auto | auto+ps | auto+ps/TFLM | auto+ps MACs | auto+ps ops | auto copy bytes | auto export (TFLM plan) | discovery (auto+ps) |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => { const a = r.modes['auto+ps']!; return `| ${r.model} | ${r.dtype} | ${r.tflmPlannerBytes ?? '–'} | ${r.untiledPeakBytes} | ${r.modes.fdt!.peakBytes} | ${r.modes['fdt+ps']!.peakBytes}${r.modes['fdt+ps']!.partialSumEndings ? ' (ps)' : ''} | ${r.modes.ffmt!.peakBytes} (${pct(r.modes.ffmt!.macOverhead)}) | ${r.modes.auto!.peakBytes} | ${a.peakBytes}${a.partialSumEndings ? ' (ps)' : ''} | ${ratio(a.ratioToTflm)} | ${pct(a.macOverhead)} | ${a.ops} | ${r.modes.auto!.copyBytes} | ${r.modes.auto!.exportPeakBytes} | ${a.discoveryMs} ms |`; }),
+  '| model | dtype | TFLM bytes | untiled | FDT-only | FDT+ps | FFMT | auto | auto+ps | auto+ps/TFLM | auto+ps MACs | auto+ps ops | auto copy bytes | auto export (TFLM plan) | discovery (auto+ps) | auto+ps+alias (AoT) |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => { const a = r.modes['auto+ps']!; return `| ${r.model} | ${r.dtype} | ${r.tflmPlannerBytes ?? '–'} | ${r.untiledPeakBytes} | ${r.modes.fdt!.peakBytes} | ${r.modes['fdt+ps']!.peakBytes}${r.modes['fdt+ps']!.partialSumEndings ? ' (ps)' : ''} | ${r.modes.ffmt!.peakBytes} (${pct(r.modes.ffmt!.macOverhead)}) | ${r.modes.auto!.peakBytes} | ${a.peakBytes}${a.partialSumEndings ? ' (ps)' : ''} | ${ratio(a.ratioToTflm)} | ${pct(a.macOverhead)} | ${a.ops} | ${r.modes.auto!.copyBytes} | ${r.modes.auto!.exportPeakBytes} | ${a.discoveryMs} ms | ${r.modes['auto+ps+alias']!.peakBytes} (${ratio(r.modes['auto+ps+alias']!.ratioToTflm)}) |`; }),
   '',
   '"(ps)": discovery chose at least one partial-sum ending. "auto export": arena of the exported .tflite for the `auto`',
   'result (no partial sums, tiles not in place) — what TFLite-Micro gets through OfflineMemoryAllocation.',
+  '"auto+ps+alias": RESHAPE outputs planned in their input\'s buffer (the AoT backend then emits no copy; TFLite-Micro',
+  'copies, so this column is for AoT builds only).',
   '',
   `Geometric mean over int8 models of auto / TFLM: **${summary.geomeanAutoRatioInt8.toFixed(3)}x**; auto+ps (AoT): **${summary.geomeanAutoPsRatioInt8.toFixed(3)}x**; `
+    + `auto+ps+alias (AoT): **${summary.geomeanAutoPsAliasRatioInt8.toFixed(3)}x**; `
     + `FDT-only: ${summary.geomeanFdtRatioInt8.toFixed(3)}x; auto exported for TFLite-Micro: ${summary.geomeanAutoExportRatioInt8.toFixed(3)}x.`,
   `Slowest discovery: ${summary.maxDiscoveryMs} ms.`,
+  '',
+  '## aww: peak against the MAC allowance (auto + partial sums)',
+  '',
+  '| max extra MACs | peak bytes | /TFLM | extra MACs | discovery | rewrites |',
+  '|---:|---:|---:|---:|---:|---|',
+  ...awwSweep.map((x) => `| ${pct(x.maxMacOverhead)} | ${x.peakBytes} | ${ratio(x.peakBytes / 16000)} | ${pct(x.macOverhead)} | ${x.discoveryMs} ms | ${x.tilings.join('; ') || '–'} |`),
   '',
 ];
 writeFileSync(join(OUT, 'tiling.md'), lines.join('\n'));

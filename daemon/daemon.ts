@@ -218,10 +218,19 @@ export class Daemon extends EventEmitter {
 
   /** Queues one job directly (the API behind requests and tests). */
   enqueue(n: Parameters<JobStore['enqueue']>[0]): JobRecord {
-    const job = this.store.enqueue(n);
-    this.jobEvent('queued', job);
-    this.dispatch();
-    return job;
+    return this.enqueueMany([n])[0]!;
+  }
+
+  /** Queues many jobs with one journal write and one spool write. */
+  enqueueMany(list: Parameters<JobStore['enqueueMany']>[0]): JobRecord[] {
+    const jobs = this.store.enqueueMany(list);
+    const depth = this.store.count('queued');
+    this.batchPoints(() => {
+      this.point(...jobs.map((j) => jobEventPoint(this.eventInfo('queued', j, undefined, depth))));
+      for (const j of jobs) this.emit('job', 'queued', j);
+      this.dispatch();
+    });
+    return jobs;
   }
 
   // --- MQTT input ----------------------------------------------------------------------------

@@ -53,8 +53,8 @@ if [ "${TINYRACK_SKIP_APT:-0}" != 1 ]; then
   fi
 fi
 
-if [ "${TINYRACK_UDEV:-0}" = 1 ] && [ -d /etc/udev/rules.d ] && [ -f provisioning/udev/99-tinyrack-probes.rules ]; then
-  as_root install -m 0644 provisioning/udev/99-tinyrack-probes.rules /etc/udev/rules.d/
+if [ "${TINYRACK_UDEV:-0}" = 1 ] && [ -d /etc/udev/rules.d ]; then
+  as_root install -m 0644 provisioning/udev/*.rules /etc/udev/rules.d/
   as_root udevadm control --reload-rules 2>/dev/null || true
   log "udev rules installed"
 fi

@@ -51,7 +51,7 @@ export class SimAgent {
   async start(): Promise<void> {
     const { agentId } = this.opts;
     this.client = mqtt.connect(this.opts.brokerUrl, {
-      clientId: `sim-agent-${agentId}`, clean: true, protocolVersion: 4, reconnectPeriod: 0, keepalive: 5,
+      clientId: `sim-agent-${agentId}`, clean: true, protocolVersion: 4, reconnectPeriod: 0, keepalive: 30,
       ...(this.opts.username ? { username: this.opts.username, password: this.opts.password } : {}),
       will: { topic: topics.agentStatus(agentId), payload: encode({ v: 1, agentId, state: 'offline', ts: new Date().toISOString() }), qos: 1, retain: true },
     });

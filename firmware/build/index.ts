@@ -235,15 +235,19 @@ async function prepareModel(path: string, name: string, board: BoardDefinition, 
     plan = planGraph(graph);
   } else {
     const { tileGraph } = (await import('../tiling/index.ts')) as unknown as {
-      tileGraph(g: Graph, o: { mode: TilingMode; ramBudget?: number }): { graph: Graph; plan: TiledPlanLike };
+      tileGraph(g: Graph, o: { mode: TilingMode; ramBudget?: number; partialSums?: boolean; aliasReshape?: boolean }):
+        { graph: Graph; plan: TiledPlanLike };
     };
-    let tiled = tileGraph(graph, { mode: tiling });
+    // Partial-sum endings and aliased reshapes need our AoT kernels: TFLite-Micro has neither
+    // the internal partial-sum ops nor zero-copy RESHAPE, so its builds tile without them.
+    const engine = backend === 'aot' ? { partialSums: true, aliasReshape: true } : {};
+    let tiled = tileGraph(graph, { mode: tiling, ...engine });
     // 'auto' aims at the board: when its default result does not fit, ask the tiling engine for
     // the cheapest tiling whose arena fits the board's RAM (minus stack and static data).
     const budget = board.memory.ram.size - board.stackBytes - ESTIMATED_STATIC_RAM_BYTES;
     if (tiling === 'auto' && tiled.plan.peakBytes > budget && budget > 0) {
       try {
-        tiled = tileGraph(graph, { mode: tiling, ramBudget: budget });
+        tiled = tileGraph(graph, { mode: tiling, ramBudget: budget, ...engine });
       } catch {
         // Cannot fit at any allowed overhead: the fit check below refuses with the numbers.
       }

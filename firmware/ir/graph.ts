@@ -67,14 +67,21 @@ export interface SqueezeOptions { squeezeDims: number[] }
  * PARTIAL_SUM_REQUANTIZE adds the bias once and requantizes with the original op's scales, so
  * the result equals the untiled op in every arithmetic.
  */
-export type PartialSumBase = 'CONV_2D' | 'FULLY_CONNECTED';
+export type PartialSumBase = 'CONV_2D' | 'FULLY_CONNECTED' | 'AVERAGE_POOL_2D';
 export interface PartialSumOptions {
   base: PartialSumBase;
   /** The original op's options (window, stride, padding / keepNumDims, activation). */
-  baseOptions: Conv2DOptions | FullyConnectedOptions;
+  baseOptions: Conv2DOptions | FullyConnectedOptions | Pool2DOptions;
+  /**
+   * AVERAGE_POOL_2D over the whole map (FFMT's pool ending): the spatial tile [row, column] this
+   * partial sum covers, so export can reassemble the map. Inputs are then [tile, -1, accIn?]
+   * and the accumulator is the per-channel int32 sum.
+   */
+  tile?: [number, number];
 }
 export interface PartialSumRequantizeOptions extends PartialSumOptions {
-  /** The original op's input scale and per-output-channel filter scales (one = per tensor). */
+  /** The original op's input scale and per-output-channel filter scales (one = per tensor);
+   * unused (0, []) for AVERAGE_POOL_2D, which divides by the window size instead. */
   inputScale: number;
   filterScales: number[];
 }

@@ -13,7 +13,7 @@ const INPUT_COUNTS: Record<OpKind, [number, number, number[]?]> = {
   SOFTMAX: [1, 1], PAD: [2, 2], CONCATENATION: [1, Infinity], STRIDED_SLICE: [4, 4],
   SLICE: [3, 3], MEAN: [2, 2], QUANTIZE: [1, 1], DEQUANTIZE: [1, 1], LOGISTIC: [1, 1],
   TANH: [1, 1], GATHER: [2, 2], CAST: [1, 1], SQUEEZE: [1, 1],
-  PARTIAL_SUM: [2, 3, [2]], PARTIAL_SUM_REQUANTIZE: [1, 2, [1]],
+  PARTIAL_SUM: [1, 3, [1, 2]], PARTIAL_SUM_REQUANTIZE: [1, 2, [1]],
 };
 
 export function validateGraph(graph: Graph): void {

@@ -6,6 +6,7 @@ import { numElements, type Graph, type Op } from '../ir/graph.ts';
 import { opMacs } from '../ir/macs.ts';
 import { applyFdt, findFdtPaths } from './fdt.ts';
 import { applyFdtPartial, findFdtPartialPaths } from './fdt-partial.ts';
+import { applyFfmtPool, globalPoolAfter } from './ffmt-pool.ts';
 import { applyFfmt, ffmtChainMacs, findFfmtPaths } from './ffmt.ts';
 import { planTiled, tiledRequests, type TiledPlan, type TiledRequests } from './plan-tiled.ts';
 import type { AppliedTiling } from './types.ts';
@@ -14,6 +15,7 @@ import type { AppliedTiling } from './types.ts';
 function macsOf(g: Graph, op: Op): number {
   if (op.kind !== 'PARTIAL_SUM') return opMacs(g, op);
   const o = (op as Op<'PARTIAL_SUM'>).options;
+  if (o.base === 'AVERAGE_POOL_2D') return 0; // pooling is not a multiply-accumulate
   const out = numElements(g.tensors[op.outputs[0]!]!.shape);
   const w = g.tensors[op.inputs[1]!]!.shape;
   return o.base === 'CONV_2D' ? out * w[1]! * w[2]! * w[3]! : out * w[1]!;
@@ -79,7 +81,7 @@ export function peakTensors(plan: TiledPlan): Set<number> {
   return out;
 }
 
-interface Candidate { kind: 'fdt' | 'ffmt'; ops: number[]; partitions: number; tilesH?: number; tilesW?: number; partialSum?: boolean }
+interface Candidate { kind: 'fdt' | 'ffmt'; ops: number[]; partitions: number; tilesH?: number; tilesW?: number; partialSum?: boolean; poolEnding?: boolean }
 
 const FDT_PARTS = [2, 3, 4, 6, 8, 16];
 /** Tile counts per axis; every H x W combination (1-D and grids) is a candidate. */
@@ -123,9 +125,14 @@ function candidates(g: Graph, opts: DiscoverOptions, plan: TiledPlan): Candidate
       if (!touches(g, ops, hot, plan)) continue;
       const last = g.ops[ops[ops.length - 1]!]!;
       const [, h = 1, w = 1] = g.tensors[last.outputs[0]!]!.shape;
+      const pool = opts.partialSums === true && globalPoolAfter(g, ops[ops.length - 1]!) >= 0;
       for (const a of FFMT_TILES) {
         for (const b of FFMT_TILES) {
-          if (a * b > 1 && a <= h && b <= w) out.push({ kind: 'ffmt', ops, partitions: a * b, tilesH: a, tilesW: b });
+          if (a * b > 1 && a <= h && b <= w) {
+            out.push({ kind: 'ffmt', ops, partitions: a * b, tilesH: a, tilesW: b });
+            // The same tiles summed straight into a following global average pool.
+            if (pool) out.push({ kind: 'ffmt', ops, partitions: a * b, tilesH: a, tilesW: b, poolEnding: true });
+          }
         }
       }
     }
@@ -135,6 +142,7 @@ function candidates(g: Graph, opts: DiscoverOptions, plan: TiledPlan): Candidate
 
 function rewrite(g: Graph, c: Candidate): Graph | undefined {
   if (c.partialSum) return applyFdtPartial(g, { ops: c.ops, partitions: c.partitions });
+  if (c.poolEnding) return applyFfmtPool(g, { ops: c.ops, tilesH: c.tilesH!, tilesW: c.tilesW! });
   return c.kind === 'fdt'
     ? applyFdt(g, { ops: c.ops, partitions: c.partitions })
     : applyFfmt(g, { ops: c.ops, tilesH: c.tilesH!, tilesW: c.tilesW! });
@@ -191,7 +199,7 @@ function step(s: DiscoverState, child: Child): DiscoverState {
   const { c } = child;
   const applied: AppliedTiling = {
     kind: c.kind, ops: c.ops.map((i) => s.graph.ops[i]!.name), partitions: c.partitions,
-    ...(c.partialSum ? { ending: 'partial-sum' as const } : {}),
+    ...(c.partialSum || c.poolEnding ? { ending: 'partial-sum' as const } : {}),
     ...(c.kind === 'ffmt' ? { tilesH: c.tilesH!, tilesW: c.tilesW! } : {}),
     peakBefore: s.plan.peakBytes, peakAfter: child.plan.peakBytes, extraMacs: child.macs - s.macs,
   };

@@ -6,7 +6,7 @@
 // without in-place concatenation: TFLite-Micro's OfflineMemoryAllocation gives every tensor its
 // own offset and its planner does not expect tensors to overlap, so an exported plan must
 // never place a concat input inside the concat output (see README.md).
-import { DTYPE_BYTES, type Conv2DOptions, type FullyConnectedOptions, type Graph, type Op, type Tensor } from '../ir/graph.ts';
+import { DTYPE_BYTES, type Conv2DOptions, type FullyConnectedOptions, type Graph, type Op, type Pool2DOptions, type Tensor } from '../ir/graph.ts';
 import { writeModel } from '../model/writer.ts';
 import { addActivation, addConst, cloneGraph, compactTensors, consumers } from './graph-edit.ts';
 import { withOfflinePlan } from './offline-plan.ts';
@@ -59,6 +59,10 @@ export function lowerForExport(g0: Graph): Graph {
       if (pop.inputs.length < 3 || pop.inputs[2]! < 0) break;
       acc = pop.inputs[2]!;
     }
+    if (o.base === 'AVERAGE_POOL_2D') {
+      replace.set(i, lowerPoolChain(g, op as Op<'PARTIAL_SUM_REQUANTIZE'>, parts));
+      return;
+    }
     const xs = parts.map((p) => g.tensors[p.inputs[0]!]!);
     const ws = parts.map((p) => g.tensors[p.inputs[1]!]!);
     const channels = xs.reduce((s, t) => s + t.shape[t.shape.length - 1]!, 0);
@@ -95,6 +99,37 @@ export function lowerForExport(g0: Graph): Graph {
   g.ops = ops;
   compactTensors(g);
   return g;
+}
+
+/** Pool ending: tiles concatenated back into the map (W per row, then H), then the pool. */
+function lowerPoolChain(g: Graph, op: Op<'PARTIAL_SUM_REQUANTIZE'>, parts: Op<'PARTIAL_SUM'>[]): Op[] {
+  const baseName = op.name.split(TILED_MARK)[0]!;
+  const rows = new Map<number, Op<'PARTIAL_SUM'>[]>();
+  for (const p of parts) {
+    const tile = p.options.tile;
+    if (!tile) throw new Error(`cannot export: ${p.name} has no tile position`);
+    rows.set(tile[0], [...(rows.get(tile[0]) ?? []), p]);
+  }
+  const out: Op[] = [];
+  const rowTensors: number[] = [];
+  for (const r of [...rows.keys()].sort((a, b) => a - b)) {
+    const tiles = rows.get(r)!.sort((a, b) => a.options.tile![1] - b.options.tile![1]).map((p) => p.inputs[0]!);
+    if (tiles.length === 1) { rowTensors.push(tiles[0]!); continue; }
+    const t0 = g.tensors[tiles[0]!]!;
+    const width = tiles.reduce((s, t) => s + g.tensors[t]!.shape[2]!, 0);
+    const rowId = addActivation(g, t0, `${baseName}${TILED_MARK}pool_row${r}`, [t0.shape[0]!, t0.shape[1]!, width, t0.shape[3]!]);
+    out.push({ kind: 'CONCATENATION', inputs: tiles, outputs: [rowId], options: { axis: 2, activation: 'NONE' }, name: `${baseName}${TILED_MARK}pool_concat_row${r}` });
+    rowTensors.push(rowId);
+  }
+  let mapId = rowTensors[0]!;
+  if (rowTensors.length > 1) {
+    const r0 = g.tensors[rowTensors[0]!]!;
+    const height = rowTensors.reduce((s, t) => s + g.tensors[t]!.shape[1]!, 0);
+    mapId = addActivation(g, r0, `${baseName}${TILED_MARK}pool_input`, [r0.shape[0]!, height, r0.shape[2]!, r0.shape[3]!]);
+    out.push({ kind: 'CONCATENATION', inputs: rowTensors, outputs: [mapId], options: { axis: 1, activation: 'NONE' }, name: `${baseName}${TILED_MARK}pool_concat` });
+  }
+  out.push({ kind: 'AVERAGE_POOL_2D', inputs: [mapId], outputs: [...op.outputs], options: { ...(op.options.baseOptions as Pool2DOptions) }, name: baseName });
+  return out;
 }
 
 export interface ExportedModel {

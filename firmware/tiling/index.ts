@@ -12,6 +12,7 @@ export { planTiled, type TiledPlan } from './plan-tiled.ts';
 export { applyFdt, findFdtPaths } from './fdt.ts';
 export { applyFfmt, findFfmtPaths } from './ffmt.ts';
 export { applyFdtPartial, findFdtPartialPaths } from './fdt-partial.ts';
+export { applyFfmtPool, globalPoolAfter } from './ffmt-pool.ts';
 export { exportTiledModel, lowerForExport, hasInternalOps } from './export.ts';
 
 const DEFAULT_OVERHEAD = 0.1;

@@ -19,7 +19,8 @@ export interface TilingOptions {
   /** Upper bound on search rounds (each round applies one tiling). Default 8. */
   maxRounds?: number;
   /**
-   * Let FDT paths end in int32 partial sums (internal PARTIAL_SUM ops: the interpreter and the
+   * Let FDT paths end in int32 partial sums of a CONV_2D / FULLY_CONNECTED, and FFMT paths in
+   * the int32 per-channel sums of a global AVERAGE_POOL_2D (internal PARTIAL_SUM ops: the interpreter and the
    * AoT backend run them; export lowers them to CONCATENATION + the original op). Default false
    * because TFLite-Micro cannot run them: builds for the AoT backend should pass true.
    */
@@ -37,7 +38,8 @@ export interface AppliedTiling {
   kind: 'fdt' | 'ffmt';
   /** Names of the ops of the path (as they were before this rewrite). */
   ops: string[];
-  /** FDT only: 'partial-sum' when the path ends in int32 partial sums of a CONV_2D / FC. */
+  /** 'partial-sum' when the path ends in int32 partial sums: FDT into a CONV_2D / FC, FFMT
+   * into a global AVERAGE_POOL_2D. */
   ending?: 'concat' | 'partial-sum';
   /** FDT: channel partitions; FFMT: total tiles (tilesH * tilesW). */
   partitions: number;

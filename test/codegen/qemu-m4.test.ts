@@ -9,6 +9,7 @@ import { buildFirmware } from '../../firmware/build/index.ts';
 import { runGraph } from '../../firmware/interp/interpreter.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
 import { goldenSamples, modelPath } from '../../firmware/models/model-set.ts';
+import { buildAotForQemu, outputHex, runQemu } from './support/qemu-aot.ts';
 
 async function have(tool: string): Promise<boolean> {
   return (await execa('which', [tool], { reject: false })).exitCode === 0;
@@ -27,6 +28,19 @@ describe('AoT on QEMU mps2-an386 (Cortex-M4, native SMLAD)', () => {
       const hex = /OUT o=0 dtype=\w+ hex=([0-9a-f]+)/.exec(run.stdout)?.[1];
       const want = runGraph(loadModel(modelPath(model)), [goldenSamples(model)[0]!.input], { arithmetic: 'reference' })[0]!;
       assert.equal(hex, Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
+    });
+  }
+  // 'xnnpack' arithmetic with the hardware FPU (fpv4-sp-d16, hard float): the output must be
+  // the golden file's (real TFLite). resnet: conv blocks and ADD; micro_speech: the
+  // depthwise-as-conv path and FC.
+  for (const model of ['resnet', 'micro_speech']) {
+    it(`${model}, xnnpack arithmetic: output equals the golden (real TFLite) output`, async (t) => {
+      if (!(await have('arm-none-eabi-gcc')) || !(await have('qemu-system-arm'))) return t.skip('arm-none-eabi-gcc or qemu-system-arm not installed');
+      const { build } = await buildAotForQemu(model, { arithmetic: 'xnnpack' });
+      const stdout = await runQemu(build.elfPath, 120_000);
+      assert.match(stdout, /END status=0/, stdout.slice(-500));
+      const want = goldenSamples(model)[0]!.output;
+      assert.equal(outputHex(stdout), Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
     });
   }
 });

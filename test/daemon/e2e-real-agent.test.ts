@@ -35,13 +35,16 @@ before(async () => {
   agent = spawn(process.execPath, [join(REPO, 'bin/tinyrack.mjs'), 'agent', '--config', rack], { cwd: REPO, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   await waitFor('the real agent\'s board is online', () => daemon.registry.boards().some((b) => b.agentOnline && b.kind === 'qemu-mps2-an386'), 60_000);
-});
+}, { timeout: 120_000 });
 
 after(async () => {
   if (agent && agent.exitCode === null) {
     const exited = new Promise((r) => agent.once('exit', r));
     agent.kill('SIGTERM');
+    // The agent finishes a running job before it exits; do not wait for that forever.
+    const killer = setTimeout(() => agent.kill('SIGKILL'), 15_000);
     await exited;
+    clearTimeout(killer);
   }
   await daemon?.stop();
   await Promise.all([mq?.dispose(), influx?.dispose()]);

@@ -29,6 +29,7 @@ function spawnDaemon(configPath: string, db: string): Promise<ChildProcess> {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => { err += d.toString(); if (err.includes('tinyrack daemon: broker')) resolvePromise(child); });
     child.once('exit', (code) => reject(new Error(`daemon exited early (${code}): ${err}`)));
+    setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`daemon did not start within 60 s: ${err}`)); }, 60_000).unref();
   });
 }
 

@@ -92,3 +92,25 @@ test('infer --tiling runs the tiled graph and prints the untiled outputs', () =>
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('plan --tiling auto on micro_speech: partial-sum ending in the report, a TFLite-runnable export no larger than untiled', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tiling-cli-ps-'));
+  try {
+    const exportPath = join(dir, 'micro_speech-tiled.tflite');
+    const r = tinyrack('plan', 'micro_speech', '--tiling', 'auto', '--json', '--export', exportPath);
+    assert.equal(r.code, 0, r.err);
+    const rep = JSON.parse(r.out);
+    assert.ok(rep.peakBytes < rep.untiledPeakBytes, `${rep.peakBytes}`);
+    assert.equal(rep.tilings[0].ending, 'partial-sum');
+    assert.ok(rep.exportPeakBytes <= rep.untiledPeakBytes, `${rep.exportPeakBytes}`);
+    const bytes = new Uint8Array(readFileSync(exportPath));
+    const g = readModel(bytes);
+    assert.ok(!g.ops.some((op) => op.kind.startsWith('PARTIAL_SUM')));
+    const samples = goldenSamples('micro_speech');
+    const want = await runTflite(readFileSync(modelPath('micro_speech')), samples.map((s) => [s.input]));
+    const got = await runTflite(bytes, samples.map((s) => [s.input]));
+    got.forEach((row, k) => assert.deepEqual([...row[0]!], [...want[k]![0]!]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,7 +3,8 @@
 // every path that ends in a CONV_2D or FULLY_CONNECTED split by input channels, with any
 // partition count, computes exactly the untiled outputs in the interpreter (both integer
 // arithmetics), adds no MACs, plans validly, and — exported (lowered to CONCATENATION + the
-// original op) — gives the same outputs in real TFLite.
+// original op) — gives the same outputs in real TFLite. Likewise FFMT paths whose tiles are summed
+// into a global AVERAGE_POOL_2D appended to the chain.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -14,7 +15,8 @@ import { writeModel } from '../../firmware/model/writer.ts';
 import { graphMacs } from '../../firmware/tiling/discover.ts';
 import { exportTiledModel, hasInternalOps } from '../../firmware/tiling/export.ts';
 import { applyFdtPartial, findFdtPartialPaths } from '../../firmware/tiling/fdt-partial.ts';
-import { tileGraph } from '../../firmware/tiling/index.ts';
+import { applyFfmtPool, globalPoolAfter, tileGraph } from '../../firmware/tiling/index.ts';
+import { findFfmtPaths } from '../../firmware/tiling/ffmt.ts';
 import { planTiled, verifyTiledPlan } from '../../firmware/tiling/plan-tiled.ts';
 import { runTflite } from '../helpers/tflite-runtime.ts';
 import { buildChain, chainSpec, randomInput, type ChainSpec, type LayerSpec } from './random-chain.ts';
@@ -110,4 +112,52 @@ test('discovery with partial sums on random int8 chains: equivalent graph, valid
     }
     return true;
   }), { seed: 2718, numRuns: 80 });
+});
+
+/** The chain's output map averaged by a global AVERAGE_POOL_2D (the new graph output). */
+function withGlobalPool(g: Graph): Graph | undefined {
+  const outId = g.outputs[0]!;
+  const t = g.tensors[outId]!;
+  if (t.shape.length !== 4 || t.dtype !== 'int8') return undefined;
+  const [n, h, w, c] = t.shape as [number, number, number, number];
+  g.tensors.push({ name: 'gap/out', shape: [n, 1, 1, c], dtype: 'int8', ...(t.quant ? { quant: { scale: [...t.quant.scale], zeroPoint: [...t.quant.zeroPoint], axis: 0 } } : {}) });
+  const pooled = g.tensors.length - 1;
+  g.ops.push({ kind: 'AVERAGE_POOL_2D', inputs: [outId], outputs: [pooled], name: 'gap', options: { padding: 'VALID', strideH: 1, strideW: 1, filterH: h, filterW: w, activation: 'NONE' } });
+  g.outputs = [pooled];
+  return g;
+}
+
+const poolArb = fc.record({ spec: int8Spec.map((s) => ({ ...s, dense: 0 })), pick: fc.nat(), tilesH: fc.integer({ min: 1, max: 4 }), tilesW: fc.integer({ min: 1, max: 4 }) });
+
+function makePoolCase(v: { spec: ChainSpec; pick: number; tilesH: number; tilesW: number }): Case | undefined {
+  const built = buildChain(v.spec);
+  const g = built && withGlobalPool(built);
+  if (!g || v.tilesH * v.tilesW < 2) return undefined;
+  const paths = findFfmtPaths(g).filter((p) => globalPoolAfter(g, p[p.length - 1]!) >= 0);
+  if (paths.length === 0) return undefined;
+  const tiled = applyFfmtPool(g, { ops: paths[v.pick % paths.length]!, tilesH: v.tilesH, tilesW: v.tilesW });
+  if (!tiled) return undefined;
+  return { original: g, tiled, input: randomInput(g, v.spec.seed + 5), ending: 'AVERAGE_POOL_2D' };
+}
+
+test('any FFMT pool ending of a random chain is exact in the interpreter and, exported, in real TFLite', async () => {
+  const cases: Case[] = [];
+  fc.assert(fc.property(poolArb, (v) => {
+    const c = makePoolCase(v);
+    if (!c) return true;
+    validateGraph(c.tiled);
+    for (const arithmetic of ['xnnpack', 'reference'] as const) {
+      assert.ok(equal(runGraph(c.tiled, [c.input], { arithmetic })[0]!, runGraph(c.original, [c.input], { arithmetic })[0]!), `${arithmetic} outputs differ`);
+    }
+    verifyTiledPlan(c.tiled, planTiled(c.tiled));
+    cases.push(c);
+    return true;
+  }), { seed: 4711, numRuns: 300 });
+  assert.ok(cases.length >= 60, `only ${cases.length} pool-ending cases`);
+  for (const c of cases.slice(0, 40)) {
+    const ex = exportTiledModel(c.tiled);
+    const [want] = await runTflite(writeModel(c.original), [[c.input]]);
+    const [got] = await runTflite(ex.bytes, [[c.input]]);
+    assert.ok(equal(got![0]!, want![0]!), 'TFLite outputs differ');
+  }
 });

@@ -1,5 +1,6 @@
-// FDT paths ending in int32 partial sums (fdt-partial.ts): the consumer CONV_2D / FULLY_CONNECTED
-// split by input channels must give exactly the untiled op's outputs — in the interpreter in
+// Paths ending in int32 partial sums — FDT into a CONV_2D / FULLY_CONNECTED split by input
+// channels (fdt-partial.ts), FFMT into a global AVERAGE_POOL_2D (ffmt-pool.ts) — must give
+// exactly the untiled op's outputs — in the interpreter in
 // both integer arithmetics, in real TensorFlow Lite on the exported (lowered) .tflite, and in
 // the AoT C backend compiled for the host — and discovery must pick the ending only where it
 // lowers the planned peak.
@@ -15,8 +16,9 @@ import { goldenSamples, modelPath, type GoldenSample } from '../../firmware/mode
 import { graphMacs } from '../../firmware/tiling/discover.ts';
 import { exportTiledModel, hasInternalOps } from '../../firmware/tiling/export.ts';
 import { applyFdtPartial, findFdtPartialPaths } from '../../firmware/tiling/fdt-partial.ts';
-import { tileGraph } from '../../firmware/tiling/index.ts';
-import { codegenPlan, planTiled, verifyTiledPlan } from '../../firmware/tiling/plan-tiled.ts';
+import { applyFfmtPool, globalPoolAfter, tileGraph } from '../../firmware/tiling/index.ts';
+import { findFfmtPaths } from '../../firmware/tiling/ffmt.ts';
+import { codegenPlan, planTiled, verifyTiledPlan, type TiledPlan } from '../../firmware/tiling/plan-tiled.ts';
 import { runTflite } from '../helpers/tflite-runtime.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from '../codegen/support/host-build.ts';
 
@@ -47,11 +49,11 @@ async function checkExact(graph: Graph, tiled: Graph, samples: GoldenSample[], w
 }
 
 /** The AoT C backend on the host, against the interpreter on the untiled model. */
-async function checkAot(name: string, graph: Graph, tiled: Graph, samples: GoldenSample[], arithmetic: 'reference' | 'xnnpack'): Promise<void> {
-  const plan = planTiled(tiled);
+async function checkAot(name: string, graph: Graph, tiled: Graph, samples: GoldenSample[], arithmetic: 'reference' | 'xnnpack', given?: TiledPlan): Promise<void> {
+  const plan = given ?? planTiled(tiled);
   verifyTiledPlan(tiled, plan);
   const out = generateAot(tiled, codegenPlan(tiled, plan), { modelName: `${name}_psum`, kernels: 'reference', arithmetic });
-  assert.ok(out.kernels.includes('tr_partial_requant_s8'));
+  assert.ok(out.kernels.some((k) => k.startsWith('tr_partial_')), 'partial-sum kernels are called');
   const exe = await buildHostModel(out.files, out.cFlags);
   const raw = await runHostModel(exe, concatBytes(samples.map((s) => bytesOf(s.input))), samples.length);
   const want = samples.map((s) => runGraph(graph, [s.input], { arithmetic })[0]! as Int8Array);
@@ -93,6 +95,15 @@ describe('partial-sum ending: micro_speech DEPTHWISE_CONV_2D -> FULLY_CONNECTED(
     await checkAot('micro_speech', graph, tiled, samples, 'xnnpack');
   });
 
+  test('with reshape aliasing (AoT) discovery goes lower still, and the AoT C build runs that layout exactly', async () => {
+    const plain = tileGraph(graph, { mode: 'auto', partialSums: true });
+    const r = tileGraph(graph, { mode: 'auto', partialSums: true, aliasReshape: true });
+    assert.ok(Object.keys(r.plan.aliases).length > 0, 'the input RESHAPE is aliased');
+    assert.ok(r.peakBytes < plain.peakBytes, `${r.peakBytes} vs ${plain.peakBytes}`);
+    verifyTiledPlan(r.graph, r.plan);
+    await checkAot('micro_speech', graph, r.graph, samples, 'reference', r.plan);
+  });
+
   test('writing a graph with internal ops to .tflite is refused with a clear error', () => {
     const tiled = applyFdtPartial(graph, { ops: findFdtPartialPaths(graph)[0]!, partitions: 2 })!;
     assert.throws(() => writeModel(tiled), /PARTIAL_SUM is an internal tinyrack op with no TFLite builtin; lower the graph first/);
@@ -112,5 +123,37 @@ describe('partial-sum ending into a CONV_2D (aww: CONV_2D -> DEPTHWISE_CONV_2D -
     assert.ok(planTiled(tiled).peakBytes > planTiled(graph).peakBytes);
     const r = tileGraph(graph, { mode: 'fdt', partialSums: true });
     assert.ok(r.tilings.every((t) => t.ending !== 'partial-sum'));
+  });
+});
+
+describe('FFMT pool ending: tiles summed into a global AVERAGE_POOL_2D', () => {
+  for (const c of [
+    { name: 'aww', length: 9, tilesH: 5, tilesW: 1 }, // first conv down to the last pointwise conv
+    { name: 'resnet', length: 3, tilesH: 2, tilesW: 2 }, // last residual block (conv, conv, ADD)
+  ]) {
+    test(`${c.name}: ${c.length}-op path, ${c.tilesH}x${c.tilesW} tiles — exact in the interpreter, TFLite and AoT C`, async () => {
+      const graph = loadModel(modelPath(c.name));
+      const samples = goldenSamples(c.name).slice(0, 2);
+      const path = findFfmtPaths(graph).find((p) => p.length === c.length && globalPoolAfter(graph, p[p.length - 1]!) >= 0);
+      assert.ok(path, 'a path ending right before the global pool');
+      const tiled = applyFfmtPool(graph, { ops: path, tilesH: c.tilesH, tilesW: c.tilesW })!;
+      assert.equal(tiled.ops.filter((o) => o.kind === 'PARTIAL_SUM').length, c.tilesH * c.tilesW);
+      assert.ok(!tiled.ops.some((o) => o.kind === 'AVERAGE_POOL_2D' && o.name === graph.ops[globalPoolAfter(graph, path[path.length - 1]!)]!.name));
+      await checkExact(graph, tiled, samples, `${c.name} pool ending`);
+      await checkAot(c.name, graph, tiled, samples, 'reference');
+    });
+  }
+
+  test('aww: discovery takes the pool ending only when the MAC allowance pays for the halos', () => {
+    const graph = loadModel(modelPath('aww'));
+    const capped = tileGraph(graph, { mode: 'ffmt', partialSums: true });
+    assert.equal(capped.peakBytes, 16000, 'at the default 10% cap nothing fits');
+    const generous = tileGraph(graph, { mode: 'ffmt', partialSums: true, maxMacOverhead: 0.6 });
+    assert.ok(generous.peakBytes < 16000, `${generous.peakBytes}`);
+    assert.ok(generous.tilings.some((t) => t.ending === 'partial-sum'));
+    assert.ok(generous.macs - generous.untiledMacs <= 0.6 * generous.untiledMacs);
+    verifyTiledPlan(generous.graph, generous.plan);
+    const s = goldenSamples('aww')[0]!;
+    same(runGraph(generous.graph, [s.input])[0]!, runGraph(graph, [s.input])[0]!, 'aww discovered pool ending');
   });
 });

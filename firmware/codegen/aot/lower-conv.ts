@@ -8,6 +8,9 @@ import type { LowerContext, Lowered } from './context.ts';
 import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
 import { constValues } from './c-emit.ts';
 
+const DWCONV_SPEC_INCLUDE = '#include "tr_dwconv_spec.h"\n';
+const CONV_SPEC_INCLUDE = '#include "tr_conv_spec.h"\n';
+
 function leadingPad(padding: 'SAME' | 'VALID', inSize: number, filter: number, stride: number, dilation: number, outSize: number): number {
   if (padding === 'VALID') return 0;
   // TFLite's ComputePaddingHeightWidth from the actual output size.
@@ -54,13 +57,14 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     `${o.strideH}, ${o.strideW}, ${o.dilationH}, ${o.dilationW}, ${padTop}, ${padLeft}`;
   const fn = dw ? 'tr_depthwise_conv2d' : 'tr_conv2d';
   const pName = ctx.name(i, 'params');
-  const bias = bId >= 0 ? ctx.ptr(bId) : 'NULL';
+  // The bias array is emitted on first use only: the specialised 3x3 path reads the folded one.
+  const biasPtr = () => (bId >= 0 ? ctx.ptr(bId) : 'NULL');
 
   if (x.dtype === 'float32' && w.dtype === 'float32' && y.dtype === 'float32') {
     const c = floatClamp(o.activation);
     ctx.decls.push(`static const ${depthwise ? 'tr_dwconv_f32_params_t' : 'tr_conv_f32_params_t'} ${pName} = { ${geometry}, ${c.min}, ${c.max} };\n`);
     return {
-      statements: [`${fn}_f32(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      statements: [`${fn}_f32(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${biasPtr()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: [`${fn}_f32`],
     };
   }
@@ -102,7 +106,8 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   const rqt = requantTables(ctx, i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
   // 3x3 depthwise, multiplier 1: each group of four channels' 36 weights repacked tap-major.
   let packed = '';
-  if (dw && optimized && kH === 3 && kW === 3 && outC === inC && o.dilationH === 1 && o.dilationW === 1 && outC >= 4) {
+  const spec3x3 = dw && optimized && kH === 3 && kW === 3 && outC === inC && o.dilationH === 1 && o.dilationW === 1 && outC >= 4;
+  if (spec3x3) {
     const wv = constValues(w);
     const groups = Math.floor(outC / 4);
     const pk: number[] = [];
@@ -113,10 +118,37 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   }
   ctx.decls.push(`static const ${dw ? 'tr_dwconv_s8_params_t' : 'tr_conv_s8_params_t'} ${pName} = { ${geometry}, ` +
     `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${folded}, ${padRow}, ${rqt.rq}, ${rqt.fscale}${packed} };\n`);
-  const kfn = `${fn}_s8${optimized ? '_fast' : ''}`;
   const filterPtr = filterExpr ? `(const int8_t *)${filterExpr}` : ctx.ptr(wId);
+  if (spec3x3) {
+    // Per-layer specialisation (tr_dwconv_spec.h): strides and channels as literals.
+    if (!ctx.decls.includes(DWCONV_SPEC_INCLUDE)) ctx.decls.unshift(DWCONV_SPEC_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const spec = ctx.name(i, 'dw3x3');
+    ctx.decls.push(`static void ${spec}(const int8_t *in, const int8_t *filter, int8_t *out) {\n` +
+      `  tr_dw3x3_layer(&${pName}, in, filter, out, ${inW * inC}, ${inC}, ${outC}, ${mode});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${filterPtr}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_dw3x3_layer', 'tr_depthwise_conv2d_s8_fast_pixel'],
+    };
+  }
+  const pixels = x.shape[0]! * inH * inW;
+  const spec1x1 = !depthwise && optimized && kH === 1 && kW === 1 && o.strideH === 1 && o.strideW === 1 &&
+    padTop === 0 && padLeft === 0 && outH === inH && outW === inW && x.shape[0] === y.shape[0];
+  if (spec1x1) {
+    // Per-layer specialisation (tr_conv_spec.h): a P x K by K x C GEMM with literal sizes.
+    if (!ctx.decls.includes(CONV_SPEC_INCLUDE)) ctx.decls.unshift(CONV_SPEC_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const spec = ctx.name(i, 'conv1x1');
+    ctx.decls.push(`static void ${spec}(const int8_t *in, const int8_t *filter, int8_t *out) {\n` +
+      `  tr_conv1x1_layer(&${pName}, in, filter, out, ${pixels}, ${inC}, ${outC}, ${mode});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${filterPtr}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_conv1x1_layer'],
+    };
+  }
+  const kfn = `${fn}_s8${optimized ? '_fast' : ''}`;
   return {
-    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${filterPtr}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${filterPtr}, ${biasPtr()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
     kernels: [kfn],
   };
 }

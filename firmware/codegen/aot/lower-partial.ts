@@ -2,7 +2,7 @@
 // ir/graph.ts): weights to flash, geometry like CONV_2D / FULLY_CONNECTED, and for the final
 // step the original op's requantization tables (fixed point for 'reference', XNNPACK's float32
 // scales for 'xnnpack'), computed by ir/quant.ts exactly as the interpreter does.
-import type { Conv2DOptions, Op } from '../../ir/graph.ts';
+import type { Conv2DOptions, Op, Pool2DOptions } from '../../ir/graph.ts';
 import { fp32RequantScales, perChannelMultipliers } from '../../ir/quant.ts';
 import { cInt, floatArray, intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
@@ -15,7 +15,8 @@ function leadingPad(padding: 'SAME' | 'VALID', inSize: number, filter: number, s
 }
 
 export function lowerPartialSum(ctx: LowerContext, i: number, op: Op<'PARTIAL_SUM'>): Lowered {
-  const [xId, wId, accId = -1] = op.inputs as [number, number, number?];
+  const [xId, wId = -1, accId = -1] = op.inputs as [number, number?, number?];
+  if (op.options.base === 'AVERAGE_POOL_2D') return lowerPoolSum(ctx, i, op, xId, accId);
   const x = ctx.tensor(xId); const w = ctx.tensor(wId); const y = ctx.tensor(op.outputs[0]!);
   if (x.dtype !== 'int8' || w.dtype !== 'int8' || y.dtype !== 'int32') throw ctx.error(i, op, `needs int8 input and weights and an int32 output, got ${x.dtype}, ${w.dtype} -> ${y.dtype}`);
   if (w.data === undefined) throw ctx.error(i, op, 'weights must be constant for the AoT backend');
@@ -50,6 +51,13 @@ export function lowerPartialSumRequantize(ctx: LowerContext, i: number, op: Op<'
   if (acc.dtype !== 'int32' || y.dtype !== 'int8') throw ctx.error(i, op, `needs an int32 accumulator and an int8 output, got ${acc.dtype} -> ${y.dtype}`);
   const o = op.options;
   const yq = perTensorQuant(ctx, i, op, y);
+  if (o.base === 'AVERAGE_POOL_2D') {
+    const p = o.baseOptions as Pool2DOptions;
+    const clamp = int8Clamp(p.activation, yq.scale, yq.zeroPoint);
+    const name = ctx.name(i, 'params');
+    ctx.decls.push(`static const tr_partial_pool_finish_s8_params_t ${name} = { ${y.shape.reduce((a, b) => a * b, 1)}, ${p.filterH * p.filterW}, ${clamp.min}, ${clamp.max} };\n`);
+    return { statements: [`tr_partial_pool_finish_s8(&${name}, ${ctx.ptr(accId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`], kernels: ['tr_partial_pool_finish_s8'] };
+  }
   const channels = y.shape[y.shape.length - 1]!;
   const count = y.shape.reduce((a, b) => a * b, 1);
   const clamp = int8Clamp(o.baseOptions.activation, yq.scale, yq.zeroPoint);
@@ -67,5 +75,17 @@ export function lowerPartialSumRequantize(ctx: LowerContext, i: number, op: Op<'
   return {
     statements: [`tr_partial_requant_s8(&${pName}, ${ctx.ptr(accId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
     kernels: ['tr_partial_requant_s8'],
+  };
+}
+
+/** Global average pool ending: one tile's per-channel sums. */
+function lowerPoolSum(ctx: LowerContext, i: number, op: Op<'PARTIAL_SUM'>, xId: number, accId: number): Lowered {
+  const x = ctx.tensor(xId); const y = ctx.tensor(op.outputs[0]!);
+  if (x.dtype !== 'int8' || y.dtype !== 'int32' || x.shape.length !== 4) throw ctx.error(i, op, `needs a 4-D int8 tile and an int32 output, got ${x.dtype} [${x.shape}] -> ${y.dtype}`);
+  const name = ctx.name(i, 'params');
+  ctx.decls.push(`static const tr_partial_pool_s8_params_t ${name} = { ${denseView(x.shape)} };\n`);
+  return {
+    statements: [`tr_partial_pool_sum_s8(&${name}, ${ctx.ptr(xId)}, ${accId >= 0 ? ctx.ptr(accId) : 'NULL'}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+    kernels: ['tr_partial_pool_sum_s8'],
   };
 }

@@ -3,16 +3,17 @@
 // slice (FC: (w - w_zp) * (x - x_zp)), no bias, no requantization. Integer addition is
 // associative, so summing the slices' partial sums in any order gives the untiled accumulator
 // exactly (wrapping like int32, as the C kernels do).
-import type { Conv2DOptions } from '../../ir/graph.ts';
-import type { Kernel } from '../types.ts';
+import type { Conv2DOptions, Tensor } from '../../ir/graph.ts';
+import type { Kernel, KernelArgs, TensorData } from '../types.ts';
 import { checkWindow, elementCount, input, leadingPadding, opError, optionalInput, output, quantParams } from './common.ts';
 
 export const partialSum: Kernel<'PARTIAL_SUM'> = (args) => {
   const o = args.op.options;
   const { data: x, tensor: xt } = input(args, 0);
-  const { data: w, tensor: wt } = input(args, 1);
   const accIn = optionalInput(args, 2);
   const yt = output(args);
+  if (o.base === 'AVERAGE_POOL_2D') return [poolSum(args, x, xt, accIn)];
+  const { data: w, tensor: wt } = input(args, 1);
   if (xt.dtype !== 'int8' || wt.dtype !== 'int8' || yt.dtype !== 'int32') {
     throw opError(args, `needs int8 input and weights and an int32 output, got ${xt.dtype}, ${wt.dtype} -> ${yt.dtype}`);
   }
@@ -81,3 +82,25 @@ export const partialSum: Kernel<'PARTIAL_SUM'> = (args) => {
   }
   return [y];
 };
+
+/**
+ * AVERAGE_POOL_2D over the whole map, one spatial tile: per-channel int32 sums of the tile's
+ * int8 values added to the incoming sums (the untiled kernel sums the same values).
+ */
+function poolSum(args: KernelArgs<'PARTIAL_SUM'>, x: TensorData, xt: Tensor, accIn: { data: TensorData; tensor: Tensor } | undefined): Int32Array {
+  const yt = output(args);
+  if (xt.dtype !== 'int8' || yt.dtype !== 'int32') throw opError(args, `needs an int8 tile and an int32 output, got ${xt.dtype} -> ${yt.dtype}`);
+  if (xt.shape.length !== 4) throw opError(args, `expects a 4-D tile, got [${xt.shape}]`);
+  const [batches, h, w, c] = xt.shape as [number, number, number, number];
+  if (elementCount(yt.shape) !== batches * c) throw opError(args, `output [${yt.shape}] must hold ${batches} x ${c} sums`);
+  if (accIn && (accIn.tensor.dtype !== 'int32' || accIn.data.length !== batches * c)) throw opError(args, `incoming sums "${accIn.tensor.name}" must be int32 with ${batches * c} values`);
+  const y = accIn ? Int32Array.from(accIn.data as Int32Array) : new Int32Array(batches * c);
+  const xi = x as Int8Array;
+  for (let n = 0; n < batches; n++) {
+    for (let p = 0; p < h * w; p++) {
+      const b = (n * h * w + p) * c;
+      for (let ch = 0; ch < c; ch++) y[n * c + ch] = (y[n * c + ch]! + xi[b + ch]!) | 0;
+    }
+  }
+  return y;
+}

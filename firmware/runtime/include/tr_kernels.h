@@ -63,7 +63,6 @@ void tr_conv2d_s8(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *
                   const int32_t *bias, int8_t *out);
 void tr_conv2d_s8_fast(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter,
                        const int32_t *bias, int8_t *out);
-
 typedef struct {
   tr_view4_t in, out;
   int32_t filter_h, filter_w;
@@ -100,6 +99,10 @@ void tr_depthwise_conv2d_s8(const tr_dwconv_s8_params_t *p, const int8_t *in,
                             const int8_t *filter, const int32_t *bias, int8_t *out);
 void tr_depthwise_conv2d_s8_fast(const tr_dwconv_s8_params_t *p, const int8_t *in,
                                  const int8_t *filter, const int32_t *bias, int8_t *out);
+/* One output pixel (all channels) of tr_depthwise_conv2d_s8_fast, window origin (iy0, ix0)
+ * in batch in_b: the border path of the per-layer specialised 3x3 code (tr_dwconv_spec.h). */
+void tr_depthwise_conv2d_s8_fast_pixel(const tr_dwconv_s8_params_t *p, const int8_t *in_b,
+                                       int32_t iy0, int32_t ix0, const int8_t *filter, int8_t *op);
 
 typedef struct {
   tr_view4_t in, out;
@@ -291,6 +294,21 @@ typedef struct {
 } tr_partial_requant_s8_params_t;
 void tr_partial_requant_s8(const tr_partial_requant_s8_params_t *p, const int32_t *acc,
                            const int32_t *bias, int8_t *out);
+
+/* AVERAGE_POOL_2D over the whole map as a partial-sum ending (FFMT pool ending): per-channel
+ * int32 sums of one tile added to acc_in (NULL = 0), then one rounding division by the window
+ * size (half away from zero, as the int8 AveragePool) and the activation clamp. */
+typedef struct {
+  tr_view4_t in;                   /* the tile */
+} tr_partial_pool_s8_params_t;
+void tr_partial_pool_sum_s8(const tr_partial_pool_s8_params_t *p, const int8_t *in,
+                            const int32_t *acc_in, int32_t *acc_out);
+typedef struct {
+  int32_t count;                   /* sums (batches x channels) */
+  int32_t window;                  /* filter_h * filter_w */
+  int32_t act_min, act_max;
+} tr_partial_pool_finish_s8_params_t;
+void tr_partial_pool_finish_s8(const tr_partial_pool_finish_s8_params_t *p, const int32_t *acc, int8_t *out);
 
 #ifdef __cplusplus
 }

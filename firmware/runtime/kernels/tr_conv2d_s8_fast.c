@@ -165,8 +165,10 @@ static void gather_window(const tr_conv_s8_params_t *p, const int8_t *in_b, int3
 
 /* Small windows: every pixel (border or not) is gathered, then pairs of pixels x pairs of
  * channels are single-run dot products. */
-static void conv_gathered(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out) {
+static inline __attribute__((always_inline)) void conv_gathered_m(const tr_conv_s8_params_t *p, const int8_t *in,
+                                                                   const int8_t *filter, int8_t *out, const int mode) {
   const tr_requant_t rq_l = requant_of(p), *const rq = &rq_l;
+  const int32_t zp = rq_l.zp, lo = rq_l.lo, hi = rq_l.hi;
   const int32_t k_len = p->filter_h * p->filter_w * p->in.c;
   int8_t buf0[GATHER_MAX] __attribute__((aligned(4)));
   int8_t buf1[GATHER_MAX] __attribute__((aligned(4)));
@@ -185,17 +187,27 @@ static void conv_gathered(const tr_conv_s8_params_t *p, const int8_t *in, const 
           for (; oc + 2 <= p->out.c; oc += 2) {
             int32_t acc[4] = { p->bias_folded[oc], p->bias_folded[oc + 1], p->bias_folded[oc], p->bias_folded[oc + 1] };
             tr_dot2x2_s8(buf0, buf1, filter + oc * k_len, filter + (oc + 1) * k_len, k_len, acc);
-            o0[oc] = tr_requant(rq, acc[0], oc); o0[oc + 1] = tr_requant(rq, acc[1], oc + 1);
-            o1[oc] = tr_requant(rq, acc[2], oc); o1[oc + 1] = tr_requant(rq, acc[3], oc + 1);
+            o0[oc] = tr_requant_m(rq, acc[0], oc, mode, zp, lo, hi); o0[oc + 1] = tr_requant_m(rq, acc[1], oc + 1, mode, zp, lo, hi);
+            o1[oc] = tr_requant_m(rq, acc[2], oc, mode, zp, lo, hi); o1[oc + 1] = tr_requant_m(rq, acc[3], oc + 1, mode, zp, lo, hi);
           }
         }
         for (; oc < p->out.c; oc++) {
           const int8_t *w = filter + oc * k_len;
-          o0[oc] = tr_requant(rq, tr_dot1_s8(buf0, w, k_len, p->bias_folded[oc]), oc);
-          if (pair) o1[oc] = tr_requant(rq, tr_dot1_s8(buf1, w, k_len, p->bias_folded[oc]), oc);
+          o0[oc] = tr_requant_m(rq, tr_dot1_s8(buf0, w, k_len, p->bias_folded[oc]), oc, mode, zp, lo, hi);
+          if (pair) o1[oc] = tr_requant_m(rq, tr_dot1_s8(buf1, w, k_len, p->bias_folded[oc]), oc, mode, zp, lo, hi);
         }
       }
     }
+  }
+}
+
+/* One copy of the gathered loop per requantization arithmetic (no per-output mode test). */
+static __attribute__((noinline)) void conv_gathered(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out) {
+  const tr_requant_t rq_l = requant_of(p);
+  switch (tr_requant_mode(&rq_l)) {
+    case TR_RQ_SINGLE: conv_gathered_m(p, in, filter, out, TR_RQ_SINGLE); break;
+    case TR_RQ_FP32: conv_gathered_m(p, in, filter, out, TR_RQ_FP32); break;
+    default: conv_gathered_m(p, in, filter, out, TR_RQ_MBQM); break;
   }
 }
 

@@ -63,63 +63,6 @@ static void dw_pixel_3x3(const tr_dwconv_s8_params_t *p, const tr_requant_t *rq,
   }
 }
 
-/* 3x3 interior pixel with the repacked filter (filter_packed): three row pointers, the taps
- * at register offsets 0, sw, 2 * sw, a group's nine weight words at fixed offsets; the
- * requantization arithmetic is a constant (one copy of the loop per mode). Channels past the
- * last group of four use the dense filter. */
-static inline __attribute__((always_inline)) void dw3x3_interior(const tr_dwconv_s8_params_t *p, const tr_requant_t *rq,
-                                                                 const int8_t *r0, const int8_t *filter, int8_t *op, const int mode) {
-  const int32_t sh = p->in.sh, sw = p->in.sw, sw2 = 2 * sw, c_n = p->out.c;
-  const int32_t zp = rq->zp, lo = rq->lo, hi = rq->hi;
-  /* local copy: int8 stores may alias anything, a local whose address stays here cannot */
-  const tr_requant_t r = *rq;
-  const int8_t *r1 = r0 + sh, *r2 = r0 + 2 * sh;
-  const int8_t *f = p->filter_packed;
-  const int32_t *bias = p->bias_folded;
-  int32_t c = 0;
-  for (; c + 4 <= c_n; c += 4, f += 36) {
-    int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
-#define TR_DW_TAP(ROW, OFF, K)                                                      \
-    {                                                                               \
-      const uint32_t xv = tr_read4((ROW) + c + (OFF)), wv = tr_read4(f + 4 * (K));  \
-      const uint32_t xl = tr_sxtb16(xv), wl = tr_sxtb16(wv);                        \
-      const uint32_t xh = tr_sxtb16_ror8(xv), wh = tr_sxtb16_ror8(wv);              \
-      a0 = tr_smlabb(xl, wl, a0); a2 = tr_smlatt(xl, wl, a2);                       \
-      a1 = tr_smlabb(xh, wh, a1); a3 = tr_smlatt(xh, wh, a3);                       \
-    }
-    TR_DW_TAP(r0, 0, 0) TR_DW_TAP(r0, sw, 1) TR_DW_TAP(r0, sw2, 2)
-    TR_DW_TAP(r1, 0, 3) TR_DW_TAP(r1, sw, 4) TR_DW_TAP(r1, sw2, 5)
-    TR_DW_TAP(r2, 0, 6) TR_DW_TAP(r2, sw, 7) TR_DW_TAP(r2, sw2, 8)
-#undef TR_DW_TAP
-    /* the four results leave as one word: one store (one aliasing point) per group */
-    const uint32_t packed = (uint32_t)(uint8_t)tr_requant_m(&r, a0, c, mode, zp, lo, hi) |
-                            ((uint32_t)(uint8_t)tr_requant_m(&r, a1, c + 1, mode, zp, lo, hi) << 8) |
-                            ((uint32_t)(uint8_t)tr_requant_m(&r, a2, c + 2, mode, zp, lo, hi) << 16) |
-                            ((uint32_t)(uint8_t)tr_requant_m(&r, a3, c + 3, mode, zp, lo, hi) << 24);
-    __builtin_memcpy(op + c, &packed, 4);
-  }
-  for (; c < c_n; c++) {
-    int32_t acc = bias[c];
-    const int8_t *fk = filter + c;
-    for (int32_t ky = 0; ky < 3; ky++)
-      for (int32_t kx = 0; kx < 3; kx++, fk += c_n) acc += (int32_t)r0[ky * sh + kx * sw + c] * (int32_t)*fk;
-    op[c] = tr_requant_m(&r, acc, c, mode, zp, lo, hi);
-  }
-}
-
-static __attribute__((noinline)) void dw3x3_interior_single(const tr_dwconv_s8_params_t *p, const tr_requant_t *rq,
-                                                            const int8_t *r0, const int8_t *filter, int8_t *op) {
-  dw3x3_interior(p, rq, r0, filter, op, TR_RQ_SINGLE);
-}
-static __attribute__((noinline)) void dw3x3_interior_fp32(const tr_dwconv_s8_params_t *p, const tr_requant_t *rq,
-                                                          const int8_t *r0, const int8_t *filter, int8_t *op) {
-  dw3x3_interior(p, rq, r0, filter, op, TR_RQ_FP32);
-}
-static __attribute__((noinline)) void dw3x3_interior_mbqm(const tr_dwconv_s8_params_t *p, const tr_requant_t *rq,
-                                                          const int8_t *r0, const int8_t *filter, int8_t *op) {
-  dw3x3_interior(p, rq, r0, filter, op, TR_RQ_MBQM);
-}
-
 #define DW_MAX_TAPS 128 /* gather buffer on the stack: 256 bytes */
 
 /* Any window and depth multiplier (up to DW_MAX_TAPS taps): per input channel, the window's
@@ -196,8 +139,6 @@ void tr_depthwise_conv2d_s8_fast(const tr_dwconv_s8_params_t *p, const int8_t *i
                     p->depth_multiplier == 1;
   const int small = p->filter_h * p->filter_w <= DW_MAX_TAPS;
   const tr_requant_t rq_l = requant_of(p);
-  const int mode = tr_requant_mode(&rq_l);
-  const int packed = is3x3 && p->filter_packed != NULL;
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn;
     for (int32_t oy = 0; oy < p->out.h; oy++) {
@@ -205,15 +146,20 @@ void tr_depthwise_conv2d_s8_fast(const tr_dwconv_s8_params_t *p, const int8_t *i
       for (int32_t ox = 0; ox < p->out.w; ox++) {
         const int32_t ix0 = ox * p->stride_w - p->pad_left;
         int8_t *op = out + b * p->out.sn + oy * p->out.sh + ox * p->out.sw;
-        if (packed && iy0 >= 0 && iy0 + 3 <= p->in.h && ix0 >= 0 && ix0 + 3 <= p->in.w) {
-          const int8_t *r0 = in_b + iy0 * p->in.sh + ix0 * p->in.sw;
-          if (mode == TR_RQ_SINGLE) dw3x3_interior_single(p, &rq_l, r0, filter, op);
-          else if (mode == TR_RQ_FP32) dw3x3_interior_fp32(p, &rq_l, r0, filter, op);
-          else dw3x3_interior_mbqm(p, &rq_l, r0, filter, op);
-        } else if (is3x3) dw_pixel_3x3(p, &rq_l, in_b, iy0, ix0, filter, op);
+        if (is3x3) dw_pixel_3x3(p, &rq_l, in_b, iy0, ix0, filter, op);
         else if (small) dw_pixel(p, &rq_l, in_b, iy0, ix0, filter, op);
         else dw_pixel_large(p, &rq_l, in_b, iy0, ix0, filter, op);
       }
     }
   }
+}
+
+void tr_depthwise_conv2d_s8_fast_pixel(const tr_dwconv_s8_params_t *p, const int8_t *in_b,
+                                       int32_t iy0, int32_t ix0, const int8_t *filter, int8_t *op) {
+  const tr_requant_t rq_l = requant_of(p);
+  const int is3x3 = p->filter_h == 3 && p->filter_w == 3 && p->dilation_h == 1 && p->dilation_w == 1 &&
+                    p->depth_multiplier == 1;
+  if (is3x3) dw_pixel_3x3(p, &rq_l, in_b, iy0, ix0, filter, op);
+  else if (p->filter_h * p->filter_w <= DW_MAX_TAPS) dw_pixel(p, &rq_l, in_b, iy0, ix0, filter, op);
+  else dw_pixel_large(p, &rq_l, in_b, iy0, ix0, filter, op);
 }

@@ -72,3 +72,27 @@ void tr_partial_requant_s8(const tr_partial_requant_s8_params_t *p, const int32_
     out[i] = (int8_t)tr_clamp_i32(v, p->act_min, p->act_max);
   }
 }
+
+void tr_partial_pool_sum_s8(const tr_partial_pool_s8_params_t *p, const int8_t *in,
+                            const int32_t *acc_in, int32_t *acc_out) {
+  const int32_t c_n = p->in.c;
+  for (int32_t b = 0; b < p->in.n; b++) {
+    for (int32_t c = 0; c < c_n; c++) acc_out[b * c_n + c] = acc_in ? acc_in[b * c_n + c] : 0;
+    for (int32_t y = 0; y < p->in.h; y++) {
+      for (int32_t x = 0; x < p->in.w; x++) {
+        const int8_t *ip = in + b * p->in.sn + y * p->in.sh + x * p->in.sw;
+        for (int32_t c = 0; c < c_n; c++) acc_out[b * c_n + c] += ip[c];
+      }
+    }
+  }
+}
+
+void tr_partial_pool_finish_s8(const tr_partial_pool_finish_s8_params_t *p, const int32_t *acc, int8_t *out) {
+  const int32_t half = p->window / 2;
+  for (int32_t i = 0; i < p->count; i++) {
+    const int32_t s = acc[i];
+    /* C division truncates; the half-window nudge rounds half away from zero. */
+    const int32_t r = s > 0 ? (s + half) / p->window : (s - half) / p->window;
+    out[i] = (int8_t)tr_clamp_i32(r, p->act_min, p->act_max);
+  }
+}

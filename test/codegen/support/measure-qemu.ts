@@ -19,7 +19,12 @@ const TFLM_REFERENCE_INSTRUCTIONS: Record<string, number> = {
 };
 
 const hexOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
-const models = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(TFLM_REFERENCE_INSTRUCTIONS);
+const argv = process.argv.slice(2);
+// --tiling fdt|ffmt|auto: also build each model tiled (reference arithmetic) and compare.
+const ti = argv.indexOf('--tiling');
+const tiling = ti >= 0 ? argv.splice(ti, 2)[1] as 'fdt' | 'ffmt' | 'auto' : undefined;
+const models = argv.length ? argv : Object.keys(TFLM_REFERENCE_INSTRUCTIONS);
+const tiledRows: string[] = [];
 console.log('| model | MACs | reference: instructions | instr/MAC | vs TFLM ref. kernels | = interpreter | xnnpack (FPU): instructions | instr/MAC | = golden (TFLite) | arena |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const model of models) {
@@ -37,4 +42,15 @@ for (const model of models) {
   const macs = build.macs;
   console.log(`| ${model} | ${macs ?? '?'} | ${count} | ${macs ? (count / macs).toFixed(2) : '?'} | ${ref ? `${(count / ref).toFixed(2)}x` : '-'} | ${exact ? 'yes' : 'NO'} | ` +
     `${xcount} | ${macs ? (xcount / macs).toFixed(2) : '?'} | ${xexact ? 'yes' : 'NO'} | ${build.arenaBytes} |`);
+  if (tiling) {
+    const tb = await buildFirmware({ model, board: 'qemu-mps2-an386', backend: 'aot', tiling, reps: 1, warmup: 0, sample: 0 });
+    const tout = await runQemu(tb.elfPath);
+    const tcount = inferenceCount(tout);
+    tiledRows.push(`| ${model} | ${tiling} | ${tb.arenaBytes} (untiled ${build.arenaBytes}) | ${tb.macs} | ${tcount} | ${((tcount / count - 1) * 100).toFixed(2)}% | ${outputHex(tout) === hexOf(want) ? 'yes' : 'NO'} |`);
+  }
+}
+if (tiling) {
+  console.log('\n| model | tiling | arena | MACs | instructions | vs untiled | = interpreter |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of tiledRows) console.log(r);
 }
