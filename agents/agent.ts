@@ -170,9 +170,12 @@ export class Agent {
       return;
     }
     const spec = v.value;
+    // A delivery is identified by job id and attempt: QoS 1 may hand us the same attempt twice
+    // (never run twice), while a higher attempt is the daemon re-queueing a job it gave up on
+    // (run it; the daemon ignores whatever the stale attempt still reports).
     const seen = this.journal.get(spec.jobId);
-    if (seen) {
-      this.log(`job ${spec.jobId} delivered again (state ${seen.state}): not running it twice`);
+    if (seen && (seen.spec?.attempt ?? 1) >= spec.attempt) {
+      this.log(`job ${spec.jobId} attempt ${spec.attempt} delivered again (state ${seen.state}): not running it twice`);
       return;
     }
     // Journaled before the broker gets our acknowledgement: a crash now redelivers or recovers it.

@@ -71,6 +71,29 @@ test('a job runs once even when delivered twice; result carries the board\'s num
   await late.close();
 });
 
+test('a re-queued job (higher attempt) runs again; a repeated attempt does not', { timeout: 60_000 }, async () => {
+  const board = goodBoard();
+  const cfg = rackConfig(broker.url, 'a1r');
+  const agent = new Agent(cfg, { steps: standInSteps(board), log: quiet });
+  const rec = await recorder(broker.url, 'rec-a1r');
+  await agent.start();
+  try {
+    const first = job('j-requeue');
+    await rec.client.publishAsync(topics.agentJobs('a1r'), JSON.stringify(first), { qos: 1 });
+    await rec.waitFor((m) => m.topic === topics.agentResults('a1r') && m.payload.attempt === 1);
+    const second = { ...first, attempt: 2 };
+    await rec.client.publishAsync(topics.agentJobs('a1r'), JSON.stringify(second), { qos: 1 });
+    await rec.client.publishAsync(topics.agentJobs('a1r'), JSON.stringify(second), { qos: 1 });
+    await rec.waitFor((m) => m.topic === topics.agentResults('a1r') && m.payload.attempt === 2);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.deepEqual(board.builds, ['j-requeue', 'j-requeue']);
+    assert.deepEqual(results(rec.msgs, 'j-requeue').map((r) => r.attempt), [1, 2]);
+  } finally {
+    await agent.stop();
+    await rec.close();
+  }
+});
+
 test('a malformed job is refused with the reason, and the agent goes on working', { timeout: 60_000 }, async () => {
   const board = goodBoard();
   const agent = new Agent(rackConfig(broker.url, 'a2'), { steps: standInSteps(board), log: quiet });

@@ -11,13 +11,13 @@ import { planGraph } from '../../../firmware/plan/plan-graph.ts';
 
 export const QEMU_BOARD = 'qemu-mps2-an386';
 
-export async function buildAotForQemu(model: string, opts: { arithmetic: AotArithmetic; profileOps?: boolean; sample?: number }):
+export async function buildAotForQemu(model: string, opts: { arithmetic: AotArithmetic; profileOps?: boolean; sample?: number; board?: string }):
   Promise<{ build: BuildResult; graph: Graph }> {
   const graph = loadModel(modelPath(model));
   const gen = generateAot(graph, planGraph(graph), { modelName: model, arithmetic: opts.arithmetic, profileOps: opts.profileOps ?? false });
   const input = goldenSamples(model)[opts.sample ?? 0]!.input;
   const build = await buildFirmware({
-    board: QEMU_BOARD, reps: 1, warmup: 0,
+    board: opts.board ?? QEMU_BOARD, reps: 1, warmup: 0,
     prepared: {
       name: `${model}-${opts.arithmetic}${opts.profileOps ? '-profile' : ''}`, files: gen.files, arenaBytes: gen.arenaBytes,
       weightsBytes: weightsBytes(graph), inputs: [new Uint8Array(input.buffer, input.byteOffset, input.byteLength)], expectedOutputs: [],
@@ -27,9 +27,17 @@ export async function buildAotForQemu(model: string, opts: { arithmetic: AotArit
   return { build, graph };
 }
 
-/** Runs an ELF on QEMU mps2-an386 with -icount shift=0; returns the UART text. */
-export async function runQemu(elfPath: string, timeoutMs = 600_000): Promise<string> {
-  const run = await execa('qemu-system-arm', ['-M', 'mps2-an386', '-icount', 'shift=0', '-nographic',
+/** QEMU command lines of the virtual boards these tools use. */
+const QEMU_MACHINES: Record<string, [string, string[]]> = {
+  'qemu-mps2-an386': ['qemu-system-arm', ['-M', 'mps2-an386']],
+  'qemu-riscv32-virt': ['qemu-system-riscv32', ['-M', 'virt', '-bios', 'none', '-m', '128M']],
+};
+
+/** Runs an ELF on a QEMU board (default mps2-an386) with -icount shift=0; returns the UART text. */
+export async function runQemu(elfPath: string, timeoutMs = 600_000, board = QEMU_BOARD): Promise<string> {
+  const machine = QEMU_MACHINES[board];
+  if (!machine) throw new Error(`no QEMU command line for board ${board}`);
+  const run = await execa(machine[0], [...machine[1], '-icount', 'shift=0', '-nographic',
     '-semihosting-config', 'enable=on,target=native', '-kernel', elfPath, '-serial', 'mon:stdio'], { timeout: timeoutMs, reject: false });
   return run.stdout;
 }
