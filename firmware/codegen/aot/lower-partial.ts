@@ -2,11 +2,28 @@
 // ir/graph.ts): weights to flash, geometry like CONV_2D / FULLY_CONNECTED, and for the final
 // step the original op's requantization tables (fixed point for 'reference', XNNPACK's float32
 // scales for 'xnnpack'), computed by ir/quant.ts exactly as the interpreter does.
+// Optimized kernels (tr_partial_sum_s8_fast.c, selected like lower-conv.ts selects its fast
+// variants) also get the slice's input-offset term per output row (acc_init), the conv's
+// pad_row and the single-rounding requantization table, so their inner loops are pure dot
+// products; every accumulator still holds exactly the interpreter's value.
 import type { Conv2DOptions, Op, Pool2DOptions } from '../../ir/graph.ts';
 import { fp32RequantScales, perChannelMultipliers } from '../../ir/quant.ts';
-import { cInt, floatArray, intArray } from './c-emit.ts';
+import { cInt, constValues, floatArray, intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
-import { denseView, int8Clamp, perTensorQuant } from './lower-common.ts';
+import { denseView, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
+
+/** input_offset * sum(weights of row o), int32 wrap-around like the C accumulators: the part
+ * of a slice's partial sum that does not depend on the input values. */
+export function sliceOffsetTerms(weights: ArrayLike<number>, rows: number, inputOffset: number): number[] {
+  const depth = weights.length / rows;
+  const out: number[] = [];
+  for (let o = 0; o < rows; o++) {
+    let sum = 0;
+    for (let k = 0; k < depth; k++) sum += weights[o * depth + k]!;
+    out.push(Math.imul(sum, inputOffset));
+  }
+  return out;
+}
 
 function leadingPad(padding: 'SAME' | 'VALID', inSize: number, filter: number, stride: number, dilation: number, outSize: number): number {
   if (padding === 'VALID') return 0;
@@ -33,15 +50,31 @@ export function lowerPartialSum(ctx: LowerContext, i: number, op: Op<'PARTIAL_SU
     if (w.shape[3] !== inC) throw ctx.error(i, op, `filter slice depth ${w.shape[3]} != input slice depth ${inC}`);
     const padTop = leadingPad(o.padding, inH, kH, o.strideH, o.dilationH, outH);
     const padLeft = leadingPad(o.padding, inW, kW, o.strideW, o.dilationW, outW);
-    ctx.decls.push(`static const tr_partial_conv_s8_params_t ${pName} = { ${denseView(x.shape)}, ${denseView(y.shape)}, ${kH}, ${kW}, `
-      + `${o.strideH}, ${o.strideW}, ${o.dilationH}, ${o.dilationW}, ${padTop}, ${padLeft}, ${cInt(-xq.zeroPoint)} };\n`);
+    const ref = `{ ${denseView(x.shape)}, ${denseView(y.shape)}, ${kH}, ${kW}, `
+      + `${o.strideH}, ${o.strideW}, ${o.dilationH}, ${o.dilationW}, ${padTop}, ${padLeft}, ${cInt(-xq.zeroPoint)} }`;
+    if (ctx.variant === 'optimized') {
+      const init = ctx.name(i, 'acc_init'); const padRow = ctx.name(i, 'pad_row');
+      ctx.decls.push(intArray(init, 'int32_t', sliceOffsetTerms(constValues(w), w.shape[0]!, -xq.zeroPoint)));
+      ctx.decls.push(intArray(padRow, 'int8_t', new Array<number>(kW * inC).fill(xq.zeroPoint)));
+      ctx.decls.push(`static const tr_partial_conv_s8_fast_params_t ${pName} = { ${ref}, ${init}, ${padRow} };\n`);
+      return { statements: [`tr_partial_conv2d_s8_fast(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${accIn}, ${out});`], kernels: ['tr_partial_conv2d_s8_fast'] };
+    }
+    ctx.decls.push(`static const tr_partial_conv_s8_params_t ${pName} = ${ref};\n`);
     return { statements: [`tr_partial_conv2d_s8(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${accIn}, ${out});`], kernels: ['tr_partial_conv2d_s8'] };
   }
   const [outDepth, depth] = w.shape as [number, number];
   const inCount = x.shape.reduce((a, b) => a * b, 1);
   if (w.shape.length !== 2 || inCount % depth !== 0) throw ctx.error(i, op, `input of ${inCount} values does not fit weights [${w.shape}]`);
   const wq = perTensorQuant(ctx, i, op, w);
-  ctx.decls.push(`static const tr_partial_fc_s8_params_t ${pName} = { ${inCount / depth}, ${depth}, ${outDepth}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)} };\n`);
+  const ref = `{ ${inCount / depth}, ${depth}, ${outDepth}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)} }`;
+  // The fast kernel's pure dot product needs a zero filter offset (TFLite int8 weights are symmetric).
+  if (ctx.variant === 'optimized' && wq.zeroPoint === 0) {
+    const init = ctx.name(i, 'acc_init');
+    ctx.decls.push(intArray(init, 'int32_t', sliceOffsetTerms(constValues(w), outDepth, -xq.zeroPoint)));
+    ctx.decls.push(`static const tr_partial_fc_s8_fast_params_t ${pName} = { ${ref}, ${init} };\n`);
+    return { statements: [`tr_partial_fc_s8_fast(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${accIn}, ${out});`], kernels: ['tr_partial_fc_s8_fast'] };
+  }
+  ctx.decls.push(`static const tr_partial_fc_s8_params_t ${pName} = ${ref};\n`);
   return { statements: [`tr_partial_fc_s8(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${accIn}, ${out});`], kernels: ['tr_partial_fc_s8'] };
 }
 
@@ -64,16 +97,26 @@ export function lowerPartialSumRequantize(ctx: LowerContext, i: number, op: Op<'
   const multName = ctx.name(i, 'mult'); const shiftName = ctx.name(i, 'shift');
   const { multipliers, shifts } = perChannelMultipliers(o.inputScale, o.filterScales, yq.scale, channels);
   ctx.decls.push(intArray(multName, 'int32_t', multipliers), intArray(shiftName, 'int32_t', shifts));
+  const pName = ctx.name(i, 'params');
+  const bias = bId >= 0 ? ctx.ptr(bId) : 'NULL';
+  const outPtr = ctx.ptr(op.outputs[0]!, { write: true });
+  if (ctx.variant === 'optimized') {
+    const rqt = requantTables(ctx, i, o.inputScale, o.filterScales, yq.scale, channels, multipliers, shifts);
+    ctx.decls.push(`static const tr_partial_requant_s8_fast_params_t ${pName} = { { ${count}, ${channels}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, `
+      + `${multName}, ${shiftName}, ${rqt.fscale} }, ${rqt.rq} };\n`);
+    return {
+      statements: [`tr_partial_requant_s8_fast(&${pName}, ${ctx.ptr(accId)}, ${bias}, ${outPtr});`],
+      kernels: ['tr_partial_requant_s8_fast'],
+    };
+  }
   let fscale = 'NULL';
   if (ctx.arithmetic === 'xnnpack') {
     fscale = ctx.name(i, 'fscale');
     ctx.decls.push(floatArray(fscale, fp32RequantScales(o.inputScale, o.filterScales, yq.scale, channels)));
   }
-  const pName = ctx.name(i, 'params');
   ctx.decls.push(`static const tr_partial_requant_s8_params_t ${pName} = { ${count}, ${channels}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${fscale} };\n`);
-  const bias = bId >= 0 ? ctx.ptr(bId) : 'NULL';
   return {
-    statements: [`tr_partial_requant_s8(&${pName}, ${ctx.ptr(accId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+    statements: [`tr_partial_requant_s8(&${pName}, ${ctx.ptr(accId)}, ${bias}, ${outPtr});`],
     kernels: ['tr_partial_requant_s8'],
   };
 }

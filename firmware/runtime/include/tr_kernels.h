@@ -310,6 +310,23 @@ typedef struct {
 } tr_partial_pool_finish_s8_params_t;
 void tr_partial_pool_finish_s8(const tr_partial_pool_finish_s8_params_t *p, const int32_t *acc, int8_t *out);
 
+/* Optimized partial sums (tr_partial_sum_s8_fast.c): the reference params plus generated tables.
+ * acc_init[o] = input_offset * sum of the slice's weights of output row/channel o (FC needs
+ * filter_offset 0); pad_row: filter_w * in.c input zero points; rq: see tr_conv_s8_params_t. */
+typedef struct { tr_partial_fc_s8_params_t ref; const int32_t *acc_init; } tr_partial_fc_s8_fast_params_t;
+void tr_partial_fc_s8_fast(const tr_partial_fc_s8_fast_params_t *p, const int8_t *in, const int8_t *weights,
+                           const int32_t *acc_in, int32_t *acc_out);
+typedef struct { tr_partial_conv_s8_params_t ref; const int32_t *acc_init; const int8_t *pad_row; } tr_partial_conv_s8_fast_params_t;
+void tr_partial_conv2d_s8_fast(const tr_partial_conv_s8_fast_params_t *p, const int8_t *in, const int8_t *filter,
+                               const int32_t *acc_in, int32_t *acc_out);
+typedef struct { tr_partial_requant_s8_params_t ref; const tr_rq_t *rq; } tr_partial_requant_s8_fast_params_t;
+void tr_partial_requant_s8_fast(const tr_partial_requant_s8_fast_params_t *p, const int32_t *acc,
+                                const int32_t *bias, int8_t *out);
+/* CONV_2D with one output channel (FDT partitions of a channel-sliced conv), optimized
+ * (tr_conv2d_s8_fast_1ch.c): no window gather; other shapes go to tr_conv2d_s8_fast. */
+void tr_conv2d_s8_fast_1ch(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter,
+                           const int32_t *bias, int8_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,8 @@
 /* PARTIAL_SUM / PARTIAL_SUM_REQUANTIZE int8: the partial-sum ending of Fused Depthwise Tiling.
  * Same accumulation as tr_conv2d_s8 / tr_fully_connected_s8 restricted to a slice of input
  * channels (int32 wrap-around, so the order of slices cannot change the sum), and the same
- * requantization tail, applied once to the complete sum. Reference semantics; no fast variant. */
+ * requantization tail, applied once to the complete sum. Reference semantics; the optimized
+ * variants (same results) are in tr_partial_sum_s8_fast.c. */
 #include "tr_kernels.h"
 #include "tr_fixedpoint.h"
 
