@@ -152,18 +152,14 @@ test('random partial-sum endings: optimized kernels equal the reference kernels 
   for (const e of ['conv', 'dense', 'pool']) assert.ok((byEnding.get(e) ?? 0) >= 3, `only ${byEnding.get(e) ?? 0} ${e} cases ran`);
 });
 
-// tr_conv2d_s8_fast_1ch (one output channel: FDT partitions of a channel-sliced conv) is not
-// selected by the generator yet (lower-conv.ts belongs to the kernels' owner); it takes the
-// tr_conv2d_s8_fast signature and falls back to it for every other shape, so these tests call it
-// in place of every tr_conv2d_s8_fast call, which is exactly the proposed wiring.
-const ONE_CHANNEL = (c: string): string => c.replaceAll('tr_conv2d_s8_fast(', 'tr_conv2d_s8_fast_1ch(');
-
+// tr_conv2d_s8_fast_1ch (one output channel: FDT partitions of a channel-sliced conv) is what the
+// generator selects for every optimized int8 conv with one output channel (lower-conv.ts).
 async function runAot1ch(name: string, tiled: Graph, inputs: ArrayBufferView[], arithmetic: AotArithmetic, plan?: TiledPlan): Promise<Uint8Array> {
   const p = plan ?? planTiled(tiled);
   const out = generateAot(tiled, codegenPlan(tiled, p), { modelName: name, kernels: 'optimized', arithmetic });
   const src = out.files['tr_model_aot.c']!;
-  assert.ok(src.includes('tr_conv2d_s8_fast('), `${name}: no conv to run through the one-channel kernel`);
-  const exe = await buildHostModel({ 'tr_model_aot.c': ONE_CHANNEL(src) }, [...out.cFlags, ...EMULATE]);
+  assert.ok(src.includes('tr_conv2d_s8_fast_1ch('), `${name}: the generator did not select the one-channel kernel`);
+  const exe = await buildHostModel({ 'tr_model_aot.c': src }, [...out.cFlags, ...EMULATE]);
   return runHostModel(exe, concatBytes(inputs.map((x) => bytesOf(x))), inputs.length);
 }
 
@@ -225,8 +221,9 @@ describe('fast partial sums: Cortex-M4 cross build', () => {
     const r = tileGraph(graph, { mode: 'fdt', partialSums: true, aliasReshape: true });
     const out = generateAot(r.graph, codegenPlan(r.graph, r.plan), { modelName: 'micro_speech', kernels: 'optimized', boardFeatures: { dsp: true, isa: 'armv7em' } });
     const model = join(dir, 'model.c');
-    writeFileSync(model, ONE_CHANNEL(out.files['tr_model_aot.c']!));
+    writeFileSync(model, out.files['tr_model_aot.c']!);
     await execa('arm-none-eabi-gcc', [...out.cFlags, '-O2', '-Wall', '-Werror', ...M4, '-I', KERNEL_INCLUDE_DIR, '-c', model, '-o', join(dir, 'model.o')]);
     assert.ok(out.kernels.includes('tr_partial_fc_s8_fast'));
+    assert.ok(out.kernels.includes('tr_conv2d_s8_fast_1ch'));
   });
 });

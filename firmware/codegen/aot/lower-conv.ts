@@ -146,10 +146,14 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       kernels: ['tr_conv1x1_layer'],
     };
   }
-  const kfn = `${fn}_s8${optimized ? '_fast' : ''}`;
+  // One output channel (e.g. an FDT partition of a 1-input-channel depthwise run as a conv):
+  // the general fast kernel's per-pixel window gather would be paid once per partition, so a
+  // gather-free kernel takes it. It hands other shapes back to tr_conv2d_s8_fast, so both link.
+  const oneChannel = !dw && optimized && outC === 1;
+  const kfn = oneChannel ? 'tr_conv2d_s8_fast_1ch' : `${fn}_s8${optimized ? '_fast' : ''}`;
   return {
     statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${filterPtr}, ${biasPtr()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
-    kernels: [kfn],
+    kernels: oneChannel ? [kfn, 'tr_conv2d_s8_fast'] : [kfn],
   };
 }
 

@@ -2,7 +2,8 @@
  * tr_conv2d_s8_fast). This is the shape of every FDT partition of a channel-sliced conv (e.g.
  * micro_speech's 1 -> 8 depthwise conv run as a conv, split into 8 one-channel partitions): the
  * general fast kernel gathers each pixel's window once and shares it over the output channels,
- * which with one channel is pure overhead (measured 3.7M vs 0.96M Cortex-M4 instructions).
+ * which with one channel is pure overhead (measured on QEMU mps2-an386: the 8 partitions' convs
+ * 3.70M instructions with tr_conv2d_s8_fast, 0.96M for the untiled 8-channel conv).
  * Here nothing is gathered: each filter row is one contiguous input run (dense pixels, no
  * horizontal dilation), read in place.
  * - Pixels whose columns are all inside the input run four at a time (each weight word is loaded
@@ -18,13 +19,14 @@
  *   reference's skipped-tap semantics.
  * Integer sums are exact modulo 2^32 in any order, so results equal the reference kernel's.
  * Needs bias_folded; anything else (several output channels, strided pixels, horizontal
- * dilation, more than TR_1CH_MAX_ROWS filter rows) goes to tr_conv2d_s8_fast. */
+ * dilation, more than TR_1CH_MAX_ROWS filter rows, a filter over TR_1CH_WBUF bytes, an input
+ * narrower than the filter) goes to tr_conv2d_s8_fast. */
 #include "tr_kernels.h"
 #include "tr_fixedpoint.h"
 #include "tr_simd.h"
 
 #define TR_1CH_MAX_ROWS 16   /* filter rows (stack: two int32 per row) */
-#define TR_1CH_WBUF 256      /* bytes of a shifted filter (filter_h * filter_w * in.c) */
+#define TR_1CH_WBUF 128      /* bytes of a shifted filter (filter_h * filter_w * in.c); stack kept small */
 
 /* First tap k in [0, n) with 0 <= origin + k * step < size, and one past the last. */
 static inline void tap_range(int32_t origin, int32_t step, int32_t n, int32_t size, int32_t *k0, int32_t *k1) {
@@ -105,8 +107,8 @@ static inline int32_t dot_rows(const int8_t *x, const int8_t *w, int32_t run, in
 }
 
 typedef struct {
-  int32_t ic_n, fh, fw, run, y_step, off, bias;
-  const int32_t *row_term;
+  int32_t ic_n, fh, fw, run, y_step, off;
+  int32_t bias;                    /* the plain bias: folded bias minus the whole filter's term */
 } geom1_t;
 
 /* Output column ox (clipped at the left or right), every output row: the shifted filter is
@@ -185,7 +187,7 @@ static inline __attribute__((always_inline)) void conv_1ch_m(const tr_conv_s8_pa
     all_rows = wrap_add(all_rows, row_term[ky]);
   }
   const int32_t folded = p->bias_folded[0];
-  const geom1_t g = { ic_n, fh, fw, run, y_step, off, (int32_t)((uint32_t)folded - (uint32_t)all_rows), row_term };
+  const geom1_t g = { ic_n, fh, fw, run, y_step, off, (int32_t)((uint32_t)folded - (uint32_t)all_rows) };
   /* whole-column pixels: ox in [ox_lo, ox_hi) (window columns inside the input) */
   int32_t ox_lo = p->pad_left > 0 ? (p->pad_left + p->stride_w - 1) / p->stride_w : 0;
   int32_t ox_hi = p->in.w + p->pad_left - fw >= 0 ? (p->in.w + p->pad_left - fw) / p->stride_w + 1 : 0;
