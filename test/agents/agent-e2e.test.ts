@@ -3,8 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
 import { Agent, RESTARTED_DURING_JOB } from '../../agents/agent.ts';
@@ -16,6 +15,7 @@ import { parseLine } from '../../wire/serial.ts';
 import { topics, validateJobResult, type JobResult } from '../../wire/mqtt.ts';
 import { job, rackConfig, recorder } from './agent-harness.ts';
 import { hangModel } from './hang-model.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 let broker: TestBroker;
 before(async () => { broker = await startMosquitto(); });
@@ -62,7 +62,7 @@ function spawnAgent(rackFile: string, env: NodeJS.ProcessEnv): { proc: ChildProc
 const exited = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null || p.signalCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
 
 test('`tinyrack agent` killed with -9 mid-job: on restart the job is reported failed (no half result), the next job runs, SIGTERM goes offline', { timeout: 300_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tinyrack-agent-cli-'));
+  const dir = tempDir('tinyrack-agent-cli-');
   const rackFile = join(dir, 'rack.yaml');
   writeFileSync(rackFile, [
     'agentId: cli1', 'broker:', `  url: ${broker.url}`, `workDir: ${join(dir, 'work')}`,

@@ -1,8 +1,6 @@
 // Shared set-up of the agent tests: a rack config on a test broker, a client that records every
 // message under tinyrack/#, and stand-in job steps whose "board" streams real report lines
 // through the real capture code.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseRackConfig, type RackConfig } from '../../agents/config/rack-config.ts';
@@ -10,8 +8,9 @@ import { formatRecord, type SerialRecord } from '../../wire/serial.ts';
 import type { JobSpec } from '../../wire/mqtt.ts';
 import { captureReport, type LineSource } from '../../agents/serial/capture.ts';
 import type { JobSteps, BuiltFirmware } from '../../agents/pipeline/types.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-export function rackConfig(brokerUrl: string, agentId: string, health: Record<string, number | string> = {}, workDir = mkdtempSync(join(tmpdir(), 'tinyrack-agent-'))): RackConfig {
+export function rackConfig(brokerUrl: string, agentId: string, health: Record<string, number | string> = {}, workDir = tempDir('tinyrack-agent-')): RackConfig {
   const h = { retries: 0, backoffMs: 50, backoffFactor: 1, quarantineAfter: 3, runTimeoutS: 1, ...health };
   return parseRackConfig([
     `agentId: ${agentId}`, 'broker:', `  url: ${brokerUrl}`, `workDir: ${workDir}`,

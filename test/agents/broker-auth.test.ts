@@ -2,15 +2,15 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execaSync } from 'execa';
 import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
 import { Agent } from '../../agents/agent.ts';
 import { parseRackConfig } from '../../agents/config/rack-config.ts';
 import { standInSteps } from './agent-harness.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'tinyrack-auth-'));
+const dir = tempDir('tinyrack-auth-');
 const brokers: TestBroker[] = [];
 after(async () => { for (const b of brokers) await b.dispose(); });
 

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Outbox } from '../../agents/mqtt/outbox.ts';
 import { JobJournal } from '../../agents/mqtt/journal.ts';
 import { BoardHealth } from '../../agents/health/board-health.ts';
 import { PermanentError, withRetries } from '../../agents/health/retry.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'tinyrack-state-'));
+const tmp = () => tempDir('tinyrack-state-');
 
 test('outbox: entries survive a new Outbox on the same folder, oldest first; removal is final', () => {
   const dir = tmp();

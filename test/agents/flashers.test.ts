@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execaSync } from 'execa';
 import { boardDefinition, type AgentBoardDef } from '../../agents/boards.ts';
@@ -14,8 +13,9 @@ import { qemuFlasher } from '../../agents/drivers/flashers/qemu.ts';
 import { flasherFor } from '../../agents/drivers/flashers/registry.ts';
 import { FlashError, runTool } from '../../agents/drivers/flashers/flasher.ts';
 import { uhubctlArgs } from '../../agents/health/power-switch.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'tinyrack-flash-'));
+const dir = tempDir('tinyrack-flash-');
 // Definitions written out here so the argument lists below do not move when the registry does.
 const f446: AgentBoardDef = {
   id: 'nucleo-f446re', virtual: false, flasher: 'openocd', usb: [{ vid: 0x0483, pid: 0x374b }], baud: 115200, clockHz: 16e6,

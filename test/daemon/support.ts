@@ -1,13 +1,12 @@
 // Shared set-up for the daemon tests: a lab config in a temp dir, a daemon on a real broker
 // with a real InfluxDB, and small polling helpers (behaviour waits, never timing assertions).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLabConfig, type LabConfig } from '../../daemon/config.ts';
 import { Daemon, type DaemonOptions } from '../../daemon/daemon.ts';
+import { tempDir as removedOnExit } from '../helpers/temp-dir.ts';
 
 export function tempDir(prefix = 'tinyrack-daemon-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return removedOnExit(prefix);
 }
 
 export function labConfig(yamlBody: string, dataDir = tempDir()): LabConfig {
