@@ -2,11 +2,11 @@
 // (cached by content; see firmware/build/index.ts).
 import { Option, type Command } from 'commander';
 import { getBoard } from '../../boards/index.ts';
-import { buildFirmware, BACKENDS, TILING_MODES, type TilingMode } from '../../firmware/build/index.ts';
+import { buildFirmware, AOT_ARITHMETICS, BACKENDS, TILING_MODES, type AotArithmetic, type TilingMode } from '../../firmware/build/index.ts';
 import type { BackendName } from '../../firmware/build/backends.ts';
 
 interface BuildCliOptions {
-  model: string; board: string; backend: BackendName; tiling: TilingMode;
+  model: string; board: string; backend: BackendName; tiling: TilingMode; arithmetic: AotArithmetic;
   reps: string; warmup: string; sample: string; json?: boolean;
 }
 
@@ -23,6 +23,8 @@ export function register(program: Command): void {
     .requiredOption('--board <id>', 'board definition id (boards/defs/)')
     .addOption(new Option('--backend <name>', 'code generator').choices([...BACKENDS]).default('aot'))
     .addOption(new Option('--tiling <mode>', 'tile the graph before planning').choices([...TILING_MODES]).default('none'))
+    .addOption(new Option('--arithmetic <mode>', 'AoT int8 arithmetic: reference = TFLite-Micro fixed point; xnnpack = float32 requantization like TFLite on CPU (equals the golden files)')
+      .choices([...AOT_ARITHMETICS]).default('reference'))
     .option('--reps <n>', 'timed inferences compiled into the harness', '3')
     .option('--warmup <n>', 'untimed warm-up inferences', '1')
     .option('--sample <n>', 'golden sample compiled in', '0')
@@ -30,7 +32,7 @@ export function register(program: Command): void {
     .action(async (o: BuildCliOptions) => {
       const board = await getBoard(o.board);
       const r = await buildFirmware({
-        model: o.model, board: o.board, backend: o.backend, tiling: o.tiling,
+        model: o.model, board: o.board, backend: o.backend, tiling: o.tiling, arithmetic: o.arithmetic,
         reps: parseCount('reps', o.reps, 1), warmup: parseCount('warmup', o.warmup, 0), sample: parseCount('sample', o.sample, 0),
       });
       if (o.json) {
@@ -38,9 +40,10 @@ export function register(program: Command): void {
         return;
       }
       const out = [
-        `${r.model} for ${board.name} (${r.backend}, tiling ${r.tiling})${r.cached ? ' [cached]' : ''}`,
+        `${r.model} for ${board.name} (${r.backend}, tiling ${r.tiling}, arithmetic ${r.arithmetic})${r.cached ? ' [cached]' : ''}`,
         `  firmware  ${r.elfPath}`,
         `  id        ${r.firmwareHash}`,
+        `  outputs   checked against ${r.reference}`,
         `  ROM       ${r.romBytes.toLocaleString('en-US')} bytes of ${board.memory.flash.size.toLocaleString('en-US')}`,
         `  RAM       ${r.ramBytes.toLocaleString('en-US')} bytes of ${board.memory.ram.size.toLocaleString('en-US')} (arena ${r.arenaBytes.toLocaleString('en-US')}, stack ${board.stackBytes.toLocaleString('en-US')})`,
         '  sections:',

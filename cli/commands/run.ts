@@ -1,9 +1,9 @@
-// `tinyrack run`: build and run every combination of models x boards x tilings x backends on
+// `tinyrack run`: build and run every combination of models x boards x tilings x backends x arithmetics on
 // virtual boards (QEMU, host), check outputs against the reference, print one table
 // (or --json / --csv). Configurations run in parallel; a failing one does not stop the others.
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { BACKENDS, TILING_MODES, type TilingMode } from '../../firmware/build/index.ts';
+import { AOT_ARITHMETICS, BACKENDS, TILING_MODES, type AotArithmetic, type TilingMode } from '../../firmware/build/index.ts';
 import type { BackendName } from '../../firmware/build/backends.ts';
 import { expandConfigs, runMany, DEFAULT_RUN_TIMEOUT_MS } from '../../firmware/runner/index.ts';
 import { formatCsv, formatTable } from '../../firmware/runner/table.ts';
@@ -11,7 +11,7 @@ import { getBoard } from '../../boards/index.ts';
 import { parseCount } from './build.ts';
 
 interface RunCliOptions {
-  model: string; board: string; tiling: string; backend: string; reps: string;
+  model: string; board: string; tiling: string; backend: string; arithmetic: string; reps: string;
   timeout: string; parallel?: string; json?: boolean; csv?: boolean;
 }
 
@@ -24,6 +24,7 @@ export function register(program: Command): void {
     .requiredOption('--board <list>', 'comma-separated virtual board ids')
     .option('--tiling <list>', `comma-separated tiling modes (${TILING_MODES.join('|')})`, 'none')
     .option('--backend <list>', `comma-separated backends (${BACKENDS.join('|')})`, 'aot')
+    .option('--arithmetic <list>', `comma-separated AoT int8 arithmetics (${AOT_ARITHMETICS.join('|')}); xnnpack equals the golden files, aot backend only`, 'reference')
     .option('--reps <n>', 'timed inferences per run', '3')
     .option('--timeout <ms>', 'per-run limit; a hung board fails its configuration', String(DEFAULT_RUN_TIMEOUT_MS))
     .option('--parallel <n>', 'configurations at once (default: cores)')
@@ -34,6 +35,12 @@ export function register(program: Command): void {
       for (const t of tilings) if (!TILING_MODES.includes(t)) throw new Error(`unknown tiling "${t}" (use ${TILING_MODES.join('|')})`);
       const backends = list(o.backend) as BackendName[];
       for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend "${b}" (use ${BACKENDS.join('|')})`);
+      const arithmetics = list(o.arithmetic) as AotArithmetic[];
+      if (!arithmetics.length) throw new Error('--arithmetic needs at least one mode');
+      for (const a of arithmetics) if (!AOT_ARITHMETICS.includes(a)) throw new Error(`unknown arithmetic "${a}" (use ${AOT_ARITHMETICS.join('|')})`);
+      if (backends.includes('tflm') && arithmetics.some((a) => a !== 'reference')) {
+        throw new Error('arithmetic xnnpack needs the aot backend: tflm computes TFLite-Micro\'s fixed-point reference arithmetic only');
+      }
       const boards = list(o.board);
       for (const id of boards) {
         const b = await getBoard(id);
@@ -41,14 +48,14 @@ export function register(program: Command): void {
       }
       const models = list(o.model);
       if (!models.length) throw new Error('--model needs at least one model');
-      const configs = expandConfigs(models, boards, tilings, backends, parseCount('reps', o.reps, 1));
+      const configs = expandConfigs(models, boards, tilings, backends, parseCount('reps', o.reps, 1), arithmetics);
       const showBar = !o.json && !o.csv && process.stderr.isTTY;
       const bar = showBar ? new SingleBar({ stream: process.stderr, format: 'run [{bar}] {value}/{total} {last}' }, Presets.shades_classic) : undefined;
       bar?.start(configs.length, 0, { last: '' });
       const rows = await runMany(configs, {
         timeoutMs: parseCount('timeout', o.timeout, 1),
         ...(o.parallel ? { parallel: parseCount('parallel', o.parallel, 1) } : {}),
-        onDone: (r) => bar?.increment({ last: `${r.model}@${r.board}/${r.tiling} ${r.ok ? 'ok' : 'FAILED'}` }),
+        onDone: (r) => bar?.increment({ last: `${r.model}@${r.board}/${r.tiling}/${r.arithmetic} ${r.ok ? 'ok' : 'FAILED'}` }),
       });
       bar?.stop();
       if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

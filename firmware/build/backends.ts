@@ -26,7 +26,13 @@ export interface GeneratorOutput {
 export interface GenerateOptions {
   modelName: string;
   boardFeatures: { dsp: boolean; fpu: boolean };
+  /** AoT only: 'reference' (TFLite fixed point = TFLite-Micro, default) or 'xnnpack' (float32
+   * requantization like TFLite's XNNPACK delegate, which made the golden files). */
+  arithmetic?: AotArithmetic;
 }
+
+export type AotArithmetic = 'reference' | 'xnnpack';
+export const AOT_ARITHMETICS: readonly AotArithmetic[] = ['reference', 'xnnpack'];
 
 type Generate = (graph: Graph, plan: unknown, opts: GenerateOptions) => GeneratorOutput | Promise<GeneratorOutput>;
 

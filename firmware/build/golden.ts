@@ -5,7 +5,8 @@
 // TFLite's fixed-point reference kernels for AoT, TFLM's for tflm. The model-set golden
 // outputs come from TFLite's XNNPACK path, whose float requantization differs from the
 // fixed-point kernels by one LSB on some models (toycar, aww, resnet), so they are not the
-// reference for firmware; the interpreter reproduces them in its default 'xnnpack' mode.
+// reference for default firmware; the interpreter reproduces them in its 'xnnpack' mode, which
+// is the reference for AoT builds with arithmetic 'xnnpack' (see README.md).
 import { DTYPE_BYTES, numElements, type DType, type Graph } from '../ir/graph.ts';
 import { goldenSamples, modelNames } from '../models/model-set.ts';
 
@@ -18,8 +19,8 @@ export interface ExpectedOutput {
 export interface GoldenData {
   inputs: Uint8Array[];
   expectedOutputs: ExpectedOutput[];
-  /** Where the expected outputs come from. */
-  reference: 'golden' | 'interpreter' | 'given';
+  /** Where the expected outputs come from: the interpreter in one arithmetic, or a prepared model's own. */
+  reference: ReferenceKind;
 }
 
 function bytesOf(a: ArrayBufferView): Uint8Array {
@@ -51,6 +52,7 @@ const TYPED: Partial<Record<DType, (b: ArrayBuffer) => ArrayBufferView>> = {
 };
 
 export type Arithmetic = 'reference' | 'tflm' | 'xnnpack';
+export type ReferenceKind = `interpreter:${Arithmetic}` | 'given';
 
 export async function goldenFor(name: string, graph: Graph, sample: number, arithmetic: Arithmetic = 'reference'): Promise<GoldenData> {
   let inputs: Uint8Array[];
@@ -78,7 +80,7 @@ export async function goldenFor(name: string, graph: Graph, sample: number, arit
   return {
     inputs,
     expectedOutputs: outs.map((o, i) => ({ dtype: graph.tensors[graph.outputs[i]!]!.dtype, hex: hex(bytesOf(o)) })),
-    reference: 'interpreter',
+    reference: `interpreter:${arithmetic}`,
   };
 }
 

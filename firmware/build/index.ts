@@ -14,14 +14,16 @@ import { BOARDS_DIR, getBoard } from '../../boards/index.ts';
 import { ESTIMATED_CODE_BYTES, ESTIMATED_STATIC_RAM_BYTES, type BoardDefinition } from '../../boards/types.ts';
 import { isActivation, tensorBytes, type Graph } from '../ir/graph.ts';
 import { resolveModel } from '../models/model-set.ts';
-import { FIRMWARE_DIR, RUNTIME_INCLUDE, kernelFiles, loadGenerator, type BackendName } from './backends.ts';
+import { AOT_ARITHMETICS, FIRMWARE_DIR, RUNTIME_INCLUDE, kernelFiles, loadGenerator, type AotArithmetic, type BackendName } from './backends.ts';
 import { compileObjects, hasTool, headersHash, link, pruneCache, ToolchainMissingError, type CompileJob } from './compile.ts';
 import { elfSizes, type SectionSize } from './elf-sizes.ts';
-import { goldenFor, type ExpectedOutput } from './golden.ts';
+import { goldenFor, type ExpectedOutput, type ReferenceKind } from './golden.ts';
 import { memoryPlanFromTiled, type TiledPlanLike } from './plan-adapter.ts';
 import type { MemoryPlan } from '../plan/types.ts';
 
-export type { ExpectedOutput } from './golden.ts';
+export type { ExpectedOutput, ReferenceKind } from './golden.ts';
+export type { AotArithmetic } from './backends.ts';
+export { AOT_ARITHMETICS } from './backends.ts';
 export type TilingMode = 'none' | 'fdt' | 'ffmt' | 'auto';
 export const TILING_MODES: readonly TilingMode[] = ['none', 'fdt', 'ffmt', 'auto'];
 export const BACKENDS: readonly BackendName[] = ['aot', 'tflm'];
@@ -67,6 +69,8 @@ export interface BuildSpec {
   warmup?: number;
   /** Golden sample index compiled in (default 0). */
   sample?: number;
+  /** AoT int8 arithmetic (default 'reference'); 'xnnpack' is refused for tflm. */
+  arithmetic?: AotArithmetic;
 }
 
 export interface BuildResult {
@@ -80,8 +84,11 @@ export interface BuildResult {
   /** The memory plan's peak (the generator rounds the arena up to its alignment). */
   plannedArenaBytes: number;
   expectedOutputs: ExpectedOutput[];
-  /** 'interpreter': firmware/interp in the backend's arithmetic; 'given': a PreparedModel's own. */
-  reference: 'golden' | 'interpreter' | 'given';
+  /** What the expected outputs are: 'interpreter:<arithmetic>' = firmware/interp in the
+   * arithmetic the firmware implements; 'given': a PreparedModel's own. */
+  reference: ReferenceKind;
+  /** The int8 arithmetic compiled in ('reference' for tflm, which has only TFLite-Micro's). */
+  arithmetic: AotArithmetic;
   /** True when the build came from the cache. */
   cached: boolean;
   board: string;
@@ -224,7 +231,7 @@ interface ModelStage {
 
 /** Reader -> tiling -> plan -> fit check -> golden data -> generator. */
 async function prepareModel(path: string, name: string, board: BoardDefinition, backend: BackendName,
-  tiling: TilingMode, sample: number): Promise<ModelStage> {
+  tiling: TilingMode, sample: number, arithmetic: AotArithmetic): Promise<ModelStage> {
   const { loadModel } = (await import('../model/reader.ts')) as { loadModel(p: string): Graph };
   const graph = loadModel(path);
   let compiled: Graph;
@@ -257,9 +264,9 @@ async function prepareModel(path: string, name: string, board: BoardDefinition, 
   }
   const fit = fitFigures(board, plan.peakBytes, weightsBytes(compiled));
   checkFit(board, name, fit);
-  const golden = await goldenFor(name, graph, sample, backend === 'tflm' ? 'tflm' : 'reference');
+  const golden = await goldenFor(name, graph, sample, backend === 'tflm' ? 'tflm' : arithmetic);
   const { generate, module } = await loadGenerator(backend);
-  const gen = await generate(compiled, plan, { modelName: name, boardFeatures: board.features });
+  const gen = await generate(compiled, plan, { modelName: name, boardFeatures: board.features, arithmetic });
   const k = await kernelFiles(module, gen, backend);
   const { graphMacs } = (await import('../tiling/discover.ts')) as { graphMacs(g: Graph): number };
   return {
@@ -280,6 +287,12 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   const reps = spec.reps ?? 3;
   const warmup = spec.warmup ?? 1;
   const sample = spec.sample ?? 0;
+  const arithmetic = spec.arithmetic ?? 'reference';
+  if (!AOT_ARITHMETICS.includes(arithmetic)) throw new Error(`unknown arithmetic "${arithmetic}" (use ${AOT_ARITHMETICS.join('|')})`);
+  // TFLite-Micro has only its fixed-point reference kernels; XNNPACK arithmetic is an AoT mode.
+  if (backend === 'tflm' && arithmetic !== 'reference') {
+    throw new Error(`arithmetic "${arithmetic}" needs the aot backend: tflm computes TFLite-Micro's fixed-point reference arithmetic only`);
+  }
   if (!BACKENDS.includes(backend)) throw new Error(`unknown backend "${backend}" (use ${BACKENDS.join('|')})`);
   if (!TILING_MODES.includes(tiling)) throw new Error(`unknown tiling "${tiling}" (use ${TILING_MODES.join('|')})`);
   if (!(Number.isInteger(reps) && reps >= 1 && reps <= 100000)) throw new Error(`reps must be an integer 1..100000 (got ${spec.reps})`);
@@ -306,7 +319,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   // build without reading the model; the content key (exactly what is compiled) lets specs that
   // generate the same code — e.g. a tiling mode that leaves the graph unchanged — share one ELF.
   const specKey = sha256(JSON.stringify({
-    v: 2, modelKey, modelName, board, backend, tiling, reps, warmup, sample, tree: sourceTreeHash(),
+    v: 3, modelKey, modelName, board, backend, tiling, reps, warmup, sample, arithmetic, tree: sourceTreeHash(),
   }));
   const specFile = join(cacheRoot(), 'specs', `${specKey}.json`);
   if (existsSync(specFile)) {
@@ -332,9 +345,9 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
           cFlags: spec.prepared.cFlags ?? [], cxxFlags: [], fit,
         };
       })()
-      : await prepareModel(modelPath!, modelName, board, backend, tiling, sample);
+      : await prepareModel(modelPath!, modelName, board, backend, tiling, sample, arithmetic);
     const contentKey = sha256(JSON.stringify({
-      v: 2, board, backend, reps, warmup, files: stage.files, inputs: stage.inputs.map((b) => Buffer.from(b).toString('hex')),
+      v: 3, board, backend, arithmetic, reps, warmup, files: stage.files, inputs: stage.inputs.map((b) => Buffer.from(b).toString('hex')),
       extra: stage.extraSources.map((f) => [f, sha256(readFileSync(f))]), includeDirs: stage.includeDirs,
       cFlags: stage.cFlags, cxxFlags: stage.cxxFlags, arena: stage.arenaBytes, tree: sourceTreeHash(),
     }));
@@ -346,13 +359,13 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
       const now = new Date();
       utimesSync(dir, now, now);
     } else {
-      const compiling = inFlight.get(contentKey) ?? compileStage(board, stage, { key: contentKey, firmwareHash: contentKey.slice(0, 16), dir, backend, tiling, reps, warmup });
+      const compiling = inFlight.get(contentKey) ?? compileStage(board, stage, { key: contentKey, firmwareHash: contentKey.slice(0, 16), dir, backend, tiling, reps, warmup, arithmetic });
       inFlight.set(contentKey, compiling);
       try { built = await compiling; } finally { inFlight.delete(contentKey); }
     }
     // This spec's view of the (possibly shared) firmware.
     const result: BuildResult = {
-      ...built, model: stage.name, backend, tiling, arenaBytes: stage.arenaBytes, plannedArenaBytes: stage.plannedArenaBytes,
+      ...built, model: stage.name, backend, tiling, arithmetic, arenaBytes: stage.arenaBytes, plannedArenaBytes: stage.plannedArenaBytes,
       expectedOutputs: stage.expectedOutputs, reference: stage.reference, fit: stage.fit,
       ...(stage.macs !== undefined ? { macs: stage.macs } : {}),
     };
@@ -376,7 +389,7 @@ function sha256(data: string | Uint8Array): string {
 }
 
 async function compileStage(board: BoardDefinition, stage: ModelStage,
-  o: { key: string; firmwareHash: string; dir: string; backend: BackendName; tiling: TilingMode; reps: number; warmup: number }): Promise<BuildResult> {
+  o: { key: string; firmwareHash: string; dir: string; backend: BackendName; tiling: TilingMode; reps: number; warmup: number; arithmetic: AotArithmetic }): Promise<BuildResult> {
   const tmp = `${o.dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const src = join(tmp, 'src');
   mkdirSync(src, { recursive: true });
@@ -434,7 +447,7 @@ async function compileStage(board: BoardDefinition, stage: ModelStage,
       elfPath: join(o.dir, 'firmware.elf'), firmwareHash: o.firmwareHash,
       romBytes: sizes.romBytes, ramBytes: sizes.ramBytes, sections: sizes.sections,
       arenaBytes: stage.arenaBytes, plannedArenaBytes: stage.plannedArenaBytes, expectedOutputs: stage.expectedOutputs, reference: stage.reference,
-      cached: false, board: board.id, model: stage.name, backend: o.backend, tiling: o.tiling,
+      cached: false, board: board.id, model: stage.name, backend: o.backend, tiling: o.tiling, arithmetic: o.arithmetic,
       reps: o.reps, warmup: o.warmup, ...(stage.macs !== undefined ? { macs: stage.macs } : {}),
       fit: stage.fit, buildDir: o.dir,
     };

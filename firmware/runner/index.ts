@@ -8,7 +8,7 @@ import { getBoard } from '../../boards/index.ts';
 import type { BoardDefinition, CounterKind } from '../../boards/types.ts';
 import { runQemu } from '../../agents/drivers/qemu.ts';
 import { assembleReportFromLines, medianCount, type RunReport } from '../../wire/report.ts';
-import { buildFirmware, type BuildResult, type BuildSpec, type TilingMode } from '../build/index.ts';
+import { buildFirmware, type AotArithmetic, type BuildResult, type BuildSpec, type ReferenceKind, type TilingMode } from '../build/index.ts';
 import { pool } from '../build/compile.ts';
 import type { BackendName } from '../build/backends.ts';
 import { compareOutputs } from './compare.ts';
@@ -24,6 +24,8 @@ export interface RunConfig {
   reps: number;
   warmup?: number;
   sample?: number;
+  /** AoT int8 arithmetic (default 'reference'). */
+  arithmetic?: AotArithmetic;
 }
 
 export interface RunRow {
@@ -31,6 +33,7 @@ export interface RunRow {
   board: string;
   backend: BackendName;
   tiling: TilingMode;
+  arithmetic: AotArithmetic;
   ok: boolean;
   error?: string;
   counter?: CounterKind;
@@ -48,6 +51,8 @@ export interface RunRow {
   romBytes?: number;
   ramBytes?: number;
   outputsMatch?: boolean;
+  /** What the outputs were checked against (e.g. 'interpreter:xnnpack'). */
+  reference?: ReferenceKind;
   /** Estimated energy per inference (datasheet current x clock x latency), µJ. */
   energyUjEstimated?: number;
   macs?: number;
@@ -80,7 +85,7 @@ export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResu
   const latencyUs = count !== undefined ? count / (board.clockHz / 1e6) : undefined;
   const row: RunRow = {
     model: build.model,
-    board: board.id, backend: cfg.backend, tiling: cfg.tiling, ok: report.complete && cmp.match,
+    board: board.id, backend: cfg.backend, tiling: cfg.tiling, arithmetic: build.arithmetic, ok: report.complete && cmp.match,
     counter: board.counter.kind, count, counts: report.inferences.map((x) => x.count),
     ...(board.counter.kind === 'instructions' ? { instructions: count } : {}),
     ...(board.counter.kind === 'cycles' ? { cycles: count } : {}),
@@ -88,7 +93,7 @@ export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResu
     stackBytes: timed ? Math.max(...report.inferences.map((x) => x.stack)) : undefined,
     heapBytes: timed ? Math.max(...report.inferences.map((x) => x.heap)) : undefined,
     arenaBytes: report.model?.arena ?? build.arenaBytes, plannedArenaBytes: build.plannedArenaBytes,
-    romBytes: build.romBytes, ramBytes: build.ramBytes, outputsMatch: cmp.match,
+    romBytes: build.romBytes, ramBytes: build.ramBytes, outputsMatch: cmp.match, reference: build.reference,
     ...(build.macs !== undefined ? { macs: build.macs } : {}),
     firmwareHash: build.firmwareHash, cached: build.cached,
     serial: { records: report.records, noiseLines: report.noiseLines, corruptLines: report.corruptLines },
@@ -98,7 +103,7 @@ export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResu
     row.energyUjEstimated = Math.round(mw * latencyUs) / 1000;
   }
   if (!report.complete) row.error = `incomplete report: ${report.problems.join('; ')}`;
-  else if (!cmp.match) row.error = `outputs differ from the reference: ${cmp.detail}`;
+  else if (!cmp.match) row.error = `outputs differ from the reference (${build.reference}): ${cmp.detail}`;
   if (report.model && report.model.arena !== build.arenaBytes) {
     row.ok = false;
     row.error = `firmware reports arena ${report.model.arena} bytes, the build planned ${build.arenaBytes}`;
@@ -107,12 +112,12 @@ export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResu
 }
 
 export async function runOne(cfg: RunConfig, opts: RunOptions = {}, prepared?: BuildSpec['prepared']): Promise<RunRow> {
-  const base: RunRow = { model: cfg.model, board: cfg.board, backend: cfg.backend, tiling: cfg.tiling, ok: false };
+  const base: RunRow = { model: cfg.model, board: cfg.board, backend: cfg.backend, tiling: cfg.tiling, arithmetic: cfg.arithmetic ?? 'reference', ok: false };
   try {
     const board = await getBoard(cfg.board);
     const build = await buildFirmware({
       ...(prepared ? { prepared } : { model: cfg.model }), board: cfg.board, backend: cfg.backend,
-      tiling: cfg.tiling, reps: cfg.reps, warmup: cfg.warmup, sample: cfg.sample,
+      tiling: cfg.tiling, reps: cfg.reps, warmup: cfg.warmup, sample: cfg.sample, arithmetic: cfg.arithmetic,
     });
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
     const run = await runFirmware(board, build.elfPath, timeoutMs);
@@ -130,11 +135,12 @@ export async function runOne(cfg: RunConfig, opts: RunOptions = {}, prepared?: B
   }
 }
 
-/** Every combination of the lists, in a stable order (model, board, tiling, backend). */
-export function expandConfigs(models: string[], boards: string[], tilings: TilingMode[], backends: BackendName[], reps: number): RunConfig[] {
+/** Every combination of the lists, in a stable order (model, board, tiling, backend, arithmetic). */
+export function expandConfigs(models: string[], boards: string[], tilings: TilingMode[], backends: BackendName[], reps: number,
+  arithmetics: AotArithmetic[] = ['reference']): RunConfig[] {
   const out: RunConfig[] = [];
   for (const model of models) for (const board of boards) for (const tiling of tilings) for (const backend of backends) {
-    out.push({ model, board, backend, tiling, reps });
+    for (const arithmetic of arithmetics) out.push({ model, board, backend, tiling, reps, arithmetic });
   }
   return out;
 }

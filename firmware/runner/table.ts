@@ -1,8 +1,8 @@
 // Result rows as a text table or CSV (the JSON form is the rows themselves).
 import type { RunRow } from './index.ts';
 
-export const COLUMNS = ['model', 'board', 'backend', 'tiling', 'ok', 'counter', 'count', 'latencyUs', 'stackBytes',
-  'heapBytes', 'arenaBytes', 'romBytes', 'ramBytes', 'outputsMatch', 'error'] as const;
+export const COLUMNS = ['model', 'board', 'backend', 'tiling', 'arithmetic', 'ok', 'counter', 'count', 'latencyUs', 'stackBytes',
+  'heapBytes', 'arenaBytes', 'romBytes', 'ramBytes', 'outputsMatch', 'reference', 'error'] as const;
 
 function cell(row: RunRow, c: (typeof COLUMNS)[number]): string {
   const v = row[c];
@@ -15,7 +15,7 @@ export function formatTable(rows: readonly RunRow[]): string {
   const header = COLUMNS.map((c) => (c === 'count' ? 'count (instructions|cycles|ns)' : c));
   const body = rows.map((r) => COLUMNS.map((c) => cell(r, c)));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const numeric = new Set([6, 7, 8, 9, 10, 11, 12]);
+  const numeric = new Set(['count', 'latencyUs', 'stackBytes', 'heapBytes', 'arenaBytes', 'romBytes', 'ramBytes'].map((c) => (COLUMNS as readonly string[]).indexOf(c)));
   const line = (cells: string[]) => cells.map((x, i) => (numeric.has(i) ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
 }
@@ -27,6 +27,6 @@ function csvCell(v: unknown): string {
 }
 
 export function formatCsv(rows: readonly RunRow[]): string {
-  const cols = [...COLUMNS.slice(0, 7), 'instructions', 'cycles', ...COLUMNS.slice(7), 'energyUjEstimated', 'firmwareHash'] as const;
+  const cols = [...COLUMNS.slice(0, 8), 'instructions', 'cycles', ...COLUMNS.slice(8), 'energyUjEstimated', 'firmwareHash'] as const;
   return [cols.join(','), ...rows.map((r) => cols.map((c) => csvCell((r as unknown as Record<string, unknown>)[c])).join(','))].join('\n') + '\n';
 }

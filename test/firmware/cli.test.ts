@@ -37,7 +37,7 @@ test('tinyrack run --csv prints a header and one line per configuration', async 
   assert.equal(r.exitCode, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 3);
-  assert.match(lines[0]!, /^model,board,backend,tiling,ok,counter,count,instructions,cycles,latencyUs/);
+  assert.match(lines[0]!, /^model,board,backend,tiling,arithmetic,ok,counter,count,instructions,cycles,latencyUs/);
 });
 
 test('user errors: a physical board for run, an unknown tiling, a model that does not fit', async () => {
