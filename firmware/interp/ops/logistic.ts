@@ -1,26 +1,5 @@
-// LOGISTIC: int8 through a 256-entry lookup table built as TFLite's CPU kernel does
-// (quant.ts int8LookupTable); float32 computes 1 / (1 + exp(-x)).
-import { int8LookupTable, logisticF32 } from '../../ir/quant.ts';
-import type { Kernel } from '../types.ts';
-import { input, opError, output, quantParams, unsupportedDType } from './common.ts';
+// LOGISTIC: int8 through TFLite's 256-entry lookup table; float32 computes 1 / (1 + exp(-x)).
+import { logisticF32 } from '../../ir/quant.ts';
+import { lutActivation } from './lut-activation.ts';
 
-export const logistic: Kernel<'LOGISTIC'> = (args) => {
-  const { data: x, tensor: xt } = input(args, 0);
-  const yt = output(args);
-  if (xt.dtype === 'int8' && yt.dtype === 'int8') {
-    if (args.arithmetic === 'tflm') throw opError(args, `int8 ${args.op.kind} is not reproduced for the tflm arithmetic (TFLite-Micro uses a fixed-point kernel); use reference`);
-    const xq = quantParams(args, xt); const yq = quantParams(args, yt);
-    const table = int8LookupTable(xq.scale, xq.zeroPoint, yq.scale, yq.zeroPoint, logisticF32);
-    const xi = x as Int8Array;
-    const y = new Int8Array(xi.length);
-    for (let i = 0; i < xi.length; i++) y[i] = table[xi[i]! & 0xff]!;
-    return [y];
-  }
-  if (xt.dtype === 'float32' && yt.dtype === 'float32') {
-    const xf = x as Float32Array;
-    const y = new Float32Array(xf.length);
-    for (let i = 0; i < xf.length; i++) y[i] = 1 / (1 + Math.exp(-xf[i]!));
-    return [y];
-  }
-  throw unsupportedDType(args, xt.dtype);
-};
+export const logistic = lutActivation<'LOGISTIC'>(logisticF32, (x) => 1 / (1 + Math.exp(-x)));

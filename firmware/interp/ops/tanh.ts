@@ -1,26 +1,5 @@
-// TANH: int8 through a 256-entry lookup table built as TFLite's CPU kernel does
-// (quant.ts int8LookupTable); float32 uses tanh directly.
-import { int8LookupTable, tanhF32 } from '../../ir/quant.ts';
-import type { Kernel } from '../types.ts';
-import { input, opError, output, quantParams, unsupportedDType } from './common.ts';
+// TANH: int8 through TFLite's 256-entry lookup table; float32 uses tanh directly.
+import { tanhF32 } from '../../ir/quant.ts';
+import { lutActivation } from './lut-activation.ts';
 
-export const tanh: Kernel<'TANH'> = (args) => {
-  const { data: x, tensor: xt } = input(args, 0);
-  const yt = output(args);
-  if (xt.dtype === 'int8' && yt.dtype === 'int8') {
-    if (args.arithmetic === 'tflm') throw opError(args, `int8 ${args.op.kind} is not reproduced for the tflm arithmetic (TFLite-Micro uses a fixed-point kernel); use reference`);
-    const xq = quantParams(args, xt); const yq = quantParams(args, yt);
-    const table = int8LookupTable(xq.scale, xq.zeroPoint, yq.scale, yq.zeroPoint, tanhF32);
-    const xi = x as Int8Array;
-    const y = new Int8Array(xi.length);
-    for (let i = 0; i < xi.length; i++) y[i] = table[xi[i]! & 0xff]!;
-    return [y];
-  }
-  if (xt.dtype === 'float32' && yt.dtype === 'float32') {
-    const xf = x as Float32Array;
-    const y = new Float32Array(xf.length);
-    for (let i = 0; i < xf.length; i++) y[i] = Math.tanh(xf[i]!);
-    return [y];
-  }
-  throw unsupportedDType(args, xt.dtype);
-};
+export const tanh = lutActivation<'TANH'>(tanhF32, Math.tanh);
