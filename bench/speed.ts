@@ -3,7 +3,9 @@
 // with a resolution of 40), per int8 model, untiled and FDT-tiled, next to TFLite-Micro's
 // reference-kernel figures on the same machine (../shared/models/README.md), with MACs and
 // instructions per MAC. Cortex-M4 on qemu-mps2-an386, RV32IMAC on qemu-riscv32-virt.
-// Options: --models a,b  --boards x,y  --tilings none,fdt  --reps N
+// Options: --models a,b  --boards x,y  --tilings none,fdt  --reps N  --xnnpack-boards x,y
+// (--xnnpack-boards: boards that also run the untiled models in XNNPACK-exact arithmetic —
+// float32 rescaling, outputs equal to the golden files; default the Cortex-M4, which has an FPU)
 // Writes bench/results/speed.json and bench/results/speed.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -27,11 +29,15 @@ const boards = arg('boards')?.split(',') ?? ['qemu-mps2-an386', 'qemu-riscv32-vi
 const tilings = (arg('tilings')?.split(',') ?? ['none', 'fdt']) as TilingMode[];
 const reps = Number(arg('reps') ?? 2);
 
-const configs = expandConfigs(models, boards, tilings, ['aot'], reps);
+const xnnpackBoards = arg('xnnpack-boards')?.split(',').filter(Boolean) ?? ['qemu-mps2-an386'];
+const configs = [
+  ...expandConfigs(models, boards, tilings, ['aot'], reps),
+  ...expandConfigs(models, xnnpackBoards, ['none'], ['aot'], reps, ['xnnpack']),
+];
 const t0 = Date.now();
 const rows: RunRow[] = await runMany(configs, {
   timeoutMs: 600_000,
-  onDone: (r) => process.stderr.write(`  ${r.model} ${r.board} ${r.tiling}: ${r.ok ? `${r.count} ${r.counter}` : `FAILED ${r.error}`}\n`),
+  onDone: (r) => process.stderr.write(`  ${r.model} ${r.board} ${r.tiling} ${r.arithmetic}: ${r.ok ? `${r.count} ${r.counter}` : `FAILED ${r.error}`}\n`),
 });
 const wallSeconds = (Date.now() - t0) / 1000;
 
@@ -39,7 +45,7 @@ const gcc = async (cc: string) => (await execa(cc, ['--version'], { reject: fals
 const results = rows.map((r) => {
   const tflm = r.board === 'qemu-mps2-an386' ? TFLM_M4[r.model] : undefined;
   return {
-    model: r.model, board: r.board, tiling: r.tiling, ok: r.ok, outputsMatch: r.outputsMatch ?? false,
+    model: r.model, board: r.board, tiling: r.tiling, arithmetic: r.arithmetic, reference: r.reference, ok: r.ok, outputsMatch: r.outputsMatch ?? false,
     counter: r.counter, instructions: r.count, counts: r.counts, macs: r.macs,
     instructionsPerMac: r.count && r.macs ? Math.round((r.count / r.macs) * 100) / 100 : undefined,
     tflmReferenceInstructions: tflm,
@@ -69,10 +75,11 @@ const md = [
   `Toolchains: ${out.toolchains.arm}; ${out.toolchains.riscv}. ${out.qemu}.`,
   'TFLM column: TFLite-Micro reference kernels on the same QEMU machine, from ../shared/models/README.md (not re-measured here).',
   'Rows whose outputs do not match the reference are marked: their counts are of a wrong computation.',
+  'Arithmetic: reference = TFLite fixed-point rescaling (TFLite-Micro), checked against the interpreter in that arithmetic; xnnpack = float32 rescaling as TFLite\'s XNNPACK delegate, outputs equal to the golden files.',
   '',
-  '| model | board | tiling | instructions | MACs | instr/MAC | TFLM ref instr | TFLM / ours | outputs match |',
-  '|---|---|---|---:|---:|---:|---:|---:|---|',
-  ...results.map((r) => `| ${r.model} | ${r.board} | ${r.tiling} | ${r.ok || r.instructions ? n(r.instructions) : 'failed'} | ${n(r.macs)} | ${r.instructionsPerMac ?? '—'} | ${n(r.tflmReferenceInstructions)} | ${r.speedupVsTflm ?? '—'} | ${r.outputsMatch ? 'yes' : `**no**${r.error ? ` (${r.error.slice(0, 80)})` : ''}`} |`),
+  '| model | board | tiling | arithmetic | instructions | MACs | instr/MAC | TFLM ref instr | TFLM / ours | outputs match |',
+  '|---|---|---|---|---:|---:|---:|---:|---:|---|',
+  ...results.map((r) => `| ${r.model} | ${r.board} | ${r.tiling} | ${r.arithmetic} | ${r.ok || r.instructions ? n(r.instructions) : 'failed'} | ${n(r.macs)} | ${r.instructionsPerMac ?? '—'} | ${n(r.tflmReferenceInstructions)} | ${r.speedupVsTflm ?? '—'} | ${r.outputsMatch ? 'yes' : `**no**${r.error ? ` (${r.error.slice(0, 80)})` : ''}`} |`),
   '',
 ].join('\n');
 writeFileSync(join(dir, 'speed.md'), md);
