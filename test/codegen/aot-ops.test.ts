@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { generateAot } from '../../firmware/codegen/aot/index.ts';
 import { runGraphAll } from '../../firmware/interp/interpreter.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
-import { DTYPE_BYTES, SUPPORTED_OPS, numElements } from '../../firmware/ir/graph.ts';
+import { SUPPORTED_OPS } from '../../firmware/ir/graph.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
-import { decode, mismatch } from './support/compare.ts';
+import { graphOutputMismatches } from './support/compare.ts';
 import {
   CONVERSION_KINDS, MOVEMENT_KINDS, RandomGraph, addBinary, addConv, addConversion, addFullyConnected, addMovement, addPool, addSoftmax, randomInput, rng,
 } from './support/random-ops.ts';
@@ -48,18 +48,8 @@ for (const seed of [1, 2]) {
         const out = generateAot(graph, plan, { modelName: `ops_seed${seed}`, kernels: v.kernels });
         const exe = await buildHostModel(out.files, v.flags);
         const raw = await runHostModel(exe, concatBytes(inputs.map(bytesOf)), 1);
-        let off = 0;
-        const failures: string[] = [];
-        graph.outputs.forEach((id) => {
-          const t = graph.tensors[id]!;
-          const n = numElements(t.shape) * DTYPE_BYTES[t.dtype];
-          const got = decode(t, raw.subarray(off, off + n));
-          off += n;
-          const op = graph.ops.find((o) => o.outputs.includes(id))!;
-          const m = mismatch(t, got, want[id]!);
-          if (m) failures.push(`${op.name} (${t.dtype} [${t.shape}]): ${m}`);
-        });
-        assert.equal(off, raw.byteLength, 'output byte count');
+        const { failures, consumed } = graphOutputMismatches(graph, raw, want);
+        assert.equal(consumed, raw.byteLength, 'output byte count');
         assert.deepEqual(failures, []);
         // every op kind the backend supports is exercised
         assert.deepEqual([...new Set(g.cases.map((c) => c.kind))].sort(), [...SUPPORTED_OPS].sort());

@@ -9,12 +9,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateAot } from '../../firmware/codegen/aot/index.ts';
 import { runGraph, runGraphAll } from '../../firmware/interp/interpreter.ts';
-import { DTYPE_BYTES, numElements } from '../../firmware/ir/graph.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
 import { goldenSamples, manifest, modelNames, modelPath } from '../../firmware/models/model-set.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
-import { decode, mismatch } from './support/compare.ts';
+import { graphOutputMismatches } from './support/compare.ts';
 import {
   RandomGraph, addBinary, addConv, addConversion, addFullyConnected, addMovement, randomInput, rng,
 } from './support/random-ops.ts';
@@ -87,18 +86,8 @@ for (const seed of [11, 12]) {
         const out = generateAot(graph, plan, { modelName: `xnn_seed${seed}`, kernels: v.kernels, arithmetic: 'xnnpack' });
         const exe = await buildHostModel(out.files, v.flags);
         const raw = await runHostModel(exe, concatBytes(inputs.map(bytesOf)), 1);
-        let off = 0;
-        const failures: string[] = [];
-        graph.outputs.forEach((id) => {
-          const t = graph.tensors[id]!;
-          const n = numElements(t.shape) * DTYPE_BYTES[t.dtype];
-          const got = decode(t, raw.subarray(off, off + n));
-          off += n;
-          const op = graph.ops.find((o) => o.outputs.includes(id))!;
-          const m = mismatch(t, got, want[id]!);
-          if (m) failures.push(`${op.name} (${t.dtype} [${t.shape}]): ${m}`);
-        });
-        assert.equal(off, raw.byteLength, 'output byte count');
+        const { failures, consumed } = graphOutputMismatches(graph, raw, want);
+        assert.equal(consumed, raw.byteLength, 'output byte count');
         assert.deepEqual(failures, []);
       });
     }

@@ -1,6 +1,6 @@
 // Comparison of C outputs with the reference interpreter: integers exactly, float32 within a
 // relative tolerance (1e-5; an absolute floor of 1e-6 for values near zero).
-import type { Tensor } from '../../../firmware/ir/graph.ts';
+import { DTYPE_BYTES, numElements, type Graph, type Tensor } from '../../../firmware/ir/graph.ts';
 import type { TensorData } from '../../../firmware/interp/interpreter.ts';
 
 export const FLOAT_REL_TOL = 1e-5;
@@ -31,4 +31,24 @@ export function mismatch(t: Tensor, got: TensorData, want: TensorData): string |
     if (!ok) { count++; if (bad.length < 5) bad.push(`[${i}] got ${g} want ${w}`); }
   }
   return count ? `${count} of ${want.length} differ: ${bad.join(', ')}` : undefined;
+}
+
+/**
+ * Compares a host run's raw output bytes (every graph output, in order) with the expected value
+ * of each output tensor; returns one line per mismatching op and how many bytes were consumed,
+ * so a caller can also check that the run wrote exactly the outputs' bytes.
+ */
+export function graphOutputMismatches(graph: Graph, raw: Uint8Array, want: readonly (TensorData | undefined)[]): { failures: string[]; consumed: number } {
+  let off = 0;
+  const failures: string[] = [];
+  for (const id of graph.outputs) {
+    const t = graph.tensors[id]!;
+    const n = numElements(t.shape) * DTYPE_BYTES[t.dtype];
+    const got = decode(t, raw.subarray(off, off + n));
+    off += n;
+    const op = graph.ops.find((o) => o.outputs.includes(id))!;
+    const m = mismatch(t, got, want[id]!);
+    if (m) failures.push(`${op.name} (${t.dtype} [${t.shape}]): ${m}`);
+  }
+  return { failures, consumed: off };
 }
