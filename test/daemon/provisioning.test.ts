@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
@@ -24,10 +24,14 @@ test('mosquitto config + ACLs: per-agent accounts, agents confined to their own 
   for (const [i, user] of ['daemon', 'rack-a', 'rack-b', 'client'].entries()) {
     execFileSync('mosquitto_passwd', [...(i === 0 ? ['-c'] : []), '-b', passwd, user, `pw-${user}`]);
   }
+  // The ACL is read by the mosquitto user (Mosquitto drops root), which may not be able to reach
+  // the checkout (e.g. one under a 0700 folder): the test reads it from its own temp folder.
+  const acl = join(dir, 'tinyrack.acl');
+  copyFileSync(join(PROV, 'mosquitto', 'tinyrack.acl'), acl);
   const conf = readFileSync(join(PROV, 'mosquitto', 'tinyrack.conf'), 'utf8')
     .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
     .replace(/^password_file .*$/m, `password_file ${passwd}`)
-    .replace(/^acl_file .*$/m, `acl_file ${join(PROV, 'mosquitto', 'tinyrack.acl')}`)
+    .replace(/^acl_file .*$/m, `acl_file ${acl}`)
     .replace(/^persistence true$/m, 'persistence false')
     .replace(/^persistence_location .*$/m, '');
   assert.match(conf, new RegExp(`listener ${port} 127.0.0.1`), 'the listener line was found and rewritten');
@@ -35,6 +39,7 @@ test('mosquitto config + ACLs: per-agent accounts, agents confined to their own 
   // Mosquitto started as root drops to the mosquitto user, which must be able to read these.
   chmodSync(dir, 0o755);
   chmodSync(passwd, 0o644);
+  chmodSync(acl, 0o644);
   const broker = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
   const url = `mqtt://127.0.0.1:${port}`;
   try {
