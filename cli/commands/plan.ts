@@ -9,10 +9,11 @@ import { formatPlanReport, planReport } from '../../firmware/plan/report.ts';
 import { runTiledPlan, wantsTiling, type TilingCliOptions } from '../../firmware/tiling/cli.ts';
 
 export interface PlanCliOptions {
-  planner: string;
+  planner?: string;
   order: 'model' | 'optimized';
   timeLimit?: string;
   aliasReshape?: boolean;
+  streaming?: boolean;
   json?: boolean;
 }
 
@@ -23,18 +24,22 @@ export function planOptionsFromCli(opts: PlanCliOptions) {
     timeLimitMs = Number(opts.timeLimit);
     if (!Number.isFinite(timeLimitMs) || timeLimitMs < 0) throw new Error(`--time-limit must be a number of ms, got "${opts.timeLimit}"`);
   }
-  return { planner: opts.planner, order: opts.order, timeLimitMs, aliasReshape: opts.aliasReshape ?? false };
+  const streaming = opts.streaming === true;
+  // Streaming pairs want a planner that tries more than TFLM's size order (planners/heuristic.ts).
+  const planner = opts.planner ?? (streaming ? 'heuristic' : 'greedy');
+  return { planner, order: opts.order, timeLimitMs, aliasReshape: opts.aliasReshape ?? false, streaming };
 }
 
 export function register(program: Command): void {
   program.command('plan')
     .description('plan activation memory: buffer offsets in one arena, peak bytes, lower bound')
     .argument('<model>', 'path to a .tflite file or the name of a model in the model set')
-    .addOption(new Option('--planner <name>', 'memory planner').choices(plannerNames()).default('greedy'))
+    .addOption(new Option('--planner <name>', 'memory planner (default greedy; heuristic with --streaming)').choices(plannerNames()))
     .addOption(new Option('--order <mode>', 'execution order: the model\'s, or the one with least live memory')
       .choices(['model', 'optimized']).default('model'))
     .option('--time-limit <ms>', 'time limit for the exact planner (default 2000)')
     .option('--alias-reshape', 'let RESHAPE/SQUEEZE outputs share their input buffer (TFLM does not)')
+    .option('--streaming', 'let op outputs overlap the input they read last, lagging it as the AoT kernels need (TFLM cannot)')
     .option('--json', 'print the plan as JSON')
     // Tiling (firmware/tiling): rewrite the graph to cut the peak, then plan the tiled graph.
     .option('--tiling <mode>', 'tile before planning: none|fdt|ffmt|auto')

@@ -242,12 +242,13 @@ async function prepareModel(path: string, name: string, board: BoardDefinition, 
     plan = planGraph(graph);
   } else {
     const { tileGraph } = (await import('../tiling/index.ts')) as unknown as {
-      tileGraph(g: Graph, o: { mode: TilingMode; ramBudget?: number; partialSums?: boolean; aliasReshape?: boolean }):
+      tileGraph(g: Graph, o: { mode: TilingMode; ramBudget?: number; partialSums?: boolean; aliasReshape?: boolean; streaming?: boolean }):
         { graph: Graph; plan: TiledPlanLike };
     };
-    // Partial-sum endings and aliased reshapes need our AoT kernels: TFLite-Micro has neither
-    // the internal partial-sum ops nor zero-copy RESHAPE, so its builds tile without them.
-    const engine = backend === 'aot' ? { partialSums: true, aliasReshape: true } : {};
+    // Partial-sum endings, aliased reshapes and streaming overlaps need our AoT kernels:
+    // TFLite-Micro has neither the internal partial-sum ops nor zero-copy RESHAPE, and its
+    // kernels' write order is not part of our contract, so its builds tile without them.
+    const engine = backend === 'aot' ? { partialSums: true, aliasReshape: true, streaming: true } : {};
     let tiled = tileGraph(graph, { mode: tiling, ...engine });
     // 'auto' aims at the board: when its default result does not fit, ask the tiling engine for
     // the cheapest tiling whose arena fits the board's RAM (minus stack and static data).

@@ -11,8 +11,13 @@
 // stay comparable and the C backend may copy. With `aliasReshape` the output shares its
 // input's buffer (one request covering both lifetimes); the generated code must then skip
 // the copy. Ops never write their inputs, so read-only sharing is safe.
+// Streaming (AoT only): with `streaming` an op's output may overlap an input that op reads for
+// the last time, lagging it by the kernel's lag (streaming.ts); the request then carries
+// `streamsOver` and planners place it accordingly.
 import { ModelError, isActivation, tensorBytes, type Graph } from '../ir/graph.ts';
+import { streamSaving } from './bounds.ts';
 import { scratchBytes } from './scratch.ts';
+import { streamInputs } from './streaming.ts';
 import type { BufferReq } from './types.ts';
 
 export const TFLM_ALIGNMENT = 16;
@@ -24,6 +29,8 @@ export interface LifetimeOptions {
   aliasReshape?: boolean;
   /** Kernel scratch bytes per op; defaults to scratch.ts. */
   scratch?: (graph: Graph, opIndex: number) => number;
+  /** Let op outputs overlap an input they consume for the last time (AoT kernels only; default false). */
+  streaming?: boolean;
 }
 
 export interface Lifetimes {
@@ -135,6 +142,7 @@ export function bufferLifetimes(graph: Graph, order: readonly number[], opts: Li
       kind: 'activation',
     });
   }
+  if (opts.streaming) addStreamPairs(graph, order, buffers, root, align);
   order.forEach((opIdx, pos) => {
     const bytes = scratch(graph, opIdx);
     if (bytes > 0) {
@@ -142,4 +150,39 @@ export function bufferLifetimes(graph: Graph, order: readonly number[], opts: Li
     }
   });
   return { buffers, aliases };
+}
+
+/**
+ * Marks each op output that may stream over one of the op's inputs (streaming.ts): the input's
+ * buffer must end its life at this op and not be a model output, the output must be its own
+ * buffer's first tensor. Among several candidates the one saving most bytes wins; a pair whose
+ * aligned lag leaves no saving is not recorded.
+ */
+function addStreamPairs(graph: Graph, order: readonly number[], buffers: BufferReq[], root: (t: number) => number, align: number): void {
+  const byTensor = new Map<number, BufferReq>();
+  for (const b of buffers) if (b.tensor !== undefined) byTensor.set(b.tensor, b);
+  const outputs = new Set(graph.outputs.map(root));
+  const taken = new Set<number>();
+  order.forEach((opIdx, pos) => {
+    const op = graph.ops[opIdx];
+    if (op.outputs.length !== 1) return;
+    const x = op.outputs[0];
+    const out = byTensor.get(x);
+    if (out === undefined || root(x) !== x || out.firstOp !== pos) return;
+    let best: { id: number; lag: number; saving: number } | undefined;
+    for (const { input, lag } of streamInputs(graph, opIdx)) {
+      if (input < 0 || !isPlannedTensor(graph, input)) continue;
+      const r = root(input);
+      const inBuf = byTensor.get(r);
+      if (inBuf === undefined || r === x || outputs.has(r) || inBuf.lastOp !== pos || taken.has(inBuf.id)) continue;
+      const aligned = alignUp(lag, align);
+      if (aligned >= out.size) continue;
+      const saving = streamSaving(out, inBuf, aligned);
+      if (saving > 0 && (best === undefined || saving > best.saving)) best = { id: inBuf.id, lag: aligned, saving };
+    }
+    if (best !== undefined) {
+      out.streamsOver = { id: best.id, lag: best.lag };
+      taken.add(best.id);
+    }
+  });
 }

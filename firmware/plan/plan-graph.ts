@@ -35,7 +35,7 @@ export function resolveOrder(graph: Graph, order: PlanGraphOptions['order'], opt
 export function planGraph(graph: Graph, opts: PlanGraphOptions = {}): MemoryPlan {
   const planner = opts.planner ?? DEFAULT_PLANNER;
   getPlanner(planner); // fail on a bad name before any work
-  const lifeOpts: LifetimeOptions = { align: opts.align, aliasReshape: opts.aliasReshape, scratch: opts.scratch };
+  const lifeOpts: LifetimeOptions = { align: opts.align, aliasReshape: opts.aliasReshape, scratch: opts.scratch, streaming: opts.streaming };
   let order: number[];
   let orderOptimal: boolean | undefined;
   if (opts.order === 'optimized') {
@@ -46,7 +46,7 @@ export function planGraph(graph: Graph, opts: PlanGraphOptions = {}): MemoryPlan
     order = resolveOrder(graph, opts.order, lifeOpts);
   }
   const { buffers, aliases } = bufferLifetimes(graph, order, lifeOpts);
-  const outcome = planBuffers(buffers, planner, { timeLimitMs: opts.timeLimitMs });
+  const outcome = planBuffers(buffers, planner, { timeLimitMs: opts.timeLimitMs, localSearchMoves: opts.localSearchMoves });
   const peakBytes = peakOf(buffers, outcome.offsets);
   const lb = lowerBound(buffers);
   return {

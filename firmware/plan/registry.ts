@@ -1,10 +1,11 @@
 // Planners by name. Adding a planner: one file under planners/ and one line here.
 import { greedy } from './planners/greedy.ts';
+import { heuristic } from './planners/heuristic.ts';
 import { linear } from './planners/linear.ts';
 import { optimal } from './planners/optimal.ts';
 import type { Planner } from './types.ts';
 
-const PLANNERS: readonly Planner[] = [greedy, optimal, linear];
+const PLANNERS: readonly Planner[] = [greedy, heuristic, optimal, linear];
 
 export function plannerNames(): string[] {
   return PLANNERS.map((p) => p.name);

@@ -15,6 +15,19 @@ export interface PlanReportBuffer {
   size: number;
   firstOp: number;
   lastOp: number;
+  /** Streaming overlap: the tensor whose buffer this one may overlap, and the lag it keeps below it. */
+  streamsOver?: { tensor: number; lag: number };
+}
+
+/** Report entry of a placed buffer (streamsOver resolved from buffer ids to tensor ids). */
+export function reportBuffer(graph: Graph, b: MemoryPlan['buffers'][number], buffers: MemoryPlan['buffers']): PlanReportBuffer {
+  const partner = b.streamsOver !== undefined ? buffers[b.streamsOver.id]?.tensor : undefined;
+  return {
+    tensor: b.tensor,
+    name: b.tensor !== undefined ? graph.tensors[b.tensor]!.name : `scratch:${graph.ops[b.op!]!.name}`,
+    kind: b.kind, offset: b.offset, size: b.size, firstOp: b.firstOp, lastOp: b.lastOp,
+    ...(partner !== undefined ? { streamsOver: { tensor: partner, lag: b.streamsOver!.lag } } : {}),
+  };
 }
 
 export interface PlanReport {
@@ -52,15 +65,7 @@ export function planReport(graph: Graph, model: string, opts: PlanGraphOptions =
     planMs: Math.round(planMs * 1000) / 1000,
     order: plan.order,
     orderOptimal: plan.orderOptimal,
-    buffers: plan.buffers.map((b) => ({
-      tensor: b.tensor,
-      name: b.tensor !== undefined ? graph.tensors[b.tensor].name : `scratch:${graph.ops[b.op!].name}`,
-      kind: b.kind,
-      offset: b.offset,
-      size: b.size,
-      firstOp: b.firstOp,
-      lastOp: b.lastOp,
-    })),
+    buffers: plan.buffers.map((b) => reportBuffer(graph, b, plan.buffers)),
     aliases: plan.aliases,
   };
   return { report, plan };
@@ -82,8 +87,9 @@ export function formatPlanReport(r: PlanReport): string {
     .map((b) => [
       b.tensor === undefined ? '-' : String(b.tensor), clip(b.name, 48), num(b.size), num(b.offset),
       num(b.offset + b.size), `${b.firstOp}..${b.lastOp}`,
+      b.streamsOver === undefined ? '' : `over ${b.streamsOver.tensor} (lag ${num(b.streamsOver.lag)})`,
     ]);
-  const out = [table(['tensor', 'name', 'bytes', 'offset', 'end', 'live (positions)'], rows, new Set([0, 2, 3, 4]))];
+  const out = [table(['tensor', 'name', 'bytes', 'offset', 'end', 'live (positions)', 'streams'], rows, new Set([0, 2, 3, 4]))];
   out.push('');
   out.push(`model ${r.model}: planner ${r.planner}, order ${r.orderMode}, ${r.buffers.length} buffers`);
   const gap = r.peakBytes - r.lowerBound;

@@ -16,11 +16,19 @@ export interface BufferReq {
   kind: 'activation' | 'scratch';
   /** For scratch: the graph op index that asked for it. */
   op?: number;
+  /**
+   * Streaming overlap (AoT only, see streaming.ts): this buffer may share bytes with buffer
+   * `id`, an input its producing op reads for the last time, when it starts at least `lag`
+   * bytes below it. `lag` is a multiple of the alignment and smaller than this buffer.
+   */
+  streamsOver?: { id: number; lag: number };
 }
 
 export interface PlanOptions {
   /** Exact planners stop searching after this long and return their best plan so far. */
   timeLimitMs?: number;
+  /** Moves of the heuristic planner's local search (default min(4000, 40 x buffers)). */
+  localSearchMoves?: number;
 }
 
 /** What a planner found, with a flag saying whether the result is proven minimal. */

@@ -1,6 +1,7 @@
 // Independent check of a layout: every offset is a non-negative integer, and no two buffers
-// that are live at the same time share a byte. Used after every plan and by the tests.
-import { overlapInTime } from './bounds.ts';
+// that are live at the same time share a byte — except a streaming pair placed with at least
+// its lag between their starts (BufferReq.streamsOver). Used after every plan and by the tests.
+import { compatiblePlacement, overlapInTime } from './bounds.ts';
 import type { BufferReq } from './types.ts';
 
 export class PlanError extends Error {
@@ -27,7 +28,7 @@ export function verifyPlan(buffers: readonly BufferReq[], offsets: readonly numb
     const aEnd = offsets[a] + buffers[a].size;
     for (let y = x + 1; y < idx.length && offsets[idx[y]] < aEnd; y++) {
       const b = idx[y];
-      if (overlapInTime(buffers[a], buffers[b])) {
+      if (overlapInTime(buffers[a], buffers[b]) && !compatiblePlacement(buffers[a], offsets[a], buffers[b], offsets[b])) {
         throw new PlanError(
           `buffers ${a} [${offsets[a]}, ${aEnd}) ops ${buffers[a].firstOp}..${buffers[a].lastOp} and ` +
           `${b} [${offsets[b]}, ${offsets[b] + buffers[b].size}) ops ${buffers[b].firstOp}..${buffers[b].lastOp} ` +
@@ -44,6 +45,13 @@ export function validateRequests(buffers: readonly BufferReq[]): void {
     if (!Number.isInteger(b.size) || b.size < 0) throw new PlanError(`buffer ${i} has invalid size ${b.size}`);
     if (!Number.isInteger(b.firstOp) || !Number.isInteger(b.lastOp) || b.firstOp < 0 || b.lastOp < b.firstOp) {
       throw new PlanError(`buffer ${i} has invalid lifetime ${b.firstOp}..${b.lastOp}`);
+    }
+    const s = b.streamsOver;
+    if (s !== undefined) {
+      const partner = buffers[s.id];
+      if (!Number.isInteger(s.id) || partner === undefined || s.id === i) throw new PlanError(`buffer ${i} streams over invalid buffer ${s.id}`);
+      if (!Number.isInteger(s.lag) || s.lag < 0 || s.lag >= b.size) throw new PlanError(`buffer ${i} has invalid streaming lag ${s.lag} (size ${b.size})`);
+      if (partner.streamsOver?.id === i) throw new PlanError(`buffers ${i} and ${s.id} stream over each other`);
     }
   });
 }

@@ -4,7 +4,7 @@
 // figures; --export writes the tiled .tflite with its offline plan, --svg the layout picture.
 import { writeFileSync } from 'node:fs';
 import type { Graph } from '../ir/graph.ts';
-import { formatPlanReport, type PlanReport } from '../plan/report.ts';
+import { formatPlanReport, reportBuffer, type PlanReport } from '../plan/report.ts';
 import { tflmPlannerBytes } from '../plan/tflm-reference.ts';
 import { tileGraph, TILING_MODES, type TilingMode, type TilingResult } from './index.ts';
 import { exportTiledModel, hasInternalOps } from './export.ts';
@@ -19,6 +19,7 @@ export interface TilingCliOptions {
   svg?: string;
   planner?: string;
   order?: string;
+  streaming?: boolean;
   json?: boolean;
 }
 
@@ -63,6 +64,7 @@ export function tileFromCli(graph: Graph, o: TilingCliOptions, partialSums = tru
     ...(o.planner ? { planner: o.planner } : {}),
     // The plan report is the AoT view (and infer runs the interpreter): both run partial sums.
     partialSums,
+    streaming: o.streaming === true,
   });
 }
 
@@ -85,10 +87,7 @@ export function tiledPlanReport(model: string, mode: TilingMode, r: TilingResult
     model, planner: r.plan.planner, orderMode: 'model', peakBytes: r.peakBytes, lowerBound: r.plan.lowerBound,
     provenOptimal: r.plan.provenOptimal, tflmPlannerBytes: tflmPlannerBytes(model), planMs: Math.round(r.discoveryMs * 1000) / 1000,
     order: r.plan.order,
-    buffers: r.plan.buffers.map((b) => ({
-      tensor: b.tensor, name: b.tensor !== undefined ? g.tensors[b.tensor]!.name : `scratch:${g.ops[b.op!]!.name}`,
-      kind: b.kind, offset: b.offset, size: b.size, firstOp: b.firstOp, lastOp: b.lastOp,
-    })),
+    buffers: r.plan.buffers.map((b) => reportBuffer(g, b, r.plan.buffers)),
     aliases: {},
     tiling: mode, untiledPeakBytes: r.untiledPeakBytes, macs: r.macs, untiledMacs: r.untiledMacs,
     tilings: r.tilings, discoveryMs: Math.round(r.discoveryMs * 1000) / 1000,
@@ -131,7 +130,7 @@ export function runTiledPlan(graph: Graph, model: string, o: TilingCliOptions): 
   }
   if (o.svg) {
     writeFileSync(o.svg, layoutSvg([
-      { title: `${model} untiled`, graph, plan: planTiled(graph, { planner: r.plan.planner }) },
+      { title: `${model} untiled`, graph, plan: planTiled(graph, { planner: r.plan.planner, streaming: o.streaming === true }) },
       { title: `${model} tiled (${rep.tiling})`, graph: r.graph, plan: r.plan },
     ]));
   }

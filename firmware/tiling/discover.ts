@@ -21,6 +21,9 @@ function macsOf(g: Graph, op: Op): number {
   return o.base === 'CONV_2D' ? out * w[1]! * w[2]! * w[3]! : out * w[1]!;
 }
 
+/** Local-search moves per candidate plan (heuristic planner): the final plan gets the full search. */
+const SEARCH_MOVES = 100;
+
 export function graphMacs(g: Graph): number {
   let total = 0;
   for (const op of g.ops) total += macsOf(g, op);
@@ -43,6 +46,8 @@ export interface DiscoverOptions {
   partialSums?: boolean;
   /** Plan with RESHAPE outputs aliased to their inputs (AoT only). */
   aliasReshape?: boolean;
+  /** Plan with op outputs streaming over the input they consume last (AoT only). */
+  streaming?: boolean;
 }
 
 export interface DiscoverState {
@@ -178,16 +183,16 @@ function children(s: DiscoverState, opts: DiscoverOptions, keep: number, counter
     counter.evaluated++;
     // Both layouts of the tile outputs: inside the concat output (in place: the output is
     // reserved from the first tile on) or separate (tiles pile up, output appears at the end).
-    const aliasReshape = opts.aliasReshape === true;
-    const inPlace = tiledRequests(g, { inPlaceConcat: true, aliasReshape });
-    const variants = inPlace.inPlace.size > 0 ? [inPlace, tiledRequests(g, { inPlaceConcat: false, aliasReshape })] : [inPlace];
+    const engine = { aliasReshape: opts.aliasReshape === true, streaming: opts.streaming === true };
+    const inPlace = tiledRequests(g, { inPlaceConcat: true, ...engine });
+    const variants = inPlace.inPlace.size > 0 ? [inPlace, tiledRequests(g, { inPlaceConcat: false, ...engine })] : [inPlace];
     for (const req of variants) if (req.lowerBound < s.plan.peakBytes) pending.push({ g, macs, c, req });
   }
   pending.sort((a, b) => a.req.lowerBound - b.req.lowerBound || a.macs - b.macs);
   const out: Child[] = [];
   for (const p of pending) {
     if (out.length >= keep && p.req.lowerBound > out[keep - 1]!.plan.peakBytes) break;
-    const plan = planTiled(p.g, { planner: opts.planner, aliasReshape: opts.aliasReshape === true }, p.req);
+    const plan = planTiled(p.g, { planner: opts.planner, localSearchMoves: SEARCH_MOVES }, p.req);
     if (plan.peakBytes >= s.plan.peakBytes) continue;
     out.push({ g: p.g, plan, macs: p.macs, c: p.c });
     out.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
@@ -214,7 +219,7 @@ function step(s: DiscoverState, child: Child): DiscoverState {
  */
 export function discover(graph: Graph, opts: DiscoverOptions): DiscoverState {
   const counter = { evaluated: 0 };
-  const start: DiscoverState = { graph, plan: planTiled(graph, { planner: opts.planner, aliasReshape: opts.aliasReshape === true }), macs: graphMacs(graph), tilings: [], evaluated: 0 };
+  const start: DiscoverState = { graph, plan: planTiled(graph, { planner: opts.planner, aliasReshape: opts.aliasReshape === true, streaming: opts.streaming === true }), macs: graphMacs(graph), tilings: [], evaluated: 0 };
   let best = start;
   let beam: DiscoverState[] = [start];
   const width = opts.beam ?? 1;

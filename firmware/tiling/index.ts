@@ -32,11 +32,14 @@ function checkOptions(o: TilingOptions): void {
 export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
   checkOptions(options);
   const t0 = performance.now();
-  const planner = options.planner ?? 'greedy';
-  // Exact planners are too slow to run on every trial: search with greedy, re-plan at the end.
-  const searchPlanner = planner === 'optimal' ? 'greedy' : planner;
   const aliasReshape = options.aliasReshape === true;
-  const untiledPlan = planTiled(graph, { planner, aliasReshape });
+  const streaming = options.streaming === true;
+  // TFLM's greedy order rarely lets a streaming output sit below its input: with streaming the
+  // default is the heuristic planner (several orders + local search).
+  const planner = options.planner ?? (streaming ? 'heuristic' : 'greedy');
+  // Exact planners are too slow to run on every trial: search with a fast one, re-plan at the end.
+  const searchPlanner = planner === 'optimal' ? (streaming ? 'heuristic' : 'greedy') : planner;
+  const untiledPlan = planTiled(graph, { planner, aliasReshape, streaming });
   const untiledMacs = graphMacs(graph);
   const mode = options.mode;
   const fdt = mode === 'fdt' || mode === 'auto';
@@ -50,7 +53,7 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
     const run = (overhead: number, stopAt?: number): DiscoverState => {
       const s = discover(graph, {
         fdt, ffmt, macAllowance: Math.floor(overhead * untiledMacs), baseMacs: untiledMacs,
-        planner: searchPlanner, maxRounds, beam: options.beam ?? 1, partialSums: options.partialSums === true, aliasReshape, ...(stopAt !== undefined ? { stopAt } : {}),
+        planner: searchPlanner, maxRounds, beam: options.beam ?? 1, partialSums: options.partialSums === true, aliasReshape, streaming, ...(stopAt !== undefined ? { stopAt } : {}),
       });
       evaluated += s.evaluated;
       return s;
@@ -67,7 +70,7 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
     }
   }
   let plan = state.plan;
-  if (planner !== searchPlanner) plan = planTiled(state.graph, { planner, inPlaceConcat: plan.inPlace.size > 0, aliasReshape });
+  if (planner !== searchPlanner) plan = planTiled(state.graph, { planner, inPlaceConcat: plan.inPlace.size > 0, aliasReshape, streaming });
   if (options.ramBudget !== undefined && plan.peakBytes > options.ramBudget) {
     throw new Error(`cannot fit in ${options.ramBudget} bytes, best is ${plan.peakBytes} bytes `
       + `(tiling ${mode}, MAC overhead up to ${(cap * 100).toFixed(1)}%)`);

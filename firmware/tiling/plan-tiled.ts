@@ -30,7 +30,11 @@ export interface TiledPlanOptions {
    * The AoT backend honours it (an aliased reshape emits no copy); TFLite-Micro does not.
    */
   aliasReshape?: boolean;
+  /** Let op outputs overlap the input they consume last (firmware/plan/streaming.ts; AoT only). */
+  streaming?: boolean;
   timeLimitMs?: number;
+  /** Local-search moves of the heuristic planner (discovery keeps it small per candidate). */
+  localSearchMoves?: number;
 }
 
 /**
@@ -107,7 +111,7 @@ export interface TiledRequests {
 
 export function tiledRequests(g: Graph, opts: TiledPlanOptions = {}): TiledRequests {
   const order = g.ops.map((_, i) => i);
-  const { buffers: reqs, aliases } = bufferLifetimes(g, order, { aliasReshape: opts.aliasReshape === true });
+  const { buffers: reqs, aliases } = bufferLifetimes(g, order, { aliasReshape: opts.aliasReshape === true, streaming: opts.streaming === true });
   const inPlace = opts.inPlaceConcat === false ? new Map<number, [number, number]>() : inPlaceConcats(g);
   // Keep the two mechanisms apart: a tensor is either a reshape alias or an in-place tile.
   const aliased = new Set([...Object.keys(aliases).map(Number), ...Object.values(aliases)]);
@@ -121,10 +125,20 @@ export function tiledRequests(g: Graph, opts: TiledPlanOptions = {}): TiledReque
     const s = span.get(root) ?? [r.firstOp, r.lastOp];
     span.set(root, [Math.min(s[0], r.firstOp), Math.max(s[1], r.lastOp)]);
   }
+  const newId = new Map<number, number>();
   for (const r of reqs) {
     if (r.tensor !== undefined && inPlace.has(r.tensor)) continue;
     const s = r.tensor !== undefined ? span.get(r.tensor) : undefined;
+    newId.set(r.id, merged.length);
     merged.push({ ...r, id: merged.length, ...(s ? { firstOp: Math.min(r.firstOp, s[0]), lastOp: Math.max(r.lastOp, s[1]) } : {}) });
+  }
+  // Streaming pairs follow their buffers to the new ids; a pair whose input is a tile folded
+  // into another buffer no longer describes one buffer's bytes and is dropped.
+  for (const m of merged) {
+    if (m.streamsOver === undefined) continue;
+    const to = newId.get(m.streamsOver.id);
+    if (to === undefined) delete m.streamsOver;
+    else m.streamsOver = { id: to, lag: m.streamsOver.lag };
   }
   return { order, merged, inPlace, lowerBound: lowerBound(merged), aliases };
 }
@@ -132,7 +146,10 @@ export function tiledRequests(g: Graph, opts: TiledPlanOptions = {}): TiledReque
 export function planTiled(g: Graph, opts: TiledPlanOptions = {}, requests?: TiledRequests): TiledPlan {
   const plannerName = opts.planner ?? 'greedy';
   const { order, merged, inPlace, lowerBound: lb, aliases } = requests ?? tiledRequests(g, opts);
-  const outcome = planBuffers(merged, plannerName, opts.timeLimitMs ? { timeLimitMs: opts.timeLimitMs } : {});
+  const outcome = planBuffers(merged, plannerName, {
+    ...(opts.timeLimitMs ? { timeLimitMs: opts.timeLimitMs } : {}),
+    ...(opts.localSearchMoves !== undefined ? { localSearchMoves: opts.localSearchMoves } : {}),
+  });
   const buffers = merged.map((r, i) => ({ ...r, offset: outcome.offsets[i]! }));
   const tensorOffsets = new Map<number, number>();
   for (const b of buffers) if (b.tensor !== undefined) tensorOffsets.set(b.tensor, b.offset);
@@ -165,6 +182,16 @@ export function verifyTiledPlan(g: Graph, plan: TiledPlan): void {
     if (plan.tensorOffsets.get(Number(t)) !== plan.tensorOffsets.get(root)) throw new PlanError(`reshape alias ${t} is not at its root ${root}'s offset`);
   }
   const rootOf = (t: number): number => resolve(plan.inPlace, t)[0];
+  // Streaming pairs of the plan, by tensor: output -> [input, lag].
+  const streams = new Map<number, [number, number]>();
+  for (const b of plan.buffers) {
+    const inT = b.streamsOver !== undefined ? plan.buffers[b.streamsOver.id]?.tensor : undefined;
+    if (b.tensor !== undefined && inT !== undefined) streams.set(b.tensor, [inT, b.streamsOver!.lag]);
+  }
+  const streamOk = (x: { r: { tensor?: number }; off: number }, y: { r: { tensor?: number }; off: number }): boolean => {
+    const s = streams.get(x.r.tensor!);
+    return s !== undefined && s[0] === y.r.tensor && y.off - x.off >= s[1];
+  };
   const items = reqs.filter((r) => r.tensor !== undefined && r.size > 0).map((r) => {
     const off = plan.tensorOffsets.get(r.tensor!);
     if (off === undefined) throw new PlanError(`tensor ${r.tensor} has no offset`);
@@ -178,7 +205,7 @@ export function verifyTiledPlan(g: Graph, plan: TiledPlan): void {
       if (!overlapInTime(a.r, b.r)) continue;
       const ta = a.r.tensor!; const tb = b.r.tensor!;
       const nested = rootOf(ta) === rootOf(tb) && (rootOf(ta) === ta || rootOf(tb) === tb || isAncestor(plan.inPlace, ta, tb) || isAncestor(plan.inPlace, tb, ta));
-      if (!nested) {
+      if (!nested && !streamOk(a, b) && !streamOk(b, a)) {
         throw new PlanError(`tensors ${ta} "${g.tensors[ta]!.name}" and ${tb} "${g.tensors[tb]!.name}" overlap in memory while both are live`);
       }
     }

@@ -30,6 +30,11 @@ export interface TilingOptions {
    * The AoT backend emits no copy for an aliased reshape; use for AoT builds only.
    */
   aliasReshape?: boolean;
+  /**
+   * Let op outputs overlap the input they consume for the last time, lagging it as far as the
+   * kernel needs (firmware/plan/streaming.ts). Holds for the AoT C kernels only; default false.
+   */
+  streaming?: boolean;
   /** Search states kept per round (1 = greedy, the default: widths 3 and 6 found nothing better on the model set). */
   beam?: number;
 }

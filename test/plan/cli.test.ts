@@ -38,7 +38,7 @@ test('plan vww --planner optimal --order optimized: text summary reaches the bou
 test('bad planner, bad time limit and unknown model fail with a clear message', () => {
   const a = run('vww', '--planner', 'nope');
   assert.notEqual(a.status, 0);
-  assert.match(a.stderr, /Allowed choices are greedy, optimal, linear/);
+  assert.match(a.stderr, /Allowed choices are greedy, heuristic, optimal, linear/);
   const b = run('vww', '--planner', 'optimal', '--time-limit', 'soon');
   assert.equal(b.status, 1);
   assert.match(b.stderr, /--time-limit must be a number/);

@@ -13,87 +13,24 @@
 //   at t); if that reaches the incumbent the node is cut;
 // - a remaining buffer whose lowest free gap lies entirely below L can never be placed
 //   canonically, so the node is dead.
-// The incumbent starts as the best of TFLM's greedy order and a few other heuristic orders,
-// refined by a short deterministic local search on the order; the search stops early when it
-// reaches the lower bound (then the result is proven) or when the time limit runs out (then
+// The incumbent is the heuristic planner's layout (TFLM's greedy order and four other orders,
+// refined by a short deterministic local search on the order: planners/heuristic.ts); the
+// search stops early when it reaches the lower bound (then the result is proven) or when the time limit runs out (then
 // the incumbent is returned, not proven). Same input, same output — unless the time limit
 // cuts the search, which makes the result depend on machine speed (provenOptimal says so).
 import { lowerBound, peakOf } from '../bounds.ts';
-import { lowestFitInOrder } from '../first-fit.ts';
 import type { BufferReq, PlanOptions, Planner, PlannerOutcome } from '../types.ts';
-import { tflmGreedyOrder } from './greedy.ts';
+import { solveHeuristic } from './heuristic.ts';
 
 const DEFAULT_TIME_LIMIT_MS = 2000;
 
-/** Heuristic placement orders tried before the search to get a strong incumbent. */
-function heuristicOrders(buffers: readonly BufferReq[]): number[][] {
-  const ids = buffers.map((_, i) => i);
-  const len = (i: number) => buffers[i].lastOp - buffers[i].firstOp + 1;
-  const by = (cmp: (a: number, b: number) => number) => [...ids].sort((a, b) => cmp(a, b) || a - b);
-  return [
-    tflmGreedyOrder(buffers),
-    by((a, b) => buffers[b].size * len(b) - buffers[a].size * len(a)),
-    by((a, b) => len(b) - len(a) || buffers[b].size - buffers[a].size),
-    by((a, b) => buffers[a].firstOp - buffers[b].firstOp || buffers[b].size - buffers[a].size),
-    by((a, b) => buffers[b].lastOp - buffers[a].lastOp || buffers[b].size - buffers[a].size),
-  ];
-}
-
 export function solveOptimal(buffers: readonly BufferReq[], opts: PlanOptions = {}): PlannerOutcome {
   const deadline = performance.now() + (opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS);
-  let bestOrder: number[] = [];
-  let start: number[] = new Array(buffers.length).fill(0);
-  let startPeak = Infinity;
-  for (const order of heuristicOrders(buffers)) {
-    const offs = lowestFitInOrder(buffers, order);
-    const peak = peakOf(buffers, offs);
-    if (peak < startPeak) { startPeak = peak; start = offs; bestOrder = order; }
-  }
-  const lb = lowerBound(buffers);
-  if (startPeak > lb) {
-    const improved = improveOrder(buffers, bestOrder, startPeak, lb, deadline);
-    if (improved.peak < startPeak) { startPeak = improved.peak; start = lowestFitInOrder(buffers, improved.order); }
-  }
-  return branchAndBound(buffers, start, { timeLimitMs: Math.max(0, deadline - performance.now()) });
-}
-
-/**
- * Local search on the placement order (deterministic: fixed seed and move budget): move one
- * buffer, preferring one that touches the peak, to an earlier place in the order; keep the
- * move when the peak does not grow (plateaus let the search drift). A better incumbent makes
- * the branch and bound cut far more.
- */
-function improveOrder(buffers: readonly BufferReq[], order: number[], peak: number, lb: number, deadline: number): { order: number[]; peak: number } {
-  const n = order.length;
-  let seed = 0x9e3779b9;
-  const rnd = (k: number) => {
-    seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0;
-    return seed % k;
-  };
-  let cur = [...order];
-  let curOffs = lowestFitInOrder(buffers, cur);
-  let curPeak = peak;
-  const budget = Math.min(4000, 40 * n);
-  for (let it = 0; it < budget && curPeak > lb; it++) {
-    if ((it & 31) === 0 && performance.now() > deadline) break;
-    // Pick a buffer ending at the peak half the time, any buffer otherwise.
-    let pos: number;
-    if (rnd(2) === 0) {
-      const tops = cur.map((id, k) => [id, k]).filter(([id]) => buffers[id].size > 0 && curOffs[id] + buffers[id].size === curPeak);
-      pos = tops[rnd(tops.length)][1];
-    } else {
-      pos = rnd(n);
-    }
-    if (pos === 0) continue;
-    const to = rnd(pos);
-    const next = [...cur];
-    const [moved] = next.splice(pos, 1);
-    next.splice(to, 0, moved);
-    const offs = lowestFitInOrder(buffers, next);
-    const p = peakOf(buffers, offs);
-    if (p <= curPeak) { cur = next; curOffs = offs; curPeak = p; }
-  }
-  return { order: cur, peak: curPeak };
+  const start = solveHeuristic(buffers, { timeLimitMs: opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS });
+  // The search's cuts assume buffers live together never share bytes; streaming pairs do, so
+  // with them the result is the best heuristic layout, proven only when it meets the bound.
+  if (buffers.some((b) => b.streamsOver !== undefined)) return start;
+  return branchAndBound(buffers, start.offsets, { timeLimitMs: Math.max(0, deadline - performance.now()) });
 }
 
 /**

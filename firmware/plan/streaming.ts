@@ -1,0 +1,164 @@
+// Streaming overlap: which op outputs may be written over an input the op reads for the last
+// time, and how far below that input they must start.
+//
+// Every C kernel in firmware/runtime walks its output in address order (raster order over
+// output pixels, NHWC, batch 1) and, at any moment, reads input only at or above the start of
+// the current pixel's window. So once a pixel is written, input bytes below the next pixels'
+// windows are dead, and the output may sit in the same bytes as the input, lagging it: with
+// the output at offset o_out and the input at o_in, every write lands below every byte still to
+// be read iff  o_in - o_out >= lag,  where
+//     lag = max over output units u of ( end byte of u's writes - first input byte read from u on ).
+// A unit is the group of outputs a kernel computes together (reads of all of them may happen
+// before or between their writes): two pixels for CONV_2D (the fast kernels pair pixels, the
+// 1x1 GEMM pairs flattened pixels), one pixel for depthwise and pooling, one element for the
+// elementwise kernels (each element is read before it is written).
+//
+// The rules are per op kind, like a kernel registry: a kind not listed never overlaps its
+// inputs. They hold for the AoT kernels only (TFLite-Micro's are not part of this contract), so
+// only AoT plans use them (`streaming` in lifetimes.ts). The tests prove each rule by running the
+// generated C with the overlapping layouts and comparing outputs with the interpreter.
+import { DTYPE_BYTES, isActivation, numElements, type Graph, type Op, type OpKind, type Padding } from '../ir/graph.ts';
+
+/** An input the op's output may overlap, and the least bytes the output must start below it. */
+export interface StreamInput {
+  input: number;
+  lag: number;
+}
+
+type StreamRule = (g: Graph, op: Op) => StreamInput[];
+
+/** Output pixels (batch 1, NHWC) of a window op, with the geometry the kernels use. */
+export interface WindowGeometry {
+  inH: number; inW: number; outH: number; outW: number;
+  filterH: number; filterW: number; strideH: number; strideW: number;
+  dilationH: number; dilationW: number; padTop: number; padLeft: number;
+  /** Bytes per input / output pixel (channels x element size). */
+  inPixelBytes: number; outPixelBytes: number;
+  /** Consecutive output pixels a kernel may compute together. */
+  unitPixels: number;
+}
+
+/** Leading padding the kernels use: TFLite's ComputePaddingHeightWidth from the output size. */
+export function leadingPad(padding: Padding, inSize: number, filter: number, stride: number, dilation: number, outSize: number): number {
+  if (padding === 'VALID') return 0;
+  const total = (outSize - 1) * stride + (filter - 1) * dilation + 1 - inSize;
+  return total > 0 ? Math.floor(total / 2) : 0;
+}
+
+/** First tap index inside [0, size) of a window starting at `origin`, or n when none is. */
+function firstInside(origin: number, step: number, n: number, size: number): number {
+  for (let k = 0; k < n; k++) {
+    const v = origin + k * step;
+    if (v >= 0 && v < size) return k;
+  }
+  return n;
+}
+
+/**
+ * The lag of a window op (see the file comment): the largest distance between the end of a
+ * unit's writes and the lowest input byte any later-or-same pixel still reads.
+ */
+export function windowLag(w: WindowGeometry): number {
+  const P = w.outH * w.outW;
+  // Lowest input pixel (flat index) each output pixel reads; Infinity when its window is all padding.
+  const start = new Float64Array(P);
+  for (let oy = 0; oy < w.outH; oy++) {
+    const iy0 = oy * w.strideH - w.padTop;
+    const ky = firstInside(iy0, w.dilationH, w.filterH, w.inH);
+    for (let ox = 0; ox < w.outW; ox++) {
+      const ix0 = ox * w.strideW - w.padLeft;
+      const kx = firstInside(ix0, w.dilationW, w.filterW, w.inW);
+      start[oy * w.outW + ox] = ky >= w.filterH || kx >= w.filterW
+        ? Infinity
+        : (iy0 + ky * w.dilationH) * w.inW + (ix0 + kx * w.dilationW);
+    }
+  }
+  let lag = 0;
+  let suffixMin = Infinity;
+  for (let p = P - 1; p >= 0; p--) {
+    suffixMin = Math.min(suffixMin, start[p]!);
+    // Nothing left to read (trailing all-padding pixels): those writes cannot clobber input.
+    if (suffixMin === Infinity) continue;
+    const writeEnd = Math.min(p + w.unitPixels, P) * w.outPixelBytes;
+    lag = Math.max(lag, writeEnd - suffixMin * w.inPixelBytes);
+  }
+  return lag;
+}
+
+/** Lag of an elementwise kernel over n elements (element k is read before it is written). */
+export function elementwiseLag(n: number, inBytes: number, outBytes: number): number {
+  // Write of element k ends at (k + 1) * outBytes; inputs from k + 1 on are still to be read.
+  return n > 0 ? Math.max(0, (outBytes - inBytes) * n) : 0;
+}
+
+function dense4(shape: readonly number[]): [number, number, number, number] | undefined {
+  return shape.length === 4 && shape[0] === 1 ? shape as [number, number, number, number] : undefined;
+}
+
+function windowRule(unitPixels: number): StreamRule {
+  return (g, op) => {
+    const x = g.tensors[op.inputs[0]!];
+    const y = g.tensors[op.outputs[0]!];
+    if (!x || !y) return [];
+    const xs = dense4(x.shape);
+    const ys = dense4(y.shape);
+    if (!xs || !ys) return [];
+    let fh: number; let fw: number; let dh = 1; let dw = 1;
+    const o = op.options as { padding: Padding; strideH: number; strideW: number; dilationH?: number; dilationW?: number; filterH?: number; filterW?: number };
+    if (op.kind === 'CONV_2D' || op.kind === 'DEPTHWISE_CONV_2D') {
+      const f = g.tensors[op.inputs[1]!]?.shape;
+      if (!f || f.length !== 4) return [];
+      fh = f[1]!; fw = f[2]!; dh = o.dilationH ?? 1; dw = o.dilationW ?? 1;
+      // One output channel: tr_conv2d_s8_fast_1ch walks columns, not raster order.
+      if (op.kind === 'CONV_2D' && ys[3] === 1) return [];
+    } else {
+      fh = o.filterH!; fw = o.filterW!;
+    }
+    const lag = windowLag({
+      inH: xs[1], inW: xs[2], outH: ys[1], outW: ys[2], filterH: fh, filterW: fw,
+      strideH: o.strideH, strideW: o.strideW, dilationH: dh, dilationW: dw,
+      padTop: leadingPad(o.padding, xs[1], fh, o.strideH, dh, ys[1]),
+      padLeft: leadingPad(o.padding, xs[2], fw, o.strideW, dw, ys[2]),
+      inPixelBytes: xs[3] * DTYPE_BYTES[x.dtype], outPixelBytes: ys[3] * DTYPE_BYTES[y.dtype], unitPixels,
+    });
+    return [{ input: op.inputs[0]!, lag }];
+  };
+}
+
+/** Elementwise ops: every input with the output's shape (a broadcast input is re-read). */
+const elementwiseRule: StreamRule = (g, op) => {
+  const y = g.tensors[op.outputs[0]!];
+  if (!y) return [];
+  const n = numElements(y.shape);
+  const out: StreamInput[] = [];
+  for (const t of op.inputs) {
+    const x = t >= 0 ? g.tensors[t] : undefined;
+    if (!x || !isActivation(x) || numElements(x.shape) !== n || x.shape.join() !== y.shape.join()) continue;
+    out.push({ input: t, lag: elementwiseLag(n, DTYPE_BYTES[x.dtype], DTYPE_BYTES[y.dtype]) });
+  }
+  return out;
+};
+
+const RULES: Partial<Record<OpKind, StreamRule>> = {
+  CONV_2D: windowRule(2),
+  DEPTHWISE_CONV_2D: windowRule(1),
+  AVERAGE_POOL_2D: windowRule(1),
+  MAX_POOL_2D: windowRule(1),
+  ADD: elementwiseRule,
+  MUL: elementwiseRule,
+  LOGISTIC: elementwiseRule,
+  TANH: elementwiseRule,
+  QUANTIZE: elementwiseRule,
+  DEQUANTIZE: elementwiseRule,
+};
+
+/** Op kinds whose kernels may write over a consumed input. */
+export const STREAMING_OPS = Object.keys(RULES) as OpKind[];
+
+/** Inputs the output of `graph.ops[opIndex]` may overlap, with their lags (empty: none). */
+export function streamInputs(graph: Graph, opIndex: number): StreamInput[] {
+  const op = graph.ops[opIndex];
+  if (!op || op.outputs.length !== 1) return [];
+  const rule = RULES[op.kind];
+  return rule ? rule(graph, op) : [];
+}

@@ -1,0 +1,181 @@
+// Streaming overlaps (firmware/plan/streaming.ts and the planner support for them):
+// - windowLag equals a brute-force evaluation of its definition on random geometries;
+// - a raster-order kernel simulated on ONE shared array, output `lag` elements below its input,
+//   computes exactly what it computes with separate buffers (so the lag suffices), and two
+//   elements less corrupts many geometries (so the rule is tight: the one element of slack is
+//   the last write of a pixel, which follows that pixel's last read);
+// - planners, verifyPlan and lowerBound honour pairs; lifetimes only pair an input at its last
+//   read, never a model output or a tensor read later; aww gets the hand-computed lags.
+// The C kernels themselves are checked against the rules in test/codegen/aot-streaming.test.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { lowerBound } from '../../firmware/plan/bounds.ts';
+import { lowestFitInOrder } from '../../firmware/plan/first-fit.ts';
+import { bufferLifetimes } from '../../firmware/plan/lifetimes.ts';
+import { planGraph } from '../../firmware/plan/plan-graph.ts';
+import { windowLag, elementwiseLag, type WindowGeometry } from '../../firmware/plan/streaming.ts';
+import { PlanError, validateRequests, verifyPlan } from '../../firmware/plan/verify.ts';
+import { loadModel } from '../../firmware/model/reader.ts';
+import { modelPath } from '../../firmware/models/model-set.ts';
+import type { BufferReq } from '../../firmware/plan/types.ts';
+
+const geometry = fc.record({
+  inH: fc.integer({ min: 1, max: 9 }), inW: fc.integer({ min: 1, max: 9 }),
+  filterH: fc.integer({ min: 1, max: 4 }), filterW: fc.integer({ min: 1, max: 4 }),
+  strideH: fc.integer({ min: 1, max: 3 }), strideW: fc.integer({ min: 1, max: 3 }),
+  dilationH: fc.integer({ min: 1, max: 2 }), dilationW: fc.integer({ min: 1, max: 2 }),
+  same: fc.boolean(), inC: fc.integer({ min: 1, max: 4 }), outC: fc.integer({ min: 1, max: 4 }),
+  unitPixels: fc.integer({ min: 1, max: 2 }),
+}).map((r) => {
+  const eff = (f: number, d: number) => (f - 1) * d + 1;
+  const out = (i: number, f: number, s: number, d: number) => r.same ? Math.ceil(i / s) : Math.floor((i - eff(f, d) + s) / s);
+  const outH = out(r.inH, r.filterH, r.strideH, r.dilationH);
+  const outW = out(r.inW, r.filterW, r.strideW, r.dilationW);
+  const pad = (i: number, f: number, s: number, d: number, o: number) => r.same ? Math.max(0, Math.floor(((o - 1) * s + eff(f, d) - i) / 2)) : 0;
+  const g: WindowGeometry = {
+    inH: r.inH, inW: r.inW, outH, outW, filterH: r.filterH, filterW: r.filterW, strideH: r.strideH, strideW: r.strideW,
+    dilationH: r.dilationH, dilationW: r.dilationW, padTop: pad(r.inH, r.filterH, r.strideH, r.dilationH, outH),
+    padLeft: pad(r.inW, r.filterW, r.strideW, r.dilationW, outW), inPixelBytes: r.inC, outPixelBytes: r.outC, unitPixels: r.unitPixels,
+  };
+  return g;
+}).filter((g) => g.outH > 0 && g.outW > 0);
+
+/** Input pixels (flat) the window of output pixel p reads. */
+function taps(g: WindowGeometry, p: number): number[] {
+  const oy = Math.floor(p / g.outW); const ox = p % g.outW;
+  const out: number[] = [];
+  for (let ky = 0; ky < g.filterH; ky++) {
+    for (let kx = 0; kx < g.filterW; kx++) {
+      const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+      const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+      if (iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW) out.push(iy * g.inW + ix);
+    }
+  }
+  return out;
+}
+
+test('windowLag equals its definition evaluated by brute force', () => {
+  fc.assert(fc.property(geometry, (g) => {
+    const P = g.outH * g.outW;
+    let lag = 0;
+    for (let p = 0; p < P; p++) {
+      let lowest = Infinity;
+      for (let q = p; q < P; q++) for (const t of taps(g, q)) lowest = Math.min(lowest, t * g.inPixelBytes);
+      if (lowest === Infinity) continue;
+      lag = Math.max(lag, Math.min(p + g.unitPixels, P) * g.outPixelBytes - lowest);
+    }
+    assert.equal(windowLag(g), lag);
+  }), { seed: 7, numRuns: 300 });
+});
+
+/**
+ * A conv-like kernel in the order the C kernels use (raster pixels; per output channel a pass
+ * over the window, then the write), on one array: input at `lag`, output at 0.
+ */
+function runShared(g: WindowGeometry, input: Int32Array, lag: number): Int32Array {
+  const mem = new Int32Array(Math.max(lag + input.length, g.outH * g.outW * g.outPixelBytes));
+  mem.set(input, lag);
+  const P = g.outH * g.outW;
+  for (let p = 0; p < P; p++) {
+    for (let oc = 0; oc < g.outPixelBytes; oc++) {
+      let acc = 1;
+      for (const t of taps(g, p)) for (let ic = 0; ic < g.inPixelBytes; ic++) acc = (acc * 31 + mem[lag + t * g.inPixelBytes + ic]! * (oc + ic + 1)) | 0;
+      mem[p * g.outPixelBytes + oc] = acc;
+    }
+  }
+  return mem.slice(0, P * g.outPixelBytes);
+}
+
+test('a raster kernel sharing one array with its input at the lag computes the separate-buffer result', () => {
+  let corrupted = 0;
+  fc.assert(fc.property(geometry, fc.integer({ min: 1, max: 1e9 }), (g0, seed) => {
+    const g = { ...g0, unitPixels: 1 };
+    const n = g.inH * g.inW * g.inPixelBytes;
+    let s = seed;
+    const input = Int32Array.from({ length: n }, () => { s = (s * 1103515245 + 12345) | 0; return s; });
+    const apart = runShared(g, input, g.outH * g.outW * g.outPixelBytes); // input entirely above the output
+    const lag = windowLag(g);
+    assert.deepEqual(runShared(g, input, lag), apart);
+    if (lag > 1 && runShared(g, input, lag - 2).some((v, i) => v !== apart[i])) corrupted++;
+  }), { seed: 11, numRuns: 300 });
+  assert.ok(corrupted > 50, `two elements less than the lag corrupted only ${corrupted} of 300 geometries`);
+});
+
+test('elementwise lag: none for same-size elements, the growth for widening conversions', () => {
+  assert.equal(elementwiseLag(100, 1, 1), 0);
+  assert.equal(elementwiseLag(100, 4, 1), 0);
+  assert.equal(elementwiseLag(100, 1, 4), 300);
+});
+
+/** Input buffer 0 (live 0..1) and output buffer 1 (live 1..2) streaming over it with `lag`. */
+function pair(size: number, lag: number): BufferReq[] {
+  return [
+    { id: 0, size, firstOp: 0, lastOp: 1, kind: 'activation', tensor: 0 },
+    { id: 1, size, firstOp: 1, lastOp: 2, kind: 'activation', tensor: 1, streamsOver: { id: 0, lag } },
+  ];
+}
+
+test('verifyPlan accepts a streaming pair at or beyond its lag, rejects anything closer or above', () => {
+  const b = pair(96, 32);
+  verifyPlan(b, [32, 0]);
+  verifyPlan(b, [48, 0]);
+  verifyPlan(b, [96, 0]); // apart
+  verifyPlan(b, [0, 96]); // apart, output above
+  assert.throws(() => verifyPlan(b, [16, 0]), PlanError);
+  assert.throws(() => verifyPlan(b, [0, 16]), PlanError); // overlapping with the output above its input
+  assert.throws(() => verifyPlan(b, [0, 0]), PlanError);
+});
+
+test('lowest-fit places the output below its input by the lag; lowerBound counts the pair at its footprint', () => {
+  const b = pair(96, 32);
+  // input first: it sits at 0, so the output cannot go below it and lands above
+  assert.deepEqual(lowestFitInOrder(b, [0, 1]), [0, 96]);
+  // output first: the input only has to clear the lag
+  assert.deepEqual(lowestFitInOrder(b, [1, 0]), [32, 0]);
+  assert.equal(lowerBound(b), 128);
+  assert.equal(lowerBound(pair(96, 0)), 96);
+  assert.equal(lowerBound([{ ...b[0]! }, { ...b[1]!, streamsOver: undefined }]), 192);
+});
+
+test('validateRequests rejects malformed streaming pairs', () => {
+  assert.throws(() => validateRequests(pair(96, 96)), /invalid streaming lag/);
+  assert.throws(() => validateRequests(pair(96, -16)), /invalid streaming lag/);
+  const self = pair(96, 16); self[1]!.streamsOver = { id: 1, lag: 16 };
+  assert.throws(() => validateRequests(self), /streams over invalid buffer/);
+  const mutual = pair(96, 16); mutual[0]!.streamsOver = { id: 1, lag: 16 };
+  assert.throws(() => validateRequests(mutual), /stream over each other/);
+});
+
+test('aww: every depthwise / pointwise output streams over its input with the hand-computed lag', () => {
+  const g = loadModel(modelPath('aww'));
+  const { buffers } = bufferLifetimes(g, g.ops.map((_, i) => i), { streaming: true });
+  const lags = g.ops.map((op) => {
+    const b = buffers.find((x) => x.tensor === op.outputs[0]);
+    return b?.streamsOver ? `${op.kind}:${b.streamsOver.lag}` : `${op.kind}:-`;
+  });
+  // 25x5x64 maps: 3x3 depthwise = one pixel per unit, window from the row above one to the
+  // left: 64 x (5 + 2) = 448; 1x1 conv = two pixels per unit: 2 x 64 = 128.
+  assert.deepEqual(lags.slice(1, 9), [
+    'DEPTHWISE_CONV_2D:448', 'CONV_2D:128', 'DEPTHWISE_CONV_2D:448', 'CONV_2D:128',
+    'DEPTHWISE_CONV_2D:448', 'CONV_2D:128', 'DEPTHWISE_CONV_2D:448', 'CONV_2D:128',
+  ]);
+  const plan = planGraph(g, { streaming: true, planner: 'heuristic' });
+  assert.ok(plan.peakBytes < planGraph(g).peakBytes);
+  assert.ok(plan.peakBytes >= plan.lowerBound);
+});
+
+test('resnet: no output streams over a tensor the skip connection still needs; model outputs are never streamed over', () => {
+  const g = loadModel(modelPath('resnet'));
+  const order = g.ops.map((_, i) => i);
+  const { buffers } = bufferLifetimes(g, order, { streaming: true });
+  for (const b of buffers) {
+    if (!b.streamsOver) continue;
+    const input = buffers[b.streamsOver.id]!;
+    assert.equal(input.lastOp, b.firstOp, `tensor ${b.tensor} streams over tensor ${input.tensor} that lives on`);
+    assert.ok(!g.outputs.includes(input.tensor!));
+  }
+  // the ADDs end the residual blocks: their output may take either input's place
+  const adds = order.filter((i) => g.ops[i]!.kind === 'ADD');
+  assert.ok(adds.every((i) => buffers.find((b) => b.tensor === g.ops[i]!.outputs[0])?.streamsOver?.lag === 0));
+});
