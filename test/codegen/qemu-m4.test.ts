@@ -30,6 +30,19 @@ describe('AoT on QEMU mps2-an386 (Cortex-M4, native SMLAD)', () => {
       assert.equal(hex, Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
     });
   }
+  // The build pipeline's tiling engine for AoT (auto: FFMT/FDT, partial sums, aliased reshapes
+  // and streaming overlaps, firmware/plan/streaming.ts) with the native DSP kernels: outputs
+  // written over the inputs they consume must still give the untiled interpreter's output.
+  for (const model of ['aww', 'vww']) {
+    it(`${model} built with tiling auto (streaming overlaps): output equals the interpreter's bit for bit`, async (t) => {
+      if (!(await have('arm-none-eabi-gcc')) || !(await have('qemu-system-arm'))) return t.skip('arm-none-eabi-gcc or qemu-system-arm not installed');
+      const build = await buildFirmware({ model, board: 'qemu-mps2-an386', backend: 'aot', tiling: 'auto', reps: 1, warmup: 0, sample: 0 });
+      const stdout = await runQemu(build.elfPath, 120_000);
+      assert.match(stdout, /END status=0/, stdout.slice(-500));
+      const want = runGraph(loadModel(modelPath(model)), [goldenSamples(model)[0]!.input], { arithmetic: 'reference' })[0]!;
+      assert.equal(outputHex(stdout), Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
+    });
+  }
   // 'xnnpack' arithmetic with the hardware FPU (fpv4-sp-d16, hard float): the output must be
   // the golden file's (real TFLite). resnet: conv blocks and ADD; micro_speech: the
   // depthwise-as-conv path and FC.
