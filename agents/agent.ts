@@ -3,7 +3,7 @@
 // capture -> report -> metrics -> durable outbox -> publish. Keeps a journal so a job delivered
 // twice runs once and a job cut short by a crash is reported failed, never half reported.
 import { join } from 'node:path';
-import { validateJobSpec, type AgentInventory, type BoardInfo, type JobPhase, type JobResult, type JobSpec } from '../wire/mqtt.ts';
+import { arithmeticOf, validateJobSpec, type AgentInventory, type BoardInfo, type JobPhase, type JobResult, type JobSpec } from '../wire/mqtt.ts';
 import type { RackConfig } from './config/rack-config.ts';
 import { boardDefinitions, type AgentBoardDef } from './boards.ts';
 import { systemEnumerator, type Enumerator } from './discovery/enumerate.ts';
@@ -294,7 +294,7 @@ export class Agent {
       }
       result = {
         v: 1, jobId: spec.jobId, agentId: this.config.agentId, boardId: slot.boardId, boardKind: slot.kind,
-        model: spec.model.name, backend: spec.backend, tiling: spec.tiling, ok: true, metrics,
+        model: spec.model.name, backend: spec.backend, tiling: spec.tiling, arithmetic: fw.arithmetic, ok: true, metrics,
         firmwareHash: fw.firmwareHash,
         serial: { records: run.capture.stats.records, noiseLines: run.capture.stats.noiseLines, corruptLines: run.capture.stats.corruptLines },
         attempt: spec.attempt, startedAt, finishedAt: new Date().toISOString(), tags: spec.tags,
@@ -334,7 +334,8 @@ export class Agent {
     return {
       v: 1, jobId: spec.jobId, agentId: this.config.agentId, boardId: slot?.boardId ?? spec.boardId ?? `${this.config.agentId}-none`,
       boardKind: slot?.kind ?? spec.boardKind, model: spec.model.name, backend: spec.backend, tiling: spec.tiling,
-      ok: false, error: error.slice(0, 4000), attempt: spec.attempt, startedAt, finishedAt, tags: spec.tags,
+      // Nothing was built (or it did not get far): the arithmetic the job asked for.
+      arithmetic: arithmeticOf(spec), ok: false, error: error.slice(0, 4000), attempt: spec.attempt, startedAt, finishedAt, tags: spec.tags,
     };
   }
 

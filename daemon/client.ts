@@ -49,7 +49,11 @@ export async function flash(
         else if (r.type === 'result') done({ requestId, jobId: r.jobId, result: r.result, replies });
         else if (r.type === 'progress' && r.phase === 'failed' && r.message?.startsWith('gave up')) done({ requestId, jobId, failed: r.message, replies });
       });
-      const full: FlashRequest = { v: 1, requestId, replyTo, model: req.model, board: req.board, backend: req.backend, tiling: req.tiling, reps: req.reps };
+      const full: FlashRequest = {
+        v: 1, requestId, replyTo, model: req.model, board: req.board, backend: req.backend, tiling: req.tiling,
+        // Absent stays absent: the daemon reads it as reference, and older daemons see the payload they know.
+        ...(req.arithmetic ? { arithmetic: req.arithmetic } : {}), reps: req.reps,
+      };
       client.publish(topics.requests, encode(full), { qos: 1 });
     });
     return outcome;

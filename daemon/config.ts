@@ -1,14 +1,14 @@
 // The lab config (YAML): where the daemon keeps its data, which broker and InfluxDB it uses, job
 // and regression policy, and the regression suites (a matrix of models x board kinds x backends x
-// tilings on a cron schedule). Every problem is reported with the file and line.
+// tilings x arithmetics on a cron schedule). Every problem is reported with the file and line.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import cron from 'node-cron';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
-import type { Backend, TilingMode } from '../wire/mqtt.ts';
+import { ARITHMETICS, DEFAULT_ARITHMETIC, type Arithmetic, type Backend, type TilingMode } from '../wire/mqtt.ts';
 import { defaultRegressionConfig, type RegressionConfig } from './regressions.ts';
 
-export interface SuiteExclusion { model?: string; board?: string; backend?: Backend; tiling?: TilingMode }
+export interface SuiteExclusion { model?: string; board?: string; backend?: Backend; tiling?: TilingMode; arithmetic?: Arithmetic }
 
 export interface SuiteConfig {
   name: string;
@@ -18,6 +18,8 @@ export interface SuiteConfig {
   boards: string[];
   backends: Backend[];
   tilings: TilingMode[];
+  /** Default [reference]. tflm cells are built in reference arithmetic only. */
+  arithmetics: Arithmetic[];
   reps: number;
   /** Matrix cells to leave out (e.g. a model that does not fit a board). */
   exclude: SuiteExclusion[];
@@ -155,16 +157,16 @@ export function parseLabConfig(text: string, source = '<lab config>', baseDir = 
         const name = String((item.key as { value?: unknown } | null)?.value ?? '');
         const p: Path = ['suites', name];
         if (!NAME.test(name)) { fail(p, `suite name must match ${NAME}`); continue; }
-        knownKeys(p, ['cron', 'models', 'boards', 'backends', 'tilings', 'reps', 'exclude']);
+        knownKeys(p, ['cron', 'models', 'boards', 'backends', 'tilings', 'arithmetics', 'reps', 'exclude']);
         const cronExpr = optStr([...p, 'cron']);
         if (cronExpr && !cron.validate(cronExpr)) fail([...p, 'cron'], `is not a valid cron expression: "${cronExpr}"`);
         const exclude: SuiteExclusion[] = [];
         const exNode = doc.getIn([...p, 'exclude'], true) as Node | undefined;
         if (exNode !== undefined && exNode !== null) {
-          if (!isSeq(exNode)) fail([...p, 'exclude'], 'must be a list of {model, board, backend, tiling}');
+          if (!isSeq(exNode)) fail([...p, 'exclude'], 'must be a list of {model, board, backend, tiling, arithmetic}');
           else exNode.items.forEach((_, i) => {
             const ep: Path = [...p, 'exclude', i];
-            knownKeys(ep, ['model', 'board', 'backend', 'tiling']);
+            knownKeys(ep, ['model', 'board', 'backend', 'tiling', 'arithmetic']);
             const e: SuiteExclusion = {};
             const m = optStr([...ep, 'model']); if (m) e.model = m;
             const b = optStr([...ep, 'board']); if (b) e.board = b;
@@ -172,16 +174,25 @@ export function parseLabConfig(text: string, source = '<lab config>', baseDir = 
             if (be) { if (BACKENDS.includes(be)) e.backend = be as Backend; else fail([...ep, 'backend'], `must be one of ${BACKENDS.join(', ')}`); }
             const t = optStr([...ep, 'tiling']);
             if (t) { if (TILINGS.includes(t)) e.tiling = t as TilingMode; else fail([...ep, 'tiling'], `must be one of ${TILINGS.join(', ')}`); }
-            if (!Object.keys(e).length) fail(ep, 'must name at least one of model, board, backend, tiling');
+            const a = optStr([...ep, 'arithmetic']);
+            if (a) { if ((ARITHMETICS as readonly string[]).includes(a)) e.arithmetic = a as Arithmetic; else fail([...ep, 'arithmetic'], `must be one of ${ARITHMETICS.join(', ')}`); }
+            if (!Object.keys(e).length) fail(ep, 'must name at least one of model, board, backend, tiling, arithmetic');
             exclude.push(e);
           });
+        }
+        const backends = strList([...p, 'backends'], { allowed: BACKENDS, required: false, dflt: ['aot'] }) as Backend[];
+        const arithmetics = strList([...p, 'arithmetics'], { allowed: [...ARITHMETICS], required: false, dflt: [DEFAULT_ARITHMETIC] }) as Arithmetic[];
+        // xnnpack is an AoT mode; a suite listing it without aot would silently run none of it.
+        if (arithmetics.some((a) => a !== 'reference') && !backends.includes('aot')) {
+          fail([...p, 'arithmetics'], `lists xnnpack but backends has no aot (tflm computes TFLite-Micro's fixed-point reference arithmetic only)`);
         }
         suites.push({
           name, ...(cronExpr ? { cron: cronExpr } : {}),
           models: strList([...p, 'models'], { pattern: NAME, required: true }),
           boards: strList([...p, 'boards'], { pattern: NAME, required: true }),
-          backends: strList([...p, 'backends'], { allowed: BACKENDS, required: false, dflt: ['aot'] }) as Backend[],
+          backends,
           tilings: strList([...p, 'tilings'], { allowed: TILINGS, required: false, dflt: ['none'] }) as TilingMode[],
+          arithmetics,
           reps: optInt([...p, 'reps'], 1, 1000, 3),
           exclude,
         });
@@ -214,14 +225,23 @@ export function parseLabConfig(text: string, source = '<lab config>', baseDir = 
   return cfg;
 }
 
-/** The jobs one firing of a suite expands to: every matrix cell not excluded. */
-export function expandSuite(s: SuiteConfig): Array<{ model: string; boardKind: string; backend: Backend; tiling: TilingMode }> {
-  const cells = [];
+export interface SuiteCell { model: string; boardKind: string; backend: Backend; tiling: TilingMode; arithmetic: Arithmetic }
+
+/** The jobs one firing of a suite expands to: every matrix cell not excluded. Cells pairing tflm
+ * with xnnpack are left out without an exclusion: that firmware cannot be built (tflm has only
+ * TFLite-Micro's reference arithmetic), so a suite over both backends and both arithmetics means
+ * aot in both and tflm in reference. */
+export function expandSuite(s: SuiteConfig): SuiteCell[] {
+  const cells: SuiteCell[] = [];
   for (const model of s.models) for (const boardKind of s.boards) for (const backend of s.backends) for (const tiling of s.tilings) {
-    const excluded = s.exclude.some((e) =>
-      (e.model === undefined || e.model === model) && (e.board === undefined || e.board === boardKind) &&
-      (e.backend === undefined || e.backend === backend) && (e.tiling === undefined || e.tiling === tiling));
-    if (!excluded) cells.push({ model, boardKind, backend, tiling });
+    for (const arithmetic of s.arithmetics) {
+      if (backend === 'tflm' && arithmetic !== 'reference') continue;
+      const excluded = s.exclude.some((e) =>
+        (e.model === undefined || e.model === model) && (e.board === undefined || e.board === boardKind) &&
+        (e.backend === undefined || e.backend === backend) && (e.tiling === undefined || e.tiling === tiling) &&
+        (e.arithmetic === undefined || e.arithmetic === arithmetic));
+      if (!excluded) cells.push({ model, boardKind, backend, tiling, arithmetic });
+    }
   }
   return cells;
 }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import cron from 'node-cron';
 import {
-  topics, suiteTopics, encode, agentIdOfTopic, validateAgentStatus, validateInventory, validateJobProgress,
+  topics, suiteTopics, encode, agentIdOfTopic, arithmeticOf, validateAgentStatus, validateInventory, validateJobProgress,
   validateJobResult, validateSuiteRunRequest, type JobResult, type RegressionEvent, type RequestReply,
   type SuiteRunReply,
 } from '../wire/mqtt.ts';
@@ -198,7 +198,7 @@ export class Daemon extends EventEmitter {
     const runId = `${name}-${stamp}-${randomBytes(2).toString('hex')}`;
     const jobs = this.store.enqueueMany(expandSuite(suite).map((cell) => ({
       model: { name: cell.model }, boardKind: cell.boardKind, backend: cell.backend, tiling: cell.tiling,
-      reps: suite.reps, tags: { suite: name, suiteRun: runId, trigger },
+      arithmetic: cell.arithmetic, reps: suite.reps, tags: { suite: name, suiteRun: runId, trigger },
     })));
     const jobIds = jobs.map((j) => j.jobId);
     const depth = this.store.count('queued');
@@ -284,23 +284,26 @@ export class Daemon extends EventEmitter {
     this.writeBoardStates(agentId);
   }
 
-  private onResult(r: JobResult): void {
+  private onResult(received: JobResult): void {
     // The agent lost the job itself (it restarted or was stopped mid-job): that says nothing about
     // the model or the board, so the job gets another attempt instead of failing.
-    const held = this.store.get(r.jobId);
-    if (!r.ok && held?.state === 'dispatched' && held.attempt === r.attempt && held.agentId === r.agentId && INFRA_FAILURE.test(r.error ?? '')) {
-      this.requeue(held, `agent ${r.agentId}: ${r.error}`);
+    const held = this.store.get(received.jobId);
+    if (!received.ok && held?.state === 'dispatched' && held.attempt === received.attempt && held.agentId === received.agentId && INFRA_FAILURE.test(received.error ?? '')) {
+      this.requeue(held, `agent ${received.agentId}: ${received.error}`);
       this.dispatch();
       return;
     }
-    const verdict = this.store.complete(r);
+    const verdict = this.store.complete(received);
     if (!verdict.accepted) {
       this.counters.ignoredResults++;
-      this.log(`ignored result for job ${r.jobId} (attempt ${r.attempt} from ${r.agentId}): ${verdict.reason}`);
-      this.emit('ignored-result', { result: r, reason: verdict.reason });
+      this.log(`ignored result for job ${received.jobId} (attempt ${received.attempt} from ${received.agentId}): ${verdict.reason}`);
+      this.emit('ignored-result', { result: received, reason: verdict.reason });
       return;
     }
     const job = verdict.job;
+    // The result as the store applied it: the agent's own, or a failure when it was built in
+    // another arithmetic than the job asked for.
+    const r = job.result!;
     const suite = job.tags?.suite;
     const points: IPoint[] = [];
     const rp = resultPoint(r, suite);
@@ -311,7 +314,7 @@ export class Daemon extends EventEmitter {
       points.push(regressionPoint(ev));
       this.counters.regressions++;
       this.client?.publish(topics.regressions, encode(ev), { qos: 1 });
-      this.log(`regression: ${ev.model} ${ev.metric} ${ev.baseline} -> ${ev.value} (${ev.changePct}%) on ${ev.boardKind} ${ev.backend}/${ev.tiling}`);
+      this.log(`regression: ${ev.model} ${ev.metric} ${ev.baseline} -> ${ev.value} (${ev.changePct}%) on ${ev.boardKind} ${ev.backend}/${ev.tiling}/${arithmeticOf(ev)}`);
       this.emit('regression', ev as RegressionEvent);
     }
     this.point(...points);
@@ -345,7 +348,8 @@ export class Daemon extends EventEmitter {
     }
     const job = this.store.enqueue({
       model: req.model, boardKind: checked.boardKind, ...(checked.boardId ? { boardId: checked.boardId } : {}),
-      backend: req.backend, tiling: req.tiling, reps: req.reps, request: { requestId: req.requestId, replyTo: req.replyTo },
+      backend: req.backend, tiling: req.tiling, arithmetic: arithmeticOf(req), reps: req.reps,
+      request: { requestId: req.requestId, replyTo: req.replyTo },
     });
     this.reply(req.replyTo, { v: 1, requestId: req.requestId, type: 'accepted', jobId: job.jobId });
     this.jobEvent('queued', job);
@@ -479,6 +483,7 @@ export class Daemon extends EventEmitter {
   private eventInfo(event: JobEventInfo['event'], job: JobRecord, error?: string, queueDepth?: number): JobEventInfo {
     return {
       event, jobId: job.jobId, model: job.model.name, boardKind: job.boardKind, backend: job.backend, tiling: job.tiling,
+      arithmetic: arithmeticOf(job),
       ...(job.tags?.suite ? { suite: job.tags.suite } : {}), ...(job.tags?.suiteRun ? { runId: job.tags.suiteRun } : {}),
       attempt: job.attempt, ...(job.boardId ? { board: job.boardId } : {}), ...(job.agentId ? { agent: job.agentId } : {}),
       ...(error ? { error } : {}), queueDepth: queueDepth ?? this.store.count('queued'), at: this.now(),

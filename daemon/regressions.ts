@@ -1,9 +1,11 @@
 // Regression detection: each new result is compared with the baseline of the same
-// (model, board kind, backend, tiling) — the median of the last N results. Instruction counts on
+// (model, board kind, backend, tiling, arithmetic) — the median of the last N results. The two
+// arithmetics run different kernels (fixed-point vs float32 requantization), so their counts are
+// never each other's baseline; results from before the field count as reference. Instruction counts on
 // virtual boards are exact, so any change there counts by default; cycle counts on silicon jitter,
 // so they use a percentage threshold. Memory figures are deterministic for a given firmware, so
 // any change counts.
-import type { JobResult, RegressionEvent } from '../wire/mqtt.ts';
+import { arithmeticOf, type JobResult, type RegressionEvent } from '../wire/mqtt.ts';
 
 export interface RegressionConfig {
   /** How many previous results form the baseline (median). */
@@ -33,8 +35,8 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-export function baselineKey(r: Pick<JobResult, 'model' | 'boardKind' | 'backend' | 'tiling'>): string {
-  return `${r.model}|${r.boardKind}|${r.backend}|${r.tiling}`;
+export function baselineKey(r: Pick<JobResult, 'model' | 'boardKind' | 'backend' | 'tiling' | 'arithmetic'>): string {
+  return `${r.model}|${r.boardKind}|${r.backend}|${r.tiling}|${arithmeticOf(r)}`;
 }
 
 export class RegressionDetector {
@@ -66,7 +68,7 @@ export class RegressionDetector {
         const flagged = threshold === 0 ? value !== base : Math.abs(changePct) > threshold;
         if (flagged) {
           events.push({
-            v: 1, model: r.model, boardKind: r.boardKind, backend: r.backend, tiling: r.tiling,
+            v: 1, model: r.model, boardKind: r.boardKind, backend: r.backend, tiling: r.tiling, arithmetic: arithmeticOf(r),
             metric: name === 'count' ? r.metrics.counter : name, baseline: base, value,
             changePct: Math.round(changePct * 1000) / 1000, jobId: r.jobId, ts: now.toISOString(),
           });

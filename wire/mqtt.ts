@@ -41,6 +41,20 @@ export function agentIdOfTopic(topic: string): string | undefined {
 
 export type Backend = 'aot' | 'tflm';
 export type TilingMode = 'none' | 'fdt' | 'ffmt' | 'auto';
+/** The int8 arithmetic compiled into the firmware: 'reference' = TFLite-Micro's fixed-point
+ * kernels, 'xnnpack' = TFLite XNNPACK's float32 requantization (outputs equal real TFLite; aot
+ * backend only). Optional on the wire: absent means 'reference', so payloads from before the
+ * field existed keep their meaning. Mirrors AotArithmetic in firmware/build (the agent's build
+ * step assigns each to the other, so the compiler keeps them equal). */
+export type Arithmetic = 'reference' | 'xnnpack';
+export const ARITHMETICS: readonly Arithmetic[] = ['reference', 'xnnpack'];
+export const DEFAULT_ARITHMETIC: Arithmetic = 'reference';
+
+/** The arithmetic a payload means: its own, or the default when it predates the field. */
+export function arithmeticOf(p: { arithmetic?: Arithmetic }): Arithmetic {
+  return p.arithmetic ?? DEFAULT_ARITHMETIC;
+}
+
 export type BoardState = 'idle' | 'busy' | 'quarantined' | 'missing';
 
 export interface AgentStatus {
@@ -73,6 +87,8 @@ export interface JobSpec {
   model: ModelRef;
   backend: Backend;
   tiling: TilingMode;
+  /** Absent = 'reference' (arithmeticOf). */
+  arithmetic?: Arithmetic;
   reps: number;
   /** Attempt number, 1-based: the daemon re-queues a job at most K times. */
   attempt: number;
@@ -112,6 +128,9 @@ export interface JobResult {
   model: string;
   backend: Backend;
   tiling: TilingMode;
+  /** The arithmetic the firmware was built with (agents always set it; absent = 'reference',
+   * a result from an agent that predates the field). */
+  arithmetic?: Arithmetic;
   ok: boolean;
   error?: string;
   metrics?: ResultMetrics;
@@ -130,6 +149,8 @@ export interface FlashRequest {
   board: { kind: string } | { id: string };
   backend: Backend;
   tiling: TilingMode;
+  /** Absent = 'reference' (arithmeticOf). */
+  arithmetic?: Arithmetic;
   reps: number;
   replyTo: string;
 }
@@ -142,6 +163,8 @@ export type RequestReply =
 
 export interface RegressionEvent {
   v: 1; model: string; boardKind: string; backend: Backend; tiling: TilingMode;
+  /** The daemon always sets it: baselines are per arithmetic. */
+  arithmetic?: Arithmetic;
   metric: string; baseline: number; value: number; changePct: number; jobId: string; ts: string;
 }
 
@@ -200,6 +223,15 @@ const modelRef: Check = (v, p, e) => {
 };
 const BACKENDS = ['aot', 'tflm'] as const;
 const TILINGS = ['none', 'fdt', 'ffmt', 'auto'] as const;
+
+/** Cross-field rule: TFLite-Micro has only its fixed-point reference kernels, so the build
+ * refuses xnnpack for tflm; a job, request or result asking for it is refused up front. */
+const arithmeticFitsBackend: Check = (v, p, e) => {
+  const r = v as { backend?: unknown; arithmetic?: unknown };
+  if (r.backend === 'tflm' && r.arithmetic !== undefined && r.arithmetic !== 'reference') {
+    e.push(`${p}.arithmetic ${String(r.arithmetic)} needs backend aot (tflm computes TFLite-Micro's fixed-point reference arithmetic only)`);
+  }
+};
 const PHASES = ['accepted', 'building', 'flashing', 'running', 'done', 'failed'] as const;
 
 function validator<T>(check: Check): (raw: unknown) => Validated<T> {
@@ -222,15 +254,15 @@ const metrics: Check = obj({
   ramBytes: int(0, 2 ** 32), energyUj: num(true), energyEstimated: bool(true), outputsMatch: bool(),
 });
 
-export const validateJobSpec = validator<JobSpec>(obj({
+export const validateJobSpec = validator<JobSpec>(both(obj({
   v: version, jobId: str(), boardId: str(true), boardKind: str(), model: modelRef,
-  backend: oneOf(BACKENDS), tiling: oneOf(TILINGS), reps: int(1, 1000), attempt: int(1, 100),
+  backend: oneOf(BACKENDS), tiling: oneOf(TILINGS), arithmetic: oneOf(ARITHMETICS, true), reps: int(1, 1000), attempt: int(1, 100),
   deadline: int(0, Number.MAX_SAFE_INTEGER), tags: strMap(true),
-}));
+}), arithmeticFitsBackend));
 
 export const validateJobResult = validator<JobResult>(both(obj({
   v: version, jobId: str(), agentId: str(), boardId: str(), boardKind: str(), model: str(),
-  backend: oneOf(BACKENDS), tiling: oneOf(TILINGS), ok: bool(), error: str(true),
+  backend: oneOf(BACKENDS), tiling: oneOf(TILINGS), arithmetic: oneOf(ARITHMETICS, true), ok: bool(), error: str(true),
   // A failed job has no metrics; a successful one must have them (checked below).
   metrics: (v, p, e) => { if (v !== undefined) metrics(v, p, e); }, firmwareHash: str(true),
   serial: obj({ records: int(0, 2 ** 31), noiseLines: int(0, 2 ** 31), corruptLines: int(0, 2 ** 31) }, true),
@@ -239,6 +271,7 @@ export const validateJobResult = validator<JobResult>(both(obj({
   const r = v as { ok?: unknown; metrics?: unknown; error?: unknown } | null;
   if (r?.ok === true && r.metrics === undefined) e.push(`${p}.metrics is required when ok is true`);
   if (r?.ok === false && r.error === undefined) e.push(`${p}.error is required when ok is false`);
+  arithmeticFitsBackend(v, p, e);
 }));
 
 export const validateJobProgress = validator<JobProgress>(obj({
@@ -261,11 +294,11 @@ export const validateInventory = validator<AgentInventory>(obj({
 }));
 
 export const validateFlashRequest = validator<FlashRequest>((v, p, e) => {
-  obj({
+  both(obj({
     v: version, requestId: str(), model: modelRef, backend: oneOf(BACKENDS), tiling: oneOf(TILINGS),
-    reps: int(1, 1000), replyTo: str(),
+    arithmetic: oneOf(ARITHMETICS, true), reps: int(1, 1000), replyTo: str(),
     board: obj({ kind: str(true), id: str(true) }),
-  })(v, p, e);
+  }), arithmeticFitsBackend)(v, p, e);
   const board = (v as { board?: { kind?: unknown; id?: unknown } } | null)?.board;
   if (board && typeof board === 'object' && (board.kind === undefined) === (board.id === undefined)) {
     e.push(`${p}.board must have exactly one of kind or id`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { buildFirmware, type PreparedModel } from '../../firmware/build/index.ts';
 import { getBoard } from '../../boards/index.ts';
-import type { JobSpec } from '../../wire/mqtt.ts';
+import { arithmeticOf, type JobSpec } from '../../wire/mqtt.ts';
 import { QemuBoard } from '../drivers/qemu.ts';
 import { flasherFor } from '../drivers/flashers/registry.ts';
 import { runTool, type FlashOutcome } from '../drivers/flashers/flasher.ts';
@@ -151,9 +151,13 @@ export function defaultSteps(o: DefaultStepsOptions = {}): JobSteps {
       }
       try {
         const r = await buildFirmware({
-          ...(prepared ? { prepared } : { model }), board: slot.kind, backend: spec.backend, tiling: spec.tiling, reps: spec.reps,
+          ...(prepared ? { prepared } : { model }), board: slot.kind, backend: spec.backend, tiling: spec.tiling,
+          arithmetic: arithmeticOf(spec), reps: spec.reps,
         });
-        return { elfPath: r.elfPath, firmwareHash: r.firmwareHash, romBytes: r.romBytes, ramBytes: r.ramBytes, arenaBytes: r.arenaBytes, expectedOutputs: r.expectedOutputs };
+        return {
+          elfPath: r.elfPath, firmwareHash: r.firmwareHash, romBytes: r.romBytes, ramBytes: r.ramBytes, arenaBytes: r.arenaBytes,
+          expectedOutputs: r.expectedOutputs, arithmetic: r.arithmetic,
+        };
       } catch (e) {
         throw new BuildStepError(`build failed: ${(e as Error).message}`);
       }

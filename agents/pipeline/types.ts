@@ -1,7 +1,7 @@
 // The job pipeline's seams: a board slot (one board the agent serves) and the steps that take a
 // job from spec to report. The default steps (default-runner.ts) build with firmware/build, flash
 // with the board's flasher driver and capture the report from the console; tests swap steps.
-import type { JobSpec } from '../../wire/mqtt.ts';
+import type { Arithmetic, JobSpec } from '../../wire/mqtt.ts';
 import type { AgentBoardDef } from '../boards.ts';
 import type { PhysicalBoardConfig } from '../config/rack-config.ts';
 import type { CaptureResult } from '../serial/capture.ts';
@@ -30,6 +30,8 @@ export interface BuiltFirmware {
   ramBytes: number;
   arenaBytes: number;
   expectedOutputs: ExpectedOutputHex[];
+  /** The int8 arithmetic compiled in: the result echoes this, not the request. */
+  arithmetic: Arithmetic;
 }
 
 export interface RunCapture {

@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { flash } from '../../daemon/client.ts';
-import type { Backend, ModelRef, TilingMode } from '../../wire/mqtt.ts';
+import { ARITHMETICS, arithmeticOf, type Arithmetic, type Backend, type ModelRef, type TilingMode } from '../../wire/mqtt.ts';
 
 const BACKENDS = ['aot', 'tflm'];
 const TILINGS = ['none', 'fdt', 'ffmt', 'auto'];
@@ -18,14 +18,19 @@ export function register(program: Command): void {
     .option('-b, --board <id>', 'one specific board instance')
     .option('--backend <backend>', `code generator: ${BACKENDS.join(', ')}`, 'aot')
     .option('--tiling <mode>', `tiling: ${TILINGS.join(', ')}`, 'none')
+    .option('--arithmetic <mode>', `int8 arithmetic: ${ARITHMETICS.join(', ')} (xnnpack equals real TFLite, aot backend only)`, 'reference')
     .option('--reps <n>', 'timed inferences', (v) => parseInt(v, 10), 3)
     .option('--broker <url>', 'MQTT broker of the lab', process.env.TINYRACK_BROKER ?? 'mqtt://127.0.0.1:1883')
     .option('--timeout <seconds>', 'give up waiting after this long', (v) => Number(v), 600)
     .option('--json', 'print the result as JSON')
-    .action(async (o: { model: string; boardKind?: string; board?: string; backend: string; tiling: string; reps: number; broker: string; timeout: number; json?: boolean }) => {
+    .action(async (o: { model: string; boardKind?: string; board?: string; backend: string; tiling: string; arithmetic: string; reps: number; broker: string; timeout: number; json?: boolean }) => {
       if ((o.boardKind === undefined) === (o.board === undefined)) throw new Error('give exactly one of --board-kind or --board');
       if (!BACKENDS.includes(o.backend)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}`);
       if (!TILINGS.includes(o.tiling)) throw new Error(`--tiling must be one of ${TILINGS.join(', ')}`);
+      if (!(ARITHMETICS as readonly string[]).includes(o.arithmetic)) throw new Error(`--arithmetic must be one of ${ARITHMETICS.join(', ')}`);
+      if (o.backend === 'tflm' && o.arithmetic !== 'reference') {
+        throw new Error(`--arithmetic ${o.arithmetic} needs --backend aot: tflm computes TFLite-Micro's fixed-point reference arithmetic only`);
+      }
       if (!Number.isInteger(o.reps) || o.reps < 1 || o.reps > 1000) throw new Error('--reps must be an integer from 1 to 1000');
       if (!(o.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
       let model: ModelRef = { name: o.model };
@@ -36,7 +41,8 @@ export function register(program: Command): void {
         model = { name, tfliteBase64: bytes.toString('base64'), sha256: createHash('sha256').update(bytes).digest('hex') };
       }
       const out = await flash(o.broker, {
-        model, board: o.board ? { id: o.board } : { kind: o.boardKind! }, backend: o.backend as Backend, tiling: o.tiling as TilingMode, reps: o.reps,
+        model, board: o.board ? { id: o.board } : { kind: o.boardKind! }, backend: o.backend as Backend, tiling: o.tiling as TilingMode,
+        arithmetic: o.arithmetic as Arithmetic, reps: o.reps,
       }, {
         timeoutMs: o.timeout * 1000,
         onReply: (r) => {
@@ -54,7 +60,7 @@ export function register(program: Command): void {
         const m = r.metrics!;
         const rows: Array<[string, string]> = [
           ['job', r.jobId], ['board', `${r.boardId} (${r.boardKind}, agent ${r.agentId})`],
-          ['model', `${r.model} ${r.backend}/${r.tiling}`], [m.counter, `${m.count} (median of ${m.counts.length})`],
+          ['model', `${r.model} ${r.backend}/${r.tiling}/${arithmeticOf(r)}`], [m.counter, `${m.count} (median of ${m.counts.length})`],
           ['latency', `${m.latencyUs} us`], ['energy', m.energyUj === undefined ? 'n/a' : `${m.energyUj} uJ${m.energyEstimated ? ' (estimated)' : ''}`],
           ['arena', `${m.arenaBytes} B`], ['stack', `${m.stackBytes} B`], ['heap', `${m.heapBytes} B`],
           ['rom / ram', `${m.romBytes} B / ${m.ramBytes} B`], ['outputs match', String(m.outputsMatch)],

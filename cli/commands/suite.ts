@@ -12,9 +12,9 @@ export function register(program: Command): void {
     .option('--json', 'print as JSON')
     .action((o: { config: string; json?: boolean }) => {
       const cfg = loadLabConfig(o.config);
-      const rows = cfg.suites.map((s) => ({ name: s.name, cron: s.cron ?? null, jobs: expandSuite(s).length, models: s.models, boards: s.boards, backends: s.backends, tilings: s.tilings }));
+      const rows = cfg.suites.map((s) => ({ name: s.name, cron: s.cron ?? null, jobs: expandSuite(s).length, models: s.models, boards: s.boards, backends: s.backends, tilings: s.tilings, arithmetics: s.arithmetics }));
       if (o.json) { process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`); return; }
-      for (const r of rows) process.stdout.write(`${r.name.padEnd(16)} ${String(r.cron ?? '(on demand)').padEnd(16)} ${String(r.jobs).padStart(4)} jobs  ${r.models.join(',')} x ${r.boards.join(',')} x ${r.backends.join(',')} x ${r.tilings.join(',')}\n`);
+      for (const r of rows) process.stdout.write(`${r.name.padEnd(16)} ${String(r.cron ?? '(on demand)').padEnd(16)} ${String(r.jobs).padStart(4)} jobs  ${r.models.join(',')} x ${r.boards.join(',')} x ${r.backends.join(',')} x ${r.tilings.join(',')} x ${r.arithmetics.join(',')}\n`);
     });
   suite.command('run <name>')
     .description('start a run of a suite now on the running daemon, and wait for it to finish')

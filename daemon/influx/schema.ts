@@ -4,7 +4,7 @@
 // same point twice (a retry after a crash) overwrites instead of duplicating.
 import { createHash } from 'node:crypto';
 import { FieldType, type ISchemaOptions, type IPoint } from 'influx';
-import type { JobResult, RegressionEvent } from '../../wire/mqtt.ts';
+import { arithmeticOf, type JobResult, type RegressionEvent } from '../../wire/mqtt.ts';
 
 export const MEASUREMENTS = {
   results: 'results',
@@ -14,7 +14,9 @@ export const MEASUREMENTS = {
   regressions: 'regressions',
 } as const;
 
-export const RESULT_TAGS = ['board', 'board_kind', 'agent', 'model', 'backend', 'tiling', 'suite', 'counter'] as const;
+// `arithmetic` is a tag so dashboards can split by it (reference vs xnnpack run different kernels);
+// points written before it existed have no such tag and are reference arithmetic.
+export const RESULT_TAGS = ['board', 'board_kind', 'agent', 'model', 'backend', 'tiling', 'arithmetic', 'suite', 'counter'] as const;
 
 export const schema: ISchemaOptions[] = [
   {
@@ -40,7 +42,7 @@ export const schema: ISchemaOptions[] = [
   },
   {
     measurement: MEASUREMENTS.jobs,
-    tags: ['event', 'model', 'board_kind', 'backend', 'tiling', 'suite'],
+    tags: ['event', 'model', 'board_kind', 'backend', 'tiling', 'arithmetic', 'suite'],
     fields: {
       job_id: FieldType.STRING, attempt: FieldType.INTEGER, board: FieldType.STRING, agent: FieldType.STRING,
       error: FieldType.STRING, queue_depth: FieldType.INTEGER, run_id: FieldType.STRING,
@@ -48,7 +50,7 @@ export const schema: ISchemaOptions[] = [
   },
   {
     measurement: MEASUREMENTS.regressions,
-    tags: ['model', 'board_kind', 'backend', 'tiling', 'metric'],
+    tags: ['model', 'board_kind', 'backend', 'tiling', 'arithmetic', 'metric'],
     fields: { baseline: FieldType.FLOAT, value: FieldType.FLOAT, change_pct: FieldType.FLOAT, job_id: FieldType.STRING, text: FieldType.STRING },
   },
 ];
@@ -74,7 +76,7 @@ export function resultPoint(r: JobResult, suite: string | undefined): IPoint | u
     measurement: MEASUREMENTS.results,
     tags: {
       board: r.boardId, board_kind: r.boardKind, agent: r.agentId, model: r.model, backend: r.backend,
-      tiling: r.tiling, suite: suite ?? 'adhoc', counter: m.counter,
+      tiling: r.tiling, arithmetic: arithmeticOf(r), suite: suite ?? 'adhoc', counter: m.counter,
     },
     fields,
     timestamp: stableTimestamp(Date.parse(r.finishedAt) || Date.now(), `result:${r.jobId}`),
@@ -85,7 +87,7 @@ export type JobEvent = 'queued' | 'started' | 'done' | 'failed' | 'requeued' | '
 
 export interface JobEventInfo {
   event: JobEvent; jobId?: string; model?: string; boardKind?: string; backend?: string; tiling?: string;
-  suite?: string; attempt?: number; board?: string; agent?: string; error?: string; queueDepth?: number; runId?: string;
+  arithmetic?: string; suite?: string; attempt?: number; board?: string; agent?: string; error?: string; queueDepth?: number; runId?: string;
   at: number;
 }
 
@@ -95,6 +97,7 @@ export function jobEventPoint(e: JobEventInfo): IPoint {
   if (e.boardKind) tags.board_kind = e.boardKind;
   if (e.backend) tags.backend = e.backend;
   if (e.tiling) tags.tiling = e.tiling;
+  if (e.arithmetic) tags.arithmetic = e.arithmetic;
   tags.suite = e.suite ?? 'adhoc';
   const fields: Record<string, unknown> = {};
   if (e.jobId) fields.job_id = e.jobId;
@@ -115,10 +118,10 @@ export function regressionPoint(ev: RegressionEvent): IPoint {
   const dir = ev.value > ev.baseline ? 'up' : 'down';
   return {
     measurement: MEASUREMENTS.regressions,
-    tags: { model: ev.model, board_kind: ev.boardKind, backend: ev.backend, tiling: ev.tiling, metric: ev.metric },
+    tags: { model: ev.model, board_kind: ev.boardKind, backend: ev.backend, tiling: ev.tiling, arithmetic: arithmeticOf(ev), metric: ev.metric },
     fields: {
       baseline: ev.baseline, value: ev.value, change_pct: ev.changePct, job_id: ev.jobId,
-      text: `${ev.model} ${ev.metric} ${dir} ${ev.changePct.toFixed(2)}% on ${ev.boardKind} (${ev.backend}/${ev.tiling}): ${ev.baseline} -> ${ev.value}`,
+      text: `${ev.model} ${ev.metric} ${dir} ${ev.changePct.toFixed(2)}% on ${ev.boardKind} (${ev.backend}/${ev.tiling}/${arithmeticOf(ev)}): ${ev.baseline} -> ${ev.value}`,
     },
     timestamp: stableTimestamp(Date.parse(ev.ts) || Date.now(), `regression:${ev.jobId}:${ev.metric}`),
   };

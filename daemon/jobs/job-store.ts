@@ -7,9 +7,11 @@
 //                    +----requeue----------+ (agent offline / deadline passed, attempt < max)
 //                                          \--> failed (attempts exhausted)
 // A result is accepted only for a dispatched job, from the agent holding it, for the current
-// attempt: duplicates of a finished job and results of a stale attempt are ignored.
+// attempt: duplicates of a finished job and results of a stale attempt are ignored. A result built
+// in another arithmetic than the job asked for (an agent older than the field ignores it) fails
+// the job: its numbers answer a different question.
 import { randomUUID } from 'node:crypto';
-import type { Backend, JobResult, JobSpec, ModelRef, TilingMode } from '../../wire/mqtt.ts';
+import { arithmeticOf, type Arithmetic, type Backend, type JobResult, type JobSpec, type ModelRef, type TilingMode } from '../../wire/mqtt.ts';
 import { Journal } from './journal.ts';
 
 export type JobState = 'queued' | 'dispatched' | 'done' | 'failed';
@@ -25,6 +27,8 @@ export interface JobRecord {
   wantBoardId?: string;
   backend: Backend;
   tiling: TilingMode;
+  /** Set on every new job; absent only in records journaled before the field (= 'reference'). */
+  arithmetic?: Arithmetic;
   reps: number;
   tags?: Record<string, string>;
   /** Attempts made so far (the current one while dispatched). */
@@ -46,7 +50,10 @@ export interface JobRecord {
 }
 
 export interface NewJob {
-  model: ModelRef; boardKind: string; boardId?: string; backend: Backend; tiling: TilingMode; reps: number;
+  model: ModelRef; boardKind: string; boardId?: string; backend: Backend; tiling: TilingMode;
+  /** Default 'reference'. */
+  arithmetic?: Arithmetic;
+  reps: number;
   tags?: Record<string, string>; request?: { requestId: string; replyTo: string };
   maxAttempts?: number; attemptTimeoutMs?: number; jobId?: string;
 }
@@ -90,7 +97,8 @@ export class JobStore {
     const t = this.now();
     const jobs = list.map((n): JobRecord => ({
       jobId: n.jobId ?? randomUUID(), seq: this.nextSeq++, state: 'queued', model: n.model, boardKind: n.boardKind,
-      ...(n.boardId ? { wantBoardId: n.boardId } : {}), backend: n.backend, tiling: n.tiling, reps: n.reps,
+      ...(n.boardId ? { wantBoardId: n.boardId } : {}), backend: n.backend, tiling: n.tiling,
+      arithmetic: arithmeticOf(n), reps: n.reps,
       ...(n.tags ? { tags: n.tags } : {}), ...(n.request ? { request: n.request } : {}),
       attempt: 0, maxAttempts: n.maxAttempts ?? this.defaults.maxAttempts,
       attemptTimeoutMs: n.attemptTimeoutMs ?? this.defaults.attemptTimeoutMs, createdAt: t, updatedAt: t,
@@ -152,9 +160,10 @@ export class JobStore {
     if (job.state !== 'dispatched') return { accepted: false, reason: 'not-dispatched', job };
     if (result.attempt !== job.attempt) return { accepted: false, reason: 'stale-attempt', job };
     if (result.agentId !== job.agentId) return { accepted: false, reason: 'wrong-agent', job };
+    const applied = answersJob(result, job);
     const next: JobRecord = {
-      ...job, state: result.ok ? 'done' : 'failed', result, updatedAt: this.now(),
-      ...(result.ok ? {} : { error: result.error ?? 'agent reported failure' }),
+      ...job, state: applied.ok ? 'done' : 'failed', result: applied, updatedAt: this.now(),
+      ...(applied.ok ? {} : { error: applied.error ?? 'agent reported failure' }),
     };
     this.journal.put(next);
     return { accepted: true, job: next };
@@ -175,11 +184,23 @@ export class JobStore {
   }
 }
 
+/** A successful result built in another arithmetic than the job's becomes a failure saying so
+ * (metrics kept for the record, but no result point or baseline is made of them). */
+function answersJob(result: JobResult, job: JobRecord): JobResult {
+  const built = arithmeticOf(result);
+  const asked = arithmeticOf(job);
+  if (!result.ok || built === asked) return result;
+  return {
+    ...result, ok: false,
+    error: `agent ${result.agentId} built arithmetic ${built}, the job asked for ${asked} (an agent older than the arithmetic field?)`,
+  };
+}
+
 export function specOf(job: JobRecord): JobSpec {
   if (job.boardId === undefined || job.deadline === undefined) throw new Error(`job ${job.jobId} is not dispatched`);
   return {
     v: 1, jobId: job.jobId, boardId: job.boardId, boardKind: job.boardKind, model: job.model,
-    backend: job.backend, tiling: job.tiling, reps: job.reps, attempt: job.attempt, deadline: job.deadline,
+    backend: job.backend, tiling: job.tiling, arithmetic: arithmeticOf(job), reps: job.reps, attempt: job.attempt, deadline: job.deadline,
     ...(job.tags ? { tags: job.tags } : {}),
   };
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  topics, encode, validateJobSpec, type BoardInfo, type JobResult, type JobSpec, type ResultMetrics,
+  topics, encode, arithmeticOf, validateJobSpec, type BoardInfo, type JobResult, type JobSpec, type ResultMetrics,
 } from '../../wire/mqtt.ts';
 
 export interface SimAgentOptions {
@@ -25,8 +25,10 @@ export interface SimAgentOptions {
   password?: string;
 }
 
-export function simulatedMetrics(spec: Pick<JobSpec, 'model' | 'boardKind' | 'backend' | 'tiling' | 'reps'>): ResultMetrics {
-  const h = createHash('sha256').update(`${spec.model.name}|${spec.boardKind}|${spec.backend}|${spec.tiling}`).digest();
+export function simulatedMetrics(spec: Pick<JobSpec, 'model' | 'boardKind' | 'backend' | 'tiling' | 'arithmetic' | 'reps'>): ResultMetrics {
+  // Other kernels, other figures; reference keeps the identity it had before arithmetic existed.
+  const arithmetic = arithmeticOf(spec) === 'reference' ? '' : `|${arithmeticOf(spec)}`;
+  const h = createHash('sha256').update(`${spec.model.name}|${spec.boardKind}|${spec.backend}|${spec.tiling}${arithmetic}`).digest();
   const count = 1_000_000 + h.readUInt32BE(0) % 50_000_000;
   const arena = 1024 + (h.readUInt16BE(4) % 64) * 1024;
   return {
@@ -86,7 +88,8 @@ export class SimAgent {
       const outcome = this.opts.outcome?.(spec) ?? { ok: true as const, metrics: simulatedMetrics(spec) };
       const result: JobResult = {
         v: 1, jobId: spec.jobId, agentId, boardId: spec.boardId ?? this.boards.find((b) => b.kind === spec.boardKind)!.boardId,
-        boardKind: spec.boardKind, model: spec.model.name, backend: spec.backend, tiling: spec.tiling, ok: outcome.ok,
+        boardKind: spec.boardKind, model: spec.model.name, backend: spec.backend, tiling: spec.tiling,
+        arithmetic: arithmeticOf(spec), ok: outcome.ok,
         ...(outcome.ok ? { metrics: outcome.metrics, firmwareHash: createHash('sha256').update(JSON.stringify(spec.model)).digest('hex').slice(0, 16) } : { error: outcome.error }),
         attempt: spec.attempt, startedAt, finishedAt: new Date().toISOString(), ...(spec.tags ? { tags: spec.tags } : {}),
       };

@@ -18,6 +18,14 @@ export function samePadding(input: number, filter: number, stride: number, dilat
   return { before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
 }
 
+/** Leading (top / left) padding of a windowed op from its actual output size: TFLite's
+ *  ComputePaddingHeightWidth, as every kernel applies it (0 for VALID). */
+export function leadingPad(padding: Padding, inSize: number, filter: number, stride: number, dilation: number, outSize: number): number {
+  if (padding === 'VALID') return 0;
+  const total = (outSize - 1) * stride + (filter - 1) * dilation + 1 - inSize;
+  return total > 0 ? Math.floor(total / 2) : 0;
+}
+
 /** NumPy-style broadcast of two shapes, or undefined when they are incompatible. */
 export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | undefined {
   const rank = Math.max(a.length, b.length);

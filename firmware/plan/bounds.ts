@@ -12,13 +12,20 @@ export function overlapInTime(a: BufferReq, b: BufferReq): boolean {
 /**
  * The range [lo, hi) that buffer `b` must not overlap (b placed at o conflicts iff
  * o + b.size > lo && o < hi) when buffer `p` sits at `offset` and both are live together.
- * Normally p's own bytes. When one streams over the other, only the part the lag protects:
- * b streaming over p must start at or below offset - lag (or clear p entirely); p streaming
- * over b needs b to start at or above offset + lag (or clear p).
+ * Normally p's own bytes. When one streams over the other, only the part the lags protect
+ * (the range may then be "inverted", lo > hi: the predicate above still holds).
  */
 export function blockedRange(b: BufferReq, p: BufferReq, offset: number): [number, number] {
-  if (b.streamsOver !== undefined && b.streamsOver.id === p.id) return [offset - b.streamsOver.lag + b.size, offset + p.size];
-  if (p.streamsOver !== undefined && p.streamsOver.id === b.id) return [offset, offset + p.streamsOver.lag];
+  // b (an output) streaming over p: b may start at or below offset - lag, or at or above
+  // offset + lagAbove (backward kernel; else p's end).
+  if (b.streamsOver !== undefined && b.streamsOver.id === p.id) {
+    return [offset - b.streamsOver.lag + b.size, offset + Math.min(b.streamsOver.lagAbove ?? p.size, p.size)];
+  }
+  // p (an output at offset) streaming over b: b may start at or above offset + lag, or at or
+  // below offset - lagAbove.
+  if (p.streamsOver !== undefined && p.streamsOver.id === b.id) {
+    return [offset - Math.min(p.streamsOver.lagAbove ?? b.size, b.size) + b.size, offset + p.streamsOver.lag];
+  }
   return [offset, offset + p.size];
 }
 
@@ -40,10 +47,13 @@ export function peakOf(buffers: readonly BufferReq[], offsets: readonly number[]
 
 /**
  * Bytes a streaming pair can save at the position both are live: the pair needs at least
- * max(out, lag + in) bytes when overlapping (out starts lag below in), out + in when apart.
+ * max(out, lag + in) bytes with the output below (starting lag under the input), max(in,
+ * lagAbove + out) with it above, out + in when apart.
  */
-export function streamSaving(out: BufferReq, input: BufferReq, lag: number): number {
-  return Math.max(0, out.size + input.size - Math.max(out.size, lag + input.size));
+export function streamSaving(out: BufferReq, input: BufferReq, lag: number, lagAbove?: number): number {
+  const below = Math.max(out.size, lag + input.size);
+  const above = lagAbove === undefined ? Infinity : Math.max(input.size, lagAbove + out.size);
+  return Math.max(0, out.size + input.size - Math.min(below, above));
 }
 
 /** Largest sum of sizes of buffers live at any single schedule position, each streaming pair
@@ -60,7 +70,7 @@ export function lowerBound(buffers: readonly BufferReq[]): number {
       // The pair coexists from the later start to the earlier end.
       const from = Math.max(b.firstOp, input.firstOp);
       const to = Math.min(b.lastOp, input.lastOp);
-      const saving = streamSaving(b, input, s.lag);
+      const saving = streamSaving(b, input, s.lag, s.lagAbove);
       if (from <= to && saving > 0) events.push([from * 2, -saving], [to * 2 + 1, saving]);
     }
   }

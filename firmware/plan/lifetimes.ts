@@ -169,19 +169,26 @@ function addStreamPairs(graph: Graph, order: readonly number[], buffers: BufferR
     const x = op.outputs[0];
     const out = byTensor.get(x);
     if (out === undefined || root(x) !== x || out.firstOp !== pos) return;
-    let best: { id: number; lag: number; saving: number } | undefined;
-    for (const { input, lag } of streamInputs(graph, opIdx)) {
+    let best: { id: number; lag: number; lagAbove?: number; saving: number } | undefined;
+    for (const { input, lag, lagAbove } of streamInputs(graph, opIdx)) {
       if (input < 0 || !isPlannedTensor(graph, input)) continue;
       const r = root(input);
       const inBuf = byTensor.get(r);
       if (inBuf === undefined || r === x || outputs.has(r) || inBuf.lastOp !== pos || taken.has(inBuf.id)) continue;
-      const aligned = alignUp(lag, align);
-      if (aligned >= out.size) continue;
-      const saving = streamSaving(out, inBuf, aligned);
-      if (saving > 0 && (best === undefined || saving > best.saving)) best = { id: inBuf.id, lag: aligned, saving };
+      const below = alignUp(lag, align);
+      const above = lagAbove === undefined ? undefined : alignUp(lagAbove, align);
+      const usableAbove = above !== undefined && above < inBuf.size ? above : undefined;
+      if (below >= out.size && usableAbove === undefined) continue;
+      // A lag of the whole output means "never below while overlapping" (only above).
+      const lagBelow = Math.min(below, out.size);
+      const saving = streamSaving(out, inBuf, lagBelow, usableAbove);
+      if (saving > 0 && (best === undefined || saving > best.saving)) {
+        best = { id: inBuf.id, lag: lagBelow, ...(usableAbove !== undefined ? { lagAbove: usableAbove } : {}), saving };
+      }
     }
     if (best !== undefined) {
-      out.streamsOver = { id: best.id, lag: best.lag };
+      const { saving: _saving, ...pairing } = best;
+      out.streamsOver = pairing;
       taken.add(best.id);
     }
   });

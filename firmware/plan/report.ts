@@ -16,7 +16,7 @@ export interface PlanReportBuffer {
   firstOp: number;
   lastOp: number;
   /** Streaming overlap: the tensor whose buffer this one may overlap, and the lag it keeps below it. */
-  streamsOver?: { tensor: number; lag: number };
+  streamsOver?: { tensor: number; lag: number; lagAbove?: number };
 }
 
 /** Report entry of a placed buffer (streamsOver resolved from buffer ids to tensor ids). */
@@ -26,7 +26,7 @@ export function reportBuffer(graph: Graph, b: MemoryPlan['buffers'][number], buf
     tensor: b.tensor,
     name: b.tensor !== undefined ? graph.tensors[b.tensor]!.name : `scratch:${graph.ops[b.op!]!.name}`,
     kind: b.kind, offset: b.offset, size: b.size, firstOp: b.firstOp, lastOp: b.lastOp,
-    ...(partner !== undefined ? { streamsOver: { tensor: partner, lag: b.streamsOver!.lag } } : {}),
+    ...(partner !== undefined ? { streamsOver: { tensor: partner, lag: b.streamsOver!.lag, ...(b.streamsOver!.lagAbove !== undefined ? { lagAbove: b.streamsOver!.lagAbove } : {}) } } : {}),
   };
 }
 
@@ -87,7 +87,7 @@ export function formatPlanReport(r: PlanReport): string {
     .map((b) => [
       b.tensor === undefined ? '-' : String(b.tensor), clip(b.name, 48), num(b.size), num(b.offset),
       num(b.offset + b.size), `${b.firstOp}..${b.lastOp}`,
-      b.streamsOver === undefined ? '' : `over ${b.streamsOver.tensor} (lag ${num(b.streamsOver.lag)})`,
+      b.streamsOver === undefined ? '' : `over ${b.streamsOver.tensor} (lag ${num(b.streamsOver.lag)}${b.streamsOver.lagAbove !== undefined ? `, above ${num(b.streamsOver.lagAbove)}` : ''})`,
     ]);
   const out = [table(['tensor', 'name', 'bytes', 'offset', 'end', 'live (positions)', 'streams'], rows, new Set([0, 2, 3, 4]))];
   out.push('');

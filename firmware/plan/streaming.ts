@@ -10,19 +10,30 @@
 //     lag = max over output units u of ( end byte of u's writes - first input byte read from u on ).
 // A unit is the group of outputs a kernel computes together (reads of all of them may happen
 // before or between their writes): two pixels for CONV_2D (the fast kernels pair pixels, the
-// 1x1 GEMM pairs flattened pixels), one pixel for depthwise and pooling, one element for the
-// elementwise kernels (each element is read before it is written).
+// 1x1 GEMM pairs flattened pixels) and for a depthwise conv over one input channel (run as a
+// conv), one pixel for other depthwise convs and pooling, one element for the elementwise
+// kernels (each element is read before it is written).
+// The specialised int8 3x3 depthwise and 1x1 conv kernels can also run backwards (last pixel
+// first); then the output may instead start `lagAbove` bytes ABOVE the input (reverseWindowLag),
+// and the AoT backend picks the direction from the plan's offsets. A chain of such layers can
+// then alternate below / above instead of stepping down by every lag.
 //
 // The rules are per op kind, like a kernel registry: a kind not listed never overlaps its
 // inputs. They hold for the AoT kernels only (TFLite-Micro's are not part of this contract), so
 // only AoT plans use them (`streaming` in lifetimes.ts). The tests prove each rule by running the
 // generated C with the overlapping layouts and comparing outputs with the interpreter.
 import { DTYPE_BYTES, isActivation, numElements, type Graph, type Op, type OpKind, type Padding } from '../ir/graph.ts';
+import { leadingPad } from '../ir/shape.ts';
 
 /** An input the op's output may overlap, and the least bytes the output must start below it. */
 export interface StreamInput {
   input: number;
   lag: number;
+  /**
+   * When the op's kernel can also run backwards (last pixel first: the specialised int8 3x3
+   * depthwise and 1x1 conv), the least bytes the output must start ABOVE the input instead.
+   */
+  lagAbove?: number;
 }
 
 type StreamRule = (g: Graph, op: Op) => StreamInput[];
@@ -36,13 +47,6 @@ export interface WindowGeometry {
   inPixelBytes: number; outPixelBytes: number;
   /** Consecutive output pixels a kernel may compute together. */
   unitPixels: number;
-}
-
-/** Leading padding the kernels use: TFLite's ComputePaddingHeightWidth from the output size. */
-export function leadingPad(padding: Padding, inSize: number, filter: number, stride: number, dilation: number, outSize: number): number {
-  if (padding === 'VALID') return 0;
-  const total = (outSize - 1) * stride + (filter - 1) * dilation + 1 - inSize;
-  return total > 0 ? Math.floor(total / 2) : 0;
 }
 
 /** First tap index inside [0, size) of a window starting at `origin`, or n when none is. */
@@ -85,6 +89,45 @@ export function windowLag(w: WindowGeometry): number {
   return lag;
 }
 
+/**
+ * The reverse lag: a kernel walking its output from the last unit to the first writes a unit
+ * at and above its first byte while every input byte up to the end of the windows of that and
+ * all earlier pixels is still to be read; the output may start this many bytes above the input.
+ */
+export function reverseWindowLag(w: WindowGeometry): number {
+  const P = w.outH * w.outW;
+  // One past the highest input pixel (flat) each output pixel reads; -Infinity when none.
+  const end = new Float64Array(P);
+  for (let oy = 0; oy < w.outH; oy++) {
+    const iy0 = oy * w.strideH - w.padTop;
+    const ky = lastInside(iy0, w.dilationH, w.filterH, w.inH);
+    for (let ox = 0; ox < w.outW; ox++) {
+      const ix0 = ox * w.strideW - w.padLeft;
+      const kx = lastInside(ix0, w.dilationW, w.filterW, w.inW);
+      end[oy * w.outW + ox] = ky < 0 || kx < 0 ? -Infinity : (iy0 + ky * w.dilationH) * w.inW + (ix0 + kx * w.dilationW) + 1;
+    }
+  }
+  const prefixMax = new Float64Array(P);
+  let m = -Infinity;
+  for (let p = 0; p < P; p++) { m = Math.max(m, end[p]!); prefixMax[p] = m; }
+  let lag = 0;
+  for (let p = 0; p < P; p++) {
+    const needed = prefixMax[Math.min(p + w.unitPixels, P) - 1]!;
+    if (needed === -Infinity) continue;
+    lag = Math.max(lag, needed * w.inPixelBytes - p * w.outPixelBytes);
+  }
+  return lag;
+}
+
+/** Last tap index inside [0, size) of a window starting at `origin`, or -1 when none is. */
+function lastInside(origin: number, step: number, n: number, size: number): number {
+  for (let k = n - 1; k >= 0; k--) {
+    const v = origin + k * step;
+    if (v >= 0 && v < size) return k;
+  }
+  return -1;
+}
+
 /** Lag of an elementwise kernel over n elements (element k is read before it is written). */
 export function elementwiseLag(n: number, inBytes: number, outBytes: number): number {
   // Write of element k ends at (k + 1) * outBytes; inputs from k + 1 on are still to be read.
@@ -104,24 +147,35 @@ function windowRule(unitPixels: number): StreamRule {
     const ys = dense4(y.shape);
     if (!xs || !ys) return [];
     let fh: number; let fw: number; let dh = 1; let dw = 1;
+    let unit = unitPixels;
+    let reversible = false;
     const o = op.options as { padding: Padding; strideH: number; strideW: number; dilationH?: number; dilationW?: number; filterH?: number; filterW?: number };
+    const int8 = x.dtype === 'int8' && y.dtype === 'int8';
     if (op.kind === 'CONV_2D' || op.kind === 'DEPTHWISE_CONV_2D') {
       const f = g.tensors[op.inputs[1]!]?.shape;
       if (!f || f.length !== 4) return [];
       fh = f[1]!; fw = f[2]!; dh = o.dilationH ?? 1; dw = o.dilationW ?? 1;
+      // A depthwise conv over one input channel runs as a conv (pixel pairs) in the AoT backend.
+      const asConv = op.kind === 'CONV_2D' || xs[3] === 1;
       // One output channel: tr_conv2d_s8_fast_1ch walks columns, not raster order.
-      if (op.kind === 'CONV_2D' && ys[3] === 1) return [];
+      if (asConv && ys[3] === 1) return [];
+      if (asConv) unit = Math.max(unit, 2);
+      // Kernels that also run backwards (tr_conv_spec.h, tr_dwconv_spec.h): int8 1x1 stride-1
+      // convs on the same map, int8 3x3 undilated depthwise with multiplier 1 and >= 4 channels.
+      reversible = int8 && (op.kind === 'CONV_2D'
+        ? fh === 1 && fw === 1 && o.strideH === 1 && o.strideW === 1 && ys[1] === xs[1] && ys[2] === xs[2]
+        : !asConv && fh === 3 && fw === 3 && dh === 1 && dw === 1 && ys[3] === xs[3] && ys[3] >= 4);
     } else {
       fh = o.filterH!; fw = o.filterW!;
     }
-    const lag = windowLag({
+    const geom: WindowGeometry = {
       inH: xs[1], inW: xs[2], outH: ys[1], outW: ys[2], filterH: fh, filterW: fw,
       strideH: o.strideH, strideW: o.strideW, dilationH: dh, dilationW: dw,
       padTop: leadingPad(o.padding, xs[1], fh, o.strideH, dh, ys[1]),
       padLeft: leadingPad(o.padding, xs[2], fw, o.strideW, dw, ys[2]),
-      inPixelBytes: xs[3] * DTYPE_BYTES[x.dtype], outPixelBytes: ys[3] * DTYPE_BYTES[y.dtype], unitPixels,
-    });
-    return [{ input: op.inputs[0]!, lag }];
+      inPixelBytes: xs[3] * DTYPE_BYTES[x.dtype], outPixelBytes: ys[3] * DTYPE_BYTES[y.dtype], unitPixels: unit,
+    };
+    return [{ input: op.inputs[0]!, lag: windowLag(geom), ...(reversible ? { lagAbove: reverseWindowLag(geom) } : {}) }];
   };
 }
 

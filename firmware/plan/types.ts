@@ -19,9 +19,11 @@ export interface BufferReq {
   /**
    * Streaming overlap (AoT only, see streaming.ts): this buffer may share bytes with buffer
    * `id`, an input its producing op reads for the last time, when it starts at least `lag`
-   * bytes below it. `lag` is a multiple of the alignment and smaller than this buffer.
+   * bytes below it (`lag` a multiple of the alignment, at most this buffer's size: equal means
+   * never below while overlapping) or, when the
+   * kernel can run backwards, at least `lagAbove` bytes above it (smaller than that input).
    */
-  streamsOver?: { id: number; lag: number };
+  streamsOver?: { id: number; lag: number; lagAbove?: number };
 }
 
 export interface PlanOptions {

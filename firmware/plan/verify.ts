@@ -50,8 +50,11 @@ export function validateRequests(buffers: readonly BufferReq[]): void {
     if (s !== undefined) {
       const partner = buffers[s.id];
       if (!Number.isInteger(s.id) || partner === undefined || s.id === i) throw new PlanError(`buffer ${i} streams over invalid buffer ${s.id}`);
-      if (!Number.isInteger(s.lag) || s.lag < 0 || s.lag >= b.size) throw new PlanError(`buffer ${i} has invalid streaming lag ${s.lag} (size ${b.size})`);
+      if (!Number.isInteger(s.lag) || s.lag < 0 || s.lag > b.size) throw new PlanError(`buffer ${i} has invalid streaming lag ${s.lag} (size ${b.size})`);
       if (partner.streamsOver?.id === i) throw new PlanError(`buffers ${i} and ${s.id} stream over each other`);
+      if (s.lagAbove !== undefined && (!Number.isInteger(s.lagAbove) || s.lagAbove < 0 || s.lagAbove >= partner.size)) {
+        throw new PlanError(`buffer ${i} has invalid streaming lag above ${s.lagAbove} (input size ${partner.size})`);
+      }
     }
   });
 }

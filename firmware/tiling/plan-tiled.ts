@@ -138,7 +138,7 @@ export function tiledRequests(g: Graph, opts: TiledPlanOptions = {}): TiledReque
     if (m.streamsOver === undefined) continue;
     const to = newId.get(m.streamsOver.id);
     if (to === undefined) delete m.streamsOver;
-    else m.streamsOver = { id: to, lag: m.streamsOver.lag };
+    else m.streamsOver = { ...m.streamsOver, id: to };
   }
   return { order, merged, inPlace, lowerBound: lowerBound(merged), aliases };
 }
@@ -182,15 +182,15 @@ export function verifyTiledPlan(g: Graph, plan: TiledPlan): void {
     if (plan.tensorOffsets.get(Number(t)) !== plan.tensorOffsets.get(root)) throw new PlanError(`reshape alias ${t} is not at its root ${root}'s offset`);
   }
   const rootOf = (t: number): number => resolve(plan.inPlace, t)[0];
-  // Streaming pairs of the plan, by tensor: output -> [input, lag].
-  const streams = new Map<number, [number, number]>();
+  // Streaming pairs of the plan, by tensor: output -> [input, lag below, lag above].
+  const streams = new Map<number, [number, number, number]>();
   for (const b of plan.buffers) {
     const inT = b.streamsOver !== undefined ? plan.buffers[b.streamsOver.id]?.tensor : undefined;
-    if (b.tensor !== undefined && inT !== undefined) streams.set(b.tensor, [inT, b.streamsOver!.lag]);
+    if (b.tensor !== undefined && inT !== undefined) streams.set(b.tensor, [inT, b.streamsOver!.lag, b.streamsOver!.lagAbove ?? Infinity]);
   }
   const streamOk = (x: { r: { tensor?: number }; off: number }, y: { r: { tensor?: number }; off: number }): boolean => {
     const s = streams.get(x.r.tensor!);
-    return s !== undefined && s[0] === y.r.tensor && y.off - x.off >= s[1];
+    return s !== undefined && s[0] === y.r.tensor && (y.off - x.off >= s[1] || x.off - y.off >= s[2]);
   };
   const items = reqs.filter((r) => r.tensor !== undefined && r.size > 0).map((r) => {
     const off = plan.tensorOffsets.get(r.tensor!);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseRackConfig, type RackConfig } from '../../agents/config/rack-config.ts';
 import { formatRecord, type SerialRecord } from '../../wire/serial.ts';
-import type { JobSpec } from '../../wire/mqtt.ts';
+import { arithmeticOf, type JobSpec } from '../../wire/mqtt.ts';
 import { captureReport, type LineSource } from '../../agents/serial/capture.ts';
 import type { JobSteps, BuiltFirmware } from '../../agents/pipeline/types.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -75,7 +75,10 @@ export function standInSteps(board: StandInBoard): JobSteps {
     async build(spec): Promise<BuiltFirmware> {
       board.builds.push(spec.jobId);
       current = spec;
-      return { elfPath: '/nonexistent/standin.elf', firmwareHash: `fw-${spec.model.name}`, romBytes: 1000, ramBytes: 2000, arenaBytes: 128, expectedOutputs: [{ dtype: 'int8', hex: '7f' }] };
+      return {
+        elfPath: '/nonexistent/standin.elf', firmwareHash: `fw-${spec.model.name}`, romBytes: 1000, ramBytes: 2000, arenaBytes: 128,
+        expectedOutputs: [{ dtype: 'int8', hex: '7f' }], arithmetic: arithmeticOf(spec),
+      };
     },
     async flash() { return { tool: 'standin', verified: true, runImage: '/nonexistent/standin.elf', durationMs: 0 }; },
     async run(_slot, _flashed, _fw, ctx) {

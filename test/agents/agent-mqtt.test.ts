@@ -120,6 +120,47 @@ test('a malformed job is refused with the reason, and the agent goes on working'
   }
 });
 
+test('a job\'s arithmetic reaches the build and the result echoes it; xnnpack with tflm is refused', { timeout: 60_000 }, async () => {
+  const board = goodBoard();
+  const steps = standInSteps(board);
+  const built: Array<[string, string | undefined]> = [];
+  const agent = new Agent(rackConfig(broker.url, 'a-arith'), {
+    steps: { ...steps, build: (spec, slot, ctx) => { built.push([spec.jobId, spec.arithmetic]); return steps.build(spec, slot, ctx); } },
+    log: quiet,
+  });
+  const rec = await recorder(broker.url, 'rec-a-arith');
+  await agent.start();
+  try {
+    const send = (payload: object) => rec.client.publishAsync(topics.agentJobs('a-arith'), JSON.stringify(payload), { qos: 1 });
+    await send(job('x-tflm', { backend: 'tflm', arithmetic: 'xnnpack' }));
+    await send(job('x-xnn', { arithmetic: 'xnnpack' }));
+    await send(job('x-old')); // a daemon older than the field sends none
+    await send(job('x-nokind', { arithmetic: 'xnnpack', boardKind: 'nucleo-f446re' }));
+    const refused = await rec.waitFor((m) => m.topic === topics.agentProgress('a-arith') && m.payload.jobId === 'x-tflm');
+    assert.equal(refused.payload.phase, 'failed');
+    assert.match(String(refused.payload.message), /^malformed job: payload\.arithmetic xnnpack needs backend aot/);
+    const result = async (jobId: string) => {
+      const m = await rec.waitFor((x) => x.topic === topics.agentResults('a-arith') && x.payload.jobId === jobId);
+      const v = validateJobResult(m.payload);
+      assert.ok(v.ok, JSON.stringify(v));
+      return v.value;
+    };
+    const xnn = await result('x-xnn');
+    assert.equal(xnn.ok, true, xnn.error);
+    assert.equal(xnn.arithmetic, 'xnnpack');
+    const old = await result('x-old');
+    assert.equal(old.ok, true, old.error);
+    assert.equal(old.arithmetic, 'reference', 'results always say which arithmetic was built');
+    const nokind = await result('x-nokind');
+    assert.equal(nokind.ok, false);
+    assert.equal(nokind.arithmetic, 'xnnpack', 'a failed job echoes the arithmetic it asked for');
+    assert.deepEqual(built.sort(), [['x-old', undefined], ['x-xnn', 'xnnpack']], 'the refused job was never built');
+  } finally {
+    await agent.stop();
+    await rec.close();
+  }
+});
+
 test('garbage and corrupted console lines are counted in the result, never parsed into it', { timeout: 60_000 }, async () => {
   const lines = reportLines([500, 520, 510]);
   const tampered = lines[3]!.replace('count=520', 'count=999'); // checksum now wrong

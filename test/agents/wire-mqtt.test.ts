@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentIdOfTopic, topics, validateJobResult, validateJobSpec, type JobResult } from '../../wire/mqtt.ts';
+import { agentIdOfTopic, arithmeticOf, topics, validateFlashRequest, validateJobResult, validateJobSpec, type JobResult } from '../../wire/mqtt.ts';
 
 const base: JobResult = {
   v: 1, jobId: 'j', agentId: 'a', boardId: 'b', boardKind: 'host', model: 'sine_model', backend: 'aot', tiling: 'none',
@@ -24,3 +24,42 @@ test('job specs are validated from raw bytes; topics round-trip the agent id', (
   assert.deepEqual(validateJobSpec({ ...spec, model: { name: '../etc' } }), { ok: false, errors: ['payload.model.name must match /^[A-Za-z0-9_.-]{1,64}$/'] });
   assert.equal(agentIdOfTopic(topics.agentResults('rack-7')), 'rack-7');
 });
+
+test('arithmetic: absent is valid and means reference; a bad value is refused by name', () => {
+  const spec = { v: 1, jobId: 'j1', boardKind: 'host', model: { name: 'sine_model' }, backend: 'aot', tiling: 'none', reps: 3, attempt: 1, deadline: 1 };
+  const request = { v: 1, requestId: 'r1', model: { name: 'aww' }, board: { kind: 'host' }, backend: 'aot', tiling: 'none', reps: 1, replyTo: 'tinyrack/replies/r1' };
+  // Payloads from before the field: valid, and read as reference.
+  for (const [validate, payload] of [[validateJobSpec, spec], [validateFlashRequest, request], [validateJobResult, base]] as const) {
+    const v = validate(payload);
+    assert.ok(v.ok, JSON.stringify(v));
+    assert.equal(v.value.arithmetic, undefined);
+    assert.equal(arithmeticOf(v.value), 'reference');
+  }
+  assert.equal(arithmeticOf(validOf(validateJobSpec({ ...spec, arithmetic: 'xnnpack' }))), 'xnnpack');
+  assert.equal(arithmeticOf(validOf(validateJobResult({ ...base, arithmetic: 'xnnpack' }))), 'xnnpack');
+  const bad = ['payload.arithmetic must be one of reference, xnnpack'];
+  assert.deepEqual(validateJobSpec({ ...spec, arithmetic: 'float' }), { ok: false, errors: bad });
+  assert.deepEqual(validateFlashRequest({ ...request, arithmetic: 'XNNPACK' }), { ok: false, errors: bad });
+  assert.deepEqual(validateJobResult({ ...base, arithmetic: 1 }), { ok: false, errors: bad });
+  assert.deepEqual(validateJobSpec({ ...spec, arithmetic: null }), { ok: false, errors: bad }, 'null is not "absent"');
+});
+
+test('arithmetic xnnpack with backend tflm is refused in jobs, requests and results (the build refuses it too)', () => {
+  const spec = { v: 1, jobId: 'j1', boardKind: 'host', model: { name: 'sine_model' }, backend: 'tflm', tiling: 'none', reps: 3, attempt: 1, deadline: 1 };
+  const request = { v: 1, requestId: 'r1', model: { name: 'aww' }, board: { kind: 'host' }, backend: 'tflm', tiling: 'none', reps: 1, replyTo: 'tinyrack/replies/r1' };
+  const result = { ...base, backend: 'tflm' };
+  const why = /^payload\.arithmetic xnnpack needs backend aot \(tflm computes TFLite-Micro's fixed-point reference arithmetic only\)$/;
+  for (const [validate, payload] of [[validateJobSpec, spec], [validateFlashRequest, request], [validateJobResult, result]] as const) {
+    assert.ok(validate(payload).ok, 'tflm without arithmetic is fine');
+    assert.ok(validate({ ...payload, arithmetic: 'reference' }).ok, 'tflm in reference is fine');
+    const v = validate({ ...payload, arithmetic: 'xnnpack' });
+    assert.equal(v.ok, false);
+    assert.equal(v.ok ? 0 : v.errors.length, 1);
+    assert.match(v.ok ? '' : v.errors[0]!, why);
+  }
+});
+
+function validOf<T>(v: { ok: true; value: T } | { ok: false; errors: string[] }): T {
+  assert.ok(v.ok, JSON.stringify(v));
+  return v.value;
+}

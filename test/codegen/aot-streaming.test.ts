@@ -18,7 +18,7 @@ import { peakOf } from '../../firmware/plan/bounds.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
 import type { MemoryPlan } from '../../firmware/plan/types.ts';
 import { verifyPlan } from '../../firmware/plan/verify.ts';
-import type { Graph } from '../../firmware/ir/graph.ts';
+import { numElements, type Graph } from '../../firmware/ir/graph.ts';
 import { tileGraph } from '../../firmware/tiling/index.ts';
 import { codegenPlan, verifyTiledPlan } from '../../firmware/tiling/plan-tiled.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
@@ -27,13 +27,13 @@ import {
   RandomGraph, addBinary, addConv, addConversion, addPool, randomInput, rng,
 } from './support/random-ops.ts';
 
-/** Streaming pairs of a plan whose buffers actually share bytes. */
-function overlappingPairs(plan: MemoryPlan): number {
+/** Streaming pairs of a plan whose buffers actually share bytes (`above`: output higher). */
+function overlappingPairs(plan: MemoryPlan, above = false): number {
   let n = 0;
   for (const b of plan.buffers) {
     if (b.streamsOver === undefined) continue;
     const p = plan.buffers[b.streamsOver.id]!;
-    if (b.offset < p.offset + p.size && p.offset < b.offset + b.size) n++;
+    if (b.offset < p.offset + p.size && p.offset < b.offset + b.size && (!above || b.offset > p.offset)) n++;
   }
   return n;
 }
@@ -43,27 +43,35 @@ function overlappingPairs(plan: MemoryPlan): number {
  * below its input, the closest the rule allows) and nothing else shares bytes: the hardest
  * test of the lag rules, whatever a planner would choose.
  */
-function tightStreamingPlan(graph: Graph, ignoreLag = false): MemoryPlan {
+function tightStreamingPlan(graph: Graph, ignoreLag = false, above = false): MemoryPlan {
   const order = graph.ops.map((_, i) => i);
   const { buffers } = bufferLifetimes(graph, order, { streaming: true });
   const offsets = new Array<number>(buffers.length).fill(-1);
-  const partnerOf = new Map<number, number>();
-  for (const b of buffers) if (b.streamsOver) partnerOf.set(b.streamsOver.id, b.id);
   let next = 0;
+  // Pairs first (in a chain each buffer joins one pair): with `above`, those whose kernel runs
+  // backwards are placed output-above-input; then the rest output-below-input.
+  const passes: Array<'above' | 'below'> = above ? ['above', 'below'] : ['below'];
+  for (const pass of passes) {
+    for (const out of buffers) {
+      const s = out.streamsOver;
+      if (s === undefined || offsets[out.id]! >= 0 || offsets[s.id]! >= 0) continue;
+      const input = buffers[s.id]!;
+      if (pass === 'above' && s.lagAbove !== undefined) {
+        offsets[input.id] = next;
+        offsets[out.id] = next + s.lagAbove;
+        next += Math.max(input.size, s.lagAbove + out.size);
+      } else if (pass === 'below' && s.lag < out.size) {
+        const lag = ignoreLag ? 0 : s.lag;
+        offsets[out.id] = next;
+        offsets[input.id] = next + lag;
+        next += Math.max(out.size, lag + input.size);
+      }
+    }
+  }
   for (const b of buffers) {
     if (offsets[b.id]! >= 0) continue;
-    const over = b.streamsOver !== undefined ? buffers[b.streamsOver.id]! : undefined;
-    const under = partnerOf.has(b.id) ? buffers[partnerOf.get(b.id)!]! : undefined;
-    const [out, input] = over ? [b, over] : under ? [under, b] : [undefined, undefined];
-    if (out && input && offsets[out.id]! < 0 && offsets[input.id]! < 0) {
-      const lag = ignoreLag ? 0 : out.streamsOver!.lag;
-      offsets[out.id] = next;
-      offsets[input.id] = next + lag;
-      next += Math.max(out.size, lag + input.size);
-    } else {
-      offsets[b.id] = next;
-      next += b.size;
-    }
+    offsets[b.id] = next;
+    next += b.size;
   }
   if (!ignoreLag) verifyPlan(buffers, offsets);
   return {
@@ -72,8 +80,31 @@ function tightStreamingPlan(graph: Graph, ignoreLag = false): MemoryPlan {
   };
 }
 
+/** int8 ops whose kernels also run backwards: 1x1 stride-1 convs and 3x3 depthwise (>= 4 channels). */
+function addReversible(g: RandomGraph, kind: 'CONV_2D' | 'DEPTHWISE_CONV_2D'): void {
+  const h = g.int(2, 7); const w = g.int(2, 7);
+  const dw = kind === 'DEPTHWISE_CONV_2D';
+  const inC = dw ? g.int(4, 9) : g.int(1, 9);
+  const outC = dw ? inC : g.int(2, 9);
+  const stride = dw ? g.pick([1, 1, 2]) : 1;
+  const padding = dw ? g.pick(['SAME', 'VALID'] as const) : 'VALID';
+  const k = dw ? 3 : 1;
+  const out = (n: number) => (padding === 'SAME' ? Math.ceil(n / stride) : Math.floor((n - k + stride) / stride));
+  if (out(h) < 1 || out(w) < 1) return;
+  const wShape = dw ? [1, 3, 3, outC] : [outC, 1, 1, inC];
+  const wScales = Array.from({ length: outC }, () => Math.fround(0.002 + g.rand() * 0.02));
+  const xs = g.scale();
+  const x = g.input([1, h, w, inC], 'int8', g.quant(xs));
+  const wt = g.constant(wShape, 'int8', g.int8Values(numElements(wShape)), { scale: wScales, zeroPoint: wScales.map(() => 0), axis: dw ? 3 : 0 });
+  const b = g.constant([outC], 'int32', Array.from({ length: outC }, () => g.int(-3000, 3000)));
+  const y = g.output([1, out(h), out(w), outC], 'int8', g.quant(Math.fround(xs * 0.01 * Math.sqrt(k * k * (dw ? 1 : inC)) * 150)));
+  const opts = { padding, strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, activation: g.activation() };
+  g.op(kind, [x, wt, b], [y], (dw ? { ...opts, depthMultiplier: 1 } : opts) as never);
+}
+
 function streamingCases(seed: number): RandomGraph {
   const g = new RandomGraph(rng(seed));
+  for (let k = 0; k < 4; k++) { addReversible(g, 'CONV_2D'); addReversible(g, 'DEPTHWISE_CONV_2D'); }
   for (const dt of ['int8', 'float32'] as const) {
     for (let k = 0; k < 6; k++) { addConv(g, dt, false); addConv(g, dt, true); }
     addConv(g, dt, true, true); addConv(g, dt, false, true);
@@ -106,6 +137,16 @@ for (const seed of [11, 12]) {
       const raw = await runHostModel(exe, concatBytes(inputs.map(bytesOf)), 1);
       const { failures } = graphOutputMismatches(graph, raw, want);
       assert.ok(failures.some((f) => /CONV_2D|POOL/.test(f)), `no window op was corrupted: ${failures.join('; ')}`);
+    });
+    it('backward kernels: outputs ABOVE their inputs by the reverse lag (3x3 depthwise, 1x1 conv), both kernel variants', async () => {
+      const above = tightStreamingPlan(graph, false, true);
+      assert.ok(overlappingPairs(above, true) >= 2, `only ${overlappingPairs(above, true)} pairs above`);
+      for (const v of KERNELS) {
+        const out = generateAot(graph, above, { modelName: `stream_up${seed}`, kernels: v.kernels });
+        const exe = await buildHostModel(out.files, v.flags);
+        const raw = await runHostModel(exe, concatBytes(inputs.map(bytesOf)), 1);
+        assert.deepEqual(graphOutputMismatches(graph, raw, want).failures, [], v.name);
+      }
     });
     for (const v of KERNELS) {
       it(`${v.name}: every output equals the interpreter's with outputs over their inputs`, async () => {
@@ -154,6 +195,11 @@ describe('AoT streaming on the model set (optimized kernels, DSP emulated)', () 
       const plan = tightStreamingPlan(graph);
       if (name !== 'toycar' && name !== 'sine_model') assert.ok(overlappingPairs(plan) > 0, 'no streaming pair');
       assert.deepEqual(await checkModel(name, graph, plan, graph, 2), []);
+      if (['aww', 'vww'].includes(name)) {
+        const up = tightStreamingPlan(graph, false, true);
+        assert.ok(overlappingPairs(up, true) > 0, 'no pair above its input');
+        assert.deepEqual(await checkModel(name, graph, up, graph, 2), [], 'outputs above their inputs');
+      }
     });
   }
   for (const name of ['aww', 'vww', 'resnet', 'cifar10', 'magic_wand']) {

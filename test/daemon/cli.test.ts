@@ -51,16 +51,34 @@ test('tinyrack request --json prints the agent\'s result; a rejection exits 1 wi
   assert.match(usage.stderr, /give exactly one of --board-kind or --board/);
 });
 
+test('tinyrack request --arithmetic: asks for it, prints it; a bad mode or xnnpack with tflm exits 1 before sending', async () => {
+  const xnn = await tinyrack('request', '--model', 'aww', '--board-kind', 'qemu-mps2-an386', '--arithmetic', 'xnnpack', '--broker', mq.url, '--timeout', '30');
+  assert.equal(xnn.code, 0, xnn.stderr);
+  assert.match(xnn.stdout, /^model\s+aww aot\/none\/xnnpack$/m);
+  const sent = agent.received.at(-1)!;
+  assert.deepEqual([sent.model.name, sent.arithmetic], ['aww', 'xnnpack']);
+  const received = agent.received.length;
+  const bad = await tinyrack('request', '--model', 'aww', '--board-kind', 'qemu-mps2-an386', '--arithmetic', 'float', '--broker', mq.url);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--arithmetic must be one of reference, xnnpack/);
+  const tflm = await tinyrack('request', '--model', 'aww', '--board-kind', 'qemu-mps2-an386', '--backend', 'tflm', '--arithmetic', 'xnnpack', '--broker', mq.url);
+  assert.equal(tflm.code, 1);
+  assert.match(tflm.stderr, /--arithmetic xnnpack needs --backend aot/);
+  assert.equal(agent.received.length, received, 'nothing was sent');
+});
+
 test('tinyrack suite run waits for the run; suite list and a broken config', async () => {
   const run = await tinyrack('suite', 'run', 'tiny', '--broker', mq.url, '--timeout', '30');
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /run tiny-\S+: 2 done, 0 failed/);
   const dir = tempDir();
   const cfg = join(dir, 'lab.yaml');
-  writeFileSync(cfg, 'suites:\n  a:\n    models: [aww]\n    boards: [qemu-mps2-an386]\n    tilings: [none, fdt]\n');
+  writeFileSync(cfg, 'suites:\n  a:\n    models: [aww]\n    boards: [qemu-mps2-an386]\n    tilings: [none, fdt]\n  b:\n    models: [aww]\n    boards: [qemu-mps2-an386]\n    arithmetics: [reference, xnnpack]\n');
   const list = await tinyrack('suite', 'list', '--config', cfg, '--json');
   assert.equal(list.code, 0, list.stderr);
   assert.equal(JSON.parse(list.stdout)[0].jobs, 2);
+  assert.deepEqual(JSON.parse(list.stdout)[0].arithmetics, ['reference']);
+  assert.deepEqual([JSON.parse(list.stdout)[1].jobs, JSON.parse(list.stdout)[1].arithmetics], [2, ['reference', 'xnnpack']]);
   writeFileSync(cfg, 'daemon:\n  jobs:\n    maxAttempts: many\n');
   const broken = await tinyrack('daemon', '--config', cfg);
   assert.equal(broken.code, 1);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { flash } from '../../daemon/client.ts';
+import { buildFirmware } from '../../firmware/build/index.ts';
 import type { Daemon } from '../../daemon/daemon.ts';
 import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
 import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
@@ -69,6 +70,25 @@ test('real agent + QEMU: a flash request ends as a point in InfluxDB with the fi
   const [, count, arena, rom, ram, stack, latency, match, hash, board] = rows[0]!;
   assert.deepEqual([count, arena, rom, ram, stack, latency, match, hash, board],
     [m.count, m.arenaBytes, m.romBytes, m.ramBytes, m.stackBytes, m.latencyUs, m.outputsMatch, r.firmwareHash, r.boardId]);
+});
+
+test('real agent + QEMU: a request for xnnpack arithmetic is built in xnnpack, echoed and tagged', { timeout: 300_000 }, async () => {
+  const out = await flash(mq.url, { model: { name: 'sine_model' }, board: { kind: 'qemu-mps2-an386' }, backend: 'aot', tiling: 'none', arithmetic: 'xnnpack', reps: 2 }, { timeoutMs: 240_000 });
+  const r = out.result;
+  assert.ok(r, `a result (agent log: ${readFileSync(agentLog, 'utf8').slice(-2000)})`);
+  assert.equal(r.ok, true, r.error);
+  assert.equal(r.arithmetic, 'xnnpack');
+  assert.equal(r.metrics!.outputsMatch, true, 'the firmware output matches its xnnpack reference');
+  // The agent really built the xnnpack firmware: the same content hash as building it here.
+  const [xnn, ref] = await Promise.all(['xnnpack', 'reference'].map((arithmetic) => buildFirmware({
+    model: 'sine_model', board: 'qemu-mps2-an386', backend: 'aot', tiling: 'none', reps: 2, arithmetic: arithmetic as 'xnnpack' | 'reference',
+  })));
+  assert.equal(r.firmwareHash, xnn!.firmwareHash);
+  assert.notEqual(r.firmwareHash, ref!.firmwareHash);
+  await daemon.sink!.drain(10_000);
+  const res = await influx.query(DB, `SELECT "count" FROM results WHERE job_id = '${r.jobId}' GROUP BY arithmetic`);
+  assert.equal(res.results[0]!.series![0]!.tags!.arithmetic, 'xnnpack');
+  assert.equal(res.results[0]!.series![0]!.values[0]![1], r.metrics!.count);
 });
 
 test('real agent + QEMU: a cron firing gives one point per matrix cell', { timeout: 300_000 }, async () => {

@@ -4,7 +4,7 @@
 // twice to completion.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal } from '../../daemon/jobs/journal.ts';
 import { JobStore } from '../../daemon/jobs/job-store.ts';
@@ -67,6 +67,32 @@ test('job store: results count once, only for the current attempt from the holdi
   assert.equal(failed.state, 'failed');
   assert.match(failed.error!, /gave up after 2 attempts: deadline passed/);
   assert.equal(failed.history!.length, 2);
+  reopened.close();
+});
+
+test('job store: the arithmetic goes out in the spec; a result built in another arithmetic fails the job', () => {
+  const path = join(tempDir(), 'jobs.jsonl');
+  const s = new JobStore(path);
+  const xnn = s.enqueue({ model: { name: 'aww' }, boardKind: 'qemu-mps2-an386', backend: 'aot', tiling: 'none', arithmetic: 'xnnpack', reps: 1 });
+  const dflt = s.enqueue({ model: { name: 'aww' }, boardKind: 'qemu-mps2-an386', backend: 'aot', tiling: 'none', reps: 1 });
+  assert.equal(s.dispatch(xnn.jobId, 'a', 'b0').arithmetic, 'xnnpack');
+  assert.equal(s.dispatch(dflt.jobId, 'a', 'b1').arithmetic, 'reference', 'no arithmetic asked = reference, said explicitly');
+  // An agent older than the field ignores it, builds reference and says nothing about it.
+  const verdict = s.complete(resultFor(xnn.jobId, 'a', 1));
+  assert.ok(verdict.accepted);
+  assert.equal(verdict.job.state, 'failed');
+  assert.equal(verdict.job.error, 'agent a built arithmetic reference, the job asked for xnnpack (an agent older than the arithmetic field?)');
+  assert.equal(verdict.job.result!.ok, false);
+  assert.equal(verdict.job.result!.metrics!.count, 10, 'the measurement is kept for the record');
+  assert.equal(s.complete({ ...resultFor(dflt.jobId, 'a', 1), arithmetic: 'reference' }).job!.state, 'done');
+  s.close();
+  // A job journaled before the field existed is dispatched as reference and accepts a result without it.
+  const old = join(tempDir(), 'jobs.jsonl');
+  const t = Date.now();
+  writeFileSync(old, `${JSON.stringify({ jobId: 'old-1', seq: 1, state: 'queued', model: { name: 'aww' }, boardKind: 'k', backend: 'aot', tiling: 'none', reps: 1, attempt: 0, maxAttempts: 3, attemptTimeoutMs: 60_000, createdAt: t, updatedAt: t })}\n`);
+  const reopened = new JobStore(old);
+  assert.equal(reopened.dispatch('old-1', 'a', 'b0').arithmetic, 'reference');
+  assert.equal(reopened.complete(resultFor('old-1', 'a', 1)).job!.state, 'done');
   reopened.close();
 });
 

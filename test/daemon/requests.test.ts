@@ -59,6 +59,8 @@ test('a flash request ends as a point in InfluxDB with the agent\'s exact number
   assert.equal(row.board_kind, 'qemu-sifive-e');
   assert.equal(row.model, 'aww');
   assert.equal(row.tiling, 'fdt');
+  assert.equal(row.arithmetic, 'reference', 'a request without arithmetic is reference, and the point says so');
+  assert.equal(agent.received.find((j) => j.jobId === out.jobId)!.arithmetic, 'reference');
   assert.equal(row.counter, 'instructions');
   assert.equal(row.suite, 'adhoc');
   // Integer fields really are integers in InfluxDB (declared schema).
@@ -67,6 +69,26 @@ test('a flash request ends as a point in InfluxDB with the agent\'s exact number
   assert.equal(ft.count, 'integer');
   assert.equal(ft.arena_bytes, 'integer');
   assert.equal(ft.latency_us, 'float');
+});
+
+test('a request for xnnpack arithmetic reaches the agent, is echoed in the result and tagged on its point', async () => {
+  const out = await flash(mq.url, { model: { name: 'aww' }, board: { kind: 'qemu-mps2-an386' }, backend: 'aot', tiling: 'none', arithmetic: 'xnnpack', reps: 1 }, { timeoutMs: 20_000 });
+  assert.equal(out.rejected, undefined);
+  assert.equal(agent.received.find((j) => j.jobId === out.jobId)!.arithmetic, 'xnnpack');
+  assert.equal(out.result?.ok, true);
+  assert.equal(out.result?.arithmetic, 'xnnpack');
+  const ref = await flash(mq.url, { model: { name: 'aww' }, board: { kind: 'qemu-mps2-an386' }, backend: 'aot', tiling: 'none', arithmetic: 'reference', reps: 1 }, { timeoutMs: 20_000 });
+  assert.notEqual(ref.result!.metrics!.count, out.result!.metrics!.count, 'the simulated agent gives each arithmetic its own figures');
+  assert.equal(daemon.stats().regressions, 0, 'different arithmetics never make a regression of each other');
+  await daemon.sink!.drain(10_000);
+  const res = await influx.query(DB, `SELECT "count", job_id FROM results WHERE model = 'aww' AND board_kind = 'qemu-mps2-an386' GROUP BY arithmetic`);
+  const byArithmetic = Object.fromEntries(res.results[0]!.series!.map((x) => [x.tags!.arithmetic, x.values.map((v) => [v[1], v[2]])]));
+  assert.deepEqual(byArithmetic, {
+    reference: [[ref.result!.metrics!.count, ref.jobId]],
+    xnnpack: [[out.result!.metrics!.count, out.jobId]],
+  });
+  const ev = await influx.query(DB, `SELECT count(job_id) FROM jobs WHERE job_id = '${out.jobId}' AND arithmetic = 'xnnpack'`);
+  assert.equal(ev.results[0]!.series![0]!.values[0]![1], 3, 'queued, started and done events carry the tag too');
 });
 
 test('a request for a specific board goes to that board', async () => {
@@ -93,6 +115,8 @@ test('malformed requests are each rejected with a reason on the reply topic', as
     ['both kind and id', { board: { kind: 'qemu-sifive-e', id: 'a-sifive-0' } }, /exactly one of kind or id/],
     ['bad backend', { backend: 'tvm' }, /payload\.backend must be one of aot, tflm/],
     ['bad tiling', { tiling: 'max' }, /payload\.tiling must be one of/],
+    ['bad arithmetic', { arithmetic: 'fixed' }, /^invalid request: payload\.arithmetic must be one of reference, xnnpack$/],
+    ['xnnpack with tflm', { backend: 'tflm', arithmetic: 'xnnpack' }, /^invalid request: payload\.arithmetic xnnpack needs backend aot \(tflm computes TFLite-Micro's fixed-point reference arithmetic only\)$/],
     ['reps zero', { reps: 0 }, /payload\.reps must be an integer in \[1, 1000\]/],
     ['wrong version', { v: 2 }, /payload\.v must be 1/],
     ['too-large upload', { model: { name: 'mine', tfliteBase64: big.toString('base64') } }, /more than the limit of 2048 bytes/],

@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseLabConfig, expandSuite, LabConfigError } from '../../daemon/config.ts';
-import { RegressionDetector, median } from '../../daemon/regressions.ts';
+import { RegressionDetector, baselineKey, median } from '../../daemon/regressions.ts';
+import { regressionPoint } from '../../daemon/influx/schema.ts';
 import { SimAgent, simulatedMetrics } from '../../daemon/sim/sim-agent.ts';
 import { runSuite } from '../../daemon/client.ts';
 import { topics, type RegressionEvent } from '../../wire/mqtt.ts';
@@ -53,6 +54,75 @@ test('suite matrix: models x boards x backends x tilings minus exclusions', () =
   assert.equal(cells.length, 16 - 4 - 4 + 1);
   assert.ok(!cells.some((c) => c.model === 'vww' && c.boardKind === 'qemu-b'));
   assert.ok(!cells.some((c) => c.backend === 'tflm' && c.tiling === 'fdt'));
+});
+
+test('suite matrix over arithmetics: default reference, tflm only in reference, exclusions may name arithmetic', () => {
+  const cfg = parseLabConfig([
+    'suites:',
+    '  plain:', '    models: [aww]', '    boards: [qemu-a]', '    backends: [aot, tflm]',
+    '  both:', '    models: [aww, vww]', '    boards: [qemu-a]', '    backends: [aot, tflm]', '    tilings: [none, fdt]',
+    '    arithmetics: [reference, xnnpack]',
+    '    exclude:', '      - { model: vww, arithmetic: xnnpack }',
+  ].join('\n'), 'x.yaml');
+  const [plain, both] = cfg.suites;
+  assert.deepEqual(plain!.arithmetics, ['reference']);
+  assert.deepEqual(expandSuite(plain!).map((c) => `${c.backend}/${c.arithmetic}`), ['aot/reference', 'tflm/reference']);
+  const cells = expandSuite(both!);
+  const key = (c: { model: string; backend: string; tiling: string; arithmetic: string }) => `${c.model} ${c.backend}/${c.tiling}/${c.arithmetic}`;
+  // 2 models x 2 backends x 2 tilings x 2 arithmetics = 16; tflm+xnnpack cannot be built (-4);
+  // vww in xnnpack is excluded (-2 more: its tflm+xnnpack cells are already gone).
+  assert.deepEqual(cells.map(key).sort(), [
+    'aww aot/fdt/reference', 'aww aot/fdt/xnnpack', 'aww aot/none/reference', 'aww aot/none/xnnpack',
+    'aww tflm/fdt/reference', 'aww tflm/none/reference',
+    'vww aot/fdt/reference', 'vww aot/none/reference', 'vww tflm/fdt/reference', 'vww tflm/none/reference',
+  ]);
+  let err: LabConfigError | undefined;
+  try {
+    parseLabConfig([
+      'suites:',                                 // 1
+      '  s:',                                    // 2
+      '    models: [aww]',                       // 3
+      '    boards: [qemu-a]',                    // 4
+      '    backends: [tflm]',                    // 5
+      '    arithmetics: [xnnpack]',              // 6
+      '    exclude:',                            // 7
+      '      - { model: aww, arithmetic: fixed }', // 8
+      '  t:',                                    // 9
+      '    models: [aww]',                       // 10
+      '    boards: [qemu-a]',                    // 11
+      '    arithmetics: [reference, float32]',   // 12
+    ].join('\n'), 'lab.yaml');
+  } catch (e) { err = e as LabConfigError; }
+  assert.ok(err instanceof LabConfigError);
+  assert.deepEqual(err.problems, [
+    'lab.yaml:8: suites.s.exclude.0.arithmetic must be one of reference, xnnpack',
+    'lab.yaml:6: suites.s.arithmetics lists xnnpack but backends has no aot (tflm computes TFLite-Micro\'s fixed-point reference arithmetic only)',
+    'lab.yaml:12: suites.t.arithmetics.1 must be one of reference, xnnpack (got "float32")',
+  ]);
+});
+
+test('regression baselines are per arithmetic: xnnpack counts are never compared with reference ones', () => {
+  const d = new RegressionDetector({ baselineRuns: 3, minRuns: 1, instructionsThresholdPct: 0, cyclesThresholdPct: 5, memoryThresholdPct: 0 });
+  const spec = { model: { name: 'aww' }, boardKind: 'qemu-mps2-an386', backend: 'aot' as const, tiling: 'none' as const, reps: 1 };
+  const m = simulatedMetrics(spec);
+  const r = (count: number, arithmetic?: 'reference' | 'xnnpack') => ({
+    v: 1 as const, jobId: `j${count}-${arithmetic}`, agentId: 'a', boardId: 'b', boardKind: spec.boardKind, model: 'aww', backend: spec.backend, tiling: spec.tiling,
+    ...(arithmetic ? { arithmetic } : {}), ok: true, metrics: { ...m, count }, attempt: 1, startedAt: '', finishedAt: '',
+  });
+  assert.notEqual(baselineKey(r(1, 'reference')), baselineKey(r(1, 'xnnpack')));
+  assert.equal(baselineKey(r(1)), baselineKey(r(1, 'reference')), 'a result without the field is reference');
+  // Seeded from an old journal: a reference baseline of 1000 instructions.
+  d.seed([r(1000)]);
+  assert.deepEqual(d.check(r(1400, 'xnnpack')), [], 'the first xnnpack result has no baseline of its own');
+  assert.deepEqual(d.check(r(1400, 'xnnpack')), []);
+  assert.deepEqual(d.check(r(1000, 'reference')), [], 'reference still compares with reference');
+  const up = d.check(r(1401, 'xnnpack'));
+  assert.equal(up.length, 1);
+  assert.deepEqual([up[0]!.arithmetic, up[0]!.baseline, up[0]!.value], ['xnnpack', 1400, 1401]);
+  const down = d.check(r(999));
+  assert.deepEqual([down[0]!.arithmetic, down[0]!.baseline, down[0]!.value], ['reference', 1000, 999]);
+  assert.match(regressionPoint(up[0]!).fields!.text as string, /on qemu-mps2-an386 \(aot\/none\/xnnpack\)/);
+  assert.equal(regressionPoint(up[0]!).tags!.arithmetic, 'xnnpack');
 });
 
 test('regression detector: exact for instruction counts, thresholded for cycles', () => {

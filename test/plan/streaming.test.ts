@@ -3,7 +3,8 @@
 // - a raster-order kernel simulated on ONE shared array, output `lag` elements below its input,
 //   computes exactly what it computes with separate buffers (so the lag suffices), and two
 //   elements less corrupts many geometries (so the rule is tight: the one element of slack is
-//   the last write of a pixel, which follows that pixel's last read);
+//   the last write of a pixel, which follows that pixel's last read); the same for the
+//   backward walk with the output above the input (reverseWindowLag);
 // - planners, verifyPlan and lowerBound honour pairs; lifetimes only pair an input at its last
 //   read, never a model output or a tensor read later; aww gets the hand-computed lags.
 // The C kernels themselves are checked against the rules in test/codegen/aot-streaming.test.ts.
@@ -14,7 +15,7 @@ import { lowerBound } from '../../firmware/plan/bounds.ts';
 import { lowestFitInOrder } from '../../firmware/plan/first-fit.ts';
 import { bufferLifetimes } from '../../firmware/plan/lifetimes.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
-import { windowLag, elementwiseLag, type WindowGeometry } from '../../firmware/plan/streaming.ts';
+import { windowLag, reverseWindowLag, elementwiseLag, type WindowGeometry } from '../../firmware/plan/streaming.ts';
 import { PlanError, validateRequests, verifyPlan } from '../../firmware/plan/verify.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
 import { modelPath } from '../../firmware/models/model-set.ts';
@@ -69,6 +70,20 @@ test('windowLag equals its definition evaluated by brute force', () => {
   }), { seed: 7, numRuns: 300 });
 });
 
+test('reverseWindowLag equals its definition evaluated by brute force', () => {
+  fc.assert(fc.property(geometry, (g) => {
+    const P = g.outH * g.outW;
+    let lag = 0;
+    for (let p = 0; p < P; p++) {
+      let highest = -Infinity;
+      for (let q = 0; q <= Math.min(p + g.unitPixels, P) - 1; q++) for (const t of taps(g, q)) highest = Math.max(highest, (t + 1) * g.inPixelBytes);
+      if (highest === -Infinity) continue;
+      lag = Math.max(lag, highest - p * g.outPixelBytes);
+    }
+    assert.equal(reverseWindowLag(g), lag);
+  }), { seed: 8, numRuns: 300 });
+});
+
 /**
  * A conv-like kernel in the order the C kernels use (raster pixels; per output channel a pass
  * over the window, then the write), on one array: input at `lag`, output at 0.
@@ -100,6 +115,36 @@ test('a raster kernel sharing one array with its input at the lag computes the s
     if (lag > 1 && runShared(g, input, lag - 2).some((v, i) => v !== apart[i])) corrupted++;
   }), { seed: 11, numRuns: 300 });
   assert.ok(corrupted > 50, `two elements less than the lag corrupted only ${corrupted} of 300 geometries`);
+});
+
+/** The same kernel walking pixels backwards, input at 0 and output `lag` elements above it. */
+function runSharedBackwards(g: WindowGeometry, input: Int32Array, lag: number): Int32Array {
+  const P = g.outH * g.outW;
+  const mem = new Int32Array(Math.max(input.length, lag + P * g.outPixelBytes));
+  mem.set(input, 0);
+  for (let p = P - 1; p >= 0; p--) {
+    for (let oc = 0; oc < g.outPixelBytes; oc++) {
+      let acc = 1;
+      for (const t of taps(g, p)) for (let ic = 0; ic < g.inPixelBytes; ic++) acc = (acc * 31 + mem[t * g.inPixelBytes + ic]! * (oc + ic + 1)) | 0;
+      mem[lag + p * g.outPixelBytes + oc] = acc;
+    }
+  }
+  return mem.slice(lag, lag + P * g.outPixelBytes);
+}
+
+test('a backward raster kernel with its output the reverse lag above its input computes the separate-buffer result', () => {
+  let corrupted = 0;
+  fc.assert(fc.property(geometry, fc.integer({ min: 1, max: 1e9 }), (g0, seed) => {
+    const g = { ...g0, unitPixels: 1 };
+    const n = g.inH * g.inW * g.inPixelBytes;
+    let s = seed;
+    const input = Int32Array.from({ length: n }, () => { s = (s * 1103515245 + 12345) | 0; return s; });
+    const apart = runSharedBackwards(g, input, n); // output entirely above the input
+    const lag = reverseWindowLag(g);
+    assert.deepEqual(runSharedBackwards(g, input, Math.min(lag, n)), apart);
+    if (lag > 1 && lag - 2 < n && runSharedBackwards(g, input, lag - 2).some((v, i) => v !== apart[i])) corrupted++;
+  }), { seed: 12, numRuns: 300 });
+  assert.ok(corrupted > 50, `two elements less than the reverse lag corrupted only ${corrupted} of 300 geometries`);
 });
 
 test('elementwise lag: none for same-size elements, the growth for widening conversions', () => {
@@ -138,8 +183,21 @@ test('lowest-fit places the output below its input by the lag; lowerBound counts
   assert.equal(lowerBound([{ ...b[0]! }, { ...b[1]!, streamsOver: undefined }]), 192);
 });
 
+test('with a backward kernel the output may also sit above its input by lagAbove', () => {
+  const b = pair(96, 32);
+  b[1]!.streamsOver = { id: 0, lag: 32, lagAbove: 48 };
+  verifyPlan(b, [0, 48]);
+  verifyPlan(b, [32, 0]);
+  assert.throws(() => verifyPlan(b, [0, 32]), PlanError);
+  assert.throws(() => verifyPlan(b, [16, 0]), PlanError);
+  // input placed first at 0: the output no longer has to clear it, only the reverse lag
+  assert.deepEqual(lowestFitInOrder(b, [0, 1]), [0, 48]);
+  assert.equal(lowerBound(b), 128); // min(max(96, 32 + 96), max(96, 48 + 96))
+  assert.throws(() => validateRequests([b[0]!, { ...b[1]!, streamsOver: { id: 0, lag: 32, lagAbove: 96 } }]), /lag above/);
+});
+
 test('validateRequests rejects malformed streaming pairs', () => {
-  assert.throws(() => validateRequests(pair(96, 96)), /invalid streaming lag/);
+  assert.throws(() => validateRequests(pair(96, 112)), /invalid streaming lag/);
   assert.throws(() => validateRequests(pair(96, -16)), /invalid streaming lag/);
   const self = pair(96, 16); self[1]!.streamsOver = { id: 1, lag: 16 };
   assert.throws(() => validateRequests(self), /streams over invalid buffer/);
@@ -160,9 +218,11 @@ test('aww: every depthwise / pointwise output streams over its input with the ha
     'DEPTHWISE_CONV_2D:448', 'CONV_2D:128', 'DEPTHWISE_CONV_2D:448', 'CONV_2D:128',
     'DEPTHWISE_CONV_2D:448', 'CONV_2D:128', 'DEPTHWISE_CONV_2D:448', 'CONV_2D:128',
   ]);
+  // Both kernels of every layer also run backwards, so the layers can alternate below / above
+  // their input: one 8000 B map plus the largest lag, the lower bound.
   const plan = planGraph(g, { streaming: true, planner: 'heuristic' });
-  assert.ok(plan.peakBytes < planGraph(g).peakBytes);
-  assert.ok(plan.peakBytes >= plan.lowerBound);
+  assert.equal(plan.peakBytes, 8000 + 448);
+  assert.equal(plan.lowerBound, 8000 + 448);
 });
 
 test('resnet: no output streams over a tensor the skip connection still needs; model outputs are never streamed over', () => {

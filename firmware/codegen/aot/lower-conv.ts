@@ -1,23 +1,16 @@
 // CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: weights to flash, per-channel requantization
 // tables (ir/quant.ts) and, for the optimized kernels, the bias with the input offset folded in
 // (bias + input_offset * sum(filter row)) so their inner loops are pure dot products.
-import type { Op } from '../../ir/graph.ts';
+import { tensorBytes, type Op } from '../../ir/graph.ts';
 import { perChannelMultipliers } from '../../ir/quant.ts';
 import { cInt, intArray } from './c-emit.ts';
+import { leadingPad } from '../../ir/shape.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
 import { constValues } from './c-emit.ts';
 
 const DWCONV_SPEC_INCLUDE = '#include "tr_dwconv_spec.h"\n';
 const CONV_SPEC_INCLUDE = '#include "tr_conv_spec.h"\n';
-
-function leadingPad(padding: 'SAME' | 'VALID', inSize: number, filter: number, stride: number, dilation: number, outSize: number): number {
-  if (padding === 'VALID') return 0;
-  // TFLite's ComputePaddingHeightWidth from the actual output size.
-  const effective = (filter - 1) * dilation + 1;
-  const total = (outSize - 1) * stride + effective - inSize;
-  return total > 0 ? Math.floor(total / 2) : 0;
-}
 
 /** bias[o] + inputOffset * sum_k(w[o][k] + filterOffset), wrapping like int32. */
 function foldedBias(weights: number[], rows: number, depth: number, bias: number[] | undefined,
@@ -29,6 +22,14 @@ function foldedBias(weights: number[], rows: number, depth: number, bias: number
     out.push(addI32(bias ? bias[o]! : 0, Math.imul(sum, inputOffset)));
   }
   return out;
+}
+
+/** True when the plan overlaps the output with the input and puts the output higher. */
+function outputAboveInput(ctx: LowerContext, xId: number, yId: number): boolean {
+  const x = ctx.tensor(xId); const y = ctx.tensor(yId);
+  if (x.data !== undefined || !ctx.offsets.has(xId) || !ctx.offsets.has(yId)) return false;
+  const ox = ctx.arenaOffset(xId); const oy = ctx.arenaOffset(yId);
+  return oy > ox && oy < ox + tensorBytes(x) && ox < oy + tensorBytes(y);
 }
 
 export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'DEPTHWISE_CONV_2D'>): Lowered {
@@ -81,7 +82,10 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   let folded = 'NULL';
   let padRow = 'NULL';
   let filterExpr = '';
-  const optimized = ctx.variant === 'optimized';
+  // A streaming plan may put the output above the input it overwrites (firmware/plan/streaming.ts
+  // offers it for the specialised 3x3 depthwise and 1x1 kernels only): run them backwards.
+  const reverse = outputAboveInput(ctx, xId, op.outputs[0]!);
+  const optimized = ctx.variant === 'optimized' || reverse;
   if (optimized) {
     const bt = bId >= 0 ? ctx.tensor(bId) : undefined;
     if (bt && bt.data === undefined) throw ctx.error(i, op, 'bias must be constant for the AoT backend');
@@ -125,22 +129,26 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
     const spec = ctx.name(i, 'dw3x3');
     ctx.decls.push(`static void ${spec}(const int8_t *in, const int8_t *filter, int8_t *out) {\n` +
-      `  tr_dw3x3_layer(&${pName}, in, filter, out, ${inW * inC}, ${inC}, ${outC}, ${mode});\n}\n`);
+      `  tr_dw3x3_layer(&${pName}, in, filter, out, ${inW * inC}, ${inC}, ${outC}, ${mode}, ${reverse ? 1 : 0});\n}\n`);
     return {
       statements: [`${spec}(${ctx.ptr(xId)}, ${filterPtr}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_dw3x3_layer', 'tr_depthwise_conv2d_s8_fast_pixel'],
     };
   }
   const pixels = x.shape[0]! * inH * inW;
-  const spec1x1 = !depthwise && optimized && kH === 1 && kW === 1 && o.strideH === 1 && o.strideW === 1 &&
+  const spec1x1Shape = !depthwise && kH === 1 && kW === 1 && o.strideH === 1 && o.strideW === 1 &&
     padTop === 0 && padLeft === 0 && outH === inH && outW === inW && x.shape[0] === y.shape[0];
+  if (reverse && !spec1x1Shape) {
+    throw ctx.error(i, op, 'the memory plan puts the output above the input it overwrites, but only the 3x3 depthwise and 1x1 conv kernels can run backwards');
+  }
+  const spec1x1 = optimized && spec1x1Shape;
   if (spec1x1) {
     // Per-layer specialisation (tr_conv_spec.h): a P x K by K x C GEMM with literal sizes.
     if (!ctx.decls.includes(CONV_SPEC_INCLUDE)) ctx.decls.unshift(CONV_SPEC_INCLUDE);
     const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
     const spec = ctx.name(i, 'conv1x1');
     ctx.decls.push(`static void ${spec}(const int8_t *in, const int8_t *filter, int8_t *out) {\n` +
-      `  tr_conv1x1_layer(&${pName}, in, filter, out, ${pixels}, ${inC}, ${outC}, ${mode});\n}\n`);
+      `  tr_conv1x1_layer(&${pName}, in, filter, out, ${pixels}, ${inC}, ${outC}, ${mode}, ${reverse ? 1 : 0});\n}\n`);
     return {
       statements: [`${spec}(${ctx.ptr(xId)}, ${filterPtr}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_conv1x1_layer'],

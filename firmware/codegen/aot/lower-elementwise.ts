@@ -6,6 +6,7 @@ import {
   xnnAddParams, xnnRequantizeParams,
 } from '../../ir/quant.ts';
 import { cFloat, cInt, floatArray, intArray } from './c-emit.ts';
+import { leadingPad } from '../../ir/shape.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { denseView, elements, floatClamp, int8Clamp, perTensorQuant, shape4 } from './lower-common.ts';
 
@@ -154,13 +155,8 @@ export function lowerPool(ctx: LowerContext, i: number, op: Op<'AVERAGE_POOL_2D'
   const x = ctx.tensor(xId); const y = ctx.tensor(yId);
   if (x.shape.length !== 4 || y.shape.length !== 4) throw ctx.error(i, op, `expects 4-D input and output, got [${x.shape}], [${y.shape}]`);
   const o = op.options;
-  const pad = (inSize: number, filter: number, stride: number, outSize: number) => {
-    if (o.padding === 'VALID') return 0;
-    const total = (outSize - 1) * stride + filter - inSize;
-    return total > 0 ? Math.floor(total / 2) : 0;
-  };
-  const padTop = pad(x.shape[1]!, o.filterH, o.strideH, y.shape[1]!);
-  const padLeft = pad(x.shape[2]!, o.filterW, o.strideW, y.shape[2]!);
+  const padTop = leadingPad(o.padding, x.shape[1]!, o.filterH, o.strideH, 1, y.shape[1]!);
+  const padLeft = leadingPad(o.padding, x.shape[2]!, o.filterW, o.strideW, 1, y.shape[2]!);
   const kind = op.kind === 'AVERAGE_POOL_2D' ? 'avg' : 'max';
   const pName = ctx.name(i, 'params');
   const geom = `${denseView(x.shape)}, ${denseView(y.shape)}, ${o.filterH}, ${o.filterW}, ${o.strideH}, ${o.strideW}, ${padTop}, ${padLeft}`;

@@ -9,6 +9,7 @@
 import type { Conv2DOptions, Op, Pool2DOptions } from '../../ir/graph.ts';
 import { fp32RequantScales, perChannelMultipliers } from '../../ir/quant.ts';
 import { cInt, constValues, floatArray, intArray } from './c-emit.ts';
+import { leadingPad } from '../../ir/shape.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { denseView, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
 
@@ -23,12 +24,6 @@ export function sliceOffsetTerms(weights: ArrayLike<number>, rows: number, input
     out.push(Math.imul(sum, inputOffset));
   }
   return out;
-}
-
-function leadingPad(padding: 'SAME' | 'VALID', inSize: number, filter: number, stride: number, dilation: number, outSize: number): number {
-  if (padding === 'VALID') return 0;
-  const total = (outSize - 1) * stride + (filter - 1) * dilation + 1 - inSize;
-  return total > 0 ? Math.floor(total / 2) : 0;
 }
 
 export function lowerPartialSum(ctx: LowerContext, i: number, op: Op<'PARTIAL_SUM'>): Lowered {

@@ -50,28 +50,41 @@ static inline __attribute__((always_inline)) void tr_dw3x3_interior(
   }
 }
 
-/* The whole layer. SH, SW: input row / pixel strides, C: channels, all literals at the call. */
+/* Layer geometry read once (stores to int8 outputs may alias the params, so the compiler would
+ * reload them per pixel). */
+typedef struct { int32_t st_h, st_w, pt, pl, in_h, in_w, osh, osw; } tr_dw3x3_geom_t;
+
+/* One output pixel: the interior path or the library's per-pixel path at the borders. */
+static inline __attribute__((always_inline)) void tr_dw3x3_at(
+    const tr_dwconv_s8_params_t *p, const tr_requant_t *r, const tr_dw3x3_geom_t *g, const int8_t *in_b, const int8_t *filter,
+    int8_t *out_b, const int32_t oy, const int32_t ox, const int32_t SH, const int32_t SW, const int32_t C, const int mode) {
+  const int32_t iy0 = oy * g->st_h - g->pt, ix0 = ox * g->st_w - g->pl;
+  int8_t *op = out_b + oy * g->osh + ox * g->osw;
+  if (iy0 >= 0 && iy0 + 3 <= g->in_h && ix0 >= 0 && ix0 + 3 <= g->in_w) {
+    tr_dw3x3_interior(p, r, in_b + iy0 * SH + ix0 * SW, filter, op, SH, SW, C, mode);
+  } else {
+    tr_depthwise_conv2d_s8_fast_pixel(p, in_b, iy0, ix0, filter, op);
+  }
+}
+
+/* The whole layer. SH, SW: input row / pixel strides, C: channels, all literals at the call.
+ * REVERSE (a literal) walks the pixels from the last to the first, so the output may lie above
+ * the input it overwrites (firmware/plan/streaming.ts); forward order allows it below. */
 static inline __attribute__((always_inline)) void tr_dw3x3_layer(
     const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
-    const int32_t SH, const int32_t SW, const int32_t C, const int mode) {
+    const int32_t SH, const int32_t SW, const int32_t C, const int mode, const int REVERSE) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
-  const int32_t out_h = p->out.h, out_w = p->out.w, in_h = p->in.h, in_w = p->in.w;
-  const int32_t st_h = p->stride_h, st_w = p->stride_w, pt = p->pad_top, pl = p->pad_left;
+  const tr_dw3x3_geom_t g = { p->stride_h, p->stride_w, p->pad_top, p->pad_left, p->in.h, p->in.w, p->out.sh, p->out.sw };
+  const int32_t out_h = p->out.h, out_w = p->out.w;
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn;
     int8_t *out_b = out + b * p->out.sn;
-    for (int32_t oy = 0; oy < out_h; oy++) {
-      const int32_t iy0 = oy * st_h - pt;
-      const int rows_in = iy0 >= 0 && iy0 + 3 <= in_h;
-      for (int32_t ox = 0; ox < out_w; ox++) {
-        const int32_t ix0 = ox * st_w - pl;
-        int8_t *op = out_b + oy * p->out.sh + ox * p->out.sw;
-        if (rows_in && ix0 >= 0 && ix0 + 3 <= in_w) {
-          tr_dw3x3_interior(p, &r, in_b + iy0 * SH + ix0 * SW, filter, op, SH, SW, C, mode);
-        } else {
-          tr_depthwise_conv2d_s8_fast_pixel(p, in_b, iy0, ix0, filter, op);
-        }
-      }
+    if (!REVERSE) {
+      for (int32_t oy = 0; oy < out_h; oy++)
+        for (int32_t ox = 0; ox < out_w; ox++) tr_dw3x3_at(p, &r, &g, in_b, filter, out_b, oy, ox, SH, SW, C, mode);
+    } else {
+      for (int32_t oy = out_h - 1; oy >= 0; oy--)
+        for (int32_t ox = out_w - 1; ox >= 0; ox--) tr_dw3x3_at(p, &r, &g, in_b, filter, out_b, oy, ox, SH, SW, C, mode);
     }
   }
 }
