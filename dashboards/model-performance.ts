@@ -4,9 +4,11 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCE, InfluxQL, tagVar } from './influxql.ts';
 import { tablePanel, tagVariable, timeSeries } from './panels.ts';
 
-const FILTER = [tagVar('model'), tagVar('board_kind'), tagVar('backend'), tagVar('tiling')].join(' AND ');
-const BY = 'GROUP BY time($__interval), "board_kind", "backend", "tiling" fill(none)';
-const ALIAS = '$tag_board_kind $tag_backend/$tag_tiling';
+// `arithmetic` splits reference (TFLite-Micro fixed point) from xnnpack (float requantization)
+// builds: different kernels, different counts, never one series.
+const FILTER = [tagVar('model'), tagVar('board_kind'), tagVar('backend'), tagVar('tiling'), tagVar('arithmetic')].join(' AND ');
+const BY = 'GROUP BY time($__interval), "board_kind", "backend", "tiling", "arithmetic" fill(none)';
+const ALIAS = '$tag_board_kind $tag_backend/$tag_tiling/$tag_arithmetic';
 
 export function regressionAnnotations(filter = `${tagVar('model')} AND ${tagVar('board_kind')}`) {
   return new dashboard.AnnotationQueryBuilder().name('Regressions').datasource(DATASOURCE).enable(true).iconColor('red')
@@ -21,6 +23,7 @@ export function modelPerformance(): dashboard.Dashboard {
     .withVariable(tagVariable('board_kind', 'Board kind', 'results'))
     .withVariable(tagVariable('backend', 'Backend', 'results'))
     .withVariable(tagVariable('tiling', 'Tiling', 'results'))
+    .withVariable(tagVariable('arithmetic', 'Arithmetic', 'results'))
     .annotation(regressionAnnotations())
     .withPanel(timeSeries('Count per inference (instructions on QEMU, cycles on silicon)', 'none', { x: 0, y: 0, w: 12, h: 8 },
       new InfluxQL(`SELECT median("count") FROM "results" WHERE ${FILTER} AND $timeFilter ${BY}`).alias(ALIAS)))
@@ -33,6 +36,6 @@ export function modelPerformance(): dashboard.Dashboard {
         .alias(`$col ${ALIAS}`)))
     .withPanel(tablePanel('Latest results', { x: 0, y: 16, w: 24, h: 8 },
       new InfluxQL(`SELECT last("count") AS "count", last("latency_us") AS "latency_us", last("arena_bytes") AS "arena_bytes", last("rom_bytes") AS "rom_bytes", ` +
-        `last("outputs_match") AS "outputs_match", last("firmware_hash") AS "firmware" FROM "results" WHERE ${FILTER} AND $timeFilter GROUP BY "model", "board_kind", "backend", "tiling"`)))
+        `last("outputs_match") AS "outputs_match", last("firmware_hash") AS "firmware" FROM "results" WHERE ${FILTER} AND $timeFilter GROUP BY "model", "board_kind", "backend", "tiling", "arithmetic"`)))
     .build();
 }

@@ -5,7 +5,8 @@ import { InfluxQL, tagVar } from './influxql.ts';
 import { barChart, tablePanel, tagVariable } from './panels.ts';
 import { regressionAnnotations } from './model-performance.ts';
 
-const FILTER = [tagVar('model'), tagVar('board_kind'), tagVar('backend')].join(' AND ');
+// One arithmetic at a time: reference and xnnpack builds run different kernels.
+const FILTER = [tagVar('model'), tagVar('board_kind'), tagVar('backend'), tagVar('arithmetic')].join(' AND ');
 
 export function tilingComparison(): dashboard.Dashboard {
   return new dashboard.DashboardBuilder('tinyrack — tiling comparison')
@@ -13,6 +14,7 @@ export function tilingComparison(): dashboard.Dashboard {
     .withVariable(tagVariable('model', 'Model', 'results'))
     .withVariable(tagVariable('board_kind', 'Board kind', 'results'))
     .withVariable(tagVariable('backend', 'Backend', 'results'))
+    .withVariable(tagVariable('arithmetic', 'Arithmetic', 'results'))
     .annotation(regressionAnnotations())
     .withPanel(barChart('Arena bytes by tiling', 'bytes', { x: 0, y: 0, w: 12, h: 9 },
       new InfluxQL(`SELECT last("arena_bytes") AS "arena_bytes" FROM "results" WHERE ${FILTER} AND $timeFilter GROUP BY "tiling"`)))
@@ -20,6 +22,6 @@ export function tilingComparison(): dashboard.Dashboard {
       new InfluxQL(`SELECT last("count") AS "count" FROM "results" WHERE ${FILTER} AND $timeFilter GROUP BY "tiling"`)))
     .withPanel(tablePanel('Tiling matrix (latest per configuration)', { x: 0, y: 9, w: 24, h: 10 },
       new InfluxQL(`SELECT last("arena_bytes") AS "arena_bytes", last("ram_bytes") AS "ram_bytes", last("rom_bytes") AS "rom_bytes", last("count") AS "count", ` +
-        `last("latency_us") AS "latency_us", last("outputs_match") AS "outputs_match" FROM "results" WHERE ${FILTER} AND $timeFilter GROUP BY "model", "board_kind", "backend", "tiling"`)))
+        `last("latency_us") AS "latency_us", last("outputs_match") AS "outputs_match" FROM "results" WHERE ${FILTER} AND $timeFilter GROUP BY "model", "board_kind", "backend", "tiling", "arithmetic"`)))
     .build();
 }
