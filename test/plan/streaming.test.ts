@@ -84,6 +84,12 @@ test('reverseWindowLag equals its definition evaluated by brute force', () => {
   }), { seed: 8, numRuns: 300 });
 });
 
+/** Input values for a geometry, from a seed (LCG): distinct enough that any clobbered read shows. */
+function pseudoRandomInput(g: WindowGeometry, seed: number): Int32Array {
+  let s = seed;
+  return Int32Array.from({ length: g.inH * g.inW * g.inPixelBytes }, () => { s = (s * 1103515245 + 12345) | 0; return s; });
+}
+
 /**
  * A conv-like kernel in the order the C kernels use (raster pixels; per output channel a pass
  * over the window, then the write), on one array: input at `lag`, output at 0.
@@ -106,9 +112,8 @@ test('a raster kernel sharing one array with its input at the lag computes the s
   let corrupted = 0;
   fc.assert(fc.property(geometry, fc.integer({ min: 1, max: 1e9 }), (g0, seed) => {
     const g = { ...g0, unitPixels: 1 };
-    const n = g.inH * g.inW * g.inPixelBytes;
-    let s = seed;
-    const input = Int32Array.from({ length: n }, () => { s = (s * 1103515245 + 12345) | 0; return s; });
+    const input = pseudoRandomInput(g, seed);
+    const n = input.length;
     const apart = runShared(g, input, g.outH * g.outW * g.outPixelBytes); // input entirely above the output
     const lag = windowLag(g);
     assert.deepEqual(runShared(g, input, lag), apart);
@@ -136,9 +141,8 @@ test('a backward raster kernel with its output the reverse lag above its input c
   let corrupted = 0;
   fc.assert(fc.property(geometry, fc.integer({ min: 1, max: 1e9 }), (g0, seed) => {
     const g = { ...g0, unitPixels: 1 };
-    const n = g.inH * g.inW * g.inPixelBytes;
-    let s = seed;
-    const input = Int32Array.from({ length: n }, () => { s = (s * 1103515245 + 12345) | 0; return s; });
+    const input = pseudoRandomInput(g, seed);
+    const n = input.length;
     const apart = runSharedBackwards(g, input, n); // output entirely above the input
     const lag = reverseWindowLag(g);
     assert.deepEqual(runSharedBackwards(g, input, Math.min(lag, n)), apart);
