@@ -1,8 +1,9 @@
 // Per-op random tests: seeded random one-op cases (random shapes, strides, padding, dilation,
 // activations, broadcasting, quantization) for every op kind and dtype the AoT backend
 // supports, gathered into one graph per seed. The generated C (reference kernels, and the
-// optimized kernels with the DSP emulation) must give the reference interpreter's value for
-// every output: int8 exactly, float32 within 1e-5 relative.
+// optimized kernels both with the DSP emulation and on their scalar path for cores without a
+// DSP extension) must give the reference interpreter's value for every output: int8 exactly,
+// float32 within 1e-5 relative.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateAot } from '../../firmware/codegen/aot/index.ts';
@@ -33,6 +34,8 @@ function buildCases(seed: number): RandomGraph {
 const VARIANTS = [
   { name: 'reference kernels', kernels: 'reference' as const, flags: [] as string[] },
   { name: 'optimized kernels (DSP emulated)', kernels: 'optimized' as const, flags: ['-DTR_DSP_EMULATE'] },
+  // no DSP and no emulation: the scalar multiply-accumulate path RISC-V and Cortex-M0 run
+  { name: 'optimized kernels (scalar, as without a DSP extension)', kernels: 'optimized' as const, flags: [] as string[] },
 ];
 
 for (const seed of [1, 2]) {

@@ -118,6 +118,7 @@ function streamingCases(seed: number): RandomGraph {
 const KERNELS = [
   { name: 'reference kernels', kernels: 'reference' as const, flags: [] as string[] },
   { name: 'optimized kernels (DSP emulated)', kernels: 'optimized' as const, flags: ['-DTR_DSP_EMULATE'] },
+  { name: 'optimized kernels (scalar, as without a DSP extension)', kernels: 'optimized' as const, flags: [] as string[] },
 ];
 
 for (const seed of [11, 12]) {

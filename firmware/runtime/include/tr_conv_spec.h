@@ -50,8 +50,9 @@ static inline __attribute__((always_inline)) void tr_conv1x1_pair(
   for (; oc + 2 <= C; oc += 2, w += 2 * K) {
     int32_t acc[4] = { bias[oc], bias[oc + 1], bias[oc], bias[oc + 1] };
     /* measured on Cortex-M4 (QEMU instruction counts): GCC's own unrolling wins from
-     * K = 128 up, two-way unrolling below */
-    if (K >= 128) tr_dot2x2_s8(x0, x1, w, w + K, K, acc);
+     * K = 128 up, two-way unrolling below; without the DSP extension tr_dot2x2_s8 is the
+     * plain scalar loop (tr_simd.h) */
+    if (K >= 128 || TR_SIMD_SCALAR) tr_dot2x2_s8(x0, x1, w, w + K, K, acc);
     else tr_conv_spec_dot2x2(x0, x1, w, w + K, K, acc);
     const int8_t v0 = tr_requant_m(r, acc[0], oc, mode, zp, lo, hi), v1 = tr_requant_m(r, acc[1], oc + 1, mode, zp, lo, hi);
     const int8_t v2 = tr_requant_m(r, acc[2], oc, mode, zp, lo, hi), v3 = tr_requant_m(r, acc[3], oc + 1, mode, zp, lo, hi);

@@ -18,7 +18,8 @@ static inline __attribute__((always_inline)) void tr_dw3x3_interior(
   const int32_t zp = r->zp, lo = r->lo, hi = r->hi;
   const int8_t *f = p->filter_packed;
   const int32_t *bias = p->bias_folded;
-  for (int32_t c = 0; c + 4 <= C; c += 4, f += 36, x += 4) {
+  /* without the DSP extension the per-channel loop below is cheaper (tr_simd.h) */
+  for (int32_t c = 0; !TR_SIMD_SCALAR && c + 4 <= C; c += 4, f += 36, x += 4) {
     int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
 #define TR_DW_TAP(OFF, K)                                                         \
     {                                                                             \
@@ -39,8 +40,9 @@ static inline __attribute__((always_inline)) void tr_dw3x3_interior(
                             ((uint32_t)(uint8_t)tr_requant_m(r, a3, c + 3, mode, zp, lo, hi) << 24);
     __builtin_memcpy(op + c, &packed, 4);
   }
-  /* channels past the last group of four (FDT tiles often have 5 or 6): dense filter */
-  for (int32_t c = C & ~3; c < C; c++) {
+  /* channels past the last group of four (FDT tiles often have 5 or 6), or all of them
+   * without the DSP extension: dense filter */
+  for (int32_t c = TR_SIMD_SCALAR ? 0 : (C & ~3); c < C; c++) {
     const int8_t *fd = dense_filter + c;
     int32_t acc = bias[c];
     acc += (int32_t)x0[c] * fd[0] + (int32_t)x0[SW + c] * fd[C] + (int32_t)x0[2 * SW + c] * fd[2 * C];

@@ -1,7 +1,12 @@
 /* The SIMD steps the optimized int8 kernels are written in: Cortex-M4/M7 DSP instructions
  * (SMLAD, SXTB16) through ACLE intrinsics when the target has them, else a portable C
  * emulation with identical results. Defining TR_DSP_EMULATE forces the emulation (host tests
- * run the exact code paths the boards run). */
+ * run the exact code paths the Cortex-M4 runs).
+ * On targets without the DSP extension (RISC-V, Cortex-M0, a host build without
+ * TR_DSP_EMULATE) the dot-product helpers below skip their packed loop and run only their
+ * plain multiply-accumulate loop (TR_SIMD_SCALAR): packing bytes into int16 lanes just to
+ * unpack them again costs those cores several instructions per MAC. Integer sums wrap modulo
+ * 2^32 in any order, so every path gives the same results. */
 #ifndef TR_SIMD_H
 #define TR_SIMD_H
 #include <stdint.h>
@@ -55,6 +60,12 @@ static inline uint32_t tr_sadd16(uint32_t a, uint32_t b) {
 
 #endif
 
+#if !TR_SIMD_NATIVE && !defined(TR_DSP_EMULATE)
+#define TR_SIMD_SCALAR 1
+#else
+#define TR_SIMD_SCALAR 0
+#endif
+
 /* An int16 value in both lanes. */
 static inline uint32_t tr_dup16(int32_t v) {
   return ((uint32_t)v & 0xffffu) | (((uint32_t)v & 0xffffu) << 16);
@@ -77,12 +88,14 @@ static inline uint32_t tr_read4(const int8_t *p) {
 /* acc += dot(x[0..len), w[0..len)) for one weight row. */
 static inline int32_t tr_dot1_s8(const int8_t *x, const int8_t *w, int32_t len, int32_t acc) {
   int32_t k = 0;
+#if !TR_SIMD_SCALAR
   for (; k + 4 <= len; k += 4) {
     const uint32_t xv = tr_read4(x + k);
     const uint32_t wv = tr_read4(w + k);
     acc = tr_smlad(tr_sxtb16(xv), tr_sxtb16(wv), acc);
     acc = tr_smlad(tr_sxtb16_ror8(xv), tr_sxtb16_ror8(wv), acc);
   }
+#endif
   for (; k < len; k++) acc += (int32_t)x[k] * (int32_t)w[k];
   return acc;
 }
@@ -94,6 +107,7 @@ static inline void tr_dot4_s8(const int8_t *x, const int8_t *w, int32_t w_stride
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   const int8_t *w0 = w, *w1 = w + w_stride, *w2 = w + 2 * w_stride, *w3 = w + 3 * w_stride;
   int32_t k = 0;
+#if !TR_SIMD_SCALAR
   for (; k + 4 <= len; k += 4) {
     const uint32_t xv = tr_read4(x + k);
     const uint32_t xl = tr_sxtb16(xv), xh = tr_sxtb16_ror8(xv);
@@ -106,6 +120,7 @@ static inline void tr_dot4_s8(const int8_t *x, const int8_t *w, int32_t w_stride
     wv = tr_read4(w3 + k);
     a3 = tr_smlad(xl, tr_sxtb16(wv), a3); a3 = tr_smlad(xh, tr_sxtb16_ror8(wv), a3);
   }
+#endif
   for (; k < len; k++) {
     const int32_t xv = x[k];
     a0 += xv * w0[k]; a1 += xv * w1[k]; a2 += xv * w2[k]; a3 += xv * w3[k];
@@ -120,8 +135,9 @@ static inline void tr_dot4_s8_off(const int8_t *x, const int8_t *w, int32_t w_st
                                   int32_t offset, int32_t *acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   const int8_t *w0 = w, *w1 = w + w_stride, *w2 = w + 2 * w_stride, *w3 = w + 3 * w_stride;
-  const uint32_t off2 = tr_dup16(offset);
   int32_t k = 0;
+#if !TR_SIMD_SCALAR
+  const uint32_t off2 = tr_dup16(offset);
   for (; k + 4 <= len; k += 4) {
     const uint32_t xv = tr_read4(x + k);
     const uint32_t xl = tr_sadd16(tr_sxtb16(xv), off2), xh = tr_sadd16(tr_sxtb16_ror8(xv), off2);
@@ -134,6 +150,7 @@ static inline void tr_dot4_s8_off(const int8_t *x, const int8_t *w, int32_t w_st
     wv = tr_read4(w3 + k);
     a3 = tr_smlad(xl, tr_sxtb16(wv), a3); a3 = tr_smlad(xh, tr_sxtb16_ror8(wv), a3);
   }
+#endif
   for (; k < len; k++) {
     const int32_t xv = x[k] + offset;
     a0 += xv * w0[k]; a1 += xv * w1[k]; a2 += xv * w2[k]; a3 += xv * w3[k];
@@ -143,14 +160,16 @@ static inline void tr_dot4_s8_off(const int8_t *x, const int8_t *w, int32_t w_st
 
 static inline int32_t tr_dot1_s8_off(const int8_t *x, const int8_t *w, int32_t len, int32_t offset,
                                      int32_t acc) {
-  const uint32_t off2 = tr_dup16(offset);
   int32_t k = 0;
+#if !TR_SIMD_SCALAR
+  const uint32_t off2 = tr_dup16(offset);
   for (; k + 4 <= len; k += 4) {
     const uint32_t xv = tr_read4(x + k);
     const uint32_t wv = tr_read4(w + k);
     acc = tr_smlad(tr_sadd16(tr_sxtb16(xv), off2), tr_sxtb16(wv), acc);
     acc = tr_smlad(tr_sadd16(tr_sxtb16_ror8(xv), off2), tr_sxtb16_ror8(wv), acc);
   }
+#endif
   for (; k < len; k++) acc += ((int32_t)x[k] + offset) * (int32_t)w[k];
   return acc;
 }
@@ -160,6 +179,7 @@ static inline void tr_dot2x2_s8(const int8_t *x0, const int8_t *x1, const int8_t
                                 int32_t len, int32_t *acc) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   int32_t k = 0;
+#if !TR_SIMD_SCALAR
   for (; k + 4 <= len; k += 4) {
     const uint32_t wa = tr_read4(w0 + k), wb = tr_read4(w1 + k);
     const uint32_t wal = tr_sxtb16(wa), wah = tr_sxtb16_ror8(wa);
@@ -173,6 +193,7 @@ static inline void tr_dot2x2_s8(const int8_t *x0, const int8_t *x1, const int8_t
     a10 = tr_smlad(xl, wal, a10); a10 = tr_smlad(xh, wah, a10);
     a11 = tr_smlad(xl, wbl, a11); a11 = tr_smlad(xh, wbh, a11);
   }
+#endif
   for (; k < len; k++) {
     const int32_t p0 = x0[k], p1 = x1[k], q0 = w0[k], q1 = w1[k];
     a00 += p0 * q0; a01 += p0 * q1; a10 += p1 * q0; a11 += p1 * q1;

@@ -50,7 +50,8 @@ static inline __attribute__((always_inline)) void dot_quad(const int8_t *x, int3
   const int32_t n = RUN > 0 ? RUN : run;
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   const int8_t *const w_end = w + rows * n;
-  if (RUN == 8) {
+  /* without the DSP extension only the plain multiply-accumulate loop runs (tr_simd.h) */
+  if (RUN == 8 && !TR_SIMD_SCALAR) {
     /* the row's two weight words stay sign-extended in registers for the four pixels */
     for (; w != w_end; w += 8, x += y_step) {
       const uint32_t wv0 = tr_read4(w), wv1 = tr_read4(w + 4);
@@ -73,7 +74,7 @@ static inline __attribute__((always_inline)) void dot_quad(const int8_t *x, int3
     for (; w != w_end; w += n, x += y_step) {
       const int8_t *x1 = x + px, *x2 = x1 + px, *x3 = x2 + px;
       int32_t k = 0;
-      for (; k + 4 <= n; k += 4) {
+      for (; !TR_SIMD_SCALAR && k + 4 <= n; k += 4) {
         const uint32_t wv = tr_read4(w + k);
         const uint32_t wl = tr_sxtb16(wv), wh = tr_sxtb16_ror8(wv);
         uint32_t xv = tr_read4(x + k);

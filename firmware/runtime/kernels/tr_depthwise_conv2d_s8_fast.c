@@ -43,7 +43,8 @@ static void dw_pixel_3x3(const tr_dwconv_s8_params_t *p, const tr_requant_t *rq,
   }
   const int32_t c_n = p->out.c;
   int32_t c = 0;
-  for (; c + 4 <= c_n; c += 4) {
+  /* without the DSP extension the per-channel loop below is cheaper (tr_simd.h) */
+  for (; !TR_SIMD_SCALAR && c + 4 <= c_n; c += 4) {
     int32_t a0 = p->bias_folded[c], a1 = p->bias_folded[c + 1], a2 = p->bias_folded[c + 2], a3 = p->bias_folded[c + 3];
     const int8_t *fk = f + c;
     for (int32_t k = 0; k < 9; k++, fk += c_n) {
