@@ -3,13 +3,14 @@
 // capture -> report -> metrics -> durable outbox -> publish. Keeps a journal so a job delivered
 // twice runs once and a job cut short by a crash is reported failed, never half reported.
 import { join } from 'node:path';
-import { arithmeticOf, validateJobSpec, type AgentInventory, type BoardInfo, type JobPhase, type JobResult, type JobSpec } from '../wire/mqtt.ts';
+import { arithmeticOf, validateJobSpec, type AgentHealth, type AgentInventory, type BoardInfo, type JobPhase, type JobResult, type JobSpec } from '../wire/mqtt.ts';
 import type { RackConfig } from './config/rack-config.ts';
 import { boardDefinitions, type AgentBoardDef } from './boards.ts';
 import { systemEnumerator, type Enumerator } from './discovery/enumerate.ts';
 import { DiscoveryWatcher } from './discovery/watcher.ts';
 import type { DiscoveryResult } from './discovery/match.ts';
 import { BoardHealth } from './health/board-health.ts';
+import { HealthReporter, takeHealthSample } from './health/health-sampler.ts';
 import { withRetries } from './health/retry.ts';
 import { JobJournal } from './mqtt/journal.ts';
 import { AgentLink, resultKey } from './mqtt/link.ts';
@@ -38,6 +39,8 @@ export class Agent {
   readonly journal: JobJournal;
   readonly outbox: Outbox;
   readonly link: AgentLink;
+  readonly healthReporter: HealthReporter;
+  private startedAtMs = Date.now();
   private queue: JobSpec[] = [];
   private running = new Map<string, Running>();
   private watcher: DiscoveryWatcher | undefined;
@@ -55,15 +58,21 @@ export class Agent {
       agentId: config.agentId, broker: config.broker, outbox: this.outbox, version: AGENT_VERSION,
       onJob: (p) => this.onJobMessage(p), log: this.log,
     });
+    this.healthReporter = new HealthReporter({
+      intervalS: config.health.sampleIntervalS, sample: () => this.healthSample(),
+      publish: (h) => { this.link.publishHealth(h); }, log: this.log,
+    });
   }
 
   /** Sets up boards, recovers from a previous run, connects, and starts taking jobs. */
   async start(): Promise<void> {
+    this.startedAtMs = Date.now();
     await this.prepare();
     await this.discover().catch((e: Error) => this.log(`discovery failed (physical boards count as missing until it works): ${e.message}`));
     this.recoverJournal();
     await this.link.connect();
     this.publishInventory();
+    this.healthReporter.start();
     if (this.config.boards.length) {
       this.watcher!.on('change', (c) => this.onDiscoveryChange(c.attached, c.detached, c.result));
       this.watcher!.on('error', (e) => this.log(`discovery: ${e.message}`));
@@ -318,6 +327,7 @@ export class Agent {
         }
       }
     }
+    this.health.recordJobEnd(slot.boardId, result.finishedAt, result.serial);
     // Result into the outbox (durable), then the journal says done, then it is sent. A crash
     // before the journal entry finds the result in the outbox on restart and lets it stand;
     // a crash after finds the journal done and the outbox flush sends it. Never both outcomes.
@@ -398,13 +408,24 @@ export class Agent {
   }
 
   private publishInventory(): void {
-    this.link.setInventory(this.inventory());
+    const inv = this.inventory();
+    this.link.setInventory(inv);
+    this.healthReporter.noteStates(inv.boards);
+  }
+
+  /** The agent's health right now (what goes out on the health topic). */
+  healthSample(): Promise<AgentHealth> {
+    return takeHealthSample({
+      agentId: this.config.agentId, startedAtMs: this.startedAtMs, workDir: this.config.workDir,
+      boards: () => [...this.boards.values()].map((b) => ({ boardId: b.boardId, kind: b.kind })), health: this.health,
+    });
   }
 
   /** Stops taking jobs, fails the running ones cleanly, publishes "offline", disconnects. */
   async stop(reason = 'agent stopping'): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.healthReporter.stop();
     this.watcher?.stop();
     for (const r of this.running.values()) r.abort.abort(new Error(reason));
     await Promise.all([...this.running.values()].map((r) => r.done));

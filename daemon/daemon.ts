@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import cron from 'node-cron';
 import {
-  topics, suiteTopics, encode, agentIdOfTopic, arithmeticOf, validateAgentStatus, validateInventory, validateJobProgress,
+  topics, suiteTopics, encode, agentIdOfTopic, arithmeticOf, validateAgentHealth, validateAgentStatus, validateInventory, validateJobProgress,
   validateJobResult, validateSuiteRunRequest, type JobResult, type RegressionEvent, type RequestReply,
   type SuiteRunReply,
 } from '../wire/mqtt.ts';
@@ -20,7 +20,7 @@ import { RegressionDetector } from './regressions.ts';
 import { checkFlashRequest } from './requests.ts';
 import { InfluxSink } from './influx/writer.ts';
 import {
-  agentHealthPoint, boardStatePoint, jobEventPoint, regressionPoint, resultPoint, type JobEventInfo,
+  agentHealthPoint, boardStatePoint, healthSamplePoints, jobEventPoint, regressionPoint, resultPoint, type JobEventInfo,
 } from './influx/schema.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
 import type { IPoint } from 'influx';
@@ -60,7 +60,7 @@ export interface SuiteRunSkipped { type: 'skipped'; suite: string; runningRunId:
 
 export interface DaemonStats {
   queued: number; dispatched: number; done: number; failed: number;
-  ignoredResults: number; rejectedRequests: number; requeues: number; regressions: number;
+  ignoredResults: number; rejectedRequests: number; requeues: number; regressions: number; malformedHealth: number;
   influxBacklog: number; influxWritten: number;
 }
 
@@ -78,7 +78,10 @@ export class Daemon extends EventEmitter {
   private readonly suiteRequesters = new Map<string, Array<{ requestId: string; replyTo: string }>>();
   private readonly now: () => number;
   private readonly log: (line: string) => void;
-  readonly counters = { ignoredResults: 0, rejectedRequests: 0, requeues: 0, regressions: 0 };
+  readonly counters = { ignoredResults: 0, rejectedRequests: 0, requeues: 0, regressions: 0, malformedHealth: 0 };
+  /** Agents whose malformed health samples were already logged: a broken agent sends one every
+   * sampleIntervalS, and the log should say so once (the counter keeps counting). */
+  private readonly healthComplained = new Set<string>();
   brokerUrl = '';
   private stopped = false;
 
@@ -274,7 +277,32 @@ export class Daemon extends EventEmitter {
       if (!v.ok) { this.counters.ignoredResults++; return this.log(`ignored malformed result on ${topic}: ${v.errors.join('; ')}`); }
       if (v.value.agentId !== agentId) { this.counters.ignoredResults++; return this.log(`ignored result on ${topic}: agentId ${v.value.agentId} does not match topic`); }
       this.onResult(v.value);
+    } else if (kind === 'health') {
+      this.onHealth(agentId, topic, payload);
     }
+  }
+
+  private onHealth(agentId: string, topic: string, payload: Buffer): void {
+    const v = validateAgentHealth(payload);
+    const errors = !v.ok ? v.errors : v.value.agentId !== agentId ? [`payload.agentId ${v.value.agentId} does not match the topic's ${agentId}`] : [];
+    if (!v.ok || errors.length) {
+      this.counters.malformedHealth++;
+      if (!this.healthComplained.has(agentId)) {
+        this.healthComplained.add(agentId);
+        this.log(`ignored malformed health sample on ${topic} (further ones from ${agentId} are only counted): ${errors.join('; ')}`);
+      }
+      this.emit('malformed-health', { agentId, errors });
+      return;
+    }
+    // A good sample again: a later breakage of this agent is worth a log line of its own.
+    this.healthComplained.delete(agentId);
+    // A sample overtaken by a newer one (QoS 0 has no order guarantee across reconnects) is still a
+    // true measurement at its own time: written, but with the state it reported itself.
+    const newest = this.registry.applyHealth(v.value);
+    const leased = new Set(this.store.inState('dispatched').map((j) => j.boardId!));
+    const views = new Map(newest ? this.registry.boards(leased).filter((b) => b.agentId === agentId).map((b) => [b.boardId, b.effective]) : []);
+    this.point(...healthSamplePoints(v.value, (id) => views.get(id)));
+    this.emit('health', v.value);
   }
 
   private onAgentOffline(agentId: string): void {

@@ -1,8 +1,9 @@
 // The lab registry: which agents exist, whether they are online (retained status, with the
 // broker publishing the last-will "offline"), and their boards (retained inventory). A board's
 // effective state combines the agent's report with the daemon's own leases: a board the daemon
-// has a job out on is busy even before the agent's next inventory says so.
-import type { AgentInventory, AgentStatus, BoardInfo, BoardState } from '../wire/mqtt.ts';
+// has a job out on is busy even before the agent's next inventory says so. The latest health
+// sample of each agent (load, memory, disk, per-board counters) is kept beside it.
+import type { AgentHealth, AgentInventory, AgentStatus, BoardInfo, BoardState } from '../wire/mqtt.ts';
 
 export interface AgentEntry {
   agentId: string;
@@ -10,6 +11,9 @@ export interface AgentEntry {
   version?: string;
   lastSeen: number;
   boards: BoardInfo[];
+  /** The agent's latest valid health sample, and when the daemon received it (ms). */
+  health?: AgentHealth;
+  healthReceivedAt?: number;
 }
 
 export interface BoardView extends BoardInfo {
@@ -41,6 +45,17 @@ export class Registry {
     entry.boards = inv.boards;
     entry.lastSeen = this.now();
     this.agents.set(inv.agentId, entry);
+  }
+
+  /** Keeps the newest sample (by its own time: QoS 0 samples may arrive out of order). A sample
+   * does not touch online/lastSeen: presence is the retained status's job. */
+  applyHealth(h: AgentHealth): boolean {
+    const entry = this.agents.get(h.agentId) ?? { agentId: h.agentId, online: false, lastSeen: 0, boards: [] };
+    this.agents.set(h.agentId, entry);
+    if (entry.health && Date.parse(entry.health.ts) > Date.parse(h.ts)) return false;
+    entry.health = h;
+    entry.healthReceivedAt = this.now();
+    return true;
   }
 
   agent(id: string): AgentEntry | undefined { return this.agents.get(id); }

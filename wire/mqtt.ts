@@ -17,7 +17,7 @@ export const topics = {
   agentProgress: (agentId: string) => `${ROOT}/agents/${agentId}/progress`,
   /** Final job results (agent -> daemon, QoS 1). */
   agentResults: (agentId: string) => `${ROOT}/agents/${agentId}/results`,
-  /** Board and agent health samples (agent -> daemon). */
+  /** Board and agent health samples (agent -> daemon, QoS 0, not retained): `AgentHealth`. */
   agentHealth: (agentId: string) => `${ROOT}/agents/${agentId}/health`,
   /** On-demand flash requests (client -> daemon). */
   requests: `${ROOT}/requests`,
@@ -74,6 +74,42 @@ export interface BoardInfo {
 }
 
 export interface AgentInventory { v: 1; agentId: string; boards: BoardInfo[]; ts: string }
+
+/** One board in a health sample: what the agent itself tracks about it (agents/health/). */
+export interface BoardHealthSample {
+  boardId: string;
+  kind: string;
+  state: BoardState;
+  /** Board-side job failures in a row (a success resets it); `quarantineAfter` of them quarantine it. */
+  consecutiveFailures: number;
+  /** Redundant with `state`, kept so a dashboard can sum it; must agree with `state`. */
+  quarantined: boolean;
+  /** When the last job on this board finished (absent: none since the agent started). */
+  lastJobAt?: string;
+  /** Console lines that were not report records / records failing CRC or format, summed over
+   * every job on this board since the agent started (a rising count is a flaky cable or baud). */
+  serialNoiseLines: number;
+  serialCorruptLines: number;
+}
+
+/** A periodic health sample of one agent and its boards (best effort: QoS 0, dropped while the
+ * broker is unreachable; the next sample supersedes it). */
+export interface AgentHealth {
+  v: 1;
+  agentId: string;
+  /** When the sample was taken (ISO 8601). */
+  ts: string;
+  /** Seconds since this agent process started (a drop means the agent restarted). */
+  uptimeS: number;
+  /** The machine's 1-minute load average (os.loadavg()[0]). */
+  load1: number;
+  /** Free memory of the machine (os.freemem()). */
+  memFreeBytes: number;
+  /** Free space for the agent (unprivileged) in its work folder: build cache, journal, outbox.
+   * Absent when the folder could not be measured. */
+  diskFreeBytes?: number;
+  boards: BoardHealthSample[];
+}
 
 /** The model of a job: a name from the model set, or an uploaded .tflite. */
 export type ModelRef = { name: string } | { name: string; tfliteBase64: string; sha256?: string };
@@ -232,6 +268,7 @@ const arithmeticFitsBackend: Check = (v, p, e) => {
     e.push(`${p}.arithmetic ${String(r.arithmetic)} needs backend aot (tflm computes TFLite-Micro's fixed-point reference arithmetic only)`);
   }
 };
+const BOARD_STATES: readonly BoardState[] = ['idle', 'busy', 'quarantined', 'missing'];
 const PHASES = ['accepted', 'building', 'flashing', 'running', 'done', 'failed'] as const;
 
 function validator<T>(check: Check): (raw: unknown) => Validated<T> {
@@ -288,9 +325,37 @@ export const validateAgentStatus = validator<AgentStatus>(obj({
 export const validateInventory = validator<AgentInventory>(obj({
   v: version, agentId: str(), ts: str(),
   boards: arr(obj({
-    boardId: str(), kind: str(), virtual: bool(), state: oneOf(['idle', 'busy', 'quarantined', 'missing']),
+    boardId: str(), kind: str(), virtual: bool(), state: oneOf(BOARD_STATES),
     port: str(true), serialNumber: str(true), failures: int(0, 2 ** 31, true),
   })),
+}));
+
+/** An ISO 8601 time that Date.parse understands (a sample's time goes into InfluxDB as is). */
+const isoTime = (opt = false): Check => (v, p, e) => {
+  if (v === undefined && opt) return;
+  if (typeof v !== 'string' || !/^\d{4}-\d\d-\d\dT/.test(v) || Number.isNaN(Date.parse(v))) e.push(`${p} must be an ISO 8601 time`);
+};
+const nonNegative = (v: unknown, p: string, e: string[]): void => {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) e.push(`${p} must be a finite number >= 0`);
+};
+
+export const validateAgentHealth = validator<AgentHealth>(both(obj({
+  v: version, agentId: str(), ts: isoTime(), uptimeS: int(0, Number.MAX_SAFE_INTEGER), load1: nonNegative,
+  memFreeBytes: int(0, Number.MAX_SAFE_INTEGER), diskFreeBytes: int(0, Number.MAX_SAFE_INTEGER, true),
+  boards: arr(obj({
+    boardId: str(), kind: str(), state: oneOf(BOARD_STATES), consecutiveFailures: int(0, 2 ** 31),
+    quarantined: bool(), lastJobAt: isoTime(true), serialNoiseLines: int(0, Number.MAX_SAFE_INTEGER),
+    serialCorruptLines: int(0, Number.MAX_SAFE_INTEGER),
+  })),
+}), (v, p, e) => {
+  // Rules across fields, checked once the shape is right.
+  const boards = (v as AgentHealth).boards;
+  const seen = new Set<string>();
+  boards.forEach((b, i) => {
+    if (b.quarantined !== (b.state === 'quarantined')) e.push(`${p}.boards[${i}].quarantined is ${b.quarantined} but state is ${b.state}`);
+    if (seen.has(b.boardId)) e.push(`${p}.boards[${i}].boardId ${b.boardId} appears twice`);
+    seen.add(b.boardId);
+  });
 }));
 
 export const validateFlashRequest = validator<FlashRequest>((v, p, e) => {

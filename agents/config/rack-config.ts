@@ -54,6 +54,8 @@ export interface HealthPolicy {
   buildTimeoutS: number;
   flashTimeoutS: number;
   runTimeoutS: number;
+  /** Seconds between health samples (agent load, memory, disk, per-board counters) on the health topic. */
+  sampleIntervalS: number;
 }
 
 export interface RackConfig {
@@ -71,7 +73,7 @@ export interface RackConfig {
 
 export const DEFAULT_HEALTH: HealthPolicy = {
   retries: 1, backoffMs: 1000, backoffFactor: 2, quarantineAfter: 3, smokeModel: 'sine_model',
-  buildTimeoutS: 600, flashTimeoutS: 120, runTimeoutS: 300,
+  buildTimeoutS: 600, flashTimeoutS: 120, runTimeoutS: 300, sampleIntervalS: 60,
 };
 
 export class RackConfigError extends Error {
@@ -178,6 +180,8 @@ export function parseRackConfig(text: string, source = '<rack config>'): RackCon
     buildTimeoutS: r.optNum(['health', 'buildTimeoutS'], 1, 7200) ?? DEFAULT_HEALTH.buildTimeoutS,
     flashTimeoutS: r.optNum(['health', 'flashTimeoutS'], 1, 3600) ?? DEFAULT_HEALTH.flashTimeoutS,
     runTimeoutS: r.optNum(['health', 'runTimeoutS'], 0.1, 7200) ?? DEFAULT_HEALTH.runTimeoutS,
+    // At least 1 s: samples are for dashboards, not a high-rate stream over the lab broker.
+    sampleIntervalS: r.optNum(['health', 'sampleIntervalS'], 1, 86_400) ?? DEFAULT_HEALTH.sampleIntervalS,
   };
   const discoveryIntervalMs = r.optInt(['discovery', 'intervalMs'], 100, 3_600_000) ?? 5000;
   r.unknownKeys([], ['agentId', 'broker', 'workDir', 'boards', 'virtual', 'health', 'discovery']);

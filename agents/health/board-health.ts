@@ -7,6 +7,12 @@ export interface BoardHealthState {
   state: BoardState;
   consecutiveFailures: number;
   lastError?: string;
+  /** When the last job on the board finished (ISO), for health samples. */
+  lastJobAt?: string;
+  /** Serial noise/corrupt lines summed over this board's jobs since the agent started: a rising
+   * count points at the cable or the baud rate long before results go wrong. */
+  serialNoiseLines: number;
+  serialCorruptLines: number;
 }
 
 export class BoardHealth {
@@ -16,7 +22,7 @@ export class BoardHealth {
 
   ensure(boardId: string, initial: BoardState = 'idle'): BoardHealthState {
     let b = this.boards.get(boardId);
-    if (!b) { b = { boardId, state: initial, consecutiveFailures: 0 }; this.boards.set(boardId, b); }
+    if (!b) { b = { boardId, state: initial, consecutiveFailures: 0, serialNoiseLines: 0, serialCorruptLines: 0 }; this.boards.set(boardId, b); }
     return b;
   }
 
@@ -47,6 +53,15 @@ export class BoardHealth {
     b.consecutiveFailures = 0;
     b.lastError = undefined;
   }
+
+  /** Notes a finished job on the board (whatever its outcome) and what its console looked like. */
+  recordJobEnd(boardId: string, finishedAt: string, serial?: { noiseLines: number; corruptLines: number }): void {
+    const b = this.ensure(boardId);
+    b.lastJobAt = finishedAt;
+    if (serial) { b.serialNoiseLines += serial.noiseLines; b.serialCorruptLines += serial.corruptLines; }
+  }
+
+  all(): BoardHealthState[] { return [...this.boards.values()]; }
 
   /** A passing health check brings a quarantined board back. */
   release(boardId: string): void {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { BrokerConfig } from '../config/rack-config.ts';
 import { brokerPassword } from '../config/rack-config.ts';
-import { encode, topics, type AgentInventory, type AgentStatus, type JobProgress, type JobResult } from '../../wire/mqtt.ts';
+import { encode, topics, type AgentHealth, type AgentInventory, type AgentStatus, type JobProgress, type JobResult } from '../../wire/mqtt.ts';
 import { Outbox, type OutboxEntry } from './outbox.ts';
 
 /** Outbox key of a job's result: one pending result per job. */
@@ -141,6 +141,16 @@ export class AgentLink {
   /** Progress is best effort (QoS 1 while connected; not stored across restarts). */
   publishProgress(p: JobProgress): void {
     this.client?.publishAsync(topics.agentProgress(this.opts.agentId), encode(p), { qos: 1 }).catch(() => {});
+  }
+
+  /** Health samples are QoS 0 and only sent while connected: mqtt.js would otherwise queue QoS 0
+   * messages during an outage and flush a pile of stale samples on reconnect. Returns whether the
+   * sample was handed to the socket. */
+  publishHealth(h: AgentHealth): boolean {
+    const client = this.client;
+    if (!client?.connected) return false;
+    client.publishAsync(topics.agentHealth(this.opts.agentId), encode(h), { qos: 0, retain: false }).catch(() => {});
+    return true;
   }
 
   setInventory(inv: AgentInventory): void {

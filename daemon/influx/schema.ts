@@ -4,7 +4,7 @@
 // same point twice (a retry after a crash) overwrites instead of duplicating.
 import { createHash } from 'node:crypto';
 import { FieldType, type ISchemaOptions, type IPoint } from 'influx';
-import { arithmeticOf, type JobResult, type RegressionEvent } from '../../wire/mqtt.ts';
+import { arithmeticOf, type AgentHealth, type JobResult, type RegressionEvent } from '../../wire/mqtt.ts';
 
 export const MEASUREMENTS = {
   results: 'results',
@@ -33,12 +33,21 @@ export const schema: ISchemaOptions[] = [
   {
     measurement: MEASUREMENTS.agentHealth,
     tags: ['agent'],
-    fields: { online: FieldType.INTEGER, boards: FieldType.INTEGER, version: FieldType.STRING },
+    // online/boards/version from status and inventory; the rest from the agent's health samples.
+    fields: {
+      online: FieldType.INTEGER, boards: FieldType.INTEGER, version: FieldType.STRING,
+      uptime_s: FieldType.INTEGER, load1: FieldType.FLOAT, mem_free_bytes: FieldType.INTEGER,
+      disk_free_bytes: FieldType.INTEGER, boards_quarantined: FieldType.INTEGER,
+    },
   },
   {
     measurement: MEASUREMENTS.boardState,
     tags: ['agent', 'board', 'board_kind', 'state'],
-    fields: { busy: FieldType.INTEGER, idle: FieldType.INTEGER, quarantined: FieldType.INTEGER, missing: FieldType.INTEGER, failures: FieldType.INTEGER },
+    // `failures` is the board's consecutive failed jobs; the serial counts come from health samples.
+    fields: {
+      busy: FieldType.INTEGER, idle: FieldType.INTEGER, quarantined: FieldType.INTEGER, missing: FieldType.INTEGER, failures: FieldType.INTEGER,
+      serial_noise_lines: FieldType.INTEGER, serial_corrupt_lines: FieldType.INTEGER,
+    },
   },
   {
     measurement: MEASUREMENTS.jobs,
@@ -135,13 +144,34 @@ export function agentHealthPoint(agentId: string, online: boolean, boards: numbe
   };
 }
 
-export function boardStatePoint(agentId: string, boardId: string, kind: string, state: string, failures: number, at: number): IPoint {
+export function boardStatePoint(
+  agentId: string, boardId: string, kind: string, state: string, failures: number, at: number,
+  serial?: { noiseLines: number; corruptLines: number },
+): IPoint {
   return {
     measurement: MEASUREMENTS.boardState, tags: { agent: agentId, board: boardId, board_kind: kind, state },
     fields: {
       busy: state === 'busy' ? 1 : 0, idle: state === 'idle' ? 1 : 0,
       quarantined: state === 'quarantined' ? 1 : 0, missing: state === 'missing' ? 1 : 0, failures,
+      ...(serial ? { serial_noise_lines: serial.noiseLines, serial_corrupt_lines: serial.corruptLines } : {}),
     },
     timestamp: stableTimestamp(at, `board:${boardId}`),
   };
+}
+
+/** The points of one health sample, at the sample's own time: one agent_health point, and one
+ * board_state point per board in its effective state (stateOf: the registry's view, which also
+ * knows the daemon's leases; the sample's own state when the registry has no such board). */
+export function healthSamplePoints(h: AgentHealth, stateOf: (boardId: string) => string | undefined): IPoint[] {
+  const at = Date.parse(h.ts);
+  const fields: Record<string, unknown> = {
+    uptime_s: h.uptimeS, load1: h.load1, mem_free_bytes: h.memFreeBytes,
+    boards: h.boards.length, boards_quarantined: h.boards.filter((b) => b.quarantined).length,
+  };
+  if (h.diskFreeBytes !== undefined) fields.disk_free_bytes = h.diskFreeBytes;
+  return [
+    { measurement: MEASUREMENTS.agentHealth, tags: { agent: h.agentId }, fields, timestamp: stableTimestamp(at, `health:${h.agentId}`) },
+    ...h.boards.map((b) => boardStatePoint(h.agentId, b.boardId, b.kind, stateOf(b.boardId) ?? b.state, b.consecutiveFailures, at,
+      { noiseLines: b.serialNoiseLines, corruptLines: b.serialCorruptLines })),
+  ];
 }

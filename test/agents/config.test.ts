@@ -58,7 +58,19 @@ test('each mistake is reported with its line and field', () => {
     'rack.yaml:7: boards[0].power.port must be an integer from 1 to 32 (got 99)',
     'rack.yaml:8: boards[1].id duplicate board id "a"',
     'rack.yaml:12: health.retries must be an integer from 0 to 10 (got -1)',
-    'rack.yaml:13: unknown field health.bogus (known: retries, backoffMs, backoffFactor, quarantineAfter, smokeModel, buildTimeoutS, flashTimeoutS, runTimeoutS)',
+    'rack.yaml:13: unknown field health.bogus (known: retries, backoffMs, backoffFactor, quarantineAfter, smokeModel, buildTimeoutS, flashTimeoutS, runTimeoutS, sampleIntervalS)',
+  ]);
+});
+
+test('health.sampleIntervalS: 60 s by default; a bad value names its line and field', () => {
+  const ok = 'agentId: r1\nbroker:\n  url: mqtt://h:1883\n';
+  assert.equal(parseRackConfig(ok, 'rack.yaml').health.sampleIntervalS, 60);
+  assert.equal(parseRackConfig(`${ok}health:\n  sampleIntervalS: 2.5\n`, 'rack.yaml').health.sampleIntervalS, 2.5);
+  assert.deepEqual(problemsOf(`${ok}health:\n  retries: 1\n  sampleIntervalS: 0\n`), [
+    'rack.yaml:6: health.sampleIntervalS must be a number from 1 to 86400 (got 0)',
+  ]);
+  assert.deepEqual(problemsOf(`${ok}health:\n  sampleIntervalS: often\n`), [
+    'rack.yaml:5: health.sampleIntervalS must be a number from 1 to 86400 (got "often")',
   ]);
 });
 

@@ -55,7 +55,7 @@ test('board health: quarantine after N consecutive failures; a success resets; o
   h.setState('b', 'idle');
   assert.equal(h.get('b')?.state, 'quarantined');
   h.release('b');
-  assert.deepEqual(h.get('b'), { boardId: 'b', state: 'idle', consecutiveFailures: 0, lastError: undefined });
+  assert.deepEqual(h.get('b'), { boardId: 'b', state: 'idle', consecutiveFailures: 0, serialNoiseLines: 0, serialCorruptLines: 0, lastError: undefined });
 });
 
 test('retries with backoff; permanent errors are not retried', async () => {

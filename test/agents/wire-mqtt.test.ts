@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentIdOfTopic, arithmeticOf, topics, validateFlashRequest, validateJobResult, validateJobSpec, type JobResult } from '../../wire/mqtt.ts';
+import { agentIdOfTopic, arithmeticOf, topics, validateAgentHealth, validateFlashRequest, validateJobResult, validateJobSpec, type AgentHealth, type JobResult } from '../../wire/mqtt.ts';
 
 const base: JobResult = {
   v: 1, jobId: 'j', agentId: 'a', boardId: 'b', boardKind: 'host', model: 'sine_model', backend: 'aot', tiling: 'none',
@@ -57,6 +57,30 @@ test('arithmetic xnnpack with backend tflm is refused in jobs, requests and resu
     assert.equal(v.ok ? 0 : v.errors.length, 1);
     assert.match(v.ok ? '' : v.errors[0]!, why);
   }
+});
+
+test('health samples: a full one is valid; each mistake is named by its field', () => {
+  const board = { boardId: 'b0', kind: 'qemu-mps2-an386', state: 'idle', consecutiveFailures: 0, quarantined: false, serialNoiseLines: 2, serialCorruptLines: 0 } as const;
+  const h: AgentHealth = {
+    v: 1, agentId: 'a', ts: '2026-01-02T03:04:05.678Z', uptimeS: 12, load1: 0.25, memFreeBytes: 1 << 30, diskFreeBytes: 5e9,
+    boards: [board, { ...board, boardId: 'b1', state: 'quarantined', quarantined: true, consecutiveFailures: 3, lastJobAt: '2026-01-02T03:00:00Z' }],
+  };
+  assert.deepEqual(validateAgentHealth(Buffer.from(JSON.stringify(h))), { ok: true, value: h });
+  const { diskFreeBytes: _d, ...noDisk } = h;
+  assert.ok(validateAgentHealth(noDisk).ok, 'diskFreeBytes is optional (the folder could not be measured)');
+  assert.deepEqual(validateAgentHealth({ ...h, ts: 'yesterday', load1: -1, memFreeBytes: 1.5, uptimeS: '3' }), { ok: false, errors: [
+    'payload.ts must be an ISO 8601 time', 'payload.uptimeS must be an integer in [0, 9007199254740991]',
+    'payload.load1 must be a finite number >= 0', 'payload.memFreeBytes must be an integer in [0, 9007199254740991]',
+  ] });
+  assert.deepEqual(validateAgentHealth({ ...h, boards: [{ ...board, state: 'broken', serialNoiseLines: undefined }] }), { ok: false, errors: [
+    'payload.boards[0].state must be one of idle, busy, quarantined, missing', 'payload.boards[0].serialNoiseLines must be an integer in [0, 9007199254740991]',
+  ] });
+  assert.deepEqual(validateAgentHealth({ ...h, boards: [board, { ...board, quarantined: true }] }), { ok: false, errors: [
+    'payload.boards[1].quarantined is true but state is idle', 'payload.boards[1].boardId b0 appears twice',
+  ] });
+  assert.deepEqual(validateAgentHealth({ ...h, v: 2 }), { ok: false, errors: ['payload.v must be 1'] });
+  assert.equal(validateAgentHealth('not json').ok, false);
+  assert.equal(agentIdOfTopic(topics.agentHealth('rack-7')), 'rack-7');
 });
 
 function validOf<T>(v: { ok: true; value: T } | { ok: false; errors: string[] }): T {
