@@ -1,5 +1,6 @@
-// Lab overview: agents online, boards by state, the job queue over time, job events and the
-// latest failures.
+// Lab overview: agents online, boards by state, the job queue over time, job events, the
+// latest failures, and the agents' own health samples (load, free memory and disk, uptime,
+// serial noise per board: the early signs of a machine or cable going bad).
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { InfluxQL } from './influxql.ts';
 import { statPanel, tablePanel, timeSeries } from './panels.ts';
@@ -22,9 +23,19 @@ export function labOverview(): dashboard.Dashboard {
     .withPanel(timeSeries('Job events', 'none', { x: 12, y: 4, w: 12, h: 8 },
       new InfluxQL('SELECT count("job_id") FROM "jobs" WHERE $timeFilter GROUP BY time($__interval), "event" fill(none)').alias('$tag_event')))
     .withPanel(tablePanel('Boards', { x: 0, y: 12, w: 12, h: 8 },
-      new InfluxQL('SELECT last("busy") AS "busy", last("quarantined") AS "quarantined", last("missing") AS "missing", last("failures") AS "failures" ' +
+      new InfluxQL('SELECT last("busy") AS "busy", last("quarantined") AS "quarantined", last("missing") AS "missing", last("failures") AS "failures", ' +
+        'last("serial_noise_lines") AS "serial_noise", last("serial_corrupt_lines") AS "serial_corrupt" ' +
         'FROM "board_state" WHERE $timeFilter GROUP BY "agent", "board", "board_kind"')))
     .withPanel(tablePanel('Latest failures', { x: 12, y: 12, w: 12, h: 8 },
       new InfluxQL(`SELECT "job_id", "board", "agent", "attempt", "error" FROM "jobs" WHERE ("event" = 'failed' OR "event" = 'requeued') AND $timeFilter ORDER BY time DESC LIMIT 50`)))
+    // From the agents' health samples (tinyrack/agents/<id>/health).
+    .withPanel(timeSeries('Agent load (1 min)', 'none', { x: 0, y: 20, w: 8, h: 8 },
+      new InfluxQL('SELECT mean("load1") FROM "agent_health" WHERE $timeFilter GROUP BY time($__interval), "agent" fill(none)').alias('$tag_agent')))
+    .withPanel(timeSeries('Agent free memory and disk', 'bytes', { x: 8, y: 20, w: 8, h: 8 },
+      new InfluxQL('SELECT min("mem_free_bytes") AS "memory", min("disk_free_bytes") AS "disk" FROM "agent_health" WHERE $timeFilter GROUP BY time($__interval), "agent" fill(none)')
+        .alias('$col $tag_agent')))
+    .withPanel(tablePanel('Agents (latest health sample)', { x: 16, y: 20, w: 8, h: 8 },
+      new InfluxQL('SELECT last("uptime_s") AS "uptime_s", last("load1") AS "load1", last("mem_free_bytes") AS "mem_free", last("disk_free_bytes") AS "disk_free", ' +
+        'last("boards_quarantined") AS "quarantined" FROM "agent_health" WHERE $timeFilter GROUP BY "agent"')))
     .build();
 }

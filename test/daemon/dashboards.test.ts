@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { allDashboards, dashboardQueries, writeProvisioning } from '../../dashboards/index.ts';
 import { InfluxSink } from '../../daemon/influx/writer.ts';
-import { agentHealthPoint, boardStatePoint, jobEventPoint, regressionPoint, resultPoint } from '../../daemon/influx/schema.ts';
+import { agentHealthPoint, boardStatePoint, healthSamplePoints, jobEventPoint, regressionPoint, resultPoint } from '../../daemon/influx/schema.ts';
 import { RegressionDetector } from '../../daemon/regressions.ts';
 import { simulatedMetrics } from '../../daemon/sim/sim-agent.ts';
 import type { JobResult, TilingMode } from '../../wire/mqtt.ts';
@@ -42,6 +42,11 @@ async function seed(): Promise<void> {
   points.push(agentHealthPoint('rack', true, 2, '1.0', Date.now() - 1000));
   points.push(boardStatePoint('rack', 'rack-an386-0', 'qemu-mps2-an386', 'idle', 0, Date.now() - 1000));
   points.push(boardStatePoint('rack', 'rack-an386-1', 'qemu-mps2-an386', 'quarantined', 3, Date.now() - 1000));
+  // an agent health sample (the lab overview's health panels read it)
+  points.push(...healthSamplePoints({
+    v: 1, agentId: 'rack', ts: new Date(Date.now() - 500).toISOString(), uptimeS: 3600, load1: 0.5, memFreeBytes: 8e9, diskFreeBytes: 50e9,
+    boards: [{ boardId: 'rack-an386-0', kind: 'qemu-mps2-an386', state: 'idle', consecutiveFailures: 0, quarantined: false, serialNoiseLines: 2, serialCorruptLines: 0 }],
+  }, () => undefined));
   sink.write(points);
   assert.equal(await sink.drain(10_000), 0);
   await sink.close(0);
