@@ -4,6 +4,7 @@
 // registry does not define yet, and tool details (OpenOCD target, flash base) it does not carry.
 import { listBoards } from '../boards/index.ts';
 import type { BoardDefinition } from '../boards/types.ts';
+import type { Counter } from '../wire/vocabulary.ts';
 
 export interface UsbId { vid: number; pid: number }
 
@@ -23,7 +24,7 @@ export interface AgentBoardDef {
   /** Datasheet run current in microamps per MHz, for energy estimates on virtual boards. */
   currentUaPerMHz?: number;
   supplyVolts: number;
-  counter: 'cycles' | 'instructions' | 'ns';
+  counter: Counter;
   /** Tool-specific settings, e.g. OpenOCD target config, J-Link device name, esptool chip. */
   openocdTarget?: string;
   openocdInterface?: string;

@@ -8,7 +8,8 @@ export type FlasherTool = 'qemu' | 'openocd' | 'st-flash' | 'esptool' | 'jlink' 
 export type CounterMethod = 'dwt' | 'mcycle' | 'systick-instructions' | 'timer-instructions' | 'minstret' | 'ccount' | 'host-clock';
 /** What the reported count means: core cycles on silicon, guest instructions on QEMU,
  * nanoseconds of wall clock on the host. */
-export type CounterKind = 'cycles' | 'instructions' | 'ns';
+import type { Counter as CounterKind } from '../wire/vocabulary.ts';
+export type { CounterKind };
 
 export interface MemoryRegion {
   origin: number;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import cron from 'node-cron';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
-import { ARITHMETICS, DEFAULT_ARITHMETIC, type Arithmetic, type Backend, type TilingMode } from '../wire/mqtt.ts';
+import { ARITHMETICS, arithmeticFitsBackend, BACKENDS as BACKEND_NAMES, DEFAULT_ARITHMETIC, TILING_MODES, type Arithmetic, type Backend, type TilingMode } from '../wire/vocabulary.ts';
 import { defaultRegressionConfig, type RegressionConfig } from './regressions.ts';
 
 export interface SuiteExclusion { model?: string; board?: string; backend?: Backend; tiling?: TilingMode; arithmetic?: Arithmetic }
@@ -50,8 +50,8 @@ export class LabConfigError extends Error {
   }
 }
 
-const BACKENDS = ['aot', 'tflm'];
-const TILINGS = ['none', 'fdt', 'ffmt', 'auto'];
+const BACKENDS: string[] = [...BACKEND_NAMES];
+const TILINGS: string[] = [...TILING_MODES];
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export function loadLabConfig(path: string): LabConfig {
@@ -235,7 +235,7 @@ export function expandSuite(s: SuiteConfig): SuiteCell[] {
   const cells: SuiteCell[] = [];
   for (const model of s.models) for (const boardKind of s.boards) for (const backend of s.backends) for (const tiling of s.tilings) {
     for (const arithmetic of s.arithmetics) {
-      if (backend === 'tflm' && arithmetic !== 'reference') continue;
+      if (!arithmeticFitsBackend(backend, arithmetic)) continue;
       const excluded = s.exclude.some((e) =>
         (e.model === undefined || e.model === model) && (e.board === undefined || e.board === boardKind) &&
         (e.backend === undefined || e.backend === backend) && (e.tiling === undefined || e.tiling === tiling) &&

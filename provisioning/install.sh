@@ -18,6 +18,7 @@ APT_PACKAGES=(
   mosquitto influxdb
   openocd stlink-tools dfu-util uhubctl
   gcc make binutils socat ca-certificates
+  chromium
 )
 
 log() { printf '[install] %s\n' "$*"; }

@@ -39,21 +39,9 @@ export function agentIdOfTopic(topic: string): string | undefined {
   return m?.[1];
 }
 
-export type Backend = 'aot' | 'tflm';
-export type TilingMode = 'none' | 'fdt' | 'ffmt' | 'auto';
-/** The int8 arithmetic compiled into the firmware: 'reference' = TFLite-Micro's fixed-point
- * kernels, 'xnnpack' = TFLite XNNPACK's float32 requantization (outputs equal real TFLite; aot
- * backend only). Optional on the wire: absent means 'reference', so payloads from before the
- * field existed keep their meaning. Mirrors AotArithmetic in firmware/build (the agent's build
- * step assigns each to the other, so the compiler keeps them equal). */
-export type Arithmetic = 'reference' | 'xnnpack';
-export const ARITHMETICS: readonly Arithmetic[] = ['reference', 'xnnpack'];
-export const DEFAULT_ARITHMETIC: Arithmetic = 'reference';
-
-/** The arithmetic a payload means: its own, or the default when it predates the field. */
-export function arithmeticOf(p: { arithmetic?: Arithmetic }): Arithmetic {
-  return p.arithmetic ?? DEFAULT_ARITHMETIC;
-}
+// Names (backends, tiling modes, arithmetics, counters) come from the one vocabulary module.
+import { ARITHMETICS, arithmeticFitsBackend as pairAllowed, tflmArithmeticNote, BACKENDS, COUNTERS, TILING_MODES, type Arithmetic, type Backend, type Counter, type TilingMode } from './vocabulary.ts';
+export { ARITHMETICS, arithmeticOf, BACKENDS, DEFAULT_ARITHMETIC, TILING_MODES, type Arithmetic, type Backend, type Counter, type TilingMode } from './vocabulary.ts';
 
 export type BoardState = 'idle' | 'busy' | 'quarantined' | 'missing';
 
@@ -139,7 +127,7 @@ export interface JobProgress { v: 1; jobId: string; agentId: string; boardId?: s
 
 export interface ResultMetrics {
   /** "instructions" on QEMU boards (-icount), "cycles" on silicon, "ns" of wall clock on the host board. */
-  counter: 'cycles' | 'instructions' | 'ns';
+  counter: Counter;
   /** Median count per inference, and every timed inference's count. */
   count: number;
   counts: number[];
@@ -257,15 +245,14 @@ const modelRef: Check = (v, p, e) => {
   const name = (v as { name?: unknown } | null)?.name;
   if (typeof name === 'string' && !MODEL_NAME.test(name)) e.push(`${p}.name must match ${MODEL_NAME}`);
 };
-const BACKENDS = ['aot', 'tflm'] as const;
-const TILINGS = ['none', 'fdt', 'ffmt', 'auto'] as const;
+const TILINGS = TILING_MODES;
 
-/** Cross-field rule: TFLite-Micro has only its fixed-point reference kernels, so the build
- * refuses xnnpack for tflm; a job, request or result asking for it is refused up front. */
+/** Cross-field rule (vocabulary.arithmeticFitsBackend): a job, request or result pairing a
+ * TFLite-Micro backend with xnnpack arithmetic is refused up front. */
 const arithmeticFitsBackend: Check = (v, p, e) => {
   const r = v as { backend?: unknown; arithmetic?: unknown };
-  if (r.backend === 'tflm' && r.arithmetic !== undefined && r.arithmetic !== 'reference') {
-    e.push(`${p}.arithmetic ${String(r.arithmetic)} needs backend aot (tflm computes TFLite-Micro's fixed-point reference arithmetic only)`);
+  if (typeof r.backend === 'string' && !pairAllowed(r.backend, typeof r.arithmetic === 'string' ? r.arithmetic : undefined)) {
+    e.push(`${p}.arithmetic ${String(r.arithmetic)} needs backend aot (${tflmArithmeticNote(r.backend)})`);
   }
 };
 const BOARD_STATES: readonly BoardState[] = ['idle', 'busy', 'quarantined', 'missing'];
@@ -285,7 +272,7 @@ function validator<T>(check: Check): (raw: unknown) => Validated<T> {
 }
 
 const metrics: Check = obj({
-  counter: oneOf(['cycles', 'instructions', 'ns']), count: int(0, Number.MAX_SAFE_INTEGER),
+  counter: oneOf(COUNTERS), count: int(0, Number.MAX_SAFE_INTEGER),
   counts: arr(int(0, Number.MAX_SAFE_INTEGER)), latencyUs: num(), stackBytes: int(0, 2 ** 32),
   heapBytes: int(0, 2 ** 32), arenaBytes: int(0, 2 ** 32), romBytes: int(0, 2 ** 32),
   ramBytes: int(0, 2 ** 32), energyUj: num(true), energyEstimated: bool(true), outputsMatch: bool(),

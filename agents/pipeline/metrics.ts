@@ -2,13 +2,14 @@
 // stack/heap high-water marks, and whether the outputs match the reference.
 import type { SerialRecord } from '../../wire/serial.ts';
 import type { ResultMetrics } from '../../wire/mqtt.ts';
+import type { Counter } from '../../wire/vocabulary.ts';
 import { median } from '../power/energy.ts';
 
 export interface ExpectedOutputHex { dtype: string; hex: string }
 
 export interface RunReport {
   firmwareId?: string;
-  counter: 'cycles' | 'instructions' | 'ns';
+  counter: Counter;
   hz: number;
   arenaBytes?: number;
   counts: number[];

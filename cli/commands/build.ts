@@ -2,8 +2,8 @@
 // (cached by content; see firmware/build/index.ts).
 import { Option, type Command } from 'commander';
 import { getBoard } from '../../boards/index.ts';
-import { buildFirmware, AOT_ARITHMETICS, BACKENDS, TILING_MODES, type AotArithmetic, type TilingMode } from '../../firmware/build/index.ts';
-import type { BackendName } from '../../firmware/build/backends.ts';
+import { buildFirmware } from '../../firmware/build/index.ts';
+import { ARITHMETICS, BACKENDS, TILING_MODES, type Arithmetic as AotArithmetic, type Backend as BackendName, type TilingMode } from '../../wire/vocabulary.ts';
 
 interface BuildCliOptions {
   model: string; board: string; backend: BackendName; tiling: TilingMode; arithmetic: AotArithmetic;
@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .addOption(new Option('--backend <name>', 'code generator').choices([...BACKENDS]).default('aot'))
     .addOption(new Option('--tiling <mode>', 'tile the graph before planning').choices([...TILING_MODES]).default('none'))
     .addOption(new Option('--arithmetic <mode>', 'AoT int8 arithmetic: reference = TFLite-Micro fixed point; xnnpack = float32 requantization like TFLite on CPU (equals the golden files)')
-      .choices([...AOT_ARITHMETICS]).default('reference'))
+      .choices([...ARITHMETICS]).default('reference'))
     .option('--reps <n>', 'timed inferences compiled into the harness', '3')
     .option('--warmup <n>', 'untimed warm-up inferences', '1')
     .option('--sample <n>', 'golden sample compiled in', '0')

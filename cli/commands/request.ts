@@ -5,10 +5,8 @@ import { basename } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { flash } from '../../daemon/client.ts';
-import { ARITHMETICS, arithmeticOf, type Arithmetic, type Backend, type ModelRef, type TilingMode } from '../../wire/mqtt.ts';
-
-const BACKENDS = ['aot', 'tflm'];
-const TILINGS = ['none', 'fdt', 'ffmt', 'auto'];
+import { arithmeticOf, type ModelRef } from '../../wire/mqtt.ts';
+import { ARITHMETICS, arithmeticFitsBackend, tflmArithmeticNote, BACKENDS, TILING_MODES as TILINGS, type Arithmetic, type Backend, type TilingMode } from '../../wire/vocabulary.ts';
 
 export function register(program: Command): void {
   program.command('request')
@@ -25,11 +23,11 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (o: { model: string; boardKind?: string; board?: string; backend: string; tiling: string; arithmetic: string; reps: number; broker: string; timeout: number; json?: boolean }) => {
       if ((o.boardKind === undefined) === (o.board === undefined)) throw new Error('give exactly one of --board-kind or --board');
-      if (!BACKENDS.includes(o.backend)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}`);
-      if (!TILINGS.includes(o.tiling)) throw new Error(`--tiling must be one of ${TILINGS.join(', ')}`);
+      if (!(BACKENDS as readonly string[]).includes(o.backend)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}`);
+      if (!(TILINGS as readonly string[]).includes(o.tiling)) throw new Error(`--tiling must be one of ${TILINGS.join(', ')}`);
       if (!(ARITHMETICS as readonly string[]).includes(o.arithmetic)) throw new Error(`--arithmetic must be one of ${ARITHMETICS.join(', ')}`);
-      if (o.backend === 'tflm' && o.arithmetic !== 'reference') {
-        throw new Error(`--arithmetic ${o.arithmetic} needs --backend aot: tflm computes TFLite-Micro's fixed-point reference arithmetic only`);
+      if (!arithmeticFitsBackend(o.backend, o.arithmetic)) {
+        throw new Error(`--arithmetic ${o.arithmetic} needs --backend aot: ${tflmArithmeticNote(o.backend)}`);
       }
       if (!Number.isInteger(o.reps) || o.reps < 1 || o.reps > 1000) throw new Error('--reps must be an integer from 1 to 1000');
       if (!(o.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');

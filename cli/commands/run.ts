@@ -3,8 +3,7 @@
 // (or --json / --csv). Configurations run in parallel; a failing one does not stop the others.
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { AOT_ARITHMETICS, BACKENDS, TILING_MODES, type AotArithmetic, type TilingMode } from '../../firmware/build/index.ts';
-import type { BackendName } from '../../firmware/build/backends.ts';
+import { ARITHMETICS, arithmeticFitsBackend, tflmArithmeticNote, BACKENDS, parseList, TILING_MODES } from '../../wire/vocabulary.ts';
 import { expandConfigs, runMany, DEFAULT_RUN_TIMEOUT_MS } from '../../firmware/runner/index.ts';
 import { formatCsv, formatTable } from '../../firmware/runner/table.ts';
 import { getBoard } from '../../boards/index.ts';
@@ -24,22 +23,18 @@ export function register(program: Command): void {
     .requiredOption('--board <list>', 'comma-separated virtual board ids')
     .option('--tiling <list>', `comma-separated tiling modes (${TILING_MODES.join('|')})`, 'none')
     .option('--backend <list>', `comma-separated backends (${BACKENDS.join('|')})`, 'aot')
-    .option('--arithmetic <list>', `comma-separated AoT int8 arithmetics (${AOT_ARITHMETICS.join('|')}); xnnpack equals the golden files, aot backend only`, 'reference')
+    .option('--arithmetic <list>', `comma-separated AoT int8 arithmetics (${ARITHMETICS.join('|')}); xnnpack equals the golden files, aot backend only`, 'reference')
     .option('--reps <n>', 'timed inferences per run', '3')
     .option('--timeout <ms>', 'per-run limit; a hung board fails its configuration', String(DEFAULT_RUN_TIMEOUT_MS))
     .option('--parallel <n>', 'configurations at once (default: cores)')
     .option('--json', 'print the rows as JSON')
     .option('--csv', 'print the rows as CSV')
     .action(async (o: RunCliOptions) => {
-      const tilings = list(o.tiling) as TilingMode[];
-      for (const t of tilings) if (!TILING_MODES.includes(t)) throw new Error(`unknown tiling "${t}" (use ${TILING_MODES.join('|')})`);
-      const backends = list(o.backend) as BackendName[];
-      for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend "${b}" (use ${BACKENDS.join('|')})`);
-      const arithmetics = list(o.arithmetic) as AotArithmetic[];
-      if (!arithmetics.length) throw new Error('--arithmetic needs at least one mode');
-      for (const a of arithmetics) if (!AOT_ARITHMETICS.includes(a)) throw new Error(`unknown arithmetic "${a}" (use ${AOT_ARITHMETICS.join('|')})`);
-      if (backends.includes('tflm') && arithmetics.some((a) => a !== 'reference')) {
-        throw new Error('arithmetic xnnpack needs the aot backend: tflm computes TFLite-Micro\'s fixed-point reference arithmetic only');
+      const tilings = parseList(o.tiling, TILING_MODES, 'tiling');
+      const backends = parseList(o.backend, BACKENDS, 'backend');
+      const arithmetics = parseList(o.arithmetic, ARITHMETICS, 'arithmetic');
+      for (const b of backends) for (const a of arithmetics) {
+        if (!arithmeticFitsBackend(b, a)) throw new Error(`arithmetic ${a} needs the aot backend: ${tflmArithmeticNote(b)}`);
       }
       const boards = list(o.board);
       for (const id of boards) {

@@ -10,7 +10,8 @@ export const FIRMWARE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..
 export const RUNTIME_INCLUDE = join(FIRMWARE_DIR, 'runtime', 'include');
 export const KERNELS_DIR = join(FIRMWARE_DIR, 'runtime', 'kernels');
 
-export type BackendName = 'aot' | 'tflm';
+export type { Backend as BackendName } from '../../wire/vocabulary.ts';
+import type { Backend as BackendName, Arithmetic } from '../../wire/vocabulary.ts';
 
 export interface GeneratorOutput {
   /** Relative path -> contents; .c/.cc/.cpp files are compiled, headers are on the include path. */
@@ -31,12 +32,12 @@ export interface GenerateOptions {
   arithmetic?: AotArithmetic;
 }
 
-export type AotArithmetic = 'reference' | 'xnnpack';
-export const AOT_ARITHMETICS: readonly AotArithmetic[] = ['reference', 'xnnpack'];
+export type AotArithmetic = Arithmetic;
+export { ARITHMETICS as AOT_ARITHMETICS } from '../../wire/vocabulary.ts';
 
 type Generate = (graph: Graph, plan: unknown, opts: GenerateOptions) => GeneratorOutput | Promise<GeneratorOutput>;
 
-const ENTRY: Record<BackendName, { file: string; fn: string }> = {
+const ENTRY: Partial<Record<BackendName, { file: string; fn: string }>> = {
   aot: { file: join(FIRMWARE_DIR, 'codegen', 'aot', 'index.ts'), fn: 'generateAot' },
   tflm: { file: join(FIRMWARE_DIR, 'codegen', 'tflm', 'index.ts'), fn: 'generateTflm' },
 };

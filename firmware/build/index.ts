@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { BOARDS_DIR, getBoard } from '../../boards/index.ts';
 import { ESTIMATED_CODE_BYTES, ESTIMATED_STATIC_RAM_BYTES, type BoardDefinition } from '../../boards/types.ts';
 import { isActivation, tensorBytes, type Graph } from '../ir/graph.ts';
+import { graphMacs } from '../ir/macs.ts';
 import { resolveModel } from '../models/model-set.ts';
 import { AOT_ARITHMETICS, FIRMWARE_DIR, RUNTIME_INCLUDE, kernelFiles, loadGenerator, type AotArithmetic, type BackendName } from './backends.ts';
 import { compileObjects, hasTool, headersHash, link, pruneCache, ToolchainMissingError, type CompileJob } from './compile.ts';
@@ -20,13 +21,12 @@ import { elfSizes, type SectionSize } from './elf-sizes.ts';
 import { goldenFor, type ExpectedOutput, type ReferenceKind } from './golden.ts';
 import { memoryPlanFromTiled, type TiledPlanLike } from './plan-adapter.ts';
 import type { MemoryPlan } from '../plan/types.ts';
+import { arithmeticFitsBackend, tflmArithmeticNote, BACKENDS, isTflmBackend, TILING_MODES, type TilingMode } from '../../wire/vocabulary.ts';
 
 export type { ExpectedOutput, ReferenceKind } from './golden.ts';
 export type { AotArithmetic } from './backends.ts';
 export { AOT_ARITHMETICS } from './backends.ts';
-export type TilingMode = 'none' | 'fdt' | 'ffmt' | 'auto';
-export const TILING_MODES: readonly TilingMode[] = ['none', 'fdt', 'ffmt', 'auto'];
-export const BACKENDS: readonly BackendName[] = ['aot', 'tflm'];
+export { TILING_MODES, BACKENDS, type TilingMode } from '../../wire/vocabulary.ts';
 
 const REPO_ROOT = resolve(FIRMWARE_DIR, '..');
 const HARNESS_DIR = join(FIRMWARE_DIR, 'harness');
@@ -265,11 +265,10 @@ async function prepareModel(path: string, name: string, board: BoardDefinition, 
   }
   const fit = fitFigures(board, plan.peakBytes, weightsBytes(compiled));
   checkFit(board, name, fit);
-  const golden = await goldenFor(name, graph, sample, backend === 'tflm' ? 'tflm' : arithmetic);
+  const golden = await goldenFor(name, graph, sample, isTflmBackend(backend) ? 'tflm' : arithmetic);
   const { generate, module } = await loadGenerator(backend);
   const gen = await generate(compiled, plan, { modelName: name, boardFeatures: board.features, arithmetic });
   const k = await kernelFiles(module, gen, backend);
-  const { graphMacs } = (await import('../tiling/discover.ts')) as { graphMacs(g: Graph): number };
   return {
     name, files: gen.files, arenaBytes: gen.arenaBytes, plannedArenaBytes: plan.peakBytes, inputs: golden.inputs,
     expectedOutputs: golden.expectedOutputs, reference: golden.reference,
@@ -291,8 +290,8 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   const arithmetic = spec.arithmetic ?? 'reference';
   if (!AOT_ARITHMETICS.includes(arithmetic)) throw new Error(`unknown arithmetic "${arithmetic}" (use ${AOT_ARITHMETICS.join('|')})`);
   // TFLite-Micro has only its fixed-point reference kernels; XNNPACK arithmetic is an AoT mode.
-  if (backend === 'tflm' && arithmetic !== 'reference') {
-    throw new Error(`arithmetic "${arithmetic}" needs the aot backend: tflm computes TFLite-Micro's fixed-point reference arithmetic only`);
+  if (!arithmeticFitsBackend(backend, arithmetic)) {
+    throw new Error(`arithmetic "${arithmetic}" needs the aot backend: ${tflmArithmeticNote(backend)}`);
   }
   if (!BACKENDS.includes(backend)) throw new Error(`unknown backend "${backend}" (use ${BACKENDS.join('|')})`);
   if (!TILING_MODES.includes(tiling)) throw new Error(`unknown tiling "${tiling}" (use ${TILING_MODES.join('|')})`);

@@ -34,6 +34,14 @@ export function opMacs(graph: Graph, op: Op): number {
       const w = shapeOf(graph, op.inputs[1]);
       return numElements(out) * (w[1] ?? 0);
     }
+    case 'PARTIAL_SUM': {
+      // A slice of a tiled conv/FC summed over input channels: the same multiply-accumulates
+      // its base op would do for that slice (so FDT with partial sums adds no MACs).
+      const o = (op as Op<'PARTIAL_SUM'>).options;
+      if (o.base === 'AVERAGE_POOL_2D') return 0; // pooling is not a multiply-accumulate
+      const w = shapeOf(graph, op.inputs[1]);
+      return o.base === 'CONV_2D' ? numElements(out) * (w[1] ?? 0) * (w[2] ?? 0) * (w[3] ?? 0) : numElements(out) * (w[1] ?? 0);
+    }
     default:
       return 0;
   }

@@ -2,8 +2,8 @@
 // candidates around them, evaluate each by actually rewriting and re-planning, keep the best,
 // repeat until nothing improves. Greedy, one tiling per round; every figure it compares is a
 // real plan of a real rewritten graph, never a model of one.
-import { numElements, type Graph, type Op } from '../ir/graph.ts';
-import { opMacs } from '../ir/macs.ts';
+import type { Graph } from '../ir/graph.ts';
+import { graphMacs } from '../ir/macs.ts';
 import { applyFdt, findFdtPaths } from './fdt.ts';
 import { applyFdtPartial, findFdtPartialPaths } from './fdt-partial.ts';
 import { applyFfmtPool, globalPoolAfter } from './ffmt-pool.ts';
@@ -12,23 +12,12 @@ import { planTiled, tiledRequests, type TiledPlan, type TiledRequests } from './
 import type { AppliedTiling } from './types.ts';
 
 /** MACs of one op; a PARTIAL_SUM counts the multiply-accumulates of its slice of the base op. */
-function macsOf(g: Graph, op: Op): number {
-  if (op.kind !== 'PARTIAL_SUM') return opMacs(g, op);
-  const o = (op as Op<'PARTIAL_SUM'>).options;
-  if (o.base === 'AVERAGE_POOL_2D') return 0; // pooling is not a multiply-accumulate
-  const out = numElements(g.tensors[op.outputs[0]!]!.shape);
-  const w = g.tensors[op.inputs[1]!]!.shape;
-  return o.base === 'CONV_2D' ? out * w[1]! * w[2]! * w[3]! : out * w[1]!;
-}
 
 /** Local-search moves per candidate plan (heuristic planner): the final plan gets the full search. */
 const SEARCH_MOVES = 100;
 
-export function graphMacs(g: Graph): number {
-  let total = 0;
-  for (const op of g.ops) total += macsOf(g, op);
-  return total;
-}
+/** One MAC counter for the whole compiler (firmware/ir/macs.ts); re-exported for the tiling API. */
+export { graphMacs } from '../ir/macs.ts';
 
 export interface DiscoverOptions {
   fdt: boolean;

@@ -2,8 +2,8 @@
 import type { Graph } from '../ir/graph.ts';
 import type { TiledPlan } from './plan-tiled.ts';
 
-export type TilingMode = 'none' | 'fdt' | 'ffmt' | 'auto';
-export const TILING_MODES: readonly TilingMode[] = ['none', 'fdt', 'ffmt', 'auto'];
+import type { TilingMode } from '../../wire/vocabulary.ts';
+export { TILING_MODES, type TilingMode } from '../../wire/vocabulary.ts';
 
 export interface TilingOptions {
   mode: TilingMode;

@@ -11,7 +11,8 @@ export function commentText(s: string, max = 72): string {
 
 export type KernelVariant = 'reference' | 'optimized';
 /** Integer arithmetic of the int8 kernels (see AotOptions.arithmetic). */
-export type AotArithmetic = 'reference' | 'xnnpack';
+export type { Arithmetic as AotArithmetic } from '../../../wire/vocabulary.ts';
+import type { Arithmetic as AotArithmetic } from '../../../wire/vocabulary.ts';
 
 export class LowerContext {
   /** Const definitions (weights, params structs, tables) in emission order. */

@@ -1,0 +1,67 @@
+// The lab's vocabulary: every list of names that a build, a job, a suite, a CLI flag or an
+// InfluxDB tag may carry, and the rules between them. This is the one place each list is
+// written; tiling, build, codegen, wire validators, daemon config, dashboards and the CLI import
+// it (a new backend or tiling mode is added here and nowhere else).
+//
+// Only names live here, no behaviour: the compiler core imports this file without reaching into
+// the lab, and the lab without reaching into the compiler.
+
+/** Code generators a build can use (each one is a module registered under this name). */
+export const BACKENDS = ['aot', 'tflm', 'tflm-cmsis-nn'] as const;
+export type Backend = (typeof BACKENDS)[number];
+export const DEFAULT_BACKEND: Backend = 'aot';
+
+/** Backends that run TFLite-Micro's interpreter (C++, a TFLite-Micro source tree). */
+export const TFLM_BACKENDS: readonly Backend[] = ['tflm', 'tflm-cmsis-nn'];
+export function isTflmBackend(b: string): boolean {
+  return (TFLM_BACKENDS as readonly string[]).includes(b);
+}
+
+/** Graph rewrites before planning: none, Fused Depthwise Tiling, Fused Feature-Map Tiling, or
+ * automatic path discovery over both. */
+export const TILING_MODES = ['none', 'fdt', 'ffmt', 'auto'] as const;
+export type TilingMode = (typeof TILING_MODES)[number];
+
+/** The int8 arithmetic compiled into firmware: 'reference' = TFLite's fixed-point kernels (what
+ * TFLite-Micro computes), 'xnnpack' = float32 requantization as TFLite's XNNPACK delegate does
+ * (the golden files). Optional on the wire: absent means 'reference'. */
+export const ARITHMETICS = ['reference', 'xnnpack'] as const;
+export type Arithmetic = (typeof ARITHMETICS)[number];
+export const DEFAULT_ARITHMETIC: Arithmetic = 'reference';
+
+/** The arithmetic a payload means: its own, or the default when it predates the field. */
+export function arithmeticOf(p: { arithmetic?: Arithmetic }): Arithmetic {
+  return p.arithmetic ?? DEFAULT_ARITHMETIC;
+}
+
+/** TFLite-Micro builds (reference or CMSIS-NN kernels) compute TFLite-Micro's fixed-point
+ * arithmetic only; the AoT backend can compile either. Every place that accepts a backend and an
+ * arithmetic asks this (absent arithmetic = the default, always allowed). */
+export function arithmeticFitsBackend(backend: string, arithmetic: string | undefined): boolean {
+  return !(isTflmBackend(backend) && arithmetic !== undefined && arithmetic !== 'reference');
+}
+/** Why a refused pair is refused, for error messages: "<backend> computes ... only". */
+export function tflmArithmeticNote(backend: string): string {
+  return `${backend} computes TFLite-Micro's fixed-point reference arithmetic only`;
+}
+
+/** What a performance count counts: guest instructions on QEMU (-icount), cycles on silicon,
+ * wall-clock nanoseconds on the host board. */
+export const COUNTERS = ['cycles', 'instructions', 'ns'] as const;
+export type Counter = (typeof COUNTERS)[number];
+
+/** How the host talks to the firmware: tinyrack's own TR1 report, or the MLPerf Tiny (EEMBC)
+ * test-harness protocol. */
+export const PROTOCOLS = ['tr1', 'mlperf-tiny'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+export const DEFAULT_PROTOCOL: Protocol = 'tr1';
+
+/** Parses a comma-separated CLI list against one of the lists above. */
+export function parseList<T extends string>(s: string, allowed: readonly T[], what: string): T[] {
+  const items = s.split(',').map((x) => x.trim()).filter(Boolean);
+  if (!items.length) throw new Error(`--${what} needs at least one of ${allowed.join('|')}`);
+  for (const x of items) {
+    if (!(allowed as readonly string[]).includes(x)) throw new Error(`unknown ${what} "${x}" (use ${allowed.join('|')})`);
+  }
+  return items as T[];
+}
