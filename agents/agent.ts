@@ -15,9 +15,8 @@ import { withRetries } from './health/retry.ts';
 import { JobJournal } from './mqtt/journal.ts';
 import { AgentLink, resultKey } from './mqtt/link.ts';
 import { Outbox } from './mqtt/outbox.ts';
-import { computeMetrics, readReport } from './pipeline/metrics.ts';
+import { jobMetrics } from './pipeline/job-metrics.ts';
 import { BuildStepError, type BoardSlot, type JobSteps, type StepContext } from './pipeline/types.ts';
-import { energyBetweenMarks, estimateEnergy } from './power/energy.ts';
 import { CaptureError } from './serial/capture.ts';
 
 export const AGENT_VERSION = '0.1.0';
@@ -284,23 +283,7 @@ export class Agent {
         },
       });
       boardFault = false;
-      const report = readReport(run.capture.records);
-      if (report.endStatus !== 0) throw new Error(`firmware ended with status ${report.endStatus}`);
-      const metrics = computeMetrics(report, fw, fw.expectedOutputs, slot.def.clockHz);
-      if (run.power) {
-        try {
-          const e = energyBetweenMarks(run.power.samples, run.power.periodS, run.power.supplyV, run.capture.records);
-          metrics.energyUj = e.energyUj;
-          metrics.energyEstimated = false;
-        } catch (pe) {
-          // The counts stand; only the energy figure is withheld.
-          this.log(`job ${spec.jobId}: no energy figure: ${(pe as Error).message}`);
-        }
-      } else if (slot.virtual && slot.def.currentUaPerMHz !== undefined && report.counter === 'instructions') {
-        const e = estimateEnergy(metrics.count, slot.def.currentUaPerMHz, slot.def.supplyVolts);
-        metrics.energyUj = e.energyUj;
-        metrics.energyEstimated = true;
-      }
+      const metrics = jobMetrics(run, fw, slot, (m) => this.log(`job ${spec.jobId}: ${m}`));
       result = {
         v: 1, jobId: spec.jobId, agentId: this.config.agentId, boardId: slot.boardId, boardKind: slot.kind,
         model: spec.model.name, backend: spec.backend, tiling: spec.tiling, arithmetic: fw.arithmetic, ok: true, metrics,
@@ -380,8 +363,7 @@ export class Agent {
       const fw = await this.deps.steps.build(spec, slot, ctx(h.buildTimeoutS));
       const flashed = await this.deps.steps.flash(slot, fw, ctx(h.flashTimeoutS));
       const run = await this.deps.steps.run(slot, flashed, fw, ctx(h.runTimeoutS));
-      const report = readReport(run.capture.records);
-      return report.endStatus === 0 && computeMetrics(report, fw, fw.expectedOutputs, slot.def.clockHz).outputsMatch;
+      return jobMetrics(run, fw, slot).outputsMatch;
     } catch (e) {
       this.log(`health check of ${slot.boardId} failed: ${(e as Error).message.split('\n')[0]}`);
       return false;

@@ -5,7 +5,7 @@ import type { Arithmetic, JobSpec } from '../../wire/mqtt.ts';
 import type { AgentBoardDef } from '../boards.ts';
 import type { PhysicalBoardConfig } from '../config/rack-config.ts';
 import type { CaptureResult } from '../serial/capture.ts';
-import type { ExpectedOutputHex } from './metrics.ts';
+import type { ExpectedOutput } from '../../wire/report.ts';
 import type { FlashOutcome } from '../drivers/flashers/flasher.ts';
 import type { PowerSample } from '../power/energy.ts';
 
@@ -29,7 +29,7 @@ export interface BuiltFirmware {
   romBytes: number;
   ramBytes: number;
   arenaBytes: number;
-  expectedOutputs: ExpectedOutputHex[];
+  expectedOutputs: ExpectedOutput[];
   /** The int8 arithmetic compiled in: the result echoes this, not the request. */
   arithmetic: Arithmetic;
 }

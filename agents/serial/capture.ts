@@ -1,8 +1,9 @@
 // Reads one run's framed report from a line source (a serial port, a QEMU UART, a test pty) with
 // three time limits: the board says nothing at all, the report never completes, and the board
 // goes silent mid-report. A reboot mid-run or a firmware ERR record ends the capture as failed.
+// The lines are assembled by wire/report.ts, the one report path (`tinyrack run` uses it too).
 import type { SerialRecord } from '../../wire/serial.ts';
-import { ReportCollector, type SerialStats } from './collector.ts';
+import { ReportCollector, type RunReport, type SerialStats } from '../../wire/report.ts';
 
 /** Anything that produces console lines: returns an unsubscribe function. */
 export interface LineSource {
@@ -25,6 +26,8 @@ export type CaptureFailure = 'no-output' | 'incomplete' | 'idle' | 'rebooted' | 
 
 export interface CaptureResult {
   records: SerialRecord[];
+  /** The assembled report (wire/report.ts), also for a failed capture's partial result. */
+  report: RunReport;
   stats: SerialStats;
   corruptReasons: string[];
 }
@@ -38,7 +41,7 @@ export class CaptureError extends Error {
 
 export function captureReport(source: LineSource, opts: CaptureOptions): Promise<CaptureResult> {
   const collector = new ReportCollector();
-  const result = (): CaptureResult => ({ records: collector.records, stats: { ...collector.stats }, corruptReasons: collector.corruptReasons });
+  const result = (): CaptureResult => ({ records: collector.records, report: collector.report(), stats: { ...collector.stats }, corruptReasons: collector.corruptReasons });
   return new Promise<CaptureResult>((resolve, reject) => {
     let settled = false;
     let idleTimer: NodeJS.Timeout | undefined;

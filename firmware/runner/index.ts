@@ -1,17 +1,17 @@
 // `tinyrack run` orchestration: for each configuration (model x board x tiling x backend)
 // build the firmware (cached), run it on the virtual board (QEMU driver, or the host process),
-// assemble the serial report, check the outputs against the reference, and produce one row of
+// assemble and judge the serial report (wire/report.ts, the same verdict the lab agent gives:
+// usable report, arena as planned, outputs against the reference), and produce one row of
 // figures. Configurations run in parallel, bounded by the cores; one that fails (hang -> timeout,
 // does not fit, wrong outputs) is a failed row, the others go on.
 import { availableParallelism } from 'node:os';
 import { getBoard } from '../../boards/index.ts';
 import type { BoardDefinition, CounterKind } from '../../boards/types.ts';
 import { runQemu } from '../../agents/drivers/qemu.ts';
-import { assembleReportFromLines, medianCount, type RunReport } from '../../wire/report.ts';
+import { assembleReportFromLines, judgeRun, type RunReport } from '../../wire/report.ts';
 import { buildFirmware, type AotArithmetic, type BuildResult, type BuildSpec, type ReferenceKind, type TilingMode } from '../build/index.ts';
 import { pool } from '../build/compile.ts';
 import type { BackendName } from '../build/backends.ts';
-import { compareOutputs } from './compare.ts';
 import { runHost } from './host.ts';
 
 export const DEFAULT_RUN_TIMEOUT_MS = 180_000;
@@ -79,19 +79,18 @@ export async function runFirmware(board: BoardDefinition, elfPath: string, timeo
 
 /** Turns a build and its run report into one result row. */
 export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResult, report: RunReport): RunRow {
-  const cmp = compareOutputs(build.expectedOutputs, report.outputs);
-  const timed = report.inferences.length > 0;
-  const count = timed ? medianCount(report.inferences) : undefined;
-  const latencyUs = count !== undefined ? count / (board.clockHz / 1e6) : undefined;
+  const v = judgeRun(report, { expectedOutputs: build.expectedOutputs, arenaBytes: build.arenaBytes, clockHz: board.clockHz });
+  const cmp = v.outputs;
+  const f = v.figures;
+  const latencyUs = f?.latencyUs;
   const row: RunRow = {
     model: build.model,
-    board: board.id, backend: cfg.backend, tiling: cfg.tiling, arithmetic: build.arithmetic, ok: report.complete && cmp.match,
-    counter: board.counter.kind, count, counts: report.inferences.map((x) => x.count),
-    ...(board.counter.kind === 'instructions' ? { instructions: count } : {}),
-    ...(board.counter.kind === 'cycles' ? { cycles: count } : {}),
+    board: board.id, backend: cfg.backend, tiling: cfg.tiling, arithmetic: build.arithmetic, ok: v.error === undefined && cmp.match,
+    counter: board.counter.kind, count: f?.count, counts: report.inferences.map((x) => x.count),
+    ...(board.counter.kind === 'instructions' ? { instructions: f?.count } : {}),
+    ...(board.counter.kind === 'cycles' ? { cycles: f?.count } : {}),
     latencyUs: latencyUs !== undefined ? Math.round(latencyUs * 1000) / 1000 : undefined,
-    stackBytes: timed ? Math.max(...report.inferences.map((x) => x.stack)) : undefined,
-    heapBytes: timed ? Math.max(...report.inferences.map((x) => x.heap)) : undefined,
+    stackBytes: f?.stackBytes, heapBytes: f?.heapBytes,
     arenaBytes: report.model?.arena ?? build.arenaBytes, plannedArenaBytes: build.plannedArenaBytes,
     romBytes: build.romBytes, ramBytes: build.ramBytes, outputsMatch: cmp.match, reference: build.reference,
     ...(build.macs !== undefined ? { macs: build.macs } : {}),
@@ -102,12 +101,8 @@ export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResu
     const mw = board.power.currentMaPerMhz * (board.clockHz / 1e6) * board.power.volts;
     row.energyUjEstimated = Math.round(mw * latencyUs) / 1000;
   }
-  if (!report.complete) row.error = `incomplete report: ${report.problems.join('; ')}`;
+  if (v.error) row.error = v.error;
   else if (!cmp.match) row.error = `outputs differ from the reference (${build.reference}): ${cmp.detail}`;
-  if (report.model && report.model.arena !== build.arenaBytes) {
-    row.ok = false;
-    row.error = `firmware reports arena ${report.model.arena} bytes, the build planned ${build.arenaBytes}`;
-  }
   return row;
 }
 

@@ -23,7 +23,7 @@ after(async () => { await broker.dispose(); });
 function report(counts: number[]): string {
   const recs: Array<Omit<SerialRecord, 'seq'>> = [
     { type: 'BOOT', fields: { fw: 'f446fw', board: 'nucleo-f446re', counter: 'cycles', hz: '16000000' } },
-    { type: 'MODEL', fields: { name: 'toycar', backend: 'aot', arena: '768', warmup: '1', reps: String(counts.length) } },
+    { type: 'MODEL', fields: { name: 'toycar', backend: 'aot', arena: '128', warmup: '1', reps: String(counts.length) } },
     ...counts.flatMap((c, i): Array<Omit<SerialRecord, 'seq'>> => [
       { type: 'MARK', fields: { what: 'start', i: String(i) } },
       { type: 'MARK', fields: { what: 'stop', i: String(i) } },

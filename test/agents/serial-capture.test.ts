@@ -5,8 +5,7 @@ import { formatRecord, type SerialRecord } from '../../wire/serial.ts';
 import { captureReport, CaptureError } from '../../agents/serial/capture.ts';
 import { SerialConsole } from '../../agents/serial/serial-console.ts';
 import { LineSplitter } from '../../agents/serial/line-splitter.ts';
-import { ReportCollector } from '../../agents/serial/collector.ts';
-import { readReport } from '../../agents/pipeline/metrics.ts';
+import { ReportCollector } from '../../wire/report.ts';
 import { ptyPair } from './pty-pair.ts';
 
 /** A complete, valid report as the firmware prints it (formatRecord is the wire reference). */
@@ -57,10 +56,10 @@ test('a report streamed over a pty with garbage and corrupted lines: counted, ne
   }));
   assert.deepEqual(res.stats, { records: 12, noiseLines: 3, corruptLines: 2, missingRecords: 1 });
   assert.deepEqual(res.corruptReasons, ['checksum mismatch', 'checksum mismatch']);
-  const report = readReport(res.records);
+  const report = res.report;
   // Only the intact INF records: i=0 was corrupted, so its count is absent, never a wrong value.
-  assert.deepEqual(report.counts, [1010, 990]);
-  assert.equal(report.endStatus, 0);
+  assert.deepEqual(report.inferences.map((x) => x.count), [1010, 990]);
+  assert.equal(report.status, 0);
 });
 
 test('no output at all: times out as "no-output"', async () => {
@@ -117,7 +116,7 @@ test('lines before the BOOT record belong to an earlier run: noise, not results'
   const old = formatRecord({ seq: 7, type: 'INF', fields: { i: '2', count: '1', stack: '1', heap: '0' } });
   c.push(old);
   for (const l of reportLines([9])) c.push(l);
-  assert.deepEqual(readReport(c.records).counts, [9]);
+  assert.deepEqual(c.report().inferences.map((x) => x.count), [9]);
   assert.equal(c.stats.noiseLines, 1);
 });
 

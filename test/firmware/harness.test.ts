@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { getBoard, listBoards } from '../../boards/index.ts';
 import { buildFirmware, FitError } from '../../firmware/build/index.ts';
 import { runFirmware, runOne } from '../../firmware/runner/index.ts';
-import { compareOutputs } from '../../firmware/runner/compare.ts';
+import { compareOutputs } from '../../wire/report.ts';
 import { QemuBoard } from '../../agents/drivers/qemu.ts';
 import { hangModel, TINY_INPUT, tinyExpected, tinyModel } from './tiny-model.ts';
 
