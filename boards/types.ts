@@ -3,7 +3,6 @@
 // Source paths (linker script, startup, port, uart) are relative to boards/.
 
 export type Arch = 'arm' | 'riscv' | 'xtensa' | 'host';
-export type FlasherTool = 'qemu' | 'openocd' | 'st-flash' | 'esptool' | 'jlink' | 'dfu-util' | 'host';
 /** 'timer-instructions': a QEMU device timer clocked at 1 GHz = 1 tick per instruction (-icount shift=0). */
 export type CounterMethod = 'dwt' | 'mcycle' | 'systick-instructions' | 'timer-instructions' | 'minstret' | 'ccount' | 'host-clock';
 /** What the reported count means: core cycles on silicon, guest instructions on QEMU,
@@ -30,12 +29,18 @@ export interface Toolchain {
   installHint: string;
 }
 
-export interface Flasher {
-  tool: FlasherTool;
-  /** Arguments; "{elf}", "{bin}" and "{serial}" are substituted by the agent. */
+/** How this board is flashed: `tool` names a flasher driver (agents/drivers/flashers/<tool>.ts,
+ * which builds the tool's command line, verifies and resets); the rest are this board's settings
+ * that driver reads. */
+export interface FlasherSettings {
+  tool: string;
+  /** The board's own arguments for the tool — the scripts, device or chip it needs (OpenOCD
+   * `-f` scripts, J-Link `-device`/`-if`/`-jtagconf`, esptool `--chip`). The driver adds the
+   * probe's serial number, the image, verification and reset. */
   args: string[];
-  /** Board config the tool needs (OpenOCD board script, J-Link device name, ...). */
-  config?: string;
+  /** Where a raw image goes (st-flash, dfu-util, J-Link verify, esptool); default: the
+   * driver's (the flash region's origin; 0 for esptool, an offset in the SPI flash). */
+  flashAddress?: number;
 }
 
 export interface UsbId {
@@ -74,7 +79,7 @@ export interface BoardDefinition {
   sources: string[];
   /** Preprocessor defines for the board sources and the harness (name -> value, '' = flag). */
   defines: Record<string, string>;
-  flasher: Flasher;
+  flasher: FlasherSettings;
   serial: { baud: number };
   usb: UsbId[];
   counter: { method: CounterMethod; kind: CounterKind };

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { probeKinds } from '../power/registry.ts';
 
 export interface BrokerTls {
   ca?: string;
@@ -24,7 +25,8 @@ export interface BrokerConfig {
 }
 
 export interface PowerSwitchConfig { kind: 'uhubctl'; hub: string; port: number }
-export interface PowerProbeConfig { kind: 'ppk2'; serialNumber?: string; port?: string; voltageMv: number }
+/** kind: a power-probe driver (agents/power/registry.ts). */
+export interface PowerProbeConfig { kind: string; serialNumber?: string; port?: string; voltageMv: number }
 
 export interface PhysicalBoardConfig {
   /** Unique board instance id within the lab. */
@@ -155,8 +157,7 @@ export function parseRackConfig(text: string, source = '<rack config>'): RackCon
         port: r.int([...p, 'power', 'port'], 1, 32) };
     }
     if (r.has([...p, 'probe'])) {
-      r.str([...p, 'probe', 'kind'], { oneOf: ['ppk2'] });
-      b.probe = { kind: 'ppk2', serialNumber: r.optStr([...p, 'probe', 'serialNumber']), port: r.optStr([...p, 'probe', 'port']),
+      b.probe = { kind: r.str([...p, 'probe', 'kind'], { oneOf: probeKinds() }), serialNumber: r.optStr([...p, 'probe', 'serialNumber']), port: r.optStr([...p, 'probe', 'port']),
         voltageMv: r.optInt([...p, 'probe', 'voltageMv'], 800, 5000) ?? 3300 };
       if (b.probe.serialNumber === undefined && b.probe.port === undefined) {
         r.fail([...p, 'probe'], 'needs serialNumber or port');

@@ -1,21 +1,20 @@
 // The real job steps: build with firmware/build, flash with the board's flasher driver, run and
-// capture the report (QEMU driver for QEMU boards, a process for the host board, the serial
-// console for physical boards, with the PPK2 measuring when the rack file gives one).
+// capture the report (boards/virtual/ for QEMU boards and the host board, the serial console for
+// physical boards, with the power probe the rack file names measuring).
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { buildFirmware, type PreparedModel } from '../../firmware/build/index.ts';
 import { getBoard } from '../../boards/index.ts';
 import { arithmeticOf, type JobSpec } from '../../wire/mqtt.ts';
-import { QemuBoard } from '../drivers/qemu.ts';
+import { virtualBoard, type VirtualBoard } from '../../boards/virtual/index.ts';
 import { flasherFor } from '../drivers/flashers/registry.ts';
-import { runTool, type FlashOutcome } from '../drivers/flashers/flasher.ts';
+import { flashTarget, type FlashOutcome } from '../drivers/flashers/flasher.ts';
 import { captureReport, type CaptureOptions, type LineSource } from '../serial/capture.ts';
-import { LineSplitter } from '../serial/line-splitter.ts';
 import { SerialConsole } from '../serial/serial-console.ts';
 import { powerSwitchFor } from '../health/power-switch.ts';
-import { Ppk2 } from '../power/ppk2.ts';
+import { probeKindFor } from '../power/registry.ts';
+import type { PowerProbe } from '../power/probe.ts';
 import { BuildStepError, type BoardSlot, type BuiltFirmware, type JobSteps, type RunCapture, type StepContext } from './types.ts';
 
 export interface DefaultStepsOptions {
@@ -32,92 +31,60 @@ function captureOptions(ctx: StepContext, o: DefaultStepsOptions): CaptureOption
   return { firstOutputMs: Math.min(o.firstOutputMs ?? 15_000, ctx.timeoutMs), totalMs: ctx.timeoutMs, signal: ctx.signal };
 }
 
-/** A QEMU run's console as a LineSource (QemuBoard yields lines with their endings). */
-function qemuLines(q: QemuBoard): LineSource {
+/** A virtual board's console as a LineSource (the drivers yield lines with their endings). */
+function consoleLines(b: VirtualBoard, what: string): LineSource {
   return {
     subscribe(onLine, onEnd) {
       let stopped = false;
       void (async () => {
-        for await (const l of q.lines()) { if (stopped) return; onLine(l.replace(/\r?\n$/, '')); }
+        for await (const l of b.lines()) { if (stopped) return; onLine(l.replace(/\r?\n$/, '')); }
         if (stopped) return;
-        // Say why QEMU ended before the report did (a fault, a bad ELF): its status and stderr.
-        const e = await q.wait().catch(() => undefined);
+        // Say why the run ended before the report did (a fault, a bad ELF): its status and stderr.
+        const e = await b.wait().catch(() => undefined);
         const why = e?.stderr.trim().split('\n').slice(-3).join(' | ');
-        onEnd(`QEMU exited (status ${e?.exitCode ?? 'unknown'})${why ? `: ${why}` : ''}`);
+        onEnd(`${what} exited (status ${e?.exitCode ?? 'unknown'})${why ? `: ${why}` : ''}`);
       })();
       return () => { stopped = true; };
     },
   };
 }
 
-/** The host board: the firmware is a native process printing its report on stdout. */
-async function runHost(elf: string, ctx: StepContext, o: DefaultStepsOptions): Promise<RunCapture> {
-  const proc = execa(elf, [], { reject: false, stdin: 'ignore', buffer: false, cancelSignal: ctx.signal, forceKillAfterDelay: 1000 });
-  const source: LineSource = {
-    subscribe(onLine, onEnd) {
-      const split = new LineSplitter(onLine);
-      const onData = (d: Buffer) => split.push(d);
-      proc.stdout!.on('data', onData);
-      void proc.then(() => { split.flush(); onEnd(`host firmware exited`); });
-      return () => proc.stdout!.off('data', onData);
-    },
-  };
-  try {
-    return { capture: await captureReport(source, captureOptions(ctx, o)) };
-  } finally {
-    proc.kill('SIGKILL');
-    await proc.catch(() => {});
-  }
-}
-
-async function runQemuBoard(slot: BoardSlot, elf: string, ctx: StepContext, o: DefaultStepsOptions): Promise<RunCapture> {
+async function runVirtualBoard(slot: BoardSlot, elf: string, ctx: StepContext, o: DefaultStepsOptions): Promise<RunCapture> {
   const def = await getBoard(slot.kind);
-  // QEMU's own limit is a backstop; the capture's limits decide first and give the diagnosis.
-  const q = new QemuBoard(def, { timeoutMs: ctx.timeoutMs + 5000 });
+  // The driver's own limit is a backstop; the capture's limits decide first and give the diagnosis.
+  const b = virtualBoard(def, { timeoutMs: ctx.timeoutMs + 5000 });
   try {
-    const source = qemuLines(q);
-    const capture = captureReport(source, { ...captureOptions(ctx, o), onListening: () => q.start(elf) });
+    const source = consoleLines(b, def.arch === 'host' ? 'host firmware' : 'QEMU');
+    const capture = captureReport(source, { ...captureOptions(ctx, o), onListening: () => b.start(elf) });
     return { capture: await capture };
   } finally {
-    await q.stop().catch(() => {});
+    await b.stop().catch(() => {});
   }
 }
 
-/** Restarts a physical board's firmware so its report starts after we listen. */
+/** Restarts a physical board's firmware so its report starts after we listen: by its flasher
+ * tool where the tool can, else by a power cycle. */
 async function resetPhysical(slot: BoardSlot, console: SerialConsole, ctx: StepContext): Promise<void> {
-  const d = slot.def;
-  const opts = { timeoutMs: Math.min(ctx.timeoutMs, 30_000), signal: ctx.signal };
-  switch (d.flasher) {
-    case 'openocd': {
-      const serial = slot.serialNumber ? ['-c', `adapter serial ${slot.serialNumber}`] : [];
-      const cfg = d.flasherConfig ? ['-f', d.flasherConfig] : ['-f', d.openocdInterface ?? 'interface/stlink.cfg', ...serial, '-f', d.openocdTarget ?? ''];
-      await runTool(slot.boardId, 'openocd', [...(d.flasherConfig ? serial : []), ...cfg, '-c', 'init', '-c', 'reset run', '-c', 'shutdown'], opts);
-      return;
-    }
-    case 'st-flash':
-      await runTool(slot.boardId, 'st-flash', [...(slot.serialNumber ? ['--serial', slot.serialNumber] : []), 'reset'], opts);
-      return;
-    case 'esptool':
-      await console.resetByRts();
-      return;
-    default: {
-      const sw = powerSwitchFor(slot.boardId, slot.config?.power);
-      if (!sw) throw new Error(`board ${slot.boardId}: no way to reset it (flasher ${d.flasher}, no power switch configured)`);
-      await sw.cycle();
-    }
+  const flasher = flasherFor(slot.def.board.flasher.tool);
+  if (flasher.reset) {
+    await flasher.reset(flashTarget(slot.boardId, slot.def.board, slot), { timeoutMs: Math.min(ctx.timeoutMs, 30_000), signal: ctx.signal, console });
+    return;
   }
+  const sw = powerSwitchFor(slot.boardId, slot.config?.power);
+  if (!sw) throw new Error(`board ${slot.boardId}: no way to reset it (flasher ${flasher.kind} cannot, no power switch configured)`);
+  await sw.cycle();
 }
 
 async function runPhysical(slot: BoardSlot, ctx: StepContext, o: DefaultStepsOptions): Promise<RunCapture> {
   if (!slot.port) throw new Error(`board ${slot.boardId}: no console port found (set port in the rack file?)`);
   const console = await SerialConsole.open(slot.port, slot.def.baud);
-  let probe: Ppk2 | undefined;
+  let probe: PowerProbe | undefined;
   try {
     const pc = slot.config?.probe;
     if (pc) {
       const port = pc.port ?? slot.probePort;
-      if (!port) throw new Error(`board ${slot.boardId}: its PPK2 (serial ${pc.serialNumber}) is not plugged in`);
-      probe = await Ppk2.open(port, pc.voltageMv);
+      if (!port) throw new Error(`board ${slot.boardId}: its ${pc.kind} probe (serial ${pc.serialNumber}) is not plugged in`);
+      probe = await probeKindFor(pc.kind).open(port, pc);
       await probe.init();
       await probe.start();
     }
@@ -164,14 +131,12 @@ export function defaultSteps(o: DefaultStepsOptions = {}): JobSteps {
     },
 
     async flash(slot: BoardSlot, fw: BuiltFirmware, ctx: StepContext): Promise<FlashOutcome> {
-      const flasher = flasherFor(slot.def.flasher);
-      return flasher.flash({ boardId: slot.boardId, def: slot.def, serialNumber: slot.serialNumber, port: slot.port },
+      return flasherFor(slot.def.board.flasher.tool).flash(flashTarget(slot.boardId, slot.def.board, slot),
         { elfPath: fw.elfPath }, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
     },
 
     async run(slot: BoardSlot, flashed: FlashOutcome, _fw: BuiltFirmware, ctx: StepContext): Promise<RunCapture> {
-      if (slot.def.flasher === 'host') return runHost(flashed.runImage, ctx, o);
-      if (slot.virtual) return runQemuBoard(slot, flashed.runImage, ctx, o);
+      if (slot.virtual) return runVirtualBoard(slot, flashed.runImage, ctx, o);
       return runPhysical(slot, ctx, o);
     },
 

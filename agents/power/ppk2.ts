@@ -3,7 +3,7 @@
 // amperes and keeps the logic-input bits for the inference marks.
 import { SerialPort } from 'serialport';
 import type { PowerSample } from './energy.ts';
-import type { PowerProbe } from './probe.ts';
+import type { PowerProbe, ProbeKind } from './probe.ts';
 import {
   decodeFrame, parseMetadata, PPK2_CMD, POWER_MODE, regulatorBytes, SAMPLE_PERIOD_S, sampleCurrent, type Ppk2Calibration,
 } from './ppk2-protocol.ts';
@@ -97,3 +97,6 @@ export class Ppk2 implements PowerProbe {
     return new Promise((res) => (this.port.isOpen ? this.port.close(() => res()) : res()));
   }
 }
+
+/** The rack file's `probe.kind: ppk2`. */
+export const probe: ProbeKind = { kind: 'ppk2', open: (port, s) => Ppk2.open(port, s.voltageMv) };

@@ -27,7 +27,7 @@ export const board: BoardDefinition = {
   linkerScript: 'riscv/riscv.ld',
   sources: ['riscv/startup.S', 'riscv/port.c', 'esp32c3/uart.c'],
   defines: { TR_COUNTER_CSR_32: '0x7e2' },
-  flasher: { tool: 'esptool', args: ['--chip', 'esp32c3', '--port', '{serial}', '--baud', '460800', 'load_ram', '{bin}'] },
+  flasher: { tool: 'esptool', args: ['--chip', 'esp32c3', 'load_ram'] },
   serial: { baud: 115200 },
   usb: [
     { vid: '10c4', pid: 'ea60', what: 'CP210x USB-UART bridge (console, esptool)' },

@@ -23,7 +23,7 @@ export const board: BoardDefinition = {
   linkerScript: 'esp32/esp32.ld',
   sources: ['esp32/startup.c', 'esp32/port.c', 'esp32/uart.c'],
   defines: {},
-  flasher: { tool: 'esptool', args: ['--chip', 'esp32', '--port', '{serial}', '--baud', '460800', 'load_ram', '{bin}'] },
+  flasher: { tool: 'esptool', args: ['--chip', 'esp32', 'load_ram'] },
   serial: { baud: 115200 },
   usb: [{ vid: '10c4', pid: 'ea60', what: 'CP210x USB-UART bridge (console, esptool)' }],
   counter: { method: 'ccount', kind: 'cycles' },

@@ -22,11 +22,7 @@ export const board: BoardDefinition = {
   linkerScript: 'riscv/riscv.ld',
   sources: ['riscv/startup.S', 'riscv/port.c', 'sifive/uart.c'],
   defines: { TR_COUNTER_MCYCLE: '', TR_MARK_GPIO: '19' },
-  flasher: {
-    tool: 'jlink',
-    args: ['-device', 'FE310', '-if', 'JTAG', '-speed', '4000', '-jtagconf', '-1,-1', '-autoconnect', '1', '-CommandFile', '{script}'],
-    config: 'loadfile {hex}\\nrnh\\nexit',
-  },
+  flasher: { tool: 'jlink', args: ['-device', 'FE310', '-if', 'JTAG', '-jtagconf', '-1,-1'] },
   serial: { baud: 115200 },
   usb: [{ vid: '1366', pid: '0105', what: 'SEGGER J-Link OB (debugger + virtual COM port)' }],
   counter: { method: 'mcycle', kind: 'cycles' },

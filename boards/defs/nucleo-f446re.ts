@@ -21,11 +21,7 @@ export const board: BoardDefinition = {
   linkerScript: 'cortex-m/cortex-m.ld',
   sources: ['cortex-m/startup.c', 'cortex-m/port.c', 'stm32f4/uart.c'],
   defines: { TR_COUNTER_DWT: '', TR_STM32_USART: '2', TR_UART_CLOCK_HZ: '16000000u', TR_MARK_GPIO_A: '5' },
-  flasher: {
-    tool: 'openocd',
-    args: ['-f', 'board/st_nucleo_f4.cfg', '-c', 'program {elf} verify reset exit'],
-    config: 'board/st_nucleo_f4.cfg',
-  },
+  flasher: { tool: 'openocd', args: ['-f', 'board/st_nucleo_f4.cfg'] },
   serial: { baud: 115200 },
   usb: [{ vid: '0483', pid: '374b', what: 'ST-LINK/V2-1 (debugger + virtual COM port)' }],
   counter: { method: 'dwt', kind: 'cycles' },

@@ -21,11 +21,7 @@ export const board: BoardDefinition = {
   linkerScript: 'cortex-m/cortex-m.ld',
   sources: ['cortex-m/startup.c', 'cortex-m/port.c', 'stm32l4/uart.c'],
   defines: { TR_COUNTER_DWT: '', TR_UART_CLOCK_HZ: '4000000u' },
-  flasher: {
-    tool: 'openocd',
-    args: ['-f', 'interface/stlink.cfg', '-f', 'target/stm32l4x.cfg', '-c', 'program {elf} verify reset exit'],
-    config: 'target/stm32l4x.cfg',
-  },
+  flasher: { tool: 'openocd', args: ['-f', 'interface/stlink.cfg', '-f', 'target/stm32l4x.cfg'] },
   serial: { baud: 115200 },
   usb: [
     { vid: '0483', pid: '374b', what: 'ST-LINK/V2-1 (debugger + virtual COM port)' },

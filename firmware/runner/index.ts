@@ -1,5 +1,5 @@
 // `tinyrack run` orchestration: for each configuration (model x board x tiling x backend)
-// build the firmware (cached), run it on the virtual board (QEMU driver, or the host process),
+// build the firmware (cached), run it on the virtual board (boards/virtual: QEMU or the host),
 // assemble and judge the serial report (wire/report.ts, the same verdict the lab agent gives:
 // usable report, arena as planned, outputs against the reference), and produce one row of
 // figures. Configurations run in parallel, bounded by the cores; one that fails (hang -> timeout,
@@ -7,12 +7,11 @@
 import { availableParallelism } from 'node:os';
 import { getBoard } from '../../boards/index.ts';
 import type { BoardDefinition, CounterKind } from '../../boards/types.ts';
-import { runQemu } from '../../agents/drivers/qemu.ts';
+import { runVirtual } from '../../boards/virtual/index.ts';
 import { assembleReportFromLines, judgeRun, type RunReport } from '../../wire/report.ts';
 import { buildFirmware, type AotArithmetic, type BuildResult, type BuildSpec, type ReferenceKind, type TilingMode } from '../build/index.ts';
 import { pool } from '../build/compile.ts';
 import type { BackendName } from '../build/backends.ts';
-import { runHost } from './host.ts';
 
 export const DEFAULT_RUN_TIMEOUT_MS = 180_000;
 
@@ -72,8 +71,7 @@ export interface RunOptions {
 /** Runs an already built firmware on its virtual board and returns the report. */
 export async function runFirmware(board: BoardDefinition, elfPath: string, timeoutMs = DEFAULT_RUN_TIMEOUT_MS):
   Promise<{ report: RunReport; exitCode: number | null; timedOut: boolean; stderr: string }> {
-  if (!board.virtual) throw new Error(`board ${board.id} is physical: run it through a lab agent`);
-  const r = board.arch === 'host' ? await runHost(elfPath, timeoutMs) : await runQemu(board, elfPath, { timeoutMs });
+  const r = await runVirtual(board, elfPath, { timeoutMs });
   return { report: assembleReportFromLines(r.lines), exitCode: r.exitCode, timedOut: r.timedOut, stderr: r.stderr };
 }
 

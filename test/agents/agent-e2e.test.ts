@@ -10,7 +10,7 @@ import { Agent, RESTARTED_DURING_JOB } from '../../agents/agent.ts';
 import { defaultSteps } from '../../agents/pipeline/default-steps.ts';
 import { buildFirmware } from '../../firmware/build/index.ts';
 import { getBoard } from '../../boards/index.ts';
-import { runQemu } from '../../agents/drivers/qemu.ts';
+import { runVirtual } from '../../boards/virtual/index.ts';
 import { parseLine } from '../../wire/serial.ts';
 import { topics, validateJobResult, type JobResult } from '../../wire/mqtt.ts';
 import { job, rackConfig, recorder } from './agent-harness.ts';
@@ -41,7 +41,7 @@ test('real QEMU board: a published job is built, flashed, run, and its result ca
   // Reference: the same firmware run directly on QEMU; -icount makes instruction counts exact.
   const fw = await buildFirmware({ model: 'sine_model', board: 'qemu-mps2-an386', backend: 'aot', tiling: 'none', reps: 2 });
   assert.equal(res.firmwareHash, fw.firmwareHash);
-  const direct = await runQemu(await getBoard('qemu-mps2-an386'), fw.elfPath, { timeoutMs: 60_000 });
+  const direct = await runVirtual(await getBoard('qemu-mps2-an386'), fw.elfPath, { timeoutMs: 60_000 });
   const infCounts = direct.lines.map((l) => parseLine(l)).flatMap((p) => (p.kind === 'record' && p.record.type === 'INF' ? [Number(p.record.fields.count)] : []));
   assert.equal(infCounts.length, 2);
   assert.deepEqual(res.metrics?.counts, infCounts);

@@ -10,7 +10,7 @@ import { getBoard, listBoards } from '../../boards/index.ts';
 import { buildFirmware, FitError } from '../../firmware/build/index.ts';
 import { runFirmware, runOne } from '../../firmware/runner/index.ts';
 import { compareOutputs } from '../../wire/report.ts';
-import { QemuBoard } from '../../agents/drivers/qemu.ts';
+import { QemuBoard } from '../../boards/virtual/qemu.ts';
 import { hangModel, TINY_INPUT, tinyExpected, tinyModel } from './tiny-model.ts';
 
 const REPS = 3;

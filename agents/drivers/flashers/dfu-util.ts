@@ -1,10 +1,11 @@
 // dfu-util: USB DFU bootloader (STM32 system memory, 0483:df11). DFU cannot verify on download;
-// ":leave" makes the bootloader start the new firmware.
+// ":leave" makes the bootloader start the new firmware. No reset without reflashing: a board
+// flashed this way needs a power switch to restart.
 import type { Flasher, FlashTarget } from './flasher.ts';
-import { ensureBin, runTool } from './flasher.ts';
+import { ensureBin, flashAddress, hexAddress, runTool } from './flasher.ts';
 
 export function dfuUtilArgs(target: FlashTarget, binPath: string): string[] {
-  const args = ['-a', '0', '-s', `0x${(target.def.flashAddress ?? 0x08000000).toString(16)}:leave`, '-D', binPath];
+  const args = ['-a', '0', '-s', `${hexAddress(flashAddress(target))}:leave`, '-D', binPath];
   if (target.serialNumber) args.push('-S', target.serialNumber);
   return args;
 }
@@ -17,3 +18,5 @@ export const dfuUtilFlasher: Flasher = {
     return { tool: 'dfu-util', verified: false, runImage: bin, durationMs: r.durationMs };
   },
 };
+
+export { dfuUtilFlasher as flasher };

@@ -1,17 +1,47 @@
-// One interface for every way of putting firmware on a board. Each tool is a small driver file
-// (openocd.ts, st-flash.ts, ...) registered in registry.ts; adding a flasher is adding a file.
-// Tools run through execa with an argument array (never a shell string) and a time limit.
+// One interface for every way of putting firmware on a board. Each tool is one driver file in
+// this folder exporting `flasher` (openocd.ts, st-flash.ts, ...): it declares the tool, builds its
+// arguments from the board's settings (boards/defs: FlasherSettings), judges verification and
+// knows how to restart the firmware. registry.ts loads every such file: adding a flasher is
+// adding a file. Tools run through execa with an argument array (never a shell string) and a
+// time limit.
 import { execa } from 'execa';
-import type { AgentBoardDef } from '../../boards.ts';
+import type { BoardDefinition, FlasherSettings } from '../../../boards/types.ts';
 
 export interface FlashTarget {
   boardId: string;
-  def: AgentBoardDef;
+  /** Board definition id. */
+  kind: string;
+  /** The board's flasher settings (its `flasher` in boards/defs). */
+  flasher: FlasherSettings;
+  /** Start of the board's flash region (default flash address of raw-image tools). */
+  flashOrigin: number;
   /** USB serial number of the probe, to pick one board among identical ones. */
   serialNumber?: string;
   /** Console / bootloader port (esptool flashes through it). */
   port?: string;
 }
+
+/** The flash target of a board definition, and of where discovery found it. */
+export function flashTarget(boardId: string, board: BoardDefinition, found: { serialNumber?: string; port?: string } = {}): FlashTarget {
+  return {
+    boardId, kind: board.id, flasher: board.flasher, flashOrigin: board.memory.flash.origin,
+    ...(found.serialNumber !== undefined ? { serialNumber: found.serialNumber } : {}), ...(found.port !== undefined ? { port: found.port } : {}),
+  };
+}
+
+/** The value after `flag` in the board's flasher arguments. */
+export function settingAfter(target: FlashTarget, flag: string): string | undefined {
+  const a = target.flasher.args;
+  const i = a.indexOf(flag);
+  return i >= 0 && i + 1 < a.length ? a[i + 1] : undefined;
+}
+
+/** Where a raw image goes: the board's flashAddress, else the flash region's origin. */
+export function flashAddress(target: FlashTarget): number {
+  return target.flasher.flashAddress ?? target.flashOrigin;
+}
+
+export const hexAddress = (a: number): string => `0x${a.toString(16)}`;
 
 export interface FlashImage {
   elfPath: string;
@@ -27,9 +57,21 @@ export interface FlashOutcome {
   durationMs: number;
 }
 
+export interface ToolOptions { timeoutMs: number; signal?: AbortSignal }
+
+/** What a reset may use besides the tool: the board's open console (esptool resets by RTS). */
+export interface ResetContext extends ToolOptions {
+  console: { resetByRts(): Promise<void> };
+}
+
+/** A flasher driver. `kind` is what a board definition's `flasher.tool` names. */
 export interface Flasher {
   readonly kind: string;
-  flash(target: FlashTarget, image: FlashImage, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<FlashOutcome>;
+  /** Writes the image, verifies it where the tool can, and says whether it did. */
+  flash(target: FlashTarget, image: FlashImage, opts: ToolOptions): Promise<FlashOutcome>;
+  /** Restarts the flashed firmware without writing it again, so its report starts after the
+   * agent listens. Absent: the tool cannot, and the board needs a power switch in the rack file. */
+  reset?(target: FlashTarget, ctx: ResetContext): Promise<void>;
 }
 
 export class FlashError extends Error {

@@ -14,3 +14,5 @@ export const hostFlasher: Flasher = {
     return { tool: 'host', verified: true, runImage: image.elfPath, durationMs: 0 };
   },
 };
+
+export { hostFlasher as flasher };

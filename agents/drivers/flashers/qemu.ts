@@ -21,3 +21,5 @@ export const qemuFlasher: Flasher = {
     return { tool: 'qemu', verified: true, runImage: image.elfPath, durationMs: Date.now() - t0 };
   },
 };
+
+export { qemuFlasher as flasher };

@@ -1,13 +1,12 @@
 // stlink's st-flash: writes a raw binary at the flash base; it reads back and compares by itself
 // ("Flash written and verified"), then --reset starts the new firmware.
 import type { Flasher, FlashTarget } from './flasher.ts';
-import { ensureBin, runTool } from './flasher.ts';
+import { ensureBin, flashAddress, hexAddress, runTool } from './flasher.ts';
+
+const serial = (target: FlashTarget): string[] => (target.serialNumber ? ['--serial', target.serialNumber] : []);
 
 export function stFlashArgs(target: FlashTarget, binPath: string): string[] {
-  const args = ['--reset'];
-  if (target.serialNumber) args.push('--serial', target.serialNumber);
-  args.push('write', binPath, `0x${(target.def.flashAddress ?? 0x08000000).toString(16)}`);
-  return args;
+  return ['--reset', ...serial(target), 'write', binPath, hexAddress(flashAddress(target))];
 }
 
 export const stFlashFlasher: Flasher = {
@@ -17,4 +16,9 @@ export const stFlashFlasher: Flasher = {
     const r = await runTool(target.boardId, 'st-flash', stFlashArgs(target, bin), opts);
     return { tool: 'st-flash', verified: /verified/i.test(r.all), runImage: bin, durationMs: r.durationMs };
   },
+  async reset(target, ctx) {
+    await runTool(target.boardId, 'st-flash', [...serial(target), 'reset'], ctx);
+  },
 };
+
+export { stFlashFlasher as flasher };

@@ -1,5 +1,5 @@
 // The QEMU virtual-board driver: runs a firmware ELF on the QEMU machine of a board definition
-// and streams its console lines. Also used by the lab agent for its virtual boards.
+// and streams its console lines. Used by `tinyrack run` and by the lab agent's virtual boards.
 //
 // Sequence (so no early output is lost): start QEMU paused (-S) with the console on a pty and
 // the monitor on a unix socket; read "char device redirected to /dev/pts/N" from its stderr;
@@ -17,22 +17,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { SerialPort } from 'serialport';
-import type { BoardDefinition } from '../../boards/types.ts';
+import type { BoardDefinition } from '../types.ts';
+import { ConsoleLines, type VirtualBoard, type VirtualExit, type VirtualRunOptions } from './virtual-board.ts';
 
-export interface QemuRunOptions {
-  /** Whole-run limit in wall-clock ms (default 60 s). */
-  timeoutMs?: number;
-  /** Extra QEMU arguments (appended). */
-  extraArgs?: string[];
-}
-
-export interface QemuExit {
-  /** QEMU's exit status: the firmware's semihosting exit status, or null when killed. */
-  exitCode: number | null;
-  timedOut: boolean;
-  /** QEMU's stderr (diagnostics). */
-  stderr: string;
-}
+export type QemuRunOptions = VirtualRunOptions;
+/** exitCode: the firmware's semihosting exit status, or null when killed. */
+export type QemuExit = VirtualExit;
 
 /** The QEMU command line for a board (without the ELF-specific parts). */
 export function qemuArgs(board: BoardDefinition, elfPath: string, monitorSocket: string, consoleLog: string): string[] {
@@ -50,14 +40,11 @@ export function qemuArgs(board: BoardDefinition, elfPath: string, monitorSocket:
   ];
 }
 
-export class QemuBoard {
+export class QemuBoard implements VirtualBoard {
   private proc?: ResultPromise<{ reject: false; buffer: true; stdin: 'ignore' }>;
   private port?: SerialPort;
   private tmp?: string;
-  private queue: string[] = [];
-  private waiters: Array<() => void> = [];
-  private partial = '';
-  private closed = false;
+  private console = new ConsoleLines();
   private timer?: NodeJS.Timeout;
   private exitInfo?: QemuExit;
   private stderrText = '';
@@ -129,46 +116,23 @@ export class QemuBoard {
   private onData(text: string): void {
     this.received += text.length;
     if (this.receivedHead.length < 64) this.receivedHead = (this.receivedHead + text).slice(0, 64);
-    this.partial += text;
-    let nl: number;
-    while ((nl = this.partial.indexOf('\n')) >= 0) {
-      this.queue.push(this.partial.slice(0, nl + 1));
-      this.partial = this.partial.slice(nl + 1);
-    }
-    this.wake();
-  }
-
-  private finish(): void {
-    if (this.closed) return;
-    if (this.partial) { this.queue.push(this.partial); this.partial = ''; }
-    this.closed = true;
-    this.wake();
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    w.forEach((f) => f());
+    this.console.push(text);
   }
 
   private async closePort(consoleLog: string): Promise<void> {
     const port = this.port;
     if (port?.isOpen) await new Promise<void>((res) => port.close(() => res()));
     // Deliver what the pty lost at the hang-up, from QEMU's log of the same console.
-    if (existsSync(consoleLog) && !this.closed) {
+    if (existsSync(consoleLog) && !this.console.isClosed) {
       const all = readFileSync(consoleLog).toString('latin1');
       if (all.length > this.received && all.startsWith(this.receivedHead)) this.onData(all.slice(this.received));
     }
-    this.finish();
+    this.console.finish();
   }
 
   /** Console lines (with their line endings) until the run ends. */
-  async *lines(): AsyncGenerator<string> {
-    for (;;) {
-      if (this.queue.length) { yield this.queue.shift()!; continue; }
-      if (this.closed) return;
-      await new Promise<void>((res) => this.waiters.push(res));
-    }
+  lines(): AsyncGenerator<string> {
+    return this.console.lines();
   }
 
   /** Resolves when QEMU has exited (normally, or killed at the timeout or by stop()). */
@@ -187,14 +151,4 @@ export class QemuBoard {
     if (this.proc && this.proc.exitCode === null) this.proc.kill('SIGKILL');
     if (this.exitPromise) await this.wait();
   }
-}
-
-/** Runs a firmware to its end and returns every console line and the exit. */
-export async function runQemu(board: BoardDefinition, elfPath: string, opts: QemuRunOptions = {}): Promise<QemuExit & { lines: string[] }> {
-  const q = new QemuBoard(board, opts);
-  const lines: string[] = [];
-  await q.start(elfPath);
-  for await (const l of q.lines()) lines.push(l);
-  const e = await q.wait();
-  return { ...e, lines };
 }
