@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { loadLabConfig, defaultLabConfig } from '../../daemon/config.ts';
 import { Daemon } from '../../daemon/daemon.ts';
-import { modelSetLookup } from '../../daemon/models.ts';
+import { modelSetLookup } from '../../daemon/model-set-lookup.ts';
 
 export function register(program: Command): void {
   program.command('daemon')

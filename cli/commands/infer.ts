@@ -6,7 +6,7 @@ import { DTYPE_BYTES, numElements, type Graph, type Tensor } from '../../firmwar
 import { runGraph, type Arithmetic, type TensorData } from '../../firmware/interp/interpreter.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
 import { resolveModel } from '../../firmware/models/model-set.ts';
-import { tileFromCli } from '../../firmware/tiling/cli.ts';
+import { tileFromCli } from '../tiling-options.ts';
 
 export interface InferOptions {
   input: string;

@@ -6,7 +6,7 @@ import { loadModel } from '../../firmware/model/reader.ts';
 import { resolveModel } from '../../firmware/models/model-set.ts';
 import { plannerNames } from '../../firmware/plan/registry.ts';
 import { formatPlanReport, planReport } from '../../firmware/plan/report.ts';
-import { runTiledPlan, wantsTiling, type TilingCliOptions } from '../../firmware/tiling/cli.ts';
+import { runTiledPlan, wantsTiling, type TilingCliOptions } from '../tiling-options.ts';
 
 export interface PlanCliOptions {
   planner?: string;

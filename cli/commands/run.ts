@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { ARITHMETICS, arithmeticFitsBackend, tflmArithmeticNote, BACKENDS, parseList, TILING_MODES } from '../../wire/vocabulary.ts';
 import { expandConfigs, runMany, DEFAULT_RUN_TIMEOUT_MS } from '../../firmware/runner/index.ts';
-import { formatCsv, formatTable } from '../../firmware/runner/table.ts';
+import { formatCsv, formatTable } from '../run-table.ts';
 import { getBoard } from '../../boards/index.ts';
 import { parseCount } from './build.ts';
 

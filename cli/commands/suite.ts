@@ -1,5 +1,5 @@
 // `tinyrack suite`: list the regression suites of a lab config, or start one now on the running
-// daemon (over MQTT; the daemon owns the queue, so the CLI never writes jobs itself).
+// daemon (over MQTT; the queue lives in the daemon, so the CLI never writes jobs itself).
 import type { Command } from 'commander';
 import { expandSuite, loadLabConfig } from '../../daemon/config.ts';
 import { runSuite } from '../../daemon/client.ts';

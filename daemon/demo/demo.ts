@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadLabConfig, expandSuite, type LabConfig } from '../config.ts';
 import { Daemon, cronScheduler } from '../daemon.ts';
-import { modelSetLookup } from '../models.ts';
+import { modelSetLookup } from '../model-set-lookup.ts';
 import { startLocalInfluxd, type LocalInfluxd } from '../influx/local-influxd.ts';
 import { writeProvisioning } from '../../dashboards/index.ts';
 import { SimAgent } from '../sim/sim-agent.ts';

@@ -1,7 +1,7 @@
 // The kernel library and generated models build for the boards' targets: Cortex-M4 with the
 // DSP extension (the optimized kernels must then use SMLAD/SXTB16, and no fused multiply-add
 // may appear in the float kernels), Cortex-M0 (no DSP: the portable emulation) and RV32IMAC.
-// Running them is the boards engineer's part (QEMU); the host tests run the same C paths
+// Running them on QEMU is test/firmware/harness.test.ts's part; the host tests run the same C paths
 // through TR_DSP_EMULATE.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';

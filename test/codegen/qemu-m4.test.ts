@@ -1,6 +1,6 @@
 // The optimized kernels with the real Cortex-M4 DSP instructions (not the host emulation):
-// models are built for QEMU's mps2-an386 through the build pipeline (firmware/build, the
-// boards engineer's harness) and run; the output record must equal the reference
+// models are built for QEMU's mps2-an386 through the build pipeline (firmware/build, with
+// firmware/harness) and run; the output record must equal the reference
 // interpreter's output bit for bit. Skipped when the ARM toolchain or QEMU is missing.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

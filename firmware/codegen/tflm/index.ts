@@ -4,7 +4,7 @@
 // TFLM's own overhead, and the tr_model.h functions in C++.
 //
 // Memory: TFLM places activations itself. When the model carries "OfflineMemoryAllocation"
-// metadata (written by the tiling engineer's writer), TFLM uses those offsets, so the arena's
+// metadata (written by firmware/tiling/export.ts), TFLM uses those offsets, so the arena's
 // activation part is our plan's peak. Without it TFLM runs its greedy planner in model order,
 // which plan/ reproduces, so we size for that. On top comes TFLM's persistent data
 // (TfLiteEvalTensors, node/registration records, per-channel requantization arrays), estimated
@@ -54,7 +54,7 @@ export const TFLM_RESOLVER_METHOD: Record<OpKind, string> = {
 
 export interface TflmOptions {
   modelName: string;
-  /** The .tflite to embed, byte for byte (e.g. with the tiling engineer's offline plan).
+  /** The .tflite to embed, byte for byte (e.g. the tiled export with its offline plan).
    * Default: the graph serialized by firmware/model/writer.ts (its metadata included). */
   modelBytes?: Uint8Array;
   boardFeatures?: BoardFeatures;

@@ -1,5 +1,5 @@
 // Result rows as a text table or CSV (the JSON form is the rows themselves).
-import type { RunRow } from './index.ts';
+import type { RunRow } from '../firmware/runner/index.ts';
 
 export const COLUMNS = ['model', 'board', 'backend', 'tiling', 'arithmetic', 'ok', 'counter', 'count', 'latencyUs', 'stackBytes',
   'heapBytes', 'arenaBytes', 'romBytes', 'ramBytes', 'outputsMatch', 'reference', 'error'] as const;

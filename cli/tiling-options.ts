@@ -3,13 +3,13 @@
 // command prints (firmware/plan/report.ts), built from the tiled graph's plan, plus the tiling
 // figures; --export writes the tiled .tflite with its offline plan, --svg the layout picture.
 import { writeFileSync } from 'node:fs';
-import type { Graph } from '../ir/graph.ts';
-import { formatPlanReport, reportBuffer, type PlanReport } from '../plan/report.ts';
-import { tflmPlannerBytes } from '../plan/tflm-reference.ts';
-import { tileGraph, TILING_MODES, type TilingMode, type TilingResult } from './index.ts';
-import { exportTiledModel, hasInternalOps } from './export.ts';
-import { planTiled } from './plan-tiled.ts';
-import { layoutSvg } from './svg.ts';
+import type { Graph } from '../firmware/ir/graph.ts';
+import { formatPlanReport, reportBuffer, type PlanReport } from '../firmware/plan/report.ts';
+import { tflmPlannerBytes } from '../firmware/plan/tflm-reference.ts';
+import { tileGraph, TILING_MODES, type TilingMode, type TilingResult } from '../firmware/tiling/index.ts';
+import { exportTiledModel, hasInternalOps } from '../firmware/tiling/export.ts';
+import { planTiled } from '../firmware/tiling/plan-tiled.ts';
+import { layoutSvg } from '../firmware/tiling/svg.ts';
 
 export interface TilingCliOptions {
   tiling?: string;
