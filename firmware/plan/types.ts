@@ -44,6 +44,8 @@ export interface Planner {
   name: string;
   /** Short description for `--help` and bench tables. */
   description: string;
+  /** Place in those listings: TFLite-Micro's own planner first, the no-reuse baseline last. */
+  listOrder: number;
   /** Offsets, one per request, in request order. Pure: same input, same output. */
   plan(buffers: readonly BufferReq[], opts?: PlanOptions): number[];
   /** Same as plan() but also says whether the result is proven optimal. */

@@ -23,7 +23,10 @@ export function greedyOffsets(buffers: readonly BufferReq[]): number[] {
 
 export const greedy: Planner = {
   name: 'greedy',
+  listOrder: 1,
   description: "TFLite-Micro's greedy planner: largest buffer first, each at the lowest free offset",
   plan: (buffers) => greedyOffsets(buffers),
   solve: (buffers): PlannerOutcome => ({ offsets: greedyOffsets(buffers), provenOptimal: false }),
 };
+
+export { greedy as planner };

@@ -84,7 +84,10 @@ export function improveOrder(buffers: readonly BufferReq[], order: number[], pea
 
 export const heuristic: Planner = {
   name: 'heuristic',
+  listOrder: 2,
   description: "best of five lowest-fit orders (TFLM's first) plus a short local search; no exhaustive search",
   plan: (buffers, opts) => solveHeuristic(buffers, opts).offsets,
   solve: (buffers, opts) => solveHeuristic(buffers, opts),
 };
+
+export { heuristic as planner };

@@ -13,7 +13,10 @@ export function linearOffsets(buffers: readonly BufferReq[]): number[] {
 
 export const linear: Planner = {
   name: 'linear',
+  listOrder: 9,
   description: 'no reuse: buffers laid end to end in request order (baseline)',
   plan: (buffers) => linearOffsets(buffers),
   solve: (buffers): PlannerOutcome => ({ offsets: linearOffsets(buffers), provenOptimal: false }),
 };
+
+export { linear as planner };

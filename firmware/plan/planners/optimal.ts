@@ -152,7 +152,10 @@ export function branchAndBound(buffers: readonly BufferReq[], incumbent: readonl
 
 export const optimal: Planner = {
   name: 'optimal',
+  listOrder: 3,
   description: 'exact branch and bound over placement orders (time-limited, starts from greedy)',
   plan: (buffers, opts) => solveOptimal(buffers, opts).offsets,
   solve: (buffers, opts) => solveOptimal(buffers, opts),
 };
+
+export { optimal as planner };
