@@ -1,5 +1,5 @@
 // What the agent needs to know about a board definition, in the units it works in: USB ids as
-// numbers for discovery, console speed, clock and datasheet current for energy estimates. The
+// numbers for discovery, console speed, clock, counter. The
 // board registry (boards/defs/, loaded by boards/index.ts) is the only source; how a board is
 // flashed stays in its definition's `flasher` settings, read by the flasher drivers.
 import { listBoards } from '../boards/index.ts';
@@ -17,9 +17,6 @@ export interface AgentBoardDef {
   usb: UsbId[];
   baud: number;
   clockHz: number;
-  /** Datasheet run current in microamps per MHz, for energy estimates on virtual boards. */
-  currentUaPerMHz?: number;
-  supplyVolts: number;
   counter: Counter;
 }
 
@@ -36,9 +33,6 @@ export function fromRegistry(b: BoardDefinition): AgentBoardDef {
     usb: b.usb.map((u) => ({ vid: hexId(u.vid), pid: hexId(u.pid) })),
     baud: b.serial.baud || 115200,
     clockHz: b.clockHz,
-    // The registry gives mA/MHz; the agent works in µA/MHz.
-    ...(b.power ? { currentUaPerMHz: b.power.currentMaPerMhz * 1000 } : {}),
-    supplyVolts: b.power?.volts ?? 3.3,
     counter: b.counter.kind,
   };
 }

@@ -16,8 +16,7 @@ export function jobMetrics(run: RunCapture, fw: BuiltFirmware, slot: BoardSlot, 
     arenaBytes: report.model?.arena ?? fw.arenaBytes, romBytes: fw.romBytes, ramBytes: fw.ramBytes, outputsMatch: v.outputs.match,
   };
   const e = jobEnergy({
-    power: run.power, records: run.capture.records, counter: f.counter, count: f.count, virtual: slot.virtual,
-    currentUaPerMHz: slot.def.currentUaPerMHz, supplyVolts: slot.def.supplyVolts,
+    power: run.power, records: run.capture.records, board: slot.def.board, counter: f.counter, count: f.count,
   });
   if (e && 'withheld' in e) log(`no energy figure: ${e.withheld}`);
   else if (e) { metrics.energyUj = e.energyUj; metrics.energyEstimated = e.energyEstimated; }

@@ -1,7 +1,6 @@
 // Energy per inference: measured from power samples between the firmware's start/stop marks
 // (a GPIO the firmware raises at each MARK start and lowers at MARK stop, wired to a logic input
-// of the power probe), or estimated for virtual boards from instruction counts and the board's
-// datasheet current. Estimates are always flagged energyEstimated: true.
+// of the power probe). Virtual boards get an estimate instead (boards/energy-estimate.ts).
 import type { SerialRecord } from '../../wire/serial.ts';
 
 export interface PowerSample { currentA: number; logic: number }
@@ -11,8 +10,6 @@ export interface EnergyMeasurement {
   perInferenceUj: number[];
   energyEstimated: false;
 }
-
-export interface EnergyEstimate { energyUj: number; energyEstimated: true }
 
 /**
  * Splits samples into the intervals where the mark bit is high and integrates V·I over each.
@@ -38,14 +35,6 @@ export function energyBetweenMarks(samples: PowerSample[], periodS: number, supp
   if (starts === 0) throw new Error('no MARK records in the report: cannot attribute energy to inferences');
   const perInferenceUj = intervals.map((j) => j * 1e6);
   return { energyUj: median(perInferenceUj), perInferenceUj, energyEstimated: false };
-}
-
-/**
- * Virtual boards: time = count / clock, current = datasheet µA/MHz × MHz, so
- * E[µJ] = count × µA/MHz × V / 1e6 (the clock cancels out). A model, not a measurement.
- */
-export function estimateEnergy(count: number, currentUaPerMHz: number, supplyV: number): EnergyEstimate {
-  return { energyUj: (count * currentUaPerMHz * supplyV) / 1e6, energyEstimated: true };
 }
 
 export function median(xs: number[]): number {

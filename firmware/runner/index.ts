@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { getBoard } from '../../boards/index.ts';
 import type { BoardDefinition, CounterKind } from '../../boards/types.ts';
 import { runVirtual } from '../../boards/virtual/index.ts';
+import { boardEnergyEstimate } from '../../boards/energy-estimate.ts';
 import { assembleReportFromLines, judgeRun, type RunReport } from '../../wire/report.ts';
 import { buildFirmware, type AotArithmetic, type BuildResult, type BuildSpec, type ReferenceKind, type TilingMode } from '../build/index.ts';
 import { pool } from '../build/compile.ts';
@@ -52,7 +53,7 @@ export interface RunRow {
   outputsMatch?: boolean;
   /** What the outputs were checked against (e.g. 'interpreter:xnnpack'). */
   reference?: ReferenceKind;
-  /** Estimated energy per inference (datasheet current x clock x latency), µJ. */
+  /** Estimated energy per inference (boards/energy-estimate.ts: datasheet current x count), µJ. */
   energyUjEstimated?: number;
   macs?: number;
   firmwareHash?: string;
@@ -95,10 +96,8 @@ export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResu
     firmwareHash: build.firmwareHash, cached: build.cached,
     serial: { records: report.records, noiseLines: report.noiseLines, corruptLines: report.corruptLines },
   };
-  if (board.power && latencyUs !== undefined) {
-    const mw = board.power.currentMaPerMhz * (board.clockHz / 1e6) * board.power.volts;
-    row.energyUjEstimated = Math.round(mw * latencyUs) / 1000;
-  }
+  const energy = f && boardEnergyEstimate(board, f.counter, f.count);
+  if (energy) row.energyUjEstimated = Math.round(energy.energyUj * 1000) / 1000;
   if (v.error) row.error = v.error;
   else if (!cmp.match) row.error = `outputs differ from the reference (${build.reference}): ${cmp.detail}`;
   return row;

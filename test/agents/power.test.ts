@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { Ppk2 } from '../../agents/power/ppk2.ts';
 import { Ppk2Simulator, SIM_CALIBRATION, type ProfileSegment } from '../../agents/power/ppk2-sim.ts';
 import { decodeFrame, encodeFrame, formatMetadata, parseMetadata, PPK2_CMD, regulatorBytes, sampleCurrent, ADC_MULT } from '../../agents/power/ppk2-protocol.ts';
-import { energyBetweenMarks, estimateEnergy } from '../../agents/power/energy.ts';
+import { energyBetweenMarks } from '../../agents/power/energy.ts';
+import { estimateEnergy } from '../../boards/energy-estimate.ts';
 import { formatRecord, parseLine, type SerialRecord } from '../../wire/serial.ts';
 import { ptyPair } from './pty-pair.ts';
 
