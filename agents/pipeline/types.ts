@@ -1,5 +1,5 @@
 // The job pipeline's seams: a board slot (one board the agent serves) and the steps that take a
-// job from spec to report. The default steps (default-runner.ts) build with firmware/build, flash
+// job from spec to report. The default steps (default-steps.ts) build with firmware/build, flash
 // with the board's flasher driver and capture the report from the console; tests swap steps.
 import type { Arithmetic, JobSpec } from '../../wire/mqtt.ts';
 import type { AgentBoardDef } from '../boards.ts';
