@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../firmware/model/reader.ts';
-import { modelNames, modelPath } from '../firmware/models/model-set.ts';
+import { modelNames, modelPath } from '../firmware/model-set/index.ts';
 import { lowerBound, peakOf } from '../firmware/plan/bounds.ts';
 import { bufferLifetimes } from '../firmware/plan/lifetimes.ts';
 import { getPlanner, plannerNames } from '../firmware/plan/registry.ts';

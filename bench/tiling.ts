@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import { loadModel } from '../firmware/model/reader.ts';
-import { manifest, modelNames, modelPath } from '../firmware/models/model-set.ts';
+import { manifest, modelNames, modelPath } from '../firmware/model-set/index.ts';
 import { tflmPlannerBytes } from '../firmware/plan/tflm-reference.ts';
 import { exportTiledModel, tileGraph, type TilingMode } from '../firmware/tiling/index.ts';
 import { tensorBytes, type Graph } from '../firmware/ir/graph.ts';

@@ -1,5 +1,5 @@
 // Which model names the daemon accepts without an upload: the model set's, read once.
-import { modelNames } from '../firmware/models/model-set.ts';
+import { modelNames } from '../firmware/model-set/index.ts';
 
 export function modelSetLookup(log: (line: string) => void = () => {}): (name: string) => boolean {
   let names: Set<string> | undefined;

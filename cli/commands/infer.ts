@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { DTYPE_BYTES, numElements, type Graph, type Tensor } from '../../firmware/ir/graph.ts';
 import { runGraph, type Arithmetic, type TensorData } from '../../firmware/interp/interpreter.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { resolveModel } from '../../firmware/models/model-set.ts';
+import { resolveModel } from '../../firmware/model-set/index.ts';
 import { tileFromCli } from '../tiling-options.ts';
 
 export interface InferOptions {

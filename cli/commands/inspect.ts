@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { loadModel } from '../../firmware/model/reader.ts';
 import { summarizeGraph, type ModelSummary, type TensorRef } from '../../firmware/model/summary.ts';
-import { resolveModel } from '../../firmware/models/model-set.ts';
+import { resolveModel } from '../../firmware/model-set/index.ts';
 
 export function register(program: Command): void {
   program.command('inspect')

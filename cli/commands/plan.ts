@@ -3,7 +3,7 @@
 // firmware/plan/report.ts; this file only maps options.
 import { Option, type Command } from 'commander';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { resolveModel } from '../../firmware/models/model-set.ts';
+import { resolveModel } from '../../firmware/model-set/index.ts';
 import { plannerNames } from '../../firmware/plan/registry.ts';
 import { formatPlanReport, planReport } from '../../firmware/plan/report.ts';
 import { runTiledPlan, wantsTiling, type TilingCliOptions } from '../tiling-options.ts';

@@ -8,7 +8,7 @@
 // reference for default firmware; the interpreter reproduces them in its 'xnnpack' mode, which
 // is the reference for AoT builds with arithmetic 'xnnpack' (see README.md).
 import { DTYPE_BYTES, numElements, type DType, type Graph } from '../ir/graph.ts';
-import { goldenSamples, modelNames } from '../models/model-set.ts';
+import { goldenSamples, modelNames } from '../model-set/index.ts';
 
 export interface ExpectedOutput {
   dtype: DType;

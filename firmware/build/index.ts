@@ -14,7 +14,7 @@ import { BOARDS_DIR, getBoard } from '../../boards/index.ts';
 import { ESTIMATED_CODE_BYTES, ESTIMATED_STATIC_RAM_BYTES, type BoardDefinition } from '../../boards/types.ts';
 import { isActivation, tensorBytes, type Graph } from '../ir/graph.ts';
 import { graphMacs } from '../ir/macs.ts';
-import { resolveModel } from '../models/model-set.ts';
+import { resolveModel } from '../model-set/index.ts';
 import { AOT_ARITHMETICS, FIRMWARE_DIR, RUNTIME_INCLUDE, kernelFiles, loadGenerator, type AotArithmetic, type BackendName } from './backends.ts';
 import { compileObjects, hasTool, headersHash, link, pruneCache, ToolchainMissingError, type CompileJob } from './compile.ts';
 import { elfSizes, type SectionSize } from './elf-sizes.ts';

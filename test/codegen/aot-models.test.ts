@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { generateAot } from '../../firmware/codegen/aot/index.ts';
 import { runGraph } from '../../firmware/interp/interpreter.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, modelNames, modelPath } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelNames, modelPath } from '../../firmware/model-set/index.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
 import { decode, mismatch } from './support/compare.ts';

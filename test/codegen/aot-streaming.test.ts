@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { generateAot } from '../../firmware/codegen/aot/index.ts';
 import { runGraph, runGraphAll } from '../../firmware/interp/interpreter.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, modelNames, modelPath } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelNames, modelPath } from '../../firmware/model-set/index.ts';
 import { bufferLifetimes } from '../../firmware/plan/lifetimes.ts';
 import { peakOf } from '../../firmware/plan/bounds.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';

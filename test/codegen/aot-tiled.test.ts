@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { generateAot } from '../../firmware/codegen/aot/index.ts';
 import { runGraph } from '../../firmware/interp/interpreter.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, modelPath } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelPath } from '../../firmware/model-set/index.ts';
 import { tileGraph } from '../../firmware/tiling/index.ts';
 import { codegenPlan } from '../../firmware/tiling/plan-tiled.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';

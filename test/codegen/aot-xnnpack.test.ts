@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { generateAot } from '../../firmware/codegen/aot/index.ts';
 import { runGraph, runGraphAll } from '../../firmware/interp/interpreter.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, manifest, modelNames, modelPath } from '../../firmware/models/model-set.ts';
+import { goldenSamples, manifest, modelNames, modelPath } from '../../firmware/model-set/index.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
 import { graphOutputMismatches } from './support/compare.ts';

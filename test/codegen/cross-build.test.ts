@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { AOT_CFLAGS, KERNEL_INCLUDE_DIR, generateAot, kernelSources } from '../../firmware/codegen/aot/index.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { modelPath } from '../../firmware/models/model-set.ts';
+import { modelPath } from '../../firmware/model-set/index.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
 
 const TARGETS = {

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { buildFirmware } from '../../firmware/build/index.ts';
 import { runGraph } from '../../firmware/interp/interpreter.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, modelPath } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelPath } from '../../firmware/model-set/index.ts';
 import { buildAotForQemu, outputHex, runQemu } from './support/qemu-aot.ts';
 
 async function have(tool: string): Promise<boolean> {

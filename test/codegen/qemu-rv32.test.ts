@@ -4,7 +4,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { goldenSamples } from '../../firmware/models/model-set.ts';
+import { goldenSamples } from '../../firmware/model-set/index.ts';
 import { buildAotForQemu, outputHex, runQemu } from './support/qemu-aot.ts';
 
 async function have(tool: string): Promise<boolean> {

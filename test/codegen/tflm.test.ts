@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TFLM_CXXFLAGS, TFLM_RESOLVER_METHOD, generateTflm, tflmIncludeDirs, tflmSources } from '../../firmware/codegen/tflm/index.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, modelNames, modelPath } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelNames, modelPath } from '../../firmware/model-set/index.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
 import { runGraph } from '../../firmware/interp/interpreter.ts';
 import { HOST_MAIN, bytesOf, concatBytes } from './support/host-build.ts';

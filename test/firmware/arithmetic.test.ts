@@ -10,7 +10,7 @@ import { getBoard } from '../../boards/index.ts';
 import { buildFirmware } from '../../firmware/build/index.ts';
 import { goldenFor } from '../../firmware/build/golden.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, resolveModel } from '../../firmware/models/model-set.ts';
+import { goldenSamples, resolveModel } from '../../firmware/model-set/index.ts';
 import { runFirmware } from '../../firmware/runner/index.ts';
 
 const BOARD = 'qemu-mps2-an386';

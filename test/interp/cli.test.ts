@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { goldenSamples } from '../../firmware/models/model-set.ts';
+import { goldenSamples } from '../../firmware/model-set/index.ts';
 
 function tinyrack(args: string[]) {
   const r = spawnSync(process.execPath, ['bin/tinyrack.mjs', ...args], { encoding: 'utf8' });

@@ -2,7 +2,7 @@
 // median wall time of one inference over the golden samples, after one warm-up run.
 // Run: node --import tsx test/interp/measure-speed.ts [--json]
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, modelNames, modelPath } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelNames, modelPath } from '../../firmware/model-set/index.ts';
 import { runGraph, type Arithmetic } from '../../firmware/interp/interpreter.ts';
 import { summarizeGraph } from '../../firmware/model/summary.ts';
 

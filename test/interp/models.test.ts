@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, modelNames, modelPath } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelNames, modelPath } from '../../firmware/model-set/index.ts';
 import { runGraph, type TensorData } from '../../firmware/interp/interpreter.ts';
 import { runTflite } from '../helpers/tflite-runtime.ts';
 import { floatClose, prng, randomFloat, randomInt8 } from './one-op.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readModel } from '../../firmware/model/reader.ts';
 import { ModelError } from '../../firmware/ir/graph.ts';
-import { modelNames } from '../../firmware/models/model-set.ts';
+import { modelNames } from '../../firmware/model-set/index.ts';
 import { modelBytes } from './patch.ts';
 
 /** Deterministic PRNG (mulberry32) so every run checks the same cases. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readModel } from '../../firmware/model/reader.ts';
 import { modelBytes } from './patch.ts';
-import { modelPath } from '../../firmware/models/model-set.ts';
+import { modelPath } from '../../firmware/model-set/index.ts';
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, int8: 1, uint8: 1, int16: 2, int64: 8, bool: 1 };
 const prod = (s: number[]): number => s.reduce((a, b) => a * b, 1);

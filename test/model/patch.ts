@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Builder } from 'flatbuffers';
 import { FbFile, type FbTable } from '../../firmware/model/fb-view.ts';
-import { modelPath } from '../../firmware/models/model-set.ts';
+import { modelPath } from '../../firmware/model-set/index.ts';
 import { MODEL, OPERATOR, SUBGRAPH } from '../../firmware/model/schema.ts';
 
 export function modelBytes(name: string): Uint8Array {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, readModel } from '../../firmware/model/reader.ts';
 import { ModelError, isActivation } from '../../firmware/ir/graph.ts';
-import { manifest, modelNames, modelPath, modelSetDir } from '../../firmware/models/model-set.ts';
+import { manifest, modelNames, modelPath, modelSetDir } from '../../firmware/model-set/index.ts';
 import { MODEL, OPERATOR_CODE } from '../../firmware/model/schema.ts';
 import { fieldAt, modelBytes, open } from './patch.ts';
 

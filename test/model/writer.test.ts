@@ -7,7 +7,7 @@ import { cloneGraph } from '../../firmware/ir/clone.ts';
 import { ModelError, type Graph, type Tensor } from '../../firmware/ir/graph.ts';
 import { FbFile } from '../../firmware/model/fb-view.ts';
 import { BUFFER, MODEL } from '../../firmware/model/schema.ts';
-import { goldenSamples, modelNames, modelPath } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelNames, modelPath } from '../../firmware/model-set/index.ts';
 import { runTflite, type TypedOut } from '../helpers/tflite-runtime.ts';
 
 const bytesOf = (a: TypedOut): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);

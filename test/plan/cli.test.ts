@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { modelPath } from '../../firmware/models/model-set.ts';
+import { modelPath } from '../../firmware/model-set/index.ts';
 import { verifyPlan } from '../../firmware/plan/verify.ts';
 
 const run = (...args: string[]) => spawnSync(process.execPath, ['bin/tinyrack.mjs', 'plan', ...args], { encoding: 'utf8' });

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { modelNames, modelPath } from '../../firmware/models/model-set.ts';
+import { modelNames, modelPath } from '../../firmware/model-set/index.ts';
 import { planGraph, verifyMemoryPlan } from '../../firmware/plan/plan-graph.ts';
 import { tflmPlannerBytes } from '../../firmware/plan/tflm-reference.ts';
 import { bufferLifetimes } from '../../firmware/plan/lifetimes.ts';

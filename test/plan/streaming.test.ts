@@ -18,7 +18,7 @@ import { planGraph } from '../../firmware/plan/plan-graph.ts';
 import { windowLag, reverseWindowLag, elementwiseLag, type WindowGeometry } from '../../firmware/plan/streaming.ts';
 import { PlanError, validateRequests, verifyPlan } from '../../firmware/plan/verify.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { modelPath } from '../../firmware/models/model-set.ts';
+import { modelPath } from '../../firmware/model-set/index.ts';
 import type { BufferReq } from '../../firmware/plan/types.ts';
 
 const geometry = fc.record({

@@ -9,7 +9,7 @@ import { generateAot } from '../../firmware/codegen/aot/index.ts';
 import { runGraph } from '../../firmware/interp/interpreter.ts';
 import type { Graph } from '../../firmware/ir/graph.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, modelPath } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelPath } from '../../firmware/model-set/index.ts';
 import { applyFfmt, tileGraph } from '../../firmware/tiling/index.ts';
 import { codegenPlan, planTiled, verifyTiledPlan, type TiledPlan } from '../../firmware/tiling/plan-tiled.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from '../codegen/support/host-build.ts';

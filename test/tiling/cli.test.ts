@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, modelPath } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelPath } from '../../firmware/model-set/index.ts';
 import { decodeOfflinePlan, OFFLINE_PLAN_NAME } from '../../firmware/tiling/offline-plan.ts';
 import { runTflite } from '../helpers/tflite-runtime.ts';
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { modelPath } from '../../firmware/models/model-set.ts';
+import { modelPath } from '../../firmware/model-set/index.ts';
 import { tileGraph } from '../../firmware/tiling/index.ts';
 import { peakTensors } from '../../firmware/tiling/discover.ts';
 import { planTiled } from '../../firmware/tiling/plan-tiled.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadModel, readModel } from '../../firmware/model/reader.ts';
 import { runGraph, type TensorData } from '../../firmware/interp/interpreter.ts';
-import { goldenSamples, modelNames, modelPath, manifest, type GoldenSample } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelNames, modelPath, manifest, type GoldenSample } from '../../firmware/model-set/index.ts';
 import { tileGraph, TILING_MODES, type TilingResult } from '../../firmware/tiling/index.ts';
 import { verifyTiledPlan } from '../../firmware/tiling/plan-tiled.ts';
 import { decodeOfflinePlan, OFFLINE_PLAN_NAME } from '../../firmware/tiling/offline-plan.ts';

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { modelPath } from '../../firmware/models/model-set.ts';
+import { modelPath } from '../../firmware/model-set/index.ts';
 import { applyFfmt } from '../../firmware/tiling/ffmt.ts';
 import { planTiled } from '../../firmware/tiling/plan-tiled.ts';
 import { decodeOfflinePlan, encodeOfflinePlan, OFFLINE_PLAN_NAME, withOfflinePlan } from '../../firmware/tiling/offline-plan.ts';

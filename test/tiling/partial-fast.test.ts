@@ -15,7 +15,7 @@ import { sliceOffsetTerms } from '../../firmware/codegen/aot/lower-partial.ts';
 import { runGraph, type TensorData } from '../../firmware/interp/interpreter.ts';
 import type { Graph } from '../../firmware/ir/graph.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, modelPath, type GoldenSample } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelPath, type GoldenSample } from '../../firmware/model-set/index.ts';
 import { applyFdtPartial, findFdtPartialPaths } from '../../firmware/tiling/fdt-partial.ts';
 import { findFfmtPaths } from '../../firmware/tiling/ffmt.ts';
 import { applyFfmtPool, globalPoolAfter, tileGraph } from '../../firmware/tiling/index.ts';

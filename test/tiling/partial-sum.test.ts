@@ -12,7 +12,7 @@ import type { Graph } from '../../firmware/ir/graph.ts';
 import { validateGraph } from '../../firmware/ir/validate.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
 import { writeModel } from '../../firmware/model/writer.ts';
-import { goldenSamples, modelPath, type GoldenSample } from '../../firmware/models/model-set.ts';
+import { goldenSamples, modelPath, type GoldenSample } from '../../firmware/model-set/index.ts';
 import { graphMacs } from '../../firmware/tiling/discover.ts';
 import { exportTiledModel, hasInternalOps } from '../../firmware/tiling/export.ts';
 import { applyFdtPartial, findFdtPartialPaths } from '../../firmware/tiling/fdt-partial.ts';

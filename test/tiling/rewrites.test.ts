@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { runGraph } from '../../firmware/interp/interpreter.ts';
 import { validateGraph } from '../../firmware/ir/validate.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, manifest, modelNames, modelPath } from '../../firmware/models/model-set.ts';
+import { goldenSamples, manifest, modelNames, modelPath } from '../../firmware/model-set/index.ts';
 import { applyFdt, applyFfmt, findFdtPaths, findFfmtPaths } from '../../firmware/tiling/index.ts';
 import type { Graph } from '../../firmware/ir/graph.ts';
 

@@ -11,7 +11,7 @@
 import { buildFirmware } from '../../../firmware/build/index.ts';
 import { runGraph } from '../../../firmware/interp/interpreter.ts';
 import { loadModel } from '../../../firmware/model/reader.ts';
-import { goldenSamples, modelPath } from '../../../firmware/models/model-set.ts';
+import { goldenSamples, modelPath } from '../../../firmware/model-set/index.ts';
 import { buildAotForQemu, inferenceCount, outputHex, runQemu } from './qemu-aot.ts';
 
 const TFLM_REFERENCE_INSTRUCTIONS: Record<string, number> = {

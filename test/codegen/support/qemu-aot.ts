@@ -6,7 +6,7 @@ import { buildFirmware, weightsBytes, type BuildResult } from '../../../firmware
 import { KERNEL_INCLUDE_DIR, generateAot, kernelSources, type AotArithmetic } from '../../../firmware/codegen/aot/index.ts';
 import type { Graph } from '../../../firmware/ir/graph.ts';
 import { loadModel } from '../../../firmware/model/reader.ts';
-import { goldenSamples, modelPath } from '../../../firmware/models/model-set.ts';
+import { goldenSamples, modelPath } from '../../../firmware/model-set/index.ts';
 import { planGraph } from '../../../firmware/plan/plan-graph.ts';
 
 export const QEMU_BOARD = 'qemu-mps2-an386';

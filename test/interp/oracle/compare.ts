@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runGraph, type Arithmetic, type TensorData } from '../../../firmware/interp/interpreter.ts';
 import { loadModel } from '../../../firmware/model/reader.ts';
-import { goldenSamples, modelPath } from '../../../firmware/models/model-set.ts';
+import { goldenSamples, modelPath } from '../../../firmware/model-set/index.ts';
 import { CASES } from '../cases.ts';
 import { floatClose, prng } from '../one-op.ts';
 import { SEED_STRIDE } from './shared.ts';

@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeModel } from '../../../firmware/model/writer.ts';
-import { goldenSamples, modelNames, modelPath } from '../../../firmware/models/model-set.ts';
+import { goldenSamples, modelNames, modelPath } from '../../../firmware/model-set/index.ts';
 import { CASES } from '../cases.ts';
 import { prng } from '../one-op.ts';
 import { dirName, SEED_STRIDE } from './shared.ts';
