@@ -2,6 +2,7 @@
 // for completeness (BOOT, MODEL, every INF, OUT per output, END), sequence gaps and resets.
 // Used by `tinyrack run` (virtual boards) and by the lab agent (physical boards).
 import { parseLine, type SerialRecord } from './serial.ts';
+import { CLOCK_SOURCES, type ClockSource } from './vocabulary.ts';
 
 export interface Inference {
   i: number;
@@ -17,8 +18,20 @@ export interface OutputTensor {
   hex: string;
 }
 
+/** The BOOT record's clock fields (docs/serial-format.md); absent in firmware that predates them. */
+export interface BootClock {
+  /** The clock the board definition asked for, Hz. */
+  hzTarget: number;
+  source: ClockSource;
+  /** "none", or what did not come up (the board then ran on the clock it had). */
+  fault: string;
+  osc: string;
+  /** The time base a measured clock was measured against ("lse", "mtime", ...), or "none". */
+  ref: string;
+}
+
 export interface RunReport {
-  boot?: { fw: string; board: string; counter: string; hz: number };
+  boot?: { fw: string; board: string; counter: string; hz: number; clock?: BootClock };
   model?: { name: string; backend: string; arena: number; warmup: number; reps: number };
   inferences: Inference[];
   outputs: OutputTensor[];
@@ -36,6 +49,35 @@ export interface RunReport {
   complete: boolean;
   /** Why the report is not complete, one reason per entry. */
   problems: string[];
+  /** What makes a complete report's figures incomparable with other runs of the same board: the
+   * clock did not come up, or the measured clock is far from the target. */
+  warnings: string[];
+}
+
+/** A measured clock further than this from its target is reported (a crystal is ±0.01 %, an
+ * internal RC oscillator ±1 %; more means a set-up that did not do what it meant). */
+export const CLOCK_TOLERANCE = 0.02;
+
+function bootClock(f: Record<string, string>, problems: string[]): BootClock | undefined {
+  if (f.clock_source === undefined) return undefined;
+  if (!(CLOCK_SOURCES as readonly string[]).includes(f.clock_source)) {
+    problems.push(`BOOT clock_source "${f.clock_source}" is not one of ${CLOCK_SOURCES.join('|')}`);
+    return undefined;
+  }
+  const hzTarget = num(f.hz_target);
+  if (!(hzTarget > 0)) { problems.push(`BOOT hz_target "${f.hz_target}" is not a clock`); return undefined; }
+  return { hzTarget, source: f.clock_source as ClockSource, fault: f.clock_fault ?? 'none', osc: f.clock_osc ?? 'unknown', ref: f.clock_ref ?? 'none' };
+}
+
+function clockWarnings(boot: NonNullable<RunReport['boot']>): string[] {
+  const c = boot.clock;
+  if (!c) return [];
+  const w: string[] = [];
+  if (c.fault !== 'none') w.push(`clock fault ${c.fault}: ran at ${boot.hz} Hz (${c.osc}), target ${c.hzTarget} Hz`);
+  else if (Math.abs(boot.hz - c.hzTarget) > CLOCK_TOLERANCE * c.hzTarget) {
+    w.push(`${c.source} clock ${boot.hz} Hz is ${(100 * (boot.hz / c.hzTarget - 1)).toFixed(2)} % off the target ${c.hzTarget} Hz`);
+  }
+  return w;
 }
 
 function num(v: string | undefined): number {
@@ -48,8 +90,9 @@ export function assembleReport(records: readonly SerialRecord[], counts: { noise
   const r: RunReport = {
     inferences: [], outputs: [], marks: 0, errors: [], records: records.length,
     noiseLines: counts.noiseLines ?? 0, corruptLines: counts.corruptLines ?? 0,
-    seqGaps: 0, resets: 0, complete: false, problems: [],
+    seqGaps: 0, resets: 0, complete: false, problems: [], warnings: [],
   };
+  const clockProblems: string[] = [];
   let lastSeq = -1;
   for (const rec of records) {
     if (rec.seq === 0 && lastSeq >= 0) {
@@ -63,7 +106,12 @@ export function assembleReport(records: readonly SerialRecord[], counts: { noise
     lastSeq = rec.seq;
     const f = rec.fields;
     switch (rec.type) {
-      case 'BOOT': r.boot = { fw: f.fw!, board: f.board!, counter: f.counter!, hz: num(f.hz) }; break;
+      case 'BOOT': {
+        clockProblems.length = 0;
+        const clock = bootClock(f, clockProblems);
+        r.boot = { fw: f.fw!, board: f.board!, counter: f.counter!, hz: num(f.hz), ...(clock ? { clock } : {}) };
+        break;
+      }
       case 'MODEL': r.model = { name: f.name!, backend: f.backend!, arena: num(f.arena), warmup: num(f.warmup), reps: num(f.reps) }; break;
       case 'INF': r.inferences.push({ i: num(f.i), count: num(f.count), stack: num(f.stack), heap: num(f.heap), ...(f.arena !== undefined ? { arena: num(f.arena) } : {}) }); break;
       case 'OUT': r.outputs.push({ o: num(f.o), dtype: f.dtype!, hex: f.hex! }); break;
@@ -73,6 +121,11 @@ export function assembleReport(records: readonly SerialRecord[], counts: { noise
     }
   }
   if (!r.boot) r.problems.push('no BOOT record');
+  else {
+    r.problems.push(...clockProblems);
+    if (!(r.boot.hz > 0)) r.problems.push(`BOOT hz "${r.boot.hz}" is not a clock`);
+    r.warnings.push(...clockWarnings(r.boot));
+  }
   if (!r.model) r.problems.push('no MODEL record');
   if (r.model && r.inferences.length !== r.model.reps) r.problems.push(`${r.inferences.length} of ${r.model.reps} INF records`);
   if (r.status === undefined) r.problems.push('no END record');

@@ -25,7 +25,7 @@ export const board: BoardDefinition = {
   stackBytes: 8 * 1024,
   toolchain: rv32('rv32imc'),
   linkerScript: 'riscv/riscv.ld',
-  sources: ['riscv/startup.S', 'riscv/port.c', 'esp32c3/uart.c'],
+  sources: ['riscv/startup.S', 'riscv/port.c', 'esp32c3/uart.c', 'common/clock-fixed.c'],
   defines: { TR_COUNTER_CSR_32: '0x7e2' },
   flasher: { tool: 'esptool', args: ['--chip', 'esp32c3', '--port', '{serial}', '--baud', '460800', 'load_ram', '{bin}'] },
   serial: { baud: 115200 },

@@ -21,7 +21,7 @@ export const board: BoardDefinition = {
   stackBytes: 8 * 1024,
   toolchain: xtensaEsp32,
   linkerScript: 'esp32/esp32.ld',
-  sources: ['esp32/startup.c', 'esp32/port.c', 'esp32/uart.c'],
+  sources: ['esp32/startup.c', 'esp32/port.c', 'esp32/uart.c', 'common/clock-fixed.c'],
   defines: {},
   flasher: { tool: 'esptool', args: ['--chip', 'esp32', '--port', '{serial}', '--baud', '460800', 'load_ram', '{bin}'] },
   serial: { baud: 115200 },
