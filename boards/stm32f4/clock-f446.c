@@ -89,7 +89,8 @@ static void pll_up(void) {
   if (tr_mmio_wait(RCC_CR, 1u << 17, 1u << 17, READY_TRIES)) {
     use_hse = 1;
   } else {
-    tr_mmio_clr(RCC_CR, (1u << 16) | (1u << 18));
+    tr_mmio_clr(RCC_CR, 1u << 16);                  /* HSEON off first: HSEBYP only changes with HSE off */
+    tr_mmio_clr(RCC_CR, 1u << 18);
   }
   uint32_t m = use_hse ? TR_F446_PLLM_HSE : TR_F446_PLLM_HSI;
   uint32_t src_hz = use_hse ? TR_F446_HSE_HZ : TR_F446_HSI_HZ;

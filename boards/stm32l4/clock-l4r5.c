@@ -91,7 +91,8 @@ static void pll_up(void) {
   if (tr_mmio_wait(RCC_CR, 1u << 17, 1u << 17, READY_TRIES)) {
     use_hse = 1;
   } else {
-    tr_mmio_clr(RCC_CR, (1u << 16) | (1u << 18));
+    tr_mmio_clr(RCC_CR, 1u << 16);                  /* HSEON off first: HSEBYP only changes with HSE off */
+    tr_mmio_clr(RCC_CR, 1u << 18);
     tr_mmio_set(RCC_CR, 1u << 8);                   /* HSION */
     if (!tr_mmio_wait(RCC_CR, 1u << 10, 1u << 10, READY_TRIES)) { fall_back("hsi_timeout"); return; }
   }

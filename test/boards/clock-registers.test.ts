@@ -1,0 +1,146 @@
+// The physical boards' clock set-up, checked on this machine: each board's clock and UART C
+// code runs against a register model of its chip (test/boards/mmio-sim), and the writes it
+// makes are checked against the reference manual's tables and ordering rules, in the normal
+// case and with each oscillator, PLL or regulator step failing (the code must fall back,
+// say so, and keep a console at 115200 baud ± 2 %). The tables below are transcribed from the
+// manuals independently of the board code's own tables.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { getBoard } from '../../boards/index.ts';
+import type { BoardDefinition } from '../../boards/types.ts';
+import { buildClockSim, replay, type SimRun, type SimRunner } from './mmio-sim/run-sim.ts';
+
+const BAUD = 115200;
+const BAUD_TOLERANCE = 0.02;
+
+function assertBaud(actual: number, what: string): void {
+  assert.ok(Math.abs(actual / BAUD - 1) <= BAUD_TOLERANCE, `${what}: ${actual.toFixed(0)} baud is not ${BAUD} ± 2 %`);
+}
+function assertNear(actual: number, expected: number, ppm: number, what: string): void {
+  assert.ok(Math.abs(actual / expected - 1) <= ppm * 1e-6, `${what}: ${actual} is not ${expected} ± ${ppm} ppm`);
+}
+const bits = (v: number, lo: number, n: number) => (v >>> lo) & ((1 << n) - 1);
+/** Smallest wait-state count whose HCLK ceiling (MHz) covers hz. */
+const waitStatesFor = (table: readonly number[], hz: number) => table.findIndex((max) => hz <= max * 1e6);
+
+// ---------------------------------------------------------------------------------------------
+// STM32F446 (RM0390 rev 6)
+const F4 = {
+  RCC_CR: 0x40023800, RCC_PLLCFGR: 0x40023804, RCC_CFGR: 0x40023808, PWR_CR: 0x40007000,
+  FLASH_ACR: 0x40023c00, USART2_BRR: 0x40004408,
+};
+/** §3.4.1 Table 5 (VDD 2.7..3.6 V): HCLK ceiling in MHz for 0, 1, ... 5 wait states. */
+const F446_WAIT_STATES_MHZ = [30, 60, 90, 120, 150, 180];
+/** §6.3.2 / §6.2.3: PLL limits. */
+const F446_PLL = { m: [2, 63], n: [50, 432], vcoIn: [1e6, 2e6], vcoOut: [100e6, 432e6], pMax: 180e6, qMax: 48e6, r: [2, 7] } as const;
+/** §5.1.4: HCLK above 168 MHz needs over-drive; §6.3.3: APB1 ≤ 45 MHz, APB2 ≤ 90 MHz. */
+const F446_OVERDRIVE_ABOVE = 168e6;
+const F446_APB1_MAX = 45e6;
+const F446_APB2_MAX = 90e6;
+const apbDiv = (code: number) => (code < 4 ? 1 : 2 << (code - 4));
+const ahbDiv = (code: number) => (code < 8 ? 1 : [2, 4, 8, 16, 64, 128, 256, 512][code - 8]!);
+
+function f446Pll(v: number) {
+  const m = bits(v, 0, 6), n = bits(v, 6, 9), p = 2 * (bits(v, 16, 2) + 1), q = bits(v, 24, 4), r = bits(v, 28, 3);
+  const inHz = bits(v, 22, 1) ? 8e6 : 16e6;
+  const vcoIn = inHz / m;
+  return { m, n, p, q, r, src: bits(v, 22, 1) ? 'hse' : 'hsi', vcoIn, vco: vcoIn * n, sys: (vcoIn * n) / p, q48: (vcoIn * n) / q };
+}
+
+describe('nucleo-f446re clock set-up (RM0390)', () => {
+  let board: BoardDefinition;
+  let run: SimRunner;
+  before(async () => {
+    board = await getBoard('nucleo-f446re');
+    run = await buildClockSim(board, 'stm32f446');
+  });
+
+  function checkSequence(r: SimRun): void {
+    const reset = (a: number) => ({ [F4.RCC_CR]: 0x83, [F4.RCC_PLLCFGR]: 0x24003010, [F4.PWR_CR]: 0xc000 } as Record<number, number>)[a] ?? 0;
+    let switched = 0;
+    replay(r.writes, reset, (w, before) => {
+      const pllOn = bits(before(F4.RCC_CR), 24, 1);
+      if (w.addr === F4.RCC_PLLCFGR) assert.equal(pllOn, 0, '§6.3.2: PLLCFGR written only while the PLL is off');
+      if (w.addr === F4.PWR_CR && bits(w.value, 14, 2) !== bits(before(F4.PWR_CR), 14, 2)) assert.equal(pllOn, 0, '§5.4.1: VOS changed only with the PLL off');
+      if (w.addr === F4.RCC_CR && bits(w.value, 18, 1) !== bits(before(F4.RCC_CR), 18, 1)) assert.equal(bits(before(F4.RCC_CR), 16, 1), 0, '§6.3.1: HSEBYP written only with HSE off');
+      if (w.addr === F4.RCC_CFGR && bits(w.value, 0, 2) === 2 && bits(before(F4.RCC_CFGR), 0, 2) !== 2) {
+        switched++;
+        const pll = f446Pll(before(F4.RCC_PLLCFGR));
+        const hclk = pll.sys / ahbDiv(bits(w.value, 4, 4));
+        const acr = before(F4.FLASH_ACR);
+        assert.ok(bits(acr, 0, 4) >= waitStatesFor(F446_WAIT_STATES_MHZ, hclk), `§3.4.1: ${bits(acr, 0, 4)} wait states set before switching to ${hclk} Hz`);
+        assert.deepEqual([bits(acr, 8, 1), bits(acr, 9, 1), bits(acr, 10, 1)], [1, 1, 1], '§3.4.2: ART prefetch, I-cache and D-cache on');
+        assert.ok(hclk / apbDiv(bits(w.value, 10, 3)) <= F446_APB1_MAX, 'APB1 ≤ 45 MHz');
+        assert.ok(hclk / apbDiv(bits(w.value, 13, 3)) <= F446_APB2_MAX, 'APB2 ≤ 90 MHz');
+        const pwr = before(F4.PWR_CR);
+        assert.equal(bits(pwr, 14, 2), 3, '§5.1.4: regulator scale 1 before the switch');
+        if (hclk > F446_OVERDRIVE_ABOVE) assert.deepEqual([bits(pwr, 16, 1), bits(pwr, 17, 1)], [1, 1], '§5.1.4: over-drive on and switched in before the switch');
+      }
+    });
+    if (r.clock.fault === 'none') assert.equal(switched, 1, 'SYSCLK switched to the PLL once');
+  }
+
+  function checkPll(v: number, src: 'hse' | 'hsi'): void {
+    const pll = f446Pll(v);
+    assert.equal(pll.src, src);
+    assert.ok(pll.m >= F446_PLL.m[0] && pll.m <= F446_PLL.m[1], `PLLM ${pll.m}`);
+    assert.ok(pll.n >= F446_PLL.n[0] && pll.n <= F446_PLL.n[1], `PLLN ${pll.n}`);
+    assert.ok(pll.vcoIn >= F446_PLL.vcoIn[0] && pll.vcoIn <= F446_PLL.vcoIn[1], `VCO input ${pll.vcoIn}`);
+    assert.ok(pll.vco >= F446_PLL.vcoOut[0] && pll.vco <= F446_PLL.vcoOut[1], `VCO ${pll.vco}`);
+    assert.ok(pll.sys <= F446_PLL.pMax && pll.q48 <= F446_PLL.qMax, `PLLP ${pll.sys}, PLLQ ${pll.q48}`);
+    assert.ok(pll.r >= F446_PLL.r[0] && pll.r <= F446_PLL.r[1], `PLLR ${pll.r}`);
+    assert.equal(pll.sys, board.clockHz, 'the PLL gives the board definition\'s clock');
+  }
+
+  function checkConsole(r: SimRun, pclk1: number): void {
+    assert.equal(r.clock.uartHz, pclk1, 'the divisor is computed from the USART\'s real kernel clock');
+    assertBaud(pclk1 / r.reg(F4.USART2_BRR), 'USART2');
+  }
+
+  it('180 MHz from the ST-LINK MCO: PLL, scale 1 + over-drive, 5 wait states, ART, buses; measured against the LSE', async () => {
+    const r = await run();
+    assert.equal(board.clockHz, 180_000_000);
+    checkSequence(r);
+    checkPll(r.reg(F4.RCC_PLLCFGR), 'hse');
+    assert.equal(bits(r.reg(F4.FLASH_ACR), 0, 4), 5);
+    assert.equal(r.trueCoreHz, 180e6, 'the registers select 180 MHz');
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc, r.clock.ref, r.clock.hzTarget], ['measured', 'none', 'hse_bypass_pll', 'lse', 180e6]);
+    assertNear(r.clock.hz, r.trueCoreHz, 10, 'measured clock');
+    checkConsole(r, 45e6);
+  });
+
+  it('without the MCO the PLL runs from HSI (M = 8), still 180 MHz', async () => {
+    const r = await run(['hse']);
+    checkSequence(r);
+    checkPll(r.reg(F4.RCC_PLLCFGR), 'hsi');
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc], ['measured', 'none', 'hsi_pll']);
+    assertNear(r.clock.hz, 180e6, 10, 'measured clock');
+    checkConsole(r, 45e6);
+  });
+
+  for (const [fail, fault] of [['pll', 'pll_lock_timeout'], ['overdrive', 'overdrive_timeout']] as const) {
+    it(`a ${fail} that does not come up: back on HSI 16 MHz at reset wait states, reported as ${fault}`, async () => {
+      const r = await run([fail]);
+      checkSequence(r);
+      assert.equal(bits(r.reg(F4.RCC_CFGR), 0, 2), 0, 'SYSCLK = HSI');
+      assert.equal(bits(r.reg(F4.FLASH_ACR), 0, 4), 0, '0 wait states at 16 MHz');
+      assert.equal(r.trueCoreHz, 16e6);
+      assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc, r.clock.ref], ['measured', fault, 'hsi', 'lse']);
+      assertNear(r.clock.hz, 16e6, 10, 'measured clock');
+      checkConsole(r, 16e6);
+    });
+  }
+
+  it('without an LSE crystal the clock is the configured one, and says so', async () => {
+    const r = await run(['lse'], { accessCycles: 256 }); // waits out the 3 s crystal start-up
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.ref, r.clock.hz], ['configured', 'none', 'none', 180e6]);
+    checkConsole(r, 45e6);
+  });
+
+  it('every wait is bounded: nothing comes up, the code still ends on HSI with a console', async () => {
+    const r = await run(['hse', 'pll', 'overdrive', 'lse'], { accessCycles: 256 });
+    assert.equal(r.runaway, false);
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.hz], ['configured', 'overdrive_timeout', 16e6]);
+    checkConsole(r, 16e6);
+  });
+});
