@@ -144,3 +144,119 @@ describe('nucleo-f446re clock set-up (RM0390)', () => {
     checkConsole(r, 16e6);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// STM32L4R5 (RM0432 rev 9)
+const L4 = {
+  RCC_CR: 0x40021000, RCC_CFGR: 0x40021008, RCC_PLLCFGR: 0x4002100c, PWR_CR1: 0x40007000, PWR_CR5: 0x40007080,
+  FLASH_ACR: 0x40022000, LPUART1_BRR: 0x4000800c,
+};
+/** §3.3.3 Table 12: HCLK ceiling in MHz for 0..5 wait states, range 1 boost (R1MODE = 0) and
+ * range 1 normal (R1MODE = 1, at most 80 MHz). */
+const L4R5_WAIT_STATES_BOOST_MHZ = [20, 40, 60, 80, 100, 120];
+const L4R5_WAIT_STATES_NORMAL_MHZ = [20, 40, 60, 80];
+/** §6.4.4: PLL limits (L4+: M 1..16, VCO input 2.66..16 MHz, VCO 64..344 MHz, R output ≤ 120). */
+const L4R5_PLL = { m: [1, 16], n: [8, 127], vcoIn: [2.66e6, 16e6], vcoOut: [64e6, 344e6], rMax: 120e6 } as const;
+
+function l4r5Pll(v: number) {
+  const src = bits(v, 0, 2), m = bits(v, 4, 4) + 1, n = bits(v, 8, 7), r = 2 * (bits(v, 25, 2) + 1);
+  const inHz = src === 3 ? 8e6 : src === 2 ? 16e6 : 4e6;
+  const vcoIn = inHz / m;
+  return { src: src === 3 ? 'hse' : src === 2 ? 'hsi' : 'msi', m, n, r, vcoIn, vco: vcoIn * n, sys: (vcoIn * n) / r, rEnabled: bits(v, 24, 1) };
+}
+
+describe('nucleo-l4r5zi clock set-up (RM0432)', () => {
+  let board: BoardDefinition;
+  let run: SimRunner;
+  before(async () => {
+    board = await getBoard('nucleo-l4r5zi');
+    run = await buildClockSim(board, 'stm32l4r5');
+  });
+
+  function checkSequence(r: SimRun): void {
+    const reset = (a: number) => ({ [L4.RCC_CR]: 0x63, [L4.RCC_PLLCFGR]: 0x1000, [L4.PWR_CR1]: 0x200, [L4.PWR_CR5]: 0x100 } as Record<number, number>)[a] ?? 0;
+    let switched = 0;
+    replay(r.writes, reset, (w, before) => {
+      if (w.addr === L4.RCC_PLLCFGR) assert.equal(bits(before(L4.RCC_CR), 24, 1), 0, '§6.4.4: PLLCFGR written only while the PLL is off');
+      if (w.addr === L4.RCC_CR && bits(w.value, 18, 1) !== bits(before(L4.RCC_CR), 18, 1)) assert.equal(bits(before(L4.RCC_CR), 16, 1), 0, 'HSEBYP written only with HSE off');
+      if (w.addr === L4.RCC_CFGR && bits(w.value, 0, 2) === 3 && bits(before(L4.RCC_CFGR), 0, 2) !== 3) {
+        switched++;
+        const pll = l4r5Pll(before(L4.RCC_PLLCFGR));
+        assert.equal(pll.rEnabled, 1, 'PLLREN: the R output drives SYSCLK');
+        const boost = bits(before(L4.PWR_CR5), 8, 1) === 0;
+        assert.equal(bits(before(L4.PWR_CR1), 9, 2), 1, '§5.1.5: voltage range 1');
+        if (pll.sys > 80e6) {
+          assert.ok(boost, '§6.1.8: above 80 MHz only in range 1 boost');
+          assert.ok(ahbDiv(bits(w.value, 4, 4)) >= 2, '§6.1.8 step 1: AHB /2 while stepping into boost frequencies');
+        }
+        const acr = before(L4.FLASH_ACR);
+        const table = boost ? L4R5_WAIT_STATES_BOOST_MHZ : L4R5_WAIT_STATES_NORMAL_MHZ;
+        const need = waitStatesFor(table, pll.sys); // the final HCLK (AHB /1 after the step)
+        assert.ok(need >= 0 && bits(acr, 0, 4) >= need, `§3.3.3: ${bits(acr, 0, 4)} wait states before switching towards ${pll.sys} Hz`);
+        assert.deepEqual([bits(acr, 8, 1), bits(acr, 9, 1), bits(acr, 10, 1)], [1, 1, 1], '§3.3.4: prefetch, I-cache and D-cache on');
+      }
+    });
+    if (r.clock.fault === 'none') assert.equal(switched, 1, 'SYSCLK switched to the PLL once');
+  }
+
+  function checkPll(v: number, src: 'hse' | 'hsi'): void {
+    const pll = l4r5Pll(v);
+    assert.equal(pll.src, src);
+    assert.ok(pll.m >= L4R5_PLL.m[0] && pll.m <= L4R5_PLL.m[1], `PLLM ${pll.m}`);
+    assert.ok(pll.n >= L4R5_PLL.n[0] && pll.n <= L4R5_PLL.n[1], `PLLN ${pll.n}`);
+    assert.ok(pll.vcoIn >= L4R5_PLL.vcoIn[0] && pll.vcoIn <= L4R5_PLL.vcoIn[1], `VCO input ${pll.vcoIn}`);
+    assert.ok(pll.vco >= L4R5_PLL.vcoOut[0] && pll.vco <= L4R5_PLL.vcoOut[1], `VCO ${pll.vco}`);
+    assert.ok(pll.sys <= L4R5_PLL.rMax, `PLLR ${pll.sys}`);
+    assert.equal(pll.sys, board.clockHz, 'the PLL gives the board definition\'s clock');
+  }
+
+  function checkConsole(r: SimRun, pclk1: number): void {
+    assert.equal(r.clock.uartHz, pclk1);
+    const brr = r.reg(L4.LPUART1_BRR);
+    assert.ok(brr >= 0x300 && brr <= 0xfffff, `§52.4.7: LPUART BRR ${brr} in 0x300..0xFFFFF`);
+    assertBaud((256 * pclk1) / brr, 'LPUART1');
+  }
+
+  it('120 MHz: range 1 boost, AHB /2 step, 5 wait states, caches, PLL R; measured against the LSE', async () => {
+    const r = await run();
+    assert.equal(board.clockHz, 120_000_000);
+    checkSequence(r);
+    checkPll(r.reg(L4.RCC_PLLCFGR), 'hse');
+    assert.equal(bits(r.reg(L4.FLASH_ACR), 0, 4), 5);
+    assert.equal(bits(r.reg(L4.PWR_CR5), 8, 1), 0, 'boost at the end');
+    assert.equal(bits(r.reg(L4.RCC_CFGR), 4, 4), 0, 'AHB back to /1 (§6.1.8 step 5)');
+    assert.equal(r.trueCoreHz, 120e6);
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc, r.clock.ref, r.clock.hzTarget], ['measured', 'none', 'hse_bypass_pll', 'lse', 120e6]);
+    assertNear(r.clock.hz, 120e6, 10, 'measured clock');
+    checkConsole(r, 120e6);
+  });
+
+  it('without the MCO the PLL runs from HSI16 (M = 2), still 120 MHz', async () => {
+    const r = await run(['hse']);
+    checkSequence(r);
+    checkPll(r.reg(L4.RCC_PLLCFGR), 'hsi');
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc], ['measured', 'none', 'hsi_pll']);
+    checkConsole(r, 120e6);
+  });
+
+  for (const [fail, fault] of [['pll', 'pll_lock_timeout'], ['vos', 'voltage_range_timeout']] as const) {
+    it(`a ${fail} that does not come up: back on MSI 4 MHz at reset wait states, reported as ${fault}`, async () => {
+      const r = await run([fail]);
+      checkSequence(r);
+      assert.equal(bits(r.reg(L4.RCC_CFGR), 0, 2), 0, 'SYSCLK = MSI');
+      assert.equal(bits(r.reg(L4.RCC_CFGR), 4, 4), 0, 'AHB /1');
+      assert.equal(bits(r.reg(L4.FLASH_ACR), 0, 4), 0);
+      assert.equal(r.trueCoreHz, 4e6);
+      assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc, r.clock.ref], ['measured', fault, 'msi', 'lse']);
+      assertNear(r.clock.hz, 4e6, 50, 'measured clock');
+      checkConsole(r, 4e6);
+    });
+  }
+
+  it('every wait is bounded: nothing comes up, the code still ends on MSI with a console', async () => {
+    const r = await run(['hse', 'hsi', 'pll', 'lse'], { accessCycles: 256 });
+    assert.equal(r.runaway, false);
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.hz], ['configured', 'hsi_timeout', 4e6]);
+    checkConsole(r, 4e6);
+  });
+});
