@@ -260,3 +260,81 @@ describe('nucleo-l4r5zi clock set-up (RM0432)', () => {
     checkConsole(r, 4e6);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// FE310-G002 (SiFive FE310-G002 Manual v1p1)
+const FE = { PLLCFG: 0x10008008, PLLOUTDIV: 0x1000800c, SCKDIV: 0x10014000, UART0_DIV: 0x10013018 };
+/** §6.5: refr = 16 MHz / R in 6..12 MHz, VCO = refr × F in 384..768 MHz, out = VCO / Q in
+ * 48..384 MHz; R 1..4, F 2..128 even, Q 2/4/8. §14.3: f_sck = f_in / (2 (sckdiv + 1)). */
+const FE310_PLL = { refr: [6e6, 12e6], vco: [384e6, 768e6], out: [48e6, 384e6] } as const;
+/** The flash read clock ceiling kept while the core speeds up. */
+const FE310_FLASH_SCK_MAX = 50e6;
+
+function fe310Pll(v: number) {
+  const r = bits(v, 0, 3) + 1, f = 2 * (bits(v, 4, 6) + 1), q = 2 ** bits(v, 10, 2);
+  const refr = 16e6 / r;
+  return { r, f, q, refr, vco: refr * f, out: (refr * f) / q, sel: bits(v, 16, 1), refsel: bits(v, 17, 1), bypass: bits(v, 18, 1) };
+}
+
+describe('hifive1-revb clock set-up (FE310-G002 manual)', () => {
+  let board: BoardDefinition;
+  let run: SimRunner;
+  before(async () => {
+    board = await getBoard('hifive1-revb');
+    run = await buildClockSim(board, 'fe310');
+  });
+
+  function checkSequence(r: SimRun): void {
+    const reset = (a: number) => ({ [FE.PLLCFG]: 0x60001, [FE.SCKDIV]: 3 } as Record<number, number>)[a] ?? 0;
+    replay(r.writes, reset, (w, before) => {
+      if (w.addr !== FE.PLLCFG) return;
+      const prev = fe310Pll(before(FE.PLLCFG));
+      const next = fe310Pll(w.value);
+      const reconfigures = (w.value & 0x7ffff & ~(1 << 16)) !== (before(FE.PLLCFG) & 0x7ffff & ~(1 << 16));
+      if (reconfigures) assert.ok(!prev.sel || !next.sel, '§6.5: the PLL is reconfigured only while hfclk comes from hfrosc');
+      if (next.sel && !next.bypass && !prev.sel) {
+        const sck = next.out / (2 * (before(FE.SCKDIV) + 1));
+        assert.ok(sck <= FE310_FLASH_SCK_MAX, `§14.3: flash SCK ${sck} Hz ≤ ${FE310_FLASH_SCK_MAX} before the core switches to ${next.out} Hz`);
+      }
+    });
+  }
+
+  it('320 MHz from the 16 MHz crystal: R, F, Q in the manual\'s ranges, flash clock slowed first; measured over mtime', async () => {
+    const r = await run();
+    assert.equal(board.clockHz, 320_000_000);
+    checkSequence(r);
+    const pll = fe310Pll(r.reg(FE.PLLCFG));
+    assert.deepEqual([pll.sel, pll.refsel, pll.bypass], [1, 1, 0]);
+    assert.ok(pll.refr >= FE310_PLL.refr[0] && pll.refr <= FE310_PLL.refr[1], `refr ${pll.refr}`);
+    assert.ok(pll.vco >= FE310_PLL.vco[0] && pll.vco <= FE310_PLL.vco[1], `VCO ${pll.vco}`);
+    assert.ok(pll.out >= FE310_PLL.out[0] && pll.out <= FE310_PLL.out[1], `PLL out ${pll.out}`);
+    assert.equal(pll.out, board.clockHz);
+    assert.equal(bits(r.reg(FE.PLLOUTDIV), 8, 1), 1, 'plloutdivby1');
+    assert.equal(r.trueCoreHz, 320e6);
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc, r.clock.ref], ['measured', 'none', 'hfxosc_pll', 'mtime']);
+    assertNear(r.clock.hz, 320e6, 50, 'measured clock');
+    assertBaud(r.clock.uartHz / (r.reg(FE.UART0_DIV) + 1), 'UART0 (§18.9: baud = f / (div + 1))');
+  });
+
+  it('no PLL lock: the crystal itself through pllbypass, 16 MHz, reported', async () => {
+    const r = await run(['pll']);
+    checkSequence(r);
+    assert.equal(r.trueCoreHz, 16e6);
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc], ['measured', 'pll_lock_timeout', 'hfxosc']);
+    assertNear(r.clock.hz, 16e6, 100, 'measured clock');
+    assertBaud(16e6 / (r.reg(FE.UART0_DIV) + 1), 'UART0 at 16 MHz');
+  });
+
+  it('no crystal: stays on hfrosc, whose real rate the measurement finds and the UART divisor uses', async () => {
+    const r = await run(['hfxosc']);
+    assert.equal(r.trueCoreHz, 14.2e6);
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc], ['measured', 'hfxosc_timeout', 'hfrosc']);
+    assertNear(r.clock.hz, 14.2e6, 200, 'measured clock');
+    assertBaud(r.trueCoreHz / (r.reg(FE.UART0_DIV) + 1), 'UART0 at the real hfrosc rate');
+  });
+
+  it('lfclk from the internal oscillator is no time base: the clock is the configured one', async () => {
+    const r = await run(['lfaltclk']);
+    assert.deepEqual([r.clock.source, r.clock.ref, r.clock.hz], ['configured', 'none', 320e6]);
+  });
+});
