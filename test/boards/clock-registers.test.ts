@@ -338,3 +338,70 @@ describe('hifive1-revb clock set-up (FE310-G002 manual)', () => {
     assert.deepEqual([r.clock.source, r.clock.ref, r.clock.hz], ['configured', 'none', 320e6]);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// ESP32-C3 (ESP32-C3 Technical Reference Manual v1.x)
+const C3 = {
+  CPU_PER_CONF: 0x600c0008, SYSCLK_CONF: 0x600c0058, RTC_OPTIONS0: 0x60008000,
+  UART0_CLKDIV: 0x60000014, UART0_CLK_CONF: 0x60000078, UART0_ID: 0x60000080,
+  bbpll: (reg: number) => (0xa0660000 | (reg << 8)) >>> 0,
+};
+/** TRM §6.2.4 Table 6-3: CPU_CLK from PLL_CLK by PLL_FREQ_SEL and CPUPERIOD_SEL. */
+const C3_CPU_CLOCK: Record<string, number> = { '480,0': 80e6, '480,1': 160e6, '320,0': 80e6, '320,1': 160e6 };
+/** Espressif's BBPLL relation (ESP-IDF rtc_clk.c): f = f_xtal × (div7_0 + 4) / (ref_div + 1). */
+const c3Bbpll = (div70: number, refDiv: number) => (40e6 * (div70 + 4)) / (refDiv + 1);
+
+describe('esp32-c3-devkitm-1 clock set-up (ESP32-C3 TRM)', () => {
+  let board: BoardDefinition;
+  let run: SimRunner;
+  before(async () => {
+    board = await getBoard('esp32-c3-devkitm-1');
+    run = await buildClockSim(board, 'esp32c3');
+  });
+
+  function checkSequence(r: SimRun): void {
+    const reset = (a: number) => (a === C3.RTC_OPTIONS0 ? 0x540 : 0);
+    let switched = 0;
+    replay(r.writes, reset, (w, before) => {
+      if (w.addr === C3.SYSCLK_CONF && bits(w.value, 10, 2) === 1 && bits(before(C3.SYSCLK_CONF), 10, 2) !== 1) {
+        switched++;
+        assert.equal(before(C3.RTC_OPTIONS0) & 0x540, 0, '§6.2: BBPLL and its analog bus powered before the switch');
+        const pll = c3Bbpll(before(C3.bbpll(3)) & 0xff, before(C3.bbpll(2)) & 0xf);
+        const sel = bits(before(C3.CPU_PER_CONF), 2, 1) ? 480 : 320;
+        assert.equal(pll, sel * 1e6, 'the BBPLL is configured for the rate PLL_FREQ_SEL announces');
+        assert.equal(C3_CPU_CLOCK[`${sel},${bits(before(C3.CPU_PER_CONF), 0, 2)}`], board.clockHz, 'CPU period set before the switch');
+        assert.equal(bits(w.value, 0, 10), 0, 'no pre-divider under the PLL');
+      }
+    });
+    assert.equal(switched, 1, 'SOC_CLK_SEL switched to the PLL once');
+    // The console: crystal-clocked, so its divisor holds across the switch.
+    assert.equal(bits(r.reg(C3.UART0_CLK_CONF), 20, 2), 3, 'UART0 SCLK = XTAL');
+    assert.equal(bits(r.reg(C3.UART0_CLK_CONF), 12, 8), 0);
+    const div = r.reg(C3.UART0_CLKDIV);
+    assertBaud(40e6 / (bits(div, 0, 12) + bits(div, 20, 4) / 16), 'UART0');
+    assert.ok(r.writes.some((w) => w.addr === C3.UART0_ID && bits(w.value, 31, 1) === 1), '§26: REG_UPDATE after the divisor');
+  }
+
+  it('160 MHz from the 480 MHz BBPLL; measured as mpccr cycles over systimer ticks', async () => {
+    const r = await run();
+    assert.equal(board.clockHz, 160_000_000);
+    checkSequence(r);
+    assert.equal(r.trueCoreHz, 160e6);
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc, r.clock.ref], ['measured', 'none', 'xtal_bbpll', 'systimer']);
+    assertNear(r.clock.hz, 160e6, 20, 'measured clock');
+  });
+
+  it('a PLL at the wrong rate (no lock flag on this chip) is caught by the measurement', async () => {
+    const r = await run(['pll']);
+    assert.equal(r.trueCoreHz, 80e6);
+    assert.deepEqual([r.clock.source, r.clock.fault], ['measured', 'pll_rate_wrong']);
+    assertNear(r.clock.hz, 80e6, 20, 'measured clock');
+  });
+
+  it('a systimer that never latches: bounded, reported, clock left on the crystal', async () => {
+    const r = await run(['systimer']);
+    assert.equal(r.runaway, false);
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.hz], ['configured', 'systimer_timeout', 40e6]);
+    assert.equal(r.trueCoreHz, 40e6);
+  });
+});

@@ -58,8 +58,14 @@ uint32_t tr_mmio_rd(uint32_t addr) {
 }
 
 void tr_mmio_wr(uint32_t addr, uint32_t value) {
+  static uint32_t last_addr, last_value;
+  static int logged;
   tick();
-  printf("W %08x %08x\n", addr, value);
+  /* A write repeating the previous one (a latch strobe in a polling loop) is logged once. */
+  if (!logged || addr != last_addr || value != last_value) printf("W %08x %08x\n", addr, value);
+  logged = 1;
+  last_addr = addr;
+  last_value = value;
   sim_put(addr, value);
   chip_write(addr, value);
 }
