@@ -405,3 +405,54 @@ describe('esp32-c3-devkitm-1 clock set-up (ESP32-C3 TRM)', () => {
     assert.equal(r.trueCoreHz, 40e6);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// ESP32 (ESP32 Technical Reference Manual v4.x). No Xtensa toolchain here: this model run is
+// the check the set-up gets before a DevKitC runs it.
+const E32 = {
+  OPTIONS0: 0x3ff48000, CLK_CONF: 0x3ff48070, RTC_REG: 0x3ff4807c, CPU_PER_CONF: 0x3ff0003c, UART0_CLKDIV: 0x3ff40014,
+  bbpll: (reg: number) => (0xa0660000 | (reg << 8)) >>> 0,
+};
+/** §3.2.3 Table 3-3 (CPU_CLK source PLL_CLK): CPUPERIOD_SEL 0/1/2 → 80/160/240 MHz. */
+const ESP32_CPU_CLOCK = [80e6, 160e6, 240e6];
+/** 240 MHz needs DIG_DBIAS at 1.25 V (code 7) less the eFuse trim (0 in the model). */
+const ESP32_DBIAS_240 = 7;
+
+describe('esp32-devkitc clock set-up (ESP32 TRM)', () => {
+  let board: BoardDefinition;
+  let run: SimRunner;
+  before(async () => {
+    board = await getBoard('esp32-devkitc');
+    run = await buildClockSim(board, 'esp32');
+  });
+
+  it('240 MHz from the 480 MHz BBPLL, voltage raised first, console divisor for APB 80 MHz; measured against the crystal', async () => {
+    const r = await run();
+    assert.equal(board.clockHz, 240_000_000);
+    let switched = 0;
+    replay(r.writes, (a) => (a === E32.OPTIONS0 ? 0x40540 : 0), (w, before) => {
+      if (w.addr === E32.CLK_CONF && bits(w.value, 27, 2) === 1 && bits(before(E32.CLK_CONF), 27, 2) !== 1) {
+        switched++;
+        assert.equal(before(E32.OPTIONS0) & 0x40540, 0, 'BBPLL, analog bus and bias powered');
+        assert.deepEqual([before(E32.bbpll(11)), before(E32.bbpll(3))], [0xc3, 28], 'BBPLL at 480 MHz (ENDIV5, OC_DIV_7_0)');
+        assert.ok(bits(before(E32.RTC_REG), 11, 3) >= ESP32_DBIAS_240, 'core voltage raised before 240 MHz');
+        assert.equal(ESP32_CPU_CLOCK[bits(before(E32.CPU_PER_CONF), 0, 2)], board.clockHz, 'CPU period before the switch');
+      }
+    });
+    assert.equal(switched, 1);
+    assert.equal(r.trueCoreHz, 240e6);
+    const div = r.reg(E32.UART0_CLKDIV);
+    assertBaud(80e6 / (bits(div, 0, 20) + bits(div, 20, 4) / 16), 'UART0 at APB 80 MHz');
+    assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc, r.clock.ref], ['measured', 'none', 'xtal_bbpll', 'xtal_cali']);
+    assertNear(r.clock.hz, 240e6, 50, 'measured clock');
+  });
+
+  it('a PLL at the wrong rate is caught by the measurement; a calibration that never ends is bounded', async () => {
+    const wrong = await run(['pll']);
+    assert.deepEqual([wrong.clock.source, wrong.clock.fault], ['measured', 'pll_rate_wrong']);
+    assertNear(wrong.clock.hz, 120e6, 50, 'measured clock');
+    const stuck = await run(['cali'], { accessCycles: 64 });
+    assert.equal(stuck.runaway, false);
+    assert.deepEqual([stuck.clock.source, stuck.clock.ref, stuck.clock.hz], ['configured', 'rtc_cali_timeout', 240e6]);
+  });
+});
