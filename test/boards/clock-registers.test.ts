@@ -456,3 +456,13 @@ describe('esp32-devkitc clock set-up (ESP32 TRM)', () => {
     assert.deepEqual([stuck.clock.source, stuck.clock.ref, stuck.clock.hz], ['configured', 'rtc_cali_timeout', 240e6]);
   });
 });
+
+// Every physical board's clock set-up is covered above: a new board comes with its model.
+const COVERED = ['nucleo-f446re', 'nucleo-l4r5zi', 'hifive1-revb', 'esp32-c3-devkitm-1', 'esp32-devkitc'];
+it('every physical board has a clock set-up checked against its manual here', async () => {
+  const { listBoards } = await import('../../boards/index.ts');
+  for (const b of (await listBoards()).filter((x) => !x.virtual)) {
+    assert.ok(COVERED.includes(b.id), `${b.id}: add its register model and manual checks to this file`);
+    assert.ok(b.sources.some((s) => /\/clock-[^/]+\.c$/.test(s)), `${b.id} builds a clock set-up file`);
+  }
+});
