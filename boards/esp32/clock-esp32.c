@@ -20,7 +20,7 @@
 #define RTC_CNTL_REG 0x3FF4807Cu       /* DIG_DBIAS_WAK 13:11 */
 #define DPORT_CPU_PER_CONF 0x3FF0003Cu /* CPUPERIOD_SEL 1:0 (0 80, 1 160, 2 240 MHz) */
 #define EFUSE_BLK0_RDATA5 0x3FF5A014u  /* RD_VOL_LEVEL_HP_INV 25:24 */
-#define TIMG0_RTCCALICFG 0x3FF5F068u   /* CLK_SEL 14:13, RDY 15, MAX 30:16, START 31 */
+#define TIMG0_RTCCALICFG 0x3FF5F068u   /* START_CYCLING 12, CLK_SEL 14:13, RDY 15, MAX 30:16, START 31 */
 #define TIMG0_RTCCALICFG1 0x3FF5F06Cu  /* VALUE 31:7: crystal cycles counted */
 #define UART0_CLKDIV 0x3FF40014u       /* CLKDIV 19:0, FRAG 23:20 */
 #define UART0_STATUS 0x3FF4001Cu       /* TXFIFO_CNT 23:16 */
@@ -84,7 +84,8 @@ static void pll_up(void) {
 /* CCOUNT cycles over TR_ESP32_CALI_SLOW_CYCLES slow-clock cycles whose length the calibration
  * unit measures in crystal cycles (RTC_MUX = the slow clock, CLK_SEL 0). */
 static void measure(void) {
-  tr_mmio_field(TIMG0_RTCCALICFG, (3u << 13) | (0x7FFFu << 16) | (1u << 31), TR_ESP32_CALI_SLOW_CYCLES << 16);
+  /* One-shot (START_CYCLING off, on at reset), slow clock selected, MAX cycles, START 0 → 1. */
+  tr_mmio_field(TIMG0_RTCCALICFG, (1u << 12) | (3u << 13) | (0x7FFFu << 16) | (1u << 31), TR_ESP32_CALI_SLOW_CYCLES << 16);
   tr_mmio_set(TIMG0_RTCCALICFG, 1u << 31);
   uint32_t c0 = CCOUNT();
   /* Bound: 4x the window at the slowest slow clock (~100 kHz) at the clock we think we have. */

@@ -21,6 +21,7 @@
 #define UART0_STATUS 0x6000001Cu         /* TXFIFO_CNT 25:16 */
 #define UART0_CLK_CONF 0x60000078u       /* SCLK_DIV_NUM 19:12, SCLK_SEL 21:20 (3 = XTAL), SCLK_EN 22 */
 #define UART0_ID 0x60000080u             /* REG_UPDATE 31: copies the configuration into the UART's clock domain */
+#define SYSTIMER_CONF 0x60023000u        /* TIMER_UNIT0_WORK_EN 30 (on at reset) */
 #define SYSTIMER_UNIT0_OP 0x60023004u    /* UPDATE 30, VALUE_VALID 29 */
 #define SYSTIMER_UNIT0_LO 0x60023044u
 
@@ -85,6 +86,7 @@ static void uart_to_xtal(void) {
 }
 
 static void pll_up(void) {
+  tr_mmio_set(SYSTIMER_CONF, 1u << 30);                 /* §10.5: unit 0 counting (the time base) */
   /* §6.2: power the BBPLL and its analog bus, release the bus's BBPLL stop. */
   tr_mmio_clr(RTC_CNTL_OPTIONS0, (1u << 6) | (1u << 8) | (1u << 10));
   tr_mmio_clr(I2C_MST_ANA_CONF0, 1u << 3);
