@@ -63,6 +63,7 @@ static void fall_back(const char *why) {
   (void)tr_mmio_wait(RCC_CFGR, 3u << 2, SW_HSI << 2, READY_TRIES);
   tr_mmio_clr(RCC_CFGR, (0xFu << 4) | (7u << 10) | (7u << 13));
   tr_mmio_clr(RCC_CR, 1u << 24);                    /* PLLON off */
+  tr_mmio_clr(PWR_CR, (1u << 16) | (1u << 17));     /* §5.1.4 leaving over-drive: ODEN, ODSWEN off */
   tr_mmio_field(FLASH_ACR, 0xFu, 0u);
   clock.hz = TR_F446_HSI_HZ;
   apb1_hz = TR_F446_HSI_HZ;

@@ -124,6 +124,7 @@ describe('nucleo-f446re clock set-up (RM0390)', () => {
       checkSequence(r);
       assert.equal(bits(r.reg(F4.RCC_CFGR), 0, 2), 0, 'SYSCLK = HSI');
       assert.equal(bits(r.reg(F4.FLASH_ACR), 0, 4), 0, '0 wait states at 16 MHz');
+      assert.equal(bits(r.reg(F4.PWR_CR), 16, 2), 0, 'over-drive left');
       assert.equal(r.trueCoreHz, 16e6);
       assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc, r.clock.ref], ['measured', fault, 'hsi', 'lse']);
       assertNear(r.clock.hz, 16e6, 10, 'measured clock');
