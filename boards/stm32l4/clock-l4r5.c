@@ -61,6 +61,7 @@ static void fall_back(const char *why) {
   (void)tr_mmio_wait(RCC_CFGR, 3u << 2, SW_MSI << 2, READY_TRIES);
   tr_mmio_clr(RCC_CFGR, (0xFu << 4) | (7u << 8) | (7u << 11));
   tr_mmio_clr(RCC_CR, 1u << 24);
+  tr_mmio_set(PWR_CR5, 1u << 8);                    /* §6.1.8: back to range 1 normal once slow */
   tr_mmio_field(FLASH_ACR, 0xFu, 0u);
   clock.hz = apb1_hz = TR_L4R5_MSI_HZ;
   clock.osc = "msi";

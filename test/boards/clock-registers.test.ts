@@ -246,6 +246,7 @@ describe('nucleo-l4r5zi clock set-up (RM0432)', () => {
       checkSequence(r);
       assert.equal(bits(r.reg(L4.RCC_CFGR), 0, 2), 0, 'SYSCLK = MSI');
       assert.equal(bits(r.reg(L4.RCC_CFGR), 4, 4), 0, 'AHB /1');
+      assert.equal(bits(r.reg(L4.PWR_CR5), 8, 1), 1, 'range 1 normal again (R1MODE = 1)');
       assert.equal(bits(r.reg(L4.FLASH_ACR), 0, 4), 0);
       assert.equal(r.trueCoreHz, 4e6);
       assert.deepEqual([r.clock.source, r.clock.fault, r.clock.osc, r.clock.ref], ['measured', fault, 'msi', 'lse']);
