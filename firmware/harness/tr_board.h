@@ -1,11 +1,11 @@
 /* What the harness needs from a board port (boards/<family>/*.c). One port per family; the
  * board definition (boards/defs/*.ts) picks the files and passes its constants as -D flags:
  *   TR_BOARD_ID      "qemu-mps2-an386"      board definition id (string literal)
- *   TR_CLOCK_HZ      25000000               core clock
+ *   TR_CLOCK_HZ      25000000               core clock the board definition asks for
  *   TR_COUNTER_KIND  "instructions"|"cycles" what tr_board_count() counts
  *   TR_EXIT_SEMIHOSTING                     defined on virtual boards: exit via semihosting
- *   TR_CLOCK_HZ is the clock the board definition asks for; what the core really runs at is
- *   tr_board_clock() (boards/common/tr_clock.h: set up, fallback, measured). */
+ * What the core really runs at is tr_board_clock() (set up, fallen back, measured: the board's
+ * clock file, boards/common/tr_clock.h). */
 #ifndef TR_BOARD_H
 #define TR_BOARD_H
 #include <stddef.h>
@@ -22,9 +22,9 @@ void tr_board_init(void);
  * firmware set up and read back (source "configured"), or the model's clock on QEMU (source
  * "modelled": counts there are instructions, latency from them an estimate). `fault` is "none"
  * or what did not come up (the board then runs on the clock it has, e.g. "pll_lock_timeout");
- * `osc` is the oscillator the core clock comes from ("hse_bypass", "hsi", "hfxosc", "xtal", ...;
- * "model" on QEMU); `ref` names the time base of a measurement ("lse", "mtime", "systimer") or
- * "none". */
+ * `osc` is the oscillator the core clock comes from ("hse_bypass_pll", "hsi", "hfxosc_pll",
+ * "xtal_bbpll", ...; "model" on QEMU); `ref` names the time base of a measurement ("lse",
+ * "mtime", "systimer", "xtal_cali") or "none". */
 typedef struct {
   uint32_t hz;
   uint32_t hz_target;
