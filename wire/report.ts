@@ -19,7 +19,7 @@
 // Record kinds are a table (RECORD_KINDS): a new record type in wire/serial.ts gets one entry
 // here saying how it lands in the report — the compiler refuses a type without one.
 import { parseLine, type RecordType, type SerialRecord } from './serial.ts';
-import { COUNTERS, type Counter } from './vocabulary.ts';
+import { CLOCK_SOURCES, COUNTERS, type ClockSource, type Counter } from './vocabulary.ts';
 import type { ResultMetrics } from './mqtt.ts';
 
 export interface Inference {
@@ -36,8 +36,20 @@ export interface OutputTensor {
   hex: string;
 }
 
+/** The BOOT record's clock fields (docs/serial-format.md); absent in firmware that predates them. */
+export interface BootClock {
+  /** The clock the board definition asked for, Hz. */
+  hzTarget: number;
+  source: ClockSource;
+  /** "none", or what did not come up (the board then ran on the clock it had). */
+  fault: string;
+  osc: string;
+  /** The time base a measured clock was measured against ("lse", "mtime", ...), or "none". */
+  ref: string;
+}
+
 export interface RunReport {
-  boot?: { fw: string; board: string; counter: Counter; hz: number };
+  boot?: { fw: string; board: string; counter: Counter; hz: number; clock?: BootClock };
   model?: { name: string; backend: string; arena: number; warmup: number; reps: number };
   inferences: Inference[];
   outputs: OutputTensor[];
@@ -59,6 +71,35 @@ export interface RunReport {
   usable: boolean;
   /** Why the report is not complete, one reason per entry. */
   problems: string[];
+  /** What makes a complete report's figures incomparable with other runs of the same board: the
+   * clock did not come up, or the measured clock is far from the target. */
+  warnings: string[];
+}
+
+/** A measured clock further than this from its target is reported (a crystal is ±0.01 %, an
+ * internal RC oscillator ±1 %; more means a set-up that did not do what it meant). */
+export const CLOCK_TOLERANCE = 0.02;
+
+function bootClock(f: Record<string, string>, bad: (what: string) => void): BootClock | undefined {
+  if (f.clock_source === undefined) return undefined;
+  if (!(CLOCK_SOURCES as readonly string[]).includes(f.clock_source)) {
+    bad(`BOOT clock_source "${f.clock_source}" is not one of ${CLOCK_SOURCES.join('|')}`);
+    return undefined;
+  }
+  const hzTarget = Number(f.hz_target);
+  if (!(Number.isFinite(hzTarget) && hzTarget > 0)) { bad(`BOOT hz_target "${f.hz_target}" is not a clock`); return undefined; }
+  return { hzTarget, source: f.clock_source as ClockSource, fault: f.clock_fault ?? 'none', osc: f.clock_osc ?? 'unknown', ref: f.clock_ref ?? 'none' };
+}
+
+function clockWarnings(boot: NonNullable<RunReport['boot']>): string[] {
+  const c = boot.clock;
+  if (!c) return [];
+  const w: string[] = [];
+  if (c.fault !== 'none') w.push(`clock fault ${c.fault}: ran at ${boot.hz} Hz (${c.osc}), target ${c.hzTarget} Hz`);
+  else if (Math.abs(boot.hz - c.hzTarget) > CLOCK_TOLERANCE * c.hzTarget) {
+    w.push(`${c.source} clock ${boot.hz} Hz is ${(100 * (boot.hz / c.hzTarget - 1)).toFixed(2)} % off the target ${c.hzTarget} Hz`);
+  }
+  return w;
 }
 
 /** How one record type lands in the report being assembled. */
@@ -77,7 +118,10 @@ function counterOf(v: string | undefined, bad: (what: string) => void): Counter 
 }
 
 export const RECORD_KINDS: Record<RecordType, RecordKind> = {
-  BOOT: (r, f, bad) => { r.boot = { fw: f.fw!, board: f.board!, counter: counterOf(f.counter, bad), hz: uint(f.hz, 'BOOT hz', bad) }; },
+  BOOT: (r, f, bad) => {
+    const clock = bootClock(f, bad);
+    r.boot = { fw: f.fw!, board: f.board!, counter: counterOf(f.counter, bad), hz: uint(f.hz, 'BOOT hz', bad), ...(clock ? { clock } : {}) };
+  },
   MODEL: (r, f, bad) => {
     r.model = { name: f.name!, backend: f.backend!, arena: uint(f.arena, 'MODEL arena', bad), warmup: uint(f.warmup, 'MODEL warmup', bad), reps: uint(f.reps, 'MODEL reps', bad) };
   },
@@ -173,7 +217,7 @@ export function assembleReport(records: readonly SerialRecord[], line: { noiseLi
   const r: RunReport = {
     inferences: [], outputs: [], marks: 0, errors: [], records: records.length,
     noiseLines: line.noiseLines ?? 0, corruptLines: line.corruptLines ?? 0,
-    seqGaps: 0, resets: line.reboot !== undefined ? 1 : 0, complete: false, usable: false, problems: [],
+    seqGaps: 0, resets: line.reboot !== undefined ? 1 : 0, complete: false, usable: false, problems: [], warnings: [],
   };
   let fatal = 0;
   const problem = (msg: string, lost = false): void => { r.problems.push(msg); if (!lost) fatal++; };
@@ -188,6 +232,7 @@ export function assembleReport(records: readonly SerialRecord[], line: { noiseLi
   // Evidence that the line lost something: only then may a missing record be a loss.
   const lineLost = r.seqGaps > 0 || r.corruptLines > 0;
   if (!r.boot) problem('no BOOT record');
+  else r.warnings.push(...clockWarnings(r.boot));
   if (!r.model) problem('no MODEL record', lineLost);
   if (r.model && r.inferences.length !== r.model.reps) problem(`${r.inferences.length} of ${r.model.reps} INF records`, lineLost && r.inferences.length > 0 && r.inferences.length < r.model.reps);
   else if (!r.inferences.length) problem('no INF records');

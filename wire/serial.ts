@@ -20,7 +20,9 @@ export type RecordType = (typeof RECORD_TYPES)[number];
 /** Keys each record type must carry (others are allowed and kept). */
 export const REQUIRED_KEYS: Record<RecordType, readonly string[]> = {
   // fw: firmware id (content hash); board: board definition id; counter: what `count` means
-  // ("cycles" on real silicon, "instructions" on QEMU with -icount); hz: core clock.
+  // ("cycles" on real silicon, "instructions" on QEMU with -icount); hz: the core clock counts
+  // are divided by. Optional since the clock set-up (older firmware lacks them): hz_target,
+  // clock_source (vocabulary CLOCK_SOURCES), clock_fault, clock_osc, clock_ref.
   BOOT: ['fw', 'board', 'counter', 'hz'],
   // model name, backend (aot|tflm), arena bytes, warmup and timed inference counts.
   MODEL: ['name', 'backend', 'arena', 'warmup', 'reps'],

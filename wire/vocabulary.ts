@@ -50,6 +50,13 @@ export function tflmArithmeticNote(backend: string): string {
 export const COUNTERS = ['cycles', 'instructions', 'ns'] as const;
 export type Counter = (typeof COUNTERS)[number];
 
+/** Where a run's core clock figure (BOOT hz) comes from: measured by the firmware against an
+ * independent time base (a 32.768 kHz crystal), configured (set up and read back, no time base
+ * to measure against), or modelled (QEMU: the machine's nominal clock; latency derived from
+ * instruction counts is an estimate). */
+export const CLOCK_SOURCES = ['measured', 'configured', 'modelled'] as const;
+export type ClockSource = (typeof CLOCK_SOURCES)[number];
+
 /** How the host talks to the firmware: tinyrack's own TR1 report, or the MLPerf Tiny (EEMBC)
  * test-harness protocol. */
 export const PROTOCOLS = ['tr1', 'mlperf-tiny'] as const;

@@ -12,6 +12,7 @@
  *   ticks * TR_COUNT_NUM / TR_COUNT_DEN is the instruction count (resolution 1e9/clock). */
 #include <stdint.h>
 #include "tr_board.h"
+#include "../common/tr_clock.h"
 
 void tr_family_init(void);
 
@@ -53,6 +54,7 @@ void tr_systick_handler(void) {
 }
 
 void tr_board_init(void) {
+  tr_clock_init();     /* the clock first: the console divisor follows it */
   tr_family_init();
 #if defined(TR_COUNTER_DWT)
   DEMCR |= 1u << 24;   /* TRCENA */

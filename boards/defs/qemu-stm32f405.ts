@@ -23,9 +23,9 @@ export const board: BoardDefinition = {
   stackBytes: 8 * 1024,
   toolchain: cortexM4F,
   linkerScript: 'cortex-m/cortex-m.ld',
-  sources: ['cortex-m/startup.c', 'cortex-m/port.c', 'stm32f4/uart.c'],
+  sources: ['cortex-m/startup.c', 'cortex-m/port.c', 'stm32f4/uart.c', 'common/clock-fixed.c'],
   defines: {
-    TR_COUNTER_STM32_TIM2: '',
+    TR_CLOCK_MODELLED: '', TR_COUNTER_STM32_TIM2: '',
     TR_STM32_USART: '1', TR_UART_CLOCK_HZ: '84000000u',
   },
   flasher: { tool: 'qemu', args: [] },

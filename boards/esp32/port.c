@@ -3,12 +3,16 @@
  * under-counted — 26 s at 160 MHz), stack bounds, exit (parks the core). */
 #include <stdint.h>
 #include "tr_board.h"
+#include "../common/tr_clock.h"
 
 void tr_family_init(void);
 
 static uint32_t last, high;
 
-void tr_board_init(void) { tr_family_init(); }
+void tr_board_init(void) {
+  tr_clock_init(); /* the clock first: the console divisor follows it */
+  tr_family_init();
+}
 
 uint64_t tr_board_count(void) {
   uint32_t now;

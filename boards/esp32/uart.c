@@ -1,10 +1,11 @@
-/* ESP32: UART0 at 0x3FF40000 (the DevKitC's CP2102 USB-UART bridge), left at 115200 baud by
- * the ROM loader; 128-byte TX FIFO. No power-mark GPIO yet. */
+/* ESP32: UART0 at 0x3FF40000 (the DevKitC's CP2102 USB-UART bridge); its divisor follows the
+ * APB clock esp32/clock-esp32.c switches to; 128-byte TX FIFO. No power-mark GPIO yet. */
 #include <stdint.h>
 #include "tr_board.h"
+#include "../common/tr_mmio.h"
 
-#define UART_FIFO (*(volatile uint32_t *)0x3FF40000u)
-#define UART_STATUS (*(volatile uint32_t *)0x3FF4001Cu)
+#define UART_FIFO TR_REG(0x3FF40000u)
+#define UART_STATUS TR_REG(0x3FF4001Cu)
 #define TXFIFO_CNT(s) (((s) >> 16) & 0xFFu)
 
 void tr_family_init(void) {}

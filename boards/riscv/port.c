@@ -7,6 +7,7 @@
  * 32 bits only) define TR_COUNTER_CSR_32 instead. */
 #include <stdint.h>
 #include "tr_board.h"
+#include "../common/tr_clock.h"
 
 void tr_family_init(void);
 
@@ -14,6 +15,7 @@ void tr_family_init(void);
 #define STR(x) STR_(x)
 
 void tr_board_init(void) {
+  tr_clock_init();     /* the clock first: the console divisor follows it */
   tr_family_init();
 #if defined(TR_COUNTER_CSR_32)
   /* ESP32-C3: mpcer (0x7e0) = count cycles, mpcmr (0x7e1) = enable. */

@@ -1,13 +1,15 @@
 /* STM32F4 (F405 on QEMU netduinoplus2, F446RE on NUCLEO-F446RE): console USART, mark GPIO.
  * TR_STM32_USART selects the console: 1 = USART1 on PA9/PA10 (netduinoplus2, QEMU's first
- * serial port), 2 = USART2 on PA2/PA3 (the Nucleo ST-Link virtual COM port). The core runs on
- * the reset clock HSI 16 MHz on silicon (PLL set-up is not done yet, see the board files);
- * TR_UART_CLOCK_HZ is the USART's kernel clock. TR_MARK_GPIO_A = pin on port A for the power
- * mark (PA5 = LD2 on the Nucleo). */
+ * serial port), 2 = USART2 on PA2/PA3 (the Nucleo ST-Link virtual COM port). The divisor
+ * follows the USART's kernel clock as the clock file set it up (tr_clock_uart_hz: APB1 at 45 MHz
+ * on the F446 at 180 MHz, the 16 MHz HSI if the PLL did not come up, QEMU's modelled APB).
+ * TR_MARK_GPIO_A = pin on port A for the power mark (PA5 = LD2 on the Nucleo). */
 #include <stdint.h>
 #include "tr_board.h"
+#include "../common/tr_clock.h"
+#include "../common/tr_mmio.h"
 
-#define REG(a) (*(volatile uint32_t *)(a))
+#define REG(a) TR_REG(a)
 #define RCC_AHB1ENR REG(0x40023830u)
 #define RCC_APB1ENR REG(0x40023840u)
 #define RCC_APB2ENR REG(0x40023844u)
@@ -27,10 +29,6 @@
 #define USART_BRR REG(USART + 0x08u)
 #define USART_CR1 REG(USART + 0x0Cu)
 
-#ifndef TR_UART_CLOCK_HZ
-#define TR_UART_CLOCK_HZ 16000000u
-#endif
-
 static void pin_af7(uint32_t pin) {
   GPIO_MODER(GPIOA) = (GPIO_MODER(GPIOA) & ~(3u << (2 * pin))) | (2u << (2 * pin));
   if (pin < 8) GPIO_AFRL(GPIOA) = (GPIO_AFRL(GPIOA) & ~(0xFu << (4 * pin))) | (7u << (4 * pin));
@@ -48,7 +46,8 @@ void tr_family_init(void) {
   pin_af7(2);
   pin_af7(3);
 #endif
-  USART_BRR = (TR_UART_CLOCK_HZ + TR_BAUD / 2u) / TR_BAUD;
+  /* RM0390 §25.4.4: with OVER8 = 0, BRR = f_ck / baud (mantissa.fraction in 1/16). */
+  USART_BRR = tr_clock_div_round(tr_clock_uart_hz(), TR_BAUD);
   USART_CR1 = (1u << 13) | (1u << 3); /* UE, TE */
 #if defined(TR_MARK_GPIO_A)
   GPIO_MODER(GPIOA) = (GPIO_MODER(GPIOA) & ~(3u << (2 * TR_MARK_GPIO_A))) | (1u << (2 * TR_MARK_GPIO_A));

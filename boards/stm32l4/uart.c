@@ -1,11 +1,14 @@
 /* STM32L4+ (L4R5ZI on NUCLEO-L4R5ZI): the ST-Link virtual COM port of this Nucleo-144 is
  * LPUART1 on PG7 (TX) / PG8 (RX), AF8; port G is powered from VddIO2, which must be declared
- * valid (PWR_CR2.IOSV) first. The core runs on the reset clock MSI 4 MHz (PLL set-up to
- * 120 MHz is not done yet). Power mark: PC7 (LD1, green). */
+ * valid (PWR_CR2.IOSV) first. The divisor follows LPUART1's kernel clock as
+ * stm32l4/clock-l4r5.c set it up (PCLK1: 120 MHz, or the 4 MHz MSI if the PLL did not come
+ * up). Power mark: PC7 (LD1, green). */
 #include <stdint.h>
 #include "tr_board.h"
+#include "../common/tr_clock.h"
+#include "../common/tr_mmio.h"
 
-#define REG(a) (*(volatile uint32_t *)(a))
+#define REG(a) TR_REG(a)
 #define RCC 0x40021000u
 #define RCC_AHB2ENR REG(RCC + 0x4Cu)
 #define RCC_APB1ENR1 REG(RCC + 0x58u)
@@ -23,10 +26,6 @@
 #define LPUART_ISR REG(LPUART + 0x1Cu)
 #define LPUART_TDR REG(LPUART + 0x28u)
 
-#ifndef TR_UART_CLOCK_HZ
-#define TR_UART_CLOCK_HZ 4000000u
-#endif
-
 static void set_af(uint32_t port, uint32_t pin, uint32_t af) {
   GPIO_MODER(port) = (GPIO_MODER(port) & ~(3u << (2 * pin))) | (2u << (2 * pin));
   if (pin < 8) GPIO_AFRL(port) = (GPIO_AFRL(port) & ~(0xFu << (4 * pin))) | (af << (4 * pin));
@@ -40,8 +39,8 @@ void tr_family_init(void) {
   RCC_APB1ENR2 |= 1u;                  /* LPUART1EN */
   set_af(GPIOG, 7, 8);
   set_af(GPIOG, 8, 8);
-  /* LPUART: BRR = 256 * fck / baud. */
-  LPUART_BRR = (uint32_t)(((uint64_t)TR_UART_CLOCK_HZ * 256u + TR_BAUD / 2u) / TR_BAUD);
+  /* RM0432 §52.4.7: LPUART BRR = 256 × f_ck / baud (valid 0x300..0xFFFFF). */
+  LPUART_BRR = (uint32_t)(((uint64_t)tr_clock_uart_hz() * 256u + TR_BAUD / 2u) / TR_BAUD);
   LPUART_CR1 = (1u << 3) | 1u;         /* TE, UE */
   GPIO_MODER(GPIOC) = (GPIO_MODER(GPIOC) & ~(3u << 14)) | (1u << 14); /* PC7 output */
 }

@@ -416,7 +416,8 @@ async function compileStage(board: BoardDefinition, stage: ModelStage,
     const includeDirs = [HARNESS_DIR, RUNTIME_INCLUDE, ...stage.includeDirs, src, ...genDirs];
     const incFlags = [...new Set(includeDirs)].flatMap((d) => ['-I', d]);
     const baseFlags = [...tc.cflags, ...cDefines(boardDefines), ...incFlags];
-    const headersKey = headersHash([HARNESS_DIR, RUNTIME_INCLUDE, ...stage.includeDirs]);
+    // Board sources include headers from boards/ (common/, cortex-m/): part of the object key too.
+    const headersKey = headersHash([HARNESS_DIR, RUNTIME_INCLUDE, BOARDS_DIR, ...stage.includeDirs]);
     const cc = `${tc.prefix}gcc`;
     const cxx = `${tc.prefix}g++`;
     const isCxx = (f: string) => /\.(cc|cpp)$/.test(f);

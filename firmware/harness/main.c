@@ -87,7 +87,13 @@ int TR_HARNESS_MAIN(void) {
   tr_rec_str("fw", TR_FW_ID);
   tr_rec_str("board", TR_BOARD_ID);
   tr_rec_str("counter", TR_COUNTER_KIND);
-  tr_rec_u32("hz", (uint32_t)TR_CLOCK_HZ);
+  const tr_clock_t *clock = tr_board_clock();
+  tr_rec_u32("hz", clock->hz);
+  tr_rec_u32("hz_target", clock->hz_target);
+  tr_rec_str("clock_source", clock->source);
+  tr_rec_str("clock_fault", clock->fault);
+  tr_rec_str("clock_osc", clock->osc);
+  tr_rec_str("clock_ref", clock->ref);
   tr_rec_end();
 
   const tr_model_info_t *info = tr_model_info();
