@@ -10,7 +10,7 @@ import { runQemu } from '../../agents/drivers/qemu.ts';
 import { assembleReportFromLines, medianCount, type RunReport } from '../../wire/report.ts';
 import { buildFirmware, type AotArithmetic, type BuildResult, type BuildSpec, type ReferenceKind, type TilingMode } from '../build/index.ts';
 import { pool } from '../build/compile.ts';
-import type { BackendName } from '../build/backends.ts';
+import type { Backend as BackendName } from '../../wire/vocabulary.ts';
 import { compareOutputs } from './compare.ts';
 import { runHost } from './host.ts';
 
