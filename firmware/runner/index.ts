@@ -46,6 +46,9 @@ export interface RunRow {
   stackBytes?: number;
   heapBytes?: number;
   arenaBytes?: number;
+  /** Arena bytes the firmware reports in use after init (INF records): TFLM's measured
+   * arena_used_bytes(); the static arena for AoT, which uses all of it. */
+  arenaUsedBytes?: number;
   /** The memory plan's peak bytes (arenaBytes is that, rounded up to the arena alignment). */
   plannedArenaBytes?: number;
   romBytes?: number;
@@ -93,6 +96,7 @@ export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResu
     stackBytes: timed ? Math.max(...report.inferences.map((x) => x.stack)) : undefined,
     heapBytes: timed ? Math.max(...report.inferences.map((x) => x.heap)) : undefined,
     arenaBytes: report.model?.arena ?? build.arenaBytes, plannedArenaBytes: build.plannedArenaBytes,
+    ...(timed && report.inferences.every((x) => x.arena !== undefined) ? { arenaUsedBytes: Math.max(...report.inferences.map((x) => x.arena!)) } : {}),
     romBytes: build.romBytes, ramBytes: build.ramBytes, outputsMatch: cmp.match, reference: build.reference,
     ...(build.macs !== undefined ? { macs: build.macs } : {}),
     firmwareHash: build.firmwareHash, cached: build.cached,

@@ -216,7 +216,8 @@ const tr_dtype_t output_dtypes[${Math.max(1, outs.length)}] = { ${arr(outs.map((
 // Not const: after AllocateTensors arena_bytes becomes what TFLM really used, so the harness's
 // INF records (printed after init) report the measured arena_used_bytes(); the MODEL record,
 // printed before init, reports the static arena reserved.
-tr_model_info_t info = { ${cString(opts.modelName)}, ${cString(opts.backend ?? 'tflm')}, static_cast<uint32_t>(kArenaBytes), kNumInputs, kNumOutputs };
+// Starts as the arena planned for 32-bit targets (a 64-bit host reserves more for pointers).
+tr_model_info_t info = { ${cString(opts.modelName)}, ${cString(opts.backend ?? 'tflm')}, ${arenaBytes}u, kNumInputs, kNumOutputs };
 
 tr_dtype_t to_tr(TfLiteType t) {
   switch (t) {
