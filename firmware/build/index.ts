@@ -1,24 +1,27 @@
 // The build pipeline: model (model-set name or .tflite) -> reader -> tiling -> memory plan ->
 // backend (backends/: aot, tflm, tflm-cmsis-nn) -> + harness + board startup/port/UART ->
 // the board's toolchain -> ELF, with static sizes. One module per step: prepare.ts (reader to
-// generated code, fit check), compile-stage.ts (compile and link), fit.ts, source-hash.ts.
+// generated code, fit check), compile-stage.ts (compile and link), spec-cache.ts, fit.ts,
+// source-hash.ts.
 // Builds are content-addressed, in two levels: .cache/tinyrack/specs/<spec key>.json (model
 // bytes + board definition + backend + tiling + options + every source file that can change
 // the result) answers a repeated request without even reading the model;
 // .cache/tinyrack/builds/<content key>/ (exactly what is compiled) lets requests that generate
 // the same code share one ELF. Both are pruned to the most recently used entries; compiled
 // objects are shared in .cache/tinyrack/objects, TFLite-Micro libraries in .cache/tinyrack/libs.
-import { existsSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { getBoard } from '../../boards/index.ts';
 import { resolveModel } from '../models/model-set.ts';
 import { arithmeticFitsBackend, tflmArithmeticNote, ARITHMETICS, BACKENDS, TILING_MODES } from '../../wire/vocabulary.ts';
 import { compileStage } from './compile-stage.ts';
-import { hasTool, pruneCache, ToolchainMissingError } from './compile.ts';
+import { hasTool, ToolchainMissingError } from './compile.ts';
 import { checkFit, fitFigures } from './fit.ts';
 import { cacheRoot, RUNTIME_INCLUDE } from './paths.ts';
 import { prepareModel } from './prepare.ts';
+import { getBackend } from './backends/index.ts';
 import { sha256, sourceTreeHash } from './source-hash.ts';
+import { readSpec, writeSpec } from './spec-cache.ts';
 import type { BuildResult, BuildSpec, ModelStage } from './types.ts';
 
 export type { ExpectedOutput, ReferenceKind } from './golden.ts';
@@ -29,8 +32,6 @@ export { FitError, checkFit, fitFigures, weightsBytes, type FitFigures } from '.
 export { cacheRoot } from './paths.ts';
 export { planForBackend, type BackendPlan } from './prepare.ts';
 export { getBackend, registeredBackends } from './backends/index.ts';
-
-const MAX_CACHED_SPECS = 3000;
 
 const inFlight = new Map<string, Promise<BuildResult>>();
 
@@ -72,21 +73,14 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   // Two levels of cache. The spec key (model bytes, board, options, sources) finds a finished
   // build without reading the model; the content key (exactly what is compiled) lets specs that
   // generate the same code — e.g. a tiling mode that leaves the graph unchanged — share one ELF.
-  // A TFLM build's spec key also names its tree (the library it links may change without our
-  // sources changing).
+  // A backend whose builds depend on more than our sources (a TFLM tree) names that too.
+  const external = getBackend(backend).cacheIdentity?.();
   const specKey = sha256(JSON.stringify({
     v: 3, modelKey, modelName, board, backend, tiling, reps, warmup, sample, arithmetic, tree: sourceTreeHash(),
-    ...(backend === 'aot' ? {} : { tflm: [process.env.TFLM_DIR, process.env.TFLM_CMSIS_NN_DIR, process.env.TINYRACK_TFLM_TREES] }),
+    ...(external !== undefined ? { external } : {}),
   }));
-  const specFile = join(cacheRoot(), 'specs', `${specKey}.json`);
-  if (existsSync(specFile)) {
-    const r = JSON.parse(readFileSync(specFile, 'utf8')) as BuildResult;
-    if (existsSync(r.elfPath)) {
-      const now = new Date();
-      try { utimesSync(specFile, now, now); utimesSync(r.buildDir, now, now); } catch { /* pruned meanwhile */ }
-      return { ...r, cached: true };
-    }
-  }
+  const hit = readSpec(specKey);
+  if (hit) return hit;
   // Identical builds started together (parallel `run`) share one compile.
   const running = inFlight.get(specKey);
   if (running) return running;
@@ -127,11 +121,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
       expectedOutputs: stage.expectedOutputs, reference: stage.reference, fit: stage.fit,
       ...(stage.macs !== undefined ? { macs: stage.macs } : {}),
     };
-    mkdirSync(dirname(specFile), { recursive: true });
-    const tmp = `${specFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ ...result, cached: false }, null, 1));
-    renameSync(tmp, specFile);
-    pruneCache(dirname(specFile), MAX_CACHED_SPECS);
+    writeSpec(specKey, result);
     return result;
   })();
   inFlight.set(specKey, p);

@@ -46,6 +46,14 @@ export function tflmBackend(name: Backend, kernels: TflmKernels, description: st
       };
     },
     unavailable,
+    cacheIdentity() {
+      try {
+        const tree = findTflmTree(kernels, name);
+        return JSON.stringify({ dir: tree.dir, stamp: tree.stamp ?? null, sources: tree.sources.length });
+      } catch {
+        return 'no tree'; // the build stops with the reason before anything is cached
+      }
+    },
     async linkInputs(board) {
       const problem = await unavailable(board);
       if (problem) throw new Error(problem);

@@ -63,4 +63,7 @@ export interface BackendModule {
   /** Sources, include dirs, flags and libraries the generated code needs for `board`. Throws
    * the unavailable() reason when the backend cannot build here. */
   linkInputs(board: BoardDefinition): Promise<LinkInputs>;
+  /** What outside our sources decides this backend's builds (e.g. which TFLM tree, as stamped),
+   * for the spec cache key; cheap. Absent: nothing outside our sources. */
+  cacheIdentity?(): string;
 }
