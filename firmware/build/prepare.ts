@@ -27,6 +27,8 @@ export interface BackendPlan {
   generated: Generated;
   /** Bytes of the static arena the firmware reserves (the generator's figure). */
   arenaBytes: number;
+  /** 'auto' tiling kept the model untiled because that reserves less for this backend. */
+  untiledByAuto?: boolean;
 }
 
 /** Tiles, plans and generates `modelPath` for `backend` exactly as its build does. `board`
@@ -55,8 +57,22 @@ export async function planForBackend(modelPath: string, name: string, board: Boa
     graph = tiled.graph;
     plan = memoryPlanFromTiled(graph, tiled.plan);
   }
-  const prepared = b.prepare(graph, plan, { modelBytes: new Uint8Array(readFileSync(modelPath)), tiled: tiling !== 'none' });
+  const modelBytes = new Uint8Array(readFileSync(modelPath));
+  const prepared = b.prepare(graph, plan, { modelBytes, tiled: tiling !== 'none' });
   const generated = await b.generate({ ...prepared, modelName: name, board, arithmetic });
+  if (tiling === 'auto' && graph !== source) {
+    // 'auto' aims at the least arena the backend reserves, not the least activation peak: an
+    // interpreter pays per op and per tensor (TFLM's persistent data), so many small tiles can
+    // cost it more than they save (vww on TFLM: 31 -> 395 ops). Then the untiled model wins.
+    const untiledPrepared = b.prepare(source, planGraph(source), { modelBytes, tiled: false });
+    const untiled = await b.generate({ ...untiledPrepared, modelName: name, board, arithmetic });
+    if (untiled.arenaBytes < generated.arenaBytes) {
+      return {
+        backend, tiling, source, graph: untiledPrepared.graph, plan: untiledPrepared.plan, arenaBytes: untiled.arenaBytes, untiledByAuto: true,
+        generated: { ...untiled, arenaNote: `${untiled.arenaNote}; auto kept the model untiled: its tiling (${graph.ops.length} ops) would reserve ${generated.arenaBytes} B` },
+      };
+    }
+  }
   return { backend, tiling, source, graph: prepared.graph, plan: prepared.plan, generated, arenaBytes: generated.arenaBytes };
 }
 
