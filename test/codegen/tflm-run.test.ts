@@ -32,7 +32,9 @@ for (const backend of TFLM_BACKENDS) {
             assert.ok(row.ok, `${tiling}: ${row.error}`);
             assert.equal(row.outputsMatch, true);
             assert.equal(row.reference, 'interpreter:tflm');
-            assert.ok(row.arenaUsedBytes! > 0 && row.arenaUsedBytes! <= row.arenaBytes!, `${tiling}: arena used ${row.arenaUsedBytes} of ${row.arenaBytes}`);
+            assert.ok(row.arenaUsedBytes! > 0, `${tiling}: arena used reported`);
+            // arenaBytes is the 32-bit figure; a 64-bit host reserves more (TFLM's structures hold pointers).
+            if (board.arch !== 'host') assert.ok(row.arenaUsedBytes! <= row.arenaBytes!, `${tiling}: arena used ${row.arenaUsedBytes} of ${row.arenaBytes}`);
             rows.push(row);
           }
           const [untiled, tiled] = rows;
