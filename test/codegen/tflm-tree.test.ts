@@ -121,5 +121,6 @@ describe('TFLite-Micro tree: file choice, flags, errors', () => {
     const objects = join(root, 'cache', 'objects');
     assert.ok(!existsSync(objects) || readdirSync(objects).length === 0, 'no object was compiled');
     assert.equal(await getBackend('aot').unavailable(board), undefined);
+    assert.equal(await getBackend('tflm-cmsis-nn').unavailable(board), 'tflm-cmsis-nn kernels are for arm/host targets; board qemu-riscv32-virt is riscv');
   });
 });

@@ -2,4 +2,6 @@
 import { registerBackend } from './registry.ts';
 import { tflmBackend } from './tflm-common.ts';
 
-registerBackend(tflmBackend('tflm-cmsis-nn', 'cmsis_nn', 'TFLite-Micro interpreter, CMSIS-NN kernels'));
+// CMSIS-NN is Arm's kernel library (DSP/MVE paths, portable C otherwise): Arm boards, and the host
+// (its portable C, for checking outputs without a board).
+registerBackend(tflmBackend('tflm-cmsis-nn', 'cmsis_nn', 'TFLite-Micro interpreter, CMSIS-NN kernels', ['arm', 'host']));

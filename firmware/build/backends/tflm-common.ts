@@ -10,11 +10,14 @@ import { memoryPlanFromTiled } from '../plan-adapter.ts';
 import { RUNTIME_INCLUDE } from '../paths.ts';
 import { tflmCxxFlags, tflmLibrary } from '../tflm-library.ts';
 import { findTflmTree, TflmTreeMissing, type TflmKernels } from '../tflm-tree.ts';
+import type { Arch } from '../../../boards/types.ts';
 import type { Backend } from '../../../wire/vocabulary.ts';
 import type { BackendModule } from './types.ts';
 
-export function tflmBackend(name: Backend, kernels: TflmKernels, description: string): BackendModule {
+/** `arches`: the board architectures these kernels are for (undefined: any). */
+export function tflmBackend(name: Backend, kernels: TflmKernels, description: string, arches?: readonly Arch[]): BackendModule {
   const unavailable: BackendModule['unavailable'] = async (board) => {
+    if (arches && !arches.includes(board.arch)) return `${name} kernels are for ${arches.join('/')} targets; board ${board.id} is ${board.arch}`;
     try {
       findTflmTree(kernels, name);
     } catch (err) {
