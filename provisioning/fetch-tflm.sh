@@ -42,12 +42,14 @@ if up_to_date reference "" && up_to_date cmsis_nn "OPTIMIZED_KERNEL_DIR=cmsis_nn
   log "trees at $TFLM_COMMIT already in $dest"; exit 0
 fi
 
-mkdir -p "$src"
-if [ ! -d "$src/.git" ]; then git -C "$src" init -q; fi
-git -C "$src" remote add origin "$TFLM_REPO" 2>/dev/null || git -C "$src" remote set-url origin "$TFLM_REPO"
+# A blobless clone: the history to resolve the abbreviated commit id, file contents only for the
+# commit checked out (GitHub cannot fetch an abbreviated id shallowly).
+if [ ! -d "$src/.git" ]; then
+  rm -rf "$src"; mkdir -p "$(dirname "$src")"
+  git clone -q --filter=blob:none --no-checkout "$TFLM_REPO" "$src"
+fi
 if [ "$(git -C "$src" rev-parse --short=8 HEAD 2>/dev/null || true)" != "$TFLM_COMMIT" ]; then
-  # An abbreviated id cannot be fetched shallowly from GitHub: fetch history without blobs.
-  git -C "$src" fetch -q --filter=blob:none origin
+  git -C "$src" cat-file -e "$TFLM_COMMIT^{commit}" 2>/dev/null || git -C "$src" fetch -q origin
   git -C "$src" checkout -q --force "$TFLM_COMMIT"
 fi
 
