@@ -2,7 +2,8 @@
 // model's order and in the optimized order, beside the lower bound and TFLite-Micro's own
 // planner figure (firmware/plan/tflm-reference.json, with its source). Also times the
 // planners, including greedy on synthetic 100-buffer instances (tiling's path search calls
-// it thousands of times). Order "model+streaming": model order with streaming overlaps (an output
+// it thousands of times), and the RAM inference needs on the device with aot + best tiling vs
+// TFLite-Micro untiled (bench/device-ram.ts). Order "model+streaming": model order with streaming overlaps (an output
 // may share bytes with the input it reads last, lagging it; AoT builds only). Writes bench/results/memory.json and memory.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,6 +17,7 @@ import { optimizeOrder, modelOrder } from '../firmware/plan/schedule.ts';
 import { TFLM_REFERENCE, tflmPlannerBytes } from '../firmware/plan/tflm-reference.ts';
 import type { BufferReq } from '../firmware/plan/types.ts';
 import { verifyPlan } from '../firmware/plan/verify.ts';
+import { deviceRamMarkdown, measureDeviceRam } from './device-ram.ts';
 
 const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
 const OPTIMAL_LIMIT_MS = 2000;
@@ -117,11 +119,15 @@ md.push('|---|---:|---:|---:|---:|---:|');
 for (const s of synthetic) {
   md.push(`| ${s.planner} | ${ms(s.medianMs)} | ${ms(s.maxMs)} | ${s.provenOptimal}/20 | ${s.atLowerBound}/20 | ${s.meanPeakOverLowerBound.toFixed(4)} |`);
 }
+// On-device RAM against TFLite-Micro (measured in this run when its trees are present).
+const deviceRam = await measureDeviceRam((l) => process.stderr.write(`${l}\n`));
+md.push(...deviceRamMarkdown(deviceRam));
 const text = `${md.join('\n')}\n`;
 mkdirSync(OUT_DIR, { recursive: true });
 writeFileSync(join(OUT_DIR, 'memory.md'), text);
 writeFileSync(join(OUT_DIR, 'memory.json'), `${JSON.stringify({
   date: new Date().toISOString(), node: process.version, optimalTimeLimitMs: OPTIMAL_LIMIT_MS,
   tflmReference: TFLM_REFERENCE, models: rows, synthetic,
+  deviceRam: { board: 'qemu-mps2-an386', rows: deviceRam.rows, geomean: deviceRam.geomean, runs: deviceRam.compare },
 }, null, 2)}\n`);
 process.stdout.write(text);

@@ -6,6 +6,7 @@ import * as infer from './commands/infer.ts';
 import * as plan from './commands/plan.ts';
 import * as build from './commands/build.ts';
 import * as run from './commands/run.ts';
+import * as compare from './commands/compare.ts';
 import * as agent from './commands/agent.ts';
 import * as daemon from './commands/daemon.ts';
 import * as request from './commands/request.ts';
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });
-  for (const cmd of [inspect, infer, plan, build, run, agent, daemon, request, suite, demo, dashboards]) {
+  for (const cmd of [inspect, infer, plan, build, run, compare, agent, daemon, request, suite, demo, dashboards]) {
     cmd.register(program);
   }
   return program;

@@ -71,9 +71,10 @@ else
   log "npm: node_modules up to date"
 fi
 
-# The TFLite-Micro source tree for the tflm backend is pinned by commit; it can only be
-# fetched on machines that reach its repository. Elsewhere the backend says so plainly.
-if [ -n "${TINYRACK_FETCH_TFLM:-}" ] && [ ! -d "${TFLM_DIR:-.cache/tflite-micro}" ]; then
-  bash provisioning/fetch-tflm.sh || log "TFLite-Micro not fetched; --backend tflm will be unavailable"
+# The TFLite-Micro trees for the tflm and tflm-cmsis-nn backends are generated from pinned
+# upstream commits; only machines that reach github.com can make them (TINYRACK_FETCH_TFLM=1
+# on lab machines). Elsewhere those backends say plainly how to get a tree.
+if [ "${TINYRACK_FETCH_TFLM:-0}" = 1 ]; then
+  bash provisioning/fetch-tflm.sh || log "TFLite-Micro trees not made; --backend tflm/tflm-cmsis-nn stay unavailable"
 fi
 log "done"

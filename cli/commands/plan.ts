@@ -7,6 +7,8 @@ import { resolveModel } from '../../firmware/model-set/index.ts';
 import { plannerNames } from '../../firmware/plan/registry.ts';
 import { formatPlanReport, planReport } from '../../firmware/plan/report.ts';
 import { runTiledPlan, wantsTiling, type TilingCliOptions } from '../tiling-options.ts';
+import { BACKENDS } from '../../wire/vocabulary.ts';
+import { runBackendPlan, DEFAULT_PLAN_BOARD, type BackendPlanCliOptions } from './plan-backend.ts';
 
 export interface PlanCliOptions {
   planner?: string;
@@ -47,7 +49,15 @@ export function register(program: Command): void {
     .option('--ram-budget <bytes>', 'arena bytes to fit in (e.g. 40000, 40k, 39KiB): smallest MAC overhead that fits')
     .option('--export <file.tflite>', 'write the tiled model with its plan as OfflineMemoryAllocation metadata')
     .option('--svg <file.svg>', 'draw the memory layout before and after tiling')
-    .action((modelArg: string, opts: PlanCliOptions & TilingCliOptions) => {
+    // Backend view: the arena a build with that backend reserves, by the build's own code path.
+    .option('--backend <name>', `print the arena this backend's build reserves (${BACKENDS.join('|')}); plans as its build does`)
+    .option('--board <id>', `with --backend: the board the build targets (default ${DEFAULT_PLAN_BOARD})`)
+    .action(async (modelArg: string, opts: PlanCliOptions & TilingCliOptions & { backend?: string; board?: string }) => {
+      if (opts.backend !== undefined) {
+        process.stdout.write(await runBackendPlan(modelArg, opts as unknown as BackendPlanCliOptions));
+        return;
+      }
+      if (opts.board !== undefined) throw new Error('--board needs --backend (it says which build to plan for)');
       const { name, path } = resolveModel(modelArg);
       if (wantsTiling(opts)) {
         runTiledPlan(loadModel(path), name, opts);

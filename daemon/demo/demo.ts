@@ -13,6 +13,7 @@ import { startLocalInfluxd, type LocalInfluxd } from '../influx/local-influxd.ts
 import { writeProvisioning } from '../../dashboards/index.ts';
 import { SimAgent } from '../sim/sim-agent.ts';
 import type { JobRecord } from '../jobs/job-store.ts';
+import { writeDemoComparePage } from './compare-page.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -50,6 +51,8 @@ export interface DemoSummary {
   failures: Array<{ model: string; board: string; tiling: string; error: string }>;
   rows: DemoRow[];
   influxdb: { url: string; database: string }; broker: string; dashboards: string; durationS: number;
+  /** The run as a `tinyrack compare` page (table + RAM-vs-speed chart per model). */
+  comparePage: string;
 }
 
 export interface DemoLab {
@@ -130,6 +133,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoLab> {
     const resultsInInfluxdb = await countResults(influx.url, new Set(started.jobIds), t0);
     const dashboards = join(root, 'grafana');
     writeProvisioning({ outDir: dashboards, influxUrl: influx.url, database: DB });
+    const comparePage = join(root, 'compare.html');
+    writeDemoComparePage(comparePage, jobs, suite.name, started.runId);
+    o.log(`compare page: ${comparePage}`);
     const summary: DemoSummary = {
       suite: suite.name, runId: started.runId, jobs: jobs.length,
       done: rows.filter((r) => r.status === 'ok').length, didNotFit: rows.filter((r) => r.status === 'does not fit').length,
@@ -137,6 +143,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoLab> {
       resultsInInfluxdb, regressions: daemon.counters.regressions,
       failures: rows.filter((r) => r.status === 'failed').map((r) => ({ model: r.model, board: r.board, tiling: r.tiling, error: r.error ?? '' })),
       rows, influxdb: { url: influx.url, database: DB }, broker: daemon.brokerUrl, dashboards, durationS: Math.round((Date.now() - t0) / 100) / 10,
+      comparePage,
     };
     return { summary, daemon, stop: stopAll };
   } catch (err) {

@@ -186,7 +186,12 @@ function readQuantization(q: FbTable, index: number, name: string, shape: number
   const scale = q.f32s(QUANT.scale, `tensor ${index} quantization scale`) ?? [];
   if (scale.length === 0) return undefined; // float tensor with min/max only, or an empty table
   const zeroPoint = q.i64s(QUANT.zeroPoint, `tensor ${index} quantization zero_point`) ?? [];
-  const axis = q.i32(QUANT.quantizedDimension);
+  let axis = q.i32(QUANT.quantizedDimension);
+  // Older converters wrote the filter's quantized_dimension (3 for depthwise filters) on the
+  // per-channel bias too, where it indexes nothing. TFLite-Micro ignores a bias's quantization
+  // metadata (its kernels derive bias scales from input x filter scales), so such models run
+  // there: a 1-D tensor with one scale per element can only be quantized along its one axis.
+  if (scale.length > 1 && (axis < 0 || axis >= shape.length) && shape.length === 1 && shape[0] === scale.length) axis = 0;
   if (zeroPoint.length !== scale.length) {
     throw new ModelError(`tensor ${index} ("${name}"): ${scale.length} quantization scales but ${zeroPoint.length} zero points`, where);
   }

@@ -12,7 +12,7 @@ import { boardEnergyEstimate } from '../../boards/energy-estimate.ts';
 import { assembleReportFromLines, judgeRun, type RunReport } from '../../wire/report.ts';
 import { buildFirmware, type AotArithmetic, type BuildResult, type BuildSpec, type ReferenceKind, type TilingMode } from '../build/index.ts';
 import { pool } from '../build/compile.ts';
-import type { BackendName } from '../build/backends.ts';
+import type { Backend as BackendName } from '../../wire/vocabulary.ts';
 
 export const DEFAULT_RUN_TIMEOUT_MS = 180_000;
 
@@ -46,6 +46,9 @@ export interface RunRow {
   stackBytes?: number;
   heapBytes?: number;
   arenaBytes?: number;
+  /** Arena bytes the firmware reports in use after init (INF records): TFLM's measured
+   * arena_used_bytes(); the static arena for AoT, which uses all of it. */
+  arenaUsedBytes?: number;
   /** The memory plan's peak bytes (arenaBytes is that, rounded up to the arena alignment). */
   plannedArenaBytes?: number;
   romBytes?: number;
@@ -91,6 +94,7 @@ export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResu
     latencyUs: latencyUs !== undefined ? Math.round(latencyUs * 1000) / 1000 : undefined,
     stackBytes: f?.stackBytes, heapBytes: f?.heapBytes,
     arenaBytes: report.model?.arena ?? build.arenaBytes, plannedArenaBytes: build.plannedArenaBytes,
+    ...(report.inferences.length > 0 && report.inferences.every((x) => x.arena !== undefined) ? { arenaUsedBytes: Math.max(...report.inferences.map((x) => x.arena!)) } : {}),
     romBytes: build.romBytes, ramBytes: build.ramBytes, outputsMatch: cmp.match, reference: build.reference,
     ...(build.macs !== undefined ? { macs: build.macs } : {}),
     firmwareHash: build.firmwareHash, cached: build.cached,

@@ -1,7 +1,8 @@
 // TFLite-Micro backend generation: the resolver registers exactly the model's ops, the embedded
 // array is the given .tflite byte for byte (checked by compiling it with g++ and reading it
-// back), the arena covers TFLM's measured arena use on the model set. Compiling against TFLM
-// itself needs a TFLM source tree (env TFLM_DIR) and is skipped without one.
+// back), the arena covers TFLM's measured arena use on the model set (reference and CMSIS-NN
+// kernels), the firmware reports arena_used_bytes(). Which files of a TFLM tree are compiled:
+// tflm-tree.test.ts; compiling and running against a real tree: tflm-run.test.ts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
@@ -9,18 +10,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TFLM_CXXFLAGS, TFLM_RESOLVER_METHOD, generateTflm, tflmIncludeDirs, tflmSources } from '../../firmware/codegen/tflm/index.ts';
+import { TFLM_RESOLVER_METHOD, generateTflm } from '../../firmware/codegen/tflm/index.ts';
+import { TFLM_CXX_FLAGS, TFLM_RELEASE_DEFINES } from '../../firmware/build/tflm-tree.ts';
+import { tflmArenaUsed } from '../../firmware/plan/tflm-reference.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, modelNames, modelPath } from '../../firmware/model-set/index.ts';
+import { modelNames, modelPath } from '../../firmware/model-set/index.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
-import { runGraph } from '../../firmware/interp/interpreter.ts';
-import { HOST_MAIN, bytesOf, concatBytes } from './support/host-build.ts';
 import type { Graph } from '../../firmware/ir/graph.ts';
-
-// TFLM arena_used_bytes on Cortex-M4, measured (../shared/models/README.md, reference figures).
-const TFLM_ARENA_USED: Record<string, number> = {
-  aww: 22772, vww: 100660, resnet: 54340, toycar: 2260, micro_speech: 6788, cifar10: 146560, magic_wand: 15168,
-};
 
 const TFLM_API_STUBS = join(dirname(fileURLToPath(import.meta.url)), 'support', 'tflm-api');
 
@@ -45,9 +41,15 @@ describe('TFLM backend generation', () => {
       assert.match(cc, new RegExp(`kOverheadBytes = ${out.overheadBytes};`));
       assert.equal(out.arenaBytes, Math.ceil((out.activationBytes + out.overheadBytes) / 16) * 16);
       assert.equal(out.arenaBytes % 16, 0);
-      if (TFLM_ARENA_USED[name] !== undefined) {
-        assert.ok(out.arenaBytes >= TFLM_ARENA_USED[name]!, `arena ${out.arenaBytes} < TFLM's measured ${TFLM_ARENA_USED[name]}`);
-      }
+      const used = tflmArenaUsed(name, 'tflm');
+      if (used) assert.ok(out.arenaBytes >= used.value, `arena ${out.arenaBytes} < TFLM's measured ${used.value}`);
+      const cmsis = generateTflm(graph, plan, { modelName: name, modelBytes: bytes, kernels: 'cmsis_nn', backend: 'tflm-cmsis-nn' });
+      const usedCmsis = tflmArenaUsed(name, 'tflm-cmsis-nn');
+      if (usedCmsis) assert.ok(cmsis.arenaBytes >= usedCmsis.value, `CMSIS-NN arena ${cmsis.arenaBytes} < TFLM's measured ${usedCmsis.value}`);
+      assert.ok(cmsis.arenaBytes >= out.arenaBytes);
+      assert.match(cmsis.files['tr_model_tflm.cc']!, /"tflm-cmsis-nn"/);
+      // The INF records (after init) carry the arena TFLM really used.
+      assert.match(cc, /AllocateTensors\(\) != kTfLiteOk\) return 3;\n  info\.arena_bytes = static_cast<uint32_t>\(interpreter->arena_used_bytes\(\)\);/);
 
       // compile the data file and read the array back through C++
       const data = join(dir, `${name}_data.cc`);
@@ -83,7 +85,7 @@ int main() {
     const out = generateTflm(graph, planGraph(graph, {}), { modelName: 'resnet' });
     const src = join(dir, 'syntax_tflm.cc');
     writeFileSync(src, out.files['tr_model_tflm.cc']!);
-    await execa('g++', [...TFLM_CXXFLAGS, '-Wall', '-Werror', '-fsyntax-only', '-I', TFLM_API_STUBS, '-I', out.includeDirs[0]!, src]);
+    await execa('g++', [...TFLM_CXX_FLAGS, ...TFLM_RELEASE_DEFINES, '-Wall', '-Werror', '-fsyntax-only', '-I', TFLM_API_STUBS, '-I', out.includeDirs[0]!, src]);
   });
 
   it('an op TFLM has no kernel for is a clear error', () => {
@@ -95,33 +97,5 @@ int main() {
   it('bytes that are not a flatbuffer are rejected', () => {
     const graph = loadModel(modelPath('sine_model'));
     assert.throws(() => generateTflm(graph, planGraph(graph, {}), { modelName: 'sine', modelBytes: new Uint8Array(16) }), /TFL3/);
-  });
-});
-
-describe('TFLM backend build (needs TFLM_DIR)', () => {
-  const tflmDir = process.env.TFLM_DIR;
-  it('compiles with TFLM for the host and matches the interpreter on the golden samples', async (t) => {
-    if (!tflmDir) return t.skip('TFLM_DIR not set');
-    const name = 'micro_speech';
-    const graph = loadModel(modelPath(name));
-    const out = generateTflm(graph, planGraph(graph, {}), { modelName: name, modelBytes: new Uint8Array(readFileSync(modelPath(name))) });
-    const files = Object.entries(out.files).map(([f, text]) => { const p = join(dir, `tflm_${f}`); writeFileSync(p, text); return p; });
-    const inc = tflmIncludeDirs(tflmDir).flatMap((d) => ['-I', d]);
-    const objs: string[] = [];
-    for (const src of [...files, ...tflmSources(tflmDir)]) {
-      const obj = join(dir, `o${objs.length}.o`);
-      await execa('g++', [...TFLM_CXXFLAGS, '-O2', ...inc, '-c', src, '-o', obj]);
-      objs.push(obj);
-    }
-    const mainObj = join(dir, 'main.o');
-    await execa('gcc', ['-O2', '-I', out.includeDirs[0]!, '-c', HOST_MAIN, '-o', mainObj]);
-    const exe = join(dir, 'tflm_model');
-    await execa('g++', [...objs, mainObj, '-o', exe]);
-    const samples = goldenSamples(name);
-    writeFileSync(`${exe}.in`, concatBytes(samples.map((s) => bytesOf(s.input))));
-    await execa(exe, [`${exe}.in`, `${exe}.out`, String(samples.length)]);
-    const raw = new Int8Array(readFileSync(`${exe}.out`));
-    const want = samples.map((s) => runGraph(graph, [s.input], { arithmetic: 'reference' })[0] as Int8Array);
-    assert.deepEqual(Array.from(raw), want.flatMap((w) => Array.from(w)));
   });
 });

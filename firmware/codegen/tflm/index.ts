@@ -1,20 +1,19 @@
 // The TensorFlow Lite Micro backend: the same tr_model.h contract as the AoT backend, but the
 // model runs in tflite::MicroInterpreter. Generated: the .tflite bytes as an aligned C array,
-// an op resolver with exactly the model's ops, a static arena sized from our memory plan plus
-// TFLM's own overhead, and the tr_model.h functions in C++.
+// an op resolver with exactly the model's ops, a static arena, and the tr_model.h functions in
+// C++. The same code serves TFLM's reference and CMSIS-NN kernels (the tree decides which are
+// linked); firmware/build/tflm-tree.ts finds the tree and lists what to compile.
 //
-// Memory: TFLM places activations itself. When the model carries "OfflineMemoryAllocation"
-// metadata (written by firmware/tiling/export.ts), TFLM uses those offsets, so the arena's
-// activation part is our plan's peak. Without it TFLM runs its greedy planner in model order,
-// which plan/ reproduces, so we size for that. On top comes TFLM's persistent data
-// (TfLiteEvalTensors, node/registration records, per-channel requantization arrays), estimated
-// by tflmOverheadBytes() below (fitted to, and covering, TFLM's arena_used_bytes measured on the
-// model set: see test/codegen/tflm.test.ts).
-//
-// Compiling needs a TFLM source tree (env TFLM_DIR): tflmSources()/tflmIncludeDirs() list what
-// to compile; nothing here needs the tree to generate.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// Arena sizing (tflmArenaBytes): TFLM places activations itself. When the model carries
+// "OfflineMemoryAllocation" metadata (a tiled model exported by firmware/tiling/export.ts), TFLM
+// uses those offsets, so the activation part is our plan's peak; without it TFLM runs its greedy
+// planner in model order, which plan/ reproduces byte for byte (test/plan/models.test.ts checks
+// it against TFLM's planner figures). On top comes TFLM's persistent data, bounded from the
+// sizes of the structures TFLM allocates per item on a 32-bit target, rounded up with margin
+// (tflmOverheadBytes), and, for CMSIS-NN, the largest kernel scratch buffer CMSIS-NN asks for
+// (cmsisNnScratchBytes). The firmware then reports what TFLM really used
+// (MicroInterpreter::arena_used_bytes()) in every INF record's `arena` field: the sizing is a
+// bound to fit the board, the report is the measurement.
 import { ModelError, type Graph, type OpKind } from '../../ir/graph.ts';
 import { writeModel } from '../../model/writer.ts';
 import { planGraph } from '../../plan/plan-graph.ts';
@@ -54,10 +53,14 @@ export const TFLM_RESOLVER_METHOD: Record<OpKind, string> = {
 
 export interface TflmOptions {
   modelName: string;
-  /** The .tflite to embed, byte for byte (e.g. the tiled export with its offline plan).
+  /** The .tflite to embed, byte for byte (e.g. with the tiling engineer's offline plan).
    * Default: the graph serialized by firmware/model/writer.ts (its metadata included). */
   modelBytes?: Uint8Array;
   boardFeatures?: BoardFeatures;
+  /** Backend name in the firmware's MODEL record (default 'tflm'). */
+  backend?: string;
+  /** Kernels the firmware links: CMSIS-NN needs room for its scratch buffers. */
+  kernels?: 'reference' | 'cmsis_nn';
 }
 
 export interface TflmOutput {
@@ -68,6 +71,8 @@ export interface TflmOutput {
   /** Arena split: activations (plan) and TFLM's estimated persistent overhead. */
   activationBytes: number;
   overheadBytes: number;
+  /** True when the model carries our plan as OfflineMemoryAllocation. */
+  offlinePlanned: boolean;
   /** Include dirs of the generated code besides the TFLM tree (tr_model.h). */
   includeDirs: string[];
 }
@@ -80,9 +85,14 @@ const TR_DTYPE_CASES = `    case kTfLiteFloat32: return TR_DT_FLOAT32;
     default: return TR_DT_INT8;`;
 
 /**
- * TFLM's persistent arena use beyond the activations (estimated): 256 bytes fixed, 48 per
- * tensor (TfLiteEvalTensor plus allocation records), 64 per op (node, registration, op data)
- * and 8 per output channel of each CONV_2D / DEPTHWISE_CONV_2D (int32 multiplier and shift).
+ * Upper bound of TFLM's arena use beyond the activations on a 32-bit target, from what it
+ * allocates per item, rounded up with margin: 256 bytes fixed (interpreter graph, subgraph
+ * allocations, scratch-buffer handles); 48 per tensor (TfLiteEvalTensor, 12 B, plus the
+ * planner's per-tensor allocation info, 24 B, held while planning); 64 per op (TfLiteNode,
+ * 28 B, its registration pointer and a kernel's OpData header); 8 per output channel of each
+ * CONV_2D / DEPTHWISE_CONV_2D (the int32 per-channel multiplier and shift). Not a fit to
+ * measurements: test/codegen/tflm.test.ts checks the bound covers TFLM's measured
+ * arena_used_bytes() on the model set, and firmware reports the measured figure.
  */
 export function tflmOverheadBytes(graph: Graph): number {
   let channels = 0;
@@ -94,6 +104,29 @@ export function tflmOverheadBytes(graph: Graph): number {
   }
   const bytes = 256 + 48 * graph.tensors.length + 64 * graph.ops.length + 8 * channels;
   return Math.ceil(bytes / 16) * 16;
+}
+
+/**
+ * The largest scratch buffer CMSIS-NN's kernels request for one op (TFLM plans it like an
+ * activation, live only during its op), from CMSIS-NN's *_get_buffer_size rules for cores with
+ * the DSP extension: a general CONV_2D im2col holds two columns of int16
+ * (4 * in_channels * kernel_h * kernel_w bytes; 1x1 convolutions need none), a
+ * DEPTHWISE_CONV_2D one int16 column (2 * in_channels * kernel_h * kernel_w), FULLY_CONNECTED
+ * none. Bounded by taking the maximum over the ops and adding it to the activation peak.
+ */
+export function cmsisNnScratchBytes(graph: Graph): number {
+  let max = 0;
+  for (const op of graph.ops) {
+    if (op.kind !== 'CONV_2D' && op.kind !== 'DEPTHWISE_CONV_2D') continue;
+    const x = graph.tensors[op.inputs[0]!];
+    const w = graph.tensors[op.inputs[1]!];
+    if (!x || !w || w.shape.length !== 4) continue;
+    const ic = x.shape[x.shape.length - 1] ?? 0;
+    const kh = w.shape[1]!; const kw = w.shape[2]!;
+    const bytes = op.kind === 'CONV_2D' ? (kh * kw === 1 ? 0 : 4 * ic * kh * kw) : 2 * ic * kh * kw;
+    max = Math.max(max, bytes);
+  }
+  return Math.ceil(max / 16) * 16;
 }
 
 /** The resolver methods for the graph's op kinds, in order of first appearance. */
@@ -124,7 +157,7 @@ export function generateTflm(graph: Graph, plan: MemoryPlan, opts: TflmOptions):
   const offlinePlanned = graph.metadata.some((m) => m.name === OFFLINE_PLAN_METADATA);
   // Without an offline plan TFLM plans itself: greedy, model order, no aliasing.
   const activationBytes = offlinePlanned ? plan.peakBytes : planGraph(graph, { planner: 'greedy', order: 'model' }).peakBytes;
-  const overheadBytes = tflmOverheadBytes(graph);
+  const overheadBytes = tflmOverheadBytes(graph) + (opts.kernels === 'cmsis_nn' ? cmsisNnScratchBytes(graph) : 0);
   const arenaBytes = Math.ceil((activationBytes + overheadBytes) / 16) * 16;
 
   const io = (ids: readonly number[], what: string) => ids.map((id) => {
@@ -180,7 +213,11 @@ const tr_dtype_t input_dtypes[${Math.max(1, ins.length)}] = { ${arr(ins.map((x) 
 const size_t output_bytes[${Math.max(1, outs.length)}] = { ${arr(outs.map((x) => String(x.bytes)), '0')} };
 const tr_dtype_t output_dtypes[${Math.max(1, outs.length)}] = { ${arr(outs.map((x) => x.dt), 'TR_DT_INT8')} };
 
-const tr_model_info_t info = { ${cString(opts.modelName)}, "tflm", static_cast<uint32_t>(kArenaBytes), kNumInputs, kNumOutputs };
+// Not const: after AllocateTensors arena_bytes becomes what TFLM really used, so the harness's
+// INF records (printed after init) report the measured arena_used_bytes(); the MODEL record,
+// printed before init, reports the static arena reserved.
+// Starts as the arena planned for 32-bit targets (a 64-bit host reserves more for pointers).
+tr_model_info_t info = { ${cString(opts.modelName)}, ${cString(opts.backend ?? 'tflm')}, ${arenaBytes}u, kNumInputs, kNumOutputs };
 
 tr_dtype_t to_tr(TfLiteType t) {
   switch (t) {
@@ -201,6 +238,7 @@ int tr_model_init(void) {
 ${ops.map((m) => `  if (resolver->${m}() != kTfLiteOk) return 2;`).join('\n')}
   interpreter = new (interpreter_storage) tflite::MicroInterpreter(model, *resolver, tr_arena, kArenaBytes);
   if (interpreter->AllocateTensors() != kTfLiteOk) return 3;
+  info.arena_bytes = static_cast<uint32_t>(interpreter->arena_used_bytes());
   if (static_cast<int>(interpreter->inputs_size()) != kNumInputs || static_cast<int>(interpreter->outputs_size()) != kNumOutputs) return 4;
   for (int i = 0; i < kNumInputs; i++) {
     if (interpreter->input(i)->bytes != input_bytes[i] || to_tr(interpreter->input(i)->type) != input_dtypes[i]) return 5;
@@ -236,62 +274,6 @@ uint32_t tr_tflm_arena_used_bytes(void) {
 `;
   return {
     files: { 'tr_model_tflm.cc': cc, 'tr_model_data.cc': data },
-    arenaBytes, resolverOps: ops, activationBytes, overheadBytes, includeDirs: [KERNEL_INCLUDE_DIR],
+    arenaBytes, resolverOps: ops, activationBytes, overheadBytes, offlinePlanned, includeDirs: [KERNEL_INCLUDE_DIR],
   };
-}
-
-// --- Building against a TFLM source tree ----------------------------------------------------
-
-/** Compiler flags TFLM needs (static memory, no exceptions/RTTI). */
-export const TFLM_CXXFLAGS = ['-std=c++17', '-fno-rtti', '-fno-exceptions', '-fno-threadsafe-statics', '-DTF_LITE_STATIC_MEMORY'];
-
-function listCc(dir: string, recursive: boolean): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) { if (recursive) out.push(...listCc(p, true)); continue; }
-    if (name.endsWith('.cc') && !name.endsWith('_test.cc')) out.push(p);
-  }
-  return out;
-}
-
-/**
- * The TFLM sources to compile with the generated files (absolute paths, sorted): the micro
- * runtime, its reference kernels (not the vendor-optimized subfolders), and the pieces of
- * tensorflow/lite it uses. Throws when the folder is not a TFLM tree.
- */
-export function tflmSources(tflmDir: string): string[] {
-  const micro = join(tflmDir, 'tensorflow', 'lite', 'micro');
-  if (!existsSync(join(micro, 'micro_interpreter.cc'))) {
-    throw new Error(`${tflmDir} is not a tflite-micro source tree (no tensorflow/lite/micro/micro_interpreter.cc)`);
-  }
-  const skipMicroDirs = new Set(['kernels', 'examples', 'tools', 'testing', 'benchmarks', 'python', 'integration_tests', 'docs', 'cortex_m_generic', 'cortex_m_corstone_300', 'bluepill', 'hexagon', 'riscv32_generic', 'xtensa', 'ceva', 'arc_emsdp', 'chre', 'models', 'compression']);
-  const sources: string[] = [];
-  for (const name of readdirSync(micro).sort()) {
-    const p = join(micro, name);
-    if (statSync(p).isDirectory()) {
-      if (!skipMicroDirs.has(name)) sources.push(...listCc(p, true).filter((f) => !/\/test|_test\b/.test(relative(micro, f))));
-    } else if (name.endsWith('.cc') && !name.endsWith('_test.cc') && !name.startsWith('test_') && name !== 'fake_micro_context.cc' && name !== 'recording_micro_allocator.cc' && name !== 'mock_micro_graph.cc') {
-      sources.push(p);
-    }
-  }
-  sources.push(...listCc(join(micro, 'kernels'), false));
-  const lite = join(tflmDir, 'tensorflow', 'lite');
-  for (const rel of ['core/c/common.cc', 'c/common.cc', 'core/api/flatbuffer_conversions.cc', 'core/api/error_reporter.cc',
-    'core/api/tensor_utils.cc', 'core/api/op_resolver.cc', 'kernels/kernel_util.cc', 'kernels/internal/quantization_util.cc',
-    'kernels/internal/portable_tensor_utils.cc', 'kernels/internal/tensor_ctypes.cc', 'kernels/internal/common.cc',
-    'schema/schema_utils.cc']) {
-    const p = join(lite, rel);
-    if (existsSync(p)) sources.push(p);
-  }
-  return [...new Set(sources)].sort();
-}
-
-/** Include dirs for a TFLM build: the tree and the third-party downloads it needs. */
-export function tflmIncludeDirs(tflmDir: string): string[] {
-  const dl = join(tflmDir, 'tensorflow', 'lite', 'micro', 'tools', 'make', 'downloads');
-  const candidates = [tflmDir, join(dl, 'flatbuffers', 'include'), join(dl, 'gemmlowp'), join(dl, 'ruy'), join(dl, 'kissfft'),
-    join(tflmDir, 'third_party', 'flatbuffers', 'include'), join(tflmDir, 'third_party', 'gemmlowp'), join(tflmDir, 'third_party', 'ruy')];
-  return [KERNEL_INCLUDE_DIR, ...candidates.filter((d) => existsSync(d))];
 }
