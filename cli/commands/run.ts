@@ -6,12 +6,13 @@ import { SingleBar, Presets } from 'cli-progress';
 import { ARITHMETICS, arithmeticFitsBackend, tflmArithmeticNote, BACKENDS, parseList, TILING_MODES } from '../../wire/vocabulary.ts';
 import { expandConfigs, runMany, DEFAULT_RUN_TIMEOUT_MS } from '../../firmware/runner/index.ts';
 import { formatCsv, formatTable } from '../../firmware/runner/table.ts';
+import { formatProfile } from '../../firmware/runner/profile.ts';
 import { getBoard } from '../../boards/index.ts';
 import { parseCount } from './build.ts';
 
 interface RunCliOptions {
   model: string; board: string; tiling: string; backend: string; arithmetic: string; reps: string;
-  timeout: string; parallel?: string; json?: boolean; csv?: boolean;
+  timeout: string; parallel?: string; json?: boolean; csv?: boolean; profile?: boolean;
 }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -27,6 +28,7 @@ export function register(program: Command): void {
     .option('--reps <n>', 'timed inferences per run', '3')
     .option('--timeout <ms>', 'per-run limit; a hung board fails its configuration', String(DEFAULT_RUN_TIMEOUT_MS))
     .option('--parallel <n>', 'configurations at once (default: cores)')
+    .option('--profile', 'build with per-op counters: print per op its kind, shapes, MACs, count, count per MAC and share (in --json: row.profile)')
     .option('--json', 'print the rows as JSON')
     .option('--csv', 'print the rows as CSV')
     .action(async (o: RunCliOptions) => {
@@ -43,7 +45,8 @@ export function register(program: Command): void {
       }
       const models = list(o.model);
       if (!models.length) throw new Error('--model needs at least one model');
-      const configs = expandConfigs(models, boards, tilings, backends, parseCount('reps', o.reps, 1), arithmetics);
+      const configs = expandConfigs(models, boards, tilings, backends, parseCount('reps', o.reps, 1), arithmetics)
+        .map((c) => (o.profile ? { ...c, profile: true } : c));
       const showBar = !o.json && !o.csv && process.stderr.isTTY;
       const bar = showBar ? new SingleBar({ stream: process.stderr, format: 'run [{bar}] {value}/{total} {last}' }, Presets.shades_classic) : undefined;
       bar?.start(configs.length, 0, { last: '' });
@@ -55,7 +58,12 @@ export function register(program: Command): void {
       bar?.stop();
       if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       else if (o.csv) process.stdout.write(formatCsv(rows));
-      else process.stdout.write(formatTable(rows));
+      else {
+        process.stdout.write(formatTable(rows));
+        for (const r of rows) {
+          if (r.profile) process.stdout.write(`\n${formatProfile(`${r.model} on ${r.board} (${r.backend}, tiling ${r.tiling}, ${r.arithmetic})`, r.profile)}`);
+        }
+      }
       if (rows.some((r) => !r.ok)) process.exitCode = 1;
     });
 }

@@ -30,6 +30,8 @@ export interface GenerateOptions {
   /** AoT only: 'reference' (TFLite fixed point = TFLite-Micro, default) or 'xnnpack' (float32
    * requantization like TFLite's XNNPACK delegate, which made the golden files). */
   arithmetic?: AotArithmetic;
+  /** Per-op profile compiled in (tr_profile.h): AoT counter reads between ops, TFLM its MicroProfiler. */
+  profileOps?: boolean;
 }
 
 export type AotArithmetic = Arithmetic;

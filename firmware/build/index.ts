@@ -14,6 +14,7 @@ import { BOARDS_DIR, getBoard } from '../../boards/index.ts';
 import { ESTIMATED_CODE_BYTES, ESTIMATED_STATIC_RAM_BYTES, type BoardDefinition } from '../../boards/types.ts';
 import { isActivation, tensorBytes, type Graph } from '../ir/graph.ts';
 import { graphMacs } from '../ir/macs.ts';
+import { opTable, type OpInfo } from '../ir/op-table.ts';
 import { resolveModel } from '../models/model-set.ts';
 import { AOT_ARITHMETICS, FIRMWARE_DIR, RUNTIME_INCLUDE, kernelFiles, loadGenerator, type AotArithmetic, type BackendName } from './backends.ts';
 import { compileObjects, hasTool, headersHash, link, pruneCache, ToolchainMissingError, type CompileJob } from './compile.ts';
@@ -71,6 +72,8 @@ export interface BuildSpec {
   sample?: number;
   /** AoT int8 arithmetic (default 'reference'); 'xnnpack' is refused for tflm. */
   arithmetic?: AotArithmetic;
+  /** Per-op profile compiled in (firmware/runtime/include/tr_profile.h); default off. */
+  profile?: boolean;
 }
 
 export interface BuildResult {
@@ -102,6 +105,9 @@ export interface BuildResult {
   /** Static fit figures checked before building. */
   fit: FitFigures;
   buildDir: string;
+  /** Profiled builds: every op of the compiled graph (kind, shapes, MACs) to join with the
+   * firmware's per-op counts. */
+  ops?: OpInfo[];
 }
 
 export interface FitFigures {
@@ -227,11 +233,12 @@ interface ModelStage {
   cxxFlags: string[];
   macs?: number;
   fit: FitFigures;
+  ops?: OpInfo[];
 }
 
 /** Reader -> tiling -> plan -> fit check -> golden data -> generator. */
 async function prepareModel(path: string, name: string, board: BoardDefinition, backend: BackendName,
-  tiling: TilingMode, sample: number, arithmetic: AotArithmetic): Promise<ModelStage> {
+  tiling: TilingMode, sample: number, arithmetic: AotArithmetic, profile = false): Promise<ModelStage> {
   const { loadModel } = (await import('../model/reader.ts')) as { loadModel(p: string): Graph };
   const graph = loadModel(path);
   let compiled: Graph;
@@ -267,13 +274,14 @@ async function prepareModel(path: string, name: string, board: BoardDefinition, 
   checkFit(board, name, fit);
   const golden = await goldenFor(name, graph, sample, isTflmBackend(backend) ? 'tflm' : arithmetic);
   const { generate, module } = await loadGenerator(backend);
-  const gen = await generate(compiled, plan, { modelName: name, boardFeatures: board.features, arithmetic });
+  const gen = await generate(compiled, plan, { modelName: name, boardFeatures: board.features, arithmetic, ...(profile ? { profileOps: true } : {}) });
   const k = await kernelFiles(module, gen, backend);
   return {
     name, files: gen.files, arenaBytes: gen.arenaBytes, plannedArenaBytes: plan.peakBytes, inputs: golden.inputs,
     expectedOutputs: golden.expectedOutputs, reference: golden.reference,
     extraSources: k.sources, includeDirs: k.includeDirs, cFlags: gen.cFlags ?? [], cxxFlags: k.cxxFlags, macs: graphMacs(compiled),
     fit: { ...fit, arenaBytes: gen.arenaBytes, ramNeeded: gen.arenaBytes + board.stackBytes },
+    ...(profile ? { ops: opTable(compiled) } : {}),
   };
 }
 
@@ -320,6 +328,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   // generate the same code — e.g. a tiling mode that leaves the graph unchanged — share one ELF.
   const specKey = sha256(JSON.stringify({
     v: 3, modelKey, modelName, board, backend, tiling, reps, warmup, sample, arithmetic, tree: sourceTreeHash(),
+    ...(spec.profile ? { profile: true } : {}),
   }));
   const specFile = join(cacheRoot(), 'specs', `${specKey}.json`);
   if (existsSync(specFile)) {
@@ -345,7 +354,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
           cFlags: spec.prepared.cFlags ?? [], cxxFlags: [], fit,
         };
       })()
-      : await prepareModel(modelPath!, modelName, board, backend, tiling, sample, arithmetic);
+      : await prepareModel(modelPath!, modelName, board, backend, tiling, sample, arithmetic, spec.profile ?? false);
     const contentKey = sha256(JSON.stringify({
       v: 3, board, backend, arithmetic, reps, warmup, files: stage.files, inputs: stage.inputs.map((b) => Buffer.from(b).toString('hex')),
       extra: stage.extraSources.map((f) => [f, sha256(readFileSync(f))]), includeDirs: stage.includeDirs,
@@ -368,6 +377,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
       ...built, model: stage.name, backend, tiling, arithmetic, arenaBytes: stage.arenaBytes, plannedArenaBytes: stage.plannedArenaBytes,
       expectedOutputs: stage.expectedOutputs, reference: stage.reference, fit: stage.fit,
       ...(stage.macs !== undefined ? { macs: stage.macs } : {}),
+      ...(stage.ops ? { ops: stage.ops } : {}),
     };
     mkdirSync(dirname(specFile), { recursive: true });
     const tmp = `${specFile}.${process.pid}.tmp`;

@@ -13,6 +13,7 @@ import { pool } from '../build/compile.ts';
 import type { BackendName } from '../build/backends.ts';
 import { compareOutputs } from './compare.ts';
 import { runHost } from './host.ts';
+import { buildProfile, type RunProfile } from './profile.ts';
 
 export const DEFAULT_RUN_TIMEOUT_MS = 180_000;
 
@@ -26,6 +27,8 @@ export interface RunConfig {
   sample?: number;
   /** AoT int8 arithmetic (default 'reference'). */
   arithmetic?: AotArithmetic;
+  /** Build with the per-op profile and put it in the row. */
+  profile?: boolean;
 }
 
 export interface RunRow {
@@ -59,6 +62,8 @@ export interface RunRow {
   firmwareHash?: string;
   cached?: boolean;
   serial?: { records: number; noiseLines: number; corruptLines: number };
+  /** Per-op counts of the last timed inference (profiled runs). */
+  profile?: RunProfile;
 }
 
 export interface RunOptions {
@@ -102,6 +107,17 @@ export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResu
     const mw = board.power.currentMaPerMhz * (board.clockHz / 1e6) * board.power.volts;
     row.energyUjEstimated = Math.round(mw * latencyUs) / 1000;
   }
+  if (cfg.profile) {
+    // A profiled build whose firmware printed no usable profile fails: the user asked for it.
+    try {
+      if (!report.profile) throw new Error(`the ${cfg.backend} firmware printed no per-op profile`);
+      if (!build.ops) throw new Error('the build carries no op table');
+      row.profile = buildProfile(report.profile, build.ops, board);
+    } catch (err) {
+      row.ok = false;
+      row.error = `profile: ${(err as Error).message}`;
+    }
+  }
   if (!report.complete) row.error = `incomplete report: ${report.problems.join('; ')}`;
   else if (!cmp.match) row.error = `outputs differ from the reference (${build.reference}): ${cmp.detail}`;
   if (report.model && report.model.arena !== build.arenaBytes) {
@@ -118,6 +134,7 @@ export async function runOne(cfg: RunConfig, opts: RunOptions = {}, prepared?: B
     const build = await buildFirmware({
       ...(prepared ? { prepared } : { model: cfg.model }), board: cfg.board, backend: cfg.backend,
       tiling: cfg.tiling, reps: cfg.reps, warmup: cfg.warmup, sample: cfg.sample, arithmetic: cfg.arithmetic,
+      ...(cfg.profile ? { profile: true } : {}),
     });
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
     const run = await runFirmware(board, build.elfPath, timeoutMs);
