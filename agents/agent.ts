@@ -16,6 +16,7 @@ import { JobJournal } from './mqtt/journal.ts';
 import { AgentLink, resultKey } from './mqtt/link.ts';
 import { Outbox } from './mqtt/outbox.ts';
 import { computeMetrics, readReport } from './pipeline/metrics.ts';
+import { resultProfile } from './pipeline/profile.ts';
 import { BuildStepError, type BoardSlot, type JobSteps, type StepContext } from './pipeline/types.ts';
 import { energyBetweenMarks, estimateEnergy } from './power/energy.ts';
 import { CaptureError } from './serial/capture.ts';
@@ -287,6 +288,13 @@ export class Agent {
       const report = readReport(run.capture.records);
       if (report.endStatus !== 0) throw new Error(`firmware ended with status ${report.endStatus}`);
       const metrics = computeMetrics(report, fw, fw.expectedOutputs, slot.def.clockHz);
+      try {
+        const profile = resultProfile(run.capture.records, fw.profile);
+        if (profile) metrics.profile = profile;
+      } catch (pe) {
+        // The counts stand; only the per-op profile is withheld.
+        this.log(`job ${spec.jobId}: per-op profile withheld: ${(pe as Error).message}`);
+      }
       if (run.power) {
         try {
           const e = energyBetweenMarks(run.power.samples, run.power.periodS, run.power.supplyV, run.capture.records);

@@ -20,7 +20,7 @@ import { RegressionDetector } from './regressions.ts';
 import { checkFlashRequest } from './requests.ts';
 import { InfluxSink } from './influx/writer.ts';
 import {
-  agentHealthPoint, boardStatePoint, healthSamplePoints, jobEventPoint, regressionPoint, resultPoint, type JobEventInfo,
+  agentHealthPoint, boardStatePoint, healthSamplePoints, jobEventPoint, regressionPoint, resultPoint, opProfilePoints, type JobEventInfo,
 } from './influx/schema.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
 import type { IPoint } from 'influx';
@@ -335,7 +335,7 @@ export class Daemon extends EventEmitter {
     const suite = job.tags?.suite;
     const points: IPoint[] = [];
     const rp = resultPoint(r, suite);
-    if (rp) points.push(rp);
+    if (rp) points.push(rp, ...opProfilePoints(r, suite));
     points.push(jobEventPoint(this.eventInfo(job.state === 'done' ? 'done' : 'failed', job, job.error)));
     const regressions = this.detector.check(r, new Date(this.now()));
     for (const ev of regressions) {

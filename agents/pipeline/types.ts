@@ -8,6 +8,7 @@ import type { CaptureResult } from '../serial/capture.ts';
 import type { ExpectedOutputHex } from './metrics.ts';
 import type { FlashOutcome } from '../drivers/flashers/flasher.ts';
 import type { PowerSample } from '../power/energy.ts';
+import type { ProfileBuildInfo } from './profile.ts';
 
 export interface BoardSlot {
   boardId: string;
@@ -32,6 +33,8 @@ export interface BuiltFirmware {
   expectedOutputs: ExpectedOutputHex[];
   /** The int8 arithmetic compiled in: the result echoes this, not the request. */
   arithmetic: Arithmetic;
+  /** Profiled builds (JobSpec.profile): the op table and counter to read PROFOP records with. */
+  profile?: ProfileBuildInfo;
 }
 
 export interface RunCapture {

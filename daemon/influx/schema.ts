@@ -12,11 +12,14 @@ export const MEASUREMENTS = {
   boardState: 'board_state',
   jobs: 'jobs',
   regressions: 'regressions',
+  opProfile: 'op_profile',
 } as const;
 
 // `arithmetic` is a tag so dashboards can split by it (reference vs xnnpack run different kernels);
 // points written before it existed have no such tag and are reference arithmetic.
 export const RESULT_TAGS = ['board', 'board_kind', 'agent', 'model', 'backend', 'tiling', 'arithmetic', 'suite', 'counter'] as const;
+/** op_profile: one series per op of a model build (op = graph index, op_kind = its kind). */
+export const OP_PROFILE_TAGS = ['model', 'board_kind', 'backend', 'tiling', 'arithmetic', 'op', 'op_kind', 'suite', 'counter'] as const;
 
 export const schema: ISchemaOptions[] = [
   {
@@ -61,6 +64,11 @@ export const schema: ISchemaOptions[] = [
     measurement: MEASUREMENTS.regressions,
     tags: ['model', 'board_kind', 'backend', 'tiling', 'arithmetic', 'metric'],
     fields: { baseline: FieldType.FLOAT, value: FieldType.FLOAT, change_pct: FieldType.FLOAT, job_id: FieldType.STRING, text: FieldType.STRING },
+  },
+  {
+    measurement: MEASUREMENTS.opProfile,
+    tags: [...OP_PROFILE_TAGS],
+    fields: { count: FieldType.INTEGER, macs: FieldType.INTEGER, per_mac: FieldType.FLOAT, share: FieldType.FLOAT, job_id: FieldType.STRING },
   },
 ];
 
@@ -130,7 +138,7 @@ export function regressionPoint(ev: RegressionEvent): IPoint {
     tags: { model: ev.model, board_kind: ev.boardKind, backend: ev.backend, tiling: ev.tiling, arithmetic: arithmeticOf(ev), metric: ev.metric },
     fields: {
       baseline: ev.baseline, value: ev.value, change_pct: ev.changePct, job_id: ev.jobId,
-      text: `${ev.model} ${ev.metric} ${dir} ${ev.changePct.toFixed(2)}% on ${ev.boardKind} (${ev.backend}/${ev.tiling}/${arithmeticOf(ev)}): ${ev.baseline} -> ${ev.value}`,
+      text: `${ev.model} ${ev.metric} ${dir} ${ev.changePct.toFixed(2)}% on ${ev.boardKind} (${ev.backend}/${ev.tiling}/${arithmeticOf(ev)}): ${ev.baseline} -> ${ev.value}${opsText(ev)}`,
     },
     timestamp: stableTimestamp(Date.parse(ev.ts) || Date.now(), `regression:${ev.jobId}:${ev.metric}`),
   };
@@ -174,4 +182,33 @@ export function healthSamplePoints(h: AgentHealth, stateOf: (boardId: string) =>
     ...h.boards.map((b) => boardStatePoint(h.agentId, b.boardId, b.kind, stateOf(b.boardId) ?? b.state, b.consecutiveFailures, at,
       { noiseLines: b.serialNoiseLines, corruptLines: b.serialCorruptLines })),
   ];
+}
+
+// Per-op profile points (measurement op_profile): one point per op of a profiled result, so a
+// dashboard can rank ops per model and board and follow one op over time. Kept apart from
+// resultPoint so a writer can call it next to it.
+
+export function opProfilePoints(r: JobResult, suite: string | undefined): IPoint[] {
+  const m = r.metrics;
+  if (!r.ok || !m?.profile) return [];
+  const total = m.profile.ops.reduce((a, o) => a + o.count, 0);
+  const ms = Date.parse(r.finishedAt) || Date.now();
+  return m.profile.ops.map((o) => ({
+    measurement: MEASUREMENTS.opProfile,
+    tags: {
+      model: r.model, board_kind: r.boardKind, backend: r.backend, tiling: r.tiling, arithmetic: arithmeticOf(r),
+      op: String(o.op), op_kind: o.kind, suite: suite ?? 'adhoc', counter: m.counter,
+    },
+    fields: {
+      count: o.count, macs: o.macs, share: total > 0 ? o.count / total : 0, job_id: r.jobId,
+      ...(o.macs > 0 ? { per_mac: o.count / o.macs } : {}),
+    },
+    timestamp: stableTimestamp(ms, `op:${r.jobId}:${o.op}`),
+  }));
+}
+
+/** " (ops: 12 CONV_2D 1000 -> 1200, ...)" for a regression that names ops. */
+function opsText(ev: RegressionEvent): string {
+  if (!ev.ops?.length) return '';
+  return ` (ops: ${ev.ops.map((o) => `${o.op} ${o.kind} ${o.baseline} -> ${o.value}`).join(', ')})`;
 }
