@@ -8,13 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { ModelError, type DType, type Graph, type Op, type OpKind } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../plan/types.ts';
 import { cString } from './c-emit.ts';
+import { profileSource, profileStamp } from './profile.ts';
 import { commentText, LowerContext, type AotArithmetic, type KernelVariant, type Lowered } from './context.ts';
 export type { AotArithmetic } from './context.ts';
 import { lowerConv, lowerFullyConnected } from './lower-conv.ts';
 import { lowerBinary, lowerCast, lowerPool, lowerQuantize, lowerSoftmax, lowerUnary } from './lower-elementwise.ts';
 import { lowerConcat, lowerGather, lowerMean, lowerPad, lowerReshape, lowerSlice } from './lower-movement.ts';
 import { lowerPartialSum, lowerPartialSumRequantize } from './lower-partial.ts';
-import { profileSource, profileStamp } from './profile.ts';
 
 const RUNTIME_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtime');
 
