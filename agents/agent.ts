@@ -13,10 +13,10 @@ import { BoardHealth } from './health/board-health.ts';
 import { HealthReporter, takeHealthSample } from './health/health-sampler.ts';
 import { withRetries } from './health/retry.ts';
 import { JobJournal } from './mqtt/journal.ts';
+import { addResultProfile } from './pipeline/profile.ts';
 import { AgentLink, resultKey } from './mqtt/link.ts';
 import { Outbox } from './mqtt/outbox.ts';
 import { computeMetrics, readReport } from './pipeline/metrics.ts';
-import { resultProfile } from './pipeline/profile.ts';
 import { BuildStepError, type BoardSlot, type JobSteps, type StepContext } from './pipeline/types.ts';
 import { energyBetweenMarks, estimateEnergy } from './power/energy.ts';
 import { CaptureError } from './serial/capture.ts';
@@ -288,13 +288,6 @@ export class Agent {
       const report = readReport(run.capture.records);
       if (report.endStatus !== 0) throw new Error(`firmware ended with status ${report.endStatus}`);
       const metrics = computeMetrics(report, fw, fw.expectedOutputs, slot.def.clockHz);
-      try {
-        const profile = resultProfile(run.capture.records, fw.profile);
-        if (profile) metrics.profile = profile;
-      } catch (pe) {
-        // The counts stand; only the per-op profile is withheld.
-        this.log(`job ${spec.jobId}: per-op profile withheld: ${(pe as Error).message}`);
-      }
       if (run.power) {
         try {
           const e = energyBetweenMarks(run.power.samples, run.power.periodS, run.power.supplyV, run.capture.records);
@@ -316,6 +309,7 @@ export class Agent {
         serial: { records: run.capture.stats.records, noiseLines: run.capture.stats.noiseLines, corruptLines: run.capture.stats.corruptLines },
         attempt: spec.attempt, startedAt, finishedAt: new Date().toISOString(), tags: spec.tags,
       };
+      addResultProfile(metrics, run.capture.records, fw.profile, (m) => this.log(`job ${spec.jobId}: ${m}`));
       this.health.recordSuccess(slot.boardId);
     } catch (err) {
       const e = err as Error;

@@ -46,3 +46,47 @@ export function profileErrors(v: unknown, p: string): string[] {
   });
   return e.slice(0, 20);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The PROF / PROFOP records (docs/serial-format.md) as they come off the board, before the join
+// with the op table (firmware/runner/profile.ts). wire/report.ts hands each such record here.
+
+/** One PROFOP record: the counter difference across op `op` (n-th in execution order). */
+export interface ProfileOpCount {
+  n: number;
+  op: number;
+  kind: string;
+  /** Counter units, one counter read included (see FirmwareProfile.readCost). */
+  count: number;
+}
+
+/** The PROF record and its PROFOP records: per-op counts of the last timed inference. */
+export interface FirmwareProfile {
+  /** Ops the firmware announced (the PROFOP records expected). */
+  opsAnnounced: number;
+  /** What one counter read costs, counter units (cost / reads: may be fractional). */
+  readCost: number;
+  ops: ProfileOpCount[];
+}
+
+interface ProfileRecord { seq: number; type: string; fields: Record<string, string> }
+
+/** Folds one PROF or PROFOP record into the profile being assembled (a PROF starts a new one). */
+export function addProfileRecord(p: FirmwareProfile | undefined, rec: ProfileRecord, problems: string[]): FirmwareProfile | undefined {
+  const f = rec.fields;
+  if (rec.type === 'PROF') return { opsAnnounced: Number(f.ops), readCost: Number(f.cost) / Number(f.reads), ops: [] };
+  if (!p) { problems.push(`PROFOP record (seq ${rec.seq}) before any PROF record`); return p; }
+  p.ops.push({ n: Number(f.n), op: Number(f.op), kind: f.kind ?? '', count: Number(f.count) });
+  return p;
+}
+
+/** Why an assembled profile cannot be used (empty when it can). */
+export function profileProblems(p: FirmwareProfile): string[] {
+  const out: string[] = [];
+  if (!Number.isInteger(p.opsAnnounced) || p.opsAnnounced < 0 || !Number.isFinite(p.readCost) || p.readCost < 0) out.push('malformed PROF record');
+  else if (p.ops.length !== p.opsAnnounced) out.push(`${p.ops.length} of ${p.opsAnnounced} PROFOP records`);
+  if (p.ops.some((o, k) => o.n !== k || !Number.isInteger(o.op) || o.op < 0 || !Number.isInteger(o.count) || o.count < 0 || !KIND.test(o.kind))) {
+    out.push('malformed or out-of-order PROFOP record');
+  }
+  return out;
+}

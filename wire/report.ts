@@ -2,6 +2,7 @@
 // for completeness (BOOT, MODEL, every INF, OUT per output, END), sequence gaps and resets.
 // Used by `tinyrack run` (virtual boards) and by the lab agent (physical boards).
 import { parseLine, type SerialRecord } from './serial.ts';
+import { addProfileRecord, profileProblems, type FirmwareProfile } from './profile.ts';
 
 export interface Inference {
   i: number;
@@ -17,24 +18,6 @@ export interface OutputTensor {
   hex: string;
 }
 
-/** One PROFOP record: the counter difference across op `op` (n-th in execution order). */
-export interface ProfileOpCount {
-  n: number;
-  op: number;
-  kind: string;
-  /** Counter units, one counter read included (see FirmwareProfile.readCost). */
-  count: number;
-}
-
-/** The PROF record and its PROFOP records: per-op counts of the last timed inference. */
-export interface FirmwareProfile {
-  /** Ops the firmware announced (the PROFOP records expected). */
-  opsAnnounced: number;
-  /** What one counter read costs, counter units (cost / reads: may be fractional). */
-  readCost: number;
-  ops: ProfileOpCount[];
-}
-
 export interface RunReport {
   boot?: { fw: string; board: string; counter: string; hz: number };
   model?: { name: string; backend: string; arena: number; warmup: number; reps: number };
@@ -42,7 +25,7 @@ export interface RunReport {
   outputs: OutputTensor[];
   marks: number;
   errors: Array<{ code: number; msg: string }>;
-  /** Profiled builds: per-op counts (absent when the firmware printed no PROF record). */
+  /** Profiled builds: per-op counts (PROF/PROFOP records, wire/profile.ts). */
   profile?: FirmwareProfile;
   /** END status, undefined when the run never ended. */
   status?: number;
@@ -90,11 +73,7 @@ export function assembleReport(records: readonly SerialRecord[], counts: { noise
       case 'MARK': r.marks++; break;
       case 'END': r.status = num(f.status); break;
       case 'ERR': r.errors.push({ code: num(f.code), msg: f.msg!.replace(/_/g, ' ') }); break;
-      case 'PROF': r.profile = { opsAnnounced: num(f.ops), readCost: num(f.cost) / num(f.reads), ops: [] }; break;
-      case 'PROFOP':
-        if (!r.profile) r.problems.push(`PROFOP record (seq ${rec.seq}) before any PROF record`);
-        else r.profile.ops.push({ n: num(f.n), op: num(f.op), kind: f.kind!, count: num(f.count) });
-        break;
+      case 'PROF': case 'PROFOP': r.profile = addProfileRecord(r.profile, rec, r.problems); break;
     }
   }
   if (!r.boot) r.problems.push('no BOOT record');
@@ -105,12 +84,7 @@ export function assembleReport(records: readonly SerialRecord[], counts: { noise
   for (const e of r.errors) r.problems.push(`firmware error ${e.code}: ${e.msg}`);
   if (r.seqGaps) r.problems.push(`${r.seqGaps} record(s) lost (sequence gaps)`);
   if (r.inferences.some((x) => !Number.isFinite(x.count))) r.problems.push('malformed INF count');
-  if (r.profile) {
-    const p = r.profile;
-    if (!Number.isInteger(p.opsAnnounced) || !Number.isFinite(p.readCost) || p.readCost < 0) r.problems.push('malformed PROF record');
-    else if (p.ops.length !== p.opsAnnounced) r.problems.push(`${p.ops.length} of ${p.opsAnnounced} PROFOP records`);
-    if (p.ops.some((o, k) => o.n !== k || !Number.isInteger(o.op) || o.op < 0 || !Number.isFinite(o.count) || o.count < 0)) r.problems.push('malformed or out-of-order PROFOP record');
-  }
+  if (r.profile) r.problems.push(...profileProblems(r.profile));
   r.complete = r.problems.length === 0;
   return r;
 }

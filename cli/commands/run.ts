@@ -6,9 +6,9 @@ import { SingleBar, Presets } from 'cli-progress';
 import { ARITHMETICS, arithmeticFitsBackend, tflmArithmeticNote, BACKENDS, parseList, TILING_MODES } from '../../wire/vocabulary.ts';
 import { expandConfigs, runMany, DEFAULT_RUN_TIMEOUT_MS } from '../../firmware/runner/index.ts';
 import { formatCsv, formatTable } from '../../firmware/runner/table.ts';
-import { formatProfile } from '../../firmware/runner/profile.ts';
 import { getBoard } from '../../boards/index.ts';
 import { parseCount } from './build.ts';
+import { formatProfile } from '../../firmware/runner/profile.ts';
 
 interface RunCliOptions {
   model: string; board: string; tiling: string; backend: string; arithmetic: string; reps: string;

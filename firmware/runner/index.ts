@@ -10,10 +10,10 @@ import { runQemu } from '../../agents/drivers/qemu.ts';
 import { assembleReportFromLines, medianCount, type RunReport } from '../../wire/report.ts';
 import { buildFirmware, type AotArithmetic, type BuildResult, type BuildSpec, type ReferenceKind, type TilingMode } from '../build/index.ts';
 import { pool } from '../build/compile.ts';
+import { attachProfile, type RunProfile } from './profile.ts';
 import type { BackendName } from '../build/backends.ts';
 import { compareOutputs } from './compare.ts';
 import { runHost } from './host.ts';
-import { buildProfile, type RunProfile } from './profile.ts';
 
 export const DEFAULT_RUN_TIMEOUT_MS = 180_000;
 
@@ -107,17 +107,6 @@ export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResu
     const mw = board.power.currentMaPerMhz * (board.clockHz / 1e6) * board.power.volts;
     row.energyUjEstimated = Math.round(mw * latencyUs) / 1000;
   }
-  if (cfg.profile) {
-    // A profiled build whose firmware printed no usable profile fails: the user asked for it.
-    try {
-      if (!report.profile) throw new Error(`the ${cfg.backend} firmware printed no per-op profile`);
-      if (!build.ops) throw new Error('the build carries no op table');
-      row.profile = buildProfile(report.profile, build.ops, board);
-    } catch (err) {
-      row.ok = false;
-      row.error = `profile: ${(err as Error).message}`;
-    }
-  }
   if (!report.complete) row.error = `incomplete report: ${report.problems.join('; ')}`;
   else if (!cmp.match) row.error = `outputs differ from the reference (${build.reference}): ${cmp.detail}`;
   if (report.model && report.model.arena !== build.arenaBytes) {
@@ -142,6 +131,7 @@ export async function runOne(cfg: RunConfig, opts: RunOptions = {}, prepared?: B
       return { ...base, model: build.model, error: `timed out after ${timeoutMs} ms (board hung or too slow; ${run.report.inferences.length} of ${cfg.reps} inferences reported)`, firmwareHash: build.firmwareHash };
     }
     const row = rowFrom(cfg, board, build, run.report);
+    if (cfg.profile) attachProfile(row, run.report, build, board);
     if (row.ok && run.exitCode !== 0) {
       row.ok = false;
       row.error = `firmware exited with status ${run.exitCode}`;

@@ -4,7 +4,7 @@
 // speed goals are stated for; `tinyrack run --profile`, lab results and bench/speed read it.
 import type { BoardDefinition, CounterKind } from '../../boards/types.ts';
 import { MAC_CLASSES, type MacClass, type OpInfo } from '../ir/op-table.ts';
-import type { FirmwareProfile } from '../../wire/report.ts';
+import type { FirmwareProfile } from '../../wire/profile.ts';
 
 export interface ProfileRow {
   /** Position in execution order, graph op index, kind and name. */
@@ -111,4 +111,19 @@ export function formatProfile(title: string, p: RunProfile, top?: number): strin
     `by class: ${cls}`,
     line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), '',
   ].join('\n');
+}
+
+/** Puts the run's profile in its row; a profiled run without a usable one fails (the user asked
+ * for it), with the reason. */
+export function attachProfile(row: { ok: boolean; error?: string; backend: string; profile?: RunProfile },
+  report: { profile?: FirmwareProfile }, build: { ops?: OpInfo[] }, board: Pick<BoardDefinition, 'counter' | 'clockHz'>): void {
+  try {
+    if (!report.profile) throw new Error(`the ${row.backend} firmware printed no per-op profile`);
+    if (!build.ops) throw new Error('the build carries no op table');
+    row.profile = buildProfile(report.profile, build.ops, board);
+  } catch (err) {
+    row.ok = false;
+    const why = `profile: ${(err as Error).message}`;
+    row.error = row.error ? `${row.error}; ${why}` : why;
+  }
 }
