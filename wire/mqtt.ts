@@ -291,8 +291,8 @@ const metrics: Check = obj({
 
 export const validateJobSpec = validator<JobSpec>(both(obj({
   v: version, jobId: str(), boardId: str(true), boardKind: str(), model: modelRef,
-  backend: oneOf(BACKENDS), tiling: oneOf(TILINGS), arithmetic: oneOf(ARITHMETICS, true), reps: int(1, 1000), profile: bool(true), attempt: int(1, 100),
-  deadline: int(0, Number.MAX_SAFE_INTEGER), tags: strMap(true),
+  backend: oneOf(BACKENDS), tiling: oneOf(TILINGS), arithmetic: oneOf(ARITHMETICS, true), reps: int(1, 1000), attempt: int(1, 100),
+  deadline: int(0, Number.MAX_SAFE_INTEGER), tags: strMap(true), profile: bool(true),
 }), arithmeticFitsBackend));
 
 export const validateJobResult = validator<JobResult>(both(obj({

@@ -77,11 +77,11 @@ test('the wire profile is validated and bounded', () => {
   const ok = result(100, [[0, 'CONV_2D', 10, 60], [1, 'SOFTMAX', 0, 40]], 'j');
   assert.equal(validateJobResult(ok).ok, true);
   assert.deepEqual(profileErrors({ resolution: 0, ops: [{ op: -1, kind: 'conv 2d', macs: 1.5, count: -3 }] }, 'p'), [
-    'p.resolution must be an integer in [1, 1e9]', 'p.ops[0].op must be an integer in [0, 65536]',
+    'p.resolution must be an integer in [1, 1e9]', 'p.ops[0].op must be an integer in [0, 16384]',
     'p.ops[0].kind must match /^[A-Z][A-Z0-9_]{0,47}$/', 'p.ops[0].macs must be a non-negative integer', 'p.ops[0].count must be a non-negative integer']);
   assert.match(profileErrors({ resolution: 1, ops: [{ op: 1, kind: 'ADD', macs: 0, count: 1 }, { op: 1, kind: 'ADD', macs: 0, count: 1 }] }, 'p')[0]!, /appears twice/);
   const big = { resolution: 1, ops: Array.from({ length: MAX_PROFILE_OPS + 1 }, (_, i) => ({ op: i, kind: 'ADD', macs: 0, count: 1 })) };
-  assert.match(profileErrors(big, 'p')[0]!, /at most 4096/);
+  assert.match(profileErrors(big, 'p')[0]!, /at most 1024/);
   const bad = validateJobResult({ ...ok, metrics: { ...ok.metrics, profile: { resolution: 1, ops: 'x' } } });
   assert.equal(bad.ok, false);
   assert.ok(!bad.ok && bad.errors.includes('payload.metrics.profile.ops must be an array'));
