@@ -20,10 +20,11 @@ import { RegressionDetector } from './regressions.ts';
 import { checkFlashRequest } from './requests.ts';
 import { InfluxSink } from './influx/writer.ts';
 import {
-  agentHealthPoint, boardStatePoint, healthSamplePoints, jobEventPoint, regressionPoint, resultPoint, opProfilePoints, type JobEventInfo,
+  agentHealthPoint, boardStatePoint, healthSamplePoints, jobEventPoint, regressionPoint, resultPoint, type JobEventInfo,
 } from './influx/schema.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
 import type { IPoint } from 'influx';
+import { opProfilePoints } from './influx/op-profile.ts';
 
 /** Agent-side failures that are about the agent, not the job (agents/agent.ts reports these). */
 const INFRA_FAILURE = /^(agent restarted during job|agent stopping)/;

@@ -49,3 +49,9 @@ export class OpBaselines {
     return out.sort((a, b) => Math.abs(b.value - b.baseline) - Math.abs(a.value - a.baseline) || a.op - b.op).slice(0, MAX_OPS_PER_EVENT);
   }
 }
+
+/** " (ops: 12 CONV_2D 1000 -> 1200, ...)" for an event that names ops, "" otherwise. */
+export function opsText(ev: { ops?: RegressionOpChange[] }): string {
+  if (!ev.ops?.length) return '';
+  return ` (ops: ${ev.ops.map((o) => `${o.op} ${o.kind} ${o.baseline} -> ${o.value}`).join(', ')})`;
+}

@@ -5,23 +5,24 @@
 import { createHash } from 'node:crypto';
 import { FieldType, type ISchemaOptions, type IPoint } from 'influx';
 import { arithmeticOf, type AgentHealth, type JobResult, type RegressionEvent } from '../../wire/mqtt.ts';
+import { OP_PROFILE_MEASUREMENT, opProfileSchema } from './op-profile-schema.ts';
+import { opsText } from '../regression-ops.ts';
 
 export const MEASUREMENTS = {
+  opProfile: OP_PROFILE_MEASUREMENT,
   results: 'results',
   agentHealth: 'agent_health',
   boardState: 'board_state',
   jobs: 'jobs',
   regressions: 'regressions',
-  opProfile: 'op_profile',
 } as const;
 
 // `arithmetic` is a tag so dashboards can split by it (reference vs xnnpack run different kernels);
 // points written before it existed have no such tag and are reference arithmetic.
 export const RESULT_TAGS = ['board', 'board_kind', 'agent', 'model', 'backend', 'tiling', 'arithmetic', 'suite', 'counter'] as const;
-/** op_profile: one series per op of a model build (op = graph index, op_kind = its kind). */
-export const OP_PROFILE_TAGS = ['model', 'board_kind', 'backend', 'tiling', 'arithmetic', 'op', 'op_kind', 'suite', 'counter'] as const;
 
 export const schema: ISchemaOptions[] = [
+  opProfileSchema,
   {
     measurement: MEASUREMENTS.results,
     tags: [...RESULT_TAGS],
@@ -64,11 +65,6 @@ export const schema: ISchemaOptions[] = [
     measurement: MEASUREMENTS.regressions,
     tags: ['model', 'board_kind', 'backend', 'tiling', 'arithmetic', 'metric'],
     fields: { baseline: FieldType.FLOAT, value: FieldType.FLOAT, change_pct: FieldType.FLOAT, job_id: FieldType.STRING, text: FieldType.STRING },
-  },
-  {
-    measurement: MEASUREMENTS.opProfile,
-    tags: [...OP_PROFILE_TAGS],
-    fields: { count: FieldType.INTEGER, macs: FieldType.INTEGER, per_mac: FieldType.FLOAT, share: FieldType.FLOAT, job_id: FieldType.STRING },
   },
 ];
 
@@ -182,33 +178,4 @@ export function healthSamplePoints(h: AgentHealth, stateOf: (boardId: string) =>
     ...h.boards.map((b) => boardStatePoint(h.agentId, b.boardId, b.kind, stateOf(b.boardId) ?? b.state, b.consecutiveFailures, at,
       { noiseLines: b.serialNoiseLines, corruptLines: b.serialCorruptLines })),
   ];
-}
-
-// Per-op profile points (measurement op_profile): one point per op of a profiled result, so a
-// dashboard can rank ops per model and board and follow one op over time. Kept apart from
-// resultPoint so a writer can call it next to it.
-
-export function opProfilePoints(r: JobResult, suite: string | undefined): IPoint[] {
-  const m = r.metrics;
-  if (!r.ok || !m?.profile) return [];
-  const total = m.profile.ops.reduce((a, o) => a + o.count, 0);
-  const ms = Date.parse(r.finishedAt) || Date.now();
-  return m.profile.ops.map((o) => ({
-    measurement: MEASUREMENTS.opProfile,
-    tags: {
-      model: r.model, board_kind: r.boardKind, backend: r.backend, tiling: r.tiling, arithmetic: arithmeticOf(r),
-      op: String(o.op), op_kind: o.kind, suite: suite ?? 'adhoc', counter: m.counter,
-    },
-    fields: {
-      count: o.count, macs: o.macs, share: total > 0 ? o.count / total : 0, job_id: r.jobId,
-      ...(o.macs > 0 ? { per_mac: o.count / o.macs } : {}),
-    },
-    timestamp: stableTimestamp(ms, `op:${r.jobId}:${o.op}`),
-  }));
-}
-
-/** " (ops: 12 CONV_2D 1000 -> 1200, ...)" for a regression that names ops. */
-function opsText(ev: RegressionEvent): string {
-  if (!ev.ops?.length) return '';
-  return ` (ops: ${ev.ops.map((o) => `${o.op} ${o.kind} ${o.baseline} -> ${o.value}`).join(', ')})`;
 }

@@ -9,7 +9,8 @@ import { buildProfile, counterResolution } from '../../firmware/runner/profile.t
 import type { OpInfo } from '../../firmware/ir/op-table.ts';
 import { profileErrors, MAX_PROFILE_OPS } from '../../wire/profile.ts';
 import { validateJobResult, type JobResult } from '../../wire/mqtt.ts';
-import { opProfilePoints, regressionPoint } from '../../daemon/influx/schema.ts';
+import { regressionPoint } from '../../daemon/influx/schema.ts';
+import { opProfilePoints } from '../../daemon/influx/op-profile.ts';
 import { RegressionDetector } from '../../daemon/regressions.ts';
 
 type Rec = [RecordType, Record<string, string>];
