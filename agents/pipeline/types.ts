@@ -1,6 +1,7 @@
 // The job pipeline's seams: a board slot (one board the agent serves) and the steps that take a
 // job from spec to report. The default steps (default-runner.ts) build with firmware/build, flash
 // with the board's flasher driver and capture the report from the console; tests swap steps.
+import type { ProfileBuildInfo } from './profile.ts';
 import type { Arithmetic, JobSpec } from '../../wire/mqtt.ts';
 import type { AgentBoardDef } from '../boards.ts';
 import type { PhysicalBoardConfig } from '../config/rack-config.ts';
@@ -8,7 +9,6 @@ import type { CaptureResult } from '../serial/capture.ts';
 import type { ExpectedOutputHex } from './metrics.ts';
 import type { FlashOutcome } from '../drivers/flashers/flasher.ts';
 import type { PowerSample } from '../power/energy.ts';
-import type { ProfileBuildInfo } from './profile.ts';
 
 export interface BoardSlot {
   boardId: string;
@@ -26,6 +26,8 @@ export interface BoardSlot {
 
 export interface BuiltFirmware {
   elfPath: string;
+  /** Profiled builds (JobSpec.profile): the op table and counter to read PROFOP records with. */
+  profile?: ProfileBuildInfo;
   firmwareHash: string;
   romBytes: number;
   ramBytes: number;
@@ -33,8 +35,6 @@ export interface BuiltFirmware {
   expectedOutputs: ExpectedOutputHex[];
   /** The int8 arithmetic compiled in: the result echoes this, not the request. */
   arithmetic: Arithmetic;
-  /** Profiled builds (JobSpec.profile): the op table and counter to read PROFOP records with. */
-  profile?: ProfileBuildInfo;
 }
 
 export interface RunCapture {
