@@ -10,7 +10,7 @@ import { modelPath } from '../../firmware/models/model-set.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
 import { runMany } from '../../firmware/runner/index.ts';
 
-test('a profiled TFLM build hands the interpreter a profiler and adds the profile source; an unprofiled one does not', () => {
+test('a profiled TFLM build hands the interpreter a profiler and carries the profile source; an unprofiled one does not', () => {
   const graph = loadModel(modelPath('toycar'));
   const gen = (profileOps: boolean) => generateTflm(graph, planGraph(graph, {}), { modelName: 'toycar', ...(profileOps ? { profileOps } : {}) } as Parameters<typeof generateTflm>[2]);
   const plain = gen(false);
@@ -18,7 +18,9 @@ test('a profiled TFLM build hands the interpreter a profiler and adds the profil
   assert.match(plain.files['tr_model_tflm.cc']!, /MicroInterpreter\(model, \*resolver, tr_arena, kArenaBytes\);/);
   const prof = gen(true);
   assert.match(prof.files['tr_model_tflm.cc']!, /MicroInterpreter\(model, \*resolver, tr_arena, kArenaBytes, nullptr, tr_tflm_profiler\(\)\);/);
-  assert.match(prof.files['tr_model_tflm_profile.cc']!, /constexpr uint32_t kOps = 10u;/);
+  assert.deepEqual(Object.keys(prof.files).sort(), ['tr_model_data.cc', 'tr_model_tflm.cc']);
+  assert.match(prof.files['tr_model_tflm.cc']!, /constexpr uint32_t kOps = 10u;/);
+  assert.doesNotMatch(plain.files['tr_model_tflm.cc']!, /tr_tflm_profiler|tr_model_profile/);
 });
 
 test('toycar under tflm with --profile on mps2-an386: every op with its kind, summing to the count', async (t) => {

@@ -236,9 +236,9 @@ uint32_t tr_tflm_arena_used_bytes(void) {
 }
 
 }  // extern "C"
-`;
+${profiled ? tflmProfilerSource(graph.ops.length) : ''}`;
   return {
-    files: { 'tr_model_tflm.cc': cc, 'tr_model_data.cc': data, ...(profiled ? { 'tr_model_tflm_profile.cc': tflmProfilerSource(graph.ops.length) } : {}) },
+    files: { 'tr_model_tflm.cc': cc, 'tr_model_data.cc': data },
     arenaBytes, resolverOps: ops, activationBytes, overheadBytes, includeDirs: [KERNEL_INCLUDE_DIR],
   };
 }

@@ -15,7 +15,7 @@ export const TFLM_PROFILER_ARG = ', nullptr, tr_tflm_profiler()';
 /** Declaration the generated tr_model_tflm.cc needs for it (global scope). */
 export const TFLM_PROFILER_DECL = 'tflite::MicroProfilerInterface *tr_tflm_profiler();\n';
 
-/** tr_model_tflm_profile.cc for a model of `ops` ops (subgraph 0, model order). */
+/** The profiler, appended to tr_model_tflm.cc, for a model of `ops` ops (subgraph 0, model order). */
 export function tflmProfilerSource(ops: number): string {
   const n = Math.max(1, ops);
   const cal = Array.from({ length: PROFILE_CAL_READS + 1 }, (_, k) => `  cal[${k}] = tr_board_count();`);
