@@ -11,8 +11,9 @@ import { parseCount } from './build.ts';
 import { formatProfile } from '../../firmware/runner/profile.ts';
 
 interface RunCliOptions {
+  profile?: boolean;
   model: string; board: string; tiling: string; backend: string; arithmetic: string; reps: string;
-  timeout: string; parallel?: string; json?: boolean; csv?: boolean; profile?: boolean;
+  timeout: string; parallel?: string; json?: boolean; csv?: boolean;
 }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -45,12 +46,11 @@ export function register(program: Command): void {
       }
       const models = list(o.model);
       if (!models.length) throw new Error('--model needs at least one model');
-      const configs = expandConfigs(models, boards, tilings, backends, parseCount('reps', o.reps, 1), arithmetics)
-        .map((c) => (o.profile ? { ...c, profile: true } : c));
+      const configs = expandConfigs(models, boards, tilings, backends, parseCount('reps', o.reps, 1), arithmetics);
       const showBar = !o.json && !o.csv && process.stderr.isTTY;
       const bar = showBar ? new SingleBar({ stream: process.stderr, format: 'run [{bar}] {value}/{total} {last}' }, Presets.shades_classic) : undefined;
       bar?.start(configs.length, 0, { last: '' });
-      const rows = await runMany(configs, {
+      const rows = await runMany(o.profile ? configs.map((c) => ({ ...c, profile: true })) : configs, {
         timeoutMs: parseCount('timeout', o.timeout, 1),
         ...(o.parallel ? { parallel: parseCount('parallel', o.parallel, 1) } : {}),
         onDone: (r) => bar?.increment({ last: `${r.model}@${r.board}/${r.tiling}/${r.arithmetic} ${r.ok ? 'ok' : 'FAILED'}` }),

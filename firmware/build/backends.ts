@@ -27,11 +27,11 @@ export interface GeneratorOutput {
 export interface GenerateOptions {
   modelName: string;
   boardFeatures: { dsp: boolean; fpu: boolean };
+  /** Per-op profile compiled in (tr_profile.h): AoT counter reads between ops, TFLM its MicroProfiler. */
+  profileOps?: boolean;
   /** AoT only: 'reference' (TFLite fixed point = TFLite-Micro, default) or 'xnnpack' (float32
    * requantization like TFLite's XNNPACK delegate, which made the golden files). */
   arithmetic?: AotArithmetic;
-  /** Per-op profile compiled in (tr_profile.h): AoT counter reads between ops, TFLM its MicroProfiler. */
-  profileOps?: boolean;
 }
 
 export type AotArithmetic = Arithmetic;

@@ -25,10 +25,10 @@ export interface RunConfig {
   reps: number;
   warmup?: number;
   sample?: number;
-  /** AoT int8 arithmetic (default 'reference'). */
-  arithmetic?: AotArithmetic;
   /** Build with the per-op profile and put it in the row. */
   profile?: boolean;
+  /** AoT int8 arithmetic (default 'reference'). */
+  arithmetic?: AotArithmetic;
 }
 
 export interface RunRow {
@@ -121,9 +121,9 @@ export async function runOne(cfg: RunConfig, opts: RunOptions = {}, prepared?: B
   try {
     const board = await getBoard(cfg.board);
     const build = await buildFirmware({
+      ...(cfg.profile ? { profile: true } : {}),
       ...(prepared ? { prepared } : { model: cfg.model }), board: cfg.board, backend: cfg.backend,
       tiling: cfg.tiling, reps: cfg.reps, warmup: cfg.warmup, sample: cfg.sample, arithmetic: cfg.arithmetic,
-      ...(cfg.profile ? { profile: true } : {}),
     });
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
     const run = await runFirmware(board, build.elfPath, timeoutMs);
