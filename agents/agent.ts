@@ -13,6 +13,7 @@ import { BoardHealth } from './health/board-health.ts';
 import { HealthReporter, takeHealthSample } from './health/health-sampler.ts';
 import { withRetries } from './health/retry.ts';
 import { JobJournal } from './mqtt/journal.ts';
+import { addResultProfile } from './pipeline/profile.ts';
 import { AgentLink, resultKey } from './mqtt/link.ts';
 import { Outbox } from './mqtt/outbox.ts';
 import { jobMetrics } from './pipeline/job-metrics.ts';
@@ -291,6 +292,7 @@ export class Agent {
         serial: { records: run.capture.stats.records, noiseLines: run.capture.stats.noiseLines, corruptLines: run.capture.stats.corruptLines },
         attempt: spec.attempt, startedAt, finishedAt: new Date().toISOString(), tags: spec.tags,
       };
+      addResultProfile(metrics, run.capture.records, fw.profile, (m) => this.log(`job ${spec.jobId}: ${m}`));
       this.health.recordSuccess(slot.boardId);
     } catch (err) {
       const e = err as Error;

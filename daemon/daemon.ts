@@ -24,6 +24,7 @@ import {
 } from './influx/schema.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
 import type { IPoint } from 'influx';
+import { opProfilePoints } from './influx/op-profile.ts';
 
 /** Agent-side failures that are about the agent, not the job (agents/agent.ts reports these). */
 const INFRA_FAILURE = /^(agent restarted during job|agent stopping)/;
@@ -335,7 +336,7 @@ export class Daemon extends EventEmitter {
     const suite = job.tags?.suite;
     const points: IPoint[] = [];
     const rp = resultPoint(r, suite);
-    if (rp) points.push(rp);
+    if (rp) points.push(rp, ...opProfilePoints(r, suite));
     points.push(jobEventPoint(this.eventInfo(job.state === 'done' ? 'done' : 'failed', job, job.error)));
     const regressions = this.detector.check(r, new Date(this.now()));
     for (const ev of regressions) {

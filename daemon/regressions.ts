@@ -6,6 +6,7 @@
 // so they use a percentage threshold. Memory figures are deterministic for a given firmware, so
 // any change counts.
 import { arithmeticOf, type JobResult, type RegressionEvent } from '../wire/mqtt.ts';
+import { OpBaselines } from './regression-ops.ts';
 
 export interface RegressionConfig {
   /** How many previous results form the baseline (median). */
@@ -41,8 +42,11 @@ export function baselineKey(r: Pick<JobResult, 'model' | 'boardKind' | 'backend'
 
 export class RegressionDetector {
   private readonly history = new Map<string, Record<string, number[]>>();
+  private readonly ops: OpBaselines;
 
-  constructor(private readonly cfg: RegressionConfig = defaultRegressionConfig) {}
+  constructor(private readonly cfg: RegressionConfig = defaultRegressionConfig) {
+    this.ops = new OpBaselines(cfg.baselineRuns);
+  }
 
   /** Feeds past results (oldest first) without flagging anything, e.g. from the job journal. */
   seed(results: JobResult[]): void {
@@ -67,10 +71,13 @@ export class RegressionDetector {
         // "0 %" means exact: any difference at all is flagged.
         const flagged = threshold === 0 ? value !== base : Math.abs(changePct) > threshold;
         if (flagged) {
+          // Which ops moved (profiled results): the answer to "where did the count go".
+          const ops = name === 'count' ? this.ops.changed(baselineKey(r), r, threshold, median) : [];
           events.push({
             v: 1, model: r.model, boardKind: r.boardKind, backend: r.backend, tiling: r.tiling, arithmetic: arithmeticOf(r),
             metric: name === 'count' ? r.metrics.counter : name, baseline: base, value,
             changePct: Math.round(changePct * 1000) / 1000, jobId: r.jobId, ts: now.toISOString(),
+            ...(ops.length ? { ops } : {}),
           });
         }
       }
@@ -88,5 +95,6 @@ export class RegressionDetector {
       if (arr.length > this.cfg.baselineRuns) arr.splice(0, arr.length - this.cfg.baselineRuns);
     }
     this.history.set(key, hist);
+    this.ops.remember(key, r);
   }
 }

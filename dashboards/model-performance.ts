@@ -3,6 +3,7 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCE, InfluxQL, tagVar } from './influxql.ts';
 import { tablePanel, tagVariable, timeSeries } from './panels.ts';
+import { topOpsPanel } from './op-profile.ts';
 
 // `arithmetic` splits reference (TFLite-Micro fixed point) from xnnpack (float requantization)
 // builds: different kernels, different counts, never one series.
@@ -37,5 +38,6 @@ export function modelPerformance(): dashboard.Dashboard {
     .withPanel(tablePanel('Latest results', { x: 0, y: 16, w: 24, h: 8 },
       new InfluxQL(`SELECT last("count") AS "count", last("latency_us") AS "latency_us", last("arena_bytes") AS "arena_bytes", last("rom_bytes") AS "rom_bytes", ` +
         `last("outputs_match") AS "outputs_match", last("firmware_hash") AS "firmware" FROM "results" WHERE ${FILTER} AND $timeFilter GROUP BY "model", "board_kind", "backend", "tiling", "arithmetic"`)))
+    .withPanel(topOpsPanel({ x: 0, y: 24, w: 24, h: 10 }))
     .build();
 }

@@ -42,6 +42,8 @@ export function agentIdOfTopic(topic: string): string | undefined {
 // Names (backends, tiling modes, arithmetics, counters) come from the one vocabulary module.
 import { ARITHMETICS, arithmeticFitsBackend as pairAllowed, tflmArithmeticNote, BACKENDS, COUNTERS, TILING_MODES, type Arithmetic, type Backend, type Counter, type TilingMode } from './vocabulary.ts';
 export { ARITHMETICS, arithmeticOf, BACKENDS, DEFAULT_ARITHMETIC, TILING_MODES, type Arithmetic, type Backend, type Counter, type TilingMode } from './vocabulary.ts';
+import { profileErrors, type ResultProfile } from './profile.ts';
+export type { ProfileOpOnWire, ResultProfile } from './profile.ts';
 
 export type BoardState = 'idle' | 'busy' | 'quarantined' | 'missing';
 
@@ -114,6 +116,8 @@ export interface JobSpec {
   /** Absent = 'reference' (arithmeticOf). */
   arithmetic?: Arithmetic;
   reps: number;
+  /** Build with the per-op profile (the result's metrics.profile); absent = off. */
+  profile?: boolean;
   /** Attempt number, 1-based: the daemon re-queues a job at most K times. */
   attempt: number;
   /** Wall-clock deadline in ms since epoch after which the daemon gives the job up. */
@@ -141,6 +145,8 @@ export interface ResultMetrics {
   energyUj?: number;
   energyEstimated?: boolean;
   outputsMatch: boolean;
+  /** Per-op counts of the last timed inference, when the job asked for a profile (wire/profile.ts). */
+  profile?: ResultProfile;
 }
 
 export interface JobResult {
@@ -190,7 +196,11 @@ export interface RegressionEvent {
   /** The daemon always sets it: baselines are per arithmetic. */
   arithmetic?: Arithmetic;
   metric: string; baseline: number; value: number; changePct: number; jobId: string; ts: string;
+  /** A count event of a profiled result: the ops whose own count changed, largest change first. */
+  ops?: RegressionOpChange[];
 }
+
+export interface RegressionOpChange { op: number; kind: string; baseline: number; value: number; changePct: number }
 
 // ---------------------------------------------------------------------------------------------
 // Validation. Each validator returns the typed value or a list of reasons; it never throws.
@@ -276,12 +286,13 @@ const metrics: Check = obj({
   counts: arr(int(0, Number.MAX_SAFE_INTEGER)), latencyUs: num(), stackBytes: int(0, 2 ** 32),
   heapBytes: int(0, 2 ** 32), arenaBytes: int(0, 2 ** 32), romBytes: int(0, 2 ** 32),
   ramBytes: int(0, 2 ** 32), energyUj: num(true), energyEstimated: bool(true), outputsMatch: bool(),
+  profile: (v, p, e) => { if (v !== undefined) e.push(...profileErrors(v, p)); },
 });
 
 export const validateJobSpec = validator<JobSpec>(both(obj({
   v: version, jobId: str(), boardId: str(true), boardKind: str(), model: modelRef,
   backend: oneOf(BACKENDS), tiling: oneOf(TILINGS), arithmetic: oneOf(ARITHMETICS, true), reps: int(1, 1000), attempt: int(1, 100),
-  deadline: int(0, Number.MAX_SAFE_INTEGER), tags: strMap(true),
+  deadline: int(0, Number.MAX_SAFE_INTEGER), tags: strMap(true), profile: bool(true),
 }), arithmeticFitsBackend));
 
 export const validateJobResult = validator<JobResult>(both(obj({

@@ -21,6 +21,7 @@
 import { parseLine, type RecordType, type SerialRecord } from './serial.ts';
 import { CLOCK_SOURCES, COUNTERS, type ClockSource, type Counter } from './vocabulary.ts';
 import type { ResultMetrics } from './mqtt.ts';
+import { addProfileRecord, profileProblems, type FirmwareProfile } from './profile.ts';
 
 export interface Inference {
   i: number;
@@ -55,6 +56,8 @@ export interface RunReport {
   outputs: OutputTensor[];
   marks: number;
   errors: Array<{ code: number; msg: string }>;
+  /** Profiled builds: per-op counts (PROF/PROFOP records, wire/profile.ts). */
+  profile?: FirmwareProfile;
   /** END status, undefined when the run never ended. */
   status?: number;
   /** Records used (from the first BOOT on, up to a reboot). */
@@ -103,7 +106,7 @@ function clockWarnings(boot: NonNullable<RunReport['boot']>): string[] {
 }
 
 /** How one record type lands in the report being assembled. */
-type RecordKind = (r: RunReport, f: Record<string, string>, bad: (what: string) => void) => void;
+type RecordKind = (r: RunReport, f: Record<string, string>, bad: (what: string) => void, rec: SerialRecord) => void;
 
 /** Non-negative decimal integer, or NaN (and a problem) when the firmware printed something else. */
 function uint(v: string | undefined, what: string, bad: (what: string) => void): number {
@@ -134,6 +137,9 @@ export const RECORD_KINDS: Record<RecordType, RecordKind> = {
   OUT: (r, f, bad) => { r.outputs.push({ o: uint(f.o, 'OUT o', bad), dtype: f.dtype!, hex: f.hex!.toLowerCase() }); },
   MARK: (r) => { r.marks++; },
   END: (r, f, bad) => { r.status = uint(f.status, 'END status', bad); },
+  // A profiled build's per-op counts (wire/profile.ts assembles them; problems land as 'bad').
+  PROF: (r, _f, bad, rec) => { r.profile = addProfileRecord(r.profile, rec, bad); },
+  PROFOP: (r, _f, bad, rec) => { r.profile = addProfileRecord(r.profile, rec, bad); },
   ERR: (r, f, bad) => { r.errors.push({ code: uint(f.code, 'ERR code', bad), msg: f.msg!.replace(/_/g, ' ') }); },
 };
 
@@ -227,7 +233,7 @@ export function assembleReport(records: readonly SerialRecord[], line: { noiseLi
   for (const rec of records) {
     if (lastSeq >= 0 && rec.seq > lastSeq + 1) r.seqGaps += rec.seq - lastSeq - 1;
     lastSeq = rec.seq;
-    RECORD_KINDS[rec.type](r, rec.fields, bad);
+    RECORD_KINDS[rec.type](r, rec.fields, bad, rec);
   }
   // Evidence that the line lost something: only then may a missing record be a loss.
   const lineLost = r.seqGaps > 0 || r.corruptLines > 0;
@@ -241,6 +247,7 @@ export function assembleReport(records: readonly SerialRecord[], line: { noiseLi
   for (const e of r.errors) problem(`firmware error ${e.code}: ${e.msg}`);
   if (line.reboot !== undefined) problem(`board rebooted mid-run: ${line.reboot}`);
   if (r.seqGaps) problem(`${r.seqGaps} record(s) lost (sequence gaps)`, true);
+  if (r.profile) for (const m of profileProblems(r.profile)) problem(m);
   for (const m of malformed) problem(m);
   r.complete = r.problems.length === 0;
   r.usable = fatal === 0;

@@ -14,7 +14,7 @@
 //   including '*', as 8 lowercase hex digits. A line whose CRC does not match is corrupt: it is
 //   counted and never parsed into results.
 
-export const RECORD_TYPES = ['BOOT', 'MODEL', 'INF', 'OUT', 'MARK', 'END', 'ERR'] as const;
+export const RECORD_TYPES = ['BOOT', 'MODEL', 'INF', 'OUT', 'MARK', 'END', 'ERR', 'PROF', 'PROFOP'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /** Keys each record type must carry (others are allowed and kept). */
@@ -36,6 +36,12 @@ export const REQUIRED_KEYS: Record<RecordType, readonly string[]> = {
   END: ['status'],
   // A firmware-side failure: code and message (underscores for spaces).
   ERR: ['code', 'msg'],
+  // Per-op profile of the last timed inference (profiled builds only), printed after the INF
+  // records: ops = PROFOP records that follow; the counter read's own cost = cost / reads.
+  PROF: ['ops', 'reads', 'cost'],
+  // One op: n its position in execution order, op its graph index, kind, count the counter
+  // difference across it (in BOOT counter units; one counter read included).
+  PROFOP: ['n', 'op', 'kind', 'count'],
 };
 
 export interface SerialRecord {

@@ -118,10 +118,12 @@ export function defaultSteps(o: DefaultStepsOptions = {}): JobSteps {
       }
       try {
         const r = await buildFirmware({
+          ...(spec.profile ? { profile: true } : {}),
           ...(prepared ? { prepared } : { model }), board: slot.kind, backend: spec.backend, tiling: spec.tiling,
           arithmetic: arithmeticOf(spec), reps: spec.reps,
         });
         return {
+          ...(spec.profile && r.ops ? { profile: { ops: r.ops, board: await getBoard(slot.kind) } } : {}),
           elfPath: r.elfPath, firmwareHash: r.firmwareHash, romBytes: r.romBytes, ramBytes: r.ramBytes, arenaBytes: r.arenaBytes,
           expectedOutputs: r.expectedOutputs, arithmetic: r.arithmetic,
         };

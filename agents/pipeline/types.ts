@@ -1,6 +1,7 @@
 // The job pipeline's seams: a board slot (one board the agent serves) and the steps that take a
 // job from spec to report. The default steps (default-steps.ts) build with firmware/build, flash
 // with the board's flasher driver and capture the report from the console; tests swap steps.
+import type { ProfileBuildInfo } from './profile.ts';
 import type { Arithmetic, JobSpec } from '../../wire/mqtt.ts';
 import type { AgentBoardDef } from '../boards.ts';
 import type { PhysicalBoardConfig } from '../config/rack-config.ts';
@@ -25,6 +26,8 @@ export interface BoardSlot {
 
 export interface BuiltFirmware {
   elfPath: string;
+  /** Profiled builds (JobSpec.profile): the op table and counter to read PROFOP records with. */
+  profile?: ProfileBuildInfo;
   firmwareHash: string;
   romBytes: number;
   ramBytes: number;

@@ -8,8 +8,10 @@ import { expandConfigs, runMany, DEFAULT_RUN_TIMEOUT_MS } from '../../firmware/r
 import { formatCsv, formatTable } from '../run-table.ts';
 import { getBoard } from '../../boards/index.ts';
 import { parseCount } from './build.ts';
+import { formatProfile } from '../../firmware/runner/profile.ts';
 
 interface RunCliOptions {
+  profile?: boolean;
   model: string; board: string; tiling: string; backend: string; arithmetic: string; reps: string;
   timeout: string; parallel?: string; json?: boolean; csv?: boolean;
 }
@@ -27,6 +29,7 @@ export function register(program: Command): void {
     .option('--reps <n>', 'timed inferences per run', '3')
     .option('--timeout <ms>', 'per-run limit; a hung board fails its configuration', String(DEFAULT_RUN_TIMEOUT_MS))
     .option('--parallel <n>', 'configurations at once (default: cores)')
+    .option('--profile', 'build with per-op counters: print per op its kind, shapes, MACs, count, count per MAC and share (in --json: row.profile)')
     .option('--json', 'print the rows as JSON')
     .option('--csv', 'print the rows as CSV')
     .action(async (o: RunCliOptions) => {
@@ -47,7 +50,7 @@ export function register(program: Command): void {
       const showBar = !o.json && !o.csv && process.stderr.isTTY;
       const bar = showBar ? new SingleBar({ stream: process.stderr, format: 'run [{bar}] {value}/{total} {last}' }, Presets.shades_classic) : undefined;
       bar?.start(configs.length, 0, { last: '' });
-      const rows = await runMany(configs, {
+      const rows = await runMany(o.profile ? configs.map((c) => ({ ...c, profile: true })) : configs, {
         timeoutMs: parseCount('timeout', o.timeout, 1),
         ...(o.parallel ? { parallel: parseCount('parallel', o.parallel, 1) } : {}),
         onDone: (r) => bar?.increment({ last: `${r.model}@${r.board}/${r.tiling}/${r.arithmetic} ${r.ok ? 'ok' : 'FAILED'}` }),
@@ -55,7 +58,12 @@ export function register(program: Command): void {
       bar?.stop();
       if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       else if (o.csv) process.stdout.write(formatCsv(rows));
-      else process.stdout.write(formatTable(rows));
+      else {
+        process.stdout.write(formatTable(rows));
+        for (const r of rows) {
+          if (r.profile) process.stdout.write(`\n${formatProfile(`${r.model} on ${r.board} (${r.backend}, tiling ${r.tiling}, ${r.arithmetic})`, r.profile)}`);
+        }
+      }
       if (rows.some((r) => !r.ok)) process.exitCode = 1;
     });
 }

@@ -5,8 +5,11 @@
 import { createHash } from 'node:crypto';
 import { FieldType, type ISchemaOptions, type IPoint } from 'influx';
 import { arithmeticOf, type AgentHealth, type JobResult, type RegressionEvent } from '../../wire/mqtt.ts';
+import { OP_PROFILE_MEASUREMENT, opProfileSchema } from './op-profile-schema.ts';
+import { opsText } from '../regression-ops.ts';
 
 export const MEASUREMENTS = {
+  opProfile: OP_PROFILE_MEASUREMENT,
   results: 'results',
   agentHealth: 'agent_health',
   boardState: 'board_state',
@@ -19,6 +22,7 @@ export const MEASUREMENTS = {
 export const RESULT_TAGS = ['board', 'board_kind', 'agent', 'model', 'backend', 'tiling', 'arithmetic', 'suite', 'counter'] as const;
 
 export const schema: ISchemaOptions[] = [
+  opProfileSchema,
   {
     measurement: MEASUREMENTS.results,
     tags: [...RESULT_TAGS],
@@ -130,7 +134,7 @@ export function regressionPoint(ev: RegressionEvent): IPoint {
     tags: { model: ev.model, board_kind: ev.boardKind, backend: ev.backend, tiling: ev.tiling, arithmetic: arithmeticOf(ev), metric: ev.metric },
     fields: {
       baseline: ev.baseline, value: ev.value, change_pct: ev.changePct, job_id: ev.jobId,
-      text: `${ev.model} ${ev.metric} ${dir} ${ev.changePct.toFixed(2)}% on ${ev.boardKind} (${ev.backend}/${ev.tiling}/${arithmeticOf(ev)}): ${ev.baseline} -> ${ev.value}`,
+      text: `${ev.model} ${ev.metric} ${dir} ${ev.changePct.toFixed(2)}% on ${ev.boardKind} (${ev.backend}/${ev.tiling}/${arithmeticOf(ev)}): ${ev.baseline} -> ${ev.value}${opsText(ev)}`,
     },
     timestamp: stableTimestamp(Date.parse(ev.ts) || Date.now(), `regression:${ev.jobId}:${ev.metric}`),
   };

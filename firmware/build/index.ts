@@ -78,6 +78,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   const specKey = sha256(JSON.stringify({
     v: 3, modelKey, modelName, board, backend, tiling, reps, warmup, sample, arithmetic, tree: sourceTreeHash(),
     ...(external !== undefined ? { external } : {}),
+    ...(spec.profile ? { profile: true } : {}),
   }));
   const hit = readSpec(specKey);
   if (hit) return hit;
@@ -96,7 +97,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
           cFlags: spec.prepared.cFlags ?? [], cxxFlags: [], archives: [], fit,
         };
       })()
-      : await prepareModel(modelPath!, modelName, board, backend, tiling, sample, arithmetic);
+      : await prepareModel(modelPath!, modelName, board, backend, tiling, sample, arithmetic, spec.profile ?? false);
     const contentKey = sha256(JSON.stringify({
       v: 3, board, backend, arithmetic, reps, warmup, files: stage.files, inputs: stage.inputs.map((b) => Buffer.from(b).toString('hex')),
       extra: stage.extraSources.map((f) => [f, sha256(readFileSync(f))]), includeDirs: stage.includeDirs,
@@ -120,6 +121,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
       ...built, model: stage.name, backend, tiling, arithmetic, arenaBytes: stage.arenaBytes, plannedArenaBytes: stage.plannedArenaBytes,
       expectedOutputs: stage.expectedOutputs, reference: stage.reference, fit: stage.fit,
       ...(stage.macs !== undefined ? { macs: stage.macs } : {}),
+      ...(stage.ops ? { ops: stage.ops } : {}),
     };
     writeSpec(specKey, result);
     return result;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ESTIMATED_STATIC_RAM_BYTES, type BoardDefinition } from '../../boards/types.ts';
 import type { Graph } from '../ir/graph.ts';
 import { graphMacs } from '../ir/macs.ts';
+import { opTable } from '../ir/op-table.ts';
 import { loadModel } from '../model/reader.ts';
 import { planGraph } from '../plan/plan-graph.ts';
 import type { MemoryPlan } from '../plan/types.ts';
@@ -34,7 +35,7 @@ export interface BackendPlan {
 /** Tiles, plans and generates `modelPath` for `backend` exactly as its build does. `board`
  * gives 'auto' tiling its RAM budget and the generator the board's features. */
 export async function planForBackend(modelPath: string, name: string, board: BoardDefinition, backend: Backend,
-  tiling: TilingMode, arithmetic: Arithmetic = 'reference'): Promise<BackendPlan> {
+  tiling: TilingMode, arithmetic: Arithmetic = 'reference', profileOps = false): Promise<BackendPlan> {
   const b = getBackend(backend);
   const source = loadModel(modelPath);
   let graph: Graph = source;
@@ -59,13 +60,13 @@ export async function planForBackend(modelPath: string, name: string, board: Boa
   }
   const modelBytes = new Uint8Array(readFileSync(modelPath));
   const prepared = b.prepare(graph, plan, { modelBytes, tiled: tiling !== 'none' });
-  const generated = await b.generate({ ...prepared, modelName: name, board, arithmetic });
+  const generated = await b.generate({ ...prepared, modelName: name, board, arithmetic, profileOps });
   if (tiling === 'auto' && graph !== source) {
     // 'auto' aims at the least arena the backend reserves, not the least activation peak: an
     // interpreter pays per op and per tensor (TFLM's persistent data), so many small tiles can
     // cost it more than they save (vww on TFLM: 31 -> 395 ops). Then the untiled model wins.
     const untiledPrepared = b.prepare(source, planGraph(source), { modelBytes, tiled: false });
-    const untiled = await b.generate({ ...untiledPrepared, modelName: name, board, arithmetic });
+    const untiled = await b.generate({ ...untiledPrepared, modelName: name, board, arithmetic, profileOps });
     if (untiled.arenaBytes < generated.arenaBytes) {
       return {
         backend, tiling, source, graph: untiledPrepared.graph, plan: untiledPrepared.plan, arenaBytes: untiled.arenaBytes, untiledByAuto: true,
@@ -78,12 +79,12 @@ export async function planForBackend(modelPath: string, name: string, board: Boa
 
 /** Reader -> tiling -> plan -> fit check -> golden data -> generator -> what to link. */
 export async function prepareModel(path: string, name: string, board: BoardDefinition, backend: Backend,
-  tiling: TilingMode, sample: number, arithmetic: Arithmetic): Promise<ModelStage> {
+  tiling: TilingMode, sample: number, arithmetic: Arithmetic, profile = false): Promise<ModelStage> {
   const b = getBackend(backend);
   // Before any work: a backend that cannot build here (no TFLM tree, no C++ library) says why.
   const problem = await b.unavailable(board);
   if (problem) throw new Error(problem);
-  const p = await planForBackend(path, name, board, backend, tiling, arithmetic);
+  const p = await planForBackend(path, name, board, backend, tiling, arithmetic, profile);
   // RAM is checked with the arena the firmware reserves (TFLM's is larger than the plan's peak).
   const fit = fitFigures(board, p.arenaBytes, weightsBytes(p.graph));
   checkFit(board, name, fit);
@@ -95,6 +96,7 @@ export async function prepareModel(path: string, name: string, board: BoardDefin
     extraSources: link.sources, includeDirs: link.includeDirs, cFlags: p.generated.cFlags, cxxFlags: link.cxxFlags,
     archives: link.archives, ...(link.archiveKey ? { archiveKey: link.archiveKey } : {}),
     macs: graphMacs(p.graph),
+    ...(profile ? { ops: opTable(p.graph) } : {}),
     fit,
   };
 }

@@ -3,6 +3,7 @@ import type { Arithmetic as AotArithmetic, Backend as BackendName, TilingMode } 
 import type { SectionSize } from './elf-sizes.ts';
 import type { FitFigures } from './fit.ts';
 import type { ExpectedOutput, ReferenceKind } from './golden.ts';
+import type { OpInfo } from '../ir/op-table.ts';
 
 /** A model given as ready C sources (tests, external generators): skips reader/tiling/codegen. */
 export interface PreparedModel {
@@ -34,6 +35,8 @@ export interface BuildSpec {
   sample?: number;
   /** AoT int8 arithmetic (default 'reference'); 'xnnpack' is refused for tflm. */
   arithmetic?: AotArithmetic;
+  /** Per-op profile compiled in (firmware/runtime/include/tr_profile.h); default off. */
+  profile?: boolean;
 }
 
 export interface BuildResult {
@@ -65,6 +68,9 @@ export interface BuildResult {
   /** Static fit figures checked before building. */
   fit: FitFigures;
   buildDir: string;
+  /** Profiled builds: every op of the compiled graph (kind, shapes, MACs) to join with the
+   * firmware's per-op counts. */
+  ops?: OpInfo[];
 }
 
 /** Everything compiled for one build, before compiling. */
@@ -87,4 +93,5 @@ export interface ModelStage {
   archiveKey?: string;
   macs?: number;
   fit: FitFigures;
+  ops?: OpInfo[];
 }

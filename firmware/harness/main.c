@@ -5,6 +5,7 @@
 #include "tr_board.h"
 #include "tr_golden.h"
 #include "tr_model.h"
+#include "tr_profile.h"
 #include "tr_report.h"
 
 #ifndef TR_FW_ID
@@ -145,6 +146,9 @@ int TR_HARNESS_MAIN(void) {
     tr_rec_u32("arena", info->arena_bytes);
     tr_rec_end();
   }
+
+  /* Per-op counts of the last inference, kept in RAM while it ran (profiled builds only). */
+  tr_profile_report();
 
   for (int o = 0; o < info->num_outputs; o++) {
     tr_rec_begin("OUT");

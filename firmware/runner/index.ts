@@ -13,6 +13,7 @@ import { assembleReportFromLines, judgeRun, type RunReport } from '../../wire/re
 import { buildFirmware, type AotArithmetic, type BuildResult, type BuildSpec, type ReferenceKind, type TilingMode } from '../build/index.ts';
 import { pool } from '../build/compile.ts';
 import type { Backend as BackendName } from '../../wire/vocabulary.ts';
+import { attachProfile, type RunProfile } from './profile.ts';
 
 export const DEFAULT_RUN_TIMEOUT_MS = 180_000;
 
@@ -24,6 +25,8 @@ export interface RunConfig {
   reps: number;
   warmup?: number;
   sample?: number;
+  /** Build with the per-op profile and put it in the row. */
+  profile?: boolean;
   /** AoT int8 arithmetic (default 'reference'). */
   arithmetic?: AotArithmetic;
 }
@@ -62,6 +65,8 @@ export interface RunRow {
   firmwareHash?: string;
   cached?: boolean;
   serial?: { records: number; noiseLines: number; corruptLines: number };
+  /** Per-op counts of the last timed inference (profiled runs). */
+  profile?: RunProfile;
 }
 
 export interface RunOptions {
@@ -112,6 +117,7 @@ export async function runOne(cfg: RunConfig, opts: RunOptions = {}, prepared?: B
   try {
     const board = await getBoard(cfg.board);
     const build = await buildFirmware({
+      ...(cfg.profile ? { profile: true } : {}),
       ...(prepared ? { prepared } : { model: cfg.model }), board: cfg.board, backend: cfg.backend,
       tiling: cfg.tiling, reps: cfg.reps, warmup: cfg.warmup, sample: cfg.sample, arithmetic: cfg.arithmetic,
     });
@@ -121,6 +127,7 @@ export async function runOne(cfg: RunConfig, opts: RunOptions = {}, prepared?: B
       return { ...base, model: build.model, error: `timed out after ${timeoutMs} ms (board hung or too slow; ${run.report.inferences.length} of ${cfg.reps} inferences reported)`, firmwareHash: build.firmwareHash };
     }
     const row = rowFrom(cfg, board, build, run.report);
+    if (cfg.profile) attachProfile(row, run.report, build, board);
     if (row.ok && run.exitCode !== 0) {
       row.ok = false;
       row.error = `firmware exited with status ${run.exitCode}`;

@@ -103,3 +103,27 @@ void tr_rec_end(void) {
   if (sink) sink(tail, sizeof tail);
   seq++;
 }
+
+/* Per-op profile records (tr_profile.h). A model built without profiling does not define
+ * tr_model_profile, and this weak default keeps the harness the same for every build. */
+#include "tr_profile.h"
+
+__attribute__((weak)) const tr_profile_t *tr_model_profile(void) { return 0; }
+
+void tr_profile_report(void) {
+  const tr_profile_t *p = tr_model_profile();
+  if (!p) return;
+  tr_rec_begin("PROF");
+  tr_rec_u32("ops", p->ops);
+  tr_rec_u32("reads", p->cal_reads);
+  tr_rec_u64("cost", p->cal_count);
+  tr_rec_end();
+  for (uint32_t k = 0; k < p->ops; k++) {
+    tr_rec_begin("PROFOP");
+    tr_rec_u32("n", k);
+    tr_rec_u32("op", p->index[k]);
+    tr_rec_str("kind", p->kind[k]);
+    tr_rec_u64("count", p->stamps[k + 1] - p->stamps[k]);
+    tr_rec_end();
+  }
+}

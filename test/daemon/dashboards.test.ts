@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { allDashboards, dashboardQueries, writeProvisioning } from '../../dashboards/index.ts';
 import { InfluxSink } from '../../daemon/influx/writer.ts';
 import { agentHealthPoint, boardStatePoint, healthSamplePoints, jobEventPoint, regressionPoint, resultPoint } from '../../daemon/influx/schema.ts';
+import { opProfilePoints } from '../../daemon/influx/op-profile.ts';
 import { RegressionDetector } from '../../daemon/regressions.ts';
 import { simulatedMetrics } from '../../daemon/sim/sim-agent.ts';
 import type { JobResult, TilingMode } from '../../wire/mqtt.ts';
@@ -34,7 +35,14 @@ async function seed(): Promise<void> {
       v: 1, jobId: `job-${n}`, agentId: 'rack', boardId: 'rack-an386-0', boardKind: spec.boardKind, model, backend: 'aot', tiling, ok: true,
       metrics: { ...m, count: m.count + (run === 2 && model === 'aww' ? 5 : 0) }, firmwareHash: 'abc', attempt: 1, startedAt: at, finishedAt: at,
     };
-    points.push(resultPoint(r, 'nightly')!);
+    // aww results are profiled: three ops, the first one 5 instructions slower in the last run.
+    if (model === 'aww') {
+      const extra = run === 2 ? 5 : 0;
+      r.metrics!.profile = { resolution: 40, ops: [
+        { op: 0, kind: 'CONV_2D', macs: 1000, count: r.metrics!.count - 3000 + extra },
+        { op: 1, kind: 'DEPTHWISE_CONV_2D', macs: 500, count: 2000 }, { op: 2, kind: 'SOFTMAX', macs: 0, count: 1000 - extra }] };
+    }
+    points.push(resultPoint(r, 'nightly')!, ...opProfilePoints(r, 'nightly'));
     points.push(jobEventPoint({ event: 'queued', jobId: r.jobId, model, boardKind: spec.boardKind, backend: 'aot', tiling, suite: 'nightly', attempt: 0, queueDepth: 3, at: Date.parse(at) - 1000 }));
     points.push(jobEventPoint({ event: run === 1 && model === 'toycar' ? 'failed' : 'done', jobId: r.jobId, model, boardKind: spec.boardKind, backend: 'aot', tiling, suite: 'nightly', attempt: 1, board: r.boardId, agent: 'rack', error: 'flash failed', queueDepth: 2, at: Date.parse(at) }));
     for (const ev of detector.check(r, new Date(at))) points.push(regressionPoint(ev));

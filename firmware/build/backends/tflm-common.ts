@@ -41,8 +41,8 @@ export function tflmBackend(name: Backend, kernels: TflmKernels, description: st
       const exported = exportTiledModel(graph);
       return { graph: withOfflinePlan(exported.graph, exported.plan), plan: memoryPlanFromTiled(exported.graph, exported.plan), modelBytes: exported.bytes };
     },
-    generate({ graph, plan, modelName, modelBytes }) {
-      const out = generateTflm(graph, plan, { modelName, backend: name, kernels, ...(modelBytes ? { modelBytes } : {}) });
+    generate({ graph, plan, modelName, modelBytes, profileOps }) {
+      const out = generateTflm(graph, plan, { modelName, backend: name, kernels, ...(modelBytes ? { modelBytes } : {}), ...(profileOps ? { profileOps } : {}) });
       return {
         files: out.files, arenaBytes: out.arenaBytes, cFlags: [],
         arenaNote: `${out.activationBytes} B activations (${out.offlinePlanned ? 'our offline plan' : 'TFLM greedy plan, model order'}) + ${out.overheadBytes} B TFLM persistent data and kernel scratch (upper bound, see codegen/tflm)`,

@@ -20,6 +20,8 @@ export interface GenerateInput extends BackendModel {
   modelName: string;
   board: BoardDefinition;
   arithmetic: Arithmetic;
+  /** Per-op profile compiled in (AoT: counter reads between ops; TFLM: its MicroProfiler). */
+  profileOps?: boolean;
 }
 
 export interface Generated {
