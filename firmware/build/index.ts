@@ -22,6 +22,8 @@ import { goldenFor, type ExpectedOutput, type ReferenceKind } from './golden.ts'
 import { memoryPlanFromTiled, type TiledPlanLike } from './plan-adapter.ts';
 import type { MemoryPlan } from '../plan/types.ts';
 import { arithmeticFitsBackend, tflmArithmeticNote, BACKENDS, isTflmBackend, TILING_MODES, type TilingMode } from '../../wire/vocabulary.ts';
+import { DEFAULT_PROTOCOL, PROTOCOLS, type Protocol } from '../../wire/vocabulary.ts';
+import { mlperfMetaSource, outputQuant, type OutputQuant } from './mlperf-meta.ts';
 
 export type { ExpectedOutput, ReferenceKind } from './golden.ts';
 export type { AotArithmetic } from './backends.ts';
@@ -71,6 +73,9 @@ export interface BuildSpec {
   sample?: number;
   /** AoT int8 arithmetic (default 'reference'); 'xnnpack' is refused for tflm. */
   arithmetic?: AotArithmetic;
+  /** How the host talks to the firmware (default 'tr1': run once and report; 'mlperf-tiny':
+   * wait for the MLPerf Tiny test-harness commands, inputs from the host). */
+  protocol?: Protocol;
 }
 
 export interface BuildResult {
@@ -91,6 +96,8 @@ export interface BuildResult {
   arithmetic: AotArithmetic;
   /** True when the build came from the cache. */
   cached: boolean;
+  /** The harness protocol compiled in (absent in cache entries from before the field = 'tr1'). */
+  protocol?: Protocol;
   board: string;
   model: string;
   backend: BackendName;
@@ -227,6 +234,8 @@ interface ModelStage {
   cxxFlags: string[];
   macs?: number;
   fit: FitFigures;
+  /** Output dequantization for the MLPerf Tiny mode's m-results (absent: scale 1, zero point 0). */
+  outputQuant?: OutputQuant[];
 }
 
 /** Reader -> tiling -> plan -> fit check -> golden data -> generator. */
@@ -273,6 +282,7 @@ async function prepareModel(path: string, name: string, board: BoardDefinition, 
     name, files: gen.files, arenaBytes: gen.arenaBytes, plannedArenaBytes: plan.peakBytes, inputs: golden.inputs,
     expectedOutputs: golden.expectedOutputs, reference: golden.reference,
     extraSources: k.sources, includeDirs: k.includeDirs, cFlags: gen.cFlags ?? [], cxxFlags: k.cxxFlags, macs: graphMacs(compiled),
+    outputQuant: outputQuant(graph),
     fit: { ...fit, arenaBytes: gen.arenaBytes, ramNeeded: gen.arenaBytes + board.stackBytes },
   };
 }
@@ -288,6 +298,8 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   const warmup = spec.warmup ?? 1;
   const sample = spec.sample ?? 0;
   const arithmetic = spec.arithmetic ?? 'reference';
+  const protocol = spec.protocol ?? DEFAULT_PROTOCOL;
+  if (!PROTOCOLS.includes(protocol)) throw new Error(`unknown protocol "${protocol}" (use ${PROTOCOLS.join('|')})`);
   if (!AOT_ARITHMETICS.includes(arithmetic)) throw new Error(`unknown arithmetic "${arithmetic}" (use ${AOT_ARITHMETICS.join('|')})`);
   // TFLite-Micro has only its fixed-point reference kernels; XNNPACK arithmetic is an AoT mode.
   if (!arithmeticFitsBackend(backend, arithmetic)) {
@@ -320,6 +332,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   // generate the same code — e.g. a tiling mode that leaves the graph unchanged — share one ELF.
   const specKey = sha256(JSON.stringify({
     v: 3, modelKey, modelName, board, backend, tiling, reps, warmup, sample, arithmetic, tree: sourceTreeHash(),
+    ...(protocol !== DEFAULT_PROTOCOL ? { protocol } : {}),
   }));
   const specFile = join(cacheRoot(), 'specs', `${specKey}.json`);
   if (existsSync(specFile)) {
@@ -350,6 +363,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
       v: 3, board, backend, arithmetic, reps, warmup, files: stage.files, inputs: stage.inputs.map((b) => Buffer.from(b).toString('hex')),
       extra: stage.extraSources.map((f) => [f, sha256(readFileSync(f))]), includeDirs: stage.includeDirs,
       cFlags: stage.cFlags, cxxFlags: stage.cxxFlags, arena: stage.arenaBytes, tree: sourceTreeHash(),
+      ...(protocol !== DEFAULT_PROTOCOL ? { protocol, outputQuant: stage.outputQuant ?? [] } : {}),
     }));
     const dir = join(cacheRoot(), 'builds', contentKey);
     const meta = join(dir, 'build.json');
@@ -359,14 +373,14 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
       const now = new Date();
       utimesSync(dir, now, now);
     } else {
-      const compiling = inFlight.get(contentKey) ?? compileStage(board, stage, { key: contentKey, firmwareHash: contentKey.slice(0, 16), dir, backend, tiling, reps, warmup, arithmetic });
+      const compiling = inFlight.get(contentKey) ?? compileStage(board, stage, { key: contentKey, firmwareHash: contentKey.slice(0, 16), dir, backend, tiling, reps, warmup, arithmetic, protocol });
       inFlight.set(contentKey, compiling);
       try { built = await compiling; } finally { inFlight.delete(contentKey); }
     }
     // This spec's view of the (possibly shared) firmware.
     const result: BuildResult = {
       ...built, model: stage.name, backend, tiling, arithmetic, arenaBytes: stage.arenaBytes, plannedArenaBytes: stage.plannedArenaBytes,
-      expectedOutputs: stage.expectedOutputs, reference: stage.reference, fit: stage.fit,
+      expectedOutputs: stage.expectedOutputs, reference: stage.reference, fit: stage.fit, protocol,
       ...(stage.macs !== undefined ? { macs: stage.macs } : {}),
     };
     mkdirSync(dirname(specFile), { recursive: true });
@@ -389,7 +403,7 @@ function sha256(data: string | Uint8Array): string {
 }
 
 async function compileStage(board: BoardDefinition, stage: ModelStage,
-  o: { key: string; firmwareHash: string; dir: string; backend: BackendName; tiling: TilingMode; reps: number; warmup: number; arithmetic: AotArithmetic }): Promise<BuildResult> {
+  o: { key: string; firmwareHash: string; dir: string; backend: BackendName; tiling: TilingMode; reps: number; warmup: number; arithmetic: AotArithmetic; protocol: Protocol }): Promise<BuildResult> {
   const tmp = `${o.dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const src = join(tmp, 'src');
   mkdirSync(src, { recursive: true });
@@ -401,6 +415,13 @@ async function compileStage(board: BoardDefinition, stage: ModelStage,
       writeFileSync(p, text);
     }
     writeFileSync(join(src, 'tr_golden.c'), goldenSource(stage.inputs));
+    // The MLPerf Tiny mode takes its inputs from the host: its buffer, output scales and model
+    // name are generated beside the golden input (which its harness does not use).
+    const mlperf = o.protocol === 'mlperf-tiny';
+    if (mlperf) {
+      const quant = stage.outputQuant ?? stage.expectedOutputs.map(() => ({ scale: 1, zeroPoint: 0 }));
+      writeFileSync(join(src, 'tr_mlperf_meta.c'), mlperfMetaSource(stage.name, quant, stage.inputs.reduce((a, b) => a + b.length, 0)));
+    }
     writeFileSync(join(tmp, 'tr_memory.ld'), memoryScript(board));
 
     const tc = board.toolchain;
@@ -428,13 +449,13 @@ async function compileStage(board: BoardDefinition, stage: ModelStage,
     const jobs: CompileJob[] = [
       // Only the harness carries per-build values; everything else is shared between builds.
       {
-        compiler: cc, source: join(HARNESS_DIR, 'main.c'), headersKey,
+        compiler: cc, source: join(HARNESS_DIR, mlperf ? 'mlperf_tiny.c' : 'main.c'), headersKey,
         flags: [...baseFlags, ...cDefines({ TR_FW_ID: cStr(o.firmwareHash), TR_REPS: `${o.reps}`, TR_WARMUP: `${o.warmup}` })],
       },
       { compiler: cc, source: REPORT_SOURCE, headersKey, flags: baseFlags },
       ...board.sources.map((s) => ({ compiler: cc, source: join(BOARDS_DIR, s), headersKey, flags: baseFlags })),
       ...stage.extraSources.map((s) => ({ compiler: compilerFor(s), source: s, headersKey, flags: [...baseFlags, ...flagsFor(s)] })),
-      ...[...generated, join(src, 'tr_golden.c')].map((s) => ({ compiler: compilerFor(s), source: s, headersKey, flags: [...baseFlags, ...flagsFor(s)], shared: false })),
+      ...[...generated, join(src, mlperf ? 'tr_mlperf_meta.c' : 'tr_golden.c')].map((s) => ({ compiler: compilerFor(s), source: s, headersKey, flags: [...baseFlags, ...flagsFor(s)], shared: false })),
     ];
     const objects = await compileObjects(jobs, join(cacheRoot(), 'objects'), join(tmp, 'obj'));
     const elf = join(tmp, 'firmware.elf');
@@ -447,7 +468,7 @@ async function compileStage(board: BoardDefinition, stage: ModelStage,
       elfPath: join(o.dir, 'firmware.elf'), firmwareHash: o.firmwareHash,
       romBytes: sizes.romBytes, ramBytes: sizes.ramBytes, sections: sizes.sections,
       arenaBytes: stage.arenaBytes, plannedArenaBytes: stage.plannedArenaBytes, expectedOutputs: stage.expectedOutputs, reference: stage.reference,
-      cached: false, board: board.id, model: stage.name, backend: o.backend, tiling: o.tiling, arithmetic: o.arithmetic,
+      cached: false, board: board.id, model: stage.name, backend: o.backend, tiling: o.tiling, arithmetic: o.arithmetic, protocol: o.protocol,
       reps: o.reps, warmup: o.warmup, ...(stage.macs !== undefined ? { macs: stage.macs } : {}),
       fit: stage.fit, buildDir: o.dir,
     };
