@@ -18,6 +18,7 @@ import { Outbox } from './mqtt/outbox.ts';
 import { computeMetrics, readReport } from './pipeline/metrics.ts';
 import { BuildStepError, type BoardSlot, type JobSteps, type StepContext } from './pipeline/types.ts';
 import { energyBetweenMarks, estimateEnergy } from './power/energy.ts';
+import { resultLabels } from './pipeline/protocol-run.ts';
 import { CaptureError } from './serial/capture.ts';
 
 export const AGENT_VERSION = '0.1.0';
@@ -284,7 +285,7 @@ export class Agent {
         },
       });
       boardFault = false;
-      const report = readReport(run.capture.records);
+      const report = run.report ?? readReport(run.capture.records);
       if (report.endStatus !== 0) throw new Error(`firmware ended with status ${report.endStatus}`);
       const metrics = computeMetrics(report, fw, fw.expectedOutputs, slot.def.clockHz);
       if (run.power) {
@@ -304,7 +305,7 @@ export class Agent {
       result = {
         v: 1, jobId: spec.jobId, agentId: this.config.agentId, boardId: slot.boardId, boardKind: slot.kind,
         model: spec.model.name, backend: spec.backend, tiling: spec.tiling, arithmetic: fw.arithmetic, ok: true, metrics,
-        firmwareHash: fw.firmwareHash,
+        firmwareHash: fw.firmwareHash, ...resultLabels(spec, fw),
         serial: { records: run.capture.stats.records, noiseLines: run.capture.stats.noiseLines, corruptLines: run.capture.stats.corruptLines },
         attempt: spec.attempt, startedAt, finishedAt: new Date().toISOString(), tags: spec.tags,
       };

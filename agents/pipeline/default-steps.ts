@@ -16,6 +16,7 @@ import { LineSplitter } from '../serial/line-splitter.ts';
 import { SerialConsole } from '../serial/serial-console.ts';
 import { powerSwitchFor } from '../health/power-switch.ts';
 import { Ppk2 } from '../power/ppk2.ts';
+import { byoBuild, protocolReference, runProtocolQemu } from './protocol-run.ts';
 import { BuildStepError, type BoardSlot, type BuiltFirmware, type JobSteps, type RunCapture, type StepContext } from './types.ts';
 
 export interface DefaultStepsOptions {
@@ -138,6 +139,7 @@ async function runPhysical(slot: BoardSlot, ctx: StepContext, o: DefaultStepsOpt
 export function defaultSteps(o: DefaultStepsOptions = {}): JobSteps {
   return {
     async build(spec: JobSpec, slot: BoardSlot, ctx: StepContext): Promise<BuiltFirmware> {
+      if (spec.firmware) return byoBuild(spec, ctx);
       let model: string | undefined = spec.model.name;
       const prepared = o.prepared?.[spec.model.name];
       if ('tfliteBase64' in spec.model && spec.model.tfliteBase64) {
@@ -152,11 +154,12 @@ export function defaultSteps(o: DefaultStepsOptions = {}): JobSteps {
       try {
         const r = await buildFirmware({
           ...(prepared ? { prepared } : { model }), board: slot.kind, backend: spec.backend, tiling: spec.tiling,
-          arithmetic: arithmeticOf(spec), reps: spec.reps,
+          arithmetic: arithmeticOf(spec), reps: spec.reps, ...(spec.protocol ? { protocol: spec.protocol } : {}),
         });
         return {
           elfPath: r.elfPath, firmwareHash: r.firmwareHash, romBytes: r.romBytes, ramBytes: r.ramBytes, arenaBytes: r.arenaBytes,
           expectedOutputs: r.expectedOutputs, arithmetic: r.arithmetic,
+          ...(spec.protocol === 'mlperf-tiny' ? { protocol: spec.protocol, hostInput: (await protocolReference(r.model)).input, hostReps: spec.reps } : {}),
         };
       } catch (e) {
         throw new BuildStepError(`build failed: ${(e as Error).message}`);
@@ -169,7 +172,11 @@ export function defaultSteps(o: DefaultStepsOptions = {}): JobSteps {
         { elfPath: fw.elfPath }, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
     },
 
-    async run(slot: BoardSlot, flashed: FlashOutcome, _fw: BuiltFirmware, ctx: StepContext): Promise<RunCapture> {
+    async run(slot: BoardSlot, flashed: FlashOutcome, fw: BuiltFirmware, ctx: StepContext): Promise<RunCapture> {
+      if (fw.protocol === 'mlperf-tiny') {
+        if (!slot.virtual || slot.def.flasher === 'host') throw new Error(`board ${slot.boardId}: mlperf-tiny runs are driven on QEMU boards only so far`);
+        return runProtocolQemu(slot, flashed.runImage, fw, fw.hostReps ?? 1, ctx);
+      }
       if (slot.def.flasher === 'host') return runHost(flashed.runImage, ctx, o);
       if (slot.virtual) return runQemuBoard(slot, flashed.runImage, ctx, o);
       return runPhysical(slot, ctx, o);

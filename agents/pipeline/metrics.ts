@@ -17,6 +17,8 @@ export interface RunReport {
   heapBytes: number;
   outputs: { o: number; dtype: string; hex: string }[];
   endStatus: number;
+  /** Latency derived from a modelled clock (QEMU); default: the counter is instructions. */
+  latencyEstimated?: boolean;
 }
 
 /** Reads the records of one completed run; a report missing its parts is an error, not zeros. */
@@ -80,5 +82,7 @@ export function computeMetrics(report: RunReport, build: { arenaBytes: number; r
     romBytes: build.romBytes,
     ramBytes: build.ramBytes,
     outputsMatch: outputsMatch(report.outputs, expected),
+    // QEMU counts instructions: a latency from them assumes one per cycle at the nominal clock.
+    latencyEstimated: report.latencyEstimated ?? report.counter === 'instructions',
   };
 }

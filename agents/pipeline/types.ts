@@ -5,7 +5,9 @@ import type { Arithmetic, JobSpec } from '../../wire/mqtt.ts';
 import type { AgentBoardDef } from '../boards.ts';
 import type { PhysicalBoardConfig } from '../config/rack-config.ts';
 import type { CaptureResult } from '../serial/capture.ts';
-import type { ExpectedOutputHex } from './metrics.ts';
+import type { ExpectedOutputHex, RunReport } from './metrics.ts';
+import type { Protocol } from '../../wire/vocabulary.ts';
+import type { ByoResultFields } from '../../wire/firmware-image.ts';
 import type { FlashOutcome } from '../drivers/flashers/flasher.ts';
 import type { PowerSample } from '../power/energy.ts';
 
@@ -32,10 +34,20 @@ export interface BuiltFirmware {
   expectedOutputs: ExpectedOutputHex[];
   /** The int8 arithmetic compiled in: the result echoes this, not the request. */
   arithmetic: Arithmetic;
+  /** How the agent talks to it (absent = TR1: run and read the report). */
+  protocol?: Protocol;
+  /** Protocol firmware: the input the host sends (golden sample 0) and the timed inferences it
+   * asks for (the job's reps). */
+  hostInput?: Uint8Array;
+  hostReps?: number;
+  /** Bring your own firmware: the labels its results carry. */
+  byo?: ByoResultFields;
 }
 
 export interface RunCapture {
   capture: CaptureResult;
+  /** Set by protocol runs, which have no TR1 records to read (agents/pipeline/protocol-run.ts). */
+  report?: RunReport;
   power?: { samples: PowerSample[]; periodS: number; supplyV: number };
 }
 

@@ -52,3 +52,10 @@ export class SerialConsole implements LineSource {
     });
   }
 }
+
+/** Host -> board bytes on a serial console (harness protocols that take commands). Kept as a
+ * function beside the class so the class itself stays as it is. */
+export function consoleWriter(c: SerialConsole): (data: string) => Promise<void> {
+  const port = (c as unknown as { port: SerialPort }).port;
+  return (data) => new Promise<void>((res, rej) => port.write(Buffer.from(data, 'latin1'), (err) => (err ? rej(err) : port.drain((e) => (e ? rej(e) : res())))));
+}

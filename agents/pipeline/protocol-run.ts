@@ -1,0 +1,127 @@
+// Jobs whose firmware the agent drives through the MLPerf Tiny test-harness protocol instead of
+// reading a TR1 report: tinyrack's own `--protocol mlperf-tiny` builds, and bring-your-own
+// firmware (a ready ELF someone uploaded). The board gets the model-set golden input over
+// `db`, runs `infer 1 W` once per repetition, and the job's figures come from its answers:
+//   - tinyrack firmware: its exact count (m-tr-count, instructions on QEMU / cycles on silicon)
+//     and raw output bytes (m-tr-output), compared bit for bit with the reference;
+//   - any other firmware: microseconds between its own m-lap-us stamps (counter 'us-lap') and
+//     its m-results vector, compared with the reference's dequantized outputs at the firmware's
+//     3 decimals. Labelled source 'byo' so no one compares them with tinyrack's counts.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { goldenFor } from '../../firmware/build/golden.ts';
+import { elfSizes } from '../../firmware/build/elf-sizes.ts';
+import { loadModel } from '../../firmware/model/reader.ts';
+import { modelNames, modelPath } from '../../firmware/models/model-set.ts';
+import { getBoard } from '../../boards/index.ts';
+import { checkByoFields, firmwareBytes, type ByoResultFields } from '../../wire/firmware-image.ts';
+import type { JobSpec } from '../../wire/mqtt.ts';
+import { QemuBoard } from '../drivers/qemu.ts';
+import { MlperfTinyClient, type ConsoleTransport, type InferResult } from '../protocol/mlperf-tiny.ts';
+import { expectedResults } from '../protocol/validate.ts';
+import type { CaptureResult } from '../serial/capture.ts';
+import type { RunReport } from './metrics.ts';
+import { BuildStepError, type BoardSlot, type BuiltFirmware, type RunCapture, type StepContext } from './types.ts';
+
+/** Where an agent accepts an image from: the daemon checked it already; the agent checks again
+ * before flashing (the job may come from any publisher the broker lets in). */
+const AGENT_MAX_FIRMWARE_BYTES = 64 * 1024 * 1024;
+
+/** The input the host sends and what the answers must equal, for a model-set model. */
+export async function protocolReference(model: string, sample = 0): Promise<{ input: Uint8Array; outputsHex: string[]; results: number[] }> {
+  if (!modelNames().includes(model)) {
+    throw new BuildStepError(`model "${model}" is not in the model set: a protocol job needs its golden inputs and reference outputs`);
+  }
+  const graph = loadModel(modelPath(model));
+  const g = await goldenFor(model, graph, sample, 'reference');
+  const outputsHex = g.expectedOutputs.map((e) => e.hex);
+  return { input: Buffer.concat(g.inputs.map((b) => Buffer.from(b))), outputsHex, results: expectedResults(graph, outputsHex) };
+}
+
+/** Build step of a bring-your-own-firmware job: check the image, keep it, read its sizes. */
+export async function byoBuild(spec: JobSpec, ctx: StepContext): Promise<BuiltFirmware> {
+  const errors = checkByoFields(spec, 'job', AGENT_MAX_FIRMWARE_BYTES);
+  if (errors.length || !spec.firmware) throw new BuildStepError(`firmware image refused: ${errors.join('; ') || 'no image'}`);
+  const bytes = firmwareBytes(spec.firmware);
+  const dir = join(ctx.workDir, 'firmware', spec.firmware.sha256.slice(0, 16));
+  mkdirSync(dir, { recursive: true });
+  const elfPath = join(dir, 'firmware.elf');
+  writeFileSync(elfPath, bytes);
+  let sizes: { romBytes: number; ramBytes: number };
+  try { sizes = elfSizes(elfPath); } catch (e) { throw new BuildStepError(`firmware image ${spec.firmware.name}: ${(e as Error).message}`); }
+  const ref = await protocolReference(spec.model.name);
+  ctx.log(`image ${spec.firmware.name} sha256 ${spec.firmware.sha256} from ${spec.submittedBy ?? 'unknown'}`);
+  return {
+    elfPath, firmwareHash: spec.firmware.sha256.slice(0, 16), romBytes: sizes.romBytes, ramBytes: sizes.ramBytes, arenaBytes: 0,
+    // The vector m-results must show, as float32 bytes (compared like any float output).
+    expectedOutputs: [{ dtype: 'float32', hex: floatHex(ref.results) }],
+    arithmetic: 'reference', protocol: 'mlperf-tiny', hostInput: ref.input, hostReps: spec.reps,
+    byo: { source: 'byo', protocol: 'mlperf-tiny', firmwareSha256: spec.firmware.sha256, firmwareName: spec.firmware.name, ...(spec.submittedBy ? { submittedBy: spec.submittedBy } : {}) },
+  };
+}
+
+function floatHex(v: number[]): string {
+  const b = Buffer.alloc(v.length * 4);
+  v.forEach((x, i) => b.writeFloatLE(x, i * 4));
+  return b.toString('hex');
+}
+
+/** Drives a protocol firmware: name, profile, db load, reps x infer 1 W. */
+export async function driveProtocol(console: ConsoleTransport, fw: BuiltFirmware, reps: number, ctx: StepContext): Promise<{ infers: InferResult[]; transcript: string[] }> {
+  if (!fw.hostInput) throw new Error('protocol run without a host input');
+  const client = new MlperfTinyClient(console, { commandTimeoutMs: Math.min(ctx.timeoutMs, 30_000), inferTimeoutMs: ctx.timeoutMs });
+  await client.waitReady();
+  const name = await client.name();
+  const profile = await client.profile();
+  ctx.log(`DUT ${name}, ${profile.profile}, model ${profile.model}`);
+  await client.load(fw.hostInput);
+  const infers: InferResult[] = [];
+  // One warm-up before the first timed inference, as the TR1 harness does.
+  for (let i = 0; i < reps; i++) infers.push(await client.infer(1, i === 0 ? 1 : 0));
+  return { infers, transcript: client.transcript };
+}
+
+/** The job's report from the protocol answers (see the file comment for what is counted). */
+export function protocolReport(fw: BuiltFirmware, infers: InferResult[], virtual: boolean, hz: number): RunReport {
+  const own = fw.byo === undefined;
+  const last = infers.at(-1)!;
+  if (own) {
+    if (!last.count || !last.outputsHex) throw new Error('tinyrack protocol firmware did not report m-tr-count / m-tr-output');
+    const kind = last.count.kind;
+    if (kind !== 'cycles' && kind !== 'instructions' && kind !== 'ns') throw new Error(`unknown counter "${kind}" in m-tr-count`);
+    return {
+      firmwareId: fw.firmwareHash, counter: kind, hz, counts: infers.map((r) => r.count!.total), stackBytes: 0, heapBytes: 0,
+      outputs: last.outputsHex.map((hex, o) => ({ o, dtype: fw.expectedOutputs[o]?.dtype ?? 'int8', hex })), endStatus: 0,
+      latencyEstimated: virtual,
+    };
+  }
+  if (infers.some((r) => r.elapsedUs === undefined)) throw new Error('firmware gave no m-lap-us stamps (energy-mode firmware needs a probe with a timestamp input)');
+  return {
+    counter: 'us-lap', hz: 1_000_000, counts: infers.map((r) => r.elapsedUs!), stackBytes: 0, heapBytes: 0,
+    outputs: [{ o: 0, dtype: 'float32', hex: floatHex(last.results) }], endStatus: 0,
+    // On QEMU the firmware's own microseconds come from an instruction-counted clock.
+    latencyEstimated: virtual,
+  };
+}
+
+/** A protocol run has no TR1 records: the capture part of its result is empty, honestly. */
+const noCapture = (): CaptureResult => ({ records: [], stats: { records: 0, noiseLines: 0, corruptLines: 0, missingRecords: 0 }, corruptReasons: [] });
+
+/** Run step for a protocol firmware on a QEMU board. */
+export async function runProtocolQemu(slot: BoardSlot, elf: string, fw: BuiltFirmware, reps: number, ctx: StepContext): Promise<RunCapture> {
+  const def = await getBoard(slot.kind);
+  const q = new QemuBoard(def, { timeoutMs: ctx.timeoutMs + 5000 });
+  await q.start(elf);
+  try {
+    const { infers } = await driveProtocol(q, fw, reps, ctx);
+    return { capture: noCapture(), report: protocolReport(fw, infers, true, def.clockHz) };
+  } finally {
+    await q.stop().catch(() => {});
+  }
+}
+
+/** The labels a result of this job carries (empty for tinyrack's own TR1 builds). */
+export function resultLabels(spec: JobSpec, fw: BuiltFirmware): ByoResultFields {
+  if (fw.byo) return fw.byo;
+  return fw.protocol && fw.protocol !== 'tr1' ? { protocol: fw.protocol, source: 'tinyrack' } : spec.protocol ? { protocol: spec.protocol } : {};
+}
