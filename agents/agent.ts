@@ -305,7 +305,7 @@ export class Agent {
       result = {
         v: 1, jobId: spec.jobId, agentId: this.config.agentId, boardId: slot.boardId, boardKind: slot.kind,
         model: spec.model.name, backend: spec.backend, tiling: spec.tiling, arithmetic: fw.arithmetic, ok: true, metrics,
-        firmwareHash: fw.firmwareHash, ...resultLabels(spec, fw),
+        firmwareHash: fw.firmwareHash, ...resultLabels(spec, fw, run),
         serial: { records: run.capture.stats.records, noiseLines: run.capture.stats.noiseLines, corruptLines: run.capture.stats.corruptLines },
         attempt: spec.attempt, startedAt, finishedAt: new Date().toISOString(), tags: spec.tags,
       };

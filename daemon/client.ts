@@ -58,6 +58,7 @@ export async function flash(
         // Absent stays absent: the daemon reads it as reference, and older daemons see the payload they know.
         ...(req.arithmetic ? { arithmetic: req.arithmetic } : {}), reps: req.reps,
         ...(req.protocol ? { protocol: req.protocol } : {}), ...(req.firmware ? { firmware: req.firmware } : {}),
+        ...(req.validateAllSamples !== undefined ? { validateAllSamples: req.validateAllSamples } : {}),
       };
       client.publish(opts.firmwareClient ? firmwareRequestTopics.request(opts.firmwareClient) : topics.requests, encode(full), { qos: 1 });
     });

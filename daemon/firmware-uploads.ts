@@ -8,7 +8,7 @@
 // append-only audit file in the daemon's data folder as its job is queued.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { checkByoFields } from '../wire/firmware-image.ts';
+import { checkByoFields, type ByoFields } from '../wire/firmware-image.ts';
 import type { FlashRequest } from '../wire/mqtt.ts';
 import type { CheckedRequest } from './requests.ts';
 
@@ -25,6 +25,8 @@ export function checkFirmwareUpload(checked: CheckedRequest, client: string | un
   const req = checked.request;
   const reject = (reason: string): CheckedRequest => ({ ok: false, reason, requestId: req.requestId, replyTo: req.replyTo });
   if (req.firmware === undefined) {
+    const errors = checkByoFields(req, 'payload', policy.maxFirmwareBytes);
+    if (errors.length) return reject(errors.join('; '));
     if (client !== undefined) return reject(`a request on the firmware topic must carry a firmware image (model builds go to tinyrack/requests)`);
     return checked;
   }
@@ -43,13 +45,14 @@ export function checkFirmwareUpload(checked: CheckedRequest, client: string | un
 }
 
 /** The job fields of an accepted request (empty when it carries no image or protocol). */
-export function byoJobFields(req: FlashRequest): { byo?: { protocol?: FlashRequest['protocol']; firmware?: FlashRequest['firmware']; submittedBy?: string } } {
-  if (req.firmware === undefined && req.protocol === undefined) return {};
+export function byoJobFields(req: FlashRequest): { byo?: ByoFields } {
+  if (req.firmware === undefined && req.protocol === undefined && req.validateAllSamples === undefined) return {};
   return {
     byo: {
       ...(req.protocol ? { protocol: req.protocol } : {}),
       ...(req.firmware ? { firmware: req.firmware } : {}),
       ...(req.submittedBy ? { submittedBy: req.submittedBy } : {}),
+      ...(req.validateAllSamples !== undefined ? { validateAllSamples: req.validateAllSamples } : {}),
     },
   };
 }

@@ -22,6 +22,9 @@ export interface ByoFields {
   firmware?: FirmwareImage;
   /** Who submitted the image (the daemon sets it from the broker-authenticated topic). */
   submittedBy?: string;
+  /** On-device validation (protocol mlperf-tiny): after the timed runs, every golden sample of
+   * the model goes through the same flashed firmware and the result says how many agreed. */
+  validateAllSamples?: boolean;
 }
 
 export interface ByoResultFields {
@@ -32,6 +35,8 @@ export interface ByoResultFields {
   /** sha256 and name of the image that ran (bring your own firmware). */
   firmwareSha256?: string;
   firmwareName?: string;
+  /** On-device validation: golden samples run and how many gave the reference outputs. */
+  validation?: { samples: number; agreed: number; disagreed?: number[] };
 }
 
 const NAME = /^[A-Za-z0-9_.+-]{1,64}$/;
@@ -50,6 +55,9 @@ export function checkByoFields(v: unknown, path: string, maxBytes = MAX_FIRMWARE
   const r = v as { protocol?: unknown; firmware?: unknown; submittedBy?: unknown };
   if (r.protocol !== undefined && r.protocol !== 'tr1' && r.protocol !== 'mlperf-tiny') e.push(`${path}.protocol must be tr1 or mlperf-tiny`);
   if (r.submittedBy !== undefined && (typeof r.submittedBy !== 'string' || !CLIENT.test(r.submittedBy))) e.push(`${path}.submittedBy must match ${CLIENT}`);
+  const val = (v as { validateAllSamples?: unknown }).validateAllSamples;
+  if (val !== undefined && typeof val !== 'boolean') e.push(`${path}.validateAllSamples must be true or false`);
+  if (val === true && r.protocol !== 'mlperf-tiny') e.push(`${path}.validateAllSamples needs protocol mlperf-tiny (the host sends each sample's input)`);
   if (r.firmware === undefined) return e;
   const f = r.firmware as Partial<Record<keyof FirmwareImage, unknown>> | null;
   const p = `${path}.firmware`;

@@ -159,7 +159,7 @@ export function defaultSteps(o: DefaultStepsOptions = {}): JobSteps {
         return {
           elfPath: r.elfPath, firmwareHash: r.firmwareHash, romBytes: r.romBytes, ramBytes: r.ramBytes, arenaBytes: r.arenaBytes,
           expectedOutputs: r.expectedOutputs, arithmetic: r.arithmetic,
-          ...(spec.protocol === 'mlperf-tiny' ? { protocol: spec.protocol, hostInput: (await protocolReference(r.model)).input, hostReps: spec.reps } : {}),
+          ...(spec.protocol === 'mlperf-tiny' ? { protocol: spec.protocol, hostInput: (await protocolReference(r.model)).input, hostReps: spec.reps, ...(spec.validateAllSamples ? { validateModel: r.model } : {}) } : {}),
         };
       } catch (e) {
         throw new BuildStepError(`build failed: ${(e as Error).message}`);

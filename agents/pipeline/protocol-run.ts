@@ -18,7 +18,7 @@ import { checkByoFields, firmwareBytes, type ByoResultFields } from '../../wire/
 import type { JobSpec } from '../../wire/mqtt.ts';
 import { QemuBoard } from '../drivers/qemu.ts';
 import { MlperfTinyClient, type ConsoleTransport, type InferResult } from '../protocol/mlperf-tiny.ts';
-import { expectedResults } from '../protocol/validate.ts';
+import { expectedResults, validateOnDevice } from '../protocol/validate.ts';
 import type { CaptureResult } from '../serial/capture.ts';
 import type { RunReport } from './metrics.ts';
 import { BuildStepError, type BoardSlot, type BuiltFirmware, type RunCapture, type StepContext } from './types.ts';
@@ -56,6 +56,7 @@ export async function byoBuild(spec: JobSpec, ctx: StepContext): Promise<BuiltFi
     // The vector m-results must show, as float32 bytes (compared like any float output).
     expectedOutputs: [{ dtype: 'float32', hex: floatHex(ref.results) }],
     arithmetic: 'reference', protocol: 'mlperf-tiny', hostInput: ref.input, hostReps: spec.reps,
+    ...(spec.validateAllSamples ? { validateModel: spec.model.name } : {}),
     byo: { source: 'byo', protocol: 'mlperf-tiny', firmwareSha256: spec.firmware.sha256, firmwareName: spec.firmware.name, ...(spec.submittedBy ? { submittedBy: spec.submittedBy } : {}) },
   };
 }
@@ -67,7 +68,7 @@ function floatHex(v: number[]): string {
 }
 
 /** Drives a protocol firmware: name, profile, db load, reps x infer 1 W. */
-export async function driveProtocol(console: ConsoleTransport, fw: BuiltFirmware, reps: number, ctx: StepContext): Promise<{ infers: InferResult[]; transcript: string[] }> {
+export async function driveProtocol(console: ConsoleTransport, fw: BuiltFirmware, reps: number, ctx: StepContext): Promise<{ infers: InferResult[]; transcript: string[]; validation?: RunCapture['validation'] }> {
   if (!fw.hostInput) throw new Error('protocol run without a host input');
   const client = new MlperfTinyClient(console, { commandTimeoutMs: Math.min(ctx.timeoutMs, 30_000), inferTimeoutMs: ctx.timeoutMs });
   await client.waitReady();
@@ -78,7 +79,12 @@ export async function driveProtocol(console: ConsoleTransport, fw: BuiltFirmware
   const infers: InferResult[] = [];
   // One warm-up before the first timed inference, as the TR1 harness does.
   for (let i = 0; i < reps; i++) infers.push(await client.infer(1, i === 0 ? 1 : 0));
-  return { infers, transcript: client.transcript };
+  if (!fw.validateModel) return { infers, transcript: client.transcript };
+  // The same flashed firmware, every golden sample: inputs over db, outputs against the reference.
+  const v = await validateOnDevice(client, fw.validateModel, loadModel(modelPath(fw.validateModel)), 'reference');
+  const disagreed = v.verdicts.filter((x) => !x.match).map((x) => x.sample);
+  ctx.log(`validation: ${v.agreed}/${v.samples} golden samples agree`);
+  return { infers, transcript: client.transcript, validation: { samples: v.samples, agreed: v.agreed, ...(disagreed.length ? { disagreed } : {}) } };
 }
 
 /** The job's report from the protocol answers (see the file comment for what is counted). */
@@ -113,15 +119,15 @@ export async function runProtocolQemu(slot: BoardSlot, elf: string, fw: BuiltFir
   const q = new QemuBoard(def, { timeoutMs: ctx.timeoutMs + 5000 });
   await q.start(elf);
   try {
-    const { infers } = await driveProtocol(q, fw, reps, ctx);
-    return { capture: noCapture(), report: protocolReport(fw, infers, true, def.clockHz) };
+    const { infers, validation } = await driveProtocol(q, fw, reps, ctx);
+    return { capture: noCapture(), report: protocolReport(fw, infers, true, def.clockHz), ...(validation ? { validation } : {}) };
   } finally {
     await q.stop().catch(() => {});
   }
 }
 
 /** The labels a result of this job carries (empty for tinyrack's own TR1 builds). */
-export function resultLabels(spec: JobSpec, fw: BuiltFirmware): ByoResultFields {
-  if (fw.byo) return fw.byo;
-  return fw.protocol && fw.protocol !== 'tr1' ? { protocol: fw.protocol, source: 'tinyrack' } : spec.protocol ? { protocol: spec.protocol } : {};
+export function resultLabels(spec: JobSpec, fw: BuiltFirmware, run?: RunCapture): ByoResultFields {
+  const labels: ByoResultFields = fw.byo ?? (fw.protocol && fw.protocol !== 'tr1' ? { protocol: fw.protocol, source: 'tinyrack' } : spec.protocol ? { protocol: spec.protocol } : {});
+  return run?.validation ? { ...labels, validation: run.validation } : labels;
 }

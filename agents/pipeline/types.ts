@@ -40,6 +40,8 @@ export interface BuiltFirmware {
    * asks for (the job's reps). */
   hostInput?: Uint8Array;
   hostReps?: number;
+  /** The model whose golden samples an on-device validation runs (absent: no validation). */
+  validateModel?: string;
   /** Bring your own firmware: the labels its results carry. */
   byo?: ByoResultFields;
 }
@@ -48,6 +50,8 @@ export interface RunCapture {
   capture: CaptureResult;
   /** Set by protocol runs, which have no TR1 records to read (agents/pipeline/protocol-run.ts). */
   report?: RunReport;
+  /** On-device validation of every golden sample (protocol runs asked for it). */
+  validation?: { samples: number; agreed: number; disagreed?: number[] };
   power?: { samples: PowerSample[]; periodS: number; supplyV: number };
 }
 

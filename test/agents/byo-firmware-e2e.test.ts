@@ -108,3 +108,24 @@ test('images from clients not on the list, on the plain topic, or with a wrong s
   assert.equal(readFirmwareAudit(dataDir).length, before);
   assert.equal(daemon.store.all().length, jobsBefore);
 });
+
+test('an on-device validation job: tinyrack builds the protocol firmware once and every golden sample runs through it', { timeout: 300_000 }, async () => {
+  const r = await flash(broker.url, {
+    model: { name: 'toycar' }, board: { kind: 'qemu-mps2-an386' }, backend: 'aot', tiling: 'none', reps: 1,
+    protocol: 'mlperf-tiny', validateAllSamples: true,
+  }, { timeoutMs: 240_000 });
+  assert.equal(r.rejected, undefined, r.rejected);
+  const res = r.result!;
+  assert.equal(res.ok, true, res.error);
+  assert.equal(res.source, 'tinyrack');
+  assert.equal(res.protocol, 'mlperf-tiny');
+  assert.deepEqual(res.validation, { samples: 10, agreed: 10 });
+  // tinyrack's own firmware reports its exact count, labelled as QEMU instructions.
+  assert.equal(res.metrics?.counter, 'instructions');
+  assert.equal(res.metrics?.latencyEstimated, true);
+  assert.equal(res.metrics?.outputsMatch, true);
+  assert.equal(res.submittedBy, undefined);
+  // validateAllSamples without the protocol that carries inputs is refused.
+  const bad = await flash(broker.url, { model: { name: 'toycar' }, board: { kind: 'qemu-mps2-an386' }, backend: 'aot', tiling: 'none', reps: 1, validateAllSamples: true }, { timeoutMs: 10_000 });
+  assert.match(bad.rejected ?? '(accepted)', /validateAllSamples needs protocol mlperf-tiny/);
+});
