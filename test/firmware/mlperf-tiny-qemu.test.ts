@@ -17,7 +17,7 @@ import { expectedResults, validateOnDevice } from '../../agents/protocol/validat
 const MODEL = 'toycar';
 
 for (const boardId of ['qemu-mps2-an386', 'qemu-riscv32-virt']) {
-  test(`mlperf-tiny harness on ${boardId}: protocol client, same outputs as TR1, every golden sample`, async () => {
+  test(`mlperf-tiny harness on ${boardId}: protocol client, same outputs as TR1${boardId === 'qemu-riscv32-virt' ? ', every golden sample' : ''}`, async () => {
     const board = await getBoard(boardId);
     const tr1 = await buildFirmware({ model: MODEL, board: boardId, reps: 1, warmup: 1 });
     const ref = await runFirmware(board, tr1.elfPath, 60_000);
@@ -60,12 +60,15 @@ for (const boardId of ['qemu-mps2-an386', 'qemu-riscv32-virt']) {
       const again = await client.results();
       assert.deepEqual(again.outputsHex, r.outputsHex);
 
-      // Every golden sample through the same flashed firmware.
+      // Every golden sample through the same flashed firmware (one board is enough here: the
+      // validation job in test/agents/byo-firmware-e2e.test.ts runs it on mps2 through the lab).
+      if (boardId !== 'qemu-riscv32-virt') return;
       const v = await validateOnDevice(client, MODEL, graph, 'reference');
       assert.equal(v.samples, 10);
       assert.deepEqual(v.verdicts.filter((x) => !x.match), []);
       assert.equal(v.agreed, 10);
-      assert.ok(new Set(v.verdicts.map((x) => x.count)).size >= 1);
+      // minstret is exact: each sample's count is its own, repeatable figure.
+      assert.ok(v.verdicts.every((x) => x.count !== undefined && x.count > 0));
     } finally {
       await q.stop();
     }
