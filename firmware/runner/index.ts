@@ -43,6 +43,9 @@ export interface RunRow {
   instructions?: number;
   cycles?: number;
   latencyUs?: number;
+  /** True when latencyUs is modelled, not measured: QEMU counts instructions, and latency is
+   * that count at the board's nominal clock (one instruction per cycle). */
+  latencyEstimated?: boolean;
   stackBytes?: number;
   heapBytes?: number;
   arenaBytes?: number;
@@ -90,6 +93,7 @@ export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResu
     ...(board.counter.kind === 'instructions' ? { instructions: count } : {}),
     ...(board.counter.kind === 'cycles' ? { cycles: count } : {}),
     latencyUs: latencyUs !== undefined ? Math.round(latencyUs * 1000) / 1000 : undefined,
+    ...(latencyUs !== undefined ? { latencyEstimated: board.counter.kind === 'instructions' } : {}),
     stackBytes: timed ? Math.max(...report.inferences.map((x) => x.stack)) : undefined,
     heapBytes: timed ? Math.max(...report.inferences.map((x) => x.heap)) : undefined,
     arenaBytes: report.model?.arena ?? build.arenaBytes, plannedArenaBytes: build.plannedArenaBytes,
