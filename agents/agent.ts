@@ -290,7 +290,7 @@ export class Agent {
       const metrics = computeMetrics(report, fw, fw.expectedOutputs, slot.def.clockHz);
       if (run.power) {
         try {
-          const e = energyBetweenMarks(run.power.samples, run.power.periodS, run.power.supplyV, run.capture.records);
+          const e = run.energy ? run.energy() : energyBetweenMarks(run.power.samples, run.power.periodS, run.power.supplyV, run.capture.records);
           metrics.energyUj = e.energyUj;
           metrics.energyEstimated = false;
         } catch (pe) {

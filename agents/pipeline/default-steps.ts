@@ -16,7 +16,7 @@ import { LineSplitter } from '../serial/line-splitter.ts';
 import { SerialConsole } from '../serial/serial-console.ts';
 import { powerSwitchFor } from '../health/power-switch.ts';
 import { Ppk2 } from '../power/ppk2.ts';
-import { byoBuild, protocolReference, runProtocolQemu } from './protocol-run.ts';
+import { byoBuild, protocolReference, runProtocolPhysical, runProtocolQemu } from './protocol-run.ts';
 import { BuildStepError, type BoardSlot, type BuiltFirmware, type JobSteps, type RunCapture, type StepContext } from './types.ts';
 
 export interface DefaultStepsOptions {
@@ -174,7 +174,8 @@ export function defaultSteps(o: DefaultStepsOptions = {}): JobSteps {
 
     async run(slot: BoardSlot, flashed: FlashOutcome, fw: BuiltFirmware, ctx: StepContext): Promise<RunCapture> {
       if (fw.protocol === 'mlperf-tiny') {
-        if (!slot.virtual || slot.def.flasher === 'host') throw new Error(`board ${slot.boardId}: mlperf-tiny runs are driven on QEMU boards only so far`);
+        if (slot.def.flasher === 'host') throw new Error(`board ${slot.boardId}: the host board has no console to drive the mlperf-tiny protocol over`);
+        if (!slot.virtual) return runProtocolPhysical(slot, fw, ctx, (c) => (o.resetBoard ?? resetPhysical)(slot, c, ctx));
         return runProtocolQemu(slot, flashed.runImage, fw, fw.hostReps ?? 1, ctx);
       }
       if (slot.def.flasher === 'host') return runHost(flashed.runImage, ctx, o);

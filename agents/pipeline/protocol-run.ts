@@ -20,6 +20,10 @@ import { QemuBoard } from '../drivers/qemu.ts';
 import { MlperfTinyClient, type ConsoleTransport, type InferResult } from '../protocol/mlperf-tiny.ts';
 import { expectedResults, validateOnDevice } from '../protocol/validate.ts';
 import type { CaptureResult } from '../serial/capture.ts';
+import { consoleWriter, SerialConsole } from '../serial/serial-console.ts';
+import { Ppk2 } from '../power/ppk2.ts';
+import type { PowerSample } from '../power/energy.ts';
+import { energyFromTimestamps, timestampWindows, type TimestampMode } from '../power/timestamp-windows.ts';
 import type { RunReport } from './metrics.ts';
 import { BuildStepError, type BoardSlot, type BuiltFirmware, type RunCapture, type StepContext } from './types.ts';
 
@@ -130,4 +134,82 @@ export async function runProtocolQemu(slot: BoardSlot, elf: string, fw: BuiltFir
 export function resultLabels(spec: JobSpec, fw: BuiltFirmware, run?: RunCapture): ByoResultFields {
   const labels: ByoResultFields = fw.byo ?? (fw.protocol && fw.protocol !== 'tr1' ? { protocol: fw.protocol, source: 'tinyrack' } : spec.protocol ? { protocol: spec.protocol } : {});
   return run?.validation ? { ...labels, validation: run.validation } : labels;
+}
+
+/** m-results prints every output value (up to ~12 characters each): lines far longer than a
+ * TR1 record, still bounded so garbage cannot grow memory without end. */
+const MAX_PROTOCOL_LINE = 256 * 1024;
+
+/** A serial console as the protocol client's transport: subscribed at once, so
+ * the lines a board prints right after its reset are kept until the client reads them. */
+export function transportOf(source: SerialConsole, write: (data: string) => Promise<void>): ConsoleTransport & { close(): void } {
+  const queue: string[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const unsubscribe = source.subscribe((l) => { queue.push(l); wake?.(); }, () => { ended = true; wake?.(); }, MAX_PROTOCOL_LINE);
+  return {
+    write,
+    close: unsubscribe,
+    async *lines() {
+      for (;;) {
+        if (queue.length) { yield queue.shift()!; continue; }
+        if (ended) return;
+        await new Promise<void>((r) => { wake = r; });
+        wake = undefined;
+      }
+    },
+  };
+}
+
+/**
+ * Run step for a protocol firmware on a physical board: console open and listening, the PPK2
+ * (when the rack gives one) measuring, the board reset, then the protocol. Energy comes from
+ * the timestamp pin on the probe's digital input D0, one window per `infer` command: pin high
+ * for the loop when the firmware reports m-lap-us (performance mode, tinyrack's harness), EEMBC
+ * falling-edge pulses when it does not (energy mode). Without a probe there is no energy figure
+ * (virtual boards estimate theirs from instruction counts; a physical board's is measured or
+ * absent).
+ */
+export async function runProtocolPhysical(slot: BoardSlot, fw: BuiltFirmware, ctx: StepContext,
+  reset: (console: SerialConsole) => Promise<void>): Promise<RunCapture> {
+  if (!slot.port) throw new Error(`board ${slot.boardId}: no console port found (set port in the rack file?)`);
+  const console = await SerialConsole.open(slot.port, slot.def.baud);
+  let probe: Ppk2 | undefined;
+  let transport: ReturnType<typeof transportOf> | undefined;
+  try {
+    const pc = slot.config?.probe;
+    if (pc) {
+      const port = pc.port ?? slot.probePort;
+      if (!port) throw new Error(`board ${slot.boardId}: its PPK2 (serial ${pc.serialNumber}) is not plugged in`);
+      probe = await Ppk2.open(port, pc.voltageMv);
+      await probe.init();
+      await probe.start();
+    }
+    await console.flushInput();
+    transport = transportOf(console, consoleWriter(console));
+    await reset(console);
+    const { infers, validation } = await driveProtocol(transport, fw, fw.hostReps ?? 1, ctx);
+    const report = protocolReport(fw, infers, false, slot.def.clockHz);
+    const out: RunCapture = { capture: noCapture(), report, ...(validation ? { validation } : {}) };
+    if (probe) {
+      const p = await probe.stop();
+      const mode: TimestampMode = infers.every((r) => r.lapUs) ? 'level' : 'pulses';
+      // Only the timed `infer` commands of the repetitions count; validation runs come after and
+      // add their own windows, so they are cut off by count.
+      const loops = infers.map((r) => r.iterations);
+      out.power = { samples: p.samples, periodS: p.periodS, supplyV: p.supplyV };
+      out.energy = () => energyFromTimestamps(validation ? p.samples.slice(0, windowCut(p.samples, mode, loops.length)) : p.samples, p.periodS, p.supplyV, mode, loops);
+    }
+    return out;
+  } finally {
+    transport?.close();
+    await probe?.close();
+    await console.close();
+  }
+}
+
+/** The sample index after the n-th window ends (later windows belong to validation runs). */
+function windowCut(samples: readonly PowerSample[], mode: TimestampMode, n: number): number {
+  const w = timestampWindows(samples, mode);
+  return w.length > n ? w[n - 1]!.end + 1 : samples.length;
 }

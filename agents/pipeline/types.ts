@@ -50,6 +50,9 @@ export interface RunCapture {
   capture: CaptureResult;
   /** Set by protocol runs, which have no TR1 records to read (agents/pipeline/protocol-run.ts). */
   report?: RunReport;
+  /** Protocol runs with a probe: energy from the timestamp pin (agents/power/timestamp-windows.ts),
+   * computed when the agent asks, so a failure is reported like any energy failure. */
+  energy?: () => { energyUj: number };
   /** On-device validation of every golden sample (protocol runs asked for it). */
   validation?: { samples: number; agreed: number; disagreed?: number[] };
   power?: { samples: PowerSample[]; periodS: number; supplyV: number };
