@@ -28,6 +28,8 @@ export const schema: ISchemaOptions[] = [
       arena_bytes: FieldType.INTEGER, rom_bytes: FieldType.INTEGER, ram_bytes: FieldType.INTEGER,
       outputs_match: FieldType.BOOLEAN, firmware_hash: FieldType.STRING, job_id: FieldType.STRING,
       reps: FieldType.INTEGER, attempt: FieldType.INTEGER,
+      // Issue 14: modelled latency on QEMU; who submitted which image (bring your own firmware).
+      latency_estimated: FieldType.BOOLEAN, submitted_by: FieldType.STRING, firmware_sha256: FieldType.STRING,
     },
   },
   {

@@ -12,6 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
+import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
 import { Agent } from '../../agents/agent.ts';
 import { defaultSteps } from '../../agents/pipeline/default-steps.ts';
 import { flash } from '../../daemon/client.ts';
@@ -23,15 +24,17 @@ import { rackConfig } from './agent-harness.ts';
 import { labConfig, startDaemon, waitFor } from '../daemon/support.ts';
 
 let broker: TestBroker;
+let influx: TestInfluxdb;
+const DB = 'byo_test';
 let daemon: Daemon;
 let agent: Agent;
 let dataDir: string;
 
 before(async () => {
-  broker = await startMosquitto();
+  [broker, influx] = await Promise.all([startMosquitto(), startInfluxdb()]);
   const cfg = labConfig('  requests:\n    firmwareUploadClients: [acme]\n');
   dataDir = cfg.dataDir;
-  daemon = await startDaemon({ config: cfg, brokerUrl: broker.url, influx: null, clientId: 'daemon-byo' });
+  daemon = await startDaemon({ config: cfg, brokerUrl: broker.url, influx: { url: influx.url, database: DB }, clientId: 'daemon-byo' });
   agent = new Agent(rackConfig(broker.url, 'byo1', { runTimeoutS: 120, buildTimeoutS: 120 }), { steps: defaultSteps(), log: () => {} });
   await agent.start();
   await waitFor('agent registered', () => daemon.registry.boards().length === 1 && daemon.registry.agent('byo1')?.online, 30_000);
@@ -40,7 +43,7 @@ before(async () => {
 after(async () => {
   await agent?.stop();
   await daemon?.stop();
-  await broker?.dispose();
+  await Promise.all([broker?.dispose(), influx?.dispose()]);
 });
 
 function image(elf: Buffer, over: Partial<FlashRequest['firmware'] & object> = {}): NonNullable<FlashRequest['firmware']> {
@@ -89,6 +92,12 @@ test('a firmware built with `tinyrack build --protocol mlperf-tiny`, submitted b
     { client: 'acme', sha256: img.sha256, jobId: r.jobId, bytes: elf.length });
   // Its regression series is not tinyrack's own.
   assert.notEqual(baselineKey(res), baselineKey({ ...res, source: undefined }));
+  // InfluxDB: tagged source=byo and counter=us-lap, with who submitted which image.
+  await daemon.sink!.drain(10_000);
+  const q = await influx.query(DB, `SELECT latency_us, latency_estimated, submitted_by, firmware_sha256 FROM results WHERE job_id = '${res.jobId}' GROUP BY "source", "counter"`);
+  const s = q.results[0]!.series![0]!;
+  assert.deepEqual(s.tags, { source: 'byo', counter: 'us-lap' });
+  assert.deepEqual(s.values[0]!.slice(1), [res.metrics!.latencyUs, true, 'acme', img.sha256]);
 });
 
 test('images from clients not on the list, on the plain topic, or with a wrong sha256 / format are refused and queue nothing', { timeout: 60_000 }, async () => {
