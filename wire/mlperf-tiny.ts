@@ -15,6 +15,10 @@ export const MAX_COMMAND_CHARS = 80;
 export const DB_CHUNK_BYTES = 31;
 export const DB_CHUNK_BYTES_ENERGY = 26;
 export const DEFAULT_BAUD = 115200;
+/** How the firmware timestamps: 'performance' prints m-lap-us from its own clock; 'energy' (the
+ * EnergyRunner set-up) pulses the timestamp pin instead and prints no times. */
+export const TIMESTAMP_MODES = ['performance', 'energy'] as const;
+export type TimestampMode = (typeof TIMESTAMP_MODES)[number];
 
 export const NAME_RE = /^m-(name)-dut-\[([^\]]+)]$/;
 export const PROFILE_RE = /^m-(model|profile)-\[([^\]]+)]$/;

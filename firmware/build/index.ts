@@ -24,6 +24,7 @@ import type { MemoryPlan } from '../plan/types.ts';
 import { arithmeticFitsBackend, tflmArithmeticNote, BACKENDS, isTflmBackend, TILING_MODES, type TilingMode } from '../../wire/vocabulary.ts';
 import { DEFAULT_PROTOCOL, PROTOCOLS, type Protocol } from '../../wire/vocabulary.ts';
 import { mlperfMetaSource, outputQuant, type OutputQuant } from './mlperf-meta.ts';
+import { TIMESTAMP_MODES, type TimestampMode } from '../../wire/mlperf-tiny.ts';
 
 export type { ExpectedOutput, ReferenceKind } from './golden.ts';
 export type { AotArithmetic } from './backends.ts';
@@ -76,6 +77,8 @@ export interface BuildSpec {
   /** How the host talks to the firmware (default 'tr1': run once and report; 'mlperf-tiny':
    * wait for the MLPerf Tiny test-harness commands, inputs from the host). */
   protocol?: Protocol;
+  /** mlperf-tiny only: 'performance' (default, m-lap-us) or 'energy' (timestamp-pin pulses). */
+  timestampMode?: TimestampMode;
 }
 
 export interface BuildResult {
@@ -98,6 +101,8 @@ export interface BuildResult {
   cached: boolean;
   /** The harness protocol compiled in (absent in cache entries from before the field = 'tr1'). */
   protocol?: Protocol;
+  /** mlperf-tiny energy-mode builds only (absent = performance). */
+  timestampMode?: TimestampMode;
   board: string;
   model: string;
   backend: BackendName;
@@ -300,6 +305,11 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   const arithmetic = spec.arithmetic ?? 'reference';
   const protocol = spec.protocol ?? DEFAULT_PROTOCOL;
   if (!PROTOCOLS.includes(protocol)) throw new Error(`unknown protocol "${protocol}" (use ${PROTOCOLS.join('|')})`);
+  const timestampMode = spec.timestampMode ?? 'performance';
+  if (!TIMESTAMP_MODES.includes(timestampMode)) throw new Error(`unknown timestamp mode "${timestampMode}" (use ${TIMESTAMP_MODES.join('|')})`);
+  if (timestampMode !== 'performance' && protocol !== 'mlperf-tiny') throw new Error('a timestamp mode needs --protocol mlperf-tiny');
+  // Only a non-default mode enters the cache keys, so existing keys stay valid.
+  const modeKey = timestampMode !== 'performance' ? { timestampMode } : {};
   if (!AOT_ARITHMETICS.includes(arithmetic)) throw new Error(`unknown arithmetic "${arithmetic}" (use ${AOT_ARITHMETICS.join('|')})`);
   // TFLite-Micro has only its fixed-point reference kernels; XNNPACK arithmetic is an AoT mode.
   if (!arithmeticFitsBackend(backend, arithmetic)) {
@@ -332,7 +342,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   // generate the same code — e.g. a tiling mode that leaves the graph unchanged — share one ELF.
   const specKey = sha256(JSON.stringify({
     v: 3, modelKey, modelName, board, backend, tiling, reps, warmup, sample, arithmetic, tree: sourceTreeHash(),
-    ...(protocol !== DEFAULT_PROTOCOL ? { protocol } : {}),
+    ...(protocol !== DEFAULT_PROTOCOL ? { protocol } : {}), ...modeKey,
   }));
   const specFile = join(cacheRoot(), 'specs', `${specKey}.json`);
   if (existsSync(specFile)) {
@@ -363,7 +373,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
       v: 3, board, backend, arithmetic, reps, warmup, files: stage.files, inputs: stage.inputs.map((b) => Buffer.from(b).toString('hex')),
       extra: stage.extraSources.map((f) => [f, sha256(readFileSync(f))]), includeDirs: stage.includeDirs,
       cFlags: stage.cFlags, cxxFlags: stage.cxxFlags, arena: stage.arenaBytes, tree: sourceTreeHash(),
-      ...(protocol !== DEFAULT_PROTOCOL ? { protocol, outputQuant: stage.outputQuant ?? [] } : {}),
+      ...(protocol !== DEFAULT_PROTOCOL ? { protocol, outputQuant: stage.outputQuant ?? [] } : {}), ...modeKey,
     }));
     const dir = join(cacheRoot(), 'builds', contentKey);
     const meta = join(dir, 'build.json');
@@ -373,14 +383,14 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
       const now = new Date();
       utimesSync(dir, now, now);
     } else {
-      const compiling = inFlight.get(contentKey) ?? compileStage(board, stage, { key: contentKey, firmwareHash: contentKey.slice(0, 16), dir, backend, tiling, reps, warmup, arithmetic, protocol });
+      const compiling = inFlight.get(contentKey) ?? compileStage(board, stage, { key: contentKey, firmwareHash: contentKey.slice(0, 16), dir, backend, tiling, reps, warmup, arithmetic, protocol, energyMode: timestampMode === 'energy' });
       inFlight.set(contentKey, compiling);
       try { built = await compiling; } finally { inFlight.delete(contentKey); }
     }
     // This spec's view of the (possibly shared) firmware.
     const result: BuildResult = {
       ...built, model: stage.name, backend, tiling, arithmetic, arenaBytes: stage.arenaBytes, plannedArenaBytes: stage.plannedArenaBytes,
-      expectedOutputs: stage.expectedOutputs, reference: stage.reference, fit: stage.fit, protocol,
+      expectedOutputs: stage.expectedOutputs, reference: stage.reference, fit: stage.fit, protocol, ...modeKey,
       ...(stage.macs !== undefined ? { macs: stage.macs } : {}),
     };
     mkdirSync(dirname(specFile), { recursive: true });
@@ -403,7 +413,7 @@ function sha256(data: string | Uint8Array): string {
 }
 
 async function compileStage(board: BoardDefinition, stage: ModelStage,
-  o: { key: string; firmwareHash: string; dir: string; backend: BackendName; tiling: TilingMode; reps: number; warmup: number; arithmetic: AotArithmetic; protocol: Protocol }): Promise<BuildResult> {
+  o: { key: string; firmwareHash: string; dir: string; backend: BackendName; tiling: TilingMode; reps: number; warmup: number; arithmetic: AotArithmetic; protocol: Protocol; energyMode: boolean }): Promise<BuildResult> {
   const tmp = `${o.dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const src = join(tmp, 'src');
   mkdirSync(src, { recursive: true });
@@ -450,7 +460,7 @@ async function compileStage(board: BoardDefinition, stage: ModelStage,
       // Only the harness carries per-build values; everything else is shared between builds.
       {
         compiler: cc, source: join(HARNESS_DIR, mlperf ? 'mlperf_tiny.c' : 'main.c'), headersKey,
-        flags: [...baseFlags, ...cDefines({ TR_FW_ID: cStr(o.firmwareHash), TR_REPS: `${o.reps}`, TR_WARMUP: `${o.warmup}` })],
+        flags: [...baseFlags, ...cDefines({ TR_FW_ID: cStr(o.firmwareHash), TR_REPS: `${o.reps}`, TR_WARMUP: `${o.warmup}`, ...(o.energyMode ? { TR_MLPERF_ENERGY: '' } : {}) })],
       },
       { compiler: cc, source: REPORT_SOURCE, headersKey, flags: baseFlags },
       ...board.sources.map((s) => ({ compiler: cc, source: join(BOARDS_DIR, s), headersKey, flags: baseFlags })),

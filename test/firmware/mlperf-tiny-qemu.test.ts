@@ -74,3 +74,37 @@ for (const boardId of ['qemu-mps2-an386', 'qemu-riscv32-virt']) {
     }
   });
 }
+
+test('mlperf-tiny energy mode on qemu-mps2-an386: no m-lap-us (the pin timestamps), same outputs and count as performance mode', async () => {
+  const board = await getBoard('qemu-mps2-an386');
+  const perf = await buildFirmware({ model: MODEL, board: board.id, protocol: 'mlperf-tiny' });
+  const energy = await buildFirmware({ model: MODEL, board: board.id, protocol: 'mlperf-tiny', timestampMode: 'energy' });
+  assert.equal(energy.timestampMode, 'energy');
+  assert.notEqual(energy.firmwareHash, perf.firmwareHash);
+  await assert.rejects(buildFirmware({ model: MODEL, board: board.id, timestampMode: 'energy' }), /needs --protocol mlperf-tiny/);
+  const graph = loadModel(modelPath(MODEL));
+  const input = Buffer.from((await (await import('../../firmware/build/golden.ts')).goldenFor(MODEL, graph, 5, 'reference')).inputs[0]!);
+  const answers: Awaited<ReturnType<MlperfTinyClient['infer']>>[] = [];
+  for (const fw of [perf, energy]) {
+    const q = new QemuBoard(board, { timeoutMs: 60_000 });
+    await q.start(fw.elfPath);
+    try {
+      const client = new MlperfTinyClient(q);
+      const boot = await client.waitReady();
+      assert.equal(boot[0], fw === energy ? 'm-timestamp-mode-energy' : 'm-timestamp-mode-performance');
+      await client.load(input);
+      answers.push(await client.infer(1, 0));
+      // `timestamp` answers only m-ready in energy mode (the pulse is on the pin).
+      const ts = await client.command('timestamp');
+      if (fw === energy) assert.deepEqual(ts, []);
+      else assert.match(ts.join('|'), /^m-lap-us-\d+$/);
+    } finally {
+      await q.stop();
+    }
+  }
+  const [p, e] = answers;
+  assert.ok(p!.lapUs);
+  assert.equal(e!.lapUs, undefined);
+  assert.deepEqual(e!.outputsHex, p!.outputsHex);
+  assert.ok(Math.abs(e!.count!.total - p!.count!.total) <= 40, `${e!.count!.total} vs ${p!.count!.total}`);
+});
