@@ -11,6 +11,10 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { tempDir } from '../helpers/temp-dir.ts';
 import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
 import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
 import { Agent } from '../../agents/agent.ts';
@@ -62,10 +66,13 @@ test('a firmware built with `tinyrack build --protocol mlperf-tiny`, submitted b
   const elf = readFileSync(built.elfPath);
   const img = image(elf);
 
-  const r = await flash(broker.url, request(img), { timeoutMs: 240_000, firmwareClient: 'acme' });
-  assert.equal(r.rejected, undefined, r.rejected);
-  assert.ok(r.result, JSON.stringify(r));
-  const v = validateJobResult(JSON.stringify(r.result));
+  // Submitted with the lab's own client, `tinyrack request --firmware ... --as acme`.
+  const elfCopy = join(tempDir('tinyrack-byo-'), 'acme-toycar.elf');
+  copyFileSync(built.elfPath, elfCopy);
+  const cli = await execa(process.execPath, ['bin/tinyrack.mjs', 'request', '--model', 'toycar', '--board-kind', 'qemu-mps2-an386', '--reps', '2',
+    '--firmware', elfCopy, '--as', 'acme', '--broker', broker.url, '--timeout', '240', '--json'], { reject: false });
+  assert.equal(cli.exitCode, 0, cli.stderr);
+  const v = validateJobResult(cli.stdout);
   assert.ok(v.ok, JSON.stringify(v));
   const res = v.value;
   assert.equal(res.ok, true, res.error);
@@ -89,7 +96,7 @@ test('a firmware built with `tinyrack build --protocol mlperf-tiny`, submitted b
   const audit = readFirmwareAudit(dataDir);
   assert.equal(audit.length, 1);
   assert.deepEqual({ client: audit[0]!.client, sha256: audit[0]!.sha256, jobId: audit[0]!.jobId, bytes: audit[0]!.bytes },
-    { client: 'acme', sha256: img.sha256, jobId: r.jobId, bytes: elf.length });
+    { client: 'acme', sha256: img.sha256, jobId: res.jobId, bytes: elf.length });
   // Its regression series is not tinyrack's own.
   assert.notEqual(baselineKey(res), baselineKey({ ...res, source: undefined }));
   // InfluxDB: tagged source=byo and counter=us-lap, with who submitted which image.
