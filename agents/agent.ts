@@ -18,6 +18,7 @@ import { AgentLink, resultKey } from './mqtt/link.ts';
 import { Outbox } from './mqtt/outbox.ts';
 import { jobMetrics } from './pipeline/job-metrics.ts';
 import { BuildStepError, type BoardSlot, type JobSteps, type StepContext } from './pipeline/types.ts';
+import { resultLabels } from './pipeline/protocol-run.ts';
 import { CaptureError } from './serial/capture.ts';
 
 export const AGENT_VERSION = '0.1.0';
@@ -288,7 +289,7 @@ export class Agent {
       result = {
         v: 1, jobId: spec.jobId, agentId: this.config.agentId, boardId: slot.boardId, boardKind: slot.kind,
         model: spec.model.name, backend: spec.backend, tiling: spec.tiling, arithmetic: fw.arithmetic, ok: true, metrics,
-        firmwareHash: fw.firmwareHash,
+        firmwareHash: fw.firmwareHash, ...resultLabels(spec, fw, run),
         serial: { records: run.capture.stats.records, noiseLines: run.capture.stats.noiseLines, corruptLines: run.capture.stats.corruptLines },
         attempt: spec.attempt, startedAt, finishedAt: new Date().toISOString(), tags: spec.tags,
       };

@@ -7,6 +7,8 @@ export const COLUMNS = ['model', 'board', 'backend', 'tiling', 'arithmetic', 'ok
 function cell(row: RunRow, c: (typeof COLUMNS)[number]): string {
   const v = row[c];
   if (v === undefined) return '';
+  // A modelled latency (QEMU instructions at the nominal clock) is marked so in the table.
+  if (c === 'latencyUs' && typeof v === 'number' && row.latencyEstimated) return `~${v.toFixed(1)} (est.)`;
   if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(1);
   return String(v);
 }
@@ -27,6 +29,6 @@ function csvCell(v: unknown): string {
 }
 
 export function formatCsv(rows: readonly RunRow[]): string {
-  const cols = [...COLUMNS.slice(0, 8), 'instructions', 'cycles', ...COLUMNS.slice(8), 'energyUjEstimated', 'firmwareHash'] as const;
+  const cols = [...COLUMNS.slice(0, 8), 'instructions', 'cycles', ...COLUMNS.slice(8), 'energyUjEstimated', 'firmwareHash', 'latencyEstimated'] as const;
   return [cols.join(','), ...rows.map((r) => cols.map((c) => csvCell((r as unknown as Record<string, unknown>)[c])).join(','))].join('\n') + '\n';
 }

@@ -6,6 +6,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import {
   ROOT, topics, suiteTopics, encode, type FlashRequest, type JobResult, type RequestReply, type SuiteRunReply,
 } from '../wire/mqtt.ts';
+import { firmwareRequestTopics } from '../wire/mqtt.ts';
 
 export interface FlashOutcome { requestId: string; jobId?: string; result?: JobResult; rejected?: string; failed?: string; replies: RequestReply[] }
 
@@ -25,7 +26,10 @@ async function connect(url: string, opts: { username?: string; password?: string
 export async function flash(
   url: string,
   req: Omit<FlashRequest, 'v' | 'requestId' | 'replyTo'> & { requestId?: string },
-  opts: { timeoutMs: number; onReply?: (r: RequestReply) => void; username?: string; password?: string },
+  opts: { timeoutMs: number; onReply?: (r: RequestReply) => void; username?: string; password?: string;
+    /** Bring your own firmware: publish on tinyrack/requests/firmware/<client> (the broker ACL
+     * lets each client use only its own name there). */
+    firmwareClient?: string },
 ): Promise<FlashOutcome> {
   const requestId = req.requestId ?? randomUUID();
   const replyTo = `${ROOT}/replies/${requestId}`;
@@ -53,8 +57,10 @@ export async function flash(
         v: 1, requestId, replyTo, model: req.model, board: req.board, backend: req.backend, tiling: req.tiling,
         // Absent stays absent: the daemon reads it as reference, and older daemons see the payload they know.
         ...(req.arithmetic ? { arithmetic: req.arithmetic } : {}), reps: req.reps,
+        ...(req.protocol ? { protocol: req.protocol } : {}), ...(req.firmware ? { firmware: req.firmware } : {}),
+        ...(req.validateAllSamples !== undefined ? { validateAllSamples: req.validateAllSamples } : {}),
       };
-      client.publish(topics.requests, encode(full), { qos: 1 });
+      client.publish(opts.firmwareClient ? firmwareRequestTopics.request(opts.firmwareClient) : topics.requests, encode(full), { qos: 1 });
     });
     return outcome;
   } finally {

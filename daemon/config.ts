@@ -37,6 +37,12 @@ export interface LabConfig {
   maxAttempts: number;
   attemptTimeoutMs: number;
   maxUploadBytes: number;
+  /** Clients allowed to have their own firmware images flashed (bring your own firmware): none
+   * unless the lab lists them; the broker ACL must let each publish only on its own
+   * tinyrack/requests/firmware/<client> topic. */
+  firmwareUploadClients: string[];
+  /** Largest firmware image accepted, bytes. */
+  maxFirmwareBytes: number;
   /** Board kinds accepted in requests even before an agent reports one. */
   boardKinds: string[];
   regression: RegressionConfig;
@@ -137,7 +143,7 @@ export function parseLabConfig(text: string, source = '<lab config>', baseDir = 
   knownKeys(['daemon', 'broker'], ['url', 'username', 'password']);
   knownKeys(['daemon', 'influx'], ['url', 'database', 'rawRetention']);
   knownKeys(['daemon', 'jobs'], ['maxAttempts', 'attemptTimeoutSec']);
-  knownKeys(['daemon', 'requests'], ['maxUploadBytes']);
+  knownKeys(['daemon', 'requests'], ['maxUploadBytes', 'firmwareUploadClients', 'maxFirmwareBytes']);
   knownKeys(['regression'], ['baselineRuns', 'minRuns', 'instructionsThresholdPct', 'cyclesThresholdPct', 'memoryThresholdPct']);
 
   const broker = optStr(['daemon', 'broker', 'url']);
@@ -211,6 +217,8 @@ export function parseLabConfig(text: string, source = '<lab config>', baseDir = 
     maxAttempts: optInt(['daemon', 'jobs', 'maxAttempts'], 1, 100, 3),
     attemptTimeoutMs: optInt(['daemon', 'jobs', 'attemptTimeoutSec'], 1, 86_400, 600) * 1000,
     maxUploadBytes: optInt(['daemon', 'requests', 'maxUploadBytes'], 1024, 256 * 1024 * 1024, 4 * 1024 * 1024),
+    firmwareUploadClients: strList(['daemon', 'requests', 'firmwareUploadClients'], { pattern: NAME, required: false }),
+    maxFirmwareBytes: optInt(['daemon', 'requests', 'maxFirmwareBytes'], 1024, 64 * 1024 * 1024, 8 * 1024 * 1024),
     boardKinds: strList(['boardKinds'], { pattern: NAME, required: false }),
     regression: {
       baselineRuns: optInt(['regression', 'baselineRuns'], 1, 1000, defaultRegressionConfig.baselineRuns),

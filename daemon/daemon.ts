@@ -12,12 +12,14 @@ import {
   validateJobResult, validateSuiteRunRequest, type JobResult, type RegressionEvent, type RequestReply,
   type SuiteRunReply,
 } from '../wire/mqtt.ts';
+import { clientOfFirmwareTopic, firmwareRequestTopics } from '../wire/mqtt.ts';
 import type { LabConfig } from './config.ts';
 import { expandSuite } from './config.ts';
 import { JobStore, specOf, type JobRecord } from './jobs/job-store.ts';
 import { Registry } from './registry.ts';
 import { RegressionDetector } from './regressions.ts';
 import { checkFlashRequest } from './requests.ts';
+import { byoJobFields, checkFirmwareUpload, recordFirmwareUpload } from './firmware-uploads.ts';
 import { InfluxSink } from './influx/writer.ts';
 import {
   agentHealthPoint, boardStatePoint, healthSamplePoints, jobEventPoint, regressionPoint, resultPoint, type JobEventInfo,
@@ -139,7 +141,7 @@ export class Daemon extends EventEmitter {
     client.on('connect', () => { this.log('MQTT reconnected'); this.publishStatus('online'); });
     await client.subscribeAsync({
       [topics.allStatus]: { qos: 1 }, [topics.allInventory]: { qos: 1 }, [topics.allProgress]: { qos: 1 },
-      [topics.allResults]: { qos: 1 }, [topics.allHealth]: { qos: 0 }, [topics.requests]: { qos: 1 },
+      [topics.allResults]: { qos: 1 }, [topics.allHealth]: { qos: 0 }, [topics.requests]: { qos: 1 }, [firmwareRequestTopics.all]: { qos: 1 },
       [suiteTopics.run]: { qos: 1 },
     });
     this.publishStatus('online');
@@ -241,6 +243,8 @@ export class Daemon extends EventEmitter {
 
   private onMessage(topic: string, payload: Buffer): void {
     if (topic === topics.requests) return this.onFlashRequest(payload);
+    const uploader = clientOfFirmwareTopic(topic);
+    if (uploader !== undefined) return this.onFlashRequest(payload, uploader);
     if (topic === suiteTopics.run) return this.onSuiteRunRequest(payload);
     const agentId = agentIdOfTopic(topic);
     if (!agentId) return;
@@ -353,13 +357,14 @@ export class Daemon extends EventEmitter {
     this.dispatch();
   }
 
-  private onFlashRequest(payload: Buffer): void {
-    const checked = checkFlashRequest(payload, {
+  /** `uploader`: the client a firmware-request topic names (bring your own firmware). */
+  private onFlashRequest(payload: Buffer, uploader?: string): void {
+    const checked = checkFirmwareUpload(checkFlashRequest(payload, {
       modelExists: this.opts.modelExists ?? (() => false),
       knownKinds: () => new Set([...this.registry.knownKinds(), ...this.opts.config.boardKinds]),
       boardKindOf: (id) => this.registry.board(id)?.kind,
       maxUploadBytes: this.opts.config.maxUploadBytes,
-    });
+    }), uploader, this.opts.config);
     if (!checked.ok) {
       this.counters.rejectedRequests++;
       this.log(`rejected request ${checked.requestId ?? '(no id)'}: ${checked.reason}`);
@@ -378,8 +383,9 @@ export class Daemon extends EventEmitter {
     const job = this.store.enqueue({
       model: req.model, boardKind: checked.boardKind, ...(checked.boardId ? { boardId: checked.boardId } : {}),
       backend: req.backend, tiling: req.tiling, arithmetic: arithmeticOf(req), reps: req.reps,
-      request: { requestId: req.requestId, replyTo: req.replyTo },
+      request: { requestId: req.requestId, replyTo: req.replyTo }, ...byoJobFields(req),
     });
+    recordFirmwareUpload(this.opts.config.dataDir, req, job.jobId, checked.boardKind);
     this.reply(req.replyTo, { v: 1, requestId: req.requestId, type: 'accepted', jobId: job.jobId });
     this.jobEvent('queued', job);
     this.dispatch();

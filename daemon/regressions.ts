@@ -36,8 +36,11 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-export function baselineKey(r: Pick<JobResult, 'model' | 'boardKind' | 'backend' | 'tiling' | 'arithmetic'>): string {
-  return `${r.model}|${r.boardKind}|${r.backend}|${r.tiling}|${arithmeticOf(r)}`;
+export function baselineKey(r: Pick<JobResult, 'model' | 'boardKind' | 'backend' | 'tiling' | 'arithmetic'> & Pick<Partial<JobResult>, 'source' | 'submittedBy' | 'firmwareName'>): string {
+  const key = `${r.model}|${r.boardKind}|${r.backend}|${r.tiling}|${arithmeticOf(r)}`;
+  // A submitted image's m-lap-us microseconds are never compared with tinyrack's own counts:
+  // each submitter's image (by name, across versions) is a series of its own.
+  return r.source === 'byo' ? `${key}|byo|${r.submittedBy ?? ''}|${r.firmwareName ?? ''}` : key;
 }
 
 export class RegressionDetector {

@@ -28,7 +28,7 @@ export function modelPerformance(): dashboard.Dashboard {
     .annotation(regressionAnnotations())
     .withPanel(timeSeries('Count per inference (instructions on QEMU, cycles on silicon)', 'none', { x: 0, y: 0, w: 12, h: 8 },
       new InfluxQL(`SELECT median("count") FROM "results" WHERE ${FILTER} AND $timeFilter ${BY}`).alias(ALIAS)))
-    .withPanel(timeSeries('Latency', 'µs', { x: 12, y: 0, w: 12, h: 8 },
+    .withPanel(timeSeries('Latency (estimated on QEMU: instructions at the nominal clock; see latency_estimated)', 'µs', { x: 12, y: 0, w: 12, h: 8 },
       new InfluxQL(`SELECT mean("latency_us") FROM "results" WHERE ${FILTER} AND $timeFilter ${BY}`).alias(ALIAS)))
     .withPanel(timeSeries('Energy per inference (see the energy_estimated field)', 'µJ', { x: 0, y: 8, w: 12, h: 8 },
       new InfluxQL(`SELECT mean("energy_uj") FROM "results" WHERE ${FILTER} AND $timeFilter ${BY}`).alias(ALIAS)))
@@ -36,7 +36,7 @@ export function modelPerformance(): dashboard.Dashboard {
       new InfluxQL(`SELECT max("arena_bytes") AS "arena", max("ram_bytes") AS "ram", max("rom_bytes") AS "rom", max("stack_bytes") AS "stack" FROM "results" WHERE ${FILTER} AND $timeFilter ${BY}`)
         .alias(`$col ${ALIAS}`)))
     .withPanel(tablePanel('Latest results', { x: 0, y: 16, w: 24, h: 8 },
-      new InfluxQL(`SELECT last("count") AS "count", last("latency_us") AS "latency_us", last("arena_bytes") AS "arena_bytes", last("rom_bytes") AS "rom_bytes", ` +
+      new InfluxQL(`SELECT last("count") AS "count", last("latency_us") AS "latency_us", last("latency_estimated") AS "latency_estimated", last("energy_estimated") AS "energy_estimated", last("arena_bytes") AS "arena_bytes", last("rom_bytes") AS "rom_bytes", ` +
         `last("outputs_match") AS "outputs_match", last("firmware_hash") AS "firmware" FROM "results" WHERE ${FILTER} AND $timeFilter GROUP BY "model", "board_kind", "backend", "tiling", "arithmetic"`)))
     .withPanel(topOpsPanel({ x: 0, y: 24, w: 24, h: 10 }))
     .build();

@@ -396,3 +396,33 @@ export const validateSuiteRunRequest = validator<SuiteRunRequest>((v, p, e) => {
   const reply = (v as { replyTo?: unknown } | null)?.replyTo;
   if (typeof reply === 'string' && /[+#]/.test(reply)) e.push(`${p}.replyTo must not contain MQTT wildcards`);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Appended for issue 14 (bring your own firmware, the MLPerf Tiny protocol): optional fields,
+// merged into the interfaces above (TypeScript declaration merging) so older payloads stay
+// valid. Their checks live in wire/firmware-image.ts (checkByoFields), run by the daemon before
+// it queues and by the agent before it flashes.
+import type { ByoFields, ByoResultFields } from './firmware-image.ts';
+
+export interface JobSpec extends ByoFields {}
+export interface FlashRequest extends ByoFields {}
+export interface JobResult extends ByoResultFields {}
+export interface ResultMetrics {
+  /** True when latency is derived from a modelled clock (QEMU: instructions at the board's
+   * nominal clock, one instruction per cycle) rather than measured. */
+  latencyEstimated?: boolean;
+}
+
+/** Bring-your-own-firmware requests come on tinyrack/requests/firmware/<client>: the broker's
+ * ACL lets each client publish only under its own name (pattern write
+ * tinyrack/requests/firmware/%u), so the daemon knows who submitted an image from the topic. */
+export const firmwareRequestTopics = {
+  request: (client: string) => `${ROOT}/requests/firmware/${client}`,
+  all: `${ROOT}/requests/firmware/+`,
+} as const;
+
+/** The client segment of a firmware request topic. */
+export function clientOfFirmwareTopic(topic: string): string | undefined {
+  const m = /^tinyrack\/requests\/firmware\/([^/+#]+)$/.exec(topic);
+  return m?.[1];
+}

@@ -46,8 +46,9 @@ export function tflmArithmeticNote(backend: string): string {
 }
 
 /** What a performance count counts: guest instructions on QEMU (-icount), cycles on silicon,
- * wall-clock nanoseconds on the host board. */
-export const COUNTERS = ['cycles', 'instructions', 'ns'] as const;
+ * wall-clock nanoseconds on the host board; 'us-lap': microseconds between a firmware's own
+ * MLPerf Tiny m-lap-us stamps (bring-your-own firmware: never comparable with the others). */
+export const COUNTERS = ['cycles', 'instructions', 'ns', 'us-lap'] as const;
 export type Counter = (typeof COUNTERS)[number];
 
 /** Where a run's core clock figure (BOOT hz) comes from: measured by the firmware against an
@@ -62,6 +63,12 @@ export type ClockSource = (typeof CLOCK_SOURCES)[number];
 export const PROTOCOLS = ['tr1', 'mlperf-tiny'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 export const DEFAULT_PROTOCOL: Protocol = 'tr1';
+
+/** Whose firmware a result measured: tinyrack's own build, or a ready image someone uploaded
+ * ("bring your own firmware"). Results of the two are kept apart (regression baselines, the
+ * InfluxDB `source` tag). */
+export const RESULT_SOURCES = ['tinyrack', 'byo'] as const;
+export type ResultSource = (typeof RESULT_SOURCES)[number];
 
 /** Parses a comma-separated CLI list against one of the lists above. */
 export function parseList<T extends string>(s: string, allowed: readonly T[], what: string): T[] {

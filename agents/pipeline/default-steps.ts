@@ -15,6 +15,7 @@ import { SerialConsole } from '../serial/serial-console.ts';
 import { powerSwitchFor } from '../health/power-switch.ts';
 import { probeKindFor } from '../power/registry.ts';
 import type { PowerProbe } from '../power/probe.ts';
+import { byoBuild, protocolReference, runProtocolPhysical, runProtocolQemu } from './protocol-run.ts';
 import { BuildStepError, type BoardSlot, type BuiltFirmware, type JobSteps, type RunCapture, type StepContext } from './types.ts';
 
 export interface DefaultStepsOptions {
@@ -105,6 +106,7 @@ async function runPhysical(slot: BoardSlot, ctx: StepContext, o: DefaultStepsOpt
 export function defaultSteps(o: DefaultStepsOptions = {}): JobSteps {
   return {
     async build(spec: JobSpec, slot: BoardSlot, ctx: StepContext): Promise<BuiltFirmware> {
+      if (spec.firmware) return byoBuild(spec, ctx);
       let model: string | undefined = spec.model.name;
       const prepared = o.prepared?.[spec.model.name];
       if ('tfliteBase64' in spec.model && spec.model.tfliteBase64) {
@@ -120,12 +122,13 @@ export function defaultSteps(o: DefaultStepsOptions = {}): JobSteps {
         const r = await buildFirmware({
           ...(spec.profile ? { profile: true } : {}),
           ...(prepared ? { prepared } : { model }), board: slot.kind, backend: spec.backend, tiling: spec.tiling,
-          arithmetic: arithmeticOf(spec), reps: spec.reps,
+          arithmetic: arithmeticOf(spec), reps: spec.reps, ...(spec.protocol ? { protocol: spec.protocol } : {}),
         });
         return {
           ...(spec.profile && r.ops ? { profile: { ops: r.ops, board: await getBoard(slot.kind) } } : {}),
           elfPath: r.elfPath, firmwareHash: r.firmwareHash, romBytes: r.romBytes, ramBytes: r.ramBytes, arenaBytes: r.arenaBytes,
           expectedOutputs: r.expectedOutputs, arithmetic: r.arithmetic,
+          ...(spec.protocol === 'mlperf-tiny' ? { protocol: spec.protocol, hostInput: (await protocolReference(r.model)).input, hostReps: spec.reps, ...(spec.validateAllSamples ? { validateModel: r.model } : {}) } : {}),
         };
       } catch (e) {
         throw new BuildStepError(`build failed: ${(e as Error).message}`);
@@ -137,7 +140,12 @@ export function defaultSteps(o: DefaultStepsOptions = {}): JobSteps {
         { elfPath: fw.elfPath }, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
     },
 
-    async run(slot: BoardSlot, flashed: FlashOutcome, _fw: BuiltFirmware, ctx: StepContext): Promise<RunCapture> {
+    async run(slot: BoardSlot, flashed: FlashOutcome, fw: BuiltFirmware, ctx: StepContext): Promise<RunCapture> {
+      if (fw.protocol === 'mlperf-tiny') {
+        if (slot.def.board.arch === 'host') throw new Error(`board ${slot.boardId}: the host board has no console to drive the mlperf-tiny protocol over`);
+        if (!slot.virtual) return runProtocolPhysical(slot, fw, ctx, (c) => (o.resetBoard ?? resetPhysical)(slot, c, ctx));
+        return runProtocolQemu(slot, flashed.runImage, fw, fw.hostReps ?? 1, ctx);
+      }
       if (slot.virtual) return runVirtualBoard(slot, flashed.runImage, ctx, o);
       return runPhysical(slot, ctx, o);
     },

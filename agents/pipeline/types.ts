@@ -7,6 +7,9 @@ import type { AgentBoardDef } from '../boards.ts';
 import type { PhysicalBoardConfig } from '../config/rack-config.ts';
 import type { CaptureResult } from '../serial/capture.ts';
 import type { ExpectedOutput } from '../../wire/report.ts';
+import type { Protocol } from '../../wire/vocabulary.ts';
+import type { ByoResultFields } from '../../wire/firmware-image.ts';
+import type { ProtocolReport } from './protocol-run.ts';
 import type { FlashOutcome } from '../drivers/flashers/flasher.ts';
 import type { PowerSample } from '../power/energy.ts';
 
@@ -35,10 +38,27 @@ export interface BuiltFirmware {
   expectedOutputs: ExpectedOutput[];
   /** The int8 arithmetic compiled in: the result echoes this, not the request. */
   arithmetic: Arithmetic;
+  /** How the agent talks to it (absent = TR1: run and read the report). */
+  protocol?: Protocol;
+  /** Protocol firmware: the input the host sends (golden sample 0) and the timed inferences it
+   * asks for (the job's reps). */
+  hostInput?: Uint8Array;
+  hostReps?: number;
+  /** The model whose golden samples an on-device validation runs (absent: no validation). */
+  validateModel?: string;
+  /** Bring your own firmware: the labels its results carry. */
+  byo?: ByoResultFields;
 }
 
 export interface RunCapture {
   capture: CaptureResult;
+  /** Set by protocol runs, which have no TR1 records to read (agents/pipeline/protocol-run.ts). */
+  protocol?: ProtocolReport;
+  /** Protocol runs with a probe: energy from the timestamp pin (agents/power/timestamp-windows.ts),
+   * computed when the agent asks, so a failure is reported like any energy failure. */
+  energy?: () => { energyUj: number };
+  /** On-device validation of every golden sample (protocol runs asked for it). */
+  validation?: { samples: number; agreed: number; disagreed?: number[] };
   power?: { samples: PowerSample[]; periodS: number; supplyV: number };
 }
 

@@ -17,6 +17,9 @@ export interface JobEnergyInput {
   counter: Counter;
   /** Median count per inference. */
   count: number;
+  /** Protocol runs: energy from the timestamp-pin windows (timestamp-windows.ts) instead of the
+   * MARK records, which such firmware does not print. */
+  measured?: () => { energyUj: number };
 }
 
 export type JobEnergy = { energyUj: number; energyEstimated: boolean } | { withheld: string } | undefined;
@@ -24,7 +27,7 @@ export type JobEnergy = { energyUj: number; energyEstimated: boolean } | { withh
 export function jobEnergy(x: JobEnergyInput): JobEnergy {
   if (x.power) {
     try {
-      const e = energyBetweenMarks(x.power.samples, x.power.periodS, x.power.supplyV, [...x.records]);
+      const e = x.measured ? x.measured() : energyBetweenMarks(x.power.samples, x.power.periodS, x.power.supplyV, [...x.records]);
       return { energyUj: e.energyUj, energyEstimated: false };
     } catch (err) {
       return { withheld: (err as Error).message };

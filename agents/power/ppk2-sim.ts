@@ -106,3 +106,34 @@ export class Ppk2Simulator {
     return new Promise((res) => (this.port.isOpen ? this.port.close(() => res()) : res()));
   }
 }
+
+/** One timed loop as the instrument sees it: how long, at what current. */
+export interface TimedLoop { durationUs: number; currentA: number }
+
+/**
+ * The digital-input picture of a firmware's timed loops (a profile for the simulator): 'level'
+ * raises bit `bit` for each loop; 'pulses' (EEMBC energy mode) keeps it high and pulls it low
+ * for `pulseUs` at the start and at the end of each loop, the low pulse drawing the loop's
+ * current. Idle stretches of `gapUs` at `idleA` come before, between and after.
+ */
+export function timestampProfile(loops: readonly TimedLoop[], o: { mode: 'level' | 'pulses'; bit?: number; idleA?: number; gapUs?: number; pulseUs?: number }): ProfileSegment[] {
+  const mask = 1 << (o.bit ?? 0);
+  const idleA = o.idleA ?? 5e-6;
+  const gapUs = o.gapUs ?? 500;
+  const pulseUs = o.pulseUs ?? 20;
+  const out: ProfileSegment[] = [];
+  const idleLogic = o.mode === 'pulses' ? mask : 0;
+  out.push({ durationUs: gapUs, currentA: idleA, logic: idleLogic });
+  for (const l of loops) {
+    if (o.mode === 'level') {
+      out.push({ durationUs: l.durationUs, currentA: l.currentA, logic: mask });
+    } else {
+      // The loop's time runs from the first falling edge to the second.
+      out.push({ durationUs: pulseUs, currentA: l.currentA, logic: 0 });
+      out.push({ durationUs: l.durationUs - pulseUs, currentA: l.currentA, logic: mask });
+      out.push({ durationUs: pulseUs, currentA: idleA, logic: 0 });
+    }
+    out.push({ durationUs: gapUs, currentA: idleA, logic: idleLogic });
+  }
+  return out;
+}

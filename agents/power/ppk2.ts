@@ -81,6 +81,11 @@ export class Ppk2 implements PowerProbe {
     await this.write([PPK2_CMD.AverageStart]);
   }
 
+  /** Samples received since start() (callers wait for a known stretch instead of a fixed time). */
+  get sampleCount(): number {
+    return this.samples.length;
+  }
+
   async stop(): Promise<{ samples: PowerSample[]; periodS: number; supplyV: number; droppedSamples: number }> {
     await this.write([PPK2_CMD.AverageStop]);
     // Frames already in flight still belong to the window; give them a moment to arrive.

@@ -17,8 +17,10 @@ export class SerialConsole implements LineSource {
     });
   }
 
-  subscribe(onLine: (line: string) => void, onEnd: (reason: string) => void): () => void {
-    const splitter = new LineSplitter(onLine);
+  /** `maxLine`: longest line kept whole (TR1 records fit the default; an MLPerf Tiny m-results
+   * line of a 640-value output does not). */
+  subscribe(onLine: (line: string) => void, onEnd: (reason: string) => void, maxLine?: number): () => void {
+    const splitter = new LineSplitter(onLine, maxLine);
     const onData = (d: Buffer): void => splitter.push(d);
     const onClose = (): void => { splitter.flush(); onEnd(`${this.path} closed (board unplugged?)`); };
     const onError = (e: Error): void => onEnd(`${this.path}: ${e.message}`);
@@ -51,4 +53,11 @@ export class SerialConsole implements LineSource {
       this.port.close(() => res());
     });
   }
+}
+
+/** Host -> board bytes on a serial console (harness protocols that take commands). Kept as a
+ * function beside the class so the class itself stays as it is. */
+export function consoleWriter(c: SerialConsole): (data: string) => Promise<void> {
+  const port = (c as unknown as { port: SerialPort }).port;
+  return (data) => new Promise<void>((res, rej) => port.write(Buffer.from(data, 'latin1'), (err) => (err ? rej(err) : port.drain((e) => (e ? rej(e) : res())))));
 }

@@ -22,3 +22,13 @@ void tr_board_write(const char *bytes, size_t len) {
 }
 
 void tr_board_mark(int on) { (void)on; }
+
+/* Console RX (firmware/harness/tr_board_rx.h): CTRL bit 1 enables the receiver (enabled on
+ * first use so TR1 builds keep TX only); STATE bit 1 = RX buffer full. QEMU's CMSDK UART
+ * delivers host pty bytes only while RX is enabled. */
+#include "tr_board_rx.h"
+int tr_board_read_byte(void) {
+  UART_CTRL |= 2u;
+  while (!(UART_STATE & 2u)) {}
+  return (int)(UART_DATA & 0xFFu);
+}

@@ -42,3 +42,16 @@ void tr_board_mark(int on) {
   (void)on;
 #endif
 }
+
+/* Console RX (firmware/harness/tr_board_rx.h): RXCTRL (0x0C) bit 0 enables the receiver;
+ * reading RXDATA (0x04) pops one byte, bit 31 set = FIFO was empty. */
+#include "tr_board_rx.h"
+#define UART_RXDATA (*(volatile uint32_t *)(UART_BASE + 0x04u))
+#define UART_RXCTRL (*(volatile uint32_t *)(UART_BASE + 0x0Cu))
+int tr_board_read_byte(void) {
+  UART_RXCTRL |= 1u;
+  for (;;) {
+    uint32_t d = UART_RXDATA;
+    if (!(d & 0x80000000u)) return (int)(d & 0xFFu);
+  }
+}

@@ -69,3 +69,12 @@ void tr_board_mark(int on) {
   (void)on;
 #endif
 }
+
+/* Console RX (firmware/harness/tr_board_rx.h): CR1 bit 2 (RE) enables the receiver; SR bit 5
+ * (RXNE) = a byte waits in DR; SR bit 3 (ORE) is cleared by the SR-then-DR read sequence. */
+#include "tr_board_rx.h"
+int tr_board_read_byte(void) {
+  USART_CR1 |= 1u << 2;
+  while (!(USART_SR & (1u << 5))) {}
+  return (int)(USART_DR & 0xFFu);
+}

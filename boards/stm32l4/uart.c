@@ -54,3 +54,16 @@ void tr_board_write(const char *bytes, size_t len) {
 }
 
 void tr_board_mark(int on) { GPIO_BSRR(GPIOC) = on ? (1u << 7) : (1u << 23); }
+
+/* Console RX (firmware/harness/tr_board_rx.h): CR1 bit 2 (RE, writable while UE=1 on this
+ * USART version, RM0432 §52.7.1); ISR bit 5 (RXNE) = a byte waits in RDR (0x24); an overrun
+ * (ISR bit 3) is cleared through ICR (0x20) bit 3 so reception goes on. */
+#include "tr_board_rx.h"
+int tr_board_read_byte(void) {
+  LPUART_CR1 |= 1u << 2;
+  for (;;) {
+    uint32_t isr = LPUART_ISR;
+    if (isr & (1u << 5)) return (int)(REG(LPUART + 0x24u) & 0xFFu);
+    if (isr & (1u << 3)) REG(LPUART + 0x20u) = 1u << 3;
+  }
+}

@@ -28,3 +28,11 @@ void tr_board_write(const char *bytes, size_t len) {
 }
 
 void tr_board_mark(int on) { (void)on; }
+
+/* Console RX (firmware/harness/tr_board_rx.h): the 16550 receiver is always on; LSR bit 0 =
+ * data ready, RBR shares offset 0 with THR. */
+#include "tr_board_rx.h"
+int tr_board_read_byte(void) {
+  while (!(UART[LSR] & 0x01)) {}
+  return (int)UART[THR];
+}

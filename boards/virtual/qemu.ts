@@ -130,6 +130,15 @@ export class QemuBoard implements VirtualBoard {
     this.console.finish();
   }
 
+  /** Sends bytes to the board's console UART (host -> board, for harness protocols that take
+   * commands); resolves once they are handed to the pty. */
+  async write(data: string | Uint8Array): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) throw new Error(`console of ${this.board.id} is not open (QEMU not started or already ended)`);
+    await new Promise<void>((res, rej) => port.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data), (err) => (err ? rej(err) : res())));
+    await new Promise<void>((res, rej) => port.drain((err) => (err ? rej(err) : res())));
+  }
+
   /** Console lines (with their line endings) until the run ends. */
   lines(): AsyncGenerator<string> {
     return this.console.lines();

@@ -4,10 +4,12 @@ import { Option, type Command } from 'commander';
 import { getBoard } from '../../boards/index.ts';
 import { buildFirmware } from '../../firmware/build/index.ts';
 import { ARITHMETICS, BACKENDS, TILING_MODES, type Arithmetic as AotArithmetic, type Backend as BackendName, type TilingMode } from '../../wire/vocabulary.ts';
+import { DEFAULT_PROTOCOL, PROTOCOLS, type Protocol } from '../../wire/vocabulary.ts';
+import { TIMESTAMP_MODES, type TimestampMode } from '../../wire/mlperf-tiny.ts';
 
 interface BuildCliOptions {
   model: string; board: string; backend: BackendName; tiling: TilingMode; arithmetic: AotArithmetic;
-  reps: string; warmup: string; sample: string; json?: boolean;
+  reps: string; warmup: string; sample: string; json?: boolean; protocol: Protocol; timestampMode: TimestampMode;
 }
 
 export function parseCount(what: string, v: string, min: number): number {
@@ -25,6 +27,10 @@ export function register(program: Command): void {
     .addOption(new Option('--tiling <mode>', 'tile the graph before planning').choices([...TILING_MODES]).default('none'))
     .addOption(new Option('--arithmetic <mode>', 'AoT int8 arithmetic: reference = TFLite-Micro fixed point; xnnpack = float32 requantization like TFLite on CPU (equals the golden files)')
       .choices([...ARITHMETICS]).default('reference'))
+    .addOption(new Option('--protocol <name>', 'host protocol: tr1 = run once and report TR1 records; mlperf-tiny = answer the MLPerf Tiny test-harness commands (inputs from the host)')
+      .choices([...PROTOCOLS]).default(DEFAULT_PROTOCOL))
+    .addOption(new Option('--timestamp-mode <mode>', 'mlperf-tiny only: performance = print m-lap-us; energy = pulse the timestamp pin (EnergyRunner)')
+      .choices([...TIMESTAMP_MODES]).default('performance'))
     .option('--reps <n>', 'timed inferences compiled into the harness', '3')
     .option('--warmup <n>', 'untimed warm-up inferences', '1')
     .option('--sample <n>', 'golden sample compiled in', '0')
@@ -34,13 +40,14 @@ export function register(program: Command): void {
       const r = await buildFirmware({
         model: o.model, board: o.board, backend: o.backend, tiling: o.tiling, arithmetic: o.arithmetic,
         reps: parseCount('reps', o.reps, 1), warmup: parseCount('warmup', o.warmup, 0), sample: parseCount('sample', o.sample, 0),
+        protocol: o.protocol, ...(o.timestampMode !== 'performance' ? { timestampMode: o.timestampMode } : {}),
       });
       if (o.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return;
       }
       const out = [
-        `${r.model} for ${board.name} (${r.backend}, tiling ${r.tiling}, arithmetic ${r.arithmetic})${r.cached ? ' [cached]' : ''}`,
+        `${r.model} for ${board.name} (${r.backend}, tiling ${r.tiling}, arithmetic ${r.arithmetic}${r.protocol && r.protocol !== DEFAULT_PROTOCOL ? `, protocol ${r.protocol}` : ''})${r.cached ? ' [cached]' : ''}`,
         `  firmware  ${r.elfPath}`,
         `  id        ${r.firmwareHash}`,
         `  outputs   checked against ${r.reference}`,

@@ -5,8 +5,29 @@ import { basename } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { flash } from '../../daemon/client.ts';
-import { arithmeticOf, type ModelRef } from '../../wire/mqtt.ts';
+import { arithmeticOf, type FlashRequest, type ModelRef } from '../../wire/mqtt.ts';
+import { isClientId } from '../../wire/firmware-image.ts';
+import { PROTOCOLS, type Protocol } from '../../wire/vocabulary.ts';
 import { ARITHMETICS, arithmeticFitsBackend, tflmArithmeticNote, BACKENDS, TILING_MODES as TILINGS, type Arithmetic, type Backend, type TilingMode } from '../../wire/vocabulary.ts';
+
+/** The bring-your-own-firmware / protocol fields of a request from the CLI options. */
+function byoRequestFields(o: { protocol?: string; firmware?: string; as?: string; validate?: boolean }): { fields: Pick<FlashRequest, 'protocol' | 'firmware' | 'validateAllSamples'>; client?: string } {
+  if (o.protocol !== undefined && !(PROTOCOLS as readonly string[]).includes(o.protocol)) throw new Error(`--protocol must be one of ${PROTOCOLS.join(', ')}`);
+  const protocol = (o.protocol ?? (o.firmware || o.validate ? 'mlperf-tiny' : undefined)) as Protocol | undefined;
+  const fields: Pick<FlashRequest, 'protocol' | 'firmware' | 'validateAllSamples'> = {
+    ...(protocol ? { protocol } : {}), ...(o.validate ? { validateAllSamples: true } : {}),
+  };
+  if (!o.firmware) {
+    if (o.as) throw new Error('--as goes with --firmware');
+    return { fields };
+  }
+  if (!o.as || !isClientId(o.as)) throw new Error('--firmware needs --as <your broker account> (letters, digits, _ . -)');
+  let bytes: Buffer;
+  try { bytes = readFileSync(o.firmware); } catch (err) { throw new Error(`cannot read ${o.firmware}: ${(err as Error).message}`); }
+  const name = basename(o.firmware).replace(/\.elf$/, '').replace(/[^A-Za-z0-9_.+-]/g, '_').slice(0, 64) || 'firmware';
+  fields.firmware = { name, elfBase64: bytes.toString('base64'), sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { fields, client: o.as };
+}
 
 export function register(program: Command): void {
   program.command('request')
@@ -21,7 +42,12 @@ export function register(program: Command): void {
     .option('--broker <url>', 'MQTT broker of the lab', process.env.TINYRACK_BROKER ?? 'mqtt://127.0.0.1:1883')
     .option('--timeout <seconds>', 'give up waiting after this long', (v) => Number(v), 600)
     .option('--json', 'print the result as JSON')
-    .action(async (o: { model: string; boardKind?: string; board?: string; backend: string; tiling: string; arithmetic: string; reps: number; broker: string; timeout: number; json?: boolean }) => {
+    .option('--protocol <name>', `how the agent talks to the firmware: ${PROTOCOLS.join(', ')}`)
+    .option('--firmware <file.elf>', 'bring your own firmware: flash this ELF (speaking mlperf-tiny) instead of building --model, which names the model whose golden data it is checked with')
+    .option('--as <client>', 'with --firmware: your broker account, whose tinyrack/requests/firmware/<client> topic the request goes to')
+    .option('--validate', 'mlperf-tiny: run every golden sample through the flashed firmware and report agreement')
+    .action(async (o: { model: string; boardKind?: string; board?: string; backend: string; tiling: string; arithmetic: string; reps: number; broker: string; timeout: number; json?: boolean;
+      protocol?: string; firmware?: string; as?: string; validate?: boolean }) => {
       if ((o.boardKind === undefined) === (o.board === undefined)) throw new Error('give exactly one of --board-kind or --board');
       if (!(BACKENDS as readonly string[]).includes(o.backend)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}`);
       if (!(TILINGS as readonly string[]).includes(o.tiling)) throw new Error(`--tiling must be one of ${TILINGS.join(', ')}`);
@@ -38,11 +64,12 @@ export function register(program: Command): void {
         const name = basename(o.model).replace(/\.tflite$/, '').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64) || 'model';
         model = { name, tfliteBase64: bytes.toString('base64'), sha256: createHash('sha256').update(bytes).digest('hex') };
       }
+      const byo = byoRequestFields(o);
       const out = await flash(o.broker, {
         model, board: o.board ? { id: o.board } : { kind: o.boardKind! }, backend: o.backend as Backend, tiling: o.tiling as TilingMode,
-        arithmetic: o.arithmetic as Arithmetic, reps: o.reps,
+        arithmetic: o.arithmetic as Arithmetic, reps: o.reps, ...byo.fields,
       }, {
-        timeoutMs: o.timeout * 1000,
+        timeoutMs: o.timeout * 1000, ...(byo.client ? { firmwareClient: byo.client } : {}),
         onReply: (r) => {
           if (o.json) return;
           if (r.type === 'accepted') process.stderr.write(`accepted as job ${r.jobId}\n`);
@@ -59,13 +86,15 @@ export function register(program: Command): void {
         const rows: Array<[string, string]> = [
           ['job', r.jobId], ['board', `${r.boardId} (${r.boardKind}, agent ${r.agentId})`],
           ['model', `${r.model} ${r.backend}/${r.tiling}/${arithmeticOf(r)}`], [m.counter, `${m.count} (median of ${m.counts.length})`],
-          ['latency', `${m.latencyUs} us`], ['energy', m.energyUj === undefined ? 'n/a' : `${m.energyUj} uJ${m.energyEstimated ? ' (estimated)' : ''}`],
+          ['latency', `${m.latencyUs} us${m.latencyEstimated ? ' (estimated)' : ''}`], ['energy', m.energyUj === undefined ? 'n/a' : `${m.energyUj} uJ${m.energyEstimated ? ' (estimated)' : ''}`],
           ['arena', `${m.arenaBytes} B`], ['stack', `${m.stackBytes} B`], ['heap', `${m.heapBytes} B`],
           ['rom / ram', `${m.romBytes} B / ${m.ramBytes} B`], ['outputs match', String(m.outputsMatch)],
           ['firmware', r.firmwareHash ?? 'n/a'],
+          ...(r.source === 'byo' ? [['submitted', `${r.firmwareName} sha256 ${r.firmwareSha256} by ${r.submittedBy}`] as [string, string]] : []),
+          ...(r.validation ? [['validation', `${r.validation.agreed}/${r.validation.samples} golden samples agree`] as [string, string]] : []),
         ];
         for (const [k, v] of rows) process.stdout.write(`${k.padEnd(14)} ${v}\n`);
       }
-      if (!r.ok || r.metrics?.outputsMatch === false) process.exitCode = 1;
+      if (!r.ok || r.metrics?.outputsMatch === false || (r.validation && r.validation.agreed !== r.validation.samples)) process.exitCode = 1;
     });
 }

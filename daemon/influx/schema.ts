@@ -19,7 +19,7 @@ export const MEASUREMENTS = {
 
 // `arithmetic` is a tag so dashboards can split by it (reference vs xnnpack run different kernels);
 // points written before it existed have no such tag and are reference arithmetic.
-export const RESULT_TAGS = ['board', 'board_kind', 'agent', 'model', 'backend', 'tiling', 'arithmetic', 'suite', 'counter'] as const;
+export const RESULT_TAGS = ['board', 'board_kind', 'agent', 'model', 'backend', 'tiling', 'arithmetic', 'suite', 'counter', 'source'] as const;
 
 export const schema: ISchemaOptions[] = [
   opProfileSchema,
@@ -32,6 +32,8 @@ export const schema: ISchemaOptions[] = [
       arena_bytes: FieldType.INTEGER, rom_bytes: FieldType.INTEGER, ram_bytes: FieldType.INTEGER,
       outputs_match: FieldType.BOOLEAN, firmware_hash: FieldType.STRING, job_id: FieldType.STRING,
       reps: FieldType.INTEGER, attempt: FieldType.INTEGER,
+      // Issue 14: modelled latency on QEMU; who submitted which image (bring your own firmware).
+      latency_estimated: FieldType.BOOLEAN, submitted_by: FieldType.STRING, firmware_sha256: FieldType.STRING,
     },
   },
   {
@@ -85,11 +87,17 @@ export function resultPoint(r: JobResult, suite: string | undefined): IPoint | u
   if (m.energyUj !== undefined) fields.energy_uj = m.energyUj;
   if (m.energyEstimated !== undefined) fields.energy_estimated = m.energyEstimated;
   if (r.firmwareHash) fields.firmware_hash = r.firmwareHash;
+  // Modelled figures say so (QEMU: latency from instructions at the nominal clock); a submitted
+  // image says whose it was.
+  if (m.latencyEstimated !== undefined) fields.latency_estimated = m.latencyEstimated;
+  if (r.submittedBy) fields.submitted_by = r.submittedBy;
+  if (r.firmwareSha256) fields.firmware_sha256 = r.firmwareSha256;
   return {
     measurement: MEASUREMENTS.results,
     tags: {
       board: r.boardId, board_kind: r.boardKind, agent: r.agentId, model: r.model, backend: r.backend,
       tiling: r.tiling, arithmetic: arithmeticOf(r), suite: suite ?? 'adhoc', counter: m.counter,
+      source: r.source ?? 'tinyrack',
     },
     fields,
     timestamp: stableTimestamp(Date.parse(r.finishedAt) || Date.now(), `result:${r.jobId}`),

@@ -10,6 +10,7 @@
 // attempt: duplicates of a finished job and results of a stale attempt are ignored. A result built
 // in another arithmetic than the job asked for (an agent older than the field ignores it) fails
 // the job: its numbers answer a different question.
+import type { ByoFields } from '../../wire/firmware-image.ts';
 import { randomUUID } from 'node:crypto';
 import { arithmeticOf, type Arithmetic, type Backend, type JobResult, type JobSpec, type ModelRef, type TilingMode } from '../../wire/mqtt.ts';
 import { Journal } from './journal.ts';
@@ -31,6 +32,8 @@ export interface JobRecord {
   arithmetic?: Arithmetic;
   reps: number;
   tags?: Record<string, string>;
+  /** Bring your own firmware: the image, its protocol and who submitted it (wire/firmware-image.ts). */
+  byo?: ByoFields;
   /** Attempts made so far (the current one while dispatched). */
   attempt: number;
   maxAttempts: number;
@@ -55,6 +58,7 @@ export interface NewJob {
   arithmetic?: Arithmetic;
   reps: number;
   tags?: Record<string, string>; request?: { requestId: string; replyTo: string };
+  byo?: ByoFields;
   maxAttempts?: number; attemptTimeoutMs?: number; jobId?: string;
 }
 
@@ -99,7 +103,7 @@ export class JobStore {
       jobId: n.jobId ?? randomUUID(), seq: this.nextSeq++, state: 'queued', model: n.model, boardKind: n.boardKind,
       ...(n.boardId ? { wantBoardId: n.boardId } : {}), backend: n.backend, tiling: n.tiling,
       arithmetic: arithmeticOf(n), reps: n.reps,
-      ...(n.tags ? { tags: n.tags } : {}), ...(n.request ? { request: n.request } : {}),
+      ...(n.tags ? { tags: n.tags } : {}), ...(n.request ? { request: n.request } : {}), ...(n.byo ? { byo: n.byo } : {}),
       attempt: 0, maxAttempts: n.maxAttempts ?? this.defaults.maxAttempts,
       attemptTimeoutMs: n.attemptTimeoutMs ?? this.defaults.attemptTimeoutMs, createdAt: t, updatedAt: t,
     }));
@@ -201,7 +205,7 @@ export function specOf(job: JobRecord): JobSpec {
   return {
     v: 1, jobId: job.jobId, boardId: job.boardId, boardKind: job.boardKind, model: job.model,
     backend: job.backend, tiling: job.tiling, arithmetic: arithmeticOf(job), reps: job.reps, attempt: job.attempt, deadline: job.deadline,
-    ...(job.tags ? { tags: job.tags } : {}),
+    ...(job.tags ? { tags: job.tags } : {}), ...(job.byo ?? {}),
   };
 }
 

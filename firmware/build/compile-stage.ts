@@ -6,7 +6,8 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BOARDS_DIR } from '../../boards/index.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
-import type { Arithmetic, Backend, TilingMode } from '../../wire/vocabulary.ts';
+import type { Arithmetic, Backend, Protocol, TilingMode } from '../../wire/vocabulary.ts';
+import { mlperfMetaSource } from './mlperf-meta.ts';
 import { compileObjects, headersHash, link, pruneCache, type CompileJob } from './compile.ts';
 import { elfSizes } from './elf-sizes.ts';
 import { boardDefines, cDefines, cStr, goldenSource, memoryScript } from './firmware-sources.ts';
@@ -19,6 +20,7 @@ const MAX_CACHED_OBJECTS = Number(process.env.TINYRACK_CACHE_OBJECTS ?? 3000);
 
 export interface StageOptions {
   key: string; firmwareHash: string; dir: string; backend: Backend; tiling: TilingMode; reps: number; warmup: number; arithmetic: Arithmetic;
+  protocol: Protocol; energyMode: boolean;
 }
 
 export async function compileStage(board: BoardDefinition, stage: ModelStage, o: StageOptions): Promise<BuildResult> {
@@ -33,6 +35,13 @@ export async function compileStage(board: BoardDefinition, stage: ModelStage, o:
       writeFileSync(p, text);
     }
     writeFileSync(join(src, 'tr_golden.c'), goldenSource(stage.inputs));
+    // The MLPerf Tiny mode takes its inputs from the host: its buffer, output scales and model
+    // name are generated beside the golden input (which its harness does not use).
+    const mlperf = o.protocol === 'mlperf-tiny';
+    if (mlperf) {
+      const quant = stage.outputQuant ?? stage.expectedOutputs.map(() => ({ scale: 1, zeroPoint: 0 }));
+      writeFileSync(join(src, 'tr_mlperf_meta.c'), mlperfMetaSource(stage.name, quant, stage.inputs.reduce((a, b) => a + b.length, 0)));
+    }
     writeFileSync(join(tmp, 'tr_memory.ld'), memoryScript(board));
 
     const tc = board.toolchain;
@@ -53,13 +62,13 @@ export async function compileStage(board: BoardDefinition, stage: ModelStage, o:
     const jobs: CompileJob[] = [
       // Only the harness carries per-build values; everything else is shared between builds.
       {
-        compiler: cc, source: join(HARNESS_DIR, 'main.c'), headersKey,
-        flags: [...baseFlags, ...cDefines({ TR_FW_ID: cStr(o.firmwareHash), TR_REPS: `${o.reps}`, TR_WARMUP: `${o.warmup}` })],
+        compiler: cc, source: join(HARNESS_DIR, mlperf ? 'mlperf_tiny.c' : 'main.c'), headersKey,
+        flags: [...baseFlags, ...cDefines({ TR_FW_ID: cStr(o.firmwareHash), TR_REPS: `${o.reps}`, TR_WARMUP: `${o.warmup}`, ...(o.energyMode ? { TR_MLPERF_ENERGY: '' } : {}) })],
       },
       { compiler: cc, source: REPORT_SOURCE, headersKey, flags: baseFlags },
       ...board.sources.map((s) => ({ compiler: cc, source: join(BOARDS_DIR, s), headersKey, flags: baseFlags })),
       ...stage.extraSources.map((s) => ({ compiler: compilerFor(s), source: s, headersKey, flags: [...baseFlags, ...flagsFor(s)] })),
-      ...[...generated, join(src, 'tr_golden.c')].map((s) => ({ compiler: compilerFor(s), source: s, headersKey, flags: [...baseFlags, ...flagsFor(s)], shared: false })),
+      ...[...generated, join(src, mlperf ? 'tr_mlperf_meta.c' : 'tr_golden.c')].map((s) => ({ compiler: compilerFor(s), source: s, headersKey, flags: [...baseFlags, ...flagsFor(s)], shared: false })),
     ];
     const objects = await compileObjects(jobs, join(cacheRoot(), 'objects'), join(tmp, 'obj'));
     const elf = join(tmp, 'firmware.elf');
@@ -72,7 +81,7 @@ export async function compileStage(board: BoardDefinition, stage: ModelStage, o:
       elfPath: join(o.dir, 'firmware.elf'), firmwareHash: o.firmwareHash,
       romBytes: sizes.romBytes, ramBytes: sizes.ramBytes, sections: sizes.sections,
       arenaBytes: stage.arenaBytes, plannedArenaBytes: stage.plannedArenaBytes, expectedOutputs: stage.expectedOutputs, reference: stage.reference,
-      cached: false, board: board.id, model: stage.name, backend: o.backend, tiling: o.tiling, arithmetic: o.arithmetic,
+      cached: false, board: board.id, model: stage.name, backend: o.backend, tiling: o.tiling, arithmetic: o.arithmetic, protocol: o.protocol,
       reps: o.reps, warmup: o.warmup, ...(stage.macs !== undefined ? { macs: stage.macs } : {}),
       fit: stage.fit, buildDir: o.dir,
     };

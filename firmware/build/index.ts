@@ -13,7 +13,8 @@ import { existsSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBoard } from '../../boards/index.ts';
 import { resolveModel } from '../model-set/index.ts';
-import { arithmeticFitsBackend, tflmArithmeticNote, ARITHMETICS, BACKENDS, TILING_MODES } from '../../wire/vocabulary.ts';
+import { arithmeticFitsBackend, tflmArithmeticNote, ARITHMETICS, BACKENDS, DEFAULT_PROTOCOL, PROTOCOLS, TILING_MODES } from '../../wire/vocabulary.ts';
+import { TIMESTAMP_MODES } from '../../wire/mlperf-tiny.ts';
 import { compileStage } from './compile-stage.ts';
 import { hasTool, ToolchainMissingError } from './compile.ts';
 import { checkFit, fitFigures } from './fit.ts';
@@ -43,6 +44,14 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   const warmup = spec.warmup ?? 1;
   const sample = spec.sample ?? 0;
   const arithmetic = spec.arithmetic ?? 'reference';
+  const protocol = spec.protocol ?? DEFAULT_PROTOCOL;
+  if (!PROTOCOLS.includes(protocol)) throw new Error(`unknown protocol "${protocol}" (use ${PROTOCOLS.join('|')})`);
+  const timestampMode = spec.timestampMode ?? 'performance';
+  if (!TIMESTAMP_MODES.includes(timestampMode)) throw new Error(`unknown timestamp mode "${timestampMode}" (use ${TIMESTAMP_MODES.join('|')})`);
+  if (timestampMode !== 'performance' && protocol !== 'mlperf-tiny') throw new Error('a timestamp mode needs --protocol mlperf-tiny');
+  // Only a non-default protocol or mode enters the cache keys, so existing keys stay valid.
+  const modeKey = timestampMode !== 'performance' ? { timestampMode } : {};
+  const protocolKey = protocol !== DEFAULT_PROTOCOL ? { protocol } : {};
   if (!ARITHMETICS.includes(arithmetic)) throw new Error(`unknown arithmetic "${arithmetic}" (use ${ARITHMETICS.join('|')})`);
   // TFLite-Micro has only its fixed-point reference kernels; XNNPACK arithmetic is an AoT mode.
   if (!arithmeticFitsBackend(backend, arithmetic)) {
@@ -79,6 +88,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
     v: 3, modelKey, modelName, board, backend, tiling, reps, warmup, sample, arithmetic, tree: sourceTreeHash(),
     ...(external !== undefined ? { external } : {}),
     ...(spec.profile ? { profile: true } : {}),
+    ...protocolKey, ...modeKey,
   }));
   const hit = readSpec(specKey);
   if (hit) return hit;
@@ -103,6 +113,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
       extra: stage.extraSources.map((f) => [f, sha256(readFileSync(f))]), includeDirs: stage.includeDirs,
       cFlags: stage.cFlags, cxxFlags: stage.cxxFlags, arena: stage.arenaBytes, tree: sourceTreeHash(),
       ...(stage.archives.length ? { archives: stage.archiveKey ?? stage.archives } : {}),
+      ...(protocol !== DEFAULT_PROTOCOL ? { protocol, outputQuant: stage.outputQuant ?? [] } : {}), ...modeKey,
     }));
     const dir = join(cacheRoot(), 'builds', contentKey);
     const meta = join(dir, 'build.json');
@@ -112,14 +123,14 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
       const now = new Date();
       utimesSync(dir, now, now);
     } else {
-      const compiling = inFlight.get(contentKey) ?? compileStage(board, stage, { key: contentKey, firmwareHash: contentKey.slice(0, 16), dir, backend, tiling, reps, warmup, arithmetic });
+      const compiling = inFlight.get(contentKey) ?? compileStage(board, stage, { key: contentKey, firmwareHash: contentKey.slice(0, 16), dir, backend, tiling, reps, warmup, arithmetic, protocol, energyMode: timestampMode === 'energy' });
       inFlight.set(contentKey, compiling);
       try { built = await compiling; } finally { inFlight.delete(contentKey); }
     }
     // This spec's view of the (possibly shared) firmware.
     const result: BuildResult = {
       ...built, model: stage.name, backend, tiling, arithmetic, arenaBytes: stage.arenaBytes, plannedArenaBytes: stage.plannedArenaBytes,
-      expectedOutputs: stage.expectedOutputs, reference: stage.reference, fit: stage.fit,
+      expectedOutputs: stage.expectedOutputs, reference: stage.reference, fit: stage.fit, protocol, ...modeKey,
       ...(stage.macs !== undefined ? { macs: stage.macs } : {}),
       ...(stage.ops ? { ops: stage.ops } : {}),
     };

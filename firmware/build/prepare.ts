@@ -7,6 +7,7 @@ import { ESTIMATED_STATIC_RAM_BYTES, type BoardDefinition } from '../../boards/t
 import type { Graph } from '../ir/graph.ts';
 import { graphMacs } from '../ir/macs.ts';
 import { opTable } from '../ir/op-table.ts';
+import { outputQuant } from './mlperf-meta.ts';
 import { loadModel } from '../model/reader.ts';
 import { planGraph } from '../plan/plan-graph.ts';
 import type { MemoryPlan } from '../plan/types.ts';
@@ -97,6 +98,7 @@ export async function prepareModel(path: string, name: string, board: BoardDefin
     archives: link.archives, ...(link.archiveKey ? { archiveKey: link.archiveKey } : {}),
     macs: graphMacs(p.graph),
     ...(profile ? { ops: opTable(p.graph) } : {}),
+    outputQuant: outputQuant(p.source),
     fit,
   };
 }

@@ -1,9 +1,11 @@
 // The build pipeline's request and result shapes.
-import type { Arithmetic as AotArithmetic, Backend as BackendName, TilingMode } from '../../wire/vocabulary.ts';
+import type { Arithmetic as AotArithmetic, Backend as BackendName, Protocol, TilingMode } from '../../wire/vocabulary.ts';
 import type { SectionSize } from './elf-sizes.ts';
 import type { FitFigures } from './fit.ts';
 import type { ExpectedOutput, ReferenceKind } from './golden.ts';
 import type { OpInfo } from '../ir/op-table.ts';
+import type { OutputQuant } from './mlperf-meta.ts';
+import type { TimestampMode } from '../../wire/mlperf-tiny.ts';
 
 /** A model given as ready C sources (tests, external generators): skips reader/tiling/codegen. */
 export interface PreparedModel {
@@ -37,6 +39,11 @@ export interface BuildSpec {
   arithmetic?: AotArithmetic;
   /** Per-op profile compiled in (firmware/runtime/include/tr_profile.h); default off. */
   profile?: boolean;
+  /** How the host talks to the firmware (default 'tr1': run once and report; 'mlperf-tiny':
+   * wait for the MLPerf Tiny test-harness commands, inputs from the host). */
+  protocol?: Protocol;
+  /** mlperf-tiny only: 'performance' (default, m-lap-us) or 'energy' (timestamp-pin pulses). */
+  timestampMode?: TimestampMode;
 }
 
 export interface BuildResult {
@@ -71,6 +78,10 @@ export interface BuildResult {
   /** Profiled builds: every op of the compiled graph (kind, shapes, MACs) to join with the
    * firmware's per-op counts. */
   ops?: OpInfo[];
+  /** The harness protocol compiled in (absent in cache entries from before the field = 'tr1'). */
+  protocol?: Protocol;
+  /** mlperf-tiny energy-mode builds only (absent = performance). */
+  timestampMode?: TimestampMode;
 }
 
 /** Everything compiled for one build, before compiling. */
@@ -94,4 +105,6 @@ export interface ModelStage {
   macs?: number;
   fit: FitFigures;
   ops?: OpInfo[];
+  /** Output dequantization for the MLPerf Tiny mode's m-results (absent: scale 1, zero point 0). */
+  outputQuant?: OutputQuant[];
 }

@@ -46,6 +46,9 @@ export interface RunRow {
   instructions?: number;
   cycles?: number;
   latencyUs?: number;
+  /** True when latencyUs is modelled, not measured: QEMU counts instructions, and latency is
+   * that count at the board's nominal clock (one instruction per cycle). */
+  latencyEstimated?: boolean;
   stackBytes?: number;
   heapBytes?: number;
   arenaBytes?: number;
@@ -97,6 +100,7 @@ export function rowFrom(cfg: RunConfig, board: BoardDefinition, build: BuildResu
     ...(board.counter.kind === 'instructions' ? { instructions: f?.count } : {}),
     ...(board.counter.kind === 'cycles' ? { cycles: f?.count } : {}),
     latencyUs: latencyUs !== undefined ? Math.round(latencyUs * 1000) / 1000 : undefined,
+    ...(latencyUs !== undefined ? { latencyEstimated: board.counter.kind === 'instructions' } : {}),
     stackBytes: f?.stackBytes, heapBytes: f?.heapBytes,
     arenaBytes: report.model?.arena ?? build.arenaBytes, plannedArenaBytes: build.plannedArenaBytes,
     ...(report.inferences.length > 0 && report.inferences.every((x) => x.arena !== undefined) ? { arenaUsedBytes: Math.max(...report.inferences.map((x) => x.arena!)) } : {}),

@@ -14,7 +14,7 @@ test('results: ok needs metrics, a failure needs an error and may have no metric
   assert.deepEqual(validateJobResult(noMetrics), { ok: false, errors: ['payload.metrics is required when ok is true'] });
   assert.equal(validateJobResult({ ...noMetrics, ok: false, error: 'agent restarted during job' }).ok, true);
   assert.deepEqual(validateJobResult({ ...noMetrics, ok: false }), { ok: false, errors: ['payload.error is required when ok is false'] });
-  assert.deepEqual(validateJobResult({ ...base, metrics: { ...base.metrics!, counter: 'ticks' } }), { ok: false, errors: ['payload.metrics.counter must be one of cycles, instructions, ns'] });
+  assert.deepEqual(validateJobResult({ ...base, metrics: { ...base.metrics!, counter: 'ticks' } }), { ok: false, errors: ['payload.metrics.counter must be one of cycles, instructions, ns, us-lap'] });
 });
 
 test('job specs are validated from raw bytes; topics round-trip the agent id', () => {
