@@ -1,18 +1,32 @@
 // The client side of the daemon's MQTT interface: send a flash request (or a suite-run request)
 // and follow the replies on a private reply topic until the final answer or a timeout. Used by
 // `tinyrack request`, `tinyrack suite run`, the demo and the tests.
+//
+// Requests go to the requester's own topic (tinyrack/requests/<user>) and replies come back under
+// tinyrack/replies/<user>/<requestId>: the broker ACL lets only <user> write the one and read the
+// other. Without an account the requester is "anonymous" (a broker without ACLs only).
 import { randomUUID } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
-  ROOT, topics, suiteTopics, encode, type FlashRequest, type JobResult, type RequestReply, type SuiteRunReply,
+  topics, suiteTopics, encode, isSafeId, replyTopicFor, SAFE_ID_RULE, type FlashRequest, type JobResult, type RequestReply, type SuiteRunReply,
 } from '../wire/mqtt.ts';
+
+/** How a client reaches the broker: an account, and TLS options (ca/cert/key) for mqtts://. */
+export interface ClientCredentials { username?: string; password?: string; tls?: Pick<IClientOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'> }
+
+/** The requester name the daemon will see: the account name (the ACL pins the topic to it). */
+export function requesterOf(opts: ClientCredentials): string {
+  const who = opts.username ?? 'anonymous';
+  if (!isSafeId(who)) throw new Error(`broker username "${who}" cannot name a request topic: use ${SAFE_ID_RULE}`);
+  return who;
+}
 
 export interface FlashOutcome { requestId: string; jobId?: string; result?: JobResult; rejected?: string; failed?: string; replies: RequestReply[] }
 
-async function connect(url: string, opts: { username?: string; password?: string } = {}): Promise<MqttClient> {
+async function connect(url: string, opts: ClientCredentials = {}): Promise<MqttClient> {
   const client = mqtt.connect(url, {
     clientId: `tinyrack-client-${randomUUID().slice(0, 8)}`, clean: true, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000,
-    ...(opts.username ? { username: opts.username, password: opts.password } : {}),
+    ...(opts.username ? { username: opts.username, password: opts.password } : {}), ...opts.tls,
   });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
@@ -25,10 +39,11 @@ async function connect(url: string, opts: { username?: string; password?: string
 export async function flash(
   url: string,
   req: Omit<FlashRequest, 'v' | 'requestId' | 'replyTo'> & { requestId?: string },
-  opts: { timeoutMs: number; onReply?: (r: RequestReply) => void; username?: string; password?: string },
+  opts: { timeoutMs: number; onReply?: (r: RequestReply) => void } & ClientCredentials,
 ): Promise<FlashOutcome> {
   const requestId = req.requestId ?? randomUUID();
-  const replyTo = `${ROOT}/replies/${requestId}`;
+  const requester = requesterOf(opts);
+  const replyTo = replyTopicFor(requester, requestId);
   const client = await connect(url, opts);
   const replies: RequestReply[] = [];
   try {
@@ -54,7 +69,7 @@ export async function flash(
         // Absent stays absent: the daemon reads it as reference, and older daemons see the payload they know.
         ...(req.arithmetic ? { arithmetic: req.arithmetic } : {}), reps: req.reps,
       };
-      client.publish(topics.requests, encode(full), { qos: 1 });
+      client.publish(topics.requestsOf(requester), encode(full), { qos: 1 });
     });
     return outcome;
   } finally {
@@ -62,9 +77,13 @@ export async function flash(
   }
 }
 
-/** Publishes a raw payload on the requests topic and collects replies on replyTo for waitMs. */
-export async function rawRequest(url: string, payload: string | Buffer, replyTo: string, waitForReplies: number, timeoutMs: number): Promise<RequestReply[]> {
-  const client = await connect(url);
+/** Publishes a raw payload on a requests topic (default: the anonymous requester's) and collects
+ * replies on replyTo (a topic or filter) until waitForReplies arrived or timeoutMs passed. */
+export async function rawRequest(
+  url: string, payload: string | Buffer, replyTo: string, waitForReplies: number, timeoutMs: number,
+  opts: { topic?: string } & ClientCredentials = {},
+): Promise<RequestReply[]> {
+  const client = await connect(url, opts);
   const replies: RequestReply[] = [];
   try {
     await client.subscribeAsync(replyTo, { qos: 1 });
@@ -74,7 +93,7 @@ export async function rawRequest(url: string, payload: string | Buffer, replyTo:
         try { replies.push(JSON.parse(p.toString('utf8'))); } catch { return; }
         if (replies.length >= waitForReplies) { clearTimeout(timer); resolve(); }
       });
-      client.publish(topics.requests, payload, { qos: 1 });
+      client.publish(opts.topic ?? topics.requestsOf(requesterOf(opts)), payload, { qos: 1 });
     });
     return replies;
   } finally {
@@ -85,10 +104,11 @@ export async function rawRequest(url: string, payload: string | Buffer, replyTo:
 /** Asks a running daemon to start a suite; with waitFinished, also waits for the run to end. */
 export async function runSuite(
   url: string, suite: string,
-  opts: { timeoutMs: number; waitFinished: boolean; onReply?: (r: SuiteRunReply) => void; username?: string; password?: string },
+  opts: { timeoutMs: number; waitFinished: boolean; onReply?: (r: SuiteRunReply) => void } & ClientCredentials,
 ): Promise<SuiteRunReply[]> {
   const requestId = randomUUID();
-  const replyTo = `${ROOT}/replies/${requestId}`;
+  const requester = requesterOf(opts);
+  const replyTo = replyTopicFor(requester, requestId);
   const client = await connect(url, opts);
   const replies: SuiteRunReply[] = [];
   try {
@@ -104,7 +124,7 @@ export async function runSuite(
         opts.onReply?.(r);
         if (r.type !== 'started' || !opts.waitFinished) { clearTimeout(timer); resolve(); }
       });
-      client.publish(suiteTopics.run, encode({ v: 1, requestId, suite, replyTo }), { qos: 1 });
+      client.publish(suiteTopics.runOf(requester), encode({ v: 1, requestId, suite, replyTo }), { qos: 1 });
     });
     return replies;
   } finally {

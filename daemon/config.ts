@@ -37,6 +37,8 @@ export interface LabConfig {
   maxAttempts: number;
   attemptTimeoutMs: number;
   maxUploadBytes: number;
+  /** Flash and suite-run requests per requester: `burst` at once, then `perMinute` (daemon/rate-limit.ts). */
+  requestRate: { perMinute: number; burst: number };
   /** Board kinds accepted in requests even before an agent reports one. */
   boardKinds: string[];
   regression: RegressionConfig;
@@ -137,7 +139,7 @@ export function parseLabConfig(text: string, source = '<lab config>', baseDir = 
   knownKeys(['daemon', 'broker'], ['url', 'username', 'password']);
   knownKeys(['daemon', 'influx'], ['url', 'database', 'rawRetention']);
   knownKeys(['daemon', 'jobs'], ['maxAttempts', 'attemptTimeoutSec']);
-  knownKeys(['daemon', 'requests'], ['maxUploadBytes']);
+  knownKeys(['daemon', 'requests'], ['maxUploadBytes', 'perMinute', 'burst']);
   knownKeys(['regression'], ['baselineRuns', 'minRuns', 'instructionsThresholdPct', 'cyclesThresholdPct', 'memoryThresholdPct']);
 
   const broker = optStr(['daemon', 'broker', 'url']);
@@ -210,7 +212,13 @@ export function parseLabConfig(text: string, source = '<lab config>', baseDir = 
     ...(influxUrl ? { influx: { url: influxUrl, database: optStr(['daemon', 'influx', 'database']) ?? 'tinyrack', rawRetention } } : {}),
     maxAttempts: optInt(['daemon', 'jobs', 'maxAttempts'], 1, 100, 3),
     attemptTimeoutMs: optInt(['daemon', 'jobs', 'attemptTimeoutSec'], 1, 86_400, 600) * 1000,
-    maxUploadBytes: optInt(['daemon', 'requests', 'maxUploadBytes'], 1024, 256 * 1024 * 1024, 4 * 1024 * 1024),
+    // At most 12 MiB: as base64 with the rest of the request it stays under the 16 MiB packet
+    // limit of the shipped Mosquitto config.
+    maxUploadBytes: optInt(['daemon', 'requests', 'maxUploadBytes'], 1024, 12 * 1024 * 1024, 4 * 1024 * 1024),
+    requestRate: {
+      perMinute: optInt(['daemon', 'requests', 'perMinute'], 1, 1_000_000, 120),
+      burst: optInt(['daemon', 'requests', 'burst'], 1, 1_000_000, 30),
+    },
     boardKinds: strList(['boardKinds'], { pattern: NAME, required: false }),
     regression: {
       baselineRuns: optInt(['regression', 'baselineRuns'], 1, 1000, defaultRegressionConfig.baselineRuns),
