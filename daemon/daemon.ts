@@ -13,7 +13,7 @@ import {
   type SuiteRunReply,
 } from '../wire/mqtt.ts';
 import type { LabConfig } from './config.ts';
-import { expandSuite } from './config.ts';
+import { embeddedBrokerPasswordFile, expandSuite } from './config.ts';
 import { JobStore, specOf, type JobRecord } from './jobs/job-store.ts';
 import { Registry } from './registry.ts';
 import { RegressionDetector } from './regressions.ts';
@@ -23,7 +23,8 @@ import { InfluxSink } from './influx/writer.ts';
 import {
   agentHealthPoint, boardStatePoint, healthSamplePoints, jobEventPoint, regressionPoint, resultPoint, type JobEventInfo,
 } from './influx/schema.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
+import type { EmbeddedBroker } from './broker/embedded-broker.ts';
+import { daemonCredentials, startAuthenticatedBroker } from './broker/daemon-broker.ts';
 import type { IPoint } from 'influx';
 
 /** Agent-side failures that are about the agent, not the job (agents/agent.ts reports these). */
@@ -116,17 +117,20 @@ export class Daemon extends EventEmitter {
       this.sink.start();
     }
     let url = this.opts.brokerUrl ?? cfg.broker;
+    let credentials = daemonCredentials(cfg);
     if (!url) {
-      this.broker = await startEmbeddedBroker({ port: cfg.embeddedBrokerPort });
+      const embedded = await startAuthenticatedBroker(cfg, this.log);
+      this.broker = embedded.broker;
+      credentials = embedded.credentials;
       url = this.broker.url;
-      this.log(`embedded MQTT broker on ${url}`);
+      this.log(`embedded MQTT broker on ${url} (accounts: ${embeddedBrokerPasswordFile(cfg)}, ACL: ${cfg.embeddedBroker.aclFile})`);
     }
     this.brokerUrl = url;
     const client = mqtt.connect(url, {
       clientId: this.opts.clientId ?? 'tinyrack-daemon',
       // A persistent session: results published while the daemon is down wait at the broker.
       clean: false, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 10_000,
-      ...(cfg.brokerUsername ? { username: cfg.brokerUsername, password: cfg.brokerPassword } : {}),
+      ...credentials,
       will: { topic: topics.daemonStatus, payload: encode({ v: 1, state: 'offline', ts: new Date().toISOString() }), qos: 1, retain: true },
     });
     this.client = client;
