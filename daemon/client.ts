@@ -6,6 +6,7 @@
 // tinyrack/replies/<user>/<requestId>: the broker ACL lets only <user> write the one and read the
 // other. Without an account the requester is "anonymous" (a broker without ACLs only).
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
   topics, suiteTopics, encode, isSafeId, replyTopicFor, SAFE_ID_RULE, type FlashRequest, type JobResult, type RequestReply, type SuiteRunReply,
@@ -130,4 +131,22 @@ export async function runSuite(
   } finally {
     await client.endAsync();
   }
+}
+
+/** Credentials for `tinyrack request` / `tinyrack suite run`: flags first, then the environment
+ * (TINYRACK_BROKER_USERNAME, TINYRACK_BROKER_PASSWORD or TINYRACK_BROKER_PASSWORD_FILE,
+ * TINYRACK_BROKER_CA for an mqtts:// lab broker with its own CA). A password is never a flag:
+ * it would show in `ps` and the shell history. */
+export function clientCredentials(o: { username?: string; passwordFile?: string; ca?: string }, env: NodeJS.ProcessEnv = process.env): ClientCredentials {
+  const read = (path: string, what: string): string => {
+    try { return readFileSync(path, 'utf8'); } catch (e) { throw new Error(`cannot read ${what} ${path}: ${(e as Error).message}`); }
+  };
+  const username = o.username ?? env.TINYRACK_BROKER_USERNAME;
+  const passwordFile = o.passwordFile ?? env.TINYRACK_BROKER_PASSWORD_FILE;
+  const password = passwordFile ? read(passwordFile, 'password file').replace(/\r?\n$/, '') : env.TINYRACK_BROKER_PASSWORD;
+  const ca = o.ca ?? env.TINYRACK_BROKER_CA;
+  return {
+    ...(username ? { username, ...(password !== undefined ? { password } : {}) } : {}),
+    ...(ca ? { tls: { ca: read(ca, 'CA file') } } : {}),
+  };
 }

@@ -239,7 +239,8 @@ const text = (opt = false): Check => (v, p, e) => {
 /** An id that may become a file name, a topic level or a tag (wire/edge.ts SAFE_ID). */
 const id = (opt = false): Check => (v, p, e) => {
   if (v === undefined && opt) return;
-  if (!isSafeId(v)) e.push(`${p} must be an id of ${SAFE_ID_RULE}`);
+  if (typeof v !== 'string' || v.length === 0) e.push(`${p} must be a non-empty string`);
+  else if (!isSafeId(v)) e.push(`${p} must be an id of ${SAFE_ID_RULE}`);
 };
 const int = (min: number, max: number, opt = false): Check => (v, p, e) => {
   if (v === undefined && opt) return;
@@ -292,7 +293,7 @@ const MODEL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Base64 text: its size is bounded by the whole payload's (the daemon's upload limit). */
 const base64: Check = (v, p, e) => {
   if (v === undefined) return;
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) e.push(`${p} must be base64 text`);
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) e.push(`${p} is not valid base64`);
 };
 const sha256: Check = (v, p, e) => {
   if (v === undefined) return;
