@@ -10,7 +10,8 @@ import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
-import { flash } from '../../daemon/client.ts';
+import { clientCredentials, flash } from '../../daemon/client.ts';
+import { startMosquitto } from '../helpers/mosquitto.ts';
 import { freePort, waitForPort } from '../../daemon/util/ports.ts';
 import { parsePasswordFile, setPassword, verifyPassword } from '../../daemon/broker/passwd.ts';
 import { parseAcl } from '../../daemon/broker/acl.ts';
@@ -159,5 +160,28 @@ test('Mosquitto with the shipped config and ACL, accounts hashed by tinyrack', {
     }
   } finally {
     broker.kill('SIGTERM');
+  }
+});
+
+test('TLS to a lab broker is a config line: the daemon (daemon.broker.tls.ca) and a client (--ca) over mqtts://', { timeout: 60_000 }, async () => {
+  const dir = tempDir('tinyrack-tls-');
+  const ssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=tinyrack test CA']);
+  ssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ssl(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.pem', '-days', '2', '-extfile', 'san.ext']);
+  const b = await startMosquitto({ persistence: false, extraConfig: [`cafile ${join(dir, 'ca.pem')}`, `certfile ${join(dir, 'srv.pem')}`, `keyfile ${join(dir, 'srv.key')}`] });
+  const url = `mqtts://127.0.0.1:${b.port}`;
+  try {
+    const daemon = await startDaemon({ config: labConfig(`  broker:\n    url: ${url}\n    tls:\n      ca: ${join(dir, 'ca.pem')}\n`), influx: null, clientId: 'd-tls' });
+    try {
+      const out = await flash(url, { model: { name: 'nosuch' }, board: { kind: 'x' }, backend: 'aot', tiling: 'none', reps: 1 }, { timeoutMs: 15_000, ...clientCredentials({ ca: join(dir, 'ca.pem') }, {}) });
+      assert.match(out.rejected ?? '', /^unknown model "nosuch"/, 'the daemon answered over TLS');
+      await assert.rejects(flash(url, { model: { name: 'nosuch' }, board: { kind: 'x' }, backend: 'aot', tiling: 'none', reps: 1 }, { timeoutMs: 15_000 }), /certificate|self.signed/i);
+    } finally {
+      await daemon.stop();
+    }
+  } finally {
+    await b.dispose();
   }
 });
