@@ -174,3 +174,24 @@ test(`fuzz: ${PAYLOADS} seeded payloads (seed ${SEED}) at every subscribed topic
   assert.ok(grown < 48 * 1024 * 1024, `heap grew by ${(grown / 1048576).toFixed(1)} MiB`);
   await fuzzer.endAsync();
 });
+
+test('a 300-character job id is refused by the agent with one answer; nothing reaches its journal or outbox, and it keeps working', async () => {
+  const watcher = await mqtt.connectAsync(mq.url, { protocolVersion: 4, reconnectPeriod: 0 });
+  try {
+    const seen: Array<{ jobId: string; phase: string; message?: string }> = [];
+    watcher.on('message', (_t, p) => seen.push(JSON.parse(p.toString())));
+    await watcher.subscribeAsync(topics.agentProgress('fz-rack'), { qos: 1 });
+    const long = 'j'.repeat(300);
+    const spec = { v: 1, jobId: long, boardKind: 'qemu-mps2-an386', model: { name: 'sine_model' }, backend: 'aot', tiling: 'none', reps: 1, attempt: 1, deadline: Date.now() + 60_000 };
+    await watcher.publishAsync(topics.agentJobs('fz-rack'), JSON.stringify(spec), { qos: 1 });
+    await waitFor('the refusal', () => seen.find((s) => s.phase === 'failed' && /payload\.jobId must be an id/.test(s.message ?? '')));
+    const refusal = seen.find((s) => s.phase === 'failed')!;
+    assert.equal(refusal.jobId, '(unknown)', 'the unsafe id is not echoed');
+    assert.equal(agent.journal.get(long), undefined);
+    assert.equal(agent.outbox.list().some((e) => e.id.includes(long)), false);
+    const out = await flash(mq.url, { model: { name: 'sine_model' }, board: { kind: 'qemu-mps2-an386' }, backend: 'aot', tiling: 'none', reps: 3 }, { timeoutMs: 60_000, username: 'good2' });
+    assert.equal(out.result?.ok, true);
+  } finally {
+    await watcher.endAsync();
+  }
+});
