@@ -12,6 +12,7 @@ import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { flash, rawRequest } from '../../daemon/client.ts';
 import type { Daemon } from '../../daemon/daemon.ts';
 import { topics, type RequestReply } from '../../wire/mqtt.ts';
+import { RateLimiter } from '../../daemon/rate-limit.ts';
 import { labConfig, startDaemon, waitFor } from './support.ts';
 
 let mq: TestBroker;
@@ -126,4 +127,16 @@ test('an agent reporting a board id another agent owns does not get that board; 
   assert.equal(out.result?.agentId, 'rack-a');
   assert.equal(thief.received.length, 0, 'no job went to the agent that claimed the board');
   await thief.stop();
+});
+
+test('rate limiter: a burst, then the rate; a full bucket is forgotten', () => {
+  let now = 0;
+  const rl = new RateLimiter({ perMinute: 6, burst: 2 }, () => now);
+  assert.deepEqual([rl.take('a'), rl.take('a'), rl.take('a')], [true, true, false]);
+  assert.equal(rl.retryAfterS('a'), 10);
+  assert.equal(rl.take('b'), true, 'buckets are per requester');
+  now += 10_000;
+  assert.deepEqual([rl.take('a'), rl.take('a')], [true, false], 'one token back after 10 s at 6 a minute');
+  now += 3_600_000;
+  assert.deepEqual([rl.take('a'), rl.take('a'), rl.take('a')], [true, true, false], 'never more than the burst');
 });
