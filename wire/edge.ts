@@ -12,6 +12,9 @@
 export const LIMITS = {
   /** A whole payload on any topic except flash requests (whose upload sets their bound). */
   payloadBytes: 256 * 1024,
+  /** A job spec: it carries the daemon-checked upload to the agent, so its bound is the shipped
+   * Mosquitto packet limit (max_packet_size), not the small default. */
+  jobSpecBytes: 16 * 1024 * 1024,
   /** Room in a flash request next to its base64 upload. */
   requestOverheadBytes: 64 * 1024,
   /** Topics the daemon publishes on because a payload named them (replyTo). */

@@ -342,10 +342,10 @@ function clampTimes(v: unknown, fields: TimeFields, now: number, notes: string[]
   }
 }
 
-function validator<T>(check: Check, times: TimeFields = []): (raw: unknown, opts?: ValidateOptions) => Validated<T> {
+function validator<T>(check: Check, times: TimeFields = [], defaultMaxBytes: number = LIMITS.payloadBytes): (raw: unknown, opts?: ValidateOptions) => Validated<T> {
   return (raw, opts = {}) => {
     let v = raw;
-    const maxBytes = opts.maxBytes ?? LIMITS.payloadBytes;
+    const maxBytes = opts.maxBytes ?? defaultMaxBytes;
     if (raw instanceof Uint8Array) {
       if (raw.length > maxBytes) return { ok: false, errors: [`payload is ${raw.length} bytes, more than ${maxBytes}`] };
       const s = decodeUtf8(raw);
@@ -379,7 +379,7 @@ export const validateJobSpec = validator<JobSpec>(both(obj({
   v: version, jobId: id(), boardId: id(true), boardKind: id(), model: modelRef,
   backend: oneOf(BACKENDS), tiling: oneOf(TILINGS), arithmetic: oneOf(ARITHMETICS, true), reps: int(1, 1000), attempt: int(1, 100),
   deadline: int(0, Number.MAX_SAFE_INTEGER), tags: strMap(true),
-}), arithmeticFitsBackend));
+}), arithmeticFitsBackend), [], LIMITS.jobSpecBytes);
 
 export const validateJobResult = validator<JobResult>(both(obj({
   v: version, jobId: id(), agentId: id(), boardId: id(), boardKind: id(), model: id(),

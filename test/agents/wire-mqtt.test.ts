@@ -109,8 +109,8 @@ test('ids must be safe as file names: a 300-character job id, a path, a NUL or a
 });
 
 test('whole payloads are bounded in bytes, must be strict UTF-8, and unknown fields are refused', () => {
-  const big = Buffer.from(JSON.stringify({ ...spec, tags: { pad: 'x'.repeat(200) }, junk: 'y'.repeat(LIMITS.payloadBytes) }));
-  assert.deepEqual(errorsOf(validateJobSpec(big)), [`payload is ${big.length} bytes, more than ${LIMITS.payloadBytes}`]);
+  const big = Buffer.from(JSON.stringify({ ...base, tags: { pad: 'x'.repeat(200) }, junk: 'y'.repeat(LIMITS.payloadBytes) }));
+  assert.deepEqual(errorsOf(validateJobResult(big)), [`payload is ${big.length} bytes, more than ${LIMITS.payloadBytes}`]);
   const utf8 = Buffer.from(JSON.stringify(spec));
   const broken = Buffer.concat([utf8.subarray(0, 10), Buffer.from([0xc3, 0x28]), utf8.subarray(10)]);
   assert.deepEqual(errorsOf(validateJobSpec(broken)), ['payload is not valid UTF-8'], 'never silently replaced by U+FFFD');
@@ -164,4 +164,12 @@ test('a time outside the clock window is replaced by the receive time and noted;
   assert.equal(r.startedAt, '2026-05-31T23:59:00Z', 'a time inside the window is kept as sent');
   const inWindow = validateAgentHealth({ ...h, ts: '2026-05-20T00:00:00Z' }, { now });
   assert.ok(inWindow.ok && inWindow.notes === undefined);
+});
+
+test('a job spec may carry an upload up to the broker packet limit; other payloads stay at 256 KiB', () => {
+  const upload = Buffer.alloc(3 << 20); upload.write('TFL3', 4, 'latin1');
+  const withUpload = Buffer.from(JSON.stringify({ ...spec, model: { name: 'mine', tfliteBase64: upload.toString('base64') } }));
+  assert.ok(validateJobSpec(withUpload).ok, `${withUpload.length} bytes`);
+  assert.equal(errorsOf(validateJobSpec(Buffer.alloc(LIMITS.jobSpecBytes + 1, 0x20))).length, 1);
+  assert.deepEqual(errorsOf(validateJobProgress(Buffer.alloc(LIMITS.payloadBytes + 1, 0x20))), [`payload is ${LIMITS.payloadBytes + 1} bytes, more than ${LIMITS.payloadBytes}`]);
 });
