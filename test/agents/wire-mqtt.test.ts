@@ -117,7 +117,8 @@ test('whole payloads are bounded in bytes, must be strict UTF-8, and unknown fie
   assert.deepEqual(errorsOf(validateFlashRequest({ ...request, extra: 'z'.repeat(100) })), ['payload.extra is not a known field']);
   assert.deepEqual(errorsOf(validateJobResult({ ...base, metrics: { ...base.metrics!, secret: 1 } })), ['payload.metrics.secret is not a known field']);
   const deep = '['.repeat(200_000) + ']'.repeat(200_000);
-  assert.match(errorsOf(validateJobSpec(deep)).join(), /payload is (not JSON|\d+ bytes)/, 'deep nesting is an error, not a crash');
+  assert.match(errorsOf(validateJobResult(deep)).join(), /^payload is \d+ bytes, more than/, 'deep and big: refused by size before parsing');
+  assert.match(errorsOf(validateJobSpec(deep)).join(), /^(payload is not JSON|payload must be an object)/, 'deep nesting is an error, not a crash');
   assert.match(errorsOf(validateJobSpec('['.repeat(10_000) + ']'.repeat(10_000))).join(), /^payload must be an object$|not JSON/);
 });
 
