@@ -3,7 +3,7 @@
 // capture -> report -> metrics -> durable outbox -> publish. Keeps a journal so a job delivered
 // twice runs once and a job cut short by a crash is reported failed, never half reported.
 import { join } from 'node:path';
-import { arithmeticOf, validateJobSpec, type AgentHealth, type AgentInventory, type BoardInfo, type JobPhase, type JobResult, type JobSpec } from '../wire/mqtt.ts';
+import { arithmeticOf, isSafeId, validateJobSpec, type AgentHealth, type AgentInventory, type BoardInfo, type JobPhase, type JobResult, type JobSpec } from '../wire/mqtt.ts';
 import type { RackConfig } from './config/rack-config.ts';
 import { boardDefinitions, type AgentBoardDef } from './boards.ts';
 import { systemEnumerator, type Enumerator } from './discovery/enumerate.ts';
@@ -173,7 +173,8 @@ export class Agent {
     const v = validateJobSpec(payload);
     if (!v.ok) {
       let jobId = '(unknown)';
-      try { const j = JSON.parse(payload.toString('utf8')) as { jobId?: unknown }; if (typeof j.jobId === 'string' && j.jobId) jobId = j.jobId; } catch { /* not JSON */ }
+      // Echoed only when it is a safe id: a refused job's id may be 5 MB or hold a NUL.
+      try { const j = JSON.parse(payload.toString('utf8')) as { jobId?: unknown }; if (isSafeId(j.jobId)) jobId = j.jobId; } catch { /* not JSON */ }
       const reason = `malformed job: ${v.errors.join('; ')}`;
       this.log(`rejected job ${jobId}: ${reason}`);
       this.progress(jobId, 'failed', undefined, reason);

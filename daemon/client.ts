@@ -1,19 +1,34 @@
 // The client side of the daemon's MQTT interface: send a flash request (or a suite-run request)
 // and follow the replies on a private reply topic until the final answer or a timeout. Used by
 // `tinyrack request`, `tinyrack suite run`, the demo and the tests.
+//
+// Requests go to the requester's own topic (tinyrack/requests/<user>) and replies come back under
+// tinyrack/replies/<user>/<requestId>: the broker ACL lets only <user> write the one and read the
+// other. Without an account the requester is "anonymous" (a broker without ACLs only).
 import { randomUUID } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
-  ROOT, topics, suiteTopics, encode, type FlashRequest, type JobResult, type RequestReply, type SuiteRunReply,
+  topics, suiteTopics, encode, isSafeId, replyTopicFor, SAFE_ID_RULE, type FlashRequest, type JobResult, type RequestReply, type SuiteRunReply,
 } from '../wire/mqtt.ts';
 import { firmwareRequestTopics } from '../wire/mqtt.ts';
 
+/** How a client reaches the broker: an account, and TLS options (ca/cert/key) for mqtts://. */
+export interface ClientCredentials { username?: string; password?: string; tls?: Pick<IClientOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'> }
+
+/** The requester name the daemon will see: the account name (the ACL pins the topic to it). */
+export function requesterOf(opts: ClientCredentials): string {
+  const who = opts.username ?? 'anonymous';
+  if (!isSafeId(who)) throw new Error(`broker username "${who}" cannot name a request topic: use ${SAFE_ID_RULE}`);
+  return who;
+}
+
 export interface FlashOutcome { requestId: string; jobId?: string; result?: JobResult; rejected?: string; failed?: string; replies: RequestReply[] }
 
-async function connect(url: string, opts: { username?: string; password?: string } = {}): Promise<MqttClient> {
+async function connect(url: string, opts: ClientCredentials = {}): Promise<MqttClient> {
   const client = mqtt.connect(url, {
     clientId: `tinyrack-client-${randomUUID().slice(0, 8)}`, clean: true, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000,
-    ...(opts.username ? { username: opts.username, password: opts.password } : {}),
+    ...(opts.username ? { username: opts.username, password: opts.password } : {}), ...opts.tls,
   });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
@@ -26,13 +41,14 @@ async function connect(url: string, opts: { username?: string; password?: string
 export async function flash(
   url: string,
   req: Omit<FlashRequest, 'v' | 'requestId' | 'replyTo'> & { requestId?: string },
-  opts: { timeoutMs: number; onReply?: (r: RequestReply) => void; username?: string; password?: string;
+  opts: { timeoutMs: number; onReply?: (r: RequestReply) => void;
     /** Bring your own firmware: publish on tinyrack/requests/firmware/<client> (the broker ACL
-     * lets each client use only its own name there). */
-    firmwareClient?: string },
+     * lets each account use only its own name there); the client is the requester. */
+    firmwareClient?: string } & ClientCredentials,
 ): Promise<FlashOutcome> {
   const requestId = req.requestId ?? randomUUID();
-  const replyTo = `${ROOT}/replies/${requestId}`;
+  const requester = opts.firmwareClient ?? requesterOf(opts);
+  const replyTo = replyTopicFor(requester, requestId);
   const client = await connect(url, opts);
   const replies: RequestReply[] = [];
   try {
@@ -60,7 +76,9 @@ export async function flash(
         ...(req.protocol ? { protocol: req.protocol } : {}), ...(req.firmware ? { firmware: req.firmware } : {}),
         ...(req.validateAllSamples !== undefined ? { validateAllSamples: req.validateAllSamples } : {}),
       };
-      client.publish(opts.firmwareClient ? firmwareRequestTopics.request(opts.firmwareClient) : topics.requests, encode(full), { qos: 1 });
+      // Bring your own firmware goes to tinyrack/requests/firmware/<client>, where the lab's
+      // privilege check (daemon/firmware-uploads.ts) reads who submitted it.
+      client.publish(opts.firmwareClient ? firmwareRequestTopics.request(requester) : topics.requestsOf(requester), encode(full), { qos: 1 });
     });
     return outcome;
   } finally {
@@ -68,9 +86,13 @@ export async function flash(
   }
 }
 
-/** Publishes a raw payload on the requests topic and collects replies on replyTo for waitMs. */
-export async function rawRequest(url: string, payload: string | Buffer, replyTo: string, waitForReplies: number, timeoutMs: number): Promise<RequestReply[]> {
-  const client = await connect(url);
+/** Publishes a raw payload on a requests topic (default: the anonymous requester's) and collects
+ * replies on replyTo (a topic or filter) until waitForReplies arrived or timeoutMs passed. */
+export async function rawRequest(
+  url: string, payload: string | Buffer, replyTo: string, waitForReplies: number, timeoutMs: number,
+  opts: { topic?: string } & ClientCredentials = {},
+): Promise<RequestReply[]> {
+  const client = await connect(url, opts);
   const replies: RequestReply[] = [];
   try {
     await client.subscribeAsync(replyTo, { qos: 1 });
@@ -80,7 +102,7 @@ export async function rawRequest(url: string, payload: string | Buffer, replyTo:
         try { replies.push(JSON.parse(p.toString('utf8'))); } catch { return; }
         if (replies.length >= waitForReplies) { clearTimeout(timer); resolve(); }
       });
-      client.publish(topics.requests, payload, { qos: 1 });
+      client.publish(opts.topic ?? topics.requestsOf(requesterOf(opts)), payload, { qos: 1 });
     });
     return replies;
   } finally {
@@ -91,10 +113,11 @@ export async function rawRequest(url: string, payload: string | Buffer, replyTo:
 /** Asks a running daemon to start a suite; with waitFinished, also waits for the run to end. */
 export async function runSuite(
   url: string, suite: string,
-  opts: { timeoutMs: number; waitFinished: boolean; onReply?: (r: SuiteRunReply) => void; username?: string; password?: string },
+  opts: { timeoutMs: number; waitFinished: boolean; onReply?: (r: SuiteRunReply) => void } & ClientCredentials,
 ): Promise<SuiteRunReply[]> {
   const requestId = randomUUID();
-  const replyTo = `${ROOT}/replies/${requestId}`;
+  const requester = requesterOf(opts);
+  const replyTo = replyTopicFor(requester, requestId);
   const client = await connect(url, opts);
   const replies: SuiteRunReply[] = [];
   try {
@@ -110,10 +133,28 @@ export async function runSuite(
         opts.onReply?.(r);
         if (r.type !== 'started' || !opts.waitFinished) { clearTimeout(timer); resolve(); }
       });
-      client.publish(suiteTopics.run, encode({ v: 1, requestId, suite, replyTo }), { qos: 1 });
+      client.publish(suiteTopics.runOf(requester), encode({ v: 1, requestId, suite, replyTo }), { qos: 1 });
     });
     return replies;
   } finally {
     await client.endAsync();
   }
+}
+
+/** Credentials for `tinyrack request` / `tinyrack suite run`: flags first, then the environment
+ * (TINYRACK_BROKER_USERNAME, TINYRACK_BROKER_PASSWORD or TINYRACK_BROKER_PASSWORD_FILE,
+ * TINYRACK_BROKER_CA for an mqtts:// lab broker with its own CA). A password is never a flag:
+ * it would show in `ps` and the shell history. */
+export function clientCredentials(o: { username?: string; passwordFile?: string; ca?: string }, env: NodeJS.ProcessEnv = process.env): ClientCredentials {
+  const read = (path: string, what: string): string => {
+    try { return readFileSync(path, 'utf8'); } catch (e) { throw new Error(`cannot read ${what} ${path}: ${(e as Error).message}`); }
+  };
+  const username = o.username ?? env.TINYRACK_BROKER_USERNAME;
+  const passwordFile = o.passwordFile ?? env.TINYRACK_BROKER_PASSWORD_FILE;
+  const password = passwordFile ? read(passwordFile, 'password file').replace(/\r?\n$/, '') : env.TINYRACK_BROKER_PASSWORD;
+  const ca = o.ca ?? env.TINYRACK_BROKER_CA;
+  return {
+    ...(username ? { username, ...(password !== undefined ? { password } : {}) } : {}),
+    ...(ca ? { tls: { ca: read(ca, 'CA file') } } : {}),
+  };
 }

@@ -2,7 +2,8 @@
 // and regression policy, and the regression suites (a matrix of models x board kinds x backends x
 // tilings x arithmetics on a cron schedule). Every problem is reported with the file and line.
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import cron from 'node-cron';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { ARITHMETICS, arithmeticFitsBackend, BACKENDS as BACKEND_NAMES, DEFAULT_ARITHMETIC, TILING_MODES, type Arithmetic, type Backend, type TilingMode } from '../wire/vocabulary.ts';
@@ -31,7 +32,14 @@ export interface LabConfig {
   broker?: string;
   brokerUsername?: string;
   brokerPassword?: string;
+  /** A file holding the password (instead of brokerPassword in the config). */
+  brokerPasswordFile?: string;
+  /** TLS to a lab broker (mqtts://): files of the lab CA and, for client certificates, cert + key. */
+  brokerTls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
   embeddedBrokerPort: number;
+  /** The embedded broker's accounts and ACL (same formats as the lab's Mosquitto); passwordFile
+   * absent = <dataDir>/broker.passwd (embeddedBrokerPasswordFile()). */
+  embeddedBroker: { passwordFile?: string; aclFile: string; anonymous: boolean };
   dataDir: string;
   influx?: { url: string; database: string; rawRetention: string };
   maxAttempts: number;
@@ -43,6 +51,8 @@ export interface LabConfig {
   firmwareUploadClients: string[];
   /** Largest firmware image accepted, bytes. */
   maxFirmwareBytes: number;
+  /** Flash and suite-run requests per requester: `burst` at once, then `perMinute` (daemon/rate-limit.ts). */
+  requestRate: { perMinute: number; burst: number };
   /** Board kinds accepted in requests even before an agent reports one. */
   boardKinds: string[];
   regression: RegressionConfig;
@@ -55,6 +65,9 @@ export class LabConfigError extends Error {
     this.name = 'LabConfigError';
   }
 }
+
+/** The ACL shipped for the lab's Mosquitto, enforced by the embedded broker too. */
+export const SHIPPED_ACL = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'provisioning', 'mosquitto', 'tinyrack.acl');
 
 const BACKENDS: string[] = [...BACKEND_NAMES];
 const TILINGS: string[] = [...TILING_MODES];
@@ -139,11 +152,20 @@ export function parseLabConfig(text: string, source = '<lab config>', baseDir = 
   };
 
   knownKeys([], ['daemon', 'regression', 'boardKinds', 'suites']);
-  knownKeys(['daemon'], ['broker', 'embeddedBrokerPort', 'dataDir', 'influx', 'jobs', 'requests']);
-  knownKeys(['daemon', 'broker'], ['url', 'username', 'password']);
+  knownKeys(['daemon'], ['broker', 'embeddedBrokerPort', 'embeddedBroker', 'dataDir', 'influx', 'jobs', 'requests']);
+  knownKeys(['daemon', 'broker'], ['url', 'username', 'password', 'passwordFile', 'tls']);
+  knownKeys(['daemon', 'broker', 'tls'], ['ca', 'cert', 'key', 'rejectUnauthorized']);
+  knownKeys(['daemon', 'embeddedBroker'], ['passwordFile', 'aclFile', 'anonymous']);
+  const optPath = (path: Path): string | undefined => { const v = optStr(path); return v === undefined ? undefined : isAbsolute(v) ? v : resolve(baseDir, v); };
+  const optBool = (path: Path, dflt: boolean): boolean => {
+    const v = js(path);
+    if (v === undefined || v === null) return dflt;
+    if (typeof v !== 'boolean') { fail(path, 'must be true or false'); return dflt; }
+    return v;
+  };
   knownKeys(['daemon', 'influx'], ['url', 'database', 'rawRetention']);
   knownKeys(['daemon', 'jobs'], ['maxAttempts', 'attemptTimeoutSec']);
-  knownKeys(['daemon', 'requests'], ['maxUploadBytes', 'firmwareUploadClients', 'maxFirmwareBytes']);
+  knownKeys(['daemon', 'requests'], ['maxUploadBytes', 'perMinute', 'burst', 'firmwareUploadClients', 'maxFirmwareBytes']);
   knownKeys(['regression'], ['baselineRuns', 'minRuns', 'instructionsThresholdPct', 'cyclesThresholdPct', 'memoryThresholdPct']);
 
   const broker = optStr(['daemon', 'broker', 'url']);
@@ -153,6 +175,16 @@ export function parseLabConfig(text: string, source = '<lab config>', baseDir = 
   const rawRetention = optStr(['daemon', 'influx', 'rawRetention']) ?? '52w';
   if (!/^(INF|\d+[hdw])$/.test(rawRetention)) fail(['daemon', 'influx', 'rawRetention'], 'must be an InfluxDB duration like 52w, 90d or INF');
   const dataDirRaw = optStr(['daemon', 'dataDir']) ?? '.cache/tinyrack/daemon';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(baseDir, dataDirRaw);
+  if (optStr(['daemon', 'broker', 'password']) && optStr(['daemon', 'broker', 'passwordFile'])) fail(['daemon', 'broker', 'passwordFile'], 'and daemon.broker.password are both given: use one');
+  const tlsGiven = (doc.getIn(['daemon', 'broker', 'tls'], true) as Node | undefined) !== undefined;
+  const brokerTls = tlsGiven ? {
+    ...(optPath(['daemon', 'broker', 'tls', 'ca']) ? { ca: optPath(['daemon', 'broker', 'tls', 'ca'])! } : {}),
+    ...(optPath(['daemon', 'broker', 'tls', 'cert']) ? { cert: optPath(['daemon', 'broker', 'tls', 'cert'])! } : {}),
+    ...(optPath(['daemon', 'broker', 'tls', 'key']) ? { key: optPath(['daemon', 'broker', 'tls', 'key'])! } : {}),
+    rejectUnauthorized: optBool(['daemon', 'broker', 'tls', 'rejectUnauthorized'], true),
+  } : undefined;
+  if (brokerTls && (brokerTls.cert === undefined) !== (brokerTls.key === undefined)) fail(['daemon', 'broker', 'tls'], 'cert and key must be given together');
 
   const suites: SuiteConfig[] = [];
   const suitesNode = doc.getIn(['suites'], true) as Node | undefined;
@@ -211,14 +243,29 @@ export function parseLabConfig(text: string, source = '<lab config>', baseDir = 
     ...(broker ? { broker } : {}),
     ...(optStr(['daemon', 'broker', 'username']) ? { brokerUsername: optStr(['daemon', 'broker', 'username'])! } : {}),
     ...(optStr(['daemon', 'broker', 'password']) ? { brokerPassword: optStr(['daemon', 'broker', 'password'])! } : {}),
+    ...(optPath(['daemon', 'broker', 'passwordFile']) ? { brokerPasswordFile: optPath(['daemon', 'broker', 'passwordFile'])! } : {}),
+    ...(brokerTls ? { brokerTls } : {}),
     embeddedBrokerPort: optInt(['daemon', 'embeddedBrokerPort'], 0, 65535, 1883),
-    dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(baseDir, dataDirRaw),
+    embeddedBroker: {
+      // Accounts of the embedded broker: hashed, in the data folder unless the config says where.
+      ...(optPath(['daemon', 'embeddedBroker', 'passwordFile']) ? { passwordFile: optPath(['daemon', 'embeddedBroker', 'passwordFile'])! } : {}),
+      aclFile: optPath(['daemon', 'embeddedBroker', 'aclFile']) ?? SHIPPED_ACL,
+      anonymous: optBool(['daemon', 'embeddedBroker', 'anonymous'], false),
+    },
+    dataDir,
     ...(influxUrl ? { influx: { url: influxUrl, database: optStr(['daemon', 'influx', 'database']) ?? 'tinyrack', rawRetention } } : {}),
     maxAttempts: optInt(['daemon', 'jobs', 'maxAttempts'], 1, 100, 3),
     attemptTimeoutMs: optInt(['daemon', 'jobs', 'attemptTimeoutSec'], 1, 86_400, 600) * 1000,
-    maxUploadBytes: optInt(['daemon', 'requests', 'maxUploadBytes'], 1024, 256 * 1024 * 1024, 4 * 1024 * 1024),
+    // At most 12 MiB: as base64 with the rest of the request it stays under the 16 MiB packet
+    // limit of the shipped Mosquitto config.
+    maxUploadBytes: optInt(['daemon', 'requests', 'maxUploadBytes'], 1024, 12 * 1024 * 1024, 4 * 1024 * 1024),
+    requestRate: {
+      perMinute: optInt(['daemon', 'requests', 'perMinute'], 1, 1_000_000, 120),
+      burst: optInt(['daemon', 'requests', 'burst'], 1, 1_000_000, 30),
+    },
     firmwareUploadClients: strList(['daemon', 'requests', 'firmwareUploadClients'], { pattern: NAME, required: false }),
-    maxFirmwareBytes: optInt(['daemon', 'requests', 'maxFirmwareBytes'], 1024, 64 * 1024 * 1024, 8 * 1024 * 1024),
+    // Same bound as uploads: the image as base64 must fit the broker's 16 MiB packet limit.
+    maxFirmwareBytes: optInt(['daemon', 'requests', 'maxFirmwareBytes'], 1024, 12 * 1024 * 1024, 8 * 1024 * 1024),
     boardKinds: strList(['boardKinds'], { pattern: NAME, required: false }),
     regression: {
       baselineRuns: optInt(['regression', 'baselineRuns'], 1, 1000, defaultRegressionConfig.baselineRuns),
@@ -252,6 +299,11 @@ export function expandSuite(s: SuiteConfig): SuiteCell[] {
     }
   }
   return cells;
+}
+
+/** Where the embedded broker's accounts live (hashed, Mosquitto's format). */
+export function embeddedBrokerPasswordFile(cfg: Pick<LabConfig, 'embeddedBroker' | 'dataDir'>): string {
+  return cfg.embeddedBroker.passwordFile ?? join(cfg.dataDir, 'broker.passwd');
 }
 
 export function defaultLabConfig(dataDir: string): LabConfig {

@@ -8,23 +8,25 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import cron from 'node-cron';
 import {
-  topics, suiteTopics, encode, agentIdOfTopic, arithmeticOf, validateAgentHealth, validateAgentStatus, validateInventory, validateJobProgress,
+  topics, suiteTopics, encode, agentIdOfTopic, requesterOfTopic, replyTopicProblem, arithmeticOf, validateAgentHealth, validateAgentStatus, validateInventory, validateJobProgress,
   validateJobResult, validateSuiteRunRequest, type JobResult, type RegressionEvent, type RequestReply,
   type SuiteRunReply,
 } from '../wire/mqtt.ts';
 import { clientOfFirmwareTopic, firmwareRequestTopics } from '../wire/mqtt.ts';
 import type { LabConfig } from './config.ts';
-import { expandSuite } from './config.ts';
+import { embeddedBrokerPasswordFile, expandSuite } from './config.ts';
 import { JobStore, specOf, type JobRecord } from './jobs/job-store.ts';
 import { Registry } from './registry.ts';
 import { RegressionDetector } from './regressions.ts';
-import { checkFlashRequest } from './requests.ts';
+import { checkFlashRequest, refusalAddress, sameRequester } from './requests.ts';
+import { RateLimiter } from './rate-limit.ts';
 import { byoJobFields, checkFirmwareUpload, recordFirmwareUpload } from './firmware-uploads.ts';
 import { InfluxSink } from './influx/writer.ts';
 import {
   agentHealthPoint, boardStatePoint, healthSamplePoints, jobEventPoint, regressionPoint, resultPoint, type JobEventInfo,
 } from './influx/schema.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.ts';
+import type { EmbeddedBroker } from './broker/embedded-broker.ts';
+import { daemonCredentials, startAuthenticatedBroker } from './broker/daemon-broker.ts';
 import type { IPoint } from 'influx';
 import { opProfilePoints } from './influx/op-profile.ts';
 
@@ -64,6 +66,8 @@ export interface SuiteRunSkipped { type: 'skipped'; suite: string; runningRunId:
 export interface DaemonStats {
   queued: number; dispatched: number; done: number; failed: number;
   ignoredResults: number; rejectedRequests: number; requeues: number; regressions: number; malformedHealth: number;
+  /** Times outside the clock window replaced by the receive time; board ids refused because another agent owns them. */
+  clockReplaced: number; refusedBoards: number;
   influxBacklog: number; influxWritten: number;
 }
 
@@ -81,7 +85,8 @@ export class Daemon extends EventEmitter {
   private readonly suiteRequesters = new Map<string, Array<{ requestId: string; replyTo: string }>>();
   private readonly now: () => number;
   private readonly log: (line: string) => void;
-  readonly counters = { ignoredResults: 0, rejectedRequests: 0, requeues: 0, regressions: 0, malformedHealth: 0 };
+  readonly counters = { ignoredResults: 0, rejectedRequests: 0, requeues: 0, regressions: 0, malformedHealth: 0, clockReplaced: 0, refusedBoards: 0 };
+  private readonly rate: RateLimiter;
   /** Agents whose malformed health samples were already logged: a broken agent sends one every
    * sampleIntervalS, and the log should say so once (the counter keeps counting). */
   private readonly healthComplained = new Set<string>();
@@ -94,6 +99,7 @@ export class Daemon extends EventEmitter {
     this.log = opts.log ?? ((line) => process.stderr.write(`${new Date().toISOString()} daemon: ${line}\n`));
     this.registry = new Registry(this.now);
     this.detector = new RegressionDetector(opts.config.regression);
+    this.rate = new RateLimiter(opts.config.requestRate, this.now);
   }
 
   async start(): Promise<void> {
@@ -114,17 +120,20 @@ export class Daemon extends EventEmitter {
       this.sink.start();
     }
     let url = this.opts.brokerUrl ?? cfg.broker;
+    let credentials = daemonCredentials(cfg);
     if (!url) {
-      this.broker = await startEmbeddedBroker({ port: cfg.embeddedBrokerPort });
+      const embedded = await startAuthenticatedBroker(cfg, this.log);
+      this.broker = embedded.broker;
+      credentials = embedded.credentials;
       url = this.broker.url;
-      this.log(`embedded MQTT broker on ${url}`);
+      this.log(`embedded MQTT broker on ${url} (accounts: ${embeddedBrokerPasswordFile(cfg)}, ACL: ${cfg.embeddedBroker.aclFile})`);
     }
     this.brokerUrl = url;
     const client = mqtt.connect(url, {
       clientId: this.opts.clientId ?? 'tinyrack-daemon',
       // A persistent session: results published while the daemon is down wait at the broker.
       clean: false, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 10_000,
-      ...(cfg.brokerUsername ? { username: cfg.brokerUsername, password: cfg.brokerPassword } : {}),
+      ...credentials,
       will: { topic: topics.daemonStatus, payload: encode({ v: 1, state: 'offline', ts: new Date().toISOString() }), qos: 1, retain: true },
     });
     this.client = client;
@@ -141,8 +150,9 @@ export class Daemon extends EventEmitter {
     client.on('connect', () => { this.log('MQTT reconnected'); this.publishStatus('online'); });
     await client.subscribeAsync({
       [topics.allStatus]: { qos: 1 }, [topics.allInventory]: { qos: 1 }, [topics.allProgress]: { qos: 1 },
-      [topics.allResults]: { qos: 1 }, [topics.allHealth]: { qos: 0 }, [topics.requests]: { qos: 1 }, [firmwareRequestTopics.all]: { qos: 1 },
-      [suiteTopics.run]: { qos: 1 },
+      [topics.allResults]: { qos: 1 }, [topics.allHealth]: { qos: 0 }, [topics.requests]: { qos: 1 },
+      [suiteTopics.run]: { qos: 1 }, [topics.allRequests]: { qos: 1 }, [suiteTopics.allRuns]: { qos: 1 },
+      [firmwareRequestTopics.all]: { qos: 1 },
     });
     this.publishStatus('online');
     // Jobs out on boards when the daemon stopped: the spec may never have left this process
@@ -242,16 +252,22 @@ export class Daemon extends EventEmitter {
   // --- MQTT input ----------------------------------------------------------------------------
 
   private onMessage(topic: string, payload: Buffer): void {
-    if (topic === topics.requests) return this.onFlashRequest(payload);
+    if (topic === topics.requests) return this.onFlashRequest(payload, undefined);
+    if (topic === suiteTopics.run) return this.onSuiteRunRequest(payload, undefined);
     const uploader = clientOfFirmwareTopic(topic);
-    if (uploader !== undefined) return this.onFlashRequest(payload, uploader);
-    if (topic === suiteTopics.run) return this.onSuiteRunRequest(payload);
+    if (uploader !== undefined) return this.onFlashRequest(payload, uploader, true);
+    if (topic.startsWith(`${topics.requests}/`) || topic.startsWith(`${suiteTopics.run}/`)) {
+      const requester = requesterOfTopic(topic);
+      // A requester name that is no safe id has no reply prefix to answer under.
+      if (requester === undefined) { this.counters.rejectedRequests++; return this.log(`ignored request on ${JSON.stringify(topic.slice(0, 200))}: the requester level is not a valid id`); }
+      return topic.startsWith(`${topics.requests}/`) ? this.onFlashRequest(payload, requester) : this.onSuiteRunRequest(payload, requester);
+    }
     const agentId = agentIdOfTopic(topic);
     if (!agentId) return;
     const kind = topic.slice(topic.lastIndexOf('/') + 1);
     if (kind === 'status') {
       if (payload.length === 0) return; // retained message cleared
-      const v = validateAgentStatus(payload);
+      const v = this.clocked(topic, validateAgentStatus(payload, { now: this.now() }));
       if (!v.ok || v.value.agentId !== agentId) return this.log(`ignored status on ${topic}: ${v.ok ? 'agentId does not match topic' : v.errors.join('; ')}`);
       const change = this.registry.applyStatus(v.value);
       this.point(agentHealthPoint(agentId, v.value.state === 'online', this.registry.agent(agentId)?.boards.length ?? 0, v.value.version, this.now()));
@@ -260,13 +276,17 @@ export class Daemon extends EventEmitter {
       this.dispatch();
     } else if (kind === 'inventory') {
       if (payload.length === 0) return;
-      const v = validateInventory(payload);
+      const v = this.clocked(topic, validateInventory(payload, { now: this.now() }));
       if (!v.ok || v.value.agentId !== agentId) return this.log(`ignored inventory on ${topic}: ${v.ok ? 'agentId does not match topic' : v.errors.join('; ')}`);
-      this.registry.applyInventory(v.value);
+      const refused = this.registry.applyInventory(v.value);
+      if (refused.length) {
+        this.counters.refusedBoards += refused.length;
+        this.log(`agent ${agentId} reported boards another agent owns, left out: ${refused.map((r) => `${r.boardId} (${r.owner})`).join(', ')}`);
+      }
       this.writeBoardStates(agentId);
       this.dispatch();
     } else if (kind === 'progress') {
-      const v = validateJobProgress(payload);
+      const v = this.clocked(topic, validateJobProgress(payload, { now: this.now() }));
       if (!v.ok) return this.log(`ignored progress on ${topic}: ${v.errors.join('; ')}`);
       const job = this.store.get(v.value.jobId);
       if (!job || job.state !== 'dispatched' || job.agentId !== agentId) return;
@@ -278,7 +298,7 @@ export class Daemon extends EventEmitter {
         });
       }
     } else if (kind === 'results') {
-      const v = validateJobResult(payload);
+      const v = this.clocked(topic, validateJobResult(payload, { now: this.now() }));
       if (!v.ok) { this.counters.ignoredResults++; return this.log(`ignored malformed result on ${topic}: ${v.errors.join('; ')}`); }
       if (v.value.agentId !== agentId) { this.counters.ignoredResults++; return this.log(`ignored result on ${topic}: agentId ${v.value.agentId} does not match topic`); }
       this.onResult(v.value);
@@ -288,7 +308,7 @@ export class Daemon extends EventEmitter {
   }
 
   private onHealth(agentId: string, topic: string, payload: Buffer): void {
-    const v = validateAgentHealth(payload);
+    const v = this.clocked(topic, validateAgentHealth(payload, { now: this.now() }));
     const errors = !v.ok ? v.errors : v.value.agentId !== agentId ? [`payload.agentId ${v.value.agentId} does not match the topic's ${agentId}`] : [];
     if (!v.ok || errors.length) {
       this.counters.malformedHealth++;
@@ -357,14 +377,36 @@ export class Daemon extends EventEmitter {
     this.dispatch();
   }
 
-  /** `uploader`: the client a firmware-request topic names (bring your own firmware). */
-  private onFlashRequest(payload: Buffer, uploader?: string): void {
+  /** Counts and logs the times a validator replaced (a sender's clock outside the window). */
+  private clocked<V extends { ok: boolean; notes?: string[] }>(topic: string, v: V): V {
+    if (v.ok && v.notes?.length) { this.counters.clockReplaced++; this.log(`clock of the sender on ${topic}: ${v.notes.join('; ')}`); }
+    return v;
+  }
+
+  /** A requester over its rate gets one refusal (on its own reply topic) and nothing else. */
+  private overRate(payload: Buffer, requester: string | undefined): boolean {
+    const who = requester ?? '(shared requests topic)';
+    if (this.rate.take(who)) return false;
+    this.counters.rejectedRequests++;
+    const to = refusalAddress(payload, requester);
+    const reason = `rate limit: more than ${this.opts.config.requestRate.burst} requests at once or ${this.opts.config.requestRate.perMinute} a minute from ${who}; retry in ${this.rate.retryAfterS(who)} s`;
+    this.log(`rejected request ${to.requestId ?? '(no id)'}: ${reason}`);
+    if (to.replyTo) this.reply(to.replyTo, { v: 1, requestId: to.requestId ?? '', type: 'rejected', reason });
+    return true;
+  }
+
+  /** `requester`: the account the request topic names (the broker's ACL pins it to the account:
+   * tinyrack/requests/<user>, or tinyrack/requests/firmware/<user> for bring-your-own firmware);
+   * undefined on the old shared topic. A firmware image is accepted only from a named requester
+   * the lab allows (checkFirmwareUpload). */
+  private onFlashRequest(payload: Buffer, requester: string | undefined, firmwareTopic = false): void {
+    if (this.overRate(payload, requester)) return;
     const checked = checkFirmwareUpload(checkFlashRequest(payload, {
       modelExists: this.opts.modelExists ?? (() => false),
       knownKinds: () => new Set([...this.registry.knownKinds(), ...this.opts.config.boardKinds]),
       boardKindOf: (id) => this.registry.board(id)?.kind,
-      maxUploadBytes: this.opts.config.maxUploadBytes,
-    }), uploader, this.opts.config);
+      maxUploadBytes: this.opts.config.maxUploadBytes, now: this.now,
+    }, requester), firmwareTopic ? requester : undefined, this.opts.config);
     if (!checked.ok) {
       this.counters.rejectedRequests++;
       this.log(`rejected request ${checked.requestId ?? '(no id)'}: ${checked.reason}`);
@@ -375,6 +417,12 @@ export class Daemon extends EventEmitter {
     const req = checked.request;
     // A redelivered request (QoS 1) or a client retry: answer again, never queue twice.
     const existing = this.store.byRequest(req.requestId);
+    if (existing?.request && !sameRequester(existing.request, requester, req.replyTo)) {
+      this.counters.rejectedRequests++;
+      this.log(`rejected request ${req.requestId}: the id belongs to another requester's job`);
+      this.reply(req.replyTo, { v: 1, requestId: req.requestId, type: 'rejected', reason: `request id ${req.requestId} is already used by another requester; use a fresh one (a UUID)` });
+      return;
+    }
     if (existing) {
       this.reply(req.replyTo, { v: 1, requestId: req.requestId, type: 'accepted', jobId: existing.jobId });
       if (existing.result) this.reply(req.replyTo, { v: 1, requestId: req.requestId, type: 'result', jobId: existing.jobId, result: existing.result });
@@ -391,12 +439,15 @@ export class Daemon extends EventEmitter {
     this.dispatch();
   }
 
-  private onSuiteRunRequest(payload: Buffer): void {
-    const v = validateSuiteRunRequest(payload);
-    if (!v.ok) {
-      let replyTo: string | undefined; let requestId = '';
-      try { const j = JSON.parse(payload.toString('utf8')); replyTo = typeof j.replyTo === 'string' && !/[+#]/.test(j.replyTo) ? j.replyTo : undefined; requestId = String(j.requestId ?? ''); } catch { /* */ }
-      if (replyTo) this.reply(replyTo, { v: 1, requestId, type: 'rejected', reason: `invalid suite run request: ${v.errors.join('; ')}` });
+  private onSuiteRunRequest(payload: Buffer, requester: string | undefined): void {
+    if (this.overRate(payload, requester)) return;
+    const v = validateSuiteRunRequest(payload, { now: this.now() });
+    const why = !v.ok ? v.errors.join('; ') : replyTopicProblem(v.value.replyTo, requester) && `payload.${replyTopicProblem(v.value.replyTo, requester)}`;
+    if (!v.ok || why) {
+      this.counters.rejectedRequests++;
+      const to = refusalAddress(payload, requester);
+      this.log(`rejected suite run request ${to.requestId ?? '(no id)'}: ${why}`);
+      if (to.replyTo) this.reply(to.replyTo, { v: 1, requestId: to.requestId ?? '', type: 'rejected', reason: `invalid suite run request: ${why}` });
       return;
     }
     const { requestId, suite, replyTo } = v.value;
@@ -488,6 +539,11 @@ export class Daemon extends EventEmitter {
   // --- output --------------------------------------------------------------------------------
 
   private reply(topic: string, payload: RequestReply | SuiteRunReply): void {
+    // Requests are checked on the way in; this guard keeps a reply topic that slipped through (a
+    // journal from before the check) from ever reaching the broker: a NUL or a 70 KB topic would
+    // get the daemon disconnected, a jobs topic would feed an agent.
+    const why = replyTopicProblem(topic, undefined);
+    if (why) { this.log(`reply to ${JSON.stringify(topic.slice(0, 200))} not sent: ${why}`); return; }
     this.client?.publish(topic, encode(payload), { qos: 1 });
   }
 

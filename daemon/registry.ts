@@ -40,16 +40,34 @@ export class Registry {
     return { wentOffline: wasOnline && !entry.online, cameOnline: !wasOnline && entry.online };
   }
 
-  applyInventory(inv: AgentInventory): void {
+  /** Takes an agent's board list, except boards another online agent owns: a board id names one
+   * board in the lab, and a second agent reporting it (a copied rack file, or a forger) must not
+   * receive its jobs or rewrite its state. A board moves to another agent once its owner is offline. */
+  applyInventory(inv: AgentInventory): Array<{ boardId: string; owner: string }> {
     const entry = this.agents.get(inv.agentId) ?? { agentId: inv.agentId, online: false, lastSeen: 0, boards: [] };
-    entry.boards = inv.boards;
+    const refused: Array<{ boardId: string; owner: string }> = [];
+    entry.boards = inv.boards.filter((b) => {
+      const owner = this.ownerOf(b.boardId);
+      if (owner && owner !== inv.agentId) { refused.push({ boardId: b.boardId, owner }); return false; }
+      return true;
+    });
     entry.lastSeen = this.now();
     this.agents.set(inv.agentId, entry);
+    return refused;
+  }
+
+  /** The online agent whose inventory holds this board id (undefined: none). */
+  ownerOf(boardId: string): string | undefined {
+    for (const a of this.agents.values()) if (a.online && a.boards.some((b) => b.boardId === boardId)) return a.agentId;
+    return undefined;
   }
 
   /** Keeps the newest sample (by its own time: QoS 0 samples may arrive out of order). A sample
    * does not touch online/lastSeen: presence is the retained status's job. */
   applyHealth(h: AgentHealth): boolean {
+    // Boards another agent owns are dropped from the sample (it is the daemon's own parsed copy):
+    // an agent reports health only for its own boards.
+    h.boards = h.boards.filter((b) => { const owner = this.ownerOf(b.boardId); return !owner || owner === h.agentId; });
     const entry = this.agents.get(h.agentId) ?? { agentId: h.agentId, online: false, lastSeen: 0, boards: [] };
     this.agents.set(h.agentId, entry);
     if (entry.health && Date.parse(entry.health.ts) > Date.parse(h.ts)) return false;

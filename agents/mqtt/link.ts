@@ -31,8 +31,11 @@ export function clientOptions(agentId: string, broker: BrokerConfig, startedAt: 
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
     keepalive: 30,
-    username: broker.username,
-    password: brokerPassword(broker),
+    // The rack file first; the environment (TINYRACK_BROKER_USERNAME / TINYRACK_BROKER_PASSWORD,
+    // e.g. from a systemd credential) for what it leaves out. The account must be named like the
+    // agent: the broker ACL lets an account publish only under tinyrack/agents/<its name>/.
+    username: broker.username ?? process.env.TINYRACK_BROKER_USERNAME,
+    password: brokerPassword(broker) ?? process.env.TINYRACK_BROKER_PASSWORD,
     will: { topic: topics.agentStatus(agentId), payload: encode(offline), qos: 1, retain: true },
   };
   if (broker.tls) {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
-import { flash } from '../../daemon/client.ts';
+import { clientCredentials, flash } from '../../daemon/client.ts';
 import { arithmeticOf, type FlashRequest, type ModelRef } from '../../wire/mqtt.ts';
 import { isClientId } from '../../wire/firmware-image.ts';
 import { PROTOCOLS, type Protocol } from '../../wire/vocabulary.ts';
@@ -40,6 +40,9 @@ export function register(program: Command): void {
     .option('--arithmetic <mode>', `int8 arithmetic: ${ARITHMETICS.join(', ')} (xnnpack equals real TFLite, aot backend only)`, 'reference')
     .option('--reps <n>', 'timed inferences', (v) => parseInt(v, 10), 3)
     .option('--broker <url>', 'MQTT broker of the lab', process.env.TINYRACK_BROKER ?? 'mqtt://127.0.0.1:1883')
+    .option('--username <name>', 'broker account (default $TINYRACK_BROKER_USERNAME); it names you as the requester')
+    .option('--password-file <file>', 'file holding the account\'s password (default $TINYRACK_BROKER_PASSWORD_FILE, else $TINYRACK_BROKER_PASSWORD)')
+    .option('--ca <file>', 'CA certificate of an mqtts:// lab broker (default $TINYRACK_BROKER_CA)')
     .option('--timeout <seconds>', 'give up waiting after this long', (v) => Number(v), 600)
     .option('--json', 'print the result as JSON')
     .option('--protocol <name>', `how the agent talks to the firmware: ${PROTOCOLS.join(', ')}`)
@@ -47,7 +50,7 @@ export function register(program: Command): void {
     .option('--as <client>', 'with --firmware: your broker account, whose tinyrack/requests/firmware/<client> topic the request goes to')
     .option('--validate', 'mlperf-tiny: run every golden sample through the flashed firmware and report agreement')
     .action(async (o: { model: string; boardKind?: string; board?: string; backend: string; tiling: string; arithmetic: string; reps: number; broker: string; timeout: number; json?: boolean;
-      protocol?: string; firmware?: string; as?: string; validate?: boolean }) => {
+      username?: string; passwordFile?: string; ca?: string; protocol?: string; firmware?: string; as?: string; validate?: boolean }) => {
       if ((o.boardKind === undefined) === (o.board === undefined)) throw new Error('give exactly one of --board-kind or --board');
       if (!(BACKENDS as readonly string[]).includes(o.backend)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}`);
       if (!(TILINGS as readonly string[]).includes(o.tiling)) throw new Error(`--tiling must be one of ${TILINGS.join(', ')}`);
@@ -69,6 +72,7 @@ export function register(program: Command): void {
         model, board: o.board ? { id: o.board } : { kind: o.boardKind! }, backend: o.backend as Backend, tiling: o.tiling as TilingMode,
         arithmetic: o.arithmetic as Arithmetic, reps: o.reps, ...byo.fields,
       }, {
+        ...clientCredentials(o),
         timeoutMs: o.timeout * 1000, ...(byo.client ? { firmwareClient: byo.client } : {}),
         onReply: (r) => {
           if (o.json) return;

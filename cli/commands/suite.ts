@@ -2,7 +2,7 @@
 // daemon (over MQTT; the queue lives in the daemon, so the CLI never writes jobs itself).
 import type { Command } from 'commander';
 import { expandSuite, loadLabConfig } from '../../daemon/config.ts';
-import { runSuite } from '../../daemon/client.ts';
+import { clientCredentials, runSuite } from '../../daemon/client.ts';
 
 export function register(program: Command): void {
   const suite = program.command('suite').description('regression suites: list them, or start one now on the running daemon');
@@ -20,16 +20,19 @@ export function register(program: Command): void {
     .description('start a run of a suite now on the running daemon, and wait for it to finish')
     .option('-c, --config <file>', 'lab config, to check the suite name before asking the daemon')
     .option('--broker <url>', 'MQTT broker of the lab', process.env.TINYRACK_BROKER ?? 'mqtt://127.0.0.1:1883')
+    .option('--username <name>', 'broker account (default $TINYRACK_BROKER_USERNAME); it names you as the requester')
+    .option('--password-file <file>', 'file holding the account\'s password (default $TINYRACK_BROKER_PASSWORD_FILE, else $TINYRACK_BROKER_PASSWORD)')
+    .option('--ca <file>', 'CA certificate of an mqtts:// lab broker (default $TINYRACK_BROKER_CA)')
     .option('--no-wait', 'return once the daemon has queued the jobs')
     .option('--timeout <seconds>', 'give up waiting after this long', (v) => Number(v), 3600)
     .option('--json', 'print the daemon\'s replies as JSON')
-    .action(async (name: string, o: { config?: string; broker: string; wait: boolean; timeout: number; json?: boolean }) => {
+    .action(async (name: string, o: { config?: string; broker: string; wait: boolean; timeout: number; json?: boolean; username?: string; passwordFile?: string; ca?: string }) => {
       if (o.config) {
         const cfg = loadLabConfig(o.config);
         if (!cfg.suites.some((s) => s.name === name)) throw new Error(`no suite "${name}" in ${o.config} (have: ${cfg.suites.map((s) => s.name).join(', ') || 'none'})`);
       }
       const replies = await runSuite(o.broker, name, {
-        timeoutMs: o.timeout * 1000, waitFinished: o.wait,
+        ...clientCredentials(o), timeoutMs: o.timeout * 1000, waitFinished: o.wait,
         onReply: (r) => {
           if (o.json) return;
           if (r.type === 'started') process.stderr.write(`run ${r.runId} started: ${r.jobIds.length} jobs\n`);

@@ -119,6 +119,7 @@ test('malformed requests are each rejected with a reason on the reply topic', as
     ['xnnpack with tflm', { backend: 'tflm', arithmetic: 'xnnpack' }, /^invalid request: payload\.arithmetic xnnpack needs backend aot \(tflm computes TFLite-Micro's fixed-point reference arithmetic only\)$/],
     ['reps zero', { reps: 0 }, /payload\.reps must be an integer in \[1, 1000\]/],
     ['wrong version', { v: 2 }, /payload\.v must be 1/],
+    ['unknown field', { priority: 'x'.repeat(1000) }, /^invalid request: payload\.priority is not a known field$/],
     ['too-large upload', { model: { name: 'mine', tfliteBase64: big.toString('base64') } }, /more than the limit of 2048 bytes/],
     ['not a tflite', { model: { name: 'mine', tfliteBase64: Buffer.from('hello world!').toString('base64') } }, /not a \.tflite flatbuffer/],
     ['wrong sha256', { model: { name: 'mine', tfliteBase64: tiny.toString('base64'), sha256: '00'.repeat(32) } }, /sha256 is [0-9a-f]{64}, request says/],
@@ -127,7 +128,7 @@ test('malformed requests are each rejected with a reason on the reply topic', as
   const before = daemon.stats().rejectedRequests;
   for (const [label, patch, reason] of cases) {
     const requestId = randomUUID();
-    const replyTo = `tinyrack/replies/${requestId}`;
+    const replyTo = `tinyrack/replies/anonymous/${requestId}`;
     const replies = await rawRequest(mq.url, JSON.stringify({ ...base, ...patch, requestId, replyTo }), replyTo, 1, 10_000);
     assert.equal(replies.length, 1, `${label}: one reply`);
     const r = replies[0]!;
@@ -136,7 +137,11 @@ test('malformed requests are each rejected with a reason on the reply topic', as
     assert.match((r as { reason: string }).reason, reason, label);
   }
   // Not JSON at all: nobody to answer, but the daemon counts it and keeps going.
-  await rawRequest(mq.url, '{not json', 'tinyrack/replies/none', 1, 300);
+  // Not JSON at all: answered once on the requester's fallback reply topic, counted, and the
+  // daemon keeps going.
+  const notJson = await rawRequest(mq.url, '{not json', 'tinyrack/replies/anonymous/rejected', 1, 10_000);
+  assert.equal(notJson.length, 1);
+  assert.match((notJson[0] as { reason: string }).reason, /^invalid request: payload is not JSON/);
   await waitFor('all rejections counted', () => daemon.stats().rejectedRequests === before + cases.length + 1);
   const jobsBefore = daemon.store.all().length;
   const out = await flash(mq.url, { model: { name: 'sine_model' }, board: { kind: 'qemu-sifive-e' }, backend: 'aot', tiling: 'none', reps: 1 }, { timeoutMs: 20_000 });
