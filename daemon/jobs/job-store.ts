@@ -81,7 +81,11 @@ export class JobStore {
   private live = new Map<string, JobRecord>();
   /** Queued job ids in seq order; entries whose job left the queue are skipped and dropped lazily. */
   private queue: Array<{ seq: number; jobId: string }> = [];
+  /** queue[0..head) are known to have left the queue (dispatching takes from the front). */
+  private head = 0;
   private inQueue = new Set<string>();
+  /** Jobs out on boards (the daemon's leases), kept in step so a look does not walk a long queue. */
+  private leases = new Set<string>();
   private counts: Record<JobState, number> = { queued: 0, dispatched: 0, done: 0, failed: 0 };
   private readonly sql: {
     upsert: Database.Statement; get: Database.Statement; all: Database.Statement; bySuiteRun: Database.Statement;
@@ -124,7 +128,9 @@ export class JobStore {
     }
     this.nextSeq = ((d.prepare('SELECT max(seq) FROM jobs').pluck().get() as number | null) ?? 0) + 1;
     this.queue = [...this.live.values()].filter((j) => j.state === 'queued').map((j) => ({ seq: j.seq, jobId: j.jobId }));
+    this.head = 0;
     this.inQueue = new Set(this.queue.map((q) => q.jobId));
+    this.leases = new Set([...this.live.values()].filter((j) => j.state === 'dispatched').map((j) => j.jobId));
   }
 
   get(jobId: string): JobRecord | undefined {
@@ -139,22 +145,28 @@ export class JobStore {
 
   inState(state: JobState): JobRecord[] {
     if (state === 'queued') return [...this.queued()];
-    if (state === 'dispatched') return [...this.live.values()].filter((j) => j.state === 'dispatched').sort((a, b) => a.seq - b.seq);
+    if (state === 'dispatched') return [...this.leases].map((id) => this.live.get(id)!).sort((a, b) => a.seq - b.seq);
     return (this.lab.db.prepare('SELECT record FROM jobs WHERE state = ? ORDER BY seq').pluck().all(state) as string[]).map((r) => JSON.parse(r) as JobRecord);
   }
 
   /** Queued jobs, oldest first (lazy: dispatching usually stops after the first few). */
   *queued(): Generator<JobRecord> {
+    // Skip (for good) the front entries that were dispatched since the last look.
+    while (this.head < this.queue.length && !this.isQueued(this.queue[this.head]!.jobId)) this.inQueue.delete(this.queue[this.head++]!.jobId);
+    if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
     let stale = 0;
-    for (const q of this.queue) {
-      const j = this.live.get(q.jobId);
+    for (let i = this.head; i < this.queue.length; i++) {
+      const j = this.live.get(this.queue[i]!.jobId);
       if (j?.state === 'queued') yield j; else stale++;
     }
-    if (stale > 64 && stale * 2 > this.queue.length) this.compactQueue();
+    if (stale > 64 && stale * 2 > this.queue.length - this.head) this.compactQueue();
   }
 
+  private isQueued(jobId: string): boolean { return this.live.get(jobId)?.state === 'queued'; }
+
   private compactQueue(): void {
-    this.queue = this.queue.filter((q) => this.live.get(q.jobId)?.state === 'queued');
+    this.queue = this.queue.slice(this.head).filter((q) => this.isQueued(q.jobId));
+    this.head = 0;
     this.inQueue = new Set(this.queue.map((q) => q.jobId));
   }
 
@@ -163,12 +175,12 @@ export class JobStore {
   /** Boards with a job out on them (the daemon's leases). */
   leasedBoards(): Set<string> {
     const s = new Set<string>();
-    for (const j of this.live.values()) if (j.state === 'dispatched' && j.boardId) s.add(j.boardId);
+    for (const id of this.leases) { const b = this.live.get(id)?.boardId; if (b) s.add(b); }
     return s;
   }
 
   dispatchedTo(agentId: string): JobRecord[] {
-    return [...this.live.values()].filter((j) => j.state === 'dispatched' && j.agentId === agentId).sort((a, b) => a.seq - b.seq);
+    return this.inState('dispatched').filter((j) => j.agentId === agentId);
   }
 
   byRequest(requestId: string): JobRecord | undefined {
@@ -296,10 +308,12 @@ export class JobStore {
     });
     if (prev) this.counts[prev.state]--;
     this.counts[next.state]++;
+    if (next.state === 'dispatched') this.leases.add(next.jobId); else this.leases.delete(next.jobId);
     if (next.state === 'queued' || next.state === 'dispatched') this.live.set(next.jobId, next);
     else this.live.delete(next.jobId);
     if (next.state === 'queued' && !this.inQueue.has(next.jobId)) {
-      // New jobs have the highest seq (append); a re-queued one goes back to its place.
+      // New jobs have the highest seq (append); a re-queued one goes back to its place (which
+      // may lie before the head: then the head moves back to it).
       let i = this.queue.length;
       if (i && this.queue[i - 1]!.seq > next.seq) {
         let lo = 0; let hi = i;
@@ -307,6 +321,7 @@ export class JobStore {
         i = lo;
       }
       this.queue.splice(i, 0, { seq: next.seq, jobId: next.jobId });
+      if (i < this.head) this.head = i;
       this.inQueue.add(next.jobId);
     }
   }
