@@ -101,7 +101,8 @@ export class Daemon extends EventEmitter {
     return {
       config: this.opts.config, store: this.store, registry: this.registry, counters: this.counters,
       now: this.now, log: this.log, emit: (e, ...a) => this.emit(e, ...a),
-      point: (...p) => this.point(...p),
+      point: (...p) => this.work.pointAll(p),
+      pointAll: (p) => this.work.pointAll(p),
       publish: (topic, payload, retain) => this.work.publish(topic, payload, retain),
       reply: (topic, payload) => this.reply(topic, payload),
       dispatch: () => this.requestDispatch(),
@@ -236,7 +237,7 @@ export class Daemon extends EventEmitter {
     return this.work.run(() => {
       const jobs = this.store.enqueueMany(list);
       const depth = this.store.count('queued');
-      this.point(...jobs.map((j) => jobEventPoint(this.eventInfo('queued', j, undefined, depth))));
+      this.work.pointAll(jobs.map((j) => jobEventPoint(this.eventInfo('queued', j, undefined, depth))));
       for (const j of jobs) this.emit('job', 'queued', j);
       this.requestDispatch();
       return jobs;
@@ -276,7 +277,7 @@ export class Daemon extends EventEmitter {
       specs.forEach((spec, i) => this.work.publish(topics.agentJobs(assignments[i]!.agentId), encode(spec)));
       const started = specs.map((s) => this.store.get(s.jobId)!);
       const depth = this.store.count('queued');
-      this.point(...started.map((j) => jobEventPoint(this.eventInfo('started', j, undefined, depth))));
+      this.work.pointAll(started.map((j) => jobEventPoint(this.eventInfo('started', j, undefined, depth))));
       for (const j of started) this.emit('job', 'started', j);
     });
   }

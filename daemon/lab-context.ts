@@ -23,6 +23,8 @@ export interface LabContext {
   emit(event: string | symbol, ...args: unknown[]): boolean;
   /** Queues points for InfluxDB with the current unit of work. */
   point(...points: IPoint[]): void;
+  /** The same for a long list (no argument spreading). */
+  pointAll(points: IPoint[]): void;
   /** Publishes a QoS 1 message once the current unit of work is committed. */
   publish(topic: string, payload: string | Buffer, retain?: boolean): void;
   reply(topic: string, payload: RequestReply | SuiteRunReply): void;

@@ -59,7 +59,7 @@ export class Suites {
     })));
     const jobIds = jobs.map((j) => j.jobId);
     const depth = ctx.store.count('queued');
-    ctx.point(...jobs.map((j) => jobEventPoint(ctx.eventInfo('queued', j, undefined, depth))));
+    ctx.pointAll(jobs.map((j) => jobEventPoint(ctx.eventInfo('queued', j, undefined, depth))));
     for (const j of jobs) ctx.emit('job', 'queued', j);
     ctx.log(`suite ${name}: run ${runId} (${trigger}) queued ${jobIds.length} jobs`);
     ctx.emit('suite-started', { suite: name, runId, jobIds });
