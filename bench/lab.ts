@@ -4,7 +4,7 @@
 //  2. ingest rate: results per second from many simulated agents (protocol peers over a real
 //     Mosquitto) through the daemon into a real InfluxDB, counted in InfluxDB.
 // Options: --models a,b (subset of the demo suite), --skip-suite, --agents N, --boards-per-agent N,
-// --jobs N. Writes bench/results/lab.json and bench/results/lab.md.
+// --jobs N, --skip-ingest, --dispatch-jobs N, --job-ms N. Writes bench/results/lab.json and bench/results/lab.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -114,7 +114,10 @@ async function labRun(o: LabRunOptions) {
     enqueueSeconds: round2(enqueueS), allDoneSeconds: round2(doneS), allInInfluxSeconds: round2(allS),
     resultsPerSecond: Math.round(inInflux / allS), pointsPerSecond: Math.round(points / allS),
     publishToInfluxMs: { p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN, samples: latencies.length },
-    boardUtilisationPct: samples ? Math.round((busySamples / samples / boards) * 1000) / 10 : 0,
+    // Boards leased (a job out on them, sampled), and boards really busy: the job time all jobs
+    // needed over the time the boards were there (0 when jobs take no time: ingest).
+    boardsLeasedPct: samples ? Math.round((busySamples / samples / boards) * 1000) / 10 : 0,
+    boardsBusyPct: o.jobMs > 0 ? Math.round(((o.jobs * o.jobMs) / (boards * doneS * 1000)) * 1000) / 10 : null,
     daemonMemoryMB: { rss: round2(mem.rss / 2 ** 20), heapUsed: round2(mem.heapUsed / 2 ** 20) },
   };
 }
@@ -125,8 +128,8 @@ const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', 
 const out: Record<string, unknown> = { date: new Date().toISOString(), machine };
 process.stderr.write('ingest: simulated agents -> Mosquitto -> daemon -> InfluxDB\n');
 // Ingest: boards answer at once, so the daemon and InfluxDB are the limit.
-out.ingest = await labRun({ label: 'ingest', agents: Number(arg('agents') ?? 50), boardsPerAgent: Number(arg('boards-per-agent') ?? 20), jobs: Number(arg('jobs') ?? 100_000), jobMs: 0 });
-process.stderr.write(`${JSON.stringify(out.ingest)}\n`);
+if (!has('skip-ingest')) out.ingest = await labRun({ label: 'ingest', agents: Number(arg('agents') ?? 50), boardsPerAgent: Number(arg('boards-per-agent') ?? 20), jobs: Number(arg('jobs') ?? 100_000), jobMs: 0 });
+process.stderr.write(`${JSON.stringify(out.ingest ?? 'skipped')}\n`);
 // Dispatch: every job takes jobMs on its board, so the boards are the limit when dispatch keeps up.
 out.dispatch = await labRun({ label: 'dispatch', agents: 50, boardsPerAgent: 20, jobs: Number(arg('dispatch-jobs') ?? 20_000), jobMs: Number(arg('job-ms') ?? 2000) });
 process.stderr.write(`${JSON.stringify(out.dispatch)}\n`);
@@ -143,16 +146,16 @@ if (!has('skip-suite')) {
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'lab.json'), `${JSON.stringify(out, null, 2)}\n`);
 type Run = Awaited<ReturnType<typeof labRun>>;
-const runs = [out.ingest as Run, out.dispatch as Run];
+const runs = [out.ingest as Run | undefined, out.dispatch as Run].filter((r): r is Run => r !== undefined);
 const su = out.suite as Awaited<ReturnType<typeof suiteThroughput>> | undefined;
 const md = [
   '# tinyrack lab benchmark', '', `${out.date} — ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node} (shared machine: figures vary with load)`, '',
   '## Ingest and dispatch: simulated agents through a real Mosquitto and the daemon into a real InfluxDB', '',
   'The daemon runs in the benchmark process; the simulated agents (protocol peers: jobs in, results out, no build, no QEMU, no progress messages) in a child process; Mosquitto and InfluxDB on loopback. All jobs are queued at once (one transaction), like a suite firing.', '',
-  '| run | agents | boards | jobs | job time (ms) | results in InfluxDB | all done (s) | all in InfluxDB (s) | results/s into InfluxDB | points/s | publish→InfluxDB p50 / p99 / max (ms) | boards busy (%) | daemon RSS / heap after (MB) |',
+  '| run | agents | boards | jobs | job time (ms) | results in InfluxDB | all done (s) | all in InfluxDB (s) | results/s into InfluxDB | points/s | publish→InfluxDB p50 / p99 / max (ms) | boards leased / busy (%) | daemon RSS / heap after (MB) |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...runs.map((r) => `| ${r.label} | ${r.agents} | ${r.boards} | ${r.jobs} | ${r.jobMs} | ${r.resultsInInfluxdb} | ${r.allDoneSeconds} | ${r.allInInfluxSeconds} | ${r.resultsPerSecond} | ${r.pointsPerSecond} | ${r.publishToInfluxMs.p50} / ${r.publishToInfluxMs.p99} / ${r.publishToInfluxMs.max} | ${r.boardUtilisationPct} | ${r.daemonMemoryMB.rss} / ${r.daemonMemoryMB.heapUsed} |`),
-  '', 'Per job: one result in over MQTT, one job spec out; four InfluxDB points (queued, started, done events and the result), committed with the job state in one SQLite transaction per message (WAL, synchronous=NORMAL). "boards busy": jobs out on boards / boards, sampled every 100 ms from the first dispatch to the last result (with job time 0 a board is idle only between its result and its next job).', '',
+  ...runs.map((r) => `| ${r.label} | ${r.agents} | ${r.boards} | ${r.jobs} | ${r.jobMs} | ${r.resultsInInfluxdb} | ${r.allDoneSeconds} | ${r.allInInfluxSeconds} | ${r.resultsPerSecond} | ${r.pointsPerSecond} | ${r.publishToInfluxMs.p50} / ${r.publishToInfluxMs.p99} / ${r.publishToInfluxMs.max} | ${r.boardsLeasedPct} / ${r.boardsBusyPct ?? '—'} | ${r.daemonMemoryMB.rss} / ${r.daemonMemoryMB.heapUsed} |`),
+  '', 'Per job: one result in over MQTT, one job spec out; four InfluxDB points (queued, started, done events and the result), committed with the job state in one SQLite transaction per message (WAL, synchronous=NORMAL). "leased": boards with a job out on them, sampled every 100 ms; "busy": jobs x job time / (boards x time until the last result) — the share of board time spent running jobs, what dispatching has to keep high.', '',
   ...(su ? [
     `## Suite throughput: the demo suite on the virtual rack (real agent, QEMU boards), measured ${su.date ?? out.date}`, '',
     '| suite | models | boards | jobs | measured | did not fit | failed | results in InfluxDB | wall (s) | jobs/min |',

@@ -91,3 +91,12 @@ test('outbox: a job id of any length never touches a path raw (300 and 5,000 cha
   assert.equal(new Outbox(dir).has('result-a/b') && new Outbox(dir).has('result-a_b'), true);
   assert.equal(new Outbox(dir).list().filter((x) => x.payload === '1' || x.payload === '2').length, 2);
 });
+
+test('per-job folder names: bounded length, readable prefix, no two ids share one', async () => {
+  const { safeName } = await import('../../agents/agent.ts');
+  const long = `j${'x'.repeat(4999)}`;
+  assert.ok(safeName(long).length <= 57);
+  assert.notEqual(safeName('a/b'), safeName('a_b'));
+  assert.notEqual(safeName(`${'p'.repeat(80)}1`), safeName(`${'p'.repeat(80)}2`));
+  assert.match(safeName('job-42'), /^job-42-[0-9a-f]{16}$/);
+});
