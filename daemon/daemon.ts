@@ -122,11 +122,27 @@ export class Daemon extends EventEmitter {
       this.sink = new InfluxSink({
         url: influx.url, database: influx.database, queue,
         rawRetention: influx.rawRetention ?? cfg.influx?.rawRetention, log: this.log,
+        commitPending: () => { try { this.work.flush(); } catch { /* logged by the unit of work */ } },
       });
     }
+    // Group commit: the broker socket stays corked while a group is open, so the PUBACKs mqtt.js
+    // writes for the group's messages leave only after its commit (daemon/unit-of-work.ts).
+    let corked: { uncork(): void; destroy(): void } | undefined;
     this.work = new UnitOfWork(this.lab, this.sink ? queue : undefined,
       (m) => this.client?.publish(m.topic, m.payload, { qos: 1, retain: m.retain }),
-      (n) => { if (n) this.sink?.nudge(); });
+      (n) => { if (n) this.sink?.nudge(); },
+      {
+        log: this.log,
+        opened: () => {
+          const stream = this.client?.stream;
+          if (stream && !stream.destroyed) { stream.cork(); corked = stream; }
+        },
+        closed: (committed) => {
+          const stream = corked;
+          corked = undefined;
+          if (committed) stream?.uncork(); else stream?.destroy();
+        },
+      });
     const ctx = this.context();
     this.suites = new Suites(ctx);
     this.input = new AgentInput(ctx, this.detector, { finished: (job) => this.suites.checkFinished(job) }, this.opts.offlineGraceMs ?? 30_000,
@@ -197,6 +213,9 @@ export class Daemon extends EventEmitter {
     this.input?.stop();
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.healthTimer) clearInterval(this.healthTimer);
+    // The last burst is committed (its messages sent, its acknowledgements released) before the
+    // connection closes.
+    try { this.work?.flush(); } catch { /* logged by the unit of work */ }
     if (this.client) {
       this.publishStatus('offline');
       await this.client.endAsync();

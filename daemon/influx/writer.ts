@@ -29,6 +29,9 @@ export interface InfluxSinkOptions {
   /** Raw data retention (InfluxDB duration, e.g. "52w"); downsampled data is kept forever. */
   rawRetention?: string;
   log?: (line: string) => void;
+  /** Commits the daemon's open unit-of-work group, so drain() also covers the points of state
+   * changes already made in memory. */
+  commitPending?: () => void;
 }
 
 export const RAW_RP = 'tinyrack_raw';
@@ -114,6 +117,7 @@ export class InfluxSink {
 
   /** Flushes until the queue is empty or timeoutMs passes; returns the points still pending. */
   async drain(timeoutMs: number): Promise<number> {
+    this.opts.commitPending?.();
     const until = Date.now() + timeoutMs;
     while (this.queue.backlog && Date.now() < until) {
       await this.flush(true);

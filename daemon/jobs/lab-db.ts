@@ -74,8 +74,50 @@ export class LabDb {
 
   get inTransaction(): boolean { return this.depth > 0; }
 
+  /** Opens a transaction that stays open across calls (group commit: daemon/unit-of-work.ts);
+   * tx() and savepoint() inside it join it; commit() ends it. */
+  begin(): void {
+    if (this.depth > 0) throw new Error('a transaction is already open');
+    this.db.exec('BEGIN IMMEDIATE');
+    this.depth = 1;
+  }
+
+  /** Commits the transaction begin() opened; if that fails it is rolled back (caches reload). */
+  commit(): void {
+    if (this.depth !== 1) throw new Error('no open group transaction to commit');
+    try {
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const h of this.rollbackHooks) h();
+      throw err;
+    } finally {
+      this.depth = 0;
+    }
+  }
+
+  /** Runs fn inside the open transaction so that a throw undoes fn's writes alone (and reloads
+   * the in-memory caches) while the rest of the transaction stands. */
+  savepoint<T>(fn: () => T): T {
+    if (this.depth === 0) return this.tx(fn);
+    this.db.exec('SAVEPOINT unit');
+    this.depth++;
+    try {
+      const out = fn();
+      this.db.exec('RELEASE unit');
+      return out;
+    } catch (err) {
+      this.db.exec('ROLLBACK TO unit');
+      this.db.exec('RELEASE unit');
+      for (const h of this.rollbackHooks) h();
+      throw err;
+    } finally {
+      this.depth--;
+    }
+  }
+
   /** Runs fn in a transaction: committed when it returns, rolled back (and the rollback hooks
-   * run, so in-memory caches reload) when it throws. */
+   * run, so in-memory caches reload) when it throws. Inside an open transaction it joins it. */
   tx<T>(fn: () => T): T {
     if (this.depth > 0) return fn();
     this.db.exec('BEGIN IMMEDIATE');
