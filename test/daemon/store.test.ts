@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
+import Database from 'better-sqlite3';
 import { openLabDb } from '../../daemon/jobs/lab-db.ts';
 import { JobStore } from '../../daemon/jobs/job-store.ts';
 import { PointQueue } from '../../daemon/influx/point-queue.ts';
@@ -56,6 +57,40 @@ test('a state change and its points are one transaction: a failure inside leaves
   assert.equal(new JobStore(again).get(j.jobId)!.state, 'queued');
   assert.equal(new PointQueue(again).backlog, 1);
   again.close();
+});
+
+test('group commit: the units of a burst commit together after it; a failing unit is undone alone; the hooks bracket the group', async () => {
+  const lab = openLabDb(join(tempDir(), 'lab.db'));
+  const store = new JobStore(lab);
+  const queue = new PointQueue(lab);
+  const sent: Outgoing[] = [];
+  const events: string[] = [];
+  const work = new UnitOfWork(lab, queue, (m) => sent.push(m), (n) => events.push(`committed ${n} points`), {
+    log: () => {}, opened: () => events.push('opened'), closed: (ok) => events.push(`closed ${ok}`),
+  });
+  const newJob = { model: { name: 'aww' }, boardKind: 'k', backend: 'aot' as const, tiling: 'none' as const, reps: 1 };
+  const unit = (topic: string, fail = false) => work.run(() => {
+    const j = store.enqueue(newJob);
+    work.point(jobEventPoint({ event: 'queued', jobId: j.jobId, at: 1 }));
+    work.publish(topic, 'x');
+    if (fail) throw new Error('bad unit');
+    return j;
+  });
+  const a = unit('t/a');
+  assert.throws(() => unit('t/b', true), /bad unit/);
+  const c = unit('t/c');
+  assert.deepEqual(events, ['opened'], 'one group, still open');
+  assert.deepEqual(sent, [], 'nothing said before the commit');
+  const outside = new Database(lab.path, { readonly: true });
+  assert.equal(outside.prepare('SELECT count(*) FROM jobs').pluck().get(), 0, 'nothing visible outside before the commit');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(events, ['opened', 'closed true', 'committed 2 points']);
+  assert.deepEqual((sent as Outgoing[]).map((m) => m.topic), ['t/a', 't/c']);
+  assert.deepEqual(store.all().map((j) => j.jobId).sort(), [a.jobId, c.jobId].sort());
+  assert.equal(outside.prepare('SELECT count(*) FROM jobs').pluck().get(), 2);
+  assert.equal(queue.backlog, 2);
+  outside.close();
+  lab.close();
 });
 
 test('a data folder from the JSON-lines daemon is migrated: jobs carry on, spooled points reach InfluxDB, once', { timeout: 60_000 }, async () => {
