@@ -2,6 +2,7 @@
 // each on a board (one job per board at a time, boards in parallel): build -> flash -> run and
 // capture -> report -> metrics -> durable outbox -> publish. Keeps a journal so a job delivered
 // twice runs once and a job cut short by a crash is reported failed, never half reported.
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { arithmeticOf, isSafeId, validateJobSpec, type AgentHealth, type AgentInventory, type BoardInfo, type JobPhase, type JobResult, type JobSpec } from '../wire/mqtt.ts';
 import type { RackConfig } from './config/rack-config.ts';
@@ -423,6 +424,9 @@ function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw (signal.reason as Error | undefined) ?? new Error('aborted');
 }
 
+/** A folder name for free text from the network (job ids, board ids): a readable prefix plus a
+ * hash of the whole text, so ids that differ only after 40 characters or in characters a file
+ * name cannot hold (`a/b`, `a_b`) never share a folder, and no id is too long for a path. */
 export function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80);
+  return `${s.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40)}-${createHash('sha256').update(s).digest('hex').slice(0, 16)}`;
 }

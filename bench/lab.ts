@@ -4,14 +4,16 @@
 //  2. ingest rate: results per second from many simulated agents (protocol peers over a real
 //     Mosquitto) through the daemon into a real InfluxDB, counted in InfluxDB.
 // Options: --models a,b (subset of the demo suite), --skip-suite, --agents N, --boards-per-agent N,
-// --jobs N. Writes bench/results/lab.json and bench/results/lab.md.
+// --jobs N, --skip-ingest, --dispatch-jobs N, --job-ms N. Writes bench/results/lab.json and bench/results/lab.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runDemo, REPO_ROOT } from '../daemon/demo/demo.ts';
 import { Daemon } from '../daemon/daemon.ts';
 import { parseLabConfig } from '../daemon/config.ts';
-import { SimAgent } from '../daemon/sim/sim-agent.ts';
+import { spawn } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { startLocalInfluxd } from '../daemon/influx/local-influxd.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 
@@ -42,62 +44,95 @@ async function suiteThroughput() {
   };
 }
 
-async function ingestRate() {
-  const agents = Number(arg('agents') ?? 20);
-  const perAgent = Number(arg('boards-per-agent') ?? 4);
-  const jobs = Number(arg('jobs') ?? 2000);
+interface LabRunOptions { agents: number; boardsPerAgent: number; jobs: number; jobMs: number; label: string }
+
+/** One measured run: Mosquitto, InfluxDB and the daemon (this process) against a fleet of
+ * simulated agents (a child process); `jobs` queued at once, like a suite firing. */
+async function labRun(o: LabRunOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'tinyrack-bench-ingest-'));
-  const [mq, influx] = await Promise.all([startMosquitto(), startLocalInfluxd({ dir: join(dir, 'influxdb') })]);
+  const [mq, influx] = await Promise.all([startMosquitto({ persistence: false }), startLocalInfluxd({ dir: join(dir, 'influxdb') })]);
   const config = parseLabConfig(`daemon:\n  dataDir: ${JSON.stringify(join(dir, 'daemon'))}\n`, join(dir, 'lab.yaml'));
-  const daemon = new Daemon({ config, brokerUrl: mq.url, influx: { url: influx.url, database: 'bench' }, clientId: 'bench-daemon', log: () => {}, tickMs: 200 });
+  const daemon = new Daemon({ config, brokerUrl: mq.url, influx: { url: influx.url, database: 'bench' }, clientId: 'bench-daemon', log: () => {}, tickMs: 1000 });
   await daemon.start();
-  const sims: SimAgent[] = [];
-  for (let a = 0; a < agents; a++) {
-    const sim = new SimAgent({ brokerUrl: mq.url, agentId: `sim-${a}`, boards: Array.from({ length: perAgent }, (_, b) => ({ boardId: `sim-${a}-b${b}`, kind: 'qemu-mps2-an386' })), jobMs: 0 });
-    await sim.start();
-    sims.push(sim);
+  const boards = o.agents * o.boardsPerAgent;
+  const fleet = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'sim-fleet.ts'), JSON.stringify({
+    brokerUrl: mq.url, agents: o.agents, boardsPerAgent: o.boardsPerAgent, kind: 'qemu-mps2-an386', jobMs: o.jobMs, progress: false, prefix: 'sim',
+  })], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let fleetOut = '';
+  fleet.stdout!.on('data', (d: Buffer) => { fleetOut += d.toString(); });
+  while (!fleetOut.includes('ready')) {
+    if (fleet.exitCode !== null) throw new Error('the simulated fleet exited before it was ready');
+    await new Promise((r) => setTimeout(r, 50));
   }
-  process.stderr.write('  agents started\n');
-  while (daemon.registry.boards().filter((b) => b.agentOnline).length < agents * perAgent) await new Promise((r) => setTimeout(r, 50));
-  process.stderr.write('  all boards online\n');
+  while (daemon.registry.boards().filter((b) => b.agentOnline).length < boards) await new Promise((r) => setTimeout(r, 50));
+  process.stderr.write(`  ${o.label}: ${o.agents} agents, ${boards} boards online\n`);
   await daemon.sink!.drain(10_000);
+  // Publish-to-InfluxDB time of each result: the sim publishes at finishedAt, which is also the
+  // point's timestamp (ms); the writer reports each batch InfluxDB accepted.
+  const latencies: number[] = [];
+  daemon.sink!.onWritten = (points) => {
+    const now = Date.now();
+    for (const p of points) if (p.measurement === 'results') latencies.push(now - Number(BigInt(p.timestamp as string) / 1_000_000n));
+  };
+  // Board utilisation: time boards spent on jobs / time boards were there (sampled every 100 ms).
+  let busySamples = 0; let samples = 0;
+  const sampler = setInterval(() => { busySamples += daemon.stats().dispatched; samples++; }, 100);
   const models = ['aww', 'vww', 'resnet', 'toycar', 'micro_speech', 'cifar10', 'magic_wand', 'sine_model'];
   const writtenBefore = daemon.sink!.written;
   const t0 = Date.now();
-  // One batch, like a suite firing (one journal write, one spool write).
-  daemon.enqueueMany(Array.from({ length: jobs }, (_, i) => ({ model: { name: models[i % models.length]! }, boardKind: 'qemu-mps2-an386', backend: 'aot' as const, tiling: 'none' as const, reps: 1, tags: { suite: 'ingest' } })));
+  daemon.enqueueMany(Array.from({ length: o.jobs }, (_, i) => ({ model: { name: models[i % models.length]! }, boardKind: 'qemu-mps2-an386', backend: 'aot' as const, tiling: 'none' as const, reps: 1, tags: { suite: 'ingest' } })));
   const enqueueS = (Date.now() - t0) / 1000;
-  for (let last = Date.now(), lastDone = 0, progressAt = Date.now(); daemon.stats().done < jobs;) {
-    await new Promise((r) => setTimeout(r, 20));
+  for (let last = Date.now(), lastDone = 0, progressAt = Date.now(); daemon.stats().done < o.jobs;) {
+    await new Promise((r) => setTimeout(r, 50));
     const st = daemon.stats();
     if (st.done !== lastDone) { lastDone = st.done; progressAt = Date.now(); }
     if (Date.now() - progressAt > 60_000) throw new Error(`ingest stalled: ${JSON.stringify(st)}`);
     if (Date.now() - last > 5000) { last = Date.now(); process.stderr.write(`  ${JSON.stringify(st)}\n`); }
   }
   const doneS = (Date.now() - t0) / 1000;
-  await daemon.sink!.drain(60_000);
+  clearInterval(sampler);
+  await daemon.sink!.drain(120_000);
   const allS = (Date.now() - t0) / 1000;
   const res = await fetch(`${influx.url}/query?db=bench&q=${encodeURIComponent(`SELECT count(job_id) FROM results WHERE suite = 'ingest'`)}`);
   const body = await res.json() as { results: Array<{ series?: Array<{ values: number[][] }> }> };
   const inInflux = body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
   const points = daemon.sink!.written - writtenBefore;
-  for (const s of sims) await s.stop();
+  // Memory of the daemon (this process holds only the daemon and these figures) after the run.
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  const mem = process.memoryUsage();
+  fleet.kill('SIGTERM');
+  await new Promise((r) => fleet.once('exit', r));
   await daemon.stop();
   await influx.stop();
   await mq.dispose();
   rmSync(dir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   return {
-    agents, boardsPerAgent: perAgent, jobs, resultsInInfluxdb: inInflux, pointsWritten: points,
-    enqueueSeconds: Math.round(enqueueS * 100) / 100, allDoneSeconds: Math.round(doneS * 100) / 100, allInInfluxSeconds: Math.round(allS * 100) / 100,
-    resultsPerSecond: Math.round((inInflux / allS) * 10) / 10, pointsPerSecond: Math.round((points / allS) * 10) / 10,
+    label: o.label, agents: o.agents, boards, jobs: o.jobs, jobMs: o.jobMs, resultsInInfluxdb: inInflux, pointsWritten: points,
+    enqueueSeconds: round2(enqueueS), allDoneSeconds: round2(doneS), allInInfluxSeconds: round2(allS),
+    resultsPerSecond: Math.round(inInflux / allS), pointsPerSecond: Math.round(points / allS),
+    publishToInfluxMs: { p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN, samples: latencies.length },
+    // Boards leased (a job out on them, sampled), and boards really busy: the job time all jobs
+    // needed over the time the boards were there (0 when jobs take no time: ingest).
+    boardsLeasedPct: samples ? Math.round((busySamples / samples / boards) * 1000) / 10 : 0,
+    boardsBusyPct: o.jobMs > 0 ? Math.round(((o.jobs * o.jobMs) / (boards * doneS * 1000)) * 1000) / 10 : null,
+    daemonMemoryMB: { rss: round2(mem.rss / 2 ** 20), heapUsed: round2(mem.heapUsed / 2 ** 20) },
   };
 }
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version };
 const out: Record<string, unknown> = { date: new Date().toISOString(), machine };
 process.stderr.write('ingest: simulated agents -> Mosquitto -> daemon -> InfluxDB\n');
-out.ingest = await ingestRate();
-process.stderr.write(`${JSON.stringify(out.ingest)}\n`);
+// Ingest: boards answer at once, so the daemon and InfluxDB are the limit.
+if (!has('skip-ingest')) out.ingest = await labRun({ label: 'ingest', agents: Number(arg('agents') ?? 50), boardsPerAgent: Number(arg('boards-per-agent') ?? 20), jobs: Number(arg('jobs') ?? 100_000), jobMs: 0 });
+process.stderr.write(`${JSON.stringify(out.ingest ?? 'skipped')}\n`);
+// Dispatch: every job takes jobMs on its board, so the boards are the limit when dispatch keeps up.
+out.dispatch = await labRun({ label: 'dispatch', agents: 50, boardsPerAgent: 20, jobs: Number(arg('dispatch-jobs') ?? 20_000), jobMs: Number(arg('job-ms') ?? 2000) });
+process.stderr.write(`${JSON.stringify(out.dispatch)}\n`);
 const dir = resolve(REPO_ROOT, 'bench', 'results');
 if (!has('skip-suite')) {
   process.stderr.write('suite: demo suite on the virtual rack (real agent, QEMU)\n');
@@ -110,15 +145,17 @@ if (!has('skip-suite')) {
 }
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'lab.json'), `${JSON.stringify(out, null, 2)}\n`);
-const ing = out.ingest as Awaited<ReturnType<typeof ingestRate>>;
+type Run = Awaited<ReturnType<typeof labRun>>;
+const runs = [out.ingest as Run | undefined, out.dispatch as Run].filter((r): r is Run => r !== undefined);
 const su = out.suite as Awaited<ReturnType<typeof suiteThroughput>> | undefined;
 const md = [
   '# tinyrack lab benchmark', '', `${out.date} — ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node} (shared machine: figures vary with load)`, '',
-  '## Ingest: simulated agents through a real Mosquitto and the daemon into a real InfluxDB', '',
-  '| agents | boards/agent | jobs | results in InfluxDB | points written | all done (s) | all in InfluxDB (s) | results/s | points/s |',
-  '|---|---|---|---|---|---|---|---|---|',
-  `| ${ing.agents} | ${ing.boardsPerAgent} | ${ing.jobs} | ${ing.resultsInInfluxdb} | ${ing.pointsWritten} | ${ing.allDoneSeconds} | ${ing.allInInfluxSeconds} | ${ing.resultsPerSecond} | ${ing.pointsPerSecond} |`,
-  '', 'Each job: queued, dispatched (fsync\'ed journal), simulated result (no build, no QEMU), result + job-event points via the durable spool.', '',
+  '## Ingest and dispatch: simulated agents through a real Mosquitto and the daemon into a real InfluxDB', '',
+  'The daemon runs in the benchmark process; the simulated agents (protocol peers: jobs in, results out, no build, no QEMU, no progress messages) in a child process; Mosquitto and InfluxDB on loopback. All jobs are queued at once (one transaction), like a suite firing.', '',
+  '| run | agents | boards | jobs | job time (ms) | results in InfluxDB | all done (s) | all in InfluxDB (s) | results/s into InfluxDB | points/s | publish→InfluxDB p50 / p99 / max (ms) | boards leased / busy (%) | daemon RSS / heap after (MB) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...runs.map((r) => `| ${r.label} | ${r.agents} | ${r.boards} | ${r.jobs} | ${r.jobMs} | ${r.resultsInInfluxdb} | ${r.allDoneSeconds} | ${r.allInInfluxSeconds} | ${r.resultsPerSecond} | ${r.pointsPerSecond} | ${r.publishToInfluxMs.p50} / ${r.publishToInfluxMs.p99} / ${r.publishToInfluxMs.max} | ${r.boardsLeasedPct} / ${r.boardsBusyPct ?? '—'} | ${r.daemonMemoryMB.rss} / ${r.daemonMemoryMB.heapUsed} |`),
+  '', 'Per job: one result in over MQTT, one job spec out; four InfluxDB points (queued, started, done events and the result), committed with the job state in one SQLite transaction per message (WAL, synchronous=NORMAL). "leased": boards with a job out on them, sampled every 100 ms; "busy": jobs x job time / (boards x time until the last result) — the share of board time spent running jobs, what dispatching has to keep high.', '',
   ...(su ? [
     `## Suite throughput: the demo suite on the virtual rack (real agent, QEMU boards), measured ${su.date ?? out.date}`, '',
     '| suite | models | boards | jobs | measured | did not fit | failed | results in InfluxDB | wall (s) | jobs/min |',

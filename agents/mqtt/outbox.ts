@@ -1,6 +1,7 @@
 // The durable outbox: every result is written here (one file per message) before it is
 // published, and the file is removed only once the broker has acknowledged it (PUBACK). A crash,
 // a reboot or a broker outage between the two loses nothing: the next start flushes the outbox.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDurable, writeFileDurable } from './durable-file.ts';
@@ -12,6 +13,8 @@ export interface OutboxEntry {
   payload: string;
   qos: 0 | 1 | 2;
   retain: boolean;
+  /** The logical message (e.g. `result-<jobId>`); absent in entries written before it was stored. */
+  key?: string;
 }
 
 export class Outbox {
@@ -23,24 +26,27 @@ export class Outbox {
   /** Stores a message durably and returns its entry. */
   put(topic: string, payload: string, opts: { qos?: 0 | 1 | 2; retain?: boolean; key?: string } = {}): OutboxEntry {
     // Time first so a directory listing replays in order; the key (e.g. job id) makes a
-    // re-put of the same logical message replace, not duplicate, the pending one.
-    const key = this.safeKey(opts.key ?? `${process.pid}-${this.counter++}`);
-    const existing = this.list().find((e) => e.id.endsWith(`-${key}.json`));
-    const id = existing?.id ?? `${Date.now().toString().padStart(15, '0')}-${key}.json`;
-    const entry: OutboxEntry = { id, topic, payload, qos: opts.qos ?? 1, retain: opts.retain ?? false };
+    // re-put of the same logical message replace, not duplicate, the pending one. Keys are free
+    // text from the network (a job id may be 300 characters, or hold a slash): the file name
+    // carries only a hash of it, the key itself lives inside the entry.
+    const key = opts.key ?? `${process.pid}-${this.counter++}`;
+    const existing = this.find(key);
+    const id = existing?.id ?? `${Date.now().toString().padStart(15, '0')}-${hashKey(key)}.json`;
+    const entry: OutboxEntry = { id, topic, payload, qos: opts.qos ?? 1, retain: opts.retain ?? false, key };
     mkdirSync(this.dir, { recursive: true });
     writeFileDurable(join(this.dir, id), JSON.stringify(entry));
     return entry;
   }
 
-  private safeKey(key: string): string {
-    return key.replace(/[^A-Za-z0-9_.-]/g, '_');
+  private find(key: string): OutboxEntry | undefined {
+    // Entries from before the key was stored were named after the key with unsafe characters replaced.
+    const legacy = `-${key.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
+    return this.list().find((e) => (e.key !== undefined ? e.key === key : e.id.endsWith(legacy)));
   }
 
   /** Whether an entry with this key is pending. */
   has(key: string): boolean {
-    const k = this.safeKey(key);
-    return this.list().some((e) => e.id.endsWith(`-${k}.json`));
+    return this.find(key) !== undefined;
   }
 
   /** Pending entries, oldest first. Unreadable files (never produced by put) are skipped. */
@@ -62,4 +68,8 @@ export class Outbox {
   remove(id: string): void {
     removeDurable(join(this.dir, id));
   }
+}
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }

@@ -15,6 +15,7 @@ export const MEASUREMENTS = {
   boardState: 'board_state',
   jobs: 'jobs',
   regressions: 'regressions',
+  daemon: 'daemon',
 } as const;
 
 // `arithmetic` is a tag so dashboards can split by it (reference vs xnnpack run different kernels);
@@ -67,6 +68,17 @@ export const schema: ISchemaOptions[] = [
     measurement: MEASUREMENTS.regressions,
     tags: ['model', 'board_kind', 'backend', 'tiling', 'arithmetic', 'metric'],
     fields: { baseline: FieldType.FLOAT, value: FieldType.FLOAT, change_pct: FieldType.FLOAT, job_id: FieldType.STRING, text: FieldType.STRING },
+  },
+  {
+    measurement: MEASUREMENTS.daemon,
+    tags: [],
+    // The daemon's own health: its queue and the InfluxDB path (dead_letters: points InfluxDB
+    // refused as malformed, set aside in the lab database's dead_points table).
+    fields: {
+      queued: FieldType.INTEGER, dispatched: FieldType.INTEGER, influx_backlog: FieldType.INTEGER,
+      influx_written: FieldType.INTEGER, dead_letters: FieldType.INTEGER, ignored_results: FieldType.INTEGER,
+      rejected_requests: FieldType.INTEGER, requeues: FieldType.INTEGER,
+    },
   },
 ];
 
@@ -186,4 +198,18 @@ export function healthSamplePoints(h: AgentHealth, stateOf: (boardId: string) =>
     ...h.boards.map((b) => boardStatePoint(h.agentId, b.boardId, b.kind, stateOf(b.boardId) ?? b.state, b.consecutiveFailures, at,
       { noiseLines: b.serialNoiseLines, corruptLines: b.serialCorruptLines })),
   ];
+}
+
+export function daemonHealthPoint(s: {
+  queued: number; dispatched: number; influxBacklog: number; influxWritten: number; influxDeadLetters: number;
+  ignoredResults: number; rejectedRequests: number; requeues: number;
+}, at: number): IPoint {
+  return {
+    measurement: MEASUREMENTS.daemon, tags: {},
+    fields: {
+      queued: s.queued, dispatched: s.dispatched, influx_backlog: s.influxBacklog, influx_written: s.influxWritten,
+      dead_letters: s.influxDeadLetters, ignored_results: s.ignoredResults, rejected_requests: s.rejectedRequests, requeues: s.requeues,
+    },
+    timestamp: stableTimestamp(at, 'daemon'),
+  };
 }

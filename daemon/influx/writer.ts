@@ -1,32 +1,55 @@
-// Batched, durable writes to InfluxDB 1.x. Every point is first appended (fsync'ed) to an
-// on-disk spool, then written in batches; a batch leaves the spool only after InfluxDB accepted
-// it. While InfluxDB is down the spool grows and is retried with backoff; after a daemon restart
-// the spool is read back. Points carry their own timestamps, so a batch written twice (accepted,
-// then the daemon died before trimming the spool) overwrites itself: never lost, never doubled.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+// Batched writes to InfluxDB 1.x from the lab database's point table (daemon/influx/point-queue.ts).
+// Points enter that table in the same transaction as the job state that produced them; the writer
+// takes the oldest batch, writes it, and deletes it only after InfluxDB accepted it. While
+// InfluxDB is down the table grows and is retried with backoff; after a restart the table is
+// simply still there. Points carry their own timestamps, so a batch written twice (accepted, then
+// the daemon died before the delete) overwrites itself: never lost, never doubled.
+//
+// The writer never wedges on one bad point. A point the line checker refuses, or that InfluxDB
+// answers with 400 (`unable to parse`, `points beyond retention policy`, `field type conflict`),
+// is set aside in dead_points with the reason — a log line each time, a counter, a health point —
+// and the points behind it keep flowing. A 400 for a batch is narrowed down by halving (every
+// re-write of an accepted point is a no-op overwrite), so k bad points in a batch of n cost about
+// k·log2(n) extra requests.
 import { InfluxDB, type IPoint } from 'influx';
 import { schema, MEASUREMENTS } from './schema.ts';
+import { checkPoint } from './line-safety.ts';
+import { PointQueue, type QueuedPoint } from './point-queue.ts';
+import { openLabDb, type LabDb } from '../jobs/lab-db.ts';
 
 export interface InfluxSinkOptions {
   /** e.g. http://127.0.0.1:8086 */
   url: string;
   database: string;
-  spoolPath: string;
+  /** The daemon's point table; without it the sink keeps its own database at spoolPath. */
+  queue?: PointQueue;
+  spoolPath?: string;
   batchSize?: number;
   flushIntervalMs?: number;
   /** Raw data retention (InfluxDB duration, e.g. "52w"); downsampled data is kept forever. */
   rawRetention?: string;
   log?: (line: string) => void;
+  /** Commits the daemon's open unit-of-work group, so drain() also covers the points of state
+   * changes already made in memory. */
+  commitPending?: () => void;
 }
 
 export const RAW_RP = 'tinyrack_raw';
 export const LONG_RP = 'tinyrack_long';
 
+/** InfluxDB said the request itself is wrong (4xx other than auth): retrying the same bytes cannot help. */
+function isRefusal(err: unknown): string | undefined {
+  const code = (err as { res?: { statusCode?: number } }).res?.statusCode;
+  if (code !== undefined && code >= 400 && code < 500 && code !== 401 && code !== 403 && code !== 404 && code !== 408 && code !== 429) {
+    return (err as Error).message;
+  }
+  return undefined;
+}
+
 export class InfluxSink {
   readonly influx: InfluxDB;
-  private pending: IPoint[] = [];
-  private spoolFd: number;
+  readonly queue: PointQueue;
+  private readonly ownDb: LabDb | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private ready = false;
@@ -35,9 +58,13 @@ export class InfluxSink {
   private closed = false;
   /** Points InfluxDB has accepted since start. */
   written = 0;
+  /** Points set aside as malformed since start (the database keeps them all: queue.deadPoints()). */
+  deadLettered = 0;
   lastError: string | undefined;
   private readonly batchSize: number;
   private readonly log: (line: string) => void;
+  /** Called after each batch InfluxDB accepted, with the points' queue ids (bench: publish-to-InfluxDB times). */
+  onWritten: ((points: IPoint[]) => void) | undefined;
 
   constructor(private readonly opts: InfluxSinkOptions) {
     const u = new URL(opts.url);
@@ -46,21 +73,18 @@ export class InfluxSink {
       database: opts.database, schema: schema.map((s) => ({ ...s, database: opts.database })),
       ...(u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : {}),
     });
-    this.batchSize = opts.batchSize ?? 500;
+    this.batchSize = opts.batchSize ?? 5000;
     this.log = opts.log ?? (() => {});
-    mkdirSync(dirname(opts.spoolPath), { recursive: true });
-    if (existsSync(opts.spoolPath)) {
-      for (const line of readFileSync(opts.spoolPath, 'utf8').split('\n')) {
-        if (!line.trim()) continue;
-        try { this.pending.push(JSON.parse(line) as IPoint); } catch { /* torn final line from a crash */ }
-      }
+    if (opts.queue) this.queue = opts.queue;
+    else {
+      if (!opts.spoolPath) throw new Error('InfluxSink needs the daemon\'s point queue or a spoolPath for a database of its own');
+      this.ownDb = openLabDb(opts.spoolPath);
+      this.queue = new PointQueue(this.ownDb);
     }
-    this.rewriteSpool();
-    this.spoolFd = openSync(opts.spoolPath, 'a');
   }
 
-  /** Points waiting for InfluxDB (in the spool). */
-  get backlog(): number { return this.pending.length; }
+  /** Points waiting for InfluxDB. */
+  get backlog(): number { return this.queue.backlog; }
 
   start(): void {
     const every = this.opts.flushIntervalMs ?? 1000;
@@ -69,44 +93,54 @@ export class InfluxSink {
     void this.flush();
   }
 
-  /** Queues points durably; they are written with the next batch. */
+  /** Queues points durably (their own transaction unless one is open); they go with the next batch. */
   write(points: IPoint[]): void {
     if (!points.length) return;
     if (this.closed) throw new Error('InfluxDB sink is closed');
-    writeSync(this.spoolFd, points.map((p) => `${JSON.stringify(p)}\n`).join(''));
-    fsyncSync(this.spoolFd);
-    this.pending.push(...points);
-    if (this.pending.length >= this.batchSize) void this.flush();
+    this.queue.add(points);
+    this.nudge();
+  }
+
+  /** Points were added (by the daemon's unit of work): write soon, without waiting for the timer. */
+  nudge(): void {
+    if (!this.closed && !this.flushing && this.queue.backlog > 0) setImmediate(() => { void this.flush(); });
   }
 
   /** Writes everything pending now (respecting backoff unless force); resolves when done or failed. */
   flush(force = false): Promise<void> {
     if (this.flushing) return this.flushing;
-    if (!this.pending.length && this.ready) return Promise.resolve();
+    if (!this.queue.backlog && this.ready) return Promise.resolve();
     if (!force && Date.now() < this.nextTryAt) return Promise.resolve();
     this.flushing = this.flushOnce().finally(() => { this.flushing = undefined; });
     return this.flushing;
   }
 
-  /** Flushes until the spool is empty or timeoutMs passes; returns the points still pending. */
+  /** Flushes until the queue is empty or timeoutMs passes; returns the points still pending. */
   async drain(timeoutMs: number): Promise<number> {
+    this.opts.commitPending?.();
     const until = Date.now() + timeoutMs;
-    while (this.pending.length && Date.now() < until) {
+    while (this.queue.backlog && Date.now() < until) {
       await this.flush(true);
-      if (this.pending.length) await new Promise((r) => setTimeout(r, 200));
+      if (this.queue.backlog) await new Promise((r) => setTimeout(r, 200));
     }
-    return this.pending.length;
+    return this.queue.backlog;
   }
 
   private async flushOnce(): Promise<void> {
     try {
       if (!this.ready) await this.setup();
-      while (this.pending.length) {
-        const batch = this.pending.slice(0, this.batchSize);
-        await this.influx.writePoints(batch, { precision: 'n' });
-        this.pending = this.pending.slice(batch.length);
-        this.written += batch.length;
-        this.rewriteSpool();
+      for (;;) {
+        const rows = this.queue.peek(this.batchSize);
+        if (!rows.length) break;
+        const good: QueuedPoint[] = [];
+        for (const r of rows) {
+          const c = checkPoint(r.point);
+          if (!c.ok) { this.bury(r, `refused before sending: ${c.reason}`); continue; }
+          // The client's own schema coercion throws for a wrong field type: refused the same way.
+          try { this.influx.parsePoint(c.point, { precision: 'n' }); } catch (e) { this.bury(r, `refused before sending: ${(e as Error).message}`); continue; }
+          good.push({ id: r.id, point: c.point });
+        }
+        await this.writeNarrowing(good);
       }
       if (this.lastError) this.log(`influx: writes resumed (${this.written} points written)`);
       this.backoffMs = 0;
@@ -114,11 +148,37 @@ export class InfluxSink {
       this.lastError = undefined;
     } catch (err) {
       const msg = (err as Error).message;
-      if (msg !== this.lastError) this.log(`influx: write failed, ${this.pending.length} points kept in ${this.opts.spoolPath}: ${msg}`);
+      if (msg !== this.lastError) this.log(`influx: write failed, ${this.queue.backlog} points kept in ${this.queue.lab.path}: ${msg}`);
       this.lastError = msg;
       this.backoffMs = Math.min(30_000, this.backoffMs ? this.backoffMs * 2 : 500);
       this.nextTryAt = Date.now() + this.backoffMs;
     }
+  }
+
+  /** Writes rows; on a refusal, halves until the refused points are found and set aside. Any
+   * other error (InfluxDB down, 5xx) propagates: the rows stay queued for the retry. */
+  private async writeNarrowing(rows: QueuedPoint[]): Promise<void> {
+    if (!rows.length) return;
+    try {
+      await this.influx.writePoints(rows.map((r) => r.point), { precision: 'n' });
+    } catch (err) {
+      const refusal = isRefusal(err);
+      if (refusal === undefined) throw err;
+      if (rows.length === 1) { this.bury(rows[0]!, `InfluxDB refused it: ${refusal}`); return; }
+      const half = rows.length >> 1;
+      await this.writeNarrowing(rows.slice(0, half));
+      await this.writeNarrowing(rows.slice(half));
+      return;
+    }
+    this.queue.remove(rows.map((r) => r.id));
+    this.written += rows.length;
+    this.onWritten?.(rows.map((r) => r.point));
+  }
+
+  private bury(row: QueuedPoint, reason: string): void {
+    this.queue.bury(row, reason);
+    this.deadLettered++;
+    this.log(`influx: point set aside as malformed (dead letter ${this.queue.deadLetters} in ${this.queue.lab.path}): ${reason.slice(0, 500)}; point ${JSON.stringify(row.point).slice(0, 300)}`);
   }
 
   /** Database, retention policies and downsampling continuous queries (idempotent). */
@@ -139,26 +199,12 @@ export class InfluxSink {
     this.ready = true;
   }
 
-  /** Keeps the spool equal to the pending points: temp file, fsync, atomic rename. */
-  private rewriteSpool(): void {
-    const tmp = `${this.opts.spoolPath}.tmp`;
-    const fd = openSync(tmp, 'w');
-    writeSync(fd, this.pending.map((p) => `${JSON.stringify(p)}\n`).join(''));
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, this.opts.spoolPath);
-    if (this.spoolFd !== undefined) {
-      closeSync(this.spoolFd);
-      this.spoolFd = openSync(this.opts.spoolPath, 'a');
-    }
-  }
-
   async close(drainMs = 2000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.flushing) await this.flushing;
-    if (drainMs > 0 && this.pending.length) await this.drain(drainMs);
+    if (drainMs > 0 && this.queue.backlog) await this.drain(drainMs);
     this.closed = true;
-    closeSync(this.spoolFd);
+    this.ownDb?.close();
   }
 }
 

@@ -1,21 +1,29 @@
-// The durable job store: every job and each of its state changes goes through the journal
-// before the daemon acts on it, so after a restart the daemon knows exactly which jobs are
-// queued, which are out on a board (with which attempt and deadline) and which are finished.
+// The durable job store: every job and each of its state changes is a row in the lab database
+// (daemon/jobs/lab-db.ts), written inside the daemon's current unit of work — the same
+// transaction as the InfluxDB points the change produces. After a restart the daemon knows
+// exactly which jobs are queued, which are out on a board (with which attempt and deadline) and
+// which are finished.
 //
 // State machine:  queued --dispatch--> dispatched --result(ok)--> done
 //                    ^                     |   \--result(!ok)--> failed
 //                    +----requeue----------+ (agent offline / deadline passed, attempt < max)
 //                                          \--> failed (attempts exhausted)
-// A result is accepted only for a dispatched job, from the agent holding it, for the current
-// attempt: duplicates of a finished job and results of a stale attempt are ignored. A result built
-// in another arithmetic than the job asked for (an agent older than the field ignores it) fails
-// the job: its numbers answer a different question.
+// A result is accepted only for a dispatched job, for the current attempt, from the agent holding
+// the lease, for the board and the spec it was given: duplicates of a finished job, results of a
+// stale attempt and results naming another board or another spec are refused. A result built in
+// another arithmetic than the job asked for (an agent older than the field ignores it) fails the
+// job: its numbers answer a different question.
+//
+// Memory holds only unfinished jobs (queued, dispatched) — what dispatching reads all the time;
+// finished jobs are read from the database when asked for, so memory does not grow with history.
 import type { ByoFields } from '../../wire/firmware-image.ts';
 import { randomUUID } from 'node:crypto';
 import { arithmeticOf, type Arithmetic, type Backend, type JobResult, type JobSpec, type ModelRef, type TilingMode } from '../../wire/mqtt.ts';
-import { Journal } from './journal.ts';
+import { openLabDb, type LabDb } from './lab-db.ts';
+import type Database from 'better-sqlite3';
 
 export type JobState = 'queued' | 'dispatched' | 'done' | 'failed';
+const STATES: JobState[] = ['queued', 'dispatched', 'done', 'failed'];
 
 export interface JobRecord {
   jobId: string;
@@ -62,58 +70,163 @@ export interface NewJob {
   maxAttempts?: number; attemptTimeoutMs?: number; jobId?: string;
 }
 
+export type RefusalReason = 'unknown-job' | 'already-finished' | 'stale-attempt' | 'not-dispatched' | 'wrong-agent' | 'wrong-board' | 'wrong-spec';
+
 export type ResultVerdict =
   | { accepted: true; job: JobRecord }
-  | { accepted: false; reason: 'unknown-job' | 'already-finished' | 'stale-attempt' | 'not-dispatched' | 'wrong-agent'; job?: JobRecord };
+  | { accepted: false; reason: RefusalReason; job?: JobRecord };
 
 export class JobStore {
-  private readonly journal: Journal<JobRecord>;
+  readonly lab: LabDb;
+  private readonly ownsDb: boolean;
   private readonly defaults: { maxAttempts: number; attemptTimeoutMs: number };
-  private nextSeq: number;
+  private nextSeq = 1;
+  /** Unfinished jobs by id. */
+  private live = new Map<string, JobRecord>();
+  /** Queued job ids in seq order; entries whose job left the queue are skipped and dropped lazily. */
+  private queue: Array<{ seq: number; jobId: string }> = [];
+  /** queue[0..head) are known to have left the queue (dispatching takes from the front). */
+  private head = 0;
+  private inQueue = new Set<string>();
+  /** Jobs out on boards (the daemon's leases), kept in step so a look does not walk a long queue. */
+  private leases = new Set<string>();
+  private counts: Record<JobState, number> = { queued: 0, dispatched: 0, done: 0, failed: 0 };
+  private readonly sql: {
+    upsert: Database.Statement; get: Database.Statement; all: Database.Statement; bySuiteRun: Database.Statement;
+    byRequest: Database.Statement; unfinishedOfSuite: Database.Statement; pruneIds: Database.Statement; del: Database.Statement;
+  };
 
-  constructor(path: string, defaults: { maxAttempts?: number; attemptTimeoutMs?: number } = {}, private readonly now: () => number = Date.now) {
-    this.journal = new Journal<JobRecord>(path, (r) => r.jobId);
+  /** db: the lab database, or the path of one (opened and closed by this store). */
+  constructor(db: LabDb | string, defaults: { maxAttempts?: number; attemptTimeoutMs?: number } = {}, private readonly now: () => number = Date.now) {
+    this.ownsDb = typeof db === 'string';
+    this.lab = typeof db === 'string' ? openLabDb(db) : db;
     this.defaults = { maxAttempts: defaults.maxAttempts ?? 3, attemptTimeoutMs: defaults.attemptTimeoutMs ?? 10 * 60_000 };
-    this.nextSeq = this.journal.all().reduce((m, j) => Math.max(m, j.seq ?? 0), 0) + 1;
+    const d = this.lab.db;
+    this.sql = {
+      upsert: d.prepare(`INSERT INTO jobs (job_id, seq, state, agent_id, suite, suite_run, request_id, updated_at, record)
+        VALUES (@jobId, @seq, @state, @agentId, @suite, @suiteRun, @requestId, @updatedAt, @record)
+        ON CONFLICT(job_id) DO UPDATE SET state = excluded.state, agent_id = excluded.agent_id, updated_at = excluded.updated_at, record = excluded.record`),
+      get: d.prepare('SELECT record FROM jobs WHERE job_id = ?').pluck(),
+      all: d.prepare('SELECT record FROM jobs ORDER BY seq').pluck(),
+      bySuiteRun: d.prepare('SELECT record FROM jobs WHERE suite_run = ? ORDER BY seq').pluck(),
+      byRequest: d.prepare('SELECT record FROM jobs WHERE request_id = ? LIMIT 1').pluck(),
+      unfinishedOfSuite: d.prepare(`SELECT record FROM jobs WHERE suite = ? AND state IN ('queued', 'dispatched') ORDER BY seq LIMIT 1`).pluck(),
+      pruneIds: d.prepare(`SELECT job_id FROM jobs WHERE state IN ('done', 'failed') AND updated_at < ?`).pluck(),
+      del: d.prepare('DELETE FROM jobs WHERE job_id = ?'),
+    };
+    this.lab.onRollback(() => this.load());
+    this.load();
   }
 
-  get(jobId: string): JobRecord | undefined { return this.journal.get(jobId); }
-  all(): JobRecord[] { return this.journal.all(); }
+  /** (Re)reads the unfinished jobs and the counts from the database (at open, and after a rollback). */
+  private load(): void {
+    const d = this.lab.db;
+    this.live = new Map();
+    for (const rec of d.prepare(`SELECT record FROM jobs WHERE state IN ('queued', 'dispatched') ORDER BY seq`).pluck().all() as string[]) {
+      const j = JSON.parse(rec) as JobRecord;
+      this.live.set(j.jobId, j);
+    }
+    this.counts = { queued: 0, dispatched: 0, done: 0, failed: 0 };
+    for (const row of d.prepare('SELECT state, count(*) AS n FROM jobs GROUP BY state').all() as Array<{ state: JobState; n: number }>) {
+      if (STATES.includes(row.state)) this.counts[row.state] = row.n;
+    }
+    this.nextSeq = ((d.prepare('SELECT max(seq) FROM jobs').pluck().get() as number | null) ?? 0) + 1;
+    this.queue = [...this.live.values()].filter((j) => j.state === 'queued').map((j) => ({ seq: j.seq, jobId: j.jobId }));
+    this.head = 0;
+    this.inQueue = new Set(this.queue.map((q) => q.jobId));
+    this.leases = new Set([...this.live.values()].filter((j) => j.state === 'dispatched').map((j) => j.jobId));
+  }
+
+  get(jobId: string): JobRecord | undefined {
+    const hot = this.live.get(jobId);
+    if (hot) return hot;
+    const rec = this.sql.get.get(jobId) as string | undefined;
+    return rec ? JSON.parse(rec) as JobRecord : undefined;
+  }
+
+  /** Every job, finished ones included (reads the database: not for hot paths). */
+  all(): JobRecord[] { return (this.sql.all.all() as string[]).map((r) => JSON.parse(r) as JobRecord); }
+
   inState(state: JobState): JobRecord[] {
-    return this.all().filter((j) => j.state === state).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0) || a.createdAt - b.createdAt);
+    if (state === 'queued') return [...this.queued()];
+    if (state === 'dispatched') return [...this.leases].map((id) => this.live.get(id)!).sort((a, b) => a.seq - b.seq);
+    return (this.lab.db.prepare('SELECT record FROM jobs WHERE state = ? ORDER BY seq').pluck().all(state) as string[]).map((r) => JSON.parse(r) as JobRecord);
   }
-  count(state: JobState): number {
-    let n = 0;
-    for (const j of this.all()) if (j.state === state) n++;
-    return n;
+
+  /** Queued jobs, oldest first (lazy: dispatching usually stops after the first few). */
+  *queued(): Generator<JobRecord> {
+    // Skip (for good) the front entries that were dispatched since the last look.
+    while (this.head < this.queue.length && !this.isQueued(this.queue[this.head]!.jobId)) this.inQueue.delete(this.queue[this.head++]!.jobId);
+    if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
+    let stale = 0;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const j = this.live.get(this.queue[i]!.jobId);
+      if (j?.state === 'queued') yield j; else stale++;
+    }
+    if (stale > 64 && stale * 2 > this.queue.length - this.head) this.compactQueue();
   }
+
+  private isQueued(jobId: string): boolean { return this.live.get(jobId)?.state === 'queued'; }
+
+  private compactQueue(): void {
+    this.queue = this.queue.slice(this.head).filter((q) => this.isQueued(q.jobId));
+    this.head = 0;
+    this.inQueue = new Set(this.queue.map((q) => q.jobId));
+  }
+
+  count(state: JobState): number { return this.counts[state]; }
+
+  /** Boards with a job out on them (the daemon's leases). */
+  leasedBoards(): Set<string> {
+    const s = new Set<string>();
+    for (const id of this.leases) { const b = this.live.get(id)?.boardId; if (b) s.add(b); }
+    return s;
+  }
+
+  dispatchedTo(agentId: string): JobRecord[] {
+    return this.inState('dispatched').filter((j) => j.agentId === agentId);
+  }
+
   byRequest(requestId: string): JobRecord | undefined {
-    return this.all().find((j) => j.request?.requestId === requestId);
+    const rec = this.sql.byRequest.get(requestId) as string | undefined;
+    return rec ? JSON.parse(rec) as JobRecord : undefined;
   }
-  byTag(key: string, value: string): JobRecord[] { return this.all().filter((j) => j.tags?.[key] === value); }
+
+  byTag(key: string, value: string): JobRecord[] {
+    if (key === 'suiteRun') return (this.sql.bySuiteRun.all(value) as string[]).map((r) => JSON.parse(r) as JobRecord);
+    return this.all().filter((j) => j.tags?.[key] === value);
+  }
+
+  /** The oldest unfinished job of a suite, if any (a run of it is still going). */
+  unfinishedOfSuite(suite: string): JobRecord | undefined {
+    const rec = this.sql.unfinishedOfSuite.get(suite) as string | undefined;
+    return rec ? JSON.parse(rec) as JobRecord : undefined;
+  }
 
   enqueue(n: NewJob): JobRecord {
     return this.enqueueMany([n])[0]!;
   }
 
-  /** Queues several jobs with one journal write. */
+  /** Queues several jobs in one transaction. */
   enqueueMany(list: NewJob[]): JobRecord[] {
     const t = this.now();
-    const jobs = list.map((n): JobRecord => ({
-      jobId: n.jobId ?? randomUUID(), seq: this.nextSeq++, state: 'queued', model: n.model, boardKind: n.boardKind,
-      ...(n.boardId ? { wantBoardId: n.boardId } : {}), backend: n.backend, tiling: n.tiling,
-      arithmetic: arithmeticOf(n), reps: n.reps,
-      ...(n.tags ? { tags: n.tags } : {}), ...(n.request ? { request: n.request } : {}), ...(n.byo ? { byo: n.byo } : {}),
-      attempt: 0, maxAttempts: n.maxAttempts ?? this.defaults.maxAttempts,
-      attemptTimeoutMs: n.attemptTimeoutMs ?? this.defaults.attemptTimeoutMs, createdAt: t, updatedAt: t,
-    }));
-    const ids = new Set<string>();
-    for (const j of jobs) {
-      if (this.journal.get(j.jobId) || ids.has(j.jobId)) throw new Error(`job ${j.jobId} already exists`);
-      ids.add(j.jobId);
-    }
-    this.journal.putMany(jobs);
-    return jobs;
+    return this.lab.tx(() => {
+      const jobs = list.map((n): JobRecord => ({
+        jobId: n.jobId ?? randomUUID(), seq: this.nextSeq++, state: 'queued', model: n.model, boardKind: n.boardKind,
+        ...(n.boardId ? { wantBoardId: n.boardId } : {}), backend: n.backend, tiling: n.tiling,
+        arithmetic: arithmeticOf(n), reps: n.reps,
+        ...(n.tags ? { tags: n.tags } : {}), ...(n.request ? { request: n.request } : {}), ...(n.byo ? { byo: n.byo } : {}),
+        attempt: 0, maxAttempts: n.maxAttempts ?? this.defaults.maxAttempts,
+        attemptTimeoutMs: n.attemptTimeoutMs ?? this.defaults.attemptTimeoutMs, createdAt: t, updatedAt: t,
+      }));
+      const ids = new Set<string>();
+      for (const j of jobs) {
+        if (this.get(j.jobId) || ids.has(j.jobId)) throw new Error(`job ${j.jobId} already exists`);
+        ids.add(j.jobId);
+      }
+      for (const j of jobs) this.put(j);
+      return jobs;
+    });
   }
 
   /** Marks a queued job as out on a board; returns the JobSpec to send to the agent. */
@@ -121,16 +234,16 @@ export class JobStore {
     return this.dispatchMany([{ jobId, agentId, boardId }])[0]!;
   }
 
-  /** Several dispatches with one journal write (one dispatch round over all free boards). */
+  /** Several dispatches in one transaction (one dispatch round over all free boards). */
   dispatchMany(list: Array<{ jobId: string; agentId: string; boardId: string }>): JobSpec[] {
     const t = this.now();
-    const nexts = list.map(({ jobId, agentId, boardId }): JobRecord => {
+    return this.lab.tx(() => list.map(({ jobId, agentId, boardId }) => {
       const job = this.mustGet(jobId);
       if (job.state !== 'queued') throw new Error(`job ${jobId} is ${job.state}, not queued`);
-      return { ...job, state: 'dispatched', attempt: job.attempt + 1, agentId, boardId, deadline: t + job.attemptTimeoutMs, updatedAt: t };
-    });
-    this.journal.putMany(nexts);
-    return nexts.map(specOf);
+      const next: JobRecord = { ...job, state: 'dispatched', attempt: job.attempt + 1, agentId, boardId, deadline: t + job.attemptTimeoutMs, updatedAt: t };
+      this.put(next);
+      return specOf(next);
+    }));
   }
 
   /** Puts a dispatched job back in the queue, or fails it when its attempts are used up. */
@@ -143,7 +256,7 @@ export class JobStore {
     const next: JobRecord = exhausted
       ? { ...job, state: 'failed', error: `gave up after ${job.attempt} attempts: ${reason}`, history, updatedAt: t }
       : { ...without(job, ['agentId', 'boardId', 'deadline']), state: 'queued', history, updatedAt: t };
-    this.journal.put(next);
+    this.lab.tx(() => this.put(next));
     return next;
   }
 
@@ -152,37 +265,73 @@ export class JobStore {
     const job = this.mustGet(jobId);
     if (job.state === 'done' || job.state === 'failed') return job;
     const next: JobRecord = { ...job, state: 'failed', error, updatedAt: this.now() };
-    this.journal.put(next);
+    this.lab.tx(() => this.put(next));
     return next;
   }
 
-  /** Applies an agent's final result if it belongs to the job's current attempt. */
+  /** Applies an agent's final result if it answers the job's current lease. */
   complete(result: JobResult): ResultVerdict {
-    const job = this.journal.get(result.jobId);
+    const job = this.get(result.jobId);
     if (!job) return { accepted: false, reason: 'unknown-job' };
     if (job.state === 'done' || job.state === 'failed') return { accepted: false, reason: 'already-finished', job };
     if (job.state !== 'dispatched') return { accepted: false, reason: 'not-dispatched', job };
     if (result.attempt !== job.attempt) return { accepted: false, reason: 'stale-attempt', job };
     if (result.agentId !== job.agentId) return { accepted: false, reason: 'wrong-agent', job };
+    if (result.boardId !== job.boardId) return { accepted: false, reason: 'wrong-board', job };
+    if (result.model !== job.model.name || result.boardKind !== job.boardKind || result.backend !== job.backend || result.tiling !== job.tiling) {
+      return { accepted: false, reason: 'wrong-spec', job };
+    }
     const applied = answersJob(result, job);
     const next: JobRecord = {
       ...job, state: applied.ok ? 'done' : 'failed', result: applied, updatedAt: this.now(),
       ...(applied.ok ? {} : { error: applied.error ?? 'agent reported failure' }),
     };
-    this.journal.put(next);
+    this.lab.tx(() => this.put(next));
     return { accepted: true, job: next };
   }
 
   /** Drops finished jobs older than maxAgeMs (their results are in InfluxDB by then). */
   pruneFinished(maxAgeMs: number): number {
-    const cutoff = this.now() - maxAgeMs;
-    return this.journal.prune((j) => !((j.state === 'done' || j.state === 'failed') && j.updatedAt < cutoff));
+    const ids = this.sql.pruneIds.all(this.now() - maxAgeMs) as string[];
+    if (!ids.length) return 0;
+    this.lab.tx(() => { for (const id of ids) this.sql.del.run(id); });
+    this.load();
+    return ids.length;
   }
 
-  close(): void { this.journal.close(); }
+  close(): void { if (this.ownsDb) this.lab.close(); }
+
+  /** Writes one record and keeps memory (live jobs, queue order, counts) in step. Callers are
+   * inside a transaction; a rollback reloads memory from the database. */
+  private put(next: JobRecord): void {
+    // Only unfinished jobs change state, so the previous state is in memory (or the job is new).
+    const prev = this.live.get(next.jobId);
+    this.sql.upsert.run({
+      jobId: next.jobId, seq: next.seq, state: next.state, agentId: next.agentId ?? null, suite: next.tags?.suite ?? null,
+      suiteRun: next.tags?.suiteRun ?? null, requestId: next.request?.requestId ?? null, updatedAt: next.updatedAt, record: JSON.stringify(next),
+    });
+    if (prev) this.counts[prev.state]--;
+    this.counts[next.state]++;
+    if (next.state === 'dispatched') this.leases.add(next.jobId); else this.leases.delete(next.jobId);
+    if (next.state === 'queued' || next.state === 'dispatched') this.live.set(next.jobId, next);
+    else this.live.delete(next.jobId);
+    if (next.state === 'queued' && !this.inQueue.has(next.jobId)) {
+      // New jobs have the highest seq (append); a re-queued one goes back to its place (which
+      // may lie before the head: then the head moves back to it).
+      let i = this.queue.length;
+      if (i && this.queue[i - 1]!.seq > next.seq) {
+        let lo = 0; let hi = i;
+        while (lo < hi) { const mid = (lo + hi) >> 1; if (this.queue[mid]!.seq < next.seq) lo = mid + 1; else hi = mid; }
+        i = lo;
+      }
+      this.queue.splice(i, 0, { seq: next.seq, jobId: next.jobId });
+      if (i < this.head) this.head = i;
+      this.inQueue.add(next.jobId);
+    }
+  }
 
   private mustGet(jobId: string): JobRecord {
-    const j = this.journal.get(jobId);
+    const j = this.get(jobId);
     if (!j) throw new Error(`no job ${jobId}`);
     return j;
   }

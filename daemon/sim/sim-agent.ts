@@ -21,6 +21,8 @@ export interface SimAgentOptions {
   silent?: boolean;
   /** Publish every result twice (QoS 1 redelivery / a buggy agent). */
   duplicateResults?: boolean;
+  /** Publish progress (accepted, done/failed) as well as results (default true; the ingest benchmark measures results alone). */
+  progress?: boolean;
   username?: string;
   password?: string;
 }
@@ -81,7 +83,8 @@ export class SimAgent {
     if (this.opts.silent) return;
     const { agentId } = this.opts;
     const startedAt = new Date().toISOString();
-    this.client.publish(topics.agentProgress(agentId), encode({ v: 1, jobId: spec.jobId, agentId, boardId: spec.boardId, phase: 'accepted', ts: startedAt }), { qos: 1 });
+    const progress = this.opts.progress ?? true;
+    if (progress) this.client.publish(topics.agentProgress(agentId), encode({ v: 1, jobId: spec.jobId, agentId, boardId: spec.boardId, phase: 'accepted', ts: startedAt }), { qos: 1 });
     const ms = typeof this.opts.jobMs === 'function' ? this.opts.jobMs(spec) : this.opts.jobMs ?? 20;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
@@ -94,7 +97,7 @@ export class SimAgent {
         attempt: spec.attempt, startedAt, finishedAt: new Date().toISOString(), ...(spec.tags ? { tags: spec.tags } : {}),
       };
       this.results.push(result);
-      this.client.publish(topics.agentProgress(agentId), encode({ v: 1, jobId: spec.jobId, agentId, boardId: result.boardId, phase: outcome.ok ? 'done' : 'failed', ts: result.finishedAt }), { qos: 1 });
+      if (progress) this.client.publish(topics.agentProgress(agentId), encode({ v: 1, jobId: spec.jobId, agentId, boardId: result.boardId, phase: outcome.ok ? 'done' : 'failed', ts: result.finishedAt }), { qos: 1 });
       this.client.publish(topics.agentResults(agentId), encode(result), { qos: 1 });
       if (this.opts.duplicateResults) this.client.publish(topics.agentResults(agentId), encode(result), { qos: 1 });
     }, ms);

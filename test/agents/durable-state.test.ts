@@ -71,3 +71,32 @@ test('retries with backoff; permanent errors are not retried', async () => {
   assert.equal(calls, 1);
   await assert.rejects(withRetries(async () => { throw new Error('always'); }, { retries: 1, backoffMs: 1, backoffFactor: 1 }), /always/);
 });
+
+test('outbox: a job id of any length never touches a path raw (300 and 5,000 characters), and a restart finds it again', () => {
+  const dir = tmp();
+  const a = new Outbox(dir);
+  for (const n of [300, 5000]) {
+    const jobId = `j${'x'.repeat(n - 1)}`;
+    const e = a.put('t/results', JSON.stringify({ jobId }), { key: `result-${jobId}` });
+    assert.ok(e.id.length < 100, 'the file name is short whatever the id');
+    const b = new Outbox(dir); // a restarted agent
+    assert.equal(b.has(`result-${jobId}`), true);
+    assert.equal(b.has(`result-${jobId}y`), false);
+    b.put('t/results', JSON.stringify({ jobId, again: true }), { key: `result-${jobId}` });
+    assert.equal(b.list().filter((x) => JSON.parse(x.payload).jobId === jobId).length, 1, 're-put replaces');
+  }
+  // Keys that differ only in characters a file name cannot hold are still two entries.
+  a.put('t', '1', { key: 'result-a/b' });
+  a.put('t', '2', { key: 'result-a_b' });
+  assert.equal(new Outbox(dir).has('result-a/b') && new Outbox(dir).has('result-a_b'), true);
+  assert.equal(new Outbox(dir).list().filter((x) => x.payload === '1' || x.payload === '2').length, 2);
+});
+
+test('per-job folder names: bounded length, readable prefix, no two ids share one', async () => {
+  const { safeName } = await import('../../agents/agent.ts');
+  const long = `j${'x'.repeat(4999)}`;
+  assert.ok(safeName(long).length <= 57);
+  assert.notEqual(safeName('a/b'), safeName('a_b'));
+  assert.notEqual(safeName(`${'p'.repeat(80)}1`), safeName(`${'p'.repeat(80)}2`));
+  assert.match(safeName('job-42'), /^job-42-[0-9a-f]{16}$/);
+});

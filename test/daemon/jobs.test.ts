@@ -8,15 +8,17 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Journal } from '../../daemon/jobs/journal.ts';
 import { JobStore } from '../../daemon/jobs/job-store.ts';
+import { openLabDb } from '../../daemon/jobs/lab-db.ts';
+import { migrateJsonl } from '../../daemon/jobs/migrate-jsonl.ts';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { flash } from '../../daemon/client.ts';
 import type { JobResult } from '../../wire/mqtt.ts';
 import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
 
-function resultFor(jobId: string, agentId: string, attempt: number, ok = true): JobResult {
+function resultFor(jobId: string, agentId: string, attempt: number, ok = true, boardId = 'b0', boardKind = 'qemu-mps2-an386'): JobResult {
   return {
-    v: 1, jobId, agentId, boardId: 'b0', boardKind: 'qemu-mps2-an386', model: 'aww', backend: 'aot', tiling: 'none', ok,
+    v: 1, jobId, agentId, boardId, boardKind, model: 'aww', backend: 'aot', tiling: 'none', ok,
     ...(ok ? { metrics: { counter: 'instructions', count: 10, counts: [10], latencyUs: 1, stackBytes: 1, heapBytes: 0, arenaBytes: 1, romBytes: 1, ramBytes: 1, outputsMatch: true } } : { error: 'boom' }),
     attempt, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(),
   };
@@ -41,7 +43,7 @@ test('journal: state survives reopening, a torn last line is dropped, compaction
 });
 
 test('job store: results count once, only for the current attempt from the holding agent', () => {
-  const path = join(tempDir(), 'jobs.jsonl');
+  const path = join(tempDir(), 'lab.db');
   const s = new JobStore(path, { maxAttempts: 2 });
   const job = s.enqueue({ model: { name: 'aww' }, boardKind: 'qemu-mps2-an386', backend: 'aot', tiling: 'none', reps: 1 });
   assert.equal(s.complete(resultFor(job.jobId, 'a', 1)).accepted, false, 'not dispatched yet');
@@ -51,9 +53,9 @@ test('job store: results count once, only for the current attempt from the holdi
   const spec2 = s.dispatch(job.jobId, 'b', 'b1');
   assert.equal(spec2.attempt, 2);
   assert.deepEqual(s.complete(resultFor(job.jobId, 'a', 1)), { accepted: false, reason: 'stale-attempt', job: s.get(job.jobId) });
-  assert.equal((s.complete(resultFor(job.jobId, 'a', 2)) as { reason: string }).reason, 'wrong-agent');
-  assert.equal(s.complete(resultFor(job.jobId, 'b', 2)).accepted, true);
-  assert.equal((s.complete(resultFor(job.jobId, 'b', 2)) as { reason: string }).reason, 'already-finished');
+  assert.equal((s.complete(resultFor(job.jobId, 'a', 2, true, 'b1')) as { reason: string }).reason, 'wrong-agent');
+  assert.equal(s.complete(resultFor(job.jobId, 'b', 2, true, 'b1')).accepted, true);
+  assert.equal((s.complete(resultFor(job.jobId, 'b', 2, true, 'b1')) as { reason: string }).reason, 'already-finished');
   assert.equal((s.complete(resultFor('nope', 'b', 1)) as { reason: string }).reason, 'unknown-job');
   s.close();
   const reopened = new JobStore(path);
@@ -71,7 +73,7 @@ test('job store: results count once, only for the current attempt from the holdi
 });
 
 test('job store: the arithmetic goes out in the spec; a result built in another arithmetic fails the job', () => {
-  const path = join(tempDir(), 'jobs.jsonl');
+  const path = join(tempDir(), 'lab.db');
   const s = new JobStore(path);
   const xnn = s.enqueue({ model: { name: 'aww' }, boardKind: 'qemu-mps2-an386', backend: 'aot', tiling: 'none', arithmetic: 'xnnpack', reps: 1 });
   const dflt = s.enqueue({ model: { name: 'aww' }, boardKind: 'qemu-mps2-an386', backend: 'aot', tiling: 'none', reps: 1 });
@@ -84,16 +86,18 @@ test('job store: the arithmetic goes out in the spec; a result built in another 
   assert.equal(verdict.job.error, 'agent a built arithmetic reference, the job asked for xnnpack (an agent older than the arithmetic field?)');
   assert.equal(verdict.job.result!.ok, false);
   assert.equal(verdict.job.result!.metrics!.count, 10, 'the measurement is kept for the record');
-  assert.equal(s.complete({ ...resultFor(dflt.jobId, 'a', 1), arithmetic: 'reference' }).job!.state, 'done');
+  assert.equal(s.complete({ ...resultFor(dflt.jobId, 'a', 1, true, 'b1'), arithmetic: 'reference' }).job!.state, 'done');
   s.close();
   // A job journaled before the field existed is dispatched as reference and accepts a result without it.
-  const old = join(tempDir(), 'jobs.jsonl');
+  const oldDir = tempDir();
   const t = Date.now();
-  writeFileSync(old, `${JSON.stringify({ jobId: 'old-1', seq: 1, state: 'queued', model: { name: 'aww' }, boardKind: 'k', backend: 'aot', tiling: 'none', reps: 1, attempt: 0, maxAttempts: 3, attemptTimeoutMs: 60_000, createdAt: t, updatedAt: t })}\n`);
-  const reopened = new JobStore(old);
+  writeFileSync(join(oldDir, 'jobs.jsonl'), `${JSON.stringify({ jobId: 'old-1', seq: 1, state: 'queued', model: { name: 'aww' }, boardKind: 'k', backend: 'aot', tiling: 'none', reps: 1, attempt: 0, maxAttempts: 3, attemptTimeoutMs: 60_000, createdAt: t, updatedAt: t })}\n`);
+  const lab = openLabDb(join(oldDir, 'lab.db'));
+  migrateJsonl(lab, oldDir);
+  const reopened = new JobStore(lab);
   assert.equal(reopened.dispatch('old-1', 'a', 'b0').arithmetic, 'reference');
-  assert.equal(reopened.complete(resultFor('old-1', 'a', 1)).job!.state, 'done');
-  reopened.close();
+  assert.equal(reopened.complete(resultFor('old-1', 'a', 1, true, 'b0', 'k')).job!.state, 'done');
+  lab.close();
 });
 
 let mq: TestMosquitto;

@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join, resolve } from 'node:path';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { runSuite } from '../../daemon/client.ts';
@@ -33,10 +34,14 @@ function spawnDaemon(configPath: string, db: string): Promise<ChildProcess> {
   });
 }
 
+/** The jobs as the daemon's database holds them (read-only: the daemon process may be writing). */
 function journal(dataDir: string): Map<string, JobRecord> {
-  const m = new Map<string, JobRecord>();
-  for (const line of readFileSync(join(dataDir, 'jobs.jsonl'), 'utf8').split('\n')) if (line.trim()) { const r = JSON.parse(line) as JobRecord; m.set(r.jobId, r); }
-  return m;
+  const db = new Database(join(dataDir, 'lab.db'), { readonly: true, fileMustExist: true });
+  try {
+    const m = new Map<string, JobRecord>();
+    for (const rec of db.prepare('SELECT record FROM jobs').pluck().all() as string[]) { const r = JSON.parse(rec) as JobRecord; m.set(r.jobId, r); }
+    return m;
+  } finally { db.close(); }
 }
 
 test('daemon killed mid-suite: after a restart every job completes exactly once', { timeout: 120_000 }, async () => {

@@ -14,7 +14,8 @@ export function labConfig(yamlBody: string, dataDir = tempDir()): LabConfig {
 }
 
 export async function startDaemon(opts: Partial<DaemonOptions> & { config: LabConfig }): Promise<Daemon> {
-  const d = new Daemon({ tickMs: 100, log: () => {}, modelExists: (n) => ['aww', 'vww', 'resnet', 'toycar', 'micro_speech', 'cifar10', 'magic_wand', 'sine_model'].includes(n), ...opts });
+  // No grace for offline agents unless a test asks for it: a crashed sim agent's job moves on at once.
+  const d = new Daemon({ tickMs: 100, log: () => {}, offlineGraceMs: 0, modelExists: (n) => ['aww', 'vww', 'resnet', 'toycar', 'micro_speech', 'cifar10', 'magic_wand', 'sine_model'].includes(n), ...opts });
   await d.start();
   return d;
 }

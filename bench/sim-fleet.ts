@@ -1,0 +1,25 @@
+// A fleet of simulated agents in a process of its own (bench/lab.ts spawns it), so the daemon's
+// process is measured alone. Argument: JSON {brokerUrl, agents, boardsPerAgent, kind, jobMs,
+// progress, prefix}. Prints "ready" once every agent is online; SIGTERM stops them cleanly.
+import { SimAgent } from '../daemon/sim/sim-agent.ts';
+
+const o = JSON.parse(process.argv[2] ?? '{}') as {
+  brokerUrl: string; agents: number; boardsPerAgent: number; kind: string; jobMs: number; progress: boolean; prefix: string;
+};
+const sims: SimAgent[] = [];
+for (let a = 0; a < o.agents; a++) {
+  const id = `${o.prefix}-${a}`;
+  const sim = new SimAgent({
+    brokerUrl: o.brokerUrl, agentId: id, jobMs: o.jobMs, progress: o.progress,
+    boards: Array.from({ length: o.boardsPerAgent }, (_, b) => ({ boardId: `${id}-b${b}`, kind: o.kind })),
+  });
+  await sim.start();
+  sims.push(sim);
+}
+process.stdout.write('ready\n');
+process.once('SIGTERM', () => {
+  void Promise.all(sims.map((s) => s.stop().catch(() => {}))).then(() => {
+    process.stdout.write(`${JSON.stringify({ results: sims.reduce((n, s) => n + s.results.length, 0) })}\n`);
+    process.exit(0);
+  });
+});

@@ -1,0 +1,141 @@
+// The daemon's one embedded database: SQLite through better-sqlite3, in WAL mode. It holds the
+// jobs (every state change), the points waiting for InfluxDB, and the points InfluxDB refused.
+// Keeping all three in one file is what makes a job's state change and the points it produces one
+// transaction: a crash leaves both or neither, never "journal says done, InfluxDB never hears".
+//
+// Durability: WAL with synchronous=NORMAL. A committed transaction survives the daemon being
+// killed (it is in the WAL, which the next open replays); a power cut may lose the transactions
+// since the last WAL sync. `synchronous: 'full'` fsyncs every commit instead (one fsync per MQTT
+// message: the price is ingest rate, measured in bench/results/lab.md).
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Db = Database.Database;
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  job_id     TEXT PRIMARY KEY,
+  seq        INTEGER NOT NULL,
+  state      TEXT NOT NULL,
+  agent_id   TEXT,
+  suite      TEXT,
+  suite_run  TEXT,
+  request_id TEXT,
+  updated_at INTEGER NOT NULL,
+  record     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, seq);
+CREATE INDEX IF NOT EXISTS jobs_by_suite_run ON jobs(suite_run) WHERE suite_run IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_by_suite ON jobs(suite, state) WHERE suite IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs(request_id) WHERE request_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS points (
+  id    INTEGER PRIMARY KEY AUTOINCREMENT,
+  point TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dead_points (
+  id     INTEGER PRIMARY KEY AUTOINCREMENT,
+  at     INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  point  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+export interface LabDbOptions { synchronous?: 'normal' | 'full' }
+
+/** Opens (creating if needed) the lab database; migrations run inside one transaction. */
+export function openLabDb(path: string, opts: LabDbOptions = {}): LabDb {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`${path} was written by a newer tinyrack (schema ${version}, this one knows ${SCHEMA_VERSION}); refusing to touch it`);
+  }
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+  return new LabDb(db, path);
+}
+
+/** The database plus one unit-of-work transaction at a time (nested calls join the outer one). */
+export class LabDb {
+  private depth = 0;
+  private readonly rollbackHooks: Array<() => void> = [];
+
+  constructor(readonly db: Db, readonly path: string) {}
+
+  get inTransaction(): boolean { return this.depth > 0; }
+
+  /** Opens a transaction that stays open across calls (group commit: daemon/unit-of-work.ts);
+   * tx() and savepoint() inside it join it; commit() ends it. */
+  begin(): void {
+    if (this.depth > 0) throw new Error('a transaction is already open');
+    this.db.exec('BEGIN IMMEDIATE');
+    this.depth = 1;
+  }
+
+  /** Commits the transaction begin() opened; if that fails it is rolled back (caches reload). */
+  commit(): void {
+    if (this.depth !== 1) throw new Error('no open group transaction to commit');
+    try {
+      this.db.exec('COMMIT');
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const h of this.rollbackHooks) h();
+      throw err;
+    } finally {
+      this.depth = 0;
+    }
+  }
+
+  /** Runs fn inside the open transaction so that a throw undoes fn's writes alone (and reloads
+   * the in-memory caches) while the rest of the transaction stands. */
+  savepoint<T>(fn: () => T): T {
+    if (this.depth === 0) return this.tx(fn);
+    this.db.exec('SAVEPOINT unit');
+    this.depth++;
+    try {
+      const out = fn();
+      this.db.exec('RELEASE unit');
+      return out;
+    } catch (err) {
+      this.db.exec('ROLLBACK TO unit');
+      this.db.exec('RELEASE unit');
+      for (const h of this.rollbackHooks) h();
+      throw err;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Runs fn in a transaction: committed when it returns, rolled back (and the rollback hooks
+   * run, so in-memory caches reload) when it throws. Inside an open transaction it joins it. */
+  tx<T>(fn: () => T): T {
+    if (this.depth > 0) return fn();
+    this.db.exec('BEGIN IMMEDIATE');
+    this.depth++;
+    try {
+      const out = fn();
+      this.db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const h of this.rollbackHooks) h();
+      throw err;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  onRollback(hook: () => void): void { this.rollbackHooks.push(hook); }
+
+  close(): void { if (this.db.open) this.db.close(); }
+}

@@ -1,0 +1,140 @@
+// One unit of work per thing that happens to the daemon (an MQTT message, a tick, a dispatch
+// round, a suite firing): the job state changes it makes and the InfluxDB points it produces are
+// committed in ONE transaction of the lab database, and the MQTT messages it sends leave only
+// after that commit. So a crash leaves either the state change with its points or neither — and
+// never a message on the wire (a job sent to an agent, a reply) that the store does not know of.
+//
+// Group commit (the daemon's mode): the units of one burst of messages share one transaction,
+// committed once the burst is handled (setImmediate) instead of once per message; each unit runs
+// in a savepoint of its own, so a unit that throws is undone alone. The acknowledgements of the
+// burst's messages must not leave before that commit (mqtt.js writes a PUBACK as soon as the
+// handler returns): the daemon corks the broker socket when a group opens and uncorks it after
+// the commit (the `opened` / `closed` hooks), so the broker hears "received" only for what is
+// on disk.
+import type { IPoint } from 'influx';
+import type { LabDb } from './jobs/lab-db.ts';
+import type { PointQueue } from './influx/point-queue.ts';
+
+export interface Outgoing { topic: string; payload: string | Buffer; retain: boolean }
+
+export interface GroupHooks {
+  /** A group transaction opened (the daemon corks the broker socket). */
+  opened(): void;
+  /** It ended: committed (true) or undone (false). The daemon uncorks, or drops the connection so
+   * the broker redelivers what it was not told about. */
+  closed(committed: boolean): void;
+}
+
+export class UnitOfWork {
+  private points: IPoint[] | undefined;
+  private outgoing: Outgoing[] | undefined;
+  private depth = 0;
+  private groupOpen = false;
+  private commitScheduled = false;
+
+  constructor(
+    private readonly lab: LabDb,
+    /** Where points go; undefined when InfluxDB is off (points are then dropped). */
+    private readonly queue: PointQueue | undefined,
+    private readonly send: (m: Outgoing) => void,
+    /** After each commit (e.g. nudge the InfluxDB writer), with the number of points committed. */
+    private readonly committed: (points: number) => void,
+    /** Given: units of a burst share one transaction (see above). */
+    private readonly group?: GroupHooks & { log(line: string): void },
+  ) {}
+
+  /** Runs fn as one unit (nested calls join the open one). */
+  run<T>(fn: () => T): T {
+    if (this.depth > 0) return fn();
+    if (!this.group) return this.runAlone(fn);
+    if (!this.groupOpen) {
+      this.lab.begin();
+      this.groupOpen = true;
+      this.points = [];
+      this.outgoing = [];
+      this.group.opened();
+    }
+    const marks = [this.points!.length, this.outgoing!.length] as const;
+    this.depth++;
+    try {
+      return this.lab.savepoint(fn);
+    } catch (err) {
+      // Undone in the database: forget its points and messages too.
+      this.points!.length = marks[0];
+      this.outgoing!.length = marks[1];
+      throw err;
+    } finally {
+      this.depth--;
+      if (!this.commitScheduled) {
+        this.commitScheduled = true;
+        setImmediate(() => { try { this.flush(); } catch { /* logged in flush; the next unit opens a new group */ } });
+      }
+    }
+  }
+
+  /** Commits the open group now (the scheduled commit, a drain, a stop). */
+  flush(): void {
+    this.commitScheduled = false;
+    if (!this.groupOpen || !this.group) return;
+    const points = this.points!;
+    const outgoing = this.outgoing!;
+    this.points = undefined;
+    this.outgoing = undefined;
+    this.groupOpen = false;
+    try {
+      this.queue?.add(points);
+      this.lab.commit();
+    } catch (err) {
+      // A commit that fails (disk full): the whole group is undone; nothing is said, and the
+      // messages it acknowledged come again.
+      this.group.log(`store commit failed, ${outgoing.length} messages not sent, unacknowledged input will be redelivered: ${(err as Error).message}`);
+      this.group.closed(false);
+      throw err;
+    }
+    for (const m of outgoing) this.send(m);
+    this.group.closed(true);
+    this.committed(points.length);
+  }
+
+  private runAlone<T>(fn: () => T): T {
+    this.points = [];
+    this.outgoing = [];
+    this.depth++;
+    let ok = false;
+    try {
+      const out = this.lab.tx(() => {
+        const r = fn();
+        this.queue?.add(this.points!);
+        return r;
+      });
+      ok = true;
+      return out;
+    } finally {
+      this.depth--;
+      const outgoing = this.outgoing;
+      const n = this.points.length;
+      this.points = undefined;
+      this.outgoing = undefined;
+      // Rolled back: nothing happened, so nothing is said.
+      if (ok) {
+        for (const m of outgoing) this.send(m);
+        this.committed(n);
+      }
+    }
+  }
+
+  point(...points: IPoint[]): void {
+    this.pointAll(points);
+  }
+
+  /** The same for a list of any length (a suite firing of 100,000 jobs: no argument spreading). */
+  pointAll(points: IPoint[]): void {
+    if (!points.length) return;
+    if (this.depth > 0) { for (const p of points) this.points!.push(p); } else this.run(() => this.pointAll(points));
+  }
+
+  publish(topic: string, payload: string | Buffer, retain = false): void {
+    if (this.depth > 0) this.outgoing!.push({ topic, payload, retain });
+    else this.send({ topic, payload, retain });
+  }
+}
