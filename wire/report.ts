@@ -123,7 +123,11 @@ function counterOf(v: string | undefined, bad: (what: string) => void): Counter 
 export const RECORD_KINDS: Record<RecordType, RecordKind> = {
   BOOT: (r, f, bad) => {
     const clock = bootClock(f, bad);
-    r.boot = { fw: f.fw!, board: f.board!, counter: counterOf(f.counter, bad), hz: uint(f.hz, 'BOOT hz', bad), ...(clock ? { clock } : {}) };
+    const hz = uint(f.hz, 'BOOT hz', bad);
+    // Firmware that reports its clock (clock_source) must report one: hz 0 is only the old
+    // "no clock known" of firmware from before the clock fields.
+    if (clock && hz === 0) bad(`BOOT hz "${f.hz}" is not a clock`);
+    r.boot = { fw: f.fw!, board: f.board!, counter: counterOf(f.counter, bad), hz, ...(clock ? { clock } : {}) };
   },
   MODEL: (r, f, bad) => {
     r.model = { name: f.name!, backend: f.backend!, arena: uint(f.arena, 'MODEL arena', bad), warmup: uint(f.warmup, 'MODEL warmup', bad), reps: uint(f.reps, 'MODEL reps', bad) };

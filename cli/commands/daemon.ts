@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--influx <url>', 'InfluxDB 1.x URL (default: the config\'s)')
     .option('--influx-db <name>', 'InfluxDB database', 'tinyrack')
     .option('--no-influx', 'do not write to InfluxDB')
-    .option('--data-dir <dir>', 'where the job journal and the InfluxDB spool live')
+    .option('--data-dir <dir>', 'where the SQLite store (jobs and pending InfluxDB points) lives')
     .option('--client-id <id>', 'MQTT client id (one per daemon: the broker keeps its session)', 'tinyrack-daemon')
     .option('--no-cron', 'do not schedule suites (they can still be started with `tinyrack suite run`)')
     .action(async (o: { config?: string; broker?: string; embeddedBrokerPort?: number; influx?: string | false; influxDb: string; dataDir?: string; clientId: string; cron: boolean }) => {

@@ -20,7 +20,7 @@ test('job specs, results and flash requests accept every backend; TFLM backends 
     const spec = { v: 1, jobId: 'j', boardKind: 'qemu-mps2-an386', model: { name: 'toycar' }, backend, tiling: 'auto', reps: 1, attempt: 1, deadline: 0 };
     assert.equal(validateJobSpec(spec).ok, true, backend);
     assert.equal(validateJobResult(result(backend)).ok, true, backend);
-    const req = { v: 1, requestId: 'r', model: { name: 'toycar' }, backend, tiling: 'none', reps: 1, replyTo: 'x/y', board: { kind: 'qemu-mps2-an386' } };
+    const req = { v: 1, requestId: 'r', model: { name: 'toycar' }, backend, tiling: 'none', reps: 1, replyTo: 'tinyrack/replies/anonymous/r', board: { kind: 'qemu-mps2-an386' } };
     assert.equal(validateFlashRequest(req).ok, true, backend);
     assert.equal(validateJobSpec({ ...spec, arithmetic: 'xnnpack' }).ok, backend === 'aot', `${backend} xnnpack`);
   }
