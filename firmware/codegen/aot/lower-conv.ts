@@ -8,9 +8,13 @@ import { leadingPad } from '../../ir/shape.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
 import { constValues } from './c-emit.ts';
+import { conv1x1WideLayout, wordArray } from './kernel-layout.ts';
 
 const DWCONV_SPEC_INCLUDE = '#include "tr_dwconv_spec.h"\n';
 const CONV_SPEC_INCLUDE = '#include "tr_conv_spec.h"\n';
+const CONV1X1_WIDE_INCLUDE = '#include "tr_conv1x1_wide.h"\n';
+/** Widest input the 1x1 "speed" kernel widens per pixel on the stack (2 bytes a channel). */
+const CONV1X1_WIDE_MAX_K = 1024;
 
 /** bias[o] + inputOffset * sum_k(w[o][k] + filterOffset), wrapping like int32. */
 function foldedBias(weights: number[], rows: number, depth: number, bias: number[] | undefined,
@@ -122,7 +126,8 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   }
   ctx.decls.push(`static const ${dw ? 'tr_dwconv_s8_params_t' : 'tr_conv_s8_params_t'} ${pName} = { ${geometry}, ` +
     `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${folded}, ${padRow}, ${rqt.rq}, ${rqt.fscale}${packed} };\n`);
-  const filterPtr = filterExpr ? `(const int8_t *)${filterExpr}` : ctx.ptr(wId);
+  // emitted on first use only: the "speed" 1x1 kernel reads its own layout, not the int8 filter
+  const filterPtr = () => (filterExpr ? `(const int8_t *)${filterExpr}` : ctx.ptr(wId));
   if (spec3x3) {
     // Per-layer specialisation (tr_dwconv_spec.h): strides and channels as literals.
     if (!ctx.decls.includes(DWCONV_SPEC_INCLUDE)) ctx.decls.unshift(DWCONV_SPEC_INCLUDE);
@@ -131,7 +136,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     ctx.decls.push(`static void ${spec}(const int8_t *in, const int8_t *filter, int8_t *out) {\n` +
       `  tr_dw3x3_layer(&${pName}, in, filter, out, ${inW * inC}, ${inC}, ${outC}, ${mode}, ${reverse ? 1 : 0});\n}\n`);
     return {
-      statements: [`${spec}(${ctx.ptr(xId)}, ${filterPtr}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      statements: [`${spec}(${ctx.ptr(xId)}, ${filterPtr()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_dw3x3_layer', 'tr_depthwise_conv2d_s8_fast_pixel'],
     };
   }
@@ -142,6 +147,24 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     throw ctx.error(i, op, 'the memory plan puts the output above the input it overwrites, but only the 3x3 depthwise and 1x1 conv kernels can run backwards');
   }
   const spec1x1 = optimized && spec1x1Shape;
+  if (spec1x1 && ctx.wideKernels && inC <= CONV1X1_WIDE_MAX_K) {
+    // optimize 'speed' on DSP cores (tr_conv1x1_wide.h): weights pre-widened to int16 pairs in
+    // the kernel's blocking order (kernel-layout.ts), twice the ROM of the int8 filter.
+    if (!ctx.decls.includes(CONV1X1_WIDE_INCLUDE)) ctx.decls.unshift(CONV1X1_WIDE_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const wide = ctx.name(i, 'filter_wide');
+    ctx.decls.push(wordArray(wide, conv1x1WideLayout(constValues(w), outC, inC)));
+    const spec = ctx.name(i, 'conv1x1w');
+    // noinline: inlined into tr_model_invoke the block loop spills its pointers
+    ctx.decls.push(`static __attribute__((noinline)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  uint32_t xw[${Math.ceil(inC / 4) * 2}];\n` +
+      `  tr_conv1x1_wide_layer(&${pName}, in, ${wide}, out, xw, ${pixels}, ${inC}, ${outC}, ${mode}, ` +
+      `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${reverse ? 1 : 0});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_conv1x1_wide_layer'],
+    };
+  }
   if (spec1x1) {
     // Per-layer specialisation (tr_conv_spec.h): a P x K by K x C GEMM with literal sizes.
     if (!ctx.decls.includes(CONV_SPEC_INCLUDE)) ctx.decls.unshift(CONV_SPEC_INCLUDE);
@@ -150,7 +173,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     ctx.decls.push(`static void ${spec}(const int8_t *in, const int8_t *filter, int8_t *out) {\n` +
       `  tr_conv1x1_layer(&${pName}, in, filter, out, ${pixels}, ${inC}, ${outC}, ${mode}, ${reverse ? 1 : 0});\n}\n`);
     return {
-      statements: [`${spec}(${ctx.ptr(xId)}, ${filterPtr}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      statements: [`${spec}(${ctx.ptr(xId)}, ${filterPtr()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_conv1x1_layer'],
     };
   }
@@ -160,7 +183,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   const oneChannel = !dw && optimized && outC === 1;
   const kfn = oneChannel ? 'tr_conv2d_s8_fast_1ch' : `${fn}_s8${optimized ? '_fast' : ''}`;
   return {
-    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${filterPtr}, ${biasPtr()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${filterPtr()}, ${biasPtr()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
     kernels: oneChannel ? [kfn, 'tr_conv2d_s8_fast'] : [kfn],
   };
 }
