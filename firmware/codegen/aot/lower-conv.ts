@@ -15,6 +15,9 @@ const CONV_SPEC_INCLUDE = '#include "tr_conv_spec.h"\n';
 const CONV1X1_WIDE_INCLUDE = '#include "tr_conv1x1_wide.h"\n';
 /** Widest input the 1x1 "speed" kernel widens per pixel on the stack (2 bytes a channel). */
 const CONV1X1_WIDE_MAX_K = 1024;
+const CONV_WIDE_INCLUDE = '#include "tr_conv_wide.h"\n';
+/** Largest window the general "speed" conv gathers per pixel on the stack (3 bytes a value). */
+const CONV_WIDE_MAX_K = 1024;
 
 /** bias[o] + inputOffset * sum_k(w[o][k] + filterOffset), wrapping like int32. */
 function foldedBias(weights: number[], rows: number, depth: number, bias: number[] | undefined,
@@ -85,7 +88,8 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   ctx.decls.push(intArray(multName, 'int32_t', multipliers), intArray(shiftName, 'int32_t', shifts));
   let folded = 'NULL';
   let padRow = 'NULL';
-  let filterExpr = '';
+  // the filter as rows of filter_h * filter_w * in.c (OHWI; a 1-channel depthwise transposed)
+  let ohwi: number[] = [];
   // A streaming plan may put the output above the input it overwrites (firmware/plan/streaming.ts
   // offers it for the specialised 3x3 depthwise and 1x1 kernels only): run them backwards.
   const reverse = outputAboveInput(ctx, xId, op.outputs[0]!);
@@ -100,9 +104,8 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       const wt = new Array<number>(wv.length);
       for (let oc = 0; oc < outC; oc++) for (let t = 0; t < taps; t++) wt[oc * taps + t] = wv[t * outC + oc]!;
       wv = wt;
-      filterExpr = ctx.name(i, 'filter_ohwi');
-      ctx.decls.push(intArray(filterExpr, 'int8_t', wv));
     }
+    ohwi = wv;
     const values = dw
       ? foldedBias(wv, outC, kH * kW, bv, -xq.zeroPoint, 0, 1, outC)
       : foldedBias(wv, outC, kH * kW * (asConv ? 1 : inC), bv, -xq.zeroPoint, 0);
@@ -126,8 +129,13 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   }
   ctx.decls.push(`static const ${dw ? 'tr_dwconv_s8_params_t' : 'tr_conv_s8_params_t'} ${pName} = { ${geometry}, ` +
     `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${folded}, ${padRow}, ${rqt.rq}, ${rqt.fscale}${packed} };\n`);
-  // emitted on first use only: the "speed" 1x1 kernel reads its own layout, not the int8 filter
-  const filterPtr = () => (filterExpr ? `(const int8_t *)${filterExpr}` : ctx.ptr(wId));
+  // emitted on first use only: the "speed" kernels read their own layout, not the int8 filter
+  const filterPtr = () => {
+    if (!asConv) return ctx.ptr(wId);
+    const name = ctx.name(i, 'filter_ohwi');
+    ctx.decls.push(intArray(name, 'int8_t', ohwi));
+    return `(const int8_t *)${name}`;
+  };
   if (spec3x3) {
     // Per-layer specialisation (tr_dwconv_spec.h): strides and channels as literals.
     if (!ctx.decls.includes(DWCONV_SPEC_INCLUDE)) ctx.decls.unshift(DWCONV_SPEC_INCLUDE);
@@ -153,7 +161,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     if (!ctx.decls.includes(CONV1X1_WIDE_INCLUDE)) ctx.decls.unshift(CONV1X1_WIDE_INCLUDE);
     const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
     const wide = ctx.name(i, 'filter_wide');
-    ctx.decls.push(wordArray(wide, conv1x1WideLayout(constValues(w), outC, inC)));
+    ctx.decls.push(wordArray(wide, conv1x1WideLayout(ohwi, outC, inC)));
     const spec = ctx.name(i, 'conv1x1w');
     // noinline: inlined into tr_model_invoke the block loop spills its pointers
     ctx.decls.push(`static __attribute__((noinline)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
@@ -163,6 +171,25 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     return {
       statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_conv1x1_wide_layer'],
+    };
+  }
+  const windowK = kH * kW * (asConv ? 1 : inC);
+  if (!dw && optimized && !spec1x1 && !reverse && ctx.wideKernels && windowK <= CONV_WIDE_MAX_K) {
+    // optimize 'speed' on DSP cores (tr_conv_wide.h): per pixel the window is gathered and
+    // widened once, then run against the pre-widened filter like a 1x1 conv.
+    if (!ctx.decls.includes(CONV_WIDE_INCLUDE)) ctx.decls.unshift(CONV_WIDE_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const wide = ctx.name(i, 'filter_wide');
+    ctx.decls.push(wordArray(wide, conv1x1WideLayout(ohwi, outC, windowK)));
+    const spec = ctx.name(i, 'convw');
+    const k4 = Math.ceil(windowK / 4) * 4;
+    ctx.decls.push(`static __attribute__((noinline)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  int8_t gbuf[${k4}] __attribute__((aligned(4)));\n  uint32_t xw[${k4 / 2}];\n` +
+      `  tr_conv_wide_layer(&${pName}, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${asConv ? 1 : inC}, ${outC}, ${mode}, ` +
+      `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_conv_wide_layer'],
     };
   }
   if (spec1x1) {

@@ -130,12 +130,10 @@ static inline __attribute__((always_inline)) uint32_t tr_pack4(int32_t v0, int32
   return p;
 }
 
-/* One pixel: widen its input into xw, then every output channel. */
-static inline __attribute__((always_inline)) void tr_conv1x1_wide_pixel(
-    const tr_requant_t *r, const int32_t *bias, const int8_t *x, const uint32_t *filter, int8_t *o, uint32_t *xw,
-    const int32_t K, const int32_t C, const int mode, const int32_t zp, const int32_t lo, const int32_t hi) {
-  const int32_t K4 = (K + 3) & ~3;
-  tr_wide_input(x, xw, K, K4);
+/* Every output channel of one pixel whose widened input (K4 / 2 words) is in xw. */
+static inline __attribute__((always_inline)) void tr_wide_channels(
+    const tr_requant_t *r, const int32_t *bias, const uint32_t *xw, const uint32_t *filter, int8_t *o,
+    const int32_t K4, const int32_t C, const int mode, const int32_t zp, const int32_t lo, const int32_t hi) {
   const uint32_t *w = filter;
   int32_t oc = 0;
   for (; oc + 4 <= C; oc += 4) {
@@ -151,6 +149,15 @@ static inline __attribute__((always_inline)) void tr_conv1x1_wide_pixel(
     w = tr_wide_dot(xw, w, K4, 1, acc);
     o[oc] = (int8_t)tr_wide_rq(r, acc[0], oc, mode, zp, lo, hi);
   }
+}
+
+/* One pixel: widen its input into xw, then every output channel. */
+static inline __attribute__((always_inline)) void tr_conv1x1_wide_pixel(
+    const tr_requant_t *r, const int32_t *bias, const int8_t *x, const uint32_t *filter, int8_t *o, uint32_t *xw,
+    const int32_t K, const int32_t C, const int mode, const int32_t zp, const int32_t lo, const int32_t hi) {
+  const int32_t K4 = (K + 3) & ~3;
+  tr_wide_input(x, xw, K, K4);
+  tr_wide_channels(r, bias, xw, filter, o, K4, C, mode, zp, lo, hi);
 }
 
 /* The whole layer: P pixels of K input channels, C output channels, the requantization mode,

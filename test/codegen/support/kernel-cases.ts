@@ -58,4 +58,20 @@ export function kernelCases(g: RandomGraph): void {
   for (const [K, C] of [[1, 1], [3, 5], [4, 4], [5, 7], [8, 16], [13, 9], [16, 3], [33, 6], [64, 12], [71, 5], [80, 4]] as const) {
     addConvCase(g, { n: g.int(1, 2), h: g.int(1, 3), w: g.int(1, 5), inC: K, outC: C, kH: 1, kW: 1 });
   }
+  // general windows (tr_conv_wide.h): borders on every side, strides, dilation, window rows
+  // that are not whole words, one output channel, windows past 256 values, batches
+  const general: ConvCase[] = [
+    { h: 5, w: 6, inC: 16, outC: 16, kH: 3, kW: 3 },
+    { h: 7, w: 5, inC: 3, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2 },
+    { n: 2, h: 6, w: 7, inC: 5, outC: 7, kH: 3, kW: 2, strideW: 2, padding: 'VALID' },
+    { h: 9, w: 6, inC: 1, outC: 6, kH: 10, kW: 4, strideH: 2, strideW: 2 },
+    { h: 6, w: 6, inC: 4, outC: 5, kH: 3, kW: 3, dilationH: 2, dilationW: 2 },
+    { h: 5, w: 5, inC: 37, outC: 9, kH: 3, kW: 3 },
+    { h: 4, w: 5, inC: 7, outC: 1, kH: 2, kW: 3 },
+    { h: 3, w: 3, inC: 2, outC: 3, kH: 1, kW: 1, strideH: 2, strideW: 2 },
+  ];
+  for (const c of general) addConvCase(g, c);
+  // a depthwise conv over one input channel runs as a conv (micro_speech's first layer)
+  addConvCase(g, { depthwise: true, h: 13, w: 9, inC: 1, outC: 8, multiplier: 8, kH: 10, kW: 8, strideH: 2, strideW: 2 });
+  addConvCase(g, { depthwise: true, h: 5, w: 4, inC: 1, outC: 3, multiplier: 3, kH: 3, kW: 3, padding: 'VALID' });
 }
