@@ -38,3 +38,20 @@ export function wordArray(name: string, words: readonly number[]): string {
   for (let i = 0; i < vals.length; i += 8) lines.push(`  ${vals.slice(i, i + 8).join(', ')}`);
   return `static const uint32_t ${name}[${vals.length}] __attribute__((aligned(8))) = {\n${lines.join(',\n')}\n};\n`;
 }
+
+/**
+ * tr_dwconv3x3_wide.h: a 3x3 depthwise filter `w` ([1, 3, 3, C], tap-major: w[t * C + c]).
+ * Per group of 4 channels c0..c3 (C / 4 groups; the channels past them stay in the int8
+ * filter), per tap t: (w[t][c0], w[t][c2]), (w[t][c1], w[t][c3]).
+ */
+export function dw3x3WideLayout(w: ArrayLike<number>, C: number): number[] {
+  if (w.length !== 9 * C) throw new Error(`dw3x3WideLayout: ${w.length} weights are not 3 x 3 x ${C}`);
+  const words: number[] = [];
+  for (let c = 0; c + 4 <= C; c += 4) {
+    for (let t = 0; t < 9; t++) {
+      const at = (j: number) => w[t * C + c + j]!;
+      words.push(pair16(at(0), at(2)), pair16(at(1), at(3)));
+    }
+  }
+  return words;
+}

@@ -71,6 +71,17 @@ export function kernelCases(g: RandomGraph): void {
     { h: 3, w: 3, inC: 2, outC: 3, kH: 1, kW: 1, strideH: 2, strideW: 2 },
   ];
   for (const c of general) addConvCase(g, c);
+  // 3x3 depthwise, multiplier 1 (tr_dwconv3x3_wide.h): channels around the groups of 4,
+  // strides 1 and 2, SAME / VALID padding, 1-pixel-wide maps (every pixel a border pixel)
+  const dw3: ConvCase[] = [
+    { h: 5, w: 6, inC: 8, kH: 3, kW: 3, outC: 8 },
+    { h: 7, w: 7, inC: 16, kH: 3, kW: 3, outC: 16, strideH: 2, strideW: 2 },
+    { n: 2, h: 4, w: 5, inC: 6, kH: 3, kW: 3, outC: 6 },
+    { h: 6, w: 5, inC: 13, kH: 3, kW: 3, outC: 13, strideW: 2, padding: 'VALID' },
+    { h: 3, w: 1, inC: 4, kH: 3, kW: 3, outC: 4 },
+    { h: 8, w: 6, inC: 5, kH: 3, kW: 3, outC: 5, strideH: 2, strideW: 2, padding: 'VALID' },
+  ];
+  for (const c of dw3) addConvCase(g, { ...c, depthwise: true });
   // a depthwise conv over one input channel runs as a conv (micro_speech's first layer)
   addConvCase(g, { depthwise: true, h: 13, w: 9, inC: 1, outC: 8, multiplier: 8, kH: 10, kW: 8, strideH: 2, strideW: 2 });
   addConvCase(g, { depthwise: true, h: 5, w: 4, inC: 1, outC: 3, multiplier: 3, kH: 3, kW: 3, padding: 'VALID' });
