@@ -18,7 +18,7 @@ import { QEMU_BOARD, runQemu } from './support/qemu-aot.ts';
 import { ARITHMETICS, OPTIMIZE_GOALS } from '../../wire/vocabulary.ts';
 
 /** Kernels only optimize 'speed' selects (each must be reached by the cases). */
-const SPEED_KERNELS = ['tr_conv1x1_wide_layer', 'tr_conv_wide_layer', 'tr_dw3x3_wide_layer'];
+const SPEED_KERNELS = ['tr_conv1x1_wide_layer', 'tr_conv_wide_layer', 'tr_dw3x3_wide_layer', 'tr_fc_wide_layer'];
 
 const g = new RandomGraph(rng(11));
 kernelCases(g);

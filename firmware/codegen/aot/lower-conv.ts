@@ -243,13 +243,14 @@ export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_
   const batches = inCount / depth;
   if (y.shape.reduce((a, b) => a * b, 1) !== batches * outDepth) throw ctx.error(i, op, `output [${y.shape}] does not hold ${batches} x ${outDepth} values`);
   const pName = ctx.name(i, 'params');
-  const bias = bId >= 0 ? ctx.ptr(bId) : 'NULL';
+  // emitted on first use only: the "speed" kernel reads the folded bias
+  const bias = () => (bId >= 0 ? ctx.ptr(bId) : 'NULL');
   const dims = `${batches}, ${depth}, ${outDepth}, ${depth}, ${outDepth}`;
   if (x.dtype === 'float32' && w.dtype === 'float32' && y.dtype === 'float32') {
     const c = floatClamp(op.options.activation);
     ctx.decls.push(`static const tr_fc_f32_params_t ${pName} = { ${dims}, ${c.min}, ${c.max} };\n`);
     return {
-      statements: [`tr_fully_connected_f32(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      statements: [`tr_fully_connected_f32(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_fully_connected_f32'],
     };
   }
@@ -275,9 +276,26 @@ export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_
   const rqt = requantTables(ctx, i, xq.scale, w.quant.scale, yq.scale, outDepth, multipliers, shifts);
   ctx.decls.push(`static const tr_fc_s8_params_t ${pName} = { ${dims}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)}, ` +
     `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, 1, ${multName}, ${shiftName}, ${folded}, ${rqt.rq}, ${rqt.fscale} };\n`);
+  if (optimized && ctx.wideKernels && depth <= CONV1X1_WIDE_MAX_K) {
+    // optimize 'speed' on DSP cores: the 1x1 conv's GEMM (tr_conv1x1_wide.h), weights
+    // pre-widened in its blocking order.
+    if (!ctx.decls.includes(CONV1X1_WIDE_INCLUDE)) ctx.decls.unshift(CONV1X1_WIDE_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const wide = ctx.name(i, 'weights_wide');
+    ctx.decls.push(wordArray(wide, conv1x1WideLayout(constValues(w), outDepth, depth)));
+    const spec = ctx.name(i, 'fcw');
+    ctx.decls.push(`static __attribute__((noinline)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  uint32_t xw[${Math.ceil(depth / 4) * 2}];\n` +
+      `  tr_fc_wide_layer(&${pName}, in, ${wide}, out, xw, ${batches}, ${depth}, ${outDepth}, ${mode}, ` +
+      `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_fc_wide_layer'],
+    };
+  }
   const kfn = optimized ? 'tr_fully_connected_s8_fast' : 'tr_fully_connected_s8';
   return {
-    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
     kernels: [kfn],
   };
 }

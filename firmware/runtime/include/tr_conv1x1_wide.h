@@ -160,6 +160,19 @@ static inline __attribute__((always_inline)) void tr_conv1x1_wide_pixel(
   tr_wide_channels(r, bias, xw, filter, o, K4, C, mode, zp, lo, hi);
 }
 
+/* P rows (pixels) of K int8 inputs times the C x K pre-widened filter, requantized; row by
+ * row, every output channel of a row at once, forwards or (REVERSE) backwards. */
+static inline __attribute__((always_inline)) void tr_wide_gemm(
+    const tr_requant_t *r, const int32_t *bias, const int8_t *in, const uint32_t *filter, int8_t *out, uint32_t *xw,
+    const int32_t P, const int32_t K, const int32_t C, const int mode, const int32_t zp, const int32_t lo, const int32_t hi,
+    const int REVERSE) {
+  if (!REVERSE) {
+    for (int32_t px = 0; px < P; px++) tr_conv1x1_wide_pixel(r, bias, in + px * K, filter, out + px * C, xw, K, C, mode, zp, lo, hi);
+  } else {
+    for (int32_t px = P - 1; px >= 0; px--) tr_conv1x1_wide_pixel(r, bias, in + px * K, filter, out + px * C, xw, K, C, mode, zp, lo, hi);
+  }
+}
+
 /* The whole layer: P pixels of K input channels, C output channels, the requantization mode,
  * output zero point and clamp bounds as literals at the call; xw a buffer of (K + 3) / 4 * 2
  * words the generated per-layer function declares (a fixed size there, where a variable-length
@@ -170,12 +183,16 @@ static inline __attribute__((always_inline)) void tr_conv1x1_wide_layer(
     const int32_t P, const int32_t K, const int32_t C, const int mode, const int32_t zp, const int32_t lo, const int32_t hi,
     const int REVERSE) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
-  const int32_t *bias = p->bias_folded;
-  if (!REVERSE) {
-    for (int32_t px = 0; px < P; px++) tr_conv1x1_wide_pixel(&r, bias, in + px * K, filter, out + px * C, xw, K, C, mode, zp, lo, hi);
-  } else {
-    for (int32_t px = P - 1; px >= 0; px--) tr_conv1x1_wide_pixel(&r, bias, in + px * K, filter, out + px * C, xw, K, C, mode, zp, lo, hi);
-  }
+  tr_wide_gemm(&r, p->bias_folded, in, filter, out, xw, P, K, C, mode, zp, lo, hi, REVERSE);
+}
+
+/* FULLY_CONNECTED over dense rows: the same GEMM, B batch rows of K inputs, C outputs, the
+ * weights ([C][K]) laid out like a 1x1 conv's filter. Loads each weight once per row. */
+static inline __attribute__((always_inline)) void tr_fc_wide_layer(
+    const tr_fc_s8_params_t *p, const int8_t *in, const uint32_t *filter, int8_t *out, uint32_t *xw,
+    const int32_t B, const int32_t K, const int32_t C, const int mode, const int32_t zp, const int32_t lo, const int32_t hi) {
+  const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
+  tr_wide_gemm(&r, p->bias_folded, in, filter, out, xw, B, K, C, mode, zp, lo, hi, 0);
 }
 
 #endif

@@ -82,6 +82,10 @@ export function kernelCases(g: RandomGraph): void {
     { h: 8, w: 6, inC: 5, kH: 3, kW: 3, outC: 5, strideH: 2, strideW: 2, padding: 'VALID' },
   ];
   for (const c of dw3) addConvCase(g, { ...c, depthwise: true });
+  // fully connected (tr_conv1x1_wide.h tr_fc_wide_layer): depths around the groups of 4 and
+  // the loop of 4 groups, outputs around the blocks of 4, batches; one deeper than the
+  // widening buffer takes (the int8 kernel)
+  for (const [B, D, O] of [[1, 8, 128], [1, 128, 8], [2, 37, 5], [3, 64, 13], [1, 5, 1], [1, 1030, 3]] as const) addFcCase(g, B, D, O);
   // a depthwise conv over one input channel runs as a conv (micro_speech's first layer)
   addConvCase(g, { depthwise: true, h: 13, w: 9, inC: 1, outC: 8, multiplier: 8, kH: 10, kW: 8, strideH: 2, strideW: 2 });
   addConvCase(g, { depthwise: true, h: 5, w: 4, inC: 1, outC: 3, multiplier: 3, kH: 3, kW: 3, padding: 'VALID' });
