@@ -4,10 +4,11 @@ import { Option, type Command } from 'commander';
 import { getBoard } from '../../boards/index.ts';
 import { buildFirmware } from '../../firmware/build/index.ts';
 import { ARITHMETICS, BACKENDS, TILING_MODES, type Arithmetic as AotArithmetic, type Backend as BackendName, type TilingMode } from '../../wire/vocabulary.ts';
+import { DEFAULT_OPTIMIZE, OPTIMIZE_GOALS, type OptimizeGoal } from '../../wire/vocabulary.ts';
 
 interface BuildCliOptions {
   model: string; board: string; backend: BackendName; tiling: TilingMode; arithmetic: AotArithmetic;
-  reps: string; warmup: string; sample: string; json?: boolean;
+  reps: string; warmup: string; sample: string; json?: boolean; optimize: OptimizeGoal;
 }
 
 export function parseCount(what: string, v: string, min: number): number {
@@ -25,6 +26,8 @@ export function register(program: Command): void {
     .addOption(new Option('--tiling <mode>', 'tile the graph before planning').choices([...TILING_MODES]).default('none'))
     .addOption(new Option('--arithmetic <mode>', 'AoT int8 arithmetic: reference = TFLite-Micro fixed point; xnnpack = float32 requantization like TFLite on CPU (equals the golden files)')
       .choices([...ARITHMETICS]).default('reference'))
+    .addOption(new Option('--optimize <goal>', 'AoT kernels: speed = weights laid out for the fastest kernels (pre-widened, up to 2x weight ROM on DSP cores); size = int8 weights as in the model')
+      .choices([...OPTIMIZE_GOALS]).default(DEFAULT_OPTIMIZE))
     .option('--reps <n>', 'timed inferences compiled into the harness', '3')
     .option('--warmup <n>', 'untimed warm-up inferences', '1')
     .option('--sample <n>', 'golden sample compiled in', '0')
@@ -32,7 +35,7 @@ export function register(program: Command): void {
     .action(async (o: BuildCliOptions) => {
       const board = await getBoard(o.board);
       const r = await buildFirmware({
-        model: o.model, board: o.board, backend: o.backend, tiling: o.tiling, arithmetic: o.arithmetic,
+        model: o.model, board: o.board, backend: o.backend, tiling: o.tiling, arithmetic: o.arithmetic, optimize: o.optimize,
         reps: parseCount('reps', o.reps, 1), warmup: parseCount('warmup', o.warmup, 0), sample: parseCount('sample', o.sample, 0),
       });
       if (o.json) {

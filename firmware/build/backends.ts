@@ -30,9 +30,12 @@ export interface GenerateOptions {
   /** AoT only: 'reference' (TFLite fixed point = TFLite-Micro, default) or 'xnnpack' (float32
    * requantization like TFLite's XNNPACK delegate, which made the golden files). */
   arithmetic?: AotArithmetic;
+  /** AoT only: kernel selection goal (wire/vocabulary.ts OPTIMIZE_GOALS). */
+  optimize?: OptimizeGoal;
 }
 
 export type AotArithmetic = Arithmetic;
+type OptimizeGoal = import('../../wire/vocabulary.ts').OptimizeGoal;
 export { ARITHMETICS as AOT_ARITHMETICS } from '../../wire/vocabulary.ts';
 
 type Generate = (graph: Graph, plan: unknown, opts: GenerateOptions) => GeneratorOutput | Promise<GeneratorOutput>;

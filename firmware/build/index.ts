@@ -22,6 +22,7 @@ import { goldenFor, type ExpectedOutput, type ReferenceKind } from './golden.ts'
 import { memoryPlanFromTiled, type TiledPlanLike } from './plan-adapter.ts';
 import type { MemoryPlan } from '../plan/types.ts';
 import { arithmeticFitsBackend, tflmArithmeticNote, BACKENDS, isTflmBackend, TILING_MODES, type TilingMode } from '../../wire/vocabulary.ts';
+import { DEFAULT_OPTIMIZE, OPTIMIZE_GOALS, type OptimizeGoal } from '../../wire/vocabulary.ts';
 
 export type { ExpectedOutput, ReferenceKind } from './golden.ts';
 export type { AotArithmetic } from './backends.ts';
@@ -71,6 +72,8 @@ export interface BuildSpec {
   sample?: number;
   /** AoT int8 arithmetic (default 'reference'); 'xnnpack' is refused for tflm. */
   arithmetic?: AotArithmetic;
+  /** AoT kernel selection (default 'speed': weights laid out for the fastest kernels). */
+  optimize?: OptimizeGoal;
 }
 
 export interface BuildResult {
@@ -231,7 +234,7 @@ interface ModelStage {
 
 /** Reader -> tiling -> plan -> fit check -> golden data -> generator. */
 async function prepareModel(path: string, name: string, board: BoardDefinition, backend: BackendName,
-  tiling: TilingMode, sample: number, arithmetic: AotArithmetic): Promise<ModelStage> {
+  tiling: TilingMode, sample: number, arithmetic: AotArithmetic, optimize: OptimizeGoal = DEFAULT_OPTIMIZE): Promise<ModelStage> {
   const { loadModel } = (await import('../model/reader.ts')) as { loadModel(p: string): Graph };
   const graph = loadModel(path);
   let compiled: Graph;
@@ -267,7 +270,7 @@ async function prepareModel(path: string, name: string, board: BoardDefinition, 
   checkFit(board, name, fit);
   const golden = await goldenFor(name, graph, sample, isTflmBackend(backend) ? 'tflm' : arithmetic);
   const { generate, module } = await loadGenerator(backend);
-  const gen = await generate(compiled, plan, { modelName: name, boardFeatures: board.features, arithmetic });
+  const gen = await generate(compiled, plan, { modelName: name, boardFeatures: board.features, arithmetic, optimize });
   const k = await kernelFiles(module, gen, backend);
   return {
     name, files: gen.files, arenaBytes: gen.arenaBytes, plannedArenaBytes: plan.peakBytes, inputs: golden.inputs,
@@ -288,6 +291,8 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   const warmup = spec.warmup ?? 1;
   const sample = spec.sample ?? 0;
   const arithmetic = spec.arithmetic ?? 'reference';
+  const optimize = spec.optimize ?? DEFAULT_OPTIMIZE;
+  if (!OPTIMIZE_GOALS.includes(optimize)) throw new Error(`unknown optimize goal "${optimize}" (use ${OPTIMIZE_GOALS.join('|')})`);
   if (!AOT_ARITHMETICS.includes(arithmetic)) throw new Error(`unknown arithmetic "${arithmetic}" (use ${AOT_ARITHMETICS.join('|')})`);
   // TFLite-Micro has only its fixed-point reference kernels; XNNPACK arithmetic is an AoT mode.
   if (!arithmeticFitsBackend(backend, arithmetic)) {
@@ -319,7 +324,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   // build without reading the model; the content key (exactly what is compiled) lets specs that
   // generate the same code — e.g. a tiling mode that leaves the graph unchanged — share one ELF.
   const specKey = sha256(JSON.stringify({
-    v: 3, modelKey, modelName, board, backend, tiling, reps, warmup, sample, arithmetic, tree: sourceTreeHash(),
+    v: 3, modelKey, modelName, board, backend, tiling, reps, warmup, sample, arithmetic, optimize, tree: sourceTreeHash(),
   }));
   const specFile = join(cacheRoot(), 'specs', `${specKey}.json`);
   if (existsSync(specFile)) {
@@ -345,7 +350,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
           cFlags: spec.prepared.cFlags ?? [], cxxFlags: [], fit,
         };
       })()
-      : await prepareModel(modelPath!, modelName, board, backend, tiling, sample, arithmetic);
+      : await prepareModel(modelPath!, modelName, board, backend, tiling, sample, arithmetic, optimize);
     const contentKey = sha256(JSON.stringify({
       v: 3, board, backend, arithmetic, reps, warmup, files: stage.files, inputs: stage.inputs.map((b) => Buffer.from(b).toString('hex')),
       extra: stage.extraSources.map((f) => [f, sha256(readFileSync(f))]), includeDirs: stage.includeDirs,

@@ -13,6 +13,7 @@ import { pool } from '../build/compile.ts';
 import type { BackendName } from '../build/backends.ts';
 import { compareOutputs } from './compare.ts';
 import { runHost } from './host.ts';
+import type { OptimizeGoal } from '../../wire/vocabulary.ts';
 
 export const DEFAULT_RUN_TIMEOUT_MS = 180_000;
 
@@ -26,6 +27,8 @@ export interface RunConfig {
   sample?: number;
   /** AoT int8 arithmetic (default 'reference'). */
   arithmetic?: AotArithmetic;
+  /** AoT kernel selection (default 'speed'). */
+  optimize?: OptimizeGoal;
 }
 
 export interface RunRow {
@@ -118,6 +121,7 @@ export async function runOne(cfg: RunConfig, opts: RunOptions = {}, prepared?: B
     const build = await buildFirmware({
       ...(prepared ? { prepared } : { model: cfg.model }), board: cfg.board, backend: cfg.backend,
       tiling: cfg.tiling, reps: cfg.reps, warmup: cfg.warmup, sample: cfg.sample, arithmetic: cfg.arithmetic,
+      ...(cfg.optimize ? { optimize: cfg.optimize } : {}),
     });
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
     const run = await runFirmware(board, build.elfPath, timeoutMs);
