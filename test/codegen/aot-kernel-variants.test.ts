@@ -17,8 +17,10 @@ import { RandomGraph, randomInput, rng } from './support/random-ops.ts';
 import { QEMU_BOARD, runQemu } from './support/qemu-aot.ts';
 import { ARITHMETICS, OPTIMIZE_GOALS } from '../../wire/vocabulary.ts';
 
-/** Kernels only optimize 'speed' selects (each must be reached by the cases). */
+/** Kernels only optimize 'speed' selects (each must be reached by the cases): on DSP cores
+ * (and targets of unknown features), and on cores known to lack the DSP extension. */
 const SPEED_KERNELS = ['tr_conv1x1_wide_layer', 'tr_conv_wide_layer', 'tr_dw3x3_wide_layer', 'tr_fc_wide_layer'];
+const SPEED_KERNELS_NO_DSP = ['tr_conv1x1_s4_layer', 'tr_fc_s4_layer'];
 
 const g = new RandomGraph(rng(11));
 kernelCases(g);
@@ -47,6 +49,15 @@ for (const arithmetic of ARITHMETICS) {
         });
       }
     }
+    it('optimize speed, target without DSP, host (scalar): every output equals the interpreter\'s', async () => {
+      const out = generateAot(graph, plan, { modelName: `kv_${arithmetic}_nodsp`, arithmetic, optimize: 'speed', boardFeatures: { dsp: false, fpu: false } });
+      for (const k of SPEED_KERNELS_NO_DSP) assert.ok(out.kernels.includes(k), k);
+      const exe = await buildHostModel(out.files, []);
+      const raw = await runHostModel(exe, concatBytes(inputs.map(bytesOf)), 1);
+      const { failures, consumed } = graphOutputMismatches(graph, raw, want);
+      assert.equal(consumed, raw.byteLength, 'output byte count');
+      assert.deepEqual(failures, []);
+    });
     it('optimize speed, QEMU mps2-an386 (native DSP instructions): every output equals the interpreter\'s', async (t) => {
       if (!(await have('arm-none-eabi-gcc')) || !(await have('qemu-system-arm'))) return t.skip('arm-none-eabi-gcc or qemu-system-arm not installed');
       const gen = generateAot(graph, plan, { modelName: `kv_${arithmetic}`, arithmetic, optimize: 'speed', boardFeatures: { dsp: true, fpu: true } });

@@ -38,6 +38,12 @@ export class LowerContext {
     return this.variant === 'optimized' && this.optimize === 'speed' && this.features.dsp !== false;
   }
 
+  /** True when the register-blocked kernels for cores without DSP (tr_gemm_scalar.h) fit:
+   * optimize 'speed' on a target known to lack the DSP extension. */
+  get scalarBlockKernels(): boolean {
+    return this.variant === 'optimized' && this.optimize === 'speed' && this.features.dsp === false;
+  }
+
   tensor(id: number): Tensor {
     const t = this.graph.tensors[id];
     if (!t) throw new ModelError(`tensor ${id} does not exist`, { tensor: id });

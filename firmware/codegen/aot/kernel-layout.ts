@@ -55,3 +55,17 @@ export function dw3x3WideLayout(w: ArrayLike<number>, C: number): number[] {
   }
   return words;
 }
+
+/**
+ * tr_gemm_scalar.h: weights `w` as C rows of K. Per block of 4 output channels, per k, the
+ * 4 channels' weights side by side (w[c0][k], w[c1][k], w[c2][k], w[c3][k]); the rows of the
+ * channels past the last block follow unchanged. int8, the same ROM as the model's.
+ */
+export function scalarBlockLayout(w: ArrayLike<number>, C: number, K: number): number[] {
+  if (w.length !== C * K) throw new Error(`scalarBlockLayout: ${w.length} weights are not ${C} x ${K}`);
+  const out: number[] = [];
+  let c = 0;
+  for (; c + 4 <= C; c += 4) for (let k = 0; k < K; k++) for (let j = 0; j < 4; j++) out.push(w[(c + j) * K + k]!);
+  for (; c < C; c++) for (let k = 0; k < K; k++) out.push(w[c * K + k]!);
+  return out;
+}

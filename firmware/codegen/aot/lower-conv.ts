@@ -8,7 +8,7 @@ import { leadingPad } from '../../ir/shape.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
 import { constValues } from './c-emit.ts';
-import { conv1x1WideLayout, dw3x3WideLayout, wordArray } from './kernel-layout.ts';
+import { conv1x1WideLayout, dw3x3WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
 
 const DWCONV_SPEC_INCLUDE = '#include "tr_dwconv_spec.h"\n';
 const CONV_SPEC_INCLUDE = '#include "tr_conv_spec.h"\n';
@@ -17,6 +17,7 @@ const CONV1X1_WIDE_INCLUDE = '#include "tr_conv1x1_wide.h"\n';
 const CONV1X1_WIDE_MAX_K = 1024;
 const CONV_WIDE_INCLUDE = '#include "tr_conv_wide.h"\n';
 const DW3X3_WIDE_INCLUDE = '#include "tr_dwconv3x3_wide.h"\n';
+const GEMM_SCALAR_INCLUDE = '#include "tr_gemm_scalar.h"\n';
 /** Largest window the general "speed" conv gathers per pixel on the stack (3 bytes a value). */
 const CONV_WIDE_MAX_K = 1024;
 
@@ -209,6 +210,21 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       kernels: ['tr_conv_wide_layer'],
     };
   }
+  if (spec1x1 && ctx.scalarBlockKernels) {
+    // optimize 'speed' without DSP (tr_gemm_scalar.h): 2 pixels x 4 channels per step, the
+    // filter interleaved per block of 4 channels (same ROM).
+    if (!ctx.decls.includes(GEMM_SCALAR_INCLUDE)) ctx.decls.unshift(GEMM_SCALAR_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const blocked = ctx.name(i, 'filter_blocked');
+    ctx.decls.push(intArray(blocked, 'int8_t', scalarBlockLayout(ohwi, outC, inC)));
+    const spec = ctx.name(i, 'conv1x1s');
+    ctx.decls.push(`static __attribute__((noinline)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  tr_conv1x1_s4_layer(&${pName}, in, ${blocked}, out, ${pixels}, ${inC}, ${outC}, ${mode}, ${reverse ? 1 : 0});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_conv1x1_s4_layer'],
+    };
+  }
   if (spec1x1) {
     // Per-layer specialisation (tr_conv_spec.h): a P x K by K x C GEMM with literal sizes.
     if (!ctx.decls.includes(CONV_SPEC_INCLUDE)) ctx.decls.unshift(CONV_SPEC_INCLUDE);
@@ -291,6 +307,20 @@ export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_
     return {
       statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_fc_wide_layer'],
+    };
+  }
+  if (optimized && ctx.scalarBlockKernels) {
+    // optimize 'speed' without DSP (tr_gemm_scalar.h): the 1x1 conv's blocked GEMM.
+    if (!ctx.decls.includes(GEMM_SCALAR_INCLUDE)) ctx.decls.unshift(GEMM_SCALAR_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const blocked = ctx.name(i, 'weights_blocked');
+    ctx.decls.push(intArray(blocked, 'int8_t', scalarBlockLayout(constValues(w), outDepth, depth)));
+    const spec = ctx.name(i, 'fcs');
+    ctx.decls.push(`static __attribute__((noinline)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  tr_fc_s4_layer(&${pName}, in, ${blocked}, out, ${batches}, ${depth}, ${outDepth}, ${mode});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_fc_s4_layer'],
     };
   }
   const kfn = optimized ? 'tr_fully_connected_s8_fast' : 'tr_fully_connected_s8';
