@@ -32,11 +32,22 @@ static inline __attribute__((always_inline)) void tr_wide_gather(const tr_conv_s
   const int32_t in_h = p->in.h, in_w = p->in.w, sh = p->in.sh, sw = p->in.sw, dh = p->dilation_h, dw = p->dilation_w;
   const int32_t row_len = KW * IC;
   const int dense = dw == 1 && sw == IC;
+  /* dense rows: a window row is (padding, input, padding) runs, taps [kx0, kx1) inside */
+  int32_t kx0 = 0, kx1 = KW;
+  if (dense) {
+    if (ix0 < 0) kx0 = -ix0 < KW ? -ix0 : KW;
+    if (ix0 + KW > in_w) kx1 = in_w - ix0 > kx0 ? in_w - ix0 : kx0;
+  }
   for (int32_t ky = 0; ky < KH; ky++, buf += row_len) {
     const int32_t iy = iy0 + ky * dh;
     if (iy < 0 || iy >= in_h) { tr_wide_copy(buf, p->pad_row, row_len); continue; }
     const int8_t *row = in_b + iy * sh;
-    if (dense && ix0 >= 0 && ix0 + KW <= in_w) { tr_wide_copy(buf, row + ix0 * IC, row_len); continue; }
+    if (dense) {
+      tr_wide_copy(buf, p->pad_row, kx0 * IC);
+      tr_wide_copy(buf + kx0 * IC, row + (ix0 + kx0) * IC, (kx1 - kx0) * IC);
+      tr_wide_copy(buf + kx1 * IC, p->pad_row, (KW - kx1) * IC);
+      continue;
+    }
     for (int32_t kx = 0; kx < KW; kx++) {
       const int32_t ix = ix0 + kx * dw;
       const int8_t *src = (ix >= 0 && ix < in_w) ? row + ix * sw : p->pad_row;
@@ -62,9 +73,17 @@ static inline __attribute__((always_inline)) void tr_conv_wide_layer(
     const int8_t *in_b = in + b * p->in.sn;
     int8_t *o = out + b * p->out.sn;
     for (int32_t oy = 0; oy < out_h; oy++) {
+      const int32_t iy0 = oy * st_h - pt;
       for (int32_t ox = 0; ox < out_w; ox++, o += C) {
-        tr_wide_gather(p, in_b, oy * st_h - pt, ox * st_w - pl, gbuf, KH, KW, IC);
-        tr_wide_input(gbuf, xw, K4, K4);
+        const int32_t ix0 = ox * st_w - pl;
+        if ((KW * IC) % 4 == 0 && p->dilation_h == 1 && p->dilation_w == 1 && p->in.sw == IC &&
+            iy0 >= 0 && iy0 + KH <= p->in.h && ix0 >= 0 && ix0 + KW <= p->in.w) {
+          /* whole window, rows of whole words: widened straight from the input rows */
+          for (int32_t ky = 0; ky < KH; ky++) tr_wide_input(in_b + (iy0 + ky) * p->in.sh + ix0 * IC, xw + ky * (KW * IC / 2), KW * IC, KW * IC);
+        } else {
+          tr_wide_gather(p, in_b, iy0, ix0, gbuf, KH, KW, IC);
+          tr_wide_input(gbuf, xw, K4, K4);
+        }
         tr_wide_channels(&r, bias, xw, filter, o, K4, C, mode, zp, lo, hi);
       }
     }
