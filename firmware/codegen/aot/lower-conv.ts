@@ -146,7 +146,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     const wide = ctx.name(i, 'filter_wide');
     ctx.decls.push(wordArray(wide, dw3x3WideLayout(constValues(w), outC)));
     const spec = ctx.name(i, 'dw3x3w');
-    ctx.decls.push(`static __attribute__((noinline)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
       `  tr_dw3x3_wide_layer(&${pName}, in, ${wide}, ${outC % 4 ? filterPtr() : 'NULL'}, out, ${inW * inC}, ${inC}, ${outC}, ${mode}, ` +
       `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${reverse ? 1 : 0});\n}\n`);
     return {
@@ -173,7 +173,9 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     throw ctx.error(i, op, 'the memory plan puts the output above the input it overwrites, but only the 3x3 depthwise and 1x1 conv kernels can run backwards');
   }
   const spec1x1 = optimized && spec1x1Shape;
-  if (spec1x1 && ctx.wideKernels && inC <= CONV1X1_WIDE_MAX_K) {
+  // Fewer than 4 output channels (FDT partitions): the per-pixel widening would be paid for
+  // one block of 1-3 channels, so the int8 kernels (no widening, tr_conv2d_s8_fast_1ch) stay.
+  if (spec1x1 && ctx.wideKernels && inC <= CONV1X1_WIDE_MAX_K && outC >= 4) {
     // optimize 'speed' on DSP cores (tr_conv1x1_wide.h): weights pre-widened to int16 pairs in
     // the kernel's blocking order (kernel-layout.ts), twice the ROM of the int8 filter.
     if (!ctx.decls.includes(CONV1X1_WIDE_INCLUDE)) ctx.decls.unshift(CONV1X1_WIDE_INCLUDE);
@@ -181,8 +183,11 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     const wide = ctx.name(i, 'filter_wide');
     ctx.decls.push(wordArray(wide, conv1x1WideLayout(ohwi, outC, inC)));
     const spec = ctx.name(i, 'conv1x1w');
-    // noinline: inlined into tr_model_invoke the block loop spills its pointers
-    ctx.decls.push(`static __attribute__((noinline)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    // noinline: inlined into tr_model_invoke the block loop spills its pointers. noipa: with
+    // interprocedural constant propagation GCC 12 (arm-none-eabi 12.2) dropped calls of
+    // one-output-channel layers altogether (outputs never written); measured, see the
+    // K=8, C=1 case in test/codegen/support/kernel-cases.ts.
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
       `  uint32_t xw[${Math.ceil(inC / 4) * 2}];\n` +
       `  tr_conv1x1_wide_layer(&${pName}, in, ${wide}, out, xw, ${pixels}, ${inC}, ${outC}, ${mode}, ` +
       `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${reverse ? 1 : 0});\n}\n`);
@@ -192,7 +197,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     };
   }
   const windowK = kH * kW * (asConv ? 1 : inC);
-  if (!dw && optimized && !spec1x1 && !reverse && ctx.wideKernels && windowK <= CONV_WIDE_MAX_K) {
+  if (!dw && optimized && !spec1x1 && !reverse && ctx.wideKernels && windowK <= CONV_WIDE_MAX_K && outC >= 4) {
     // optimize 'speed' on DSP cores (tr_conv_wide.h): per pixel the window is gathered and
     // widened once, then run against the pre-widened filter like a 1x1 conv.
     if (!ctx.decls.includes(CONV_WIDE_INCLUDE)) ctx.decls.unshift(CONV_WIDE_INCLUDE);
@@ -201,7 +206,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     ctx.decls.push(wordArray(wide, conv1x1WideLayout(ohwi, outC, windowK)));
     const spec = ctx.name(i, 'convw');
     const k4 = Math.ceil(windowK / 4) * 4;
-    ctx.decls.push(`static __attribute__((noinline)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
       `  int8_t gbuf[${k4}] __attribute__((aligned(4)));\n  uint32_t xw[${k4 / 2}];\n` +
       `  tr_conv_wide_layer(&${pName}, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${asConv ? 1 : inC}, ${outC}, ${mode}, ` +
       `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
@@ -218,7 +223,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     const blocked = ctx.name(i, 'filter_blocked');
     ctx.decls.push(intArray(blocked, 'int8_t', scalarBlockLayout(ohwi, outC, inC)));
     const spec = ctx.name(i, 'conv1x1s');
-    ctx.decls.push(`static __attribute__((noinline)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
       `  tr_conv1x1_s4_layer(&${pName}, in, ${blocked}, out, ${pixels}, ${inC}, ${outC}, ${mode}, ${reverse ? 1 : 0});\n}\n`);
     return {
       statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
@@ -300,7 +305,7 @@ export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_
     const wide = ctx.name(i, 'weights_wide');
     ctx.decls.push(wordArray(wide, conv1x1WideLayout(constValues(w), outDepth, depth)));
     const spec = ctx.name(i, 'fcw');
-    ctx.decls.push(`static __attribute__((noinline)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
       `  uint32_t xw[${Math.ceil(depth / 4) * 2}];\n` +
       `  tr_fc_wide_layer(&${pName}, in, ${wide}, out, xw, ${batches}, ${depth}, ${outDepth}, ${mode}, ` +
       `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
@@ -316,7 +321,7 @@ export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_
     const blocked = ctx.name(i, 'weights_blocked');
     ctx.decls.push(intArray(blocked, 'int8_t', scalarBlockLayout(constValues(w), outDepth, depth)));
     const spec = ctx.name(i, 'fcs');
-    ctx.decls.push(`static __attribute__((noinline)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
       `  tr_fc_s4_layer(&${pName}, in, ${blocked}, out, ${batches}, ${depth}, ${outDepth}, ${mode});\n}\n`);
     return {
       statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
