@@ -70,6 +70,13 @@ export const DEFAULT_PROTOCOL: Protocol = 'tr1';
 export const RESULT_SOURCES = ['tinyrack', 'byo'] as const;
 export type ResultSource = (typeof RESULT_SOURCES)[number];
 
+/** What the AoT kernel selection optimizes for: 'speed' lays weights out for the fastest
+ * kernels (pre-widened int16 pairs on DSP cores: up to twice the weight ROM), 'size' keeps
+ * int8 weights as the model has them. */
+export const OPTIMIZE_GOALS = ['speed', 'size'] as const;
+export type OptimizeGoal = (typeof OPTIMIZE_GOALS)[number];
+export const DEFAULT_OPTIMIZE: OptimizeGoal = 'speed';
+
 /** Parses a comma-separated CLI list against one of the lists above. */
 export function parseList<T extends string>(s: string, allowed: readonly T[], what: string): T[] {
   const items = s.split(',').map((x) => x.trim()).filter(Boolean);

@@ -5,11 +5,12 @@ import { getBoard } from '../../boards/index.ts';
 import { buildFirmware } from '../../firmware/build/index.ts';
 import { ARITHMETICS, BACKENDS, TILING_MODES, type Arithmetic as AotArithmetic, type Backend as BackendName, type TilingMode } from '../../wire/vocabulary.ts';
 import { DEFAULT_PROTOCOL, PROTOCOLS, type Protocol } from '../../wire/vocabulary.ts';
+import { DEFAULT_OPTIMIZE, OPTIMIZE_GOALS, type OptimizeGoal } from '../../wire/vocabulary.ts';
 import { TIMESTAMP_MODES, type TimestampMode } from '../../wire/mlperf-tiny.ts';
 
 interface BuildCliOptions {
   model: string; board: string; backend: BackendName; tiling: TilingMode; arithmetic: AotArithmetic;
-  reps: string; warmup: string; sample: string; json?: boolean; protocol: Protocol; timestampMode: TimestampMode;
+  reps: string; warmup: string; sample: string; json?: boolean; protocol: Protocol; timestampMode: TimestampMode; optimize: OptimizeGoal;
 }
 
 export function parseCount(what: string, v: string, min: number): number {
@@ -31,6 +32,8 @@ export function register(program: Command): void {
       .choices([...PROTOCOLS]).default(DEFAULT_PROTOCOL))
     .addOption(new Option('--timestamp-mode <mode>', 'mlperf-tiny only: performance = print m-lap-us; energy = pulse the timestamp pin (EnergyRunner)')
       .choices([...TIMESTAMP_MODES]).default('performance'))
+    .addOption(new Option('--optimize <goal>', 'AoT kernels: speed = weights laid out for the fastest kernels (pre-widened, up to 2x weight ROM on DSP cores); size = int8 weights as in the model')
+      .choices([...OPTIMIZE_GOALS]).default(DEFAULT_OPTIMIZE))
     .option('--reps <n>', 'timed inferences compiled into the harness', '3')
     .option('--warmup <n>', 'untimed warm-up inferences', '1')
     .option('--sample <n>', 'golden sample compiled in', '0')
@@ -38,7 +41,7 @@ export function register(program: Command): void {
     .action(async (o: BuildCliOptions) => {
       const board = await getBoard(o.board);
       const r = await buildFirmware({
-        model: o.model, board: o.board, backend: o.backend, tiling: o.tiling, arithmetic: o.arithmetic,
+        model: o.model, board: o.board, backend: o.backend, tiling: o.tiling, arithmetic: o.arithmetic, optimize: o.optimize,
         reps: parseCount('reps', o.reps, 1), warmup: parseCount('warmup', o.warmup, 0), sample: parseCount('sample', o.sample, 0),
         protocol: o.protocol, ...(o.timestampMode !== 'performance' ? { timestampMode: o.timestampMode } : {}),
       });

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { ARITHMETICS, arithmeticFitsBackend, tflmArithmeticNote, BACKENDS, parseList, TILING_MODES } from '../../wire/vocabulary.ts';
+import { DEFAULT_OPTIMIZE, OPTIMIZE_GOALS } from '../../wire/vocabulary.ts';
 import { expandConfigs, runMany, DEFAULT_RUN_TIMEOUT_MS } from '../../firmware/runner/index.ts';
 import { formatCsv, formatTable } from '../run-table.ts';
 import { getBoard } from '../../boards/index.ts';
@@ -13,7 +14,7 @@ import { formatProfile } from '../../firmware/runner/profile.ts';
 interface RunCliOptions {
   profile?: boolean;
   model: string; board: string; tiling: string; backend: string; arithmetic: string; reps: string;
-  timeout: string; parallel?: string; json?: boolean; csv?: boolean;
+  timeout: string; parallel?: string; json?: boolean; csv?: boolean; optimize: string;
 }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -26,6 +27,7 @@ export function register(program: Command): void {
     .option('--tiling <list>', `comma-separated tiling modes (${TILING_MODES.join('|')})`, 'none')
     .option('--backend <list>', `comma-separated backends (${BACKENDS.join('|')})`, 'aot')
     .option('--arithmetic <list>', `comma-separated AoT int8 arithmetics (${ARITHMETICS.join('|')}); xnnpack equals the golden files, aot backend only`, 'reference')
+    .option('--optimize <goal>', `AoT kernels (${OPTIMIZE_GOALS.join('|')}): speed lays weights out for the fastest kernels (up to 2x weight ROM on DSP cores)`, DEFAULT_OPTIMIZE)
     .option('--reps <n>', 'timed inferences per run', '3')
     .option('--timeout <ms>', 'per-run limit; a hung board fails its configuration', String(DEFAULT_RUN_TIMEOUT_MS))
     .option('--parallel <n>', 'configurations at once (default: cores)')
@@ -46,7 +48,8 @@ export function register(program: Command): void {
       }
       const models = list(o.model);
       if (!models.length) throw new Error('--model needs at least one model');
-      const configs = expandConfigs(models, boards, tilings, backends, parseCount('reps', o.reps, 1), arithmetics);
+      const [optimize] = parseList(o.optimize, OPTIMIZE_GOALS, 'optimize');
+      const configs = expandConfigs(models, boards, tilings, backends, parseCount('reps', o.reps, 1), arithmetics).map((c) => ({ ...c, optimize }));
       const showBar = !o.json && !o.csv && process.stderr.isTTY;
       const bar = showBar ? new SingleBar({ stream: process.stderr, format: 'run [{bar}] {value}/{total} {last}' }, Presets.shades_classic) : undefined;
       bar?.start(configs.length, 0, { last: '' });

@@ -13,7 +13,7 @@ import { existsSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBoard } from '../../boards/index.ts';
 import { resolveModel } from '../model-set/index.ts';
-import { arithmeticFitsBackend, tflmArithmeticNote, ARITHMETICS, BACKENDS, DEFAULT_PROTOCOL, PROTOCOLS, TILING_MODES } from '../../wire/vocabulary.ts';
+import { arithmeticFitsBackend, tflmArithmeticNote, ARITHMETICS, BACKENDS, DEFAULT_OPTIMIZE, DEFAULT_PROTOCOL, OPTIMIZE_GOALS, PROTOCOLS, TILING_MODES } from '../../wire/vocabulary.ts';
 import { TIMESTAMP_MODES } from '../../wire/mlperf-tiny.ts';
 import { compileStage } from './compile-stage.ts';
 import { hasTool, ToolchainMissingError } from './compile.ts';
@@ -44,6 +44,8 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   const warmup = spec.warmup ?? 1;
   const sample = spec.sample ?? 0;
   const arithmetic = spec.arithmetic ?? 'reference';
+  const optimize = spec.optimize ?? DEFAULT_OPTIMIZE;
+  if (!OPTIMIZE_GOALS.includes(optimize)) throw new Error(`unknown optimize goal "${optimize}" (use ${OPTIMIZE_GOALS.join('|')})`);
   const protocol = spec.protocol ?? DEFAULT_PROTOCOL;
   if (!PROTOCOLS.includes(protocol)) throw new Error(`unknown protocol "${protocol}" (use ${PROTOCOLS.join('|')})`);
   const timestampMode = spec.timestampMode ?? 'performance';
@@ -85,7 +87,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
   // A backend whose builds depend on more than our sources (a TFLM tree) names that too.
   const external = getBackend(backend).cacheIdentity?.();
   const specKey = sha256(JSON.stringify({
-    v: 3, modelKey, modelName, board, backend, tiling, reps, warmup, sample, arithmetic, tree: sourceTreeHash(),
+    v: 3, modelKey, modelName, board, backend, tiling, reps, warmup, sample, arithmetic, optimize, tree: sourceTreeHash(),
     ...(external !== undefined ? { external } : {}),
     ...(spec.profile ? { profile: true } : {}),
     ...protocolKey, ...modeKey,
@@ -107,7 +109,7 @@ export async function buildFirmware(spec: BuildSpec): Promise<BuildResult> {
           cFlags: spec.prepared.cFlags ?? [], cxxFlags: [], archives: [], fit,
         };
       })()
-      : await prepareModel(modelPath!, modelName, board, backend, tiling, sample, arithmetic, spec.profile ?? false);
+      : await prepareModel(modelPath!, modelName, board, backend, tiling, sample, arithmetic, spec.profile ?? false, optimize);
     const contentKey = sha256(JSON.stringify({
       v: 3, board, backend, arithmetic, reps, warmup, files: stage.files, inputs: stage.inputs.map((b) => Buffer.from(b).toString('hex')),
       extra: stage.extraSources.map((f) => [f, sha256(readFileSync(f))]), includeDirs: stage.includeDirs,

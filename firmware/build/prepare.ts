@@ -12,7 +12,7 @@ import { loadModel } from '../model/reader.ts';
 import { planGraph } from '../plan/plan-graph.ts';
 import type { MemoryPlan } from '../plan/types.ts';
 import { tileGraph } from '../tiling/index.ts';
-import type { Arithmetic, Backend, TilingMode } from '../../wire/vocabulary.ts';
+import { DEFAULT_OPTIMIZE, type Arithmetic, type Backend, type OptimizeGoal, type TilingMode } from '../../wire/vocabulary.ts';
 import { getBackend, type Generated } from './backends/index.ts';
 import { checkFit, fitFigures, weightsBytes } from './fit.ts';
 import { goldenFor } from './golden.ts';
@@ -36,7 +36,7 @@ export interface BackendPlan {
 /** Tiles, plans and generates `modelPath` for `backend` exactly as its build does. `board`
  * gives 'auto' tiling its RAM budget and the generator the board's features. */
 export async function planForBackend(modelPath: string, name: string, board: BoardDefinition, backend: Backend,
-  tiling: TilingMode, arithmetic: Arithmetic = 'reference', profileOps = false): Promise<BackendPlan> {
+  tiling: TilingMode, arithmetic: Arithmetic = 'reference', profileOps = false, optimize: OptimizeGoal = DEFAULT_OPTIMIZE): Promise<BackendPlan> {
   const b = getBackend(backend);
   const source = loadModel(modelPath);
   let graph: Graph = source;
@@ -61,13 +61,13 @@ export async function planForBackend(modelPath: string, name: string, board: Boa
   }
   const modelBytes = new Uint8Array(readFileSync(modelPath));
   const prepared = b.prepare(graph, plan, { modelBytes, tiled: tiling !== 'none' });
-  const generated = await b.generate({ ...prepared, modelName: name, board, arithmetic, profileOps });
+  const generated = await b.generate({ ...prepared, modelName: name, board, arithmetic, profileOps, optimize });
   if (tiling === 'auto' && graph !== source) {
     // 'auto' aims at the least arena the backend reserves, not the least activation peak: an
     // interpreter pays per op and per tensor (TFLM's persistent data), so many small tiles can
     // cost it more than they save (vww on TFLM: 31 -> 395 ops). Then the untiled model wins.
     const untiledPrepared = b.prepare(source, planGraph(source), { modelBytes, tiled: false });
-    const untiled = await b.generate({ ...untiledPrepared, modelName: name, board, arithmetic, profileOps });
+    const untiled = await b.generate({ ...untiledPrepared, modelName: name, board, arithmetic, profileOps, optimize });
     if (untiled.arenaBytes < generated.arenaBytes) {
       return {
         backend, tiling, source, graph: untiledPrepared.graph, plan: untiledPrepared.plan, arenaBytes: untiled.arenaBytes, untiledByAuto: true,
@@ -80,12 +80,12 @@ export async function planForBackend(modelPath: string, name: string, board: Boa
 
 /** Reader -> tiling -> plan -> fit check -> golden data -> generator -> what to link. */
 export async function prepareModel(path: string, name: string, board: BoardDefinition, backend: Backend,
-  tiling: TilingMode, sample: number, arithmetic: Arithmetic, profile = false): Promise<ModelStage> {
+  tiling: TilingMode, sample: number, arithmetic: Arithmetic, profile = false, optimize: OptimizeGoal = DEFAULT_OPTIMIZE): Promise<ModelStage> {
   const b = getBackend(backend);
   // Before any work: a backend that cannot build here (no TFLM tree, no C++ library) says why.
   const problem = await b.unavailable(board);
   if (problem) throw new Error(problem);
-  const p = await planForBackend(path, name, board, backend, tiling, arithmetic, profile);
+  const p = await planForBackend(path, name, board, backend, tiling, arithmetic, profile, optimize);
   // RAM is checked with the arena the firmware reserves (TFLM's is larger than the plan's peak).
   const fit = fitFigures(board, p.arenaBytes, weightsBytes(p.graph));
   checkFit(board, name, fit);

@@ -1,5 +1,5 @@
 // The build pipeline's request and result shapes.
-import type { Arithmetic as AotArithmetic, Backend as BackendName, Protocol, TilingMode } from '../../wire/vocabulary.ts';
+import type { Arithmetic as AotArithmetic, Backend as BackendName, OptimizeGoal, Protocol, TilingMode } from '../../wire/vocabulary.ts';
 import type { SectionSize } from './elf-sizes.ts';
 import type { FitFigures } from './fit.ts';
 import type { ExpectedOutput, ReferenceKind } from './golden.ts';
@@ -44,6 +44,8 @@ export interface BuildSpec {
   protocol?: Protocol;
   /** mlperf-tiny only: 'performance' (default, m-lap-us) or 'energy' (timestamp-pin pulses). */
   timestampMode?: TimestampMode;
+  /** AoT kernel selection (default 'speed': weights laid out for the fastest kernels). */
+  optimize?: OptimizeGoal;
 }
 
 export interface BuildResult {

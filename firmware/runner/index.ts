@@ -14,6 +14,7 @@ import { buildFirmware, type AotArithmetic, type BuildResult, type BuildSpec, ty
 import { pool } from '../build/compile.ts';
 import type { Backend as BackendName } from '../../wire/vocabulary.ts';
 import { attachProfile, type RunProfile } from './profile.ts';
+import type { OptimizeGoal } from '../../wire/vocabulary.ts';
 
 export const DEFAULT_RUN_TIMEOUT_MS = 180_000;
 
@@ -29,6 +30,8 @@ export interface RunConfig {
   profile?: boolean;
   /** AoT int8 arithmetic (default 'reference'). */
   arithmetic?: AotArithmetic;
+  /** AoT kernel selection (default 'speed'). */
+  optimize?: OptimizeGoal;
 }
 
 export interface RunRow {
@@ -124,6 +127,7 @@ export async function runOne(cfg: RunConfig, opts: RunOptions = {}, prepared?: B
       ...(cfg.profile ? { profile: true } : {}),
       ...(prepared ? { prepared } : { model: cfg.model }), board: cfg.board, backend: cfg.backend,
       tiling: cfg.tiling, reps: cfg.reps, warmup: cfg.warmup, sample: cfg.sample, arithmetic: cfg.arithmetic,
+      ...(cfg.optimize ? { optimize: cfg.optimize } : {}),
     });
     const timeoutMs = opts.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
     const run = await runFirmware(board, build.elfPath, timeoutMs);

@@ -19,8 +19,8 @@ registerBackend({
   tilingFeatures: { partialSums: true, aliasReshape: true, streaming: true },
   goldenArithmetic: (a) => a,
   prepare: (graph, plan) => ({ graph, plan }),
-  generate({ graph, plan, modelName, board, arithmetic, profileOps }) {
-    const out = generateAot(graph, plan, { modelName, boardFeatures: board.features, arithmetic, ...(profileOps ? { profileOps } : {}) });
+  generate({ graph, plan, modelName, board, arithmetic, profileOps, optimize }) {
+    const out = generateAot(graph, plan, { modelName, boardFeatures: board.features, arithmetic, ...(profileOps ? { profileOps } : {}), ...(optimize ? { optimize } : {}) });
     return { files: out.files, arenaBytes: out.arenaBytes, cFlags: out.cFlags, arenaNote: `the memory plan's peak ${plan.peakBytes} B, aligned` };
   },
   unavailable: async () => undefined,

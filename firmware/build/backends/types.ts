@@ -6,7 +6,7 @@
 import type { BoardDefinition } from '../../../boards/types.ts';
 import type { Graph } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../plan/types.ts';
-import type { Arithmetic, Backend } from '../../../wire/vocabulary.ts';
+import type { Arithmetic, Backend, OptimizeGoal } from '../../../wire/vocabulary.ts';
 import type { Arithmetic as GoldenArithmetic } from '../golden.ts';
 
 /** Tiling-engine features whose output this backend's generated code can run. */
@@ -22,6 +22,8 @@ export interface GenerateInput extends BackendModel {
   arithmetic: Arithmetic;
   /** Per-op profile compiled in (AoT: counter reads between ops; TFLM: its MicroProfiler). */
   profileOps?: boolean;
+  /** AoT kernel selection goal (TFLite-Micro backends ignore it: their kernels are the tree's). */
+  optimize?: OptimizeGoal;
 }
 
 export interface Generated {

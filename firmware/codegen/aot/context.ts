@@ -12,7 +12,7 @@ export function commentText(s: string, max = 72): string {
 export type KernelVariant = 'reference' | 'optimized';
 /** Integer arithmetic of the int8 kernels (see AotOptions.arithmetic). */
 export type { Arithmetic as AotArithmetic } from '../../../wire/vocabulary.ts';
-import type { Arithmetic as AotArithmetic } from '../../../wire/vocabulary.ts';
+import type { Arithmetic as AotArithmetic, OptimizeGoal } from '../../../wire/vocabulary.ts';
 
 export class LowerContext {
   /** Const definitions (weights, params structs, tables) in emission order. */
@@ -26,7 +26,23 @@ export class LowerContext {
     readonly offsets: ReadonlyMap<number, number>,
     readonly variant: KernelVariant,
     readonly arithmetic: AotArithmetic = 'reference',
+    /** Kernel selection goal (AotOptions.optimize). */
+    readonly optimize: OptimizeGoal = 'speed',
+    /** Target features (AotOptions.boardFeatures); unknown (host tests) allows every kernel. */
+    readonly features: { dsp?: boolean } = {},
   ) {}
+
+  /** True when the DSP "speed" kernels (pre-widened weights, SMLAD) fit this build: the
+   * optimized variant, optimize 'speed', and a target that has (or may have) the DSP extension. */
+  get wideKernels(): boolean {
+    return this.variant === 'optimized' && this.optimize === 'speed' && this.features.dsp !== false;
+  }
+
+  /** True when the register-blocked kernels for cores without DSP (tr_gemm_scalar.h) fit:
+   * optimize 'speed' on a target known to lack the DSP extension. */
+  get scalarBlockKernels(): boolean {
+    return this.variant === 'optimized' && this.optimize === 'speed' && this.features.dsp === false;
+  }
 
   tensor(id: number): Tensor {
     const t = this.graph.tensors[id];

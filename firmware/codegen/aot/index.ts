@@ -15,6 +15,7 @@ import { lowerConv, lowerFullyConnected } from './lower-conv.ts';
 import { lowerBinary, lowerCast, lowerPool, lowerQuantize, lowerSoftmax, lowerUnary } from './lower-elementwise.ts';
 import { lowerConcat, lowerGather, lowerMean, lowerPad, lowerReshape, lowerSlice } from './lower-movement.ts';
 import { lowerPartialSum, lowerPartialSumRequantize } from './lower-partial.ts';
+import { OPTIMIZE_GOALS, type OptimizeGoal } from '../../../wire/vocabulary.ts';
 
 const RUNTIME_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtime');
 
@@ -57,6 +58,9 @@ export interface AotOptions {
   /** Per-op profile (tr_profile.h): a counter read before the first op and after every op, kept
    * in RAM and printed by the harness after the timed inferences. Needs the firmware harness. */
   profileOps?: boolean;
+  /** 'speed' (default): per-layer kernels with weights laid out for them (pre-widened int16
+   * pairs on DSP targets, more weight ROM); 'size': int8 weights as the model has them. */
+  optimize?: OptimizeGoal;
 }
 
 export interface AotOutput {
@@ -164,7 +168,9 @@ export function generateAot(graph: Graph, plan: MemoryPlan, opts: AotOptions): A
   const arithmetic: AotArithmetic = opts.arithmetic ?? 'reference';
   if (arithmetic !== 'reference' && arithmetic !== 'xnnpack') throw new Error(`unknown arithmetic "${String(arithmetic)}" (use reference or xnnpack)`);
   if (variant !== 'reference' && variant !== 'optimized') throw new Error(`unknown kernel variant "${String(variant)}" (use optimized or reference)`);
-  const ctx = new LowerContext(graph, tensorOffsets(graph, plan), variant, arithmetic);
+  const optimize: OptimizeGoal = opts.optimize ?? 'speed';
+  if (!OPTIMIZE_GOALS.includes(optimize)) throw new Error(`unknown optimize goal "${String(optimize)}" (use ${OPTIMIZE_GOALS.join(' or ')})`);
+  const ctx = new LowerContext(graph, tensorOffsets(graph, plan), variant, arithmetic, optimize, opts.boardFeatures ?? {});
   const body: string[] = [];
   const kernels = new Set<string>();
   const profiled: Array<{ op: number; kind: string }> = [];

@@ -8,9 +8,18 @@ import { leadingPad } from '../../ir/shape.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
 import { constValues } from './c-emit.ts';
+import { conv1x1WideLayout, dw3x3WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
 
 const DWCONV_SPEC_INCLUDE = '#include "tr_dwconv_spec.h"\n';
 const CONV_SPEC_INCLUDE = '#include "tr_conv_spec.h"\n';
+const CONV1X1_WIDE_INCLUDE = '#include "tr_conv1x1_wide.h"\n';
+/** Widest input the 1x1 "speed" kernel widens per pixel on the stack (2 bytes a channel). */
+const CONV1X1_WIDE_MAX_K = 1024;
+const CONV_WIDE_INCLUDE = '#include "tr_conv_wide.h"\n';
+const DW3X3_WIDE_INCLUDE = '#include "tr_dwconv3x3_wide.h"\n';
+const GEMM_SCALAR_INCLUDE = '#include "tr_gemm_scalar.h"\n';
+/** Largest window the general "speed" conv gathers per pixel on the stack (3 bytes a value). */
+const CONV_WIDE_MAX_K = 1024;
 
 /** bias[o] + inputOffset * sum_k(w[o][k] + filterOffset), wrapping like int32. */
 function foldedBias(weights: number[], rows: number, depth: number, bias: number[] | undefined,
@@ -81,7 +90,8 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   ctx.decls.push(intArray(multName, 'int32_t', multipliers), intArray(shiftName, 'int32_t', shifts));
   let folded = 'NULL';
   let padRow = 'NULL';
-  let filterExpr = '';
+  // the filter as rows of filter_h * filter_w * in.c (OHWI; a 1-channel depthwise transposed)
+  let ohwi: number[] = [];
   // A streaming plan may put the output above the input it overwrites (firmware/plan/streaming.ts
   // offers it for the specialised 3x3 depthwise and 1x1 kernels only): run them backwards.
   const reverse = outputAboveInput(ctx, xId, op.outputs[0]!);
@@ -96,9 +106,8 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       const wt = new Array<number>(wv.length);
       for (let oc = 0; oc < outC; oc++) for (let t = 0; t < taps; t++) wt[oc * taps + t] = wv[t * outC + oc]!;
       wv = wt;
-      filterExpr = ctx.name(i, 'filter_ohwi');
-      ctx.decls.push(intArray(filterExpr, 'int8_t', wv));
     }
+    ohwi = wv;
     const values = dw
       ? foldedBias(wv, outC, kH * kW, bv, -xq.zeroPoint, 0, 1, outC)
       : foldedBias(wv, outC, kH * kW * (asConv ? 1 : inC), bv, -xq.zeroPoint, 0);
@@ -111,7 +120,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   // 3x3 depthwise, multiplier 1: each group of four channels' 36 weights repacked tap-major.
   let packed = '';
   const spec3x3 = dw && optimized && kH === 3 && kW === 3 && outC === inC && o.dilationH === 1 && o.dilationW === 1 && outC >= 4;
-  if (spec3x3) {
+  if (spec3x3 && !ctx.wideKernels) {
     const wv = constValues(w);
     const groups = Math.floor(outC / 4);
     const pk: number[] = [];
@@ -122,7 +131,29 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   }
   ctx.decls.push(`static const ${dw ? 'tr_dwconv_s8_params_t' : 'tr_conv_s8_params_t'} ${pName} = { ${geometry}, ` +
     `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${folded}, ${padRow}, ${rqt.rq}, ${rqt.fscale}${packed} };\n`);
-  const filterPtr = filterExpr ? `(const int8_t *)${filterExpr}` : ctx.ptr(wId);
+  // emitted on first use only: the "speed" kernels read their own layout, not the int8 filter
+  const filterPtr = () => {
+    if (!asConv) return ctx.ptr(wId);
+    const name = ctx.name(i, 'filter_ohwi');
+    ctx.decls.push(intArray(name, 'int8_t', ohwi));
+    return `(const int8_t *)${name}`;
+  };
+  if (spec3x3 && ctx.wideKernels) {
+    // optimize 'speed' on DSP cores (tr_dwconv3x3_wide.h): the filter pre-widened per group of
+    // four channels, border pixels through tap pointers instead of the library's slow path.
+    if (!ctx.decls.includes(DW3X3_WIDE_INCLUDE)) ctx.decls.unshift(DW3X3_WIDE_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const wide = ctx.name(i, 'filter_wide');
+    ctx.decls.push(wordArray(wide, dw3x3WideLayout(constValues(w), outC)));
+    const spec = ctx.name(i, 'dw3x3w');
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  tr_dw3x3_wide_layer(&${pName}, in, ${wide}, ${outC % 4 ? filterPtr() : 'NULL'}, out, ${inW * inC}, ${inC}, ${outC}, ${mode}, ` +
+      `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${reverse ? 1 : 0});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_dw3x3_wide_layer'],
+    };
+  }
   if (spec3x3) {
     // Per-layer specialisation (tr_dwconv_spec.h): strides and channels as literals.
     if (!ctx.decls.includes(DWCONV_SPEC_INCLUDE)) ctx.decls.unshift(DWCONV_SPEC_INCLUDE);
@@ -131,7 +162,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     ctx.decls.push(`static void ${spec}(const int8_t *in, const int8_t *filter, int8_t *out) {\n` +
       `  tr_dw3x3_layer(&${pName}, in, filter, out, ${inW * inC}, ${inC}, ${outC}, ${mode}, ${reverse ? 1 : 0});\n}\n`);
     return {
-      statements: [`${spec}(${ctx.ptr(xId)}, ${filterPtr}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      statements: [`${spec}(${ctx.ptr(xId)}, ${filterPtr()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_dw3x3_layer', 'tr_depthwise_conv2d_s8_fast_pixel'],
     };
   }
@@ -142,6 +173,63 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     throw ctx.error(i, op, 'the memory plan puts the output above the input it overwrites, but only the 3x3 depthwise and 1x1 conv kernels can run backwards');
   }
   const spec1x1 = optimized && spec1x1Shape;
+  // Fewer than 4 output channels (FDT partitions): the per-pixel widening would be paid for
+  // one block of 1-3 channels, so the int8 kernels (no widening, tr_conv2d_s8_fast_1ch) stay.
+  if (spec1x1 && ctx.wideKernels && inC <= CONV1X1_WIDE_MAX_K && outC >= 4) {
+    // optimize 'speed' on DSP cores (tr_conv1x1_wide.h): weights pre-widened to int16 pairs in
+    // the kernel's blocking order (kernel-layout.ts), twice the ROM of the int8 filter.
+    if (!ctx.decls.includes(CONV1X1_WIDE_INCLUDE)) ctx.decls.unshift(CONV1X1_WIDE_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const wide = ctx.name(i, 'filter_wide');
+    ctx.decls.push(wordArray(wide, conv1x1WideLayout(ohwi, outC, inC)));
+    const spec = ctx.name(i, 'conv1x1w');
+    // noinline: inlined into tr_model_invoke the block loop spills its pointers. noipa: with
+    // interprocedural constant propagation GCC 12 (arm-none-eabi 12.2) dropped calls of
+    // one-output-channel layers altogether (outputs never written); measured, see the
+    // K=8, C=1 case in test/codegen/support/kernel-cases.ts.
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  uint32_t xw[${Math.ceil(inC / 4) * 2}];\n` +
+      `  tr_conv1x1_wide_layer(&${pName}, in, ${wide}, out, xw, ${pixels}, ${inC}, ${outC}, ${mode}, ` +
+      `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${reverse ? 1 : 0});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_conv1x1_wide_layer'],
+    };
+  }
+  const windowK = kH * kW * (asConv ? 1 : inC);
+  if (!dw && optimized && !spec1x1 && !reverse && ctx.wideKernels && windowK <= CONV_WIDE_MAX_K && outC >= 4) {
+    // optimize 'speed' on DSP cores (tr_conv_wide.h): per pixel the window is gathered and
+    // widened once, then run against the pre-widened filter like a 1x1 conv.
+    if (!ctx.decls.includes(CONV_WIDE_INCLUDE)) ctx.decls.unshift(CONV_WIDE_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const wide = ctx.name(i, 'filter_wide');
+    ctx.decls.push(wordArray(wide, conv1x1WideLayout(ohwi, outC, windowK)));
+    const spec = ctx.name(i, 'convw');
+    const k4 = Math.ceil(windowK / 4) * 4;
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  int8_t gbuf[${k4}] __attribute__((aligned(4)));\n  uint32_t xw[${k4 / 2}];\n` +
+      `  tr_conv_wide_layer(&${pName}, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${asConv ? 1 : inC}, ${outC}, ${mode}, ` +
+      `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_conv_wide_layer'],
+    };
+  }
+  if (spec1x1 && ctx.scalarBlockKernels) {
+    // optimize 'speed' without DSP (tr_gemm_scalar.h): 2 pixels x 4 channels per step, the
+    // filter interleaved per block of 4 channels (same ROM).
+    if (!ctx.decls.includes(GEMM_SCALAR_INCLUDE)) ctx.decls.unshift(GEMM_SCALAR_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const blocked = ctx.name(i, 'filter_blocked');
+    ctx.decls.push(intArray(blocked, 'int8_t', scalarBlockLayout(ohwi, outC, inC)));
+    const spec = ctx.name(i, 'conv1x1s');
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  tr_conv1x1_s4_layer(&${pName}, in, ${blocked}, out, ${pixels}, ${inC}, ${outC}, ${mode}, ${reverse ? 1 : 0});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_conv1x1_s4_layer'],
+    };
+  }
   if (spec1x1) {
     // Per-layer specialisation (tr_conv_spec.h): a P x K by K x C GEMM with literal sizes.
     if (!ctx.decls.includes(CONV_SPEC_INCLUDE)) ctx.decls.unshift(CONV_SPEC_INCLUDE);
@@ -150,7 +238,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     ctx.decls.push(`static void ${spec}(const int8_t *in, const int8_t *filter, int8_t *out) {\n` +
       `  tr_conv1x1_layer(&${pName}, in, filter, out, ${pixels}, ${inC}, ${outC}, ${mode}, ${reverse ? 1 : 0});\n}\n`);
     return {
-      statements: [`${spec}(${ctx.ptr(xId)}, ${filterPtr}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      statements: [`${spec}(${ctx.ptr(xId)}, ${filterPtr()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_conv1x1_layer'],
     };
   }
@@ -160,7 +248,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   const oneChannel = !dw && optimized && outC === 1;
   const kfn = oneChannel ? 'tr_conv2d_s8_fast_1ch' : `${fn}_s8${optimized ? '_fast' : ''}`;
   return {
-    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${filterPtr}, ${biasPtr()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${filterPtr()}, ${biasPtr()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
     kernels: oneChannel ? [kfn, 'tr_conv2d_s8_fast'] : [kfn],
   };
 }
@@ -176,13 +264,14 @@ export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_
   const batches = inCount / depth;
   if (y.shape.reduce((a, b) => a * b, 1) !== batches * outDepth) throw ctx.error(i, op, `output [${y.shape}] does not hold ${batches} x ${outDepth} values`);
   const pName = ctx.name(i, 'params');
-  const bias = bId >= 0 ? ctx.ptr(bId) : 'NULL';
+  // emitted on first use only: the "speed" kernel reads the folded bias
+  const bias = () => (bId >= 0 ? ctx.ptr(bId) : 'NULL');
   const dims = `${batches}, ${depth}, ${outDepth}, ${depth}, ${outDepth}`;
   if (x.dtype === 'float32' && w.dtype === 'float32' && y.dtype === 'float32') {
     const c = floatClamp(op.options.activation);
     ctx.decls.push(`static const tr_fc_f32_params_t ${pName} = { ${dims}, ${c.min}, ${c.max} };\n`);
     return {
-      statements: [`tr_fully_connected_f32(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      statements: [`tr_fully_connected_f32(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_fully_connected_f32'],
     };
   }
@@ -208,9 +297,40 @@ export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_
   const rqt = requantTables(ctx, i, xq.scale, w.quant.scale, yq.scale, outDepth, multipliers, shifts);
   ctx.decls.push(`static const tr_fc_s8_params_t ${pName} = { ${dims}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)}, ` +
     `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, 1, ${multName}, ${shiftName}, ${folded}, ${rqt.rq}, ${rqt.fscale} };\n`);
+  if (optimized && ctx.wideKernels && depth <= CONV1X1_WIDE_MAX_K) {
+    // optimize 'speed' on DSP cores: the 1x1 conv's GEMM (tr_conv1x1_wide.h), weights
+    // pre-widened in its blocking order.
+    if (!ctx.decls.includes(CONV1X1_WIDE_INCLUDE)) ctx.decls.unshift(CONV1X1_WIDE_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const wide = ctx.name(i, 'weights_wide');
+    ctx.decls.push(wordArray(wide, conv1x1WideLayout(constValues(w), outDepth, depth)));
+    const spec = ctx.name(i, 'fcw');
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  uint32_t xw[${Math.ceil(depth / 4) * 2}];\n` +
+      `  tr_fc_wide_layer(&${pName}, in, ${wide}, out, xw, ${batches}, ${depth}, ${outDepth}, ${mode}, ` +
+      `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_fc_wide_layer'],
+    };
+  }
+  if (optimized && ctx.scalarBlockKernels) {
+    // optimize 'speed' without DSP (tr_gemm_scalar.h): the 1x1 conv's blocked GEMM.
+    if (!ctx.decls.includes(GEMM_SCALAR_INCLUDE)) ctx.decls.unshift(GEMM_SCALAR_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const blocked = ctx.name(i, 'weights_blocked');
+    ctx.decls.push(intArray(blocked, 'int8_t', scalarBlockLayout(constValues(w), outDepth, depth)));
+    const spec = ctx.name(i, 'fcs');
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  tr_fc_s4_layer(&${pName}, in, ${blocked}, out, ${batches}, ${depth}, ${outDepth}, ${mode});\n}\n`);
+    return {
+      statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+      kernels: ['tr_fc_s4_layer'],
+    };
+  }
   const kfn = optimized ? 'tr_fully_connected_s8_fast' : 'tr_fully_connected_s8';
   return {
-    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+    statements: [`${kfn}(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId)}, ${bias()}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
     kernels: [kfn],
   };
 }

@@ -1,0 +1,71 @@
+// Weight layouts the "speed" kernels read, built at generation time from the constant weights
+// (the generator knows every one): int8 weights pre-widened to int16 pairs, interleaved in the
+// exact order of the kernel's register blocking, so the inner loops never sign-extend a weight.
+// One function per layout; each names the C header whose loop it feeds. The C side documents
+// the same order; a host test (test/codegen/aot-wide-kernels.test.ts) runs both against the
+// reference kernels.
+
+/** A 32-bit word holding two int16 lanes: `lo` in bits 0..15, `hi` in bits 16..31. */
+export function pair16(lo: number, hi: number): number {
+  return ((lo & 0xffff) | ((hi & 0xffff) << 16)) >>> 0;
+}
+
+/**
+ * tr_conv1x1_wide.h: weights `w` as C rows of K (OHWI of a 1x1 conv, or an FC's [out][in]).
+ * Blocks of 4 output channels (the channels past the last full block one at a time); within a
+ * block, per group of 4 input channels k0..k3 (K padded with zero weights to a multiple of 4),
+ * per channel: (w[k0], w[k2]), (w[k1], w[k3]) — the lanes SXTB16 / SXTB16 ROR 8 give the input.
+ */
+export function conv1x1WideLayout(w: ArrayLike<number>, C: number, K: number): number[] {
+  if (w.length !== C * K) throw new Error(`conv1x1WideLayout: ${w.length} weights are not ${C} x ${K}`);
+  const at = (c: number, k: number) => (k < K ? w[c * K + k]! : 0);
+  const words: number[] = [];
+  const block = (c0: number, n: number) => {
+    for (let k = 0; k < K; k += 4) {
+      for (let c = c0; c < c0 + n; c++) words.push(pair16(at(c, k), at(c, k + 2)), pair16(at(c, k + 1), at(c, k + 3)));
+    }
+  };
+  let c = 0;
+  for (; c + 4 <= C; c += 4) block(c, 4);
+  for (; c < C; c++) block(c, 1);
+  return words;
+}
+
+/** A const uint32_t array definition (hex words, 8 per line), word-aligned for LDRD. */
+export function wordArray(name: string, words: readonly number[]): string {
+  const vals = (words.length ? words : [0]).map((v) => `0x${(v >>> 0).toString(16).padStart(8, '0')}u`);
+  const lines: string[] = [];
+  for (let i = 0; i < vals.length; i += 8) lines.push(`  ${vals.slice(i, i + 8).join(', ')}`);
+  return `static const uint32_t ${name}[${vals.length}] __attribute__((aligned(8))) = {\n${lines.join(',\n')}\n};\n`;
+}
+
+/**
+ * tr_dwconv3x3_wide.h: a 3x3 depthwise filter `w` ([1, 3, 3, C], tap-major: w[t * C + c]).
+ * Per group of 4 channels c0..c3 (C / 4 groups; the channels past them stay in the int8
+ * filter), per tap t: (w[t][c0], w[t][c2]), (w[t][c1], w[t][c3]).
+ */
+export function dw3x3WideLayout(w: ArrayLike<number>, C: number): number[] {
+  if (w.length !== 9 * C) throw new Error(`dw3x3WideLayout: ${w.length} weights are not 3 x 3 x ${C}`);
+  const words: number[] = [];
+  for (let c = 0; c + 4 <= C; c += 4) {
+    for (let t = 0; t < 9; t++) {
+      const at = (j: number) => w[t * C + c + j]!;
+      words.push(pair16(at(0), at(2)), pair16(at(1), at(3)));
+    }
+  }
+  return words;
+}
+
+/**
+ * tr_gemm_scalar.h: weights `w` as C rows of K. Per block of 4 output channels, per k, the
+ * 4 channels' weights side by side (w[c0][k], w[c1][k], w[c2][k], w[c3][k]); the rows of the
+ * channels past the last block follow unchanged. int8, the same ROM as the model's.
+ */
+export function scalarBlockLayout(w: ArrayLike<number>, C: number, K: number): number[] {
+  if (w.length !== C * K) throw new Error(`scalarBlockLayout: ${w.length} weights are not ${C} x ${K}`);
+  const out: number[] = [];
+  let c = 0;
+  for (; c + 4 <= C; c += 4) for (let k = 0; k < K; k++) for (let j = 0; j < 4; j++) out.push(w[(c + j) * K + k]!);
+  for (; c < C; c++) for (let k = 0; k < K; k++) out.push(w[c * K + k]!);
+  return out;
+}
