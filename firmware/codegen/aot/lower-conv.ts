@@ -118,7 +118,9 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   }
   const rqt = requantTables(ctx, i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
   // 3x3 depthwise, multiplier 1: each group of four channels' 36 weights repacked tap-major.
-  let packed = '';
+  // Every depthwise params struct names the field (NULL when unused): -Wextra's
+  // missing-field-initializers holds the generated code to the struct it fills.
+  let packed = dw ? ', NULL' : '';
   const spec3x3 = dw && optimized && kH === 3 && kW === 3 && outC === inC && o.dilationH === 1 && o.dilationW === 1 && outC >= 4;
   if (spec3x3 && !ctx.wideKernels) {
     const wv = constValues(w);

@@ -144,7 +144,9 @@ static inline __attribute__((always_inline)) void tr_wide_channels(
                                      tr_wide_rq(r, acc[2], oc + 2, mode, zp, lo, hi), tr_wide_rq(r, acc[3], oc + 3, mode, zp, lo, hi));
     __builtin_memcpy(o + oc, &packed, 4);
   }
-  for (; oc < C; oc++) {
+  /* The C % 4 channels past the last block, counted from the block's end (see tr_gemm_scalar.h:
+   * with a literal C, `oc < C` trips GCC's -Waggressive-loop-optimizations on an empty tail). */
+  for (int32_t t = C - oc; t > 0; t--, oc++) {
     int32_t acc[1] = { bias[oc] };
     w = tr_wide_dot(xw, w, K4, 1, acc);
     o[oc] = (int8_t)tr_wide_rq(r, acc[0], oc, mode, zp, lo, hi);

@@ -38,7 +38,10 @@ static inline __attribute__((always_inline)) void tr_s4x2_rows(
     for (int32_t j = 0; j < 4; j++) o0[oc + j] = tr_requant_m(r, acc[j], oc + j, mode, zp, lo, hi);
     if (PAIR) for (int32_t j = 0; j < 4; j++) o1[oc + j] = tr_requant_m(r, acc[4 + j], oc + j, mode, zp, lo, hi);
   }
-  for (; oc < C; oc++, w += K) {
+  /* Channels past the last block of 4 (C % 4 of them). Written as a count from the block's end
+   * rather than oc < C: with a literal C GCC would otherwise analyse the loop past the array end
+   * (-Waggressive-loop-optimizations) for layers where the tail is empty. */
+  for (int32_t t = C - oc; t > 0; t--, oc++, w += K) {
     int32_t a = bias[oc], b = bias[oc];
     for (int32_t k = 0; k < K; k++) { a += x0[k] * w[k]; b += x1[k] * w[k]; }
     o0[oc] = tr_requant_m(r, a, oc, mode, zp, lo, hi);
