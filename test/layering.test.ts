@@ -15,6 +15,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   daemon: ['wire', 'firmware', 'dashboards'],
   cli: ['wire', 'boards', 'firmware', 'agents', 'daemon', 'dashboards'],
   bin: ['cli'],
+  tools: ['wire', 'boards', 'firmware', 'daemon'],
   scripts: [],
 };
 

@@ -1,7 +1,7 @@
 // Runs a private InfluxDB 1.x server (the installed `influxd`) with a generated config: every
 // listener on 127.0.0.1, its own meta/data/wal dirs, reporting and the _internal monitor off.
 // The demo lab uses it so one machine needs nothing configured; tests use it through
-// test/helpers/influxdb.ts.
+// tools/influxdb.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
+import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
 import { Agent, RESTARTED_DURING_JOB } from '../../agents/agent.ts';
 import { defaultSteps } from '../../agents/pipeline/default-steps.ts';
 import { buildFirmware } from '../../firmware/build/index.ts';

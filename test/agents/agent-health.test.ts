@@ -5,7 +5,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Enumerator } from '../../agents/discovery/enumerate.ts';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
+import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
 import { Agent } from '../../agents/agent.ts';
 import { topics, validateAgentHealth, type AgentHealth } from '../../wire/mqtt.ts';
 import { job, rackConfig, recorder, reportLines, standInSteps, type Msg, type StandInBoard } from './agent-harness.ts';

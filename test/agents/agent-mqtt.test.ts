@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Enumerator } from '../../agents/discovery/enumerate.ts';
 import { join } from 'node:path';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
+import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
 import { Agent, RESTARTED_DURING_JOB } from '../../agents/agent.ts';
 import { JobJournal } from '../../agents/mqtt/journal.ts';
 import { Outbox } from '../../agents/mqtt/outbox.ts';

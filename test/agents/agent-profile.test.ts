@@ -4,7 +4,7 @@
 // inference the same result reports.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
+import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
 import { Agent } from '../../agents/agent.ts';
 import { defaultSteps } from '../../agents/pipeline/default-steps.ts';
 import { opMacs } from '../../firmware/ir/macs.ts';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
+import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
 import { Agent } from '../../agents/agent.ts';
 import { defaultSteps } from '../../agents/pipeline/default-steps.ts';
 import { recordedEnumerator } from '../../agents/discovery/enumerate.ts';

@@ -14,7 +14,7 @@ import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/ho
 import { graphOutputMismatches } from './support/compare.ts';
 import { kernelCases } from './support/kernel-cases.ts';
 import { RandomGraph, randomInput, rng } from './support/random-ops.ts';
-import { QEMU_BOARD, runQemu } from './support/qemu-aot.ts';
+import { QEMU_BOARD, runQemu } from '../../tools/qemu-aot.ts';
 import { ARITHMETICS, OPTIMIZE_GOALS } from '../../wire/vocabulary.ts';
 
 /** Kernels only optimize 'speed' selects (each must be reached by the cases): on DSP cores

@@ -9,7 +9,7 @@ import { buildFirmware } from '../../firmware/build/index.ts';
 import { runGraph } from '../../firmware/interp/interpreter.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
 import { goldenSamples, modelPath } from '../../firmware/model-set/index.ts';
-import { buildAotForQemu, outputHex, runQemu } from './support/qemu-aot.ts';
+import { buildAotForQemu, outputHex, runQemu } from '../../tools/qemu-aot.ts';
 
 async function have(tool: string): Promise<boolean> {
   return (await execa('which', [tool], { reject: false })).exitCode === 0;

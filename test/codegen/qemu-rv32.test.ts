@@ -5,7 +5,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { goldenSamples } from '../../firmware/model-set/index.ts';
-import { buildAotForQemu, outputHex, runQemu } from './support/qemu-aot.ts';
+import { buildAotForQemu, outputHex, runQemu } from '../../tools/qemu-aot.ts';
 
 async function have(tool: string): Promise<boolean> {
   return (await execa('which', [tool], { reject: false })).exitCode === 0;

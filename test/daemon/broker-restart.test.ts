@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from '../../agents/agent.ts';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
+import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
 import { rackConfig, reportLines, standInSteps } from '../agents/agent-harness.ts';
 import { labConfig, startDaemon, waitFor } from './support.ts';
 

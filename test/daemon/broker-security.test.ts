@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { clientCredentials, flash } from '../../daemon/client.ts';
-import { startMosquitto } from '../helpers/mosquitto.ts';
+import { startMosquitto } from '../../tools/mosquitto.ts';
 import { freePort, waitForPort } from '../../daemon/util/ports.ts';
 import { parsePasswordFile, setPassword, verifyPassword } from '../../daemon/broker/passwd.ts';
 import { parseAcl } from '../../daemon/broker/acl.ts';

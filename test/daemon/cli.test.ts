@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import type { Daemon } from '../../daemon/daemon.ts';
 import type { JobResult } from '../../wire/mqtt.ts';
-import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
+import { startMosquitto, type TestBroker as TestMosquitto } from '../../tools/mosquitto.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
 
 const REPO = resolve(import.meta.dirname, '..', '..');

@@ -13,7 +13,7 @@ import { opProfilePoints } from '../../daemon/influx/op-profile.ts';
 import { RegressionDetector } from '../../daemon/regressions.ts';
 import { simulatedMetrics } from '../../daemon/sim/sim-agent.ts';
 import type { JobResult, TilingMode } from '../../wire/mqtt.ts';
-import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
+import { startInfluxdb, type TestInfluxdb } from '../../tools/influxdb.ts';
 import { tempDir } from './support.ts';
 
 let influx: TestInfluxdb;

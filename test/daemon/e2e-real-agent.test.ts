@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { flash } from '../../daemon/client.ts';
 import { buildFirmware } from '../../firmware/build/index.ts';
 import type { Daemon } from '../../daemon/daemon.ts';
-import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
-import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
+import { startMosquitto, type TestBroker as TestMosquitto } from '../../tools/mosquitto.ts';
+import { startInfluxdb, type TestInfluxdb } from '../../tools/influxdb.ts';
 import { labConfig, manualScheduler, startDaemon, tempDir, waitFor } from './support.ts';
 
 const REPO = resolve(import.meta.dirname, '..', '..');

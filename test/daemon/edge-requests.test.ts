@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
+import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { flash, rawRequest } from '../../daemon/client.ts';
 import type { Daemon } from '../../daemon/daemon.ts';

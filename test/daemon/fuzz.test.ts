@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import mqtt, { type MqttClient } from 'mqtt';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
+import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
 import { Agent } from '../../agents/agent.ts';
 import { flash } from '../../daemon/client.ts';
 import type { Daemon } from '../../daemon/daemon.ts';

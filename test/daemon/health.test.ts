@@ -5,8 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
-import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
-import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
+import { startMosquitto, type TestBroker as TestMosquitto } from '../../tools/mosquitto.ts';
+import { startInfluxdb, type TestInfluxdb } from '../../tools/influxdb.ts';
 import { Agent } from '../../agents/agent.ts';
 import type { Daemon } from '../../daemon/daemon.ts';
 import { encode, topics, type AgentHealth } from '../../wire/mqtt.ts';

@@ -10,7 +10,7 @@ import type { IPoint } from 'influx';
 import { InfluxSink } from '../../daemon/influx/writer.ts';
 import { checkPoint } from '../../daemon/influx/line-safety.ts';
 import { agentHealthPoint, boardStatePoint, jobEventPoint } from '../../daemon/influx/schema.ts';
-import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
+import { startInfluxdb, type TestInfluxdb } from '../../tools/influxdb.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
 
 let influx: TestInfluxdb;

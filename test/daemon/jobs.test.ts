@@ -13,7 +13,7 @@ import { migrateJsonl } from '../../daemon/jobs/migrate-jsonl.ts';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { flash } from '../../daemon/client.ts';
 import type { JobResult } from '../../wire/mqtt.ts';
-import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
+import { startMosquitto, type TestBroker as TestMosquitto } from '../../tools/mosquitto.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
 
 function resultFor(jobId: string, agentId: string, attempt: number, ok = true, boardId = 'b0', boardKind = 'qemu-mps2-an386'): JobResult {

@@ -4,8 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
-import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
+import { startMosquitto, type TestBroker as TestMosquitto } from '../../tools/mosquitto.ts';
+import { startInfluxdb, type TestInfluxdb } from '../../tools/influxdb.ts';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { flash, rawRequest } from '../../daemon/client.ts';
 import type { Daemon } from '../../daemon/daemon.ts';

@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { runSuite } from '../../daemon/client.ts';
 import type { JobRecord } from '../../daemon/jobs/job-store.ts';
-import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
-import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
+import { startMosquitto, type TestBroker as TestMosquitto } from '../../tools/mosquitto.ts';
+import { startInfluxdb, type TestInfluxdb } from '../../tools/influxdb.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
 
 const REPO = resolve(import.meta.dirname, '..', '..');

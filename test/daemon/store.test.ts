@@ -16,8 +16,8 @@ import { UnitOfWork, type Outgoing } from '../../daemon/unit-of-work.ts';
 import { jobEventPoint } from '../../daemon/influx/schema.ts';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { encode, topics, type JobResult } from '../../wire/mqtt.ts';
-import { startMosquitto, type TestBroker } from '../helpers/mosquitto.ts';
-import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
+import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
+import { startInfluxdb, type TestInfluxdb } from '../../tools/influxdb.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
 
 const FIXTURE = resolve(import.meta.dirname, 'fixtures', 'jsonl-data-dir');

@@ -11,8 +11,8 @@ import { SimAgent, simulatedMetrics } from '../../daemon/sim/sim-agent.ts';
 import { runSuite } from '../../daemon/client.ts';
 import { topics, type RegressionEvent } from '../../wire/mqtt.ts';
 import mqtt from 'mqtt';
-import { startMosquitto, type TestBroker as TestMosquitto } from '../helpers/mosquitto.ts';
-import { startInfluxdb, type TestInfluxdb } from '../helpers/influxdb.ts';
+import { startMosquitto, type TestBroker as TestMosquitto } from '../../tools/mosquitto.ts';
+import { startInfluxdb, type TestInfluxdb } from '../../tools/influxdb.ts';
 import { labConfig, manualScheduler, startDaemon, waitFor } from './support.ts';
 
 test('lab config: every problem is reported with its line', () => {

@@ -2,12 +2,12 @@
 // does not pass yet (arithmetic, profileOps): the model is generated here and handed to the
 // build pipeline as a prepared model (harness, board port, toolchain flags all as usual).
 import { execa } from 'execa';
-import { buildFirmware, weightsBytes, type BuildResult } from '../../../firmware/build/index.ts';
-import { KERNEL_INCLUDE_DIR, generateAot, kernelSources, type AotArithmetic } from '../../../firmware/codegen/aot/index.ts';
-import type { Graph } from '../../../firmware/ir/graph.ts';
-import { loadModel } from '../../../firmware/model/reader.ts';
-import { goldenSamples, modelPath } from '../../../firmware/model-set/index.ts';
-import { planGraph } from '../../../firmware/plan/plan-graph.ts';
+import { buildFirmware, weightsBytes, type BuildResult } from '../firmware/build/index.ts';
+import { KERNEL_INCLUDE_DIR, generateAot, kernelSources, type AotArithmetic } from '../firmware/codegen/aot/index.ts';
+import type { Graph } from '../firmware/ir/graph.ts';
+import { loadModel } from '../firmware/model/reader.ts';
+import { goldenSamples, modelPath } from '../firmware/model-set/index.ts';
+import { planGraph } from '../firmware/plan/plan-graph.ts';
 
 export const QEMU_BOARD = 'qemu-mps2-an386';
 

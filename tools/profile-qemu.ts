@@ -3,9 +3,9 @@
 // pipeline as a prepared model, run once, and the PROFOP records are tabulated with each op's
 // MACs (raw counter differences, one counter read included; `tinyrack run --profile` is the
 // user-facing form). A development tool, not a test:
-//   node --import tsx test/codegen/support/profile-qemu.ts [--arithmetic xnnpack] model [...]
-import { opMacs } from '../../../firmware/ir/macs.ts';
-import type { AotArithmetic } from '../../../firmware/codegen/aot/index.ts';
+//   node --import tsx tools/profile-qemu.ts [--arithmetic xnnpack] model [...]
+import { opMacs } from '../firmware/ir/macs.ts';
+import type { AotArithmetic } from '../firmware/codegen/aot/index.ts';
 import { buildAotForQemu, runQemu } from './qemu-aot.ts';
 
 const args = process.argv.slice(2);

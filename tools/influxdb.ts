@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalInfluxd, type LocalInfluxd } from '../../daemon/influx/local-influxd.ts';
+import { startLocalInfluxd, type LocalInfluxd } from '../daemon/influx/local-influxd.ts';
 
 export interface TestInfluxdb extends LocalInfluxd {
   /** Stops the server and deletes its temp dir. */

@@ -1,10 +1,10 @@
 // Interpreter speed per model (not a test: timings are measured, never asserted). Prints the
 // median wall time of one inference over the golden samples, after one warm-up run.
-// Run: node --import tsx test/interp/measure-speed.ts [--json]
-import { loadModel } from '../../firmware/model/reader.ts';
-import { goldenSamples, modelNames, modelPath } from '../../firmware/model-set/index.ts';
-import { runGraph, type Arithmetic } from '../../firmware/interp/interpreter.ts';
-import { summarizeGraph } from '../../firmware/model/summary.ts';
+// Run: node --import tsx tools/measure-interp-speed.ts [--json]
+import { loadModel } from '../firmware/model/reader.ts';
+import { goldenSamples, modelNames, modelPath } from '../firmware/model-set/index.ts';
+import { runGraph, type Arithmetic } from '../firmware/interp/interpreter.ts';
+import { summarizeGraph } from '../firmware/model/summary.ts';
 
 const rows: { model: string; arithmetic: Arithmetic; macs: number; medianMs: number; runs: number }[] = [];
 for (const model of modelNames()) {

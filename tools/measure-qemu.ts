@@ -6,12 +6,12 @@
 // - xnnpack (float32 requantization on the FPU), generated here and built as a prepared model;
 //   output compared with the model set's golden file (real TFLite).
 // A development tool, not a test:
-//   node --import tsx test/codegen/support/measure-qemu.ts [model ...]
+//   node --import tsx tools/measure-qemu.ts [model ...]
 // (the boards engineer's `npm run bench:speed` is the benchmark of record).
-import { buildFirmware } from '../../../firmware/build/index.ts';
-import { runGraph } from '../../../firmware/interp/interpreter.ts';
-import { loadModel } from '../../../firmware/model/reader.ts';
-import { goldenSamples, modelPath } from '../../../firmware/model-set/index.ts';
+import { buildFirmware } from '../firmware/build/index.ts';
+import { runGraph } from '../firmware/interp/interpreter.ts';
+import { loadModel } from '../firmware/model/reader.ts';
+import { goldenSamples, modelPath } from '../firmware/model-set/index.ts';
 import { buildAotForQemu, inferenceCount, outputHex, runQemu } from './qemu-aot.ts';
 
 const TFLM_REFERENCE_INSTRUCTIONS: Record<string, number> = {
