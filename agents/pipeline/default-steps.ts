@@ -13,7 +13,7 @@ import { flashTarget, type FlashOutcome } from '../drivers/flashers/flasher.ts';
 import { captureReport, type CaptureOptions, type LineSource } from '../serial/capture.ts';
 import { SerialConsole } from '../serial/serial-console.ts';
 import { powerSwitchFor } from '../health/power-switch.ts';
-import { probeKindFor } from '../power/registry.ts';
+import { startBoardProbe } from '../power/registry.ts';
 import type { PowerProbe } from '../power/probe.ts';
 import { byoBuild, protocolReference, runProtocolPhysical, runProtocolQemu } from './protocol-run.ts';
 import { BuildStepError, type BoardSlot, type BuiltFirmware, type JobSteps, type RunCapture, type StepContext } from './types.ts';
@@ -81,14 +81,7 @@ async function runPhysical(slot: BoardSlot, ctx: StepContext, o: DefaultStepsOpt
   const console = await SerialConsole.open(slot.port, slot.def.baud);
   let probe: PowerProbe | undefined;
   try {
-    const pc = slot.config?.probe;
-    if (pc) {
-      const port = pc.port ?? slot.probePort;
-      if (!port) throw new Error(`board ${slot.boardId}: its ${pc.kind} probe (serial ${pc.serialNumber}) is not plugged in`);
-      probe = await probeKindFor(pc.kind).open(port, pc);
-      await probe.init();
-      await probe.start();
-    }
+    probe = await startBoardProbe(slot.boardId, slot.config?.probe, slot.probePort);
     await console.flushInput();
     const reset = o.resetBoard ?? resetPhysical;
     const capture = await captureReport(console, { ...captureOptions(ctx, o), onListening: () => reset(slot, console, ctx) });

@@ -21,7 +21,7 @@ import { MlperfTinyClient, type ConsoleTransport, type InferResult } from '../pr
 import { expectedResults, validateOnDevice } from '../protocol/validate.ts';
 import type { CaptureResult } from '../serial/capture.ts';
 import { consoleWriter, SerialConsole } from '../serial/serial-console.ts';
-import { probeKindFor } from '../power/registry.ts';
+import { startBoardProbe } from '../power/registry.ts';
 import type { PowerProbe } from '../power/probe.ts';
 import type { PowerSample } from '../power/energy.ts';
 import { energyFromTimestamps, timestampWindows, type TimestampMode } from '../power/timestamp-windows.ts';
@@ -195,14 +195,7 @@ export async function runProtocolPhysical(slot: BoardSlot, fw: BuiltFirmware, ct
   let probe: PowerProbe | undefined;
   let transport: ReturnType<typeof transportOf> | undefined;
   try {
-    const pc = slot.config?.probe;
-    if (pc) {
-      const port = pc.port ?? slot.probePort;
-      if (!port) throw new Error(`board ${slot.boardId}: its ${pc.kind} probe (serial ${pc.serialNumber}) is not plugged in`);
-      probe = await probeKindFor(pc.kind).open(port, pc);
-      await probe.init();
-      await probe.start();
-    }
+    probe = await startBoardProbe(slot.boardId, slot.config?.probe, slot.probePort);
     await console.flushInput();
     transport = transportOf(console, consoleWriter(console));
     await reset(console);

@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ProbeKind } from './probe.ts';
+import type { PowerProbe, ProbeKind, ProbeSettings } from './probe.ts';
 
 const DIR = dirname(fileURLToPath(import.meta.url));
 const PROBES = new Map<string, ProbeKind>();
@@ -21,5 +21,18 @@ export function probeKinds(): string[] {
 export function probeKindFor(kind: string): ProbeKind {
   const p = PROBES.get(kind);
   if (!p) throw new Error(`no power probe driver "${kind}" (have: ${probeKinds().join(', ')})`);
+  return p;
+}
+
+/** The rack file's probe of one board (what BoardSlot carries), opened, powered and sampling;
+ * undefined when the board has none. */
+export async function startBoardProbe(boardId: string, probe: (ProbeSettings & { kind: string; port?: string }) | undefined,
+  foundPort: string | undefined): Promise<PowerProbe | undefined> {
+  if (!probe) return undefined;
+  const port = probe.port ?? foundPort;
+  if (!port) throw new Error(`board ${boardId}: its ${probe.kind} probe (serial ${probe.serialNumber}) is not plugged in`);
+  const p = await probeKindFor(probe.kind).open(port, probe);
+  await p.init();
+  await p.start();
   return p;
 }

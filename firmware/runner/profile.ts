@@ -6,17 +6,10 @@ import type { BoardDefinition, CounterKind } from '../../boards/types.ts';
 import { MAC_CLASSES, type MacClass, type OpInfo } from '../ir/op-table.ts';
 import type { FirmwareProfile } from '../../wire/profile.ts';
 
-export interface ProfileRow {
-  /** Position in execution order, graph op index, kind and name. */
+/** One op of the compiled graph (firmware/ir/op-table.ts) with what the firmware measured. */
+export interface ProfileRow extends OpInfo {
+  /** Position in execution order. */
   n: number;
-  op: number;
-  kind: string;
-  name: string;
-  inputs: number[][];
-  weights: number[][];
-  outputs: number[][];
-  macs: number;
-  macClass?: MacClass;
   /** Counter units spent in the op: the counter difference across it minus one counter read. */
   count: number;
   /** count / macs (ops with MACs only). */
