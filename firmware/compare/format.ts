@@ -19,7 +19,7 @@ export function formatCompareTable(rows: readonly CompareRow[]): string {
   };
   const header = ['model', 'board', 'backend', 'tiling', 'arithmetic', 'count', 'counter', 'latency µs', 'RAM B', 'arena', 'stack', 'heap', 'ROM B', 'outputs', 'best'];
   const body = rows.map((r) => r.status === 'ok'
-    ? [r.model, r.board, r.backend, r.tiling, r.arithmetic, n(r.count), r.counter ?? '', n(r.latencyUs), n(r.ramBytes), n(r.arenaBytes), n(r.stackBytes), n(r.heapBytes), n(r.romBytes), r.outputsMatch ? 'match' : 'DIFFER', marks(r)]
+    ? [r.model, r.board, r.backend, r.tiling, r.arithmetic, n(r.count), r.counter ?? '', `${n(r.latencyUs)}${r.latencyEstimated ? ' (est.)' : ''}`, n(r.ramBytes), n(r.arenaBytes), n(r.stackBytes), n(r.heapBytes), n(r.romBytes), r.outputsMatch ? 'match' : 'DIFFER', marks(r)]
     : [r.model, r.board, r.backend, r.tiling, r.arithmetic, note(r), '', '', '', '', '', '', '', '', '']);
   const numeric = new Set([5, 7, 8, 9, 10, 11, 12]);
   // A status message spans the figure columns: it is not padded into them.
@@ -33,7 +33,7 @@ export function formatCompareTable(rows: readonly CompareRow[]): string {
   return `${out.join('\n')}\n`;
 }
 
-const COLS = ['model', 'board', 'backend', 'tiling', 'arithmetic', 'status', 'reason', 'counter', 'count', 'latencyUs', 'ramBytes', 'arenaBytes', 'stackBytes', 'heapBytes',
+const COLS = ['model', 'board', 'backend', 'tiling', 'arithmetic', 'status', 'reason', 'counter', 'count', 'latencyUs', 'latencyEstimated', 'ramBytes', 'arenaBytes', 'stackBytes', 'heapBytes',
   'romBytes', 'outputsMatch', 'reference', 'macs', 'fastest', 'smallest', 'pareto'] as const;
 
 function csvCell(v: unknown): string {

@@ -35,7 +35,7 @@ function chart(model: string, rows: CompareRow[], boards: string[]): string {
     parts.push(`<text x="${x(xv)}" y="${H - B + 16}" font-size="11" text-anchor="middle">${n(Math.round(xv))}</text>`);
     parts.push(`<text x="${L - 6}" y="${y(yv) + 4}" font-size="11" text-anchor="end">${n(Math.round(yv))}</text>`);
   }
-  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 10}" font-size="12" text-anchor="middle">latency per inference, µs (QEMU: instructions / clock)</text>`);
+  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 10}" font-size="12" text-anchor="middle">latency per inference, µs (QEMU: estimated, instructions / nominal clock)</text>`);
   parts.push(`<text x="16" y="${(T + H - B) / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 16 ${(T + H - B) / 2})">on-device RAM, bytes (arena + stack + heap)</text>`);
   boards.forEach((board, bi) => {
     const colour = COLOURS[bi % COLOURS.length]!;
@@ -64,7 +64,7 @@ export function compareHtml(rows: readonly CompareRow[], o: { title?: string; ge
   const tr = (r: CompareRow) => {
     const best = [r.fastest ? 'fastest' : '', r.smallest ? 'least RAM' : '', r.pareto ? 'Pareto' : ''].filter(Boolean).join(', ');
     const cells = r.status === 'ok'
-      ? [r.model, r.board, r.backend, r.tiling, r.arithmetic, 'ok', n(r.count), r.counter ?? '', n(r.latencyUs), n(r.ramBytes), n(r.arenaBytes), n(r.stackBytes), n(r.heapBytes), n(r.romBytes), r.outputsMatch ? 'match' : 'differ', best]
+      ? [r.model, r.board, r.backend, r.tiling, r.arithmetic, 'ok', n(r.count), r.counter ?? '', `${n(r.latencyUs)}${r.latencyEstimated ? ' (est.)' : ''}`, n(r.ramBytes), n(r.arenaBytes), n(r.stackBytes), n(r.heapBytes), n(r.romBytes), r.outputsMatch ? 'match' : 'differ', best]
       : [r.model, r.board, r.backend, r.tiling, r.arithmetic, `${r.status}: ${r.reason ?? ''}`, '', '', '', '', '', '', '', '', '', ''];
     return `<tr data-config="${esc(configId(r))}" data-status="${r.status}"${r.pareto ? ' class="pareto"' : ''}>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`;
   };

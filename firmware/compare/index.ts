@@ -27,6 +27,8 @@ export interface CompareRow {
   /** Median count per inference (instructions on QEMU, cycles on silicon, ns on the host). */
   count?: number;
   latencyUs?: number;
+  /** True when latencyUs is modelled (QEMU: instructions at the board's nominal clock), not measured. */
+  latencyEstimated?: boolean;
   /** Arena in use as the firmware reports it (TFLM: arena_used_bytes(); AoT: its whole arena). */
   arenaBytes?: number;
   stackBytes?: number;
@@ -62,7 +64,7 @@ function fromRun(r: RunRow): CompareRow {
   if (!r.ok) return { ...base, status: 'failed', reason: r.error ?? 'failed' };
   const arena = r.arenaUsedBytes ?? r.arenaBytes ?? 0;
   return {
-    ...base, status: 'ok', counter: r.counter!, count: r.count!, latencyUs: r.latencyUs!,
+    ...base, status: 'ok', counter: r.counter!, count: r.count!, latencyUs: r.latencyUs!, latencyEstimated: r.latencyEstimated === true,
     arenaBytes: arena, stackBytes: r.stackBytes ?? 0, heapBytes: r.heapBytes ?? 0,
     ramBytes: arena + (r.stackBytes ?? 0) + (r.heapBytes ?? 0), romBytes: r.romBytes!, outputsMatch: r.outputsMatch!,
     ...(r.reference ? { reference: r.reference } : {}), ...(r.macs !== undefined ? { macs: r.macs } : {}),
