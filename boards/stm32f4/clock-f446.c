@@ -11,6 +11,7 @@
 #include "../common/tr_mmio.h"
 #include "../common/tr_clock.h"
 #include "../cortex-m/clock-measure.h"
+#include "../cortex-m/stm32-rcc.h"
 
 /* RCC (RM0390 §6.3, base 0x40023800). */
 #define RCC_CR 0x40023800u          /* HSION 0, HSIRDY 1, HSEON 16, HSERDY 17, HSEBYP 18, PLLON 24, PLLRDY 25 */
@@ -48,13 +49,6 @@ static tr_clock_t clock = {
 };
 static uint32_t apb1_hz = TR_F446_HSI_HZ;
 
-/* RCC_CFGR PPREx / HPRE codes (§6.3.3): APB 1 -> 0xx, 2 -> 100, 4 -> 101, 8 -> 110, 16 -> 111. */
-static uint32_t ppre_code(uint32_t div) {
-  return div <= 1u ? 0u : div == 2u ? 4u : div == 4u ? 5u : div == 8u ? 6u : 7u;
-}
-static uint32_t hpre_code(uint32_t div) {
-  return div <= 1u ? 0u : div == 2u ? 8u : div == 4u ? 9u : div == 8u ? 10u : 11u;
-}
 
 /* Back to the reset clock: SYSCLK = HSI, prescalers /1, 0 wait states (§3.4.1 "Decreasing the
  * CPU frequency": switch first, then lower the latency). */
@@ -125,7 +119,7 @@ static void pll_up(void) {
 
   /* §6.3.3: HCLK = SYSCLK / AHB, PCLK1 ≤ 45 MHz, PCLK2 ≤ 90 MHz, set before the switch. */
   tr_mmio_field(RCC_CFGR, (0xFu << 4) | (7u << 10) | (7u << 13),
-                (hpre_code(TR_F446_AHB_DIV) << 4) | (ppre_code(TR_F446_APB1_DIV) << 10) | (ppre_code(TR_F446_APB2_DIV) << 13));
+                (tr_rcc_hpre_code(TR_F446_AHB_DIV) << 4) | (tr_rcc_ppre_code(TR_F446_APB1_DIV) << 10) | (tr_rcc_ppre_code(TR_F446_APB2_DIV) << 13));
 
   if (!tr_mmio_wait(RCC_CR, 1u << 25, 1u << 25, READY_TRIES)) { fall_back("pll_lock_timeout"); return; }
   tr_mmio_field(RCC_CFGR, 3u, SW_PLL);

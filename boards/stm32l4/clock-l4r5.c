@@ -11,6 +11,7 @@
 #include "../common/tr_mmio.h"
 #include "../common/tr_clock.h"
 #include "../cortex-m/clock-measure.h"
+#include "../cortex-m/stm32-rcc.h"
 
 /* RCC (RM0432 §6.4, base 0x40021000). */
 #define RCC_CR 0x40021000u          /* MSION 0, MSIRDY 1, HSION 8, HSIRDY 10, HSEON 16, HSERDY 17, HSEBYP 18, PLLON 24, PLLRDY 25 */
@@ -46,13 +47,6 @@ static tr_clock_t clock = {
 };
 static uint32_t apb1_hz = TR_L4R5_MSI_HZ;
 
-/* RCC_CFGR codes (§6.4.3): APB 1 -> 0xx, 2 -> 100, 4 -> 101, ...; AHB 1 -> 0xxx, 2 -> 1000, ... */
-static uint32_t ppre_code(uint32_t div) {
-  return div <= 1u ? 0u : div == 2u ? 4u : div == 4u ? 5u : div == 8u ? 6u : 7u;
-}
-static uint32_t hpre_code(uint32_t div) {
-  return div <= 1u ? 0u : div == 2u ? 8u : div == 4u ? 9u : div == 8u ? 10u : 11u;
-}
 
 /* Back to the reset clock (MSI 4 MHz, prescalers /1, 0 wait states: §3.3.3 "Decreasing the CPU
  * frequency": switch first, then lower the latency). */
@@ -101,7 +95,7 @@ static void pll_up(void) {
   uint32_t src_hz = use_hse ? TR_L4R5_HSE_HZ : TR_L4R5_HSI_HZ;
 
   /* §6.1.8 step 1: HCLK = SYSCLK / 2 while the frequency steps up into boost territory. */
-  tr_mmio_field(RCC_CFGR, 0xFu << 4, hpre_code(2u) << 4);
+  tr_mmio_field(RCC_CFGR, 0xFu << 4, tr_rcc_hpre_code(2u) << 4);
 #if TR_L4R5_BOOST
   tr_mmio_clr(PWR_CR5, 1u << 8);                    /* step 2: R1MODE = 0, range 1 boost */
 #endif
@@ -119,14 +113,14 @@ static void pll_up(void) {
   tr_mmio_set(RCC_CR, 1u << 24);                    /* PLLON */
   if (!tr_mmio_wait(RCC_CR, 1u << 25, 1u << 25, READY_TRIES)) { fall_back("pll_lock_timeout"); return; }
   tr_mmio_field(RCC_CFGR, (7u << 8) | (7u << 11),
-                (ppre_code(TR_L4R5_APB1_DIV) << 8) | (ppre_code(TR_L4R5_APB2_DIV) << 11));
+                (tr_rcc_ppre_code(TR_L4R5_APB1_DIV) << 8) | (tr_rcc_ppre_code(TR_L4R5_APB2_DIV) << 11));
   tr_mmio_field(RCC_CFGR, 3u, SW_PLL);
   if (!tr_mmio_wait(RCC_CFGR, 3u << 2, SW_PLL << 2, READY_TRIES)) { fall_back("sysclk_switch_timeout"); return; }
 
   /* Step 5: ≥ 1 µs at HCLK = 60 MHz (DWT cycles run at HCLK), then the final AHB divider. */
   uint32_t t0 = tr_dwt_now();
   while (tr_dwt_now() - t0 < 120u) {}
-  tr_mmio_field(RCC_CFGR, 0xFu << 4, hpre_code(TR_L4R5_AHB_DIV) << 4);
+  tr_mmio_field(RCC_CFGR, 0xFu << 4, tr_rcc_hpre_code(TR_L4R5_AHB_DIV) << 4);
 
   clock.hz = src_hz / m * TR_L4R5_PLLN / TR_L4R5_PLLR / TR_L4R5_AHB_DIV;
   apb1_hz = clock.hz / TR_L4R5_APB1_DIV;
