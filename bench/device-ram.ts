@@ -17,7 +17,8 @@ export interface TflmBaseline { backend: Backend; bytes: number; source: 'measur
 export interface DeviceRamRow {
   model: string;
   /** AoT, best tiling by measured on-device RAM. */
-  aot: { tiling: string; ramBytes: number; arenaBytes: number; stackBytes: number; heapBytes: number };
+  /** The kernel goal too: speed kernels need more stack (widened inputs), size keeps int8. */
+  aot: { tiling: string; optimize: string; ramBytes: number; arenaBytes: number; stackBytes: number; heapBytes: number };
   aotUntiledRamBytes: number;
   baselines: TflmBaseline[];
   /** aot best RAM / baseline bytes, per baseline backend. */
@@ -34,7 +35,7 @@ export async function measureDeviceRam(log: (s: string) => void = () => {}): Pro
   const models = Object.keys(m).filter((k) => m[k]!.dtype === 'int8');
   let done = 0;
   const compare = await runCompare({
-    models, boards: [DEVICE_RAM_BOARD], backends: ['aot', ...TFLM_BACKENDS], tilings: [...TILINGS], arithmetics: ['reference'], reps: 1,
+    models, boards: [DEVICE_RAM_BOARD], backends: ['aot', ...TFLM_BACKENDS], tilings: [...TILINGS], arithmetics: ['reference'], optimizes: ['speed', 'size'], reps: 1,
     onStart: (n) => log(`device RAM: ${n} runs on ${DEVICE_RAM_BOARD}`),
     onDone: (r) => log(`  [${++done}] ${r.model} ${r.backend}/${r.tiling}: ${r.status === 'ok' ? `${r.ramBytes} B` : r.status}`),
   });
@@ -53,8 +54,8 @@ export async function measureDeviceRam(log: (s: string) => void = () => {}): Pro
     }
     rows.push({
       model,
-      aot: { tiling: best.tiling, ramBytes: best.ramBytes!, arenaBytes: best.arenaBytes!, stackBytes: best.stackBytes!, heapBytes: best.heapBytes! },
-      aotUntiledRamBytes: aot.find((r) => r.tiling === 'none')!.ramBytes!,
+      aot: { tiling: best.tiling, optimize: best.optimize ?? 'speed', ramBytes: best.ramBytes!, arenaBytes: best.arenaBytes!, stackBytes: best.stackBytes!, heapBytes: best.heapBytes! },
+      aotUntiledRamBytes: aot.find((r) => r.tiling === 'none' && r.optimize !== 'size')!.ramBytes!,
       baselines,
       ratios: Object.fromEntries(baselines.map((b) => [b.backend, best.ramBytes! / b.bytes])),
     });
@@ -71,16 +72,16 @@ export async function measureDeviceRam(log: (s: string) => void = () => {}): Pro
 export function deviceRamMarkdown(r: Awaited<ReturnType<typeof measureDeviceRam>>): string[] {
   const f = (n: number) => n.toLocaleString('en-US');
   const md: string[] = ['', `## On-device RAM: aot + best tiling vs TFLite-Micro untiled (${DEVICE_RAM_BOARD}, int8 models)`, ''];
-  md.push('RAM = arena in use + stack + heap, measured by the firmware (stack watermark, TFLM: `arena_used_bytes()`). Best tiling = the one with the least measured RAM among none/fdt/ffmt/auto.');
+  md.push('RAM = arena in use + stack + heap, measured by the firmware (stack watermark, TFLM: `arena_used_bytes()`). Best tiling = the one with the least measured RAM among none/fdt/ffmt/auto, each with the speed and the size kernels (speed kernels widen inputs on the stack); aot untiled = speed kernels, no tiling.');
   const sources = new Set(r.rows.flatMap((x) => x.baselines.map((b) => `${b.backend}: ${b.label}`)));
   md.push('Baselines (each ratio divides aot + best tiling by the column\'s baseline):', ...[...sources].map((s) => `- ${s}`), '');
-  md.push('| model | aot best tiling | aot RAM B (arena + stack + heap) | aot untiled RAM B | tflm untiled B | ÷ tflm | tflm-cmsis-nn untiled B | ÷ tflm-cmsis-nn |');
+  md.push('| model | aot best tiling (kernels) | aot RAM B (arena + stack + heap) | aot untiled RAM B | tflm untiled B | ÷ tflm | tflm-cmsis-nn untiled B | ÷ tflm-cmsis-nn |');
   md.push('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const x of r.rows) {
     const b = (k: string) => x.baselines.find((y) => y.backend === k);
     const cell = (k: string) => { const y = b(k); return y ? `${f(y.bytes)} (${y.source})` : 'n/a'; };
     const ratio = (k: string) => (x.ratios[k] !== undefined ? `${x.ratios[k]!.toFixed(3)}×` : 'n/a');
-    md.push(`| ${x.model} | ${x.aot.tiling} | ${f(x.aot.ramBytes)} (${f(x.aot.arenaBytes)} + ${f(x.aot.stackBytes)} + ${f(x.aot.heapBytes)}) | ${f(x.aotUntiledRamBytes)} | ${cell('tflm')} | ${ratio('tflm')} | ${cell('tflm-cmsis-nn')} | ${ratio('tflm-cmsis-nn')} |`);
+    md.push(`| ${x.model} | ${x.aot.tiling} (${x.aot.optimize}) | ${f(x.aot.ramBytes)} (${f(x.aot.arenaBytes)} + ${f(x.aot.stackBytes)} + ${f(x.aot.heapBytes)}) | ${f(x.aotUntiledRamBytes)} | ${cell('tflm')} | ${ratio('tflm')} | ${cell('tflm-cmsis-nn')} | ${ratio('tflm-cmsis-nn')} |`);
   }
   const g = (k: string) => (r.geomean[k] !== undefined ? `${r.geomean[k]!.toFixed(3)}×` : 'n/a');
   const worst = (k: string) => Math.max(...r.rows.map((x) => x.ratios[k] ?? 0));

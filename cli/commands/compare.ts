@@ -9,12 +9,12 @@ import { runCompare } from '../../firmware/compare/index.ts';
 import { formatCompareCsv, formatCompareTable } from '../../firmware/compare/format.ts';
 import { compareHtml } from '../../firmware/compare/html.ts';
 import { DEFAULT_RUN_TIMEOUT_MS } from '../../firmware/runner/index.ts';
-import { ARITHMETICS, BACKENDS, parseList, TILING_MODES } from '../../wire/vocabulary.ts';
+import { ARITHMETICS, BACKENDS, DEFAULT_OPTIMIZE, OPTIMIZE_GOALS, parseList, TILING_MODES } from '../../wire/vocabulary.ts';
 import { parseCount } from './build.ts';
 
 interface CompareCliOptions {
   model: string; board: string; backend: string; tiling: string; arithmetic: string; reps: string;
-  timeout: string; parallel?: string; json?: boolean; csv?: boolean; html?: string;
+  timeout: string; optimize: string; parallel?: string; json?: boolean; csv?: boolean; html?: string;
 }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -27,6 +27,7 @@ export function register(program: Command): void {
     .option('--backend <list>', `comma-separated backends (${BACKENDS.join('|')})`, BACKENDS.join(','))
     .option('--tiling <list>', `comma-separated tiling modes (${TILING_MODES.join('|')})`, 'none,auto')
     .option('--arithmetic <list>', `comma-separated arithmetics (${ARITHMETICS.join('|')})`, 'reference')
+    .option('--optimize <list>', `comma-separated AoT kernel goals (${OPTIMIZE_GOALS.join('|')}): speed needs more ROM and stack, size keeps the int8 kernels`, DEFAULT_OPTIMIZE)
     .option('--reps <n>', 'timed inferences per run', '1')
     .option('--timeout <ms>', 'per-run limit; a hung board fails its configuration', String(DEFAULT_RUN_TIMEOUT_MS))
     .option('--parallel <n>', 'runs at once (default: cores)')
@@ -39,7 +40,7 @@ export function register(program: Command): void {
       const rows = await runCompare({
         models: list(o.model), boards: list(o.board),
         backends: parseList(o.backend, BACKENDS, 'backend'), tilings: parseList(o.tiling, TILING_MODES, 'tiling'),
-        arithmetics: parseList(o.arithmetic, ARITHMETICS, 'arithmetic'),
+        arithmetics: parseList(o.arithmetic, ARITHMETICS, 'arithmetic'), optimizes: parseList(o.optimize, OPTIMIZE_GOALS, 'optimize'),
         reps: parseCount('reps', o.reps, 1), timeoutMs: parseCount('timeout', o.timeout, 1),
         ...(o.parallel ? { parallel: parseCount('parallel', o.parallel, 1) } : {}),
         onStart: (runs) => bar?.start(runs, 0, { last: '' }),

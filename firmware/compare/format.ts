@@ -1,6 +1,6 @@
 // Compare rows as a text table (with the best marks and the Pareto set per model and board) or
 // CSV; JSON is the rows themselves.
-import type { CompareRow } from './index.ts';
+import { backendCell, type CompareRow } from './index.ts';
 
 const n = (v: number | undefined) => (v === undefined ? '' : Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(1));
 
@@ -19,8 +19,8 @@ export function formatCompareTable(rows: readonly CompareRow[]): string {
   };
   const header = ['model', 'board', 'backend', 'tiling', 'arithmetic', 'count', 'counter', 'latency µs', 'RAM B', 'arena', 'stack', 'heap', 'ROM B', 'outputs', 'best'];
   const body = rows.map((r) => r.status === 'ok'
-    ? [r.model, r.board, r.backend, r.tiling, r.arithmetic, n(r.count), r.counter ?? '', `${n(r.latencyUs)}${r.latencyEstimated ? ' (est.)' : ''}`, n(r.ramBytes), n(r.arenaBytes), n(r.stackBytes), n(r.heapBytes), n(r.romBytes), r.outputsMatch ? 'match' : 'DIFFER', marks(r)]
-    : [r.model, r.board, r.backend, r.tiling, r.arithmetic, note(r), '', '', '', '', '', '', '', '', '']);
+    ? [r.model, r.board, backendCell(r), r.tiling, r.arithmetic, n(r.count), r.counter ?? '', `${n(r.latencyUs)}${r.latencyEstimated ? ' (est.)' : ''}`, n(r.ramBytes), n(r.arenaBytes), n(r.stackBytes), n(r.heapBytes), n(r.romBytes), r.outputsMatch ? 'match' : 'DIFFER', marks(r)]
+    : [r.model, r.board, backendCell(r), r.tiling, r.arithmetic, note(r), '', '', '', '', '', '', '', '', '']);
   const numeric = new Set([5, 7, 8, 9, 10, 11, 12]);
   // A status message spans the figure columns: it is not padded into them.
   const widths = header.map((h, i) => Math.max(h.length, ...body.filter((b) => b[6] !== '' || i !== 5).map((b) => b[i]!.length)));
@@ -34,7 +34,7 @@ export function formatCompareTable(rows: readonly CompareRow[]): string {
 }
 
 const COLS = ['model', 'board', 'backend', 'tiling', 'arithmetic', 'status', 'reason', 'counter', 'count', 'latencyUs', 'latencyEstimated', 'ramBytes', 'arenaBytes', 'stackBytes', 'heapBytes',
-  'romBytes', 'outputsMatch', 'reference', 'macs', 'fastest', 'smallest', 'pareto'] as const;
+  'romBytes', 'outputsMatch', 'reference', 'macs', 'fastest', 'smallest', 'pareto', 'optimize'] as const;
 
 function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';

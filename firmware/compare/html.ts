@@ -2,15 +2,16 @@
 // RAM-versus-speed chart (inline SVG, no script, no network) with a point per configuration
 // that ran, coloured by board, the Pareto front of each board drawn as a line through its
 // points. Points carry data-config / data-pareto attributes so a browser test can check them.
-import type { CompareRow } from './index.ts';
+import { backendCell, type CompareRow } from './index.ts';
+import { DEFAULT_OPTIMIZE } from '../../wire/vocabulary.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const n = (v: number | undefined) => (v === undefined ? '' : Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(1));
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
 /** The identity of a configuration inside the page (and in tests). */
-export function configId(r: Pick<CompareRow, 'model' | 'board' | 'backend' | 'tiling' | 'arithmetic'>): string {
-  return `${r.model}/${r.board}/${r.backend}/${r.tiling}/${r.arithmetic}`;
+export function configId(r: Pick<CompareRow, 'model' | 'board' | 'backend' | 'tiling' | 'arithmetic' | 'optimize'>): string {
+  return `${r.model}/${r.board}/${r.backend}/${r.tiling}/${r.arithmetic}${r.optimize && r.optimize !== DEFAULT_OPTIMIZE ? `/${r.optimize}` : ''}`;
 }
 
 function niceMax(v: number): number {
@@ -64,8 +65,8 @@ export function compareHtml(rows: readonly CompareRow[], o: { title?: string; ge
   const tr = (r: CompareRow) => {
     const best = [r.fastest ? 'fastest' : '', r.smallest ? 'least RAM' : '', r.pareto ? 'Pareto' : ''].filter(Boolean).join(', ');
     const cells = r.status === 'ok'
-      ? [r.model, r.board, r.backend, r.tiling, r.arithmetic, 'ok', n(r.count), r.counter ?? '', `${n(r.latencyUs)}${r.latencyEstimated ? ' (est.)' : ''}`, n(r.ramBytes), n(r.arenaBytes), n(r.stackBytes), n(r.heapBytes), n(r.romBytes), r.outputsMatch ? 'match' : 'differ', best]
-      : [r.model, r.board, r.backend, r.tiling, r.arithmetic, `${r.status}: ${r.reason ?? ''}`, '', '', '', '', '', '', '', '', '', ''];
+      ? [r.model, r.board, backendCell(r), r.tiling, r.arithmetic, 'ok', n(r.count), r.counter ?? '', `${n(r.latencyUs)}${r.latencyEstimated ? ' (est.)' : ''}`, n(r.ramBytes), n(r.arenaBytes), n(r.stackBytes), n(r.heapBytes), n(r.romBytes), r.outputsMatch ? 'match' : 'differ', best]
+      : [r.model, r.board, backendCell(r), r.tiling, r.arithmetic, `${r.status}: ${r.reason ?? ''}`, '', '', '', '', '', '', '', '', '', ''];
     return `<tr data-config="${esc(configId(r))}" data-status="${r.status}"${r.pareto ? ' class="pareto"' : ''}>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`;
   };
   const charts = models.map((m) => {

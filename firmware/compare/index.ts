@@ -9,7 +9,7 @@ import { getBoard } from '../../boards/index.ts';
 import type { CounterKind } from '../../boards/types.ts';
 import { getBackend } from '../build/index.ts';
 import { runMany, type RunConfig, type RunRow } from '../runner/index.ts';
-import { arithmeticFitsBackend, tflmArithmeticNote, type Arithmetic, type Backend, type TilingMode } from '../../wire/vocabulary.ts';
+import { arithmeticFitsBackend, DEFAULT_OPTIMIZE, tflmArithmeticNote, type Arithmetic, type Backend, type OptimizeGoal, type TilingMode } from '../../wire/vocabulary.ts';
 import { bestBy, paretoFront } from './pareto.ts';
 
 export type CompareStatus = 'ok' | 'failed' | 'unavailable';
@@ -20,6 +20,9 @@ export interface CompareRow {
   backend: Backend;
   tiling: TilingMode;
   arithmetic: Arithmetic;
+  /** AoT rows: the kernel goal (speed lays weights out for the fastest kernels and needs more
+   * ROM and stack; size keeps the int8 kernels). Absent for TFLite-Micro rows. */
+  optimize?: OptimizeGoal;
   status: CompareStatus;
   /** Why a row failed or is unavailable. */
   reason?: string;
@@ -51,6 +54,8 @@ export interface CompareRequest {
   backends: Backend[];
   tilings: TilingMode[];
   arithmetics: Arithmetic[];
+  /** AoT kernel goals to compare (default: the build's default, speed). */
+  optimizes?: OptimizeGoal[];
   reps?: number;
   parallel?: number;
   timeoutMs?: number;
@@ -69,6 +74,11 @@ function fromRun(r: RunRow): CompareRow {
     ramBytes: arena + (r.stackBytes ?? 0) + (r.heapBytes ?? 0), romBytes: r.romBytes!, outputsMatch: r.outputsMatch!,
     ...(r.reference ? { reference: r.reference } : {}), ...(r.macs !== undefined ? { macs: r.macs } : {}),
   };
+}
+
+/** The backend as tables show it: an AoT row built for size says so (speed is the default). */
+export function backendCell(r: Pick<CompareRow, 'backend' | 'optimize'>): string {
+  return r.optimize && r.optimize !== DEFAULT_OPTIMIZE ? `${r.backend} (${r.optimize})` : r.backend;
 }
 
 /** Marks fastest, smallest and Pareto rows per model and board (in place; ok rows only). */
@@ -98,10 +108,13 @@ export async function runCompare(req: CompareRequest): Promise<CompareRow[]> {
   for (const b of boards) for (const be of req.backends) why.set(`${be}\0${b.id}`, await getBackend(be).unavailable(b));
   const slots: ({ row: CompareRow } | { cfg: RunConfig })[] = [];
   for (const model of req.models) for (const board of req.boards) for (const backend of req.backends) for (const tiling of req.tilings) {
-    for (const arithmetic of req.arithmetics) {
+    // The kernel goal is an AoT choice; TFLite-Micro's kernels are the tree's.
+    const goals: (OptimizeGoal | undefined)[] = backend === 'aot' ? (req.optimizes ?? [DEFAULT_OPTIMIZE]) : [undefined];
+    for (const arithmetic of req.arithmetics) for (const optimize of goals) {
       const reason = !arithmeticFitsBackend(backend, arithmetic) ? tflmArithmeticNote(backend) : why.get(`${backend}\0${board}`);
-      if (reason) slots.push({ row: { model, board, backend, tiling, arithmetic, status: 'unavailable', reason } });
-      else slots.push({ cfg: { model, board, backend, tiling, arithmetic, reps: req.reps ?? 1 } });
+      const o = optimize ? { optimize } : {};
+      if (reason) slots.push({ row: { model, board, backend, tiling, arithmetic, ...o, status: 'unavailable', reason } });
+      else slots.push({ cfg: { model, board, backend, tiling, arithmetic, reps: req.reps ?? 1, ...o } });
     }
   }
   const configs = slots.flatMap((s) => ('cfg' in s ? [s.cfg] : []));
@@ -111,7 +124,7 @@ export async function runCompare(req: CompareRequest): Promise<CompareRow[]> {
     onDone: (r) => req.onDone?.(fromRun(r)),
   });
   let next = 0;
-  const rows = slots.map((s) => ('row' in s ? s.row : fromRun(runs[next++]!)));
+  const rows = slots.map((s) => ('row' in s ? s.row : { ...fromRun(runs[next++]!), ...(s.cfg.optimize ? { optimize: s.cfg.optimize } : {}) }));
   markBest(rows);
   return rows;
 }

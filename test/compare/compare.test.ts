@@ -137,3 +137,21 @@ describe('tinyrack compare (CLI)', () => {
     assert.match(JSON.parse(arith.stdout)[0].reason, /tflm computes TFLite-Micro's fixed-point reference arithmetic only/);
   });
 });
+
+describe('compare: AoT kernel goals', () => {
+  it('speed and size are separate AoT rows: the same outputs, size with the smaller ROM and stack, TFLM rows carry no goal', async () => {
+    const rows = await runCompare({
+      models: ['toycar'], boards: ['qemu-mps2-an386'], backends: ['aot', 'tflm'], tilings: ['none'], arithmetics: ['reference'],
+      optimizes: ['speed', 'size'],
+    });
+    const aot = rows.filter((r) => r.backend === 'aot');
+    assert.deepEqual(aot.map((r) => [r.optimize, r.status, r.outputsMatch]), [['speed', 'ok', true], ['size', 'ok', true]]);
+    const [speed, size] = aot as [CompareRow, CompareRow];
+    // Pre-widened weights: the speed build holds the FC weights as 16-bit pairs and widens inputs on the stack.
+    assert.ok(size.romBytes! < speed.romBytes!, `ROM size ${size.romBytes} vs speed ${speed.romBytes}`);
+    assert.ok(size.count! > speed.count!, `count size ${size.count} vs speed ${speed.count}`);
+    assert.notEqual(configId(speed), configId(size));
+    assert.match(formatCompareTable(rows), /aot \(size\)/);
+    assert.equal(rows.find((r) => r.backend === 'tflm')!.optimize, undefined);
+  });
+});
