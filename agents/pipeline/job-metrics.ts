@@ -32,10 +32,13 @@ export function jobMetrics(run: RunCapture, fw: BuiltFirmware, slot: BoardSlot, 
  * counts and outputs come from the protocol answers, judged by the same output comparator. */
 function protocolMetrics(run: RunCapture, p: ProtocolReport, fw: BuiltFirmware, slot: BoardSlot, log: (msg: string) => void): ResultMetrics {
   if (!p.counts.length) throw new Error('protocol run gave no timed inferences');
-  const count = Math.round(median([...p.counts]));
+  // The median of an even number of counts may fall between two: the count is a whole number,
+  // the latency keeps the exact median.
+  const mid = median([...p.counts]);
+  const count = Math.round(mid);
   const outputs = compareOutputs(fw.expectedOutputs, p.outputs);
   const metrics: ResultMetrics = {
-    counter: p.counter, count, counts: p.counts, latencyUs: (count / p.hz) * 1e6, stackBytes: p.stackBytes, heapBytes: p.heapBytes,
+    counter: p.counter, count, counts: p.counts, latencyUs: (mid / p.hz) * 1e6, stackBytes: p.stackBytes, heapBytes: p.heapBytes,
     arenaBytes: fw.arenaBytes, romBytes: fw.romBytes, ramBytes: fw.ramBytes, outputsMatch: outputs.match,
     latencyEstimated: p.latencyEstimated,
   };
