@@ -15,6 +15,7 @@ import type { Daemon } from '../../daemon/daemon.ts';
 import { topics, suiteTopics } from '../../wire/mqtt.ts';
 import { rackConfig, reportLines, standInSteps } from '../agents/agent-harness.ts';
 import { labConfig, startDaemon, waitFor } from './support.ts';
+import { prng } from '../helpers/prng.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 12);
 const PAYLOADS = 10_000;
@@ -23,17 +24,6 @@ const GOOD_REQUESTS = 8;
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-/** mulberry32: a small seeded PRNG, so every run throws the same payloads. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let mq: TestBroker;
 let daemon: Daemon;

@@ -4,6 +4,7 @@ import { DTYPE_BYTES, numElements, type DType, type Graph, type Op, type OpKind,
 import { writeModel } from '../../firmware/model/writer.ts';
 import { runGraph, type RunOptions, type TensorData } from '../../firmware/interp/interpreter.ts';
 import { runTflite } from '../helpers/tflite-runtime.ts';
+export { prng } from '../helpers/prng.ts';
 
 export function bytesOf(data: ArrayBufferView): Uint8Array {
   return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
@@ -39,17 +40,6 @@ export class GraphBuilder {
   }
 }
 
-/** Deterministic pseudo-random numbers for filling tensors (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomInt8(rand: () => number, n: number, lo = -128, hi = 127): Int8Array {
   return Int8Array.from({ length: n }, () => lo + Math.floor(rand() * (hi - lo + 1)));

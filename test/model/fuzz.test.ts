@@ -4,18 +4,8 @@ import { readModel } from '../../firmware/model/reader.ts';
 import { ModelError } from '../../firmware/ir/graph.ts';
 import { modelNames } from '../../firmware/model-set/index.ts';
 import { modelBytes } from './patch.ts';
+import { prng as rng } from '../helpers/prng.ts';
 
-/** Deterministic PRNG (mulberry32) so every run checks the same cases. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The reader either returns a graph or throws ModelError: never another exception type. */
 function outcome(bytes: Uint8Array): 'graph' | 'error' {
