@@ -3,7 +3,7 @@
 // way by the daemon (before it queues anything) and the agent (before it flashes anything):
 // valid base64, within the size bound, an ELF, and the sha256 the submitter stated.
 import { createHash } from 'node:crypto';
-import type { Protocol, ResultSource } from './vocabulary.ts';
+import { PROTOCOLS, type Protocol, type ResultSource } from './vocabulary.ts';
 
 export interface FirmwareImage {
   /** The image's own name (a product build, a vendor submission), for people reading results. */
@@ -53,7 +53,7 @@ export function checkByoFields(v: unknown, path: string, maxBytes = MAX_FIRMWARE
   const e: string[] = [];
   if (typeof v !== 'object' || v === null) return e;
   const r = v as { protocol?: unknown; firmware?: unknown; submittedBy?: unknown };
-  if (r.protocol !== undefined && r.protocol !== 'tr1' && r.protocol !== 'mlperf-tiny') e.push(`${path}.protocol must be tr1 or mlperf-tiny`);
+  if (r.protocol !== undefined && !(PROTOCOLS as readonly unknown[]).includes(r.protocol)) e.push(`${path}.protocol must be ${PROTOCOLS.join(' or ')}`);
   if (r.submittedBy !== undefined && (typeof r.submittedBy !== 'string' || !CLIENT.test(r.submittedBy))) e.push(`${path}.submittedBy must match ${CLIENT}`);
   const val = (v as { validateAllSamples?: unknown }).validateAllSamples;
   if (val !== undefined && typeof val !== 'boolean') e.push(`${path}.validateAllSamples must be true or false`);
