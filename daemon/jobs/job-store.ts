@@ -17,7 +17,7 @@
 // Memory holds only unfinished jobs (queued, dispatched) — what dispatching reads all the time;
 // finished jobs are read from the database when asked for, so memory does not grow with history.
 import type { ByoFields } from '../../wire/firmware-image.ts';
-import { randomUUID } from 'node:crypto';
+import { newJobId } from './job-id.ts';
 import { arithmeticOf, type Arithmetic, type Backend, type JobResult, type JobSpec, type ModelRef, type TilingMode } from '../../wire/mqtt.ts';
 import { openLabDb, type LabDb } from './lab-db.ts';
 import type Database from 'better-sqlite3';
@@ -212,7 +212,7 @@ export class JobStore {
     const t = this.now();
     return this.lab.tx(() => {
       const jobs = list.map((n): JobRecord => ({
-        jobId: n.jobId ?? randomUUID(), seq: this.nextSeq++, state: 'queued', model: n.model, boardKind: n.boardKind,
+        jobId: n.jobId ?? newJobId(t), seq: this.nextSeq++, state: 'queued', model: n.model, boardKind: n.boardKind,
         ...(n.boardId ? { wantBoardId: n.boardId } : {}), backend: n.backend, tiling: n.tiling,
         arithmetic: arithmeticOf(n), reps: n.reps,
         ...(n.tags ? { tags: n.tags } : {}), ...(n.request ? { request: n.request } : {}), ...(n.byo ? { byo: n.byo } : {}),

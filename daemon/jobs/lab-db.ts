@@ -69,8 +69,17 @@ export function openLabDb(path: string, opts: LabDbOptions = {}): LabDb {
 export class LabDb {
   private depth = 0;
   private readonly rollbackHooks: Array<() => void> = [];
+  /** Transaction control, prepared once: exec() parses its text on every call, and the daemon
+   * runs a savepoint and its release per MQTT message (~10 % of the store's time, profiled). */
+  private readonly ctl: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', Database.Statement>;
 
-  constructor(readonly db: Db, readonly path: string) {}
+  constructor(readonly db: Db, readonly path: string) {
+    const p = (sql: string) => db.prepare(sql);
+    this.ctl = {
+      begin: p('BEGIN IMMEDIATE'), commit: p('COMMIT'), rollback: p('ROLLBACK'),
+      savepoint: p('SAVEPOINT unit'), release: p('RELEASE unit'), rollbackTo: p('ROLLBACK TO unit'),
+    };
+  }
 
   get inTransaction(): boolean { return this.depth > 0; }
 
@@ -78,7 +87,7 @@ export class LabDb {
    * tx() and savepoint() inside it join it; commit() ends it. */
   begin(): void {
     if (this.depth > 0) throw new Error('a transaction is already open');
-    this.db.exec('BEGIN IMMEDIATE');
+    this.ctl.begin.run();
     this.depth = 1;
   }
 
@@ -86,9 +95,9 @@ export class LabDb {
   commit(): void {
     if (this.depth !== 1) throw new Error('no open group transaction to commit');
     try {
-      this.db.exec('COMMIT');
+      this.ctl.commit.run();
     } catch (err) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) this.ctl.rollback.run();
       for (const h of this.rollbackHooks) h();
       throw err;
     } finally {
@@ -100,15 +109,15 @@ export class LabDb {
    * the in-memory caches) while the rest of the transaction stands. */
   savepoint<T>(fn: () => T): T {
     if (this.depth === 0) return this.tx(fn);
-    this.db.exec('SAVEPOINT unit');
+    this.ctl.savepoint.run();
     this.depth++;
     try {
       const out = fn();
-      this.db.exec('RELEASE unit');
+      this.ctl.release.run();
       return out;
     } catch (err) {
-      this.db.exec('ROLLBACK TO unit');
-      this.db.exec('RELEASE unit');
+      this.ctl.rollbackTo.run();
+      this.ctl.release.run();
       for (const h of this.rollbackHooks) h();
       throw err;
     } finally {
@@ -120,14 +129,14 @@ export class LabDb {
    * run, so in-memory caches reload) when it throws. Inside an open transaction it joins it. */
   tx<T>(fn: () => T): T {
     if (this.depth > 0) return fn();
-    this.db.exec('BEGIN IMMEDIATE');
+    this.ctl.begin.run();
     this.depth++;
     try {
       const out = fn();
-      this.db.exec('COMMIT');
+      this.ctl.commit.run();
       return out;
     } catch (err) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) this.ctl.rollback.run();
       for (const h of this.rollbackHooks) h();
       throw err;
     } finally {
