@@ -1,6 +1,7 @@
 // Batched writes to InfluxDB 1.x from the lab database's point table (daemon/influx/point-queue.ts).
 // Points enter that table in the same transaction as the job state that produced them; the writer
-// takes the oldest batch, writes it, and deletes it only after InfluxDB accepted it. While
+// takes the oldest batch (whole rows of the point table), writes it, and deletes it only after
+// InfluxDB answered for every point of it. While
 // InfluxDB is down the table grows and is retried with backoff; after a restart the table is
 // simply still there. Points carry their own timestamps, so a batch written twice (accepted, then
 // the daemon died before the delete) overwrites itself: never lost, never doubled.
@@ -14,7 +15,7 @@
 import { InfluxDB, type IPoint } from 'influx';
 import { schema, MEASUREMENTS } from './schema.ts';
 import { checkPoint } from './line-safety.ts';
-import { PointQueue, type QueuedPoint } from './point-queue.ts';
+import { PointQueue } from './point-queue.ts';
 import { openLabDb, type LabDb } from '../jobs/lab-db.ts';
 
 export interface InfluxSinkOptions {
@@ -130,17 +131,21 @@ export class InfluxSink {
     try {
       if (!this.ready) await this.setup();
       for (;;) {
-        const rows = this.queue.peek(this.batchSize);
-        if (!rows.length) break;
-        const good: QueuedPoint[] = [];
-        for (const r of rows) {
-          const c = checkPoint(r.point);
-          if (!c.ok) { this.bury(r, `refused before sending: ${c.reason}`); continue; }
+        const batch = this.queue.peek(this.batchSize);
+        if (!batch) break;
+        const dead: Array<{ point: IPoint; reason: string }> = [];
+        const good: IPoint[] = [];
+        for (const p of batch.points) {
+          const c = checkPoint(p);
+          if (!c.ok) { dead.push({ point: p, reason: `refused before sending: ${c.reason}` }); continue; }
           // The client's own schema coercion throws for a wrong field type: refused the same way.
-          try { this.influx.parsePoint(c.point, { precision: 'n' }); } catch (e) { this.bury(r, `refused before sending: ${(e as Error).message}`); continue; }
-          good.push({ id: r.id, point: c.point });
+          try { this.influx.parsePoint(c.point, { precision: 'n' }); } catch (e) { dead.push({ point: p, reason: `refused before sending: ${(e as Error).message}` }); continue; }
+          good.push(c.point);
         }
-        await this.writeNarrowing(good);
+        await this.writeNarrowing(good, dead);
+        // Every point of the batch is answered for: its rows go, its refused points are buried.
+        this.queue.settle(batch, dead);
+        dead.forEach((d, i) => this.logDead(d, this.queue.deadLetters - dead.length + i + 1));
       }
       if (this.lastError) this.log(`influx: writes resumed (${this.written} points written)`);
       this.backoffMs = 0;
@@ -155,30 +160,28 @@ export class InfluxSink {
     }
   }
 
-  /** Writes rows; on a refusal, halves until the refused points are found and set aside. Any
-   * other error (InfluxDB down, 5xx) propagates: the rows stay queued for the retry. */
-  private async writeNarrowing(rows: QueuedPoint[]): Promise<void> {
-    if (!rows.length) return;
+  /** Writes points; on a refusal, halves until the refused points are found (added to `dead`).
+   * Any other error (InfluxDB down, 5xx) propagates: the batch stays queued for the retry. */
+  private async writeNarrowing(points: IPoint[], dead: Array<{ point: IPoint; reason: string }>): Promise<void> {
+    if (!points.length) return;
     try {
-      await this.influx.writePoints(rows.map((r) => r.point), { precision: 'n' });
+      await this.influx.writePoints(points, { precision: 'n' });
     } catch (err) {
       const refusal = isRefusal(err);
       if (refusal === undefined) throw err;
-      if (rows.length === 1) { this.bury(rows[0]!, `InfluxDB refused it: ${refusal}`); return; }
-      const half = rows.length >> 1;
-      await this.writeNarrowing(rows.slice(0, half));
-      await this.writeNarrowing(rows.slice(half));
+      if (points.length === 1) { dead.push({ point: points[0]!, reason: `InfluxDB refused it: ${refusal}` }); return; }
+      const half = points.length >> 1;
+      await this.writeNarrowing(points.slice(0, half), dead);
+      await this.writeNarrowing(points.slice(half), dead);
       return;
     }
-    this.queue.remove(rows.map((r) => r.id));
-    this.written += rows.length;
-    this.onWritten?.(rows.map((r) => r.point));
+    this.written += points.length;
+    this.onWritten?.(points);
   }
 
-  private bury(row: QueuedPoint, reason: string): void {
-    this.queue.bury(row, reason);
+  private logDead(d: { point: IPoint; reason: string }, number: number): void {
     this.deadLettered++;
-    this.log(`influx: point set aside as malformed (dead letter ${this.queue.deadLetters} in ${this.queue.lab.path}): ${reason.slice(0, 500)}; point ${JSON.stringify(row.point).slice(0, 300)}`);
+    this.log(`influx: point set aside as malformed (dead letter ${number} in ${this.queue.lab.path}): ${d.reason.slice(0, 500)}; point ${JSON.stringify(d.point).slice(0, 300)}`);
   }
 
   /** Database, retention policies and downsampling continuous queries (idempotent). */

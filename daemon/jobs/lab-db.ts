@@ -13,7 +13,8 @@ import { dirname } from 'node:path';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 1;
+// 2: points rows carry several points (a JSON array) and their number `n` (daemon/influx/point-queue.ts).
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -33,7 +34,8 @@ CREATE INDEX IF NOT EXISTS jobs_by_suite ON jobs(suite, state) WHERE suite IS NO
 CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs(request_id) WHERE request_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS points (
   id    INTEGER PRIMARY KEY AUTOINCREMENT,
-  point TEXT NOT NULL
+  point TEXT NOT NULL,
+  n     INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS dead_points (
   id     INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -60,6 +62,9 @@ export function openLabDb(path: string, opts: LabDbOptions = {}): LabDb {
   }
   db.transaction(() => {
     db.exec(SCHEMA);
+    // Version 1 rows hold one point object each: n = 1 is what they are.
+    const cols = db.prepare('SELECT name FROM pragma_table_info(\'points\')').pluck().all() as string[];
+    if (!cols.includes('n')) db.exec('ALTER TABLE points ADD COLUMN n INTEGER NOT NULL DEFAULT 1');
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
   return new LabDb(db, path);
