@@ -89,7 +89,9 @@ export class Daemon extends EventEmitter {
   readonly counters: DaemonCounters = { ignoredResults: 0, rejectedRequests: 0, requeues: 0, regressions: 0, malformedHealth: 0, clockReplaced: 0, refusedBoards: 0 };
   brokerUrl = '';
   private stopped = false;
-  private dispatchPending = false;
+  /** Something freed a board or queued a job since the last dispatch round. */
+  private dispatchWanted = false;
+  private dispatchScheduled = false;
 
   constructor(private readonly opts: DaemonOptions) {
     super();
@@ -146,6 +148,7 @@ export class Daemon extends EventEmitter {
           corked = undefined;
           if (committed) stream?.uncork(); else stream?.destroy();
         },
+        beforeCommit: () => this.dispatchIfWanted(),
       });
     const ctx = this.context();
     this.suites = new Suites(ctx);
@@ -280,21 +283,33 @@ export class Daemon extends EventEmitter {
     } catch (err) { this.log(`tick failed: ${(err as Error).stack}`); }
   }
 
-  /** A dispatch round after the current burst of messages (one round, not one per message). */
+  /** A dispatch round for the current burst of messages: one round, not one per message. Inside
+   * a group it runs as the group's last unit before the commit (so a result that frees a board
+   * and that board's next job are one transaction, and the spec leaves with the commit); outside
+   * one (a reconnect, a timer), on the next turn of the event loop. */
   private requestDispatch(): void {
-    if (this.dispatchPending || this.stopped) return;
-    this.dispatchPending = true;
+    if (this.stopped) return;
+    this.dispatchWanted = true;
+    if (this.work.groupIsOpen || this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
     setImmediate(() => {
-      this.dispatchPending = false;
-      try { this.work.run(() => this.dispatch()); } catch (err) { this.log(`dispatch failed: ${(err as Error).stack}`); }
+      this.dispatchScheduled = false;
+      if (!this.dispatchWanted) return;
+      try { this.work.run(() => this.dispatchIfWanted()); } catch (err) { this.log(`dispatch failed: ${(err as Error).stack}`); }
     });
+  }
+
+  private dispatchIfWanted(): void {
+    if (!this.dispatchWanted) return;
+    this.dispatchWanted = false;
+    this.dispatch();
   }
 
   /** Gives each queued job (oldest first) an idle board of its kind, least recently used first. */
   dispatch(): void {
     if (this.stopped || !this.client?.connected) return;
     if (this.store.count('queued') === 0) return;
-    const free = this.registry.boards(this.store.leasedBoards()).filter((b) => b.agentOnline && b.effective === 'idle');
+    const free = this.registry.idleBoards(this.store.leasedBoards());
     const assignments = assignJobs(this.store.queued(), free, (id) => this.lastUsed.get(id) ?? 0);
     if (!assignments.length) return;
     this.work.run(() => {

@@ -94,6 +94,20 @@ export class Registry {
     return out;
   }
 
+  /** The boards a job can go to now — agent online, reported idle, no lease: the boards() views
+   * whose effective state is idle, without making a view of every busy board (dispatch asks
+   * after every burst of results, with a thousand boards of which a few are free). */
+  idleBoards(leased: ReadonlySet<string>): BoardView[] {
+    const out: BoardView[] = [];
+    for (const a of this.agents.values()) {
+      if (!a.online) continue;
+      for (const b of a.boards) {
+        if (b.state === 'idle' && !leased.has(b.boardId)) out.push({ ...b, agentId: a.agentId, agentOnline: true, effective: 'idle' });
+      }
+    }
+    return out;
+  }
+
   board(boardId: string): BoardView | undefined { return this.boards().find((b) => b.boardId === boardId); }
 
   /** Board kinds any agent has ever reported (online or not). */

@@ -23,6 +23,10 @@ export interface GroupHooks {
   /** It ended: committed (true) or undone (false). The daemon uncorks, or drops the connection so
    * the broker redelivers what it was not told about. */
   closed(committed: boolean): void;
+  /** Runs as the group's last unit, just before its commit (the daemon's dispatch round: a board
+   * freed by a result of the burst gets its next job in the same transaction, and the job spec
+   * leaves with the commit instead of a transaction and an event-loop turn later). */
+  beforeCommit?(): void;
 }
 
 export class UnitOfWork {
@@ -54,6 +58,21 @@ export class UnitOfWork {
       this.outgoing = [];
       this.group.opened();
     }
+    try {
+      return this.unit(fn);
+    } finally {
+      if (!this.commitScheduled) {
+        this.commitScheduled = true;
+        setImmediate(() => { try { this.flush(); } catch { /* logged in flush; the next unit opens a new group */ } });
+      }
+    }
+  }
+
+  /** Whether a group transaction is open (a unit run now joins it and commits with it). */
+  get groupIsOpen(): boolean { return this.groupOpen; }
+
+  /** One unit inside the open group: a savepoint, undone alone (points and messages too) if it throws. */
+  private unit<T>(fn: () => T): T {
     const marks = [this.points!.length, this.outgoing!.length] as const;
     this.depth++;
     try {
@@ -65,10 +84,6 @@ export class UnitOfWork {
       throw err;
     } finally {
       this.depth--;
-      if (!this.commitScheduled) {
-        this.commitScheduled = true;
-        setImmediate(() => { try { this.flush(); } catch { /* logged in flush; the next unit opens a new group */ } });
-      }
     }
   }
 
@@ -76,6 +91,9 @@ export class UnitOfWork {
   flush(): void {
     this.commitScheduled = false;
     if (!this.groupOpen || !this.group) return;
+    if (this.group.beforeCommit) {
+      try { this.unit(() => this.group!.beforeCommit!()); } catch (err) { this.group.log(`last unit before the commit failed (undone alone): ${(err as Error).stack}`); }
+    }
     const points = this.points!;
     const outgoing = this.outgoing!;
     this.points = undefined;

@@ -6,12 +6,14 @@
 // Mosquitto-format password file (daemon/broker/passwd.ts, hashed at rest), topic rights from the
 // shipped ACL (daemon/broker/acl.ts), no anonymous access unless asked for. Where aedes differs
 // from Mosquitto: a publish the ACL refuses disconnects the client (Mosquitto drops the message
-// and keeps the connection); either way the message reaches nobody.
+// and keeps the connection); either way the message reaches nobody. Packets are capped at the
+// shipped Mosquitto config's max_packet_size (daemon/broker/packet-cap.ts).
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { timingSafeEqual } from 'node:crypto';
 import type { Acl } from './acl.ts';
 import { readPasswordFile, verifyPassword } from './passwd.ts';
+import { capPacketSize, mosquittoMaxPacketSize } from './packet-cap.ts';
 
 // aedes is CommonJS whose typings declare ESM exports; require() gives what the typings describe.
 const { createBroker } = createRequire(import.meta.url)('aedes') as typeof import('aedes');
@@ -33,11 +35,22 @@ export interface BrokerAuth {
   log?: (line: string) => void;
 }
 
-export async function startEmbeddedBroker(opts: { port?: number; host?: string; auth?: BrokerAuth } = {}): Promise<EmbeddedBroker> {
+export interface EmbeddedBrokerOptions {
+  port?: number;
+  host?: string;
+  auth?: BrokerAuth;
+  /** Largest packet accepted, header included (default: the shipped Mosquitto config's max_packet_size). */
+  maxPacketBytes?: number;
+  log?: (line: string) => void;
+}
+
+export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const host = opts.host ?? '127.0.0.1';
   const wanted = opts.port ?? 0; // 0: the OS picks a free port
   const broker = createBroker(opts.auth ? authHooks(opts.auth) : {});
-  const server = net.createServer(broker.handle);
+  const maxPacket = opts.maxPacketBytes ?? mosquittoMaxPacketSize();
+  const log = opts.log ?? opts.auth?.log ?? (() => {});
+  const server = net.createServer((socket) => capPacketSize(broker.handle(socket, undefined as never), maxPacket, (what) => log(`broker: ${what}`)));
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   await new Promise<void>((resolve, reject) => {
