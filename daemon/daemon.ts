@@ -17,7 +17,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { IPoint } from 'influx';
 import { topics, encode, arithmeticOf, replyTopicProblem, type RequestReply, type SuiteRunReply } from '../wire/mqtt.ts';
 import { embeddedBrokerPasswordFile, type LabConfig } from './config.ts';
-import { JobStore, specOf, type JobRecord } from './jobs/job-store.ts';
+import { JobStore, type JobRecord } from './jobs/job-store.ts';
 import { openLabDb, type LabDb } from './jobs/lab-db.ts';
 import { migrateJsonl } from './jobs/migrate-jsonl.ts';
 import { Registry } from './registry.ts';
@@ -208,7 +208,7 @@ export class Daemon extends EventEmitter {
     // (killed between the commit and the socket write), so send it again. Agents key jobs by id
     // and ignore a second delivery; a result for it counts once either way.
     for (const job of this.store.inState('dispatched')) {
-      this.client.publish(topics.agentJobs(job.agentId!), encode(specOf(job)), { qos: 1 });
+      this.client.publish(topics.agentJobs(job.agentId!), encode(this.store.specOf(job)), { qos: 1 });
     }
     this.suites.schedule(this.opts.scheduler ?? cronScheduler, (name) => this.fireSuite(name, 'cron'));
     this.tickTimer = setInterval(() => this.tick(), this.opts.tickMs ?? 1000);

@@ -27,6 +27,8 @@ export interface TestBroker {
   readonly url: string;
   readonly dir: string;
   readonly running: boolean;
+  /** The broker's process id while it runs (bench: its CPU time). */
+  readonly pid: number | undefined;
   /** Graceful stop (SIGTERM): the broker saves its persistence database. */
   stop(): Promise<void>;
   /** Crash (SIGKILL). */
@@ -142,6 +144,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<TestB
     url: `mqtt://127.0.0.1:${port}`,
     dir,
     get running() { return child !== undefined; },
+    get pid() { return child?.pid; },
     stop: () => halt('SIGTERM'),
     kill: () => halt('SIGKILL'),
     start,

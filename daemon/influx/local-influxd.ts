@@ -25,6 +25,8 @@ export interface LocalInfluxd {
   /** Starts it again on the same port and data dir (after stop()). */
   start(): Promise<void>;
   readonly running: boolean;
+  /** The server's process id while it runs (bench: its CPU time). */
+  readonly pid: number | undefined;
 }
 
 function configText(dir: string, httpPort: number, bindPort: number): string {
@@ -118,5 +120,5 @@ export async function startLocalInfluxd(opts: LocalInfluxdOptions): Promise<Loca
   }
 
   await start();
-  return { url, httpPort, dir, stop, start, get running() { return child !== undefined; } };
+  return { url, httpPort, dir, stop, start, get running() { return child !== undefined; }, get pid() { return child?.pid; } };
 }

@@ -20,6 +20,7 @@ import type { ByoFields } from '../../wire/firmware-image.ts';
 import { newJobId } from './job-id.ts';
 import { arithmeticOf, type Arithmetic, type Backend, type JobResult, type JobSpec, type ModelRef, type TilingMode } from '../../wire/mqtt.ts';
 import { openLabDb, type LabDb } from './lab-db.ts';
+import { UploadStore } from './uploads.ts';
 import type Database from 'better-sqlite3';
 
 export type JobState = 'queued' | 'dispatched' | 'done' | 'failed';
@@ -58,6 +59,10 @@ export interface JobRecord {
   error?: string;
   /** Why earlier attempts ended (requeue reasons), oldest first. */
   history?: string[];
+  /** Uploaded content held once by hash in the lab database (daemon/jobs/uploads.ts) instead of in
+   * this record: `model` has no tfliteBase64 and `byo` no firmware while these are set; the
+   * JobSpec (JobStore.specOf) carries the content again. Records written before hold it inline. */
+  uploads?: { model?: { sha256: string }; firmware?: { sha256: string; name: string } };
 }
 
 export interface NewJob {
@@ -78,6 +83,7 @@ export type ResultVerdict =
 
 export class JobStore {
   readonly lab: LabDb;
+  readonly uploads: UploadStore;
   private readonly ownsDb: boolean;
   private readonly defaults: { maxAttempts: number; attemptTimeoutMs: number };
   private nextSeq = 1;
@@ -101,6 +107,7 @@ export class JobStore {
     this.ownsDb = typeof db === 'string';
     this.lab = typeof db === 'string' ? openLabDb(db) : db;
     this.defaults = { maxAttempts: defaults.maxAttempts ?? 3, attemptTimeoutMs: defaults.attemptTimeoutMs ?? 10 * 60_000 };
+    this.uploads = new UploadStore(this.lab);
     const d = this.lab.db;
     this.sql = {
       upsert: d.prepare(`INSERT INTO jobs (job_id, seq, state, agent_id, suite, suite_run, request_id, updated_at, record)
@@ -218,7 +225,7 @@ export class JobStore {
         ...(n.tags ? { tags: n.tags } : {}), ...(n.request ? { request: n.request } : {}), ...(n.byo ? { byo: n.byo } : {}),
         attempt: 0, maxAttempts: n.maxAttempts ?? this.defaults.maxAttempts,
         attemptTimeoutMs: n.attemptTimeoutMs ?? this.defaults.attemptTimeoutMs, createdAt: t, updatedAt: t,
-      }));
+      })).map((j) => this.storeUploads(j, t));
       const ids = new Set<string>();
       for (const j of jobs) {
         if (this.get(j.jobId) || ids.has(j.jobId)) throw new Error(`job ${j.jobId} already exists`);
@@ -242,7 +249,7 @@ export class JobStore {
       if (job.state !== 'queued') throw new Error(`job ${jobId} is ${job.state}, not queued`);
       const next: JobRecord = { ...job, state: 'dispatched', attempt: job.attempt + 1, agentId, boardId, deadline: t + job.attemptTimeoutMs, updatedAt: t };
       this.put(next);
-      return specOf(next);
+      return this.specOf(next);
     }));
   }
 
@@ -290,11 +297,39 @@ export class JobStore {
     return { accepted: true, job: next };
   }
 
-  /** Drops finished jobs older than maxAgeMs (their results are in InfluxDB by then). */
+  /** The JobSpec for a dispatched job, its uploaded content put back from the uploads table. */
+  specOf(job: JobRecord): JobSpec {
+    const spec = specOf(job);
+    const u = job.uploads;
+    if (u?.model) spec.model = { name: job.model.name, tfliteBase64: this.uploads.base64(u.model.sha256), sha256: u.model.sha256 };
+    if (u?.firmware) spec.firmware = { name: u.firmware.name, elfBase64: this.uploads.base64(u.firmware.sha256), sha256: u.firmware.sha256 };
+    return spec;
+  }
+
+  /** A new job's uploaded content goes to the uploads table (once per content); the record keeps its hash. */
+  private storeUploads(j: JobRecord, t: number): JobRecord {
+    const model = 'tfliteBase64' in j.model && j.model.tfliteBase64 !== undefined ? j.model : undefined;
+    const firmware = j.byo?.firmware;
+    if (!model && !firmware) return j;
+    const out: JobRecord = { ...j, uploads: {} };
+    if (model) {
+      out.model = { name: model.name };
+      out.uploads!.model = { sha256: this.uploads.put(model.tfliteBase64, t) };
+    }
+    if (firmware) {
+      const { firmware: _content, ...byo } = j.byo!;
+      out.byo = byo;
+      out.uploads!.firmware = { sha256: this.uploads.put(firmware.elfBase64, t), name: firmware.name };
+    }
+    return out;
+  }
+
+  /** Drops finished jobs older than maxAgeMs (their results are in InfluxDB by then), and the
+   * uploads no remaining job names. */
   pruneFinished(maxAgeMs: number): number {
     const ids = this.sql.pruneIds.all(this.now() - maxAgeMs) as string[];
     if (!ids.length) return 0;
-    this.lab.tx(() => { for (const id of ids) this.sql.del.run(id); });
+    this.lab.tx(() => { for (const id of ids) this.sql.del.run(id); this.uploads.prune(); });
     this.load();
     return ids.length;
   }
@@ -349,7 +384,8 @@ function answersJob(result: JobResult, job: JobRecord): JobResult {
   };
 }
 
-export function specOf(job: JobRecord): JobSpec {
+/** The JobSpec of a dispatched job as its record holds it (uploads by hash: JobStore.specOf). */
+function specOf(job: JobRecord): JobSpec {
   if (job.boardId === undefined || job.deadline === undefined) throw new Error(`job ${job.jobId} is not dispatched`);
   return {
     v: 1, jobId: job.jobId, boardId: job.boardId, boardKind: job.boardKind, model: job.model,

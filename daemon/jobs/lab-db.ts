@@ -13,7 +13,8 @@ import { dirname } from 'node:path';
 
 export type Db = Database.Database;
 
-// 2: points rows carry several points (a JSON array) and their number `n` (daemon/influx/point-queue.ts).
+// 2: points rows carry several points (a JSON array) and their number `n` (daemon/influx/point-queue.ts);
+//    uploads are kept once per content hash (daemon/jobs/uploads.ts).
 const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
@@ -42,6 +43,11 @@ CREATE TABLE IF NOT EXISTS dead_points (
   at     INTEGER NOT NULL,
   reason TEXT NOT NULL,
   point  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploads (
+  sha256   TEXT PRIMARY KEY,
+  bytes    BLOB NOT NULL,
+  first_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;

@@ -1,0 +1,131 @@
+// What the throughput work must not give up, asserted on behaviour: results that arrive together
+// are committed in one transaction (not one per result) and every one of them reaches InfluxDB;
+// a board freed by a result gets its next job in that same transaction; the point table holds
+// the points of a group in few rows and a version-1 database (one point per row) still drains;
+// an upload is stored once by content hash, not in every job row, and still reaches the agent.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SimAgent } from '../../daemon/sim/sim-agent.ts';
+import { openLabDb } from '../../daemon/jobs/lab-db.ts';
+import { JobStore } from '../../daemon/jobs/job-store.ts';
+import { PointQueue } from '../../daemon/influx/point-queue.ts';
+import { jobEventPoint } from '../../daemon/influx/schema.ts';
+import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
+import { startInfluxdb, type TestInfluxdb } from '../../tools/influxdb.ts';
+import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
+
+let mq: TestBroker;
+let influx: TestInfluxdb;
+before(async () => { [mq, influx] = await Promise.all([startMosquitto({ persistence: false }), startInfluxdb()]); });
+after(async () => { await Promise.all([mq?.dispose(), influx?.dispose()]); });
+
+async function countInflux(db: string, q: string): Promise<number> {
+  const res = await fetch(`${influx.url}/query?db=${db}&q=${encodeURIComponent(q)}`);
+  const body = await res.json() as { results: Array<{ series?: Array<{ values: number[][] }> }> };
+  return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+}
+
+test('results that arrive together commit in one transaction, with the freed boards\' next jobs, and all reach InfluxDB', { timeout: 90_000 }, async () => {
+  const DB = 'batching';
+  const BOARDS = 30;
+  const daemon = await startDaemon({ config: labConfig(''), brokerUrl: mq.url, influx: { url: influx.url, database: DB }, tickMs: 60_000 });
+  const sim = new SimAgent({ brokerUrl: mq.url, agentId: 'burst', jobMs: 0, progress: false, boards: Array.from({ length: BOARDS }, (_, i) => ({ boardId: `burst-b${i}`, kind: 'qemu-mps2-an386' })) });
+  try {
+    await sim.start();
+    await waitFor('boards online', () => daemon.registry.idleBoards(new Set()).length === BOARDS);
+    // Hold the daemon's input: the agent's results pile up in its socket, then arrive together.
+    const stream = daemon['client']!.stream;
+    daemon.enqueueMany(Array.from({ length: 2 * BOARDS }, () => ({ model: { name: 'aww' }, boardKind: 'qemu-mps2-an386', backend: 'aot' as const, tiling: 'none' as const, reps: 1, tags: { suite: 'burst' } })));
+    await waitFor('first wave out', () => daemon.stats().dispatched === BOARDS);
+    stream.pause();
+    await waitFor('the first wave answered', () => sim.results.length === BOARDS);
+    await new Promise((r) => setTimeout(r, 500)); // the broker forwards them into the paused socket
+    // Count the store's commits and what each one held.
+    const lab = daemon.store.lab;
+    const commits: Array<{ done: number; dispatched: number }> = [];
+    const commit = lab.commit.bind(lab);
+    lab.commit = () => { commit(); commits.push({ done: daemon.stats().done, dispatched: daemon.stats().dispatched }); };
+    stream.resume();
+    await waitFor('every job done', () => daemon.stats().done === 2 * BOARDS, 30_000);
+    const firstWave = commits.findIndex((c) => c.done >= 1);
+    assert.ok(firstWave >= 0);
+    assert.ok(commits.filter((c) => c.done > 0 && c.done < BOARDS).length < BOARDS / 3,
+      `the ${BOARDS} results held back came in a few transactions, not one each: ${JSON.stringify(commits)}`);
+    // The commit that made a result done also holds the freed board's next job (nothing queued
+    // in between): after each commit of the first wave, every freed board is busy again.
+    for (const c of commits.filter((c) => c.done > 0 && c.done <= BOARDS)) {
+      assert.equal(c.dispatched, BOARDS, `boards freed by the commit's results were given their next jobs in it: ${JSON.stringify(c)}`);
+    }
+    assert.equal(await daemon.sink!.drain(20_000), 0);
+    assert.equal(await countInflux(DB, `SELECT count(job_id) FROM results WHERE suite = 'burst'`), 2 * BOARDS, 'every result is in InfluxDB');
+    assert.equal(await countInflux(DB, `SELECT count(job_id) FROM jobs WHERE suite = 'burst' AND event = 'done'`), 2 * BOARDS);
+  } finally {
+    await sim.stop();
+    await daemon.stop();
+  }
+});
+
+test('the point table: a group of points is a few rows; a version-1 database (one point per row) migrates and drains in order', () => {
+  const path = join(tempDir(), 'lab.db');
+  // A lab database as the previous version wrote it: schema 1, one point object per row.
+  const old = new Database(path);
+  old.exec(`CREATE TABLE points (id INTEGER PRIMARY KEY AUTOINCREMENT, point TEXT NOT NULL);
+    CREATE TABLE dead_points (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, reason TEXT NOT NULL, point TEXT NOT NULL);`);
+  old.prepare('INSERT INTO points (point) VALUES (?)').run(JSON.stringify(jobEventPoint({ event: 'queued', jobId: 'old-1', at: 1 })));
+  old.pragma('user_version = 1');
+  old.close();
+  const lab = openLabDb(path);
+  const queue = new PointQueue(lab);
+  assert.equal(queue.backlog, 1, 'the old row counts as one point');
+  const fresh = Array.from({ length: 1200 }, (_, i) => jobEventPoint({ event: 'queued', jobId: `new-${i}`, at: 2 + i }));
+  queue.add(fresh);
+  assert.equal(queue.backlog, 1201);
+  assert.equal(lab.db.prepare('SELECT count(*) FROM points').pluck().get(), 1 + 3, '1,200 points in 3 rows (500 a row)');
+  const first = queue.peek(1)!;
+  assert.deepEqual(first.points.map((p) => p.fields!.job_id), ['old-1'], 'oldest first, whole rows');
+  queue.settle(first, []);
+  const second = queue.peek(600)!;
+  assert.equal(second.points.length, 1000, 'whole rows until the batch size is reached');
+  assert.deepEqual(second.points.map((p) => p.fields!.job_id), fresh.slice(0, 1000).map((p) => p.fields!.job_id));
+  queue.settle(second, [{ point: second.points[3]!, reason: 'refused' }]);
+  assert.equal(queue.backlog, 200);
+  assert.equal(queue.deadLetters, 1);
+  assert.deepEqual(queue.deadPoints().map((d) => [d.reason, d.point.fields!.job_id]), [['refused', 'new-3']]);
+  lab.close();
+  const again = new PointQueue(openLabDb(path));
+  assert.equal(again.backlog, 200, 'counts survive reopening');
+  again.lab.close();
+});
+
+test('uploads are stored once by content hash, not in each job row, and go out whole in the job spec', () => {
+  const lab = openLabDb(join(tempDir(), 'lab.db'));
+  const store = new JobStore(lab);
+  const tflite = Buffer.concat([Buffer.from([0x1c, 0, 0, 0]), Buffer.from('TFL3'), Buffer.alloc(4096, 7)]).toString('base64');
+  const elf = Buffer.concat([Buffer.from([0x7f]), Buffer.from('ELF'), Buffer.alloc(8192, 9)]);
+  const firmware = { name: 'acme-fw', elfBase64: elf.toString('base64'), sha256: 'unused-here' };
+  const jobs = store.enqueueMany([1, 2, 3].map(() => ({
+    model: { name: 'mine', tfliteBase64: tflite }, boardKind: 'k', backend: 'aot' as const, tiling: 'none' as const, reps: 1,
+    byo: { protocol: 'mlperf-tiny' as const, firmware, submittedBy: 'alice' },
+  })));
+  assert.equal(store.uploads.size, 2, 'one model and one image, whatever the number of jobs');
+  const rows = lab.db.prepare('SELECT record FROM jobs').pluck().all() as string[];
+  assert.equal(rows.length, 3);
+  for (const r of rows) {
+    assert.ok(!r.includes(tflite.slice(0, 64)) && !r.includes(firmware.elfBase64.slice(0, 64)), 'no job row holds the content');
+    assert.ok(r.length < 1000, `a job row stays small (${r.length} bytes)`);
+  }
+  assert.ok(!JSON.stringify(store.get(jobs[0]!.jobId)).includes(tflite.slice(0, 64)), 'nor does the job in memory');
+  const spec = store.dispatch(jobs[0]!.jobId, 'a1', 'b1');
+  assert.deepEqual(spec.model, { name: 'mine', tfliteBase64: tflite, sha256: store.get(jobs[0]!.jobId)!.uploads!.model!.sha256 });
+  assert.equal(spec.firmware?.elfBase64, firmware.elfBase64, 'the agent gets the image byte for byte');
+  assert.equal(spec.firmware?.name, 'acme-fw');
+  assert.equal(spec.protocol, 'mlperf-tiny');
+  assert.equal(spec.submittedBy, 'alice');
+  // Uploads live as long as a job row names them.
+  for (const j of jobs) store.fail(j.jobId, 'done with it');
+  assert.equal(store.pruneFinished(-1), 3);
+  assert.equal(store.uploads.size, 0, 'pruned with the last job that named them');
+  lab.close();
+});
