@@ -109,6 +109,8 @@ export class Suites {
     const { ctx } = this;
     const runId = runIdArg ?? job?.tags?.suiteRun;
     if (!runId) return;
+    // Cheap in-memory answer first: only the run's last job reads the run from the database.
+    if (ctx.store.unfinishedInRun(runId) > 0) return;
     const run = this.run(runId);
     if (!run.finished) return;
     const done = run.jobs.filter((j) => j.state === 'done').length;

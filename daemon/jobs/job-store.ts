@@ -97,6 +97,10 @@ export class JobStore {
   /** Jobs out on boards (the daemon's leases), kept in step so a look does not walk a long queue. */
   private leases = new Set<string>();
   private counts: Record<JobState, number> = { queued: 0, dispatched: 0, done: 0, failed: 0 };
+  /** Unfinished jobs per suite run, kept in step: "was this the run's last job?" is asked after
+   * every result, and reading the whole run from the database each time made a run of n jobs
+   * cost n² row reads. */
+  private openInRun = new Map<string, number>();
   private readonly sql: {
     upsert: Database.Statement; get: Database.Statement; all: Database.Statement; bySuiteRun: Database.Statement;
     byRequest: Database.Statement; unfinishedOfSuite: Database.Statement; pruneIds: Database.Statement; del: Database.Statement;
@@ -142,7 +146,12 @@ export class JobStore {
     this.head = 0;
     this.inQueue = new Set(this.queue.map((q) => q.jobId));
     this.leases = new Set([...this.live.values()].filter((j) => j.state === 'dispatched').map((j) => j.jobId));
+    this.openInRun = new Map();
+    for (const j of this.live.values()) if (j.tags?.suiteRun) this.openInRun.set(j.tags.suiteRun, (this.openInRun.get(j.tags.suiteRun) ?? 0) + 1);
   }
+
+  /** Jobs of a suite run not finished yet (0: the run is over, or unknown). */
+  unfinishedInRun(runId: string): number { return this.openInRun.get(runId) ?? 0; }
 
   get(jobId: string): JobRecord | undefined {
     const hot = this.live.get(jobId);
@@ -347,6 +356,10 @@ export class JobStore {
     });
     if (prev) this.counts[prev.state]--;
     this.counts[next.state]++;
+    const run = next.tags?.suiteRun;
+    const open = next.state === 'queued' || next.state === 'dispatched';
+    if (run && !prev && open) this.openInRun.set(run, (this.openInRun.get(run) ?? 0) + 1);
+    if (run && prev && !open) { const n = (this.openInRun.get(run) ?? 1) - 1; if (n > 0) this.openInRun.set(run, n); else this.openInRun.delete(run); }
     if (next.state === 'dispatched') this.leases.add(next.jobId); else this.leases.delete(next.jobId);
     if (next.state === 'queued' || next.state === 'dispatched') this.live.set(next.jobId, next);
     else this.live.delete(next.jobId);

@@ -129,3 +129,25 @@ test('uploads are stored once by content hash, not in each job row, and go out w
   assert.equal(store.uploads.size, 0, 'pruned with the last job that named them');
   lab.close();
 });
+
+test('a suite run\'s unfinished jobs are counted in step with the store (re-queue, failure, rollback, reopening)', () => {
+  const lab = openLabDb(join(tempDir(), 'lab.db'));
+  const store = new JobStore(lab);
+  const job = { model: { name: 'aww' }, boardKind: 'k', backend: 'aot' as const, tiling: 'none' as const, reps: 1, tags: { suite: 's', suiteRun: 'run-1' } };
+  const [a, b, c] = store.enqueueMany([job, job, job]);
+  assert.equal(store.unfinishedInRun('run-1'), 3);
+  store.dispatch(a!.jobId, 'ag', 'b1');
+  store.requeue(a!.jobId, 'agent went away');
+  assert.equal(store.unfinishedInRun('run-1'), 3, 're-queued is still unfinished');
+  store.fail(b!.jobId, 'cannot be placed');
+  assert.equal(store.unfinishedInRun('run-1'), 2);
+  assert.throws(() => lab.tx(() => { store.fail(c!.jobId, 'x'); throw new Error('undone'); }), /undone/);
+  assert.equal(store.unfinishedInRun('run-1'), 2, 'a rolled-back change is not counted');
+  lab.close();
+  const again = new JobStore(openLabDb(lab.path));
+  assert.equal(again.unfinishedInRun('run-1'), 2, 'rebuilt on open');
+  again.fail(a!.jobId, 'x');
+  again.fail(c!.jobId, 'x');
+  assert.equal(again.unfinishedInRun('run-1'), 0);
+  again.lab.close();
+});
