@@ -83,13 +83,3 @@ export type ResultSource = (typeof RESULT_SOURCES)[number];
 export const OPTIMIZE_GOALS = ['speed', 'size'] as const;
 export type OptimizeGoal = (typeof OPTIMIZE_GOALS)[number];
 export const DEFAULT_OPTIMIZE: OptimizeGoal = 'speed';
-
-/** Parses a comma-separated CLI list against one of the lists above. */
-export function parseList<T extends string>(s: string, allowed: readonly T[], what: string): T[] {
-  const items = s.split(',').map((x) => x.trim()).filter(Boolean);
-  if (!items.length) throw new Error(`--${what} needs at least one of ${allowed.join('|')}`);
-  for (const x of items) {
-    if (!(allowed as readonly string[]).includes(x)) throw new Error(`unknown ${what} "${x}" (use ${allowed.join('|')})`);
-  }
-  return items as T[];
-}
