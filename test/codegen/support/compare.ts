@@ -52,3 +52,23 @@ export function graphOutputMismatches(graph: Graph, raw: Uint8Array, want: reado
   }
   return { failures, consumed: off };
 }
+
+/**
+ * Compares a host run over several samples (each sample's outputs back to back, in graph order)
+ * with each sample's expected outputs: one line per mismatching sample output, and the bytes one
+ * sample's outputs take (the caller checks that the run wrote exactly that many per sample).
+ */
+export function sampleOutputMismatches(outputs: readonly Tensor[], raw: Uint8Array, want: readonly (readonly TensorData[])[], sampleIndexes: readonly number[]): { failures: string[]; perSample: number } {
+  const perSample = want[0]!.reduce((a, o) => a + o.byteLength, 0);
+  const failures: string[] = [];
+  sampleIndexes.forEach((index, k) => {
+    let off = k * perSample;
+    outputs.forEach((t, o) => {
+      const n = want[k]![o]!.byteLength;
+      const m = mismatch(t, decode(t, raw.subarray(off, off + n)), want[k]![o]!);
+      if (m) failures.push(`sample ${index} output ${o}: ${m}`);
+      off += n;
+    });
+  });
+  return { failures, perSample };
+}
