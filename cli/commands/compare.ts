@@ -4,12 +4,12 @@
 // chart per model. The work is in firmware/compare/; this file maps options and prints.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import { runCompare } from '../../firmware/compare/index.ts';
 import { formatCompareCsv, formatCompareTable } from '../../firmware/compare/format.ts';
 import { compareHtml } from '../../firmware/compare/html.ts';
 import { DEFAULT_RUN_TIMEOUT_MS } from '../../firmware/runner/index.ts';
 import { BACKENDS, DEFAULT_ARITHMETIC, DEFAULT_OPTIMIZE, OPTIMIZE_GOALS } from '../../wire/vocabulary.ts';
+import { printRows, progressBar } from '../matrix-output.ts';
 import { list, options, parseCount, parseList, parseMatrix } from '../options.ts';
 
 interface CompareCliOptions {
@@ -33,8 +33,7 @@ export function register(program: Command): void {
     .addOption(options.csv())
     .option('--html <file>', 'also write a self-contained HTML page (table + RAM-vs-speed chart per model)')
     .action(async (o: CompareCliOptions) => {
-      const showBar = !o.json && !o.csv && process.stderr.isTTY;
-      const bar = showBar ? new SingleBar({ stream: process.stderr, format: 'compare [{bar}] {value}/{total} {last}' }, Presets.shades_classic) : undefined;
+      const bar = progressBar('compare', o);
       const rows = await runCompare({
         models: list(o.model), boards: list(o.board),
         ...parseMatrix(o), optimizes: parseList(o.optimize, OPTIMIZE_GOALS, 'optimize'),
@@ -45,9 +44,7 @@ export function register(program: Command): void {
       });
       bar?.stop();
       if (o.html) writeFileSync(o.html, compareHtml(rows, { generatedAt: new Date().toISOString() }));
-      if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      else if (o.csv) process.stdout.write(formatCompareCsv(rows));
-      else process.stdout.write(formatCompareTable(rows));
+      printRows(rows, o, formatCompareCsv, formatCompareTable);
       if (rows.some((r) => r.status === 'failed')) process.exitCode = 1;
     });
 }

@@ -2,10 +2,10 @@
 // virtual boards (QEMU, host), check outputs against the reference, print one table
 // (or --json / --csv). Configurations run in parallel; a failing one does not stop the others.
 import type { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import { DEFAULT_ARITHMETIC, DEFAULT_BACKEND, DEFAULT_OPTIMIZE, OPTIMIZE_GOALS } from '../../wire/vocabulary.ts';
 import { expandConfigs, runMany, DEFAULT_RUN_TIMEOUT_MS } from '../../firmware/runner/index.ts';
 import { formatCsv, formatTable } from '../run-table.ts';
+import { printRows, progressBar } from '../matrix-output.ts';
 import { getBoard } from '../../boards/index.ts';
 import { checkArithmeticFits, list, options, parseCount, parseMatrix, parseOne } from '../options.ts';
 import { formatProfile } from '../../firmware/runner/profile.ts';
@@ -43,8 +43,7 @@ export function register(program: Command): void {
       if (!models.length) throw new Error('--model needs at least one model');
       const optimize = parseOne(o.optimize, OPTIMIZE_GOALS, 'optimize');
       const configs = expandConfigs(models, boards, tilings, backends, parseCount('reps', o.reps, 1), arithmetics).map((c) => ({ ...c, optimize }));
-      const showBar = !o.json && !o.csv && process.stderr.isTTY;
-      const bar = showBar ? new SingleBar({ stream: process.stderr, format: 'run [{bar}] {value}/{total} {last}' }, Presets.shades_classic) : undefined;
+      const bar = progressBar('run', o);
       bar?.start(configs.length, 0, { last: '' });
       const rows = await runMany(o.profile ? configs.map((c) => ({ ...c, profile: true })) : configs, {
         timeoutMs: parseCount('timeout', o.timeout, 1),
@@ -52,10 +51,8 @@ export function register(program: Command): void {
         onDone: (r) => bar?.increment({ last: `${r.model}@${r.board}/${r.tiling}/${r.arithmetic} ${r.ok ? 'ok' : 'FAILED'}` }),
       });
       bar?.stop();
-      if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      else if (o.csv) process.stdout.write(formatCsv(rows));
-      else {
-        process.stdout.write(formatTable(rows));
+      printRows(rows, o, formatCsv, formatTable);
+      if (!o.json && !o.csv) {
         for (const r of rows) {
           if (r.profile) process.stdout.write(`\n${formatProfile(`${r.model} on ${r.board} (${r.backend}, tiling ${r.tiling}, ${r.arithmetic})`, r.profile)}`);
         }
