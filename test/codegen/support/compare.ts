@@ -2,20 +2,13 @@
 // relative tolerance (1e-5; an absolute floor of 1e-6 for values near zero).
 import { DTYPE_BYTES, numElements, type Graph, type Tensor } from '../../../firmware/ir/graph.ts';
 import type { TensorData } from '../../../firmware/interp/interpreter.ts';
+import { typedView } from '../../../firmware/interp/tensor-data.ts';
 
 export const FLOAT_REL_TOL = 1e-5;
 
 /** Decodes raw C output bytes as the tensor's dtype. */
 export function decode(t: Tensor, bytes: Uint8Array): TensorData {
-  const copy = new Uint8Array(bytes).buffer;
-  switch (t.dtype) {
-    case 'float32': return new Float32Array(copy);
-    case 'int8': return new Int8Array(copy);
-    case 'uint8': case 'bool': return new Uint8Array(copy);
-    case 'int16': return new Int16Array(copy);
-    case 'int32': return new Int32Array(copy);
-    case 'int64': return new BigInt64Array(copy);
-  }
+  return typedView(t.dtype, new Uint8Array(bytes).buffer);
 }
 
 /** A description of the first mismatches, or undefined when the values agree. */
