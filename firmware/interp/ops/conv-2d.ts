@@ -1,10 +1,10 @@
 // CONV_2D: TFLite reference semantics. int8: per-channel requantization of an int32
 // accumulator (input offset, int32 bias, MultiplyByQuantizedMultiplier, output offset, fused
 // activation clamp). float32: float accumulation in (filter_y, filter_x, in_channel) order.
-import { accumulatorRequantizer, activationRangeFloat, activationRangeQuantized } from '../../ir/quant.ts';
+import { activationRangeFloat } from '../../ir/quant.ts';
 import type { Kernel } from '../types.ts';
-import { checkBias, filterScales, input, opError, optionalInput, output, quantParams, unsupportedDType } from './common.ts';
-import { check4d, convWindow, windowTaps } from './conv-window.ts';
+import { checkBias, input, opError, optionalInput, output, unsupportedDType } from './common.ts';
+import { check4d, convWindow, int8ConvParams, windowTaps } from './conv-window.ts';
 
 export const conv2d: Kernel<'CONV_2D'> = (args) => {
   const o = args.op.options;
@@ -28,10 +28,7 @@ export const conv2d: Kernel<'CONV_2D'> = (args) => {
   if (xt.dtype === 'int8' && wt.dtype === 'int8' && yt.dtype === 'int8') {
     const xi = x as Int8Array; const wi = w as Int8Array;
     const b = bias ? bias.data as Int32Array : undefined;
-    const xq = quantParams(args, xt); const yq = quantParams(args, yt);
-    const requant = accumulatorRequantizer(args.arithmetic, xq.scale, filterScales(args, wt, outC), yq.scale, yq.zeroPoint, outC);
-    const { min, max } = activationRangeQuantized(o.activation, yq.scale, yq.zeroPoint, 'int8');
-    const inOff = -xq.zeroPoint;
+    const { requant, min, max, inOff } = int8ConvParams(args, o.activation, xt, wt, yt, outC);
     const y = new Int8Array(g.batches * g.outH * g.outW * outC);
     let yi = 0;
     for (let n = 0; n < g.batches; n++) {

@@ -2,9 +2,10 @@
 // walk over output pixels with, for each, the filter taps that land inside the input (TFLite's
 // reference loops skip the others, which is how they read zero padding). The kernels keep only
 // what differs: how a tap's channels are multiplied in, per dtype.
-import type { Tensor } from '../../ir/graph.ts';
+import type { Activation, Tensor } from '../../ir/graph.ts';
+import { accumulatorRequantizer, activationRangeQuantized } from '../../ir/quant.ts';
 import type { KernelArgs } from '../types.ts';
-import { checkWindow, leadingPadding, opError } from './common.ts';
+import { checkWindow, filterScales, leadingPadding, opError, quantParams } from './common.ts';
 
 export interface ConvWindow {
   batches: number; inH: number; inW: number; inC: number;
@@ -69,4 +70,13 @@ export function windowTaps(g: ConvWindow): WindowTaps {
   }
   start[pixels] = t;
   return { start, pix: pix.subarray(0, t), tap: tap.subarray(0, t) };
+}
+
+/** The int8 side of a conv-like op: the per-channel requantizer of its int32 accumulators, the
+ * fused activation's output range, and the offset added to every input value. */
+export function int8ConvParams(args: KernelArgs, activation: Activation, xt: Tensor, wt: Tensor, yt: Tensor, outC: number) {
+  const xq = quantParams(args, xt); const yq = quantParams(args, yt);
+  const requant = accumulatorRequantizer(args.arithmetic, xq.scale, filterScales(args, wt, outC), yq.scale, yq.zeroPoint, outC);
+  const { min, max } = activationRangeQuantized(activation, yq.scale, yq.zeroPoint, 'int8');
+  return { requant, min, max, inOff: -xq.zeroPoint };
 }
