@@ -3,6 +3,7 @@
 // command prints (firmware/plan/report.ts), built from the tiled graph's plan, plus the tiling
 // figures; --export writes the tiled .tflite with its offline plan, --svg the layout picture.
 import { writeFileSync } from 'node:fs';
+import { parseOne } from './options.ts';
 import type { Graph } from '../firmware/ir/graph.ts';
 import { formatPlanReport, reportBuffer, type PlanReport } from '../firmware/plan/report.ts';
 import { tflmPlannerBytes } from '../firmware/plan/tflm-reference.ts';
@@ -48,9 +49,7 @@ export function parseBytes(s: string | undefined, flag: string): number | undefi
 }
 
 export function parseMode(s: string | undefined): TilingMode {
-  const mode = (s ?? 'auto') as TilingMode;
-  if (!TILING_MODES.includes(mode)) throw new Error(`--tiling must be one of ${TILING_MODES.join('|')}, got "${s}"`);
-  return mode;
+  return parseOne(s ?? 'auto', TILING_MODES, 'tiling');
 }
 
 export function tileFromCli(graph: Graph, o: TilingCliOptions, partialSums = true): TilingResult {

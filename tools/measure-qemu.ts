@@ -12,18 +12,18 @@ import { buildFirmware } from '../firmware/build/index.ts';
 import { runGraph } from '../firmware/interp/interpreter.ts';
 import { loadModel } from '../firmware/model/reader.ts';
 import { goldenSamples, modelPath } from '../firmware/model-set/index.ts';
+import { tflmInstructions, tflmReferenceModels } from '../firmware/plan/tflm-reference.ts';
 import { buildAotForQemu, inferenceCount, outputHex, runQemu } from './qemu-aot.ts';
 
-const TFLM_REFERENCE_INSTRUCTIONS: Record<string, number> = {
-  aww: 42_259_000, vww: 99_473_920, resnet: 105_735_800, toycar: 1_954_080, micro_speech: 9_313_600,
-};
+// TFLite-Micro's instructions with its reference kernels: the model set's one record of them.
+const tflmRef = (model: string) => tflmInstructions(model, 'tflm');
 
 const hexOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 const argv = process.argv.slice(2);
 // --tiling fdt|ffmt|auto: also build each model tiled (reference arithmetic) and compare.
 const ti = argv.indexOf('--tiling');
 const tiling = ti >= 0 ? argv.splice(ti, 2)[1] as 'fdt' | 'ffmt' | 'auto' : undefined;
-const models = argv.length ? argv : Object.keys(TFLM_REFERENCE_INSTRUCTIONS);
+const models = argv.length ? argv : tflmReferenceModels().filter((m) => tflmRef(m) !== undefined);
 const tiledRows: string[] = [];
 console.log('| model | MACs | reference: instructions | instr/MAC | vs TFLM ref. kernels | = interpreter | xnnpack (FPU): instructions | instr/MAC | = golden (TFLite) | arena |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
@@ -38,7 +38,7 @@ for (const model of models) {
   const xout = await runQemu(xb.build.elfPath);
   const xcount = inferenceCount(xout);
   const xexact = outputHex(xout) === hexOf(sample.output);
-  const ref = TFLM_REFERENCE_INSTRUCTIONS[model];
+  const ref = tflmRef(model)?.value;
   const macs = build.macs;
   console.log(`| ${model} | ${macs ?? '?'} | ${count} | ${macs ? (count / macs).toFixed(2) : '?'} | ${ref ? `${(count / ref).toFixed(2)}x` : '-'} | ${exact ? 'yes' : 'NO'} | ` +
     `${xcount} | ${macs ? (xcount / macs).toFixed(2) : '?'} | ${xexact ? 'yes' : 'NO'} | ${build.arenaBytes} |`);
@@ -49,6 +49,8 @@ for (const model of models) {
     tiledRows.push(`| ${model} | ${tiling} | ${tb.arenaBytes} (untiled ${build.arenaBytes}) | ${tb.macs} | ${tcount} | ${((tcount / count - 1) * 100).toFixed(2)}% | ${outputHex(tout) === hexOf(want) ? 'yes' : 'NO'} |`);
   }
 }
+const refLabel = models.map(tflmRef).find((r) => r !== undefined)?.label;
+if (refLabel) console.log(`\nvs TFLM ref. kernels: ${refLabel}`);
 if (tiling) {
   console.log('\n| model | tiling | arena | MACs | instructions | vs untiled | = interpreter |');
   console.log('|---|---|---|---|---|---|---|');

@@ -5,7 +5,7 @@
 // change so that even a SIGKILL loses nothing a client was promised.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -42,19 +42,9 @@ export interface TestBroker {
   dispose(): Promise<void>;
 }
 
-/** A port nobody listens on right now (the OS picks it; closed again before use). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// A free port: the one helper the daemon's locally started services use too.
+export { freePort } from '../daemon/util/ports.ts';
+import { freePort } from '../daemon/util/ports.ts';
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -3,41 +3,52 @@
 // way by the daemon (before it queues anything) and the agent (before it flashes anything):
 // valid base64, within the size bound, an ELF, and the sha256 the submitter stated.
 import { createHash } from 'node:crypto';
-import { PROTOCOLS, type Protocol, type ResultSource } from './vocabulary.ts';
+import { PROTOCOLS, RESULT_SOURCES } from './vocabulary.ts';
+import { arr, base64, bool, id, int, obj, oneOf, sha256, str, typed, type ObjectOf } from './checks.ts';
 
-export interface FirmwareImage {
+/** An uploaded image as the wire shape bounds it. elfBase64 and sha256 may be absent there so
+ * that checkByoFields, not the shape, says what is wrong with an image. */
+const firmwareImageShape = {
   /** The image's own name (a product build, a vendor submission), for people reading results. */
-  name: string;
+  name: str(),
   /** The ELF file, base64. */
-  elfBase64: string;
+  elfBase64: base64,
   /** sha256 of the ELF bytes, lowercase hex: the submitter's statement, checked on arrival. */
-  sha256: string;
-}
+  sha256,
+};
+/** An image that passed checkByoFields (which both receivers run before anything uses it): all
+ * three fields present. */
+export type FirmwareImage = Required<ObjectOf<typeof firmwareImageShape>>;
 
-/** The fields a flash request, a job and a result carry for a bring-your-own-firmware run (all
- * optional on the wire: their absence means tinyrack builds the model and speaks TR1). */
-export interface ByoFields {
+/** The fields a flash request and a job carry for a bring-your-own-firmware run (all optional on
+ * the wire: their absence means tinyrack builds the model and speaks TR1). Spread into those
+ * payloads' shapes in wire/mqtt.ts; their cross-field rules and the image check are
+ * checkByoFields below. */
+export const byoShape = {
   /** How the host talks to the firmware; a firmware image must speak 'mlperf-tiny'. */
-  protocol?: Protocol;
-  firmware?: FirmwareImage;
+  protocol: oneOf(PROTOCOLS, true),
+  firmware: typed<FirmwareImage>(obj(firmwareImageShape), true),
   /** Who submitted the image (the daemon sets it from the broker-authenticated topic). */
-  submittedBy?: string;
+  submittedBy: id(true),
   /** On-device validation (protocol mlperf-tiny): after the timed runs, every golden sample of
    * the model goes through the same flashed firmware and the result says how many agreed. */
-  validateAllSamples?: boolean;
-}
+  validateAllSamples: bool(true),
+};
+export type ByoFields = ObjectOf<typeof byoShape>;
 
-export interface ByoResultFields {
-  protocol?: Protocol;
+/** The labels a result of such a job carries. */
+export const byoResultShape = {
+  protocol: oneOf(PROTOCOLS, true),
   /** Absent = 'tinyrack'. */
-  source?: ResultSource;
-  submittedBy?: string;
+  source: oneOf(RESULT_SOURCES, true),
+  submittedBy: id(true),
   /** sha256 and name of the image that ran (bring your own firmware). */
-  firmwareSha256?: string;
-  firmwareName?: string;
+  firmwareSha256: sha256,
+  firmwareName: str(true),
   /** On-device validation: golden samples run and how many gave the reference outputs. */
-  validation?: { samples: number; agreed: number; disagreed?: number[] };
-}
+  validation: obj({ samples: int(0, 1_000_000), agreed: int(0, 1_000_000), disagreed: arr(int(0, 1_000_000), true) }, true),
+};
+export type ByoResultFields = ObjectOf<typeof byoResultShape>;
 
 const NAME = /^[A-Za-z0-9_.+-]{1,64}$/;
 const CLIENT = /^[A-Za-z0-9_.-]{1,64}$/;

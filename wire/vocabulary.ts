@@ -50,6 +50,13 @@ export function tflmArithmeticNote(backend: string): string {
  * MLPerf Tiny m-lap-us stamps (bring-your-own firmware: never comparable with the others). */
 export const COUNTERS = ['cycles', 'instructions', 'ns', 'us-lap'] as const;
 export type Counter = (typeof COUNTERS)[number];
+/** The counters tinyrack's own firmware reports (TR1 BOOT, MLPerf Tiny m-tr-count): all but a
+ * bring-your-own firmware's 'us-lap' stamps. */
+export const FIRMWARE_COUNTERS = COUNTERS.filter((c): c is Exclude<Counter, 'us-lap'> => c !== 'us-lap');
+export type FirmwareCounter = (typeof FIRMWARE_COUNTERS)[number];
+export function isFirmwareCounter(s: string): s is FirmwareCounter {
+  return (FIRMWARE_COUNTERS as readonly string[]).includes(s);
+}
 
 /** Where a run's core clock figure (BOOT hz) comes from: measured by the firmware against an
  * independent time base (a 32.768 kHz crystal), configured (set up and read back, no time base
@@ -76,13 +83,3 @@ export type ResultSource = (typeof RESULT_SOURCES)[number];
 export const OPTIMIZE_GOALS = ['speed', 'size'] as const;
 export type OptimizeGoal = (typeof OPTIMIZE_GOALS)[number];
 export const DEFAULT_OPTIMIZE: OptimizeGoal = 'speed';
-
-/** Parses a comma-separated CLI list against one of the lists above. */
-export function parseList<T extends string>(s: string, allowed: readonly T[], what: string): T[] {
-  const items = s.split(',').map((x) => x.trim()).filter(Boolean);
-  if (!items.length) throw new Error(`--${what} needs at least one of ${allowed.join('|')}`);
-  for (const x of items) {
-    if (!(allowed as readonly string[]).includes(x)) throw new Error(`unknown ${what} "${x}" (use ${allowed.join('|')})`);
-  }
-  return items as T[];
-}

@@ -26,7 +26,7 @@ import type { PowerProbe } from '../power/probe.ts';
 import type { PowerSample } from '../power/energy.ts';
 import { energyFromTimestamps, timestampWindows, type TimestampMode } from '../power/timestamp-windows.ts';
 import { assembleReport, type OutputTensor } from '../../wire/report.ts';
-import type { Counter } from '../../wire/vocabulary.ts';
+import { FIRMWARE_COUNTERS, isFirmwareCounter, type Counter } from '../../wire/vocabulary.ts';
 import { BuildStepError, type BoardSlot, type BuiltFirmware, type RunCapture, type StepContext } from './types.ts';
 
 /** Where an agent accepts an image from: the daemon checked it already; the agent checks again
@@ -116,7 +116,7 @@ export function protocolReport(fw: BuiltFirmware, infers: InferResult[], virtual
   if (own) {
     if (!last.count || !last.outputsHex) throw new Error('tinyrack protocol firmware did not report m-tr-count / m-tr-output');
     const kind = last.count.kind;
-    if (kind !== 'cycles' && kind !== 'instructions' && kind !== 'ns') throw new Error(`unknown counter "${kind}" in m-tr-count`);
+    if (!isFirmwareCounter(kind)) throw new Error(`unknown counter "${kind}" in m-tr-count (tinyrack firmware reports ${FIRMWARE_COUNTERS.join(', ')})`);
     return {
       counter: kind, hz, counts: infers.map((r) => r.count!.total), stackBytes: 0, heapBytes: 0,
       outputs: last.outputsHex.map((hex, o) => ({ o, dtype: fw.expectedOutputs[o]?.dtype ?? 'int8', hex })),

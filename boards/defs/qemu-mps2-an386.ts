@@ -1,4 +1,4 @@
-import { cortexM4F } from '../toolchains.ts';
+import { qemuCortexM4F } from '../qemu-machines.ts';
 import type { BoardDefinition } from '../types.ts';
 
 // ARM MPS2 with the AN386 FPGA image (Cortex-M4) as QEMU models it: 4 MiB code SSRAM at 0,
@@ -8,25 +8,15 @@ import type { BoardDefinition } from '../types.ts';
 export const board: BoardDefinition = {
   id: 'qemu-mps2-an386',
   name: 'QEMU mps2-an386 (Cortex-M4)',
-  virtual: true,
-  arch: 'arm',
-  core: 'cortex-m4',
+  ...qemuCortexM4F('mps2/uart.c'),
   clockHz: 25_000_000,
   memory: {
     flash: { origin: 0x0000_0000, size: 4 * 1024 * 1024 },
     ram: { origin: 0x2000_0000, size: 4 * 1024 * 1024 },
   },
   stackBytes: 32 * 1024,
-  toolchain: cortexM4F,
-  linkerScript: 'cortex-m/cortex-m.ld',
-  sources: ['cortex-m/startup.c', 'cortex-m/port.c', 'mps2/uart.c', 'common/clock-fixed.c'],
   defines: { TR_CLOCK_MODELLED: '', TR_COUNTER_SYSTICK: '', TR_COUNT_NUM: '40u', TR_COUNT_DEN: '1u' },
-  flasher: { tool: 'qemu', args: [] },
-  serial: { baud: 115200 },
-  usb: [],
   counter: { method: 'systick-instructions', kind: 'instructions' },
-  features: { dsp: true, fpu: true },
   qemu: { binary: 'qemu-system-arm', machineArgs: ['-M', 'mps2-an386'] },
-  exit: 'semihosting',
   power: { currentMaPerMhz: 0.238, volts: 3.3, source: 'STM32F405 datasheet run-mode figure, as a stand-in for a generic Cortex-M4 (estimate)' },
 };

@@ -1,4 +1,4 @@
-import { rv32 } from '../toolchains.ts';
+import { qemuRv32imac } from '../qemu-machines.ts';
 import type { BoardDefinition } from '../types.ts';
 
 // SiFive FE310-like RV32IMAC as QEMU's sifive_e machine: the reset vector jumps to SPI flash
@@ -9,24 +9,12 @@ import type { BoardDefinition } from '../types.ts';
 export const board: BoardDefinition = {
   id: 'qemu-sifive-e',
   name: 'QEMU sifive_e (FE310-like RV32IMAC, 16 KiB RAM)',
-  virtual: true,
-  arch: 'riscv',
-  core: 'rv32imac',
+  ...qemuRv32imac('sifive/uart.c'),
   clockHz: 320_000_000,
   memory: {
     flash: { origin: 0x2040_0000, size: 4 * 1024 * 1024 },
     ram: { origin: 0x8000_0000, size: 16 * 1024 },
   },
   stackBytes: 2 * 1024,
-  toolchain: rv32('rv32imac'),
-  linkerScript: 'riscv/riscv.ld',
-  sources: ['riscv/startup.S', 'riscv/port.c', 'sifive/uart.c', 'common/clock-fixed.c'],
-  defines: { TR_CLOCK_MODELLED: '' },
-  flasher: { tool: 'qemu', args: [] },
-  serial: { baud: 115200 },
-  usb: [],
-  counter: { method: 'minstret', kind: 'instructions' },
-  features: { dsp: false, fpu: false },
   qemu: { binary: 'qemu-system-riscv32', machineArgs: ['-M', 'sifive_e'] },
-  exit: 'semihosting',
 };

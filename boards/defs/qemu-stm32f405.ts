@@ -1,4 +1,4 @@
-import { cortexM4F } from '../toolchains.ts';
+import { qemuCortexM4F } from '../qemu-machines.ts';
 import type { BoardDefinition } from '../types.ts';
 
 // STM32F405 as QEMU's netduinoplus2 machine: 1 MiB flash at 0x08000000 (aliased at 0), 128 KiB
@@ -11,9 +11,7 @@ import type { BoardDefinition } from '../types.ts';
 export const board: BoardDefinition = {
   id: 'qemu-stm32f405',
   name: 'QEMU netduinoplus2 (STM32F405, Cortex-M4F)',
-  virtual: true,
-  arch: 'arm',
-  core: 'cortex-m4',
+  ...qemuCortexM4F('stm32f4/uart.c'),
   clockHz: 168_000_000,
   memory: {
     flash: { origin: 0x0800_0000, size: 1024 * 1024 },
@@ -21,19 +19,11 @@ export const board: BoardDefinition = {
     extraRam: { name: 'CCM', origin: 0x1000_0000, size: 64 * 1024 },
   },
   stackBytes: 8 * 1024,
-  toolchain: cortexM4F,
-  linkerScript: 'cortex-m/cortex-m.ld',
-  sources: ['cortex-m/startup.c', 'cortex-m/port.c', 'stm32f4/uart.c', 'common/clock-fixed.c'],
   defines: {
     TR_CLOCK_MODELLED: '', TR_COUNTER_STM32_TIM2: '',
     TR_STM32_USART: '1', TR_UART_CLOCK_HZ: '84000000u',
   },
-  flasher: { tool: 'qemu', args: [] },
-  serial: { baud: 115200 },
-  usb: [],
   counter: { method: 'timer-instructions', kind: 'instructions' },
-  features: { dsp: true, fpu: true },
   qemu: { binary: 'qemu-system-arm', machineArgs: ['-M', 'netduinoplus2'] },
-  exit: 'semihosting',
   power: { currentMaPerMhz: 0.238, volts: 3.3, source: 'STM32F405 datasheet, run mode from flash (estimate)' },
 };

@@ -7,6 +7,7 @@ import { runGraph, type Arithmetic, type TensorData } from '../../firmware/inter
 import { loadModel } from '../../firmware/model/reader.ts';
 import { resolveModel } from '../../firmware/model-set/index.ts';
 import { tileFromCli } from '../tiling-options.ts';
+import { options } from '../options.ts';
 
 export interface InferOptions {
   input: string;
@@ -50,7 +51,7 @@ export function register(program: Command): void {
     .requiredOption('--input <files>', 'raw input file(s), comma-separated; "+" joins the inputs of a multi-input model')
     .option('--arithmetic <kind>', 'integer arithmetic: xnnpack | reference | tflm', 'xnnpack')
     .option('--json', 'print the outputs as JSON (shape described below)')
-    .option('--tiling <mode>', 'run the tiled graph: none|fdt|ffmt|auto')
+    .addOption(options.tiling(undefined, 'run the tiled graph'))
     .option('--max-mac-overhead <fraction>', 'extra MACs tiling may add (default 0.1)')
     .option('--ram-budget <bytes>', 'arena bytes the tiled plan must fit in')
     .addHelpText('after', HELP_AFTER)

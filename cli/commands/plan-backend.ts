@@ -6,7 +6,8 @@ import { getBoard } from '../../boards/index.ts';
 import { planForBackend } from '../../firmware/build/index.ts';
 import { resolveModel } from '../../firmware/model-set/index.ts';
 import { tflmPlannerBytes } from '../../firmware/plan/tflm-reference.ts';
-import { BACKENDS, TILING_MODES, parseList, type Backend, type TilingMode } from '../../wire/vocabulary.ts';
+import { BACKENDS, TILING_MODES } from '../../wire/vocabulary.ts';
+import { parseOne } from '../options.ts';
 
 /** Board `plan --backend` assumes when none is named (its RAM budget steers 'auto' tiling). */
 export const DEFAULT_PLAN_BOARD = 'qemu-mps2-an386';
@@ -24,8 +25,8 @@ export async function runBackendPlan(modelArg: string, o: BackendPlanCliOptions)
   if (conflicting.length) {
     throw new Error(`--backend plans exactly as that backend's build does; drop ${conflicting.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
   }
-  const [backend] = parseList(o.backend, BACKENDS, 'backend') as [Backend];
-  const tiling = (o.tiling ? parseList(o.tiling, TILING_MODES, 'tiling')[0] : 'none') as TilingMode;
+  const backend = parseOne(o.backend, BACKENDS, 'backend');
+  const tiling = o.tiling ? parseOne(o.tiling, TILING_MODES, 'tiling') : 'none';
   const board = await getBoard(o.board ?? DEFAULT_PLAN_BOARD);
   const { name, path } = resolveModel(modelArg);
   const p = await planForBackend(path, name, board, backend, tiling);

@@ -7,7 +7,7 @@ import { resolveModel } from '../../firmware/model-set/index.ts';
 import { plannerNames } from '../../firmware/plan/registry.ts';
 import { formatPlanReport, planReport } from '../../firmware/plan/report.ts';
 import { runTiledPlan, wantsTiling, type TilingCliOptions } from '../tiling-options.ts';
-import { BACKENDS } from '../../wire/vocabulary.ts';
+import { options } from '../options.ts';
 import { runBackendPlan, DEFAULT_PLAN_BOARD, type BackendPlanCliOptions } from './plan-backend.ts';
 
 export interface PlanCliOptions {
@@ -44,13 +44,13 @@ export function register(program: Command): void {
     .option('--streaming', 'let op outputs overlap the input they read last, lagging it as the AoT kernels need (TFLM cannot)')
     .option('--json', 'print the plan as JSON')
     // Tiling (firmware/tiling): rewrite the graph to cut the peak, then plan the tiled graph.
-    .option('--tiling <mode>', 'tile before planning: none|fdt|ffmt|auto')
+    .addOption(options.tiling(undefined, 'tile before planning'))
     .option('--max-mac-overhead <fraction>', 'extra MACs tiling may add, e.g. 0.1 or 10% (default 0.1; fdt adds none)')
     .option('--ram-budget <bytes>', 'arena bytes to fit in (e.g. 40000, 40k, 39KiB): smallest MAC overhead that fits')
     .option('--export <file.tflite>', 'write the tiled model with its plan as OfflineMemoryAllocation metadata')
     .option('--svg <file.svg>', 'draw the memory layout before and after tiling')
     // Backend view: the arena a build with that backend reserves, by the build's own code path.
-    .option('--backend <name>', `print the arena this backend's build reserves (${BACKENDS.join('|')}); plans as its build does`)
+    .addOption(options.backend(undefined, 'print the arena this backend\'s build reserves; plans as its build does'))
     .option('--board <id>', `with --backend: the board the build targets (default ${DEFAULT_PLAN_BOARD})`)
     .action(async (modelArg: string, opts: PlanCliOptions & TilingCliOptions & { backend?: string; board?: string }) => {
       if (opts.backend !== undefined) {

@@ -7,13 +7,12 @@ import type { Command } from 'commander';
 import { clientCredentials, flash } from '../../daemon/client.ts';
 import { arithmeticOf, type FlashRequest, type ModelRef } from '../../wire/mqtt.ts';
 import { isClientId } from '../../wire/firmware-image.ts';
-import { PROTOCOLS, type Protocol } from '../../wire/vocabulary.ts';
-import { ARITHMETICS, arithmeticFitsBackend, tflmArithmeticNote, BACKENDS, TILING_MODES as TILINGS, type Arithmetic, type Backend, type TilingMode } from '../../wire/vocabulary.ts';
+import { ARITHMETICS, BACKENDS, DEFAULT_ARITHMETIC, DEFAULT_BACKEND, PROTOCOLS, TILING_MODES } from '../../wire/vocabulary.ts';
+import { checkArithmeticFits, options, parseOne } from '../options.ts';
 
 /** The bring-your-own-firmware / protocol fields of a request from the CLI options. */
 function byoRequestFields(o: { protocol?: string; firmware?: string; as?: string; validate?: boolean }): { fields: Pick<FlashRequest, 'protocol' | 'firmware' | 'validateAllSamples'>; client?: string } {
-  if (o.protocol !== undefined && !(PROTOCOLS as readonly string[]).includes(o.protocol)) throw new Error(`--protocol must be one of ${PROTOCOLS.join(', ')}`);
-  const protocol = (o.protocol ?? (o.firmware || o.validate ? 'mlperf-tiny' : undefined)) as Protocol | undefined;
+  const protocol = o.protocol !== undefined ? parseOne(o.protocol, PROTOCOLS, 'protocol') : o.firmware || o.validate ? 'mlperf-tiny' : undefined;
   const fields: Pick<FlashRequest, 'protocol' | 'firmware' | 'validateAllSamples'> = {
     ...(protocol ? { protocol } : {}), ...(o.validate ? { validateAllSamples: true } : {}),
   };
@@ -35,29 +34,27 @@ export function register(program: Command): void {
     .requiredOption('-m, --model <name|file.tflite>', 'model name from the model set, or a .tflite file to upload')
     .option('-k, --board-kind <kind>', 'any idle board of this kind (e.g. qemu-mps2-an386)')
     .option('-b, --board <id>', 'one specific board instance')
-    .option('--backend <backend>', `code generator: ${BACKENDS.join(', ')}`, 'aot')
-    .option('--tiling <mode>', `tiling: ${TILINGS.join(', ')}`, 'none')
-    .option('--arithmetic <mode>', `int8 arithmetic: ${ARITHMETICS.join(', ')} (xnnpack equals real TFLite, aot backend only)`, 'reference')
+    .addOption(options.backend(DEFAULT_BACKEND))
+    .addOption(options.tiling('none', 'tiling'))
+    .addOption(options.arithmetic(DEFAULT_ARITHMETIC))
     .option('--reps <n>', 'timed inferences', (v) => parseInt(v, 10), 3)
     .option('--broker <url>', 'MQTT broker of the lab', process.env.TINYRACK_BROKER ?? 'mqtt://127.0.0.1:1883')
     .option('--username <name>', 'broker account (default $TINYRACK_BROKER_USERNAME); it names you as the requester')
     .option('--password-file <file>', 'file holding the account\'s password (default $TINYRACK_BROKER_PASSWORD_FILE, else $TINYRACK_BROKER_PASSWORD)')
     .option('--ca <file>', 'CA certificate of an mqtts:// lab broker (default $TINYRACK_BROKER_CA)')
     .option('--timeout <seconds>', 'give up waiting after this long', (v) => Number(v), 600)
-    .option('--json', 'print the result as JSON')
-    .option('--protocol <name>', `how the agent talks to the firmware: ${PROTOCOLS.join(', ')}`)
+    .addOption(options.json('the result'))
+    .addOption(options.protocol(undefined))
     .option('--firmware <file.elf>', 'bring your own firmware: flash this ELF (speaking mlperf-tiny) instead of building --model, which names the model whose golden data it is checked with')
     .option('--as <client>', 'with --firmware: your broker account, whose tinyrack/requests/firmware/<client> topic the request goes to')
     .option('--validate', 'mlperf-tiny: run every golden sample through the flashed firmware and report agreement')
     .action(async (o: { model: string; boardKind?: string; board?: string; backend: string; tiling: string; arithmetic: string; reps: number; broker: string; timeout: number; json?: boolean;
       username?: string; passwordFile?: string; ca?: string; protocol?: string; firmware?: string; as?: string; validate?: boolean }) => {
       if ((o.boardKind === undefined) === (o.board === undefined)) throw new Error('give exactly one of --board-kind or --board');
-      if (!(BACKENDS as readonly string[]).includes(o.backend)) throw new Error(`--backend must be one of ${BACKENDS.join(', ')}`);
-      if (!(TILINGS as readonly string[]).includes(o.tiling)) throw new Error(`--tiling must be one of ${TILINGS.join(', ')}`);
-      if (!(ARITHMETICS as readonly string[]).includes(o.arithmetic)) throw new Error(`--arithmetic must be one of ${ARITHMETICS.join(', ')}`);
-      if (!arithmeticFitsBackend(o.backend, o.arithmetic)) {
-        throw new Error(`--arithmetic ${o.arithmetic} needs --backend aot: ${tflmArithmeticNote(o.backend)}`);
-      }
+      const backend = parseOne(o.backend, BACKENDS, 'backend');
+      const tiling = parseOne(o.tiling, TILING_MODES, 'tiling');
+      const arithmetic = parseOne(o.arithmetic, ARITHMETICS, 'arithmetic');
+      checkArithmeticFits([backend], [arithmetic]);
       if (!Number.isInteger(o.reps) || o.reps < 1 || o.reps > 1000) throw new Error('--reps must be an integer from 1 to 1000');
       if (!(o.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
       let model: ModelRef = { name: o.model };
@@ -69,8 +66,8 @@ export function register(program: Command): void {
       }
       const byo = byoRequestFields(o);
       const out = await flash(o.broker, {
-        model, board: o.board ? { id: o.board } : { kind: o.boardKind! }, backend: o.backend as Backend, tiling: o.tiling as TilingMode,
-        arithmetic: o.arithmetic as Arithmetic, reps: o.reps, ...byo.fields,
+        model, board: o.board ? { id: o.board } : { kind: o.boardKind! }, backend, tiling,
+        arithmetic, reps: o.reps, ...byo.fields,
       }, {
         ...clientCredentials(o),
         timeoutMs: o.timeout * 1000, ...(byo.client ? { firmwareClient: byo.client } : {}),

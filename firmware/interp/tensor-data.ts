@@ -2,15 +2,20 @@
 import { DTYPE_BYTES, numElements, type DType, type Tensor } from '../ir/graph.ts';
 import type { TensorData } from './types.ts';
 
-export function allocate(dtype: DType, length: number): TensorData {
+/** The typed array that holds `dtype` values, over `buffer` ('bool' as one byte each). */
+export function typedView(dtype: DType, buffer: ArrayBuffer): TensorData {
   switch (dtype) {
-    case 'float32': return new Float32Array(length);
-    case 'int8': return new Int8Array(length);
-    case 'uint8': case 'bool': return new Uint8Array(length);
-    case 'int16': return new Int16Array(length);
-    case 'int32': return new Int32Array(length);
-    case 'int64': return new BigInt64Array(length);
+    case 'float32': return new Float32Array(buffer);
+    case 'int8': return new Int8Array(buffer);
+    case 'uint8': case 'bool': return new Uint8Array(buffer);
+    case 'int16': return new Int16Array(buffer);
+    case 'int32': return new Int32Array(buffer);
+    case 'int64': return new BigInt64Array(buffer);
   }
+}
+
+export function allocate(dtype: DType, length: number): TensorData {
+  return typedView(dtype, new ArrayBuffer(length * DTYPE_BYTES[dtype]));
 }
 
 /** The dtype a typed array can hold ('uint8' also stands for bool). */
@@ -38,14 +43,7 @@ export function decodeConstant(t: Tensor): TensorData {
   }
   const copy = new Uint8Array(need);
   copy.set(bytes);
-  switch (t.dtype) {
-    case 'float32': return new Float32Array(copy.buffer);
-    case 'int8': return new Int8Array(copy.buffer);
-    case 'uint8': case 'bool': return copy;
-    case 'int16': return new Int16Array(copy.buffer);
-    case 'int32': return new Int32Array(copy.buffer);
-    case 'int64': return new BigInt64Array(copy.buffer);
-  }
+  return typedView(t.dtype, copy.buffer);
 }
 
 /** Reads small integer operands (shapes, axes, paddings) as plain numbers. */

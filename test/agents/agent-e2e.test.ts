@@ -13,7 +13,7 @@ import { getBoard } from '../../boards/index.ts';
 import { runVirtual } from '../../boards/virtual/index.ts';
 import { parseLine } from '../../wire/serial.ts';
 import { topics, validateJobResult, type JobResult } from '../../wire/mqtt.ts';
-import { job, rackConfig, recorder } from './agent-harness.ts';
+import { job, rackConfig, recorder, runOneJob } from './agent-harness.ts';
 import { hangModel } from './hang-model.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -22,21 +22,7 @@ before(async () => { broker = await startMosquitto(); });
 after(async () => { await broker.dispose(); });
 
 test('real QEMU board: a published job is built, flashed, run, and its result carries the firmware\'s own counts', { timeout: 300_000 }, async () => {
-  const cfg = rackConfig(broker.url, 'q1', { runTimeoutS: 60 });
-  const agent = new Agent(cfg, { steps: defaultSteps(), log: () => {} });
-  const rec = await recorder(broker.url, 'rec-q1');
-  await agent.start();
-  let res: JobResult;
-  try {
-    await rec.client.publishAsync(topics.agentJobs('q1'), JSON.stringify(job('q-sine', { model: { name: 'sine_model' }, reps: 2 })), { qos: 1 });
-    const m = await rec.waitFor((x) => x.topic === topics.agentResults('q1'), 180_000);
-    const v = validateJobResult(m.payload);
-    assert.ok(v.ok, JSON.stringify(v));
-    res = v.value;
-  } finally {
-    await agent.stop();
-    await rec.close();
-  }
+  const res = await runOneJob(broker.url, 'q1', job('q-sine', { model: { name: 'sine_model' }, reps: 2 }), 180_000);
   assert.equal(res.ok, true, res.error);
   // Reference: the same firmware run directly on QEMU; -icount makes instruction counts exact.
   const fw = await buildFirmware({ model: 'sine_model', board: 'qemu-mps2-an386', backend: 'aot', tiling: 'none', reps: 2 });

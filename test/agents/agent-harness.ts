@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parseRackConfig, type RackConfig } from '../../agents/config/rack-config.ts';
 import { formatRecord, type SerialRecord } from '../../wire/serial.ts';
-import { arithmeticOf, type JobSpec } from '../../wire/mqtt.ts';
+import assert from 'node:assert/strict';
+import { arithmeticOf, topics, validateJobResult, type JobResult, type JobSpec } from '../../wire/mqtt.ts';
+import { Agent } from '../../agents/agent.ts';
+import { defaultSteps } from '../../agents/pipeline/default-steps.ts';
 import { captureReport, type LineSource } from '../../agents/serial/capture.ts';
 import type { JobSteps, BuiltFirmware } from '../../agents/pipeline/types.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -99,4 +102,22 @@ export function standInSteps(board: StandInBoard): JobSteps {
       return { capture: await captureReport(source, { firstOutputMs: limit, totalMs: limit, signal: ctx.signal }) };
     },
   };
+}
+
+/** Starts a real agent (default steps: real build, real QEMU) on `brokerUrl` as `agentId`,
+ * publishes one job to it, and returns its validated result; the agent is stopped either way. */
+export async function runOneJob(brokerUrl: string, agentId: string, spec: JobSpec, timeoutMs: number): Promise<JobResult> {
+  const agent = new Agent(rackConfig(brokerUrl, agentId, { runTimeoutS: 60 }), { steps: defaultSteps(), log: () => {} });
+  const rec = await recorder(brokerUrl, `rec-${agentId}`);
+  await agent.start();
+  try {
+    await rec.client.publishAsync(topics.agentJobs(agentId), JSON.stringify(spec), { qos: 1 });
+    const m = await rec.waitFor((x) => x.topic === topics.agentResults(agentId), timeoutMs);
+    const v = validateJobResult(m.payload);
+    assert.ok(v.ok, JSON.stringify(v));
+    return v.value;
+  } finally {
+    await agent.stop();
+    await rec.close();
+  }
 }

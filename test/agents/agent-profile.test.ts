@@ -5,33 +5,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
-import { Agent } from '../../agents/agent.ts';
-import { defaultSteps } from '../../agents/pipeline/default-steps.ts';
 import { opMacs } from '../../firmware/ir/macs.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
 import { modelPath } from '../../firmware/model-set/index.ts';
-import { topics, validateJobResult, type JobResult } from '../../wire/mqtt.ts';
-import { job, rackConfig, recorder } from './agent-harness.ts';
+import { job, runOneJob } from './agent-harness.ts';
 
 let broker: TestBroker;
 before(async () => { broker = await startMosquitto(); });
 after(async () => { await broker.dispose(); });
 
 test('a job with profile: true returns metrics.profile, one entry per op, summing to the count', { timeout: 300_000 }, async () => {
-  const agent = new Agent(rackConfig(broker.url, 'p1', { runTimeoutS: 60 }), { steps: defaultSteps(), log: () => {} });
-  const rec = await recorder(broker.url, 'rec-p1');
-  await agent.start();
-  let res: JobResult;
-  try {
-    await rec.client.publishAsync(topics.agentJobs('p1'), JSON.stringify(job('p-toycar', { model: { name: 'toycar' }, reps: 1, profile: true })), { qos: 1 });
-    const m = await rec.waitFor((x) => x.topic === topics.agentResults('p1'), 240_000);
-    const v = validateJobResult(m.payload);
-    assert.ok(v.ok, JSON.stringify(v));
-    res = v.value;
-  } finally {
-    await agent.stop();
-    await rec.close();
-  }
+  const res = await runOneJob(broker.url, 'p1', job('p-toycar', { model: { name: 'toycar' }, reps: 1, profile: true }), 240_000);
   assert.equal(res.ok, true, res.error);
   const p = res.metrics!.profile!;
   assert.ok(p, 'no profile in the result');

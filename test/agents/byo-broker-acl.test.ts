@@ -4,45 +4,26 @@
 // accepted, and the audit file names that account.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { flash } from '../../daemon/client.ts';
 import { readFirmwareAudit } from '../../daemon/firmware-uploads.ts';
-import { freePort, waitForPort } from '../../daemon/util/ports.ts';
 import { encode, firmwareRequestTopics } from '../../wire/mqtt.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from '../daemon/support.ts';
-
-const PROV = resolve(import.meta.dirname, '..', '..', 'provisioning');
+import { startProvisionedMosquitto } from '../helpers/provisioned-mosquitto.ts';
 
 test('provisioning ACL: firmware requests only under one\'s own account name; the allowed account is accepted and audited', { timeout: 60_000 }, async () => {
   const dir = tempDir('tinyrack-byo-acl-');
-  const port = await freePort();
-  const passwd = join(dir, 'passwd');
-  for (const [i, user] of ['daemon', 'rack-a', 'acme', 'mallory'].entries()) {
-    execFileSync('mosquitto_passwd', [...(i === 0 ? ['-c'] : []), '-b', passwd, user, `pw-${user}`]);
-  }
-  const acl = join(dir, 'tinyrack.acl');
-  copyFileSync(join(PROV, 'mosquitto', 'tinyrack.acl'), acl);
   // The lab's own submitter accounts read their replies (as the ACL file's comment says to add).
-  writeFileSync(acl, `${readFileSync(acl, 'utf8')}\nuser acme\ntopic read tinyrack/replies/#\nuser mallory\ntopic read tinyrack/replies/#\n`);
-  const conf = readFileSync(join(PROV, 'mosquitto', 'tinyrack.conf'), 'utf8')
-    .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
-    .replace(/^password_file .*$/m, `password_file ${passwd}`)
-    .replace(/^acl_file .*$/m, `acl_file ${acl}`)
-    .replace(/^persistence true$/m, 'persistence false')
-    .replace(/^persistence_location .*$/m, '');
-  writeFileSync(join(dir, 'mosquitto.conf'), conf);
-  chmodSync(dir, 0o755);
-  chmodSync(passwd, 0o644);
-  chmodSync(acl, 0o644);
-  const broker = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-  const url = `mqtt://127.0.0.1:${port}`;
+  const broker = await startProvisionedMosquitto(dir, (passwd) => {
+    for (const [i, user] of ['daemon', 'rack-a', 'acme', 'mallory'].entries()) {
+      execFileSync('mosquitto_passwd', [...(i === 0 ? ['-c'] : []), '-b', passwd, user, `pw-${user}`]);
+    }
+  }, 'user acme\ntopic read tinyrack/replies/#\nuser mallory\ntopic read tinyrack/replies/#\n');
+  const url = broker.url;
   try {
-    await waitForPort(port, 10_000);
     const cfg = labConfig(`  broker:\n    url: ${url}\n    username: daemon\n    password: pw-daemon\n  requests:\n    firmwareUploadClients: [acme]\n`);
     const daemon = await startDaemon({ config: cfg, influx: null, clientId: 'd-byo-acl' });
     const agent = new SimAgent({ brokerUrl: url, agentId: 'rack-a', username: 'rack-a', password: 'pw-rack-a', boards: [{ boardId: 'a0', kind: 'qemu-mps2-an386' }] });
@@ -76,6 +57,6 @@ test('provisioning ACL: firmware requests only under one\'s own account name; th
       await daemon.stop();
     }
   } finally {
-    broker.kill('SIGTERM');
+    broker.stop();
   }
 });

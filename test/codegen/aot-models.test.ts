@@ -12,7 +12,7 @@ import { loadModel } from '../../firmware/model/reader.ts';
 import { goldenSamples, modelNames, modelPath } from '../../firmware/model-set/index.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
-import { decode, mismatch } from './support/compare.ts';
+import { sampleOutputMismatches } from './support/compare.ts';
 
 const VARIANTS = [
   { name: 'reference kernels', kernels: 'reference' as const, flags: [] as string[], plan: {} },
@@ -34,18 +34,8 @@ for (const name of modelNames()) {
         const exe = await buildHostModel(out.files, v.flags);
         const raw = await runHostModel(exe, concatBytes(samples.map((s) => bytesOf(s.input))), samples.length);
         const outT = graph.outputs.map((id) => graph.tensors[id]!);
-        const perSample = outT.reduce((a, t) => a + want[0]![outT.indexOf(t)]!.byteLength, 0);
+        const { failures, perSample } = sampleOutputMismatches(outT, raw, want, samples.map((s) => s.index));
         assert.equal(raw.byteLength, perSample * samples.length);
-        const failures: string[] = [];
-        samples.forEach((s, k) => {
-          let off = k * perSample;
-          outT.forEach((t, o) => {
-            const n = want[k]![o]!.byteLength;
-            const m = mismatch(t, decode(t, raw.subarray(off, off + n)), want[k]![o]!);
-            if (m) failures.push(`sample ${s.index} output ${o}: ${m}`);
-            off += n;
-          });
-        });
         assert.deepEqual(failures, []);
       });
     }

@@ -10,7 +10,7 @@ import { generateAot } from '../../firmware/codegen/aot/index.ts';
 import { runGraphAll } from '../../firmware/interp/interpreter.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
 import { SUPPORTED_OPS } from '../../firmware/ir/graph.ts';
-import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
+import { buildHostModel, bytesOf, concatBytes, HOST_KERNEL_VARIANTS, runHostModel } from './support/host-build.ts';
 import { graphOutputMismatches } from './support/compare.ts';
 import {
   CONVERSION_KINDS, MOVEMENT_KINDS, RandomGraph, addBinary, addConv, addConversion, addFullyConnected, addMovement, addPool, addSoftmax, randomInput, rng,
@@ -31,12 +31,7 @@ function buildCases(seed: number): RandomGraph {
   return g;
 }
 
-const VARIANTS = [
-  { name: 'reference kernels', kernels: 'reference' as const, flags: [] as string[] },
-  { name: 'optimized kernels (DSP emulated)', kernels: 'optimized' as const, flags: ['-DTR_DSP_EMULATE'] },
-  // no DSP and no emulation: the scalar multiply-accumulate path RISC-V and Cortex-M0 run
-  { name: 'optimized kernels (scalar, as without a DSP extension)', kernels: 'optimized' as const, flags: [] as string[] },
-];
+const VARIANTS = HOST_KERNEL_VARIANTS;
 
 for (const seed of [1, 2]) {
   describe(`AoT per-op random cases, seed ${seed}`, () => {

@@ -21,7 +21,7 @@ import { verifyPlan } from '../../firmware/plan/verify.ts';
 import { numElements, type Graph } from '../../firmware/ir/graph.ts';
 import { tileGraph } from '../../firmware/tiling/index.ts';
 import { codegenPlan, verifyTiledPlan } from '../../firmware/tiling/plan-tiled.ts';
-import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
+import { buildHostModel, bytesOf, concatBytes, HOST_KERNEL_VARIANTS, runHostModel } from './support/host-build.ts';
 import { decode, graphOutputMismatches, mismatch } from './support/compare.ts';
 import {
   RandomGraph, addBinary, addConv, addConversion, addPool, randomInput, rng,
@@ -115,11 +115,7 @@ function streamingCases(seed: number): RandomGraph {
   return g;
 }
 
-const KERNELS = [
-  { name: 'reference kernels', kernels: 'reference' as const, flags: [] as string[] },
-  { name: 'optimized kernels (DSP emulated)', kernels: 'optimized' as const, flags: ['-DTR_DSP_EMULATE'] },
-  { name: 'optimized kernels (scalar, as without a DSP extension)', kernels: 'optimized' as const, flags: [] as string[] },
-];
+const KERNELS = HOST_KERNEL_VARIANTS;
 
 for (const seed of [11, 12]) {
   describe(`AoT streaming, per-op random cases, seed ${seed}`, () => {

@@ -5,22 +5,21 @@
 // or its boards, no client publishing jobs or daemon status.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { clientCredentials, flash } from '../../daemon/client.ts';
 import { startMosquitto } from '../../tools/mosquitto.ts';
-import { freePort, waitForPort } from '../../daemon/util/ports.ts';
 import { parsePasswordFile, setPassword, verifyPassword } from '../../daemon/broker/passwd.ts';
 import { parseAcl } from '../../daemon/broker/acl.ts';
 import { SHIPPED_ACL } from '../../daemon/config.ts';
 import type { Daemon } from '../../daemon/daemon.ts';
 import { encode, topics } from '../../wire/mqtt.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
+import { startProvisionedMosquitto } from '../helpers/provisioned-mosquitto.ts';
 
-const PROV = resolve(import.meta.dirname, '..', '..', 'provisioning');
 const ACCOUNTS = ['daemon', 'rack-a', 'rack-b', 'alice', 'bob'];
 const pw = (u: string) => `pw-${u}-7f3a`;
 
@@ -135,23 +134,9 @@ test('embedded broker: accounts and the shipped ACL by default', { timeout: 60_0
 
 test('Mosquitto with the shipped config and ACL, accounts hashed by tinyrack', { timeout: 60_000 }, async () => {
   const dir = tempDir('tinyrack-mosq-auth-');
-  const port = await freePort();
-  const passwd = join(dir, 'passwd');
-  for (const u of ACCOUNTS) setPassword(passwd, u, pw(u));
-  const acl = join(dir, 'tinyrack.acl');
-  copyFileSync(join(PROV, 'mosquitto', 'tinyrack.acl'), acl);
-  const conf = readFileSync(join(PROV, 'mosquitto', 'tinyrack.conf'), 'utf8')
-    .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
-    .replace(/^password_file .*$/m, `password_file ${passwd}`)
-    .replace(/^acl_file .*$/m, `acl_file ${acl}`)
-    .replace(/^persistence true$/m, 'persistence false')
-    .replace(/^persistence_location .*$/m, '');
-  writeFileSync(join(dir, 'mosquitto.conf'), conf);
-  chmodSync(dir, 0o755); chmodSync(passwd, 0o644); chmodSync(acl, 0o644);
-  const broker = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-  const url = `mqtt://127.0.0.1:${port}`;
+  const broker = await startProvisionedMosquitto(dir, (passwd) => { for (const u of ACCOUNTS) setPassword(passwd, u, pw(u)); });
+  const url = broker.url;
   try {
-    await waitForPort(port, 10_000);
     const daemon = await startDaemon({ config: labConfig(`  broker:\n    url: ${url}\n    username: daemon\n    password: ${pw('daemon')}\n`), influx: null, clientId: 'd-mosq-auth' });
     try {
       await scenario({ url, daemon, stop: async () => {} });
@@ -159,7 +144,7 @@ test('Mosquitto with the shipped config and ACL, accounts hashed by tinyrack', {
       await daemon.stop();
     }
   } finally {
-    broker.kill('SIGTERM');
+    broker.stop();
   }
 });
 

@@ -5,45 +5,28 @@
 // fields that make them work.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { SimAgent } from '../../daemon/sim/sim-agent.ts';
 import { flash } from '../../daemon/client.ts';
-import { freePort, waitForPort } from '../../daemon/util/ports.ts';
 import { encode, topics } from '../../wire/mqtt.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
+import { startProvisionedMosquitto } from '../helpers/provisioned-mosquitto.ts';
 
 const PROV = resolve(import.meta.dirname, '..', '..', 'provisioning');
 
 test('mosquitto config + ACLs: per-agent accounts, agents confined to their own topics', { timeout: 60_000 }, async () => {
   const dir = tempDir('tinyrack-mosq-acl-');
-  const port = await freePort();
-  const passwd = join(dir, 'passwd');
-  for (const [i, user] of ['daemon', 'rack-a', 'rack-b', 'client'].entries()) {
-    execFileSync('mosquitto_passwd', [...(i === 0 ? ['-c'] : []), '-b', passwd, user, `pw-${user}`]);
-  }
-  // The ACL is read by the mosquitto user (Mosquitto drops root), which may not be able to reach
-  // the checkout (e.g. one under a 0700 folder): the test reads it from its own temp folder.
-  const acl = join(dir, 'tinyrack.acl');
-  copyFileSync(join(PROV, 'mosquitto', 'tinyrack.acl'), acl);
-  const conf = readFileSync(join(PROV, 'mosquitto', 'tinyrack.conf'), 'utf8')
-    .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
-    .replace(/^password_file .*$/m, `password_file ${passwd}`)
-    .replace(/^acl_file .*$/m, `acl_file ${acl}`)
-    .replace(/^persistence true$/m, 'persistence false')
-    .replace(/^persistence_location .*$/m, '');
-  assert.match(conf, new RegExp(`listener ${port} 127.0.0.1`), 'the listener line was found and rewritten');
-  writeFileSync(join(dir, 'mosquitto.conf'), conf);
-  // Mosquitto started as root drops to the mosquitto user, which must be able to read these.
-  chmodSync(dir, 0o755);
-  chmodSync(passwd, 0o644);
-  chmodSync(acl, 0o644);
-  const broker = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-  const url = `mqtt://127.0.0.1:${port}`;
+  const broker = await startProvisionedMosquitto(dir, (passwd) => {
+    for (const [i, user] of ['daemon', 'rack-a', 'rack-b', 'client'].entries()) {
+      execFileSync('mosquitto_passwd', [...(i === 0 ? ['-c'] : []), '-b', passwd, user, `pw-${user}`]);
+    }
+  });
+  const url = broker.url;
   try {
-    await waitForPort(port, 10_000);
+    assert.match(broker.conf, new RegExp(`listener ${broker.port} 127.0.0.1`), 'the listener line was found and rewritten');
     // No anonymous access.
     const anon = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0 });
     const anonErr = await new Promise<Error>((r) => anon.once('error', r));
@@ -74,7 +57,7 @@ test('mosquitto config + ACLs: per-agent accounts, agents confined to their own 
       await daemon.stop();
     }
   } finally {
-    broker.kill('SIGTERM');
+    broker.stop();
   }
 });
 

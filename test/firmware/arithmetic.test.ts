@@ -72,7 +72,7 @@ test('xnnpack arithmetic with the tflm backend is refused (API and CLI), as is a
   const run = await execa(process.execPath, [BIN, 'run', '--model', 'toycar', '--board', BOARD, '--backend', 'tflm',
     '--arithmetic', 'xnnpack'], { reject: false });
   assert.equal(run.exitCode, 1);
-  assert.match(run.stderr, /arithmetic xnnpack needs the aot backend/);
+  assert.match(run.stderr, /--arithmetic xnnpack needs --backend aot/);
   const build = await execa(process.execPath, [BIN, 'build', '--model', 'toycar', '--board', BOARD, '--backend', 'tflm',
     '--arithmetic', 'xnnpack'], { reject: false });
   assert.equal(build.exitCode, 1);

@@ -13,7 +13,7 @@ import { goldenSamples, modelPath } from '../../firmware/model-set/index.ts';
 import { applyFfmt, tileGraph } from '../../firmware/tiling/index.ts';
 import { codegenPlan, planTiled, verifyTiledPlan, type TiledPlan } from '../../firmware/tiling/plan-tiled.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from '../codegen/support/host-build.ts';
-import { decode, mismatch } from '../codegen/support/compare.ts';
+import { sampleOutputMismatches } from '../codegen/support/compare.ts';
 
 async function checkAot(name: string, graph: Graph, tiled: Graph, plan: TiledPlan): Promise<void> {
   verifyTiledPlan(tiled, plan);
@@ -24,18 +24,8 @@ async function checkAot(name: string, graph: Graph, tiled: Graph, plan: TiledPla
   const exe = await buildHostModel(out.files, []);
   const raw = await runHostModel(exe, concatBytes(samples.map((s) => bytesOf(s.input))), samples.length);
   const outT = tiled.outputs.map((id) => tiled.tensors[id]!);
-  const perSample = want[0]!.reduce((a, o) => a + o.byteLength, 0);
+  const { failures, perSample } = sampleOutputMismatches(outT, raw, want, samples.map((s) => s.index));
   assert.equal(raw.byteLength, perSample * samples.length);
-  const failures: string[] = [];
-  samples.forEach((s, k) => {
-    let off = k * perSample;
-    outT.forEach((t, o) => {
-      const n = want[k]![o]!.byteLength;
-      const m = mismatch(t, decode(t, raw.subarray(off, off + n)), want[k]![o]!);
-      if (m) failures.push(`sample ${s.index} output ${o}: ${m}`);
-      off += n;
-    });
-  });
   assert.deepEqual(failures, []);
 }
 

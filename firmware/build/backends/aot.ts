@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateAot, kernelIncludeDirs, kernelSources } from '../../codegen/aot/index.ts';
 import { KERNELS_DIR, RUNTIME_INCLUDE } from '../paths.ts';
-import { registerBackend } from './registry.ts';
+import type { BackendModule } from './types.ts';
 
 function kernels(): string[] {
   const listed = kernelSources();
@@ -13,7 +13,7 @@ function kernels(): string[] {
   return existsSync(KERNELS_DIR) ? readdirSync(KERNELS_DIR).filter((f) => /\.c$/.test(f)).sort().map((f) => join(KERNELS_DIR, f)) : [];
 }
 
-registerBackend({
+export const backend: BackendModule = {
   name: 'aot',
   description: 'tinyrack ahead-of-time C (one kernel call per op, one static arena)',
   tilingFeatures: { partialSums: true, aliasReshape: true, streaming: true },
@@ -26,4 +26,4 @@ registerBackend({
   unavailable: async () => undefined,
   // Unused kernels are dropped by --gc-sections.
   linkInputs: async () => ({ sources: kernels(), includeDirs: [...kernelIncludeDirs(), RUNTIME_INCLUDE, KERNELS_DIR], cxxFlags: [], archives: [] }),
-});
+};

@@ -1,5 +1,5 @@
-// The backend registry: each backend file calls registerBackend() when imported; index.ts
-// imports them all statically, so every backend named in wire/vocabulary.ts is present.
+// The backend registry: index.ts registers the `backend` every file of this folder exports; a
+// name outside wire/vocabulary.ts BACKENDS is refused (the lab could not ask for it).
 import { BACKENDS, type Backend } from '../../../wire/vocabulary.ts';
 import type { BackendModule } from './types.ts';
 
@@ -13,10 +13,11 @@ export function registerBackend(b: BackendModule): void {
 
 export function getBackend(name: string): BackendModule {
   const b = registry.get(name);
-  if (!b) throw new Error(`unknown backend "${name}" (use ${[...registry.keys()].join('|')})`);
+  if (!b) throw new Error(`unknown backend "${name}" (use ${registeredBackends().join('|')})`);
   return b;
 }
 
+/** In the vocabulary's order. */
 export function registeredBackends(): Backend[] {
-  return [...registry.keys()] as Backend[];
+  return BACKENDS.filter((b) => registry.has(b));
 }

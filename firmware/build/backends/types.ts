@@ -2,7 +2,7 @@
 // says which tiling features its code can run, how it prepares a tiled graph, which arithmetic
 // its outputs follow, what it generates, what else must be compiled and linked, and — before
 // anything is compiled — why it cannot build for a board here. A new backend is one file in
-// this folder plus one import line in index.ts.
+// this folder exporting `backend`, and its name in wire/vocabulary.ts BACKENDS (index.ts).
 import type { BoardDefinition } from '../../../boards/types.ts';
 import type { Graph } from '../../ir/graph.ts';
 import type { MemoryPlan } from '../../plan/types.ts';

@@ -1,8 +1,9 @@
 // DEPTHWISE_CONV_2D: TFLite reference semantics; output channel oc = ic * depth_multiplier + m,
 // filter layout [1, KH, KW, C*M]. int8: per-channel requantization like CONV_2D.
-import { accumulatorRequantizer, activationRangeFloat, activationRangeQuantized } from '../../ir/quant.ts';
+import { activationRangeFloat } from '../../ir/quant.ts';
 import type { Kernel } from '../types.ts';
-import { checkBias, checkWindow, filterScales, input, leadingPadding, opError, optionalInput, output, quantParams, unsupportedDType } from './common.ts';
+import { checkBias, input, opError, optionalInput, output, unsupportedDType } from './common.ts';
+import { check4d, convWindow, int8ConvParams, windowTaps } from './conv-window.ts';
 
 export const depthwiseConv2d: Kernel<'DEPTHWISE_CONV_2D'> = (args) => {
   const o = args.op.options;
@@ -10,62 +11,48 @@ export const depthwiseConv2d: Kernel<'DEPTHWISE_CONV_2D'> = (args) => {
   const { data: w, tensor: wt } = input(args, 1);
   const bias = optionalInput(args, 2);
   const yt = output(args);
-  if (xt.shape.length !== 4 || wt.shape.length !== 4 || yt.shape.length !== 4) {
-    throw opError(args, `expects 4-D input, filter and output, got [${xt.shape}], [${wt.shape}], [${yt.shape}]`);
-  }
-  const [batches, inH, inW, inC] = xt.shape as [number, number, number, number];
+  check4d(args, xt, wt, yt);
+  const inC = xt.shape[3]!;
   const [, kH, kW, outC] = wt.shape as [number, number, number, number];
-  const [, outH, outW, yC] = yt.shape as [number, number, number, number];
+  const yC = yt.shape[3]!;
   // TFLite derives the multiplier from the shapes (the option is unreliable in old models).
   const mult = outC / inC;
   if (!Number.isInteger(mult) || yC !== outC) {
     throw opError(args, `filter depth ${outC} is not a multiple of input depth ${inC} (output depth ${yC})`);
   }
-  checkWindow(args, o, o.dilationH, o.dilationW, inH, inW, kH, kW, outH, outW);
-  const padH = leadingPadding(o.strideH, o.dilationH, inH, kH, outH);
-  const padW = leadingPadding(o.strideW, o.dilationW, inW, kW, outW);
-  const sH = o.strideH; const sW = o.strideW; const dH = o.dilationH; const dW = o.dilationW;
+  const g = convWindow(args, o, xt, yt, kH, kW, outC);
+  const { start, pix, tap } = windowTaps(g);
+  const pixels = g.outH * g.outW;
 
   checkBias(args, bias, outC, xt.dtype);
 
+  // Filter layout [1, kH, kW, outC]: a tap's weights for every output channel are contiguous.
   if (xt.dtype === 'int8' && wt.dtype === 'int8' && yt.dtype === 'int8') {
     const xi = x as Int8Array; const wi = w as Int8Array;
     const b = bias ? bias.data as Int32Array : undefined;
-    const xq = quantParams(args, xt); const yq = quantParams(args, yt);
-    const requant = accumulatorRequantizer(args.arithmetic, xq.scale, filterScales(args, wt, outC), yq.scale, yq.zeroPoint, outC);
-    const { min, max } = activationRangeQuantized(o.activation, yq.scale, yq.zeroPoint, 'int8');
-    const inOff = -xq.zeroPoint;
-    const y = new Int8Array(batches * outH * outW * outC);
+    const { requant, min, max, inOff } = int8ConvParams(args, o.activation, xt, wt, yt, outC);
+    const y = new Int8Array(g.batches * g.outH * g.outW * outC);
     const acc = new Int32Array(outC);
-    for (let n = 0; n < batches; n++) {
-      for (let oy = 0; oy < outH; oy++) {
-        const iy0 = oy * sH - padH;
-        for (let ox = 0; ox < outW; ox++) {
-          const ix0 = ox * sW - padW;
-          acc.fill(0);
-          for (let fy = 0; fy < kH; fy++) {
-            const iy = iy0 + dH * fy;
-            if (iy < 0 || iy >= inH) continue;
-            for (let fx = 0; fx < kW; fx++) {
-              const ix = ix0 + dW * fx;
-              if (ix < 0 || ix >= inW) continue;
-              const xb = ((n * inH + iy) * inW + ix) * inC;
-              const wb = (fy * kW + fx) * outC;
-              let oc = 0;
-              for (let ic = 0; ic < inC; ic++) {
-                const xv = xi[xb + ic]! + inOff;
-                for (let m = 0; m < mult; m++, oc++) acc[oc] = acc[oc]! + wi[wb + oc]! * xv;
-              }
-            }
+    let yb = 0;
+    for (let n = 0; n < g.batches; n++) {
+      const nb = n * g.inH * g.inW;
+      for (let p = 0; p < pixels; p++, yb += outC) {
+        acc.fill(0);
+        for (let t = start[p]!, end = start[p + 1]!; t < end; t++) {
+          const xb = (nb + pix[t]!) * inC;
+          const wb = tap[t]! * outC;
+          let oc = 0;
+          for (let ic = 0; ic < inC; ic++) {
+            const xv = xi[xb + ic]! + inOff;
+            for (let m = 0; m < mult; m++, oc++) acc[oc] = acc[oc]! + wi[wb + oc]! * xv;
           }
-          const yb = ((n * outH + oy) * outW + ox) * outC;
-          for (let oc = 0; oc < outC; oc++) {
-            let a = acc[oc]!;
-            if (b) a = (a + b[oc]!) | 0;
-            let v = requant(a, oc);
-            v = v < min ? min : v > max ? max : v;
-            y[yb + oc] = v;
-          }
+        }
+        for (let oc = 0; oc < outC; oc++) {
+          let a = acc[oc]!;
+          if (b) a = (a + b[oc]!) | 0;
+          let v = requant(a, oc);
+          v = v < min ? min : v > max ? max : v;
+          y[yb + oc] = v;
         }
       }
     }
@@ -75,35 +62,26 @@ export const depthwiseConv2d: Kernel<'DEPTHWISE_CONV_2D'> = (args) => {
     const xf = x as Float32Array; const wf = w as Float32Array;
     const b = bias ? bias.data as Float32Array : undefined;
     const { min, max } = activationRangeFloat(o.activation);
-    const y = new Float32Array(batches * outH * outW * outC);
+    const y = new Float32Array(g.batches * g.outH * g.outW * outC);
     const acc = new Float32Array(outC);
-    for (let n = 0; n < batches; n++) {
-      for (let oy = 0; oy < outH; oy++) {
-        const iy0 = oy * sH - padH;
-        for (let ox = 0; ox < outW; ox++) {
-          const ix0 = ox * sW - padW;
-          acc.fill(0);
-          for (let fy = 0; fy < kH; fy++) {
-            const iy = iy0 + dH * fy;
-            if (iy < 0 || iy >= inH) continue;
-            for (let fx = 0; fx < kW; fx++) {
-              const ix = ix0 + dW * fx;
-              if (ix < 0 || ix >= inW) continue;
-              const xb = ((n * inH + iy) * inW + ix) * inC;
-              const wb = (fy * kW + fx) * outC;
-              let oc = 0;
-              for (let ic = 0; ic < inC; ic++) {
-                const xv = xf[xb + ic]!;
-                for (let m = 0; m < mult; m++, oc++) acc[oc] = acc[oc]! + Math.fround(wf[wb + oc]! * xv);
-              }
-            }
+    let yb = 0;
+    for (let n = 0; n < g.batches; n++) {
+      const nb = n * g.inH * g.inW;
+      for (let p = 0; p < pixels; p++, yb += outC) {
+        acc.fill(0);
+        for (let t = start[p]!, end = start[p + 1]!; t < end; t++) {
+          const xb = (nb + pix[t]!) * inC;
+          const wb = tap[t]! * outC;
+          let oc = 0;
+          for (let ic = 0; ic < inC; ic++) {
+            const xv = xf[xb + ic]!;
+            for (let m = 0; m < mult; m++, oc++) acc[oc] = acc[oc]! + Math.fround(wf[wb + oc]! * xv);
           }
-          const yb = ((n * outH + oy) * outW + ox) * outC;
-          for (let oc = 0; oc < outC; oc++) {
-            let v = b ? Math.fround(acc[oc]! + b[oc]!) : acc[oc]!;
-            v = v < min ? min : v > max ? max : v;
-            y[yb + oc] = v;
-          }
+        }
+        for (let oc = 0; oc < outC; oc++) {
+          let v = b ? Math.fround(acc[oc]! + b[oc]!) : acc[oc]!;
+          v = v < min ? min : v > max ? max : v;
+          y[yb + oc] = v;
         }
       }
     }

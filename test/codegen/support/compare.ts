@@ -2,20 +2,13 @@
 // relative tolerance (1e-5; an absolute floor of 1e-6 for values near zero).
 import { DTYPE_BYTES, numElements, type Graph, type Tensor } from '../../../firmware/ir/graph.ts';
 import type { TensorData } from '../../../firmware/interp/interpreter.ts';
+import { typedView } from '../../../firmware/interp/tensor-data.ts';
 
 export const FLOAT_REL_TOL = 1e-5;
 
 /** Decodes raw C output bytes as the tensor's dtype. */
 export function decode(t: Tensor, bytes: Uint8Array): TensorData {
-  const copy = new Uint8Array(bytes).buffer;
-  switch (t.dtype) {
-    case 'float32': return new Float32Array(copy);
-    case 'int8': return new Int8Array(copy);
-    case 'uint8': case 'bool': return new Uint8Array(copy);
-    case 'int16': return new Int16Array(copy);
-    case 'int32': return new Int32Array(copy);
-    case 'int64': return new BigInt64Array(copy);
-  }
+  return typedView(t.dtype, new Uint8Array(bytes).buffer);
 }
 
 /** A description of the first mismatches, or undefined when the values agree. */
@@ -51,4 +44,24 @@ export function graphOutputMismatches(graph: Graph, raw: Uint8Array, want: reado
     if (m) failures.push(`${op.name} (${t.dtype} [${t.shape}]): ${m}`);
   }
   return { failures, consumed: off };
+}
+
+/**
+ * Compares a host run over several samples (each sample's outputs back to back, in graph order)
+ * with each sample's expected outputs: one line per mismatching sample output, and the bytes one
+ * sample's outputs take (the caller checks that the run wrote exactly that many per sample).
+ */
+export function sampleOutputMismatches(outputs: readonly Tensor[], raw: Uint8Array, want: readonly (readonly TensorData[])[], sampleIndexes: readonly number[]): { failures: string[]; perSample: number } {
+  const perSample = want[0]!.reduce((a, o) => a + o.byteLength, 0);
+  const failures: string[] = [];
+  sampleIndexes.forEach((index, k) => {
+    let off = k * perSample;
+    outputs.forEach((t, o) => {
+      const n = want[k]![o]!.byteLength;
+      const m = mismatch(t, decode(t, raw.subarray(off, off + n)), want[k]![o]!);
+      if (m) failures.push(`sample ${index} output ${o}: ${m}`);
+      off += n;
+    });
+  });
+  return { failures, perSample };
 }

@@ -84,3 +84,12 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
   for (const p of parts) { out.set(p, off); off += p.byteLength; }
   return out;
 }
+
+/** The kernel builds a host test runs generated C with: the reference kernels, the optimized
+ * ones with the DSP instructions emulated, and the optimized ones without a DSP (the scalar
+ * multiply-accumulate path RISC-V and Cortex-M0 run). */
+export const HOST_KERNEL_VARIANTS = [
+  { name: 'reference kernels', kernels: 'reference' as const, flags: [] as string[] },
+  { name: 'optimized kernels (DSP emulated)', kernels: 'optimized' as const, flags: ['-DTR_DSP_EMULATE'] },
+  { name: 'optimized kernels (scalar, as without a DSP extension)', kernels: 'optimized' as const, flags: [] as string[] },
+];

@@ -5,16 +5,8 @@
 import type { Activation, DType, Graph, Op, OpKind, OpOptionsMap, Quantization, Tensor } from '../../../firmware/ir/graph.ts';
 import { numElements } from '../../../firmware/ir/graph.ts';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded generator every randomised test uses (same sequence as before it moved there).
+export { prng as rng } from '../../helpers/prng.ts';
 
 export class RandomGraph {
   readonly graph: Graph = { tensors: [], ops: [], inputs: [], outputs: [], metadata: [] };
