@@ -317,13 +317,13 @@ export class JobStore {
 
   /** A new job's uploaded content goes to the uploads table (once per content); the record keeps its hash. */
   private storeUploads(j: JobRecord, t: number): JobRecord {
-    const model = 'tfliteBase64' in j.model && j.model.tfliteBase64 !== undefined ? j.model : undefined;
+    const tflite = j.model.tfliteBase64;
     const firmware = j.byo?.firmware;
-    if (!model && !firmware) return j;
+    if (tflite === undefined && !firmware) return j;
     const out: JobRecord = { ...j, uploads: {} };
-    if (model) {
-      out.model = { name: model.name };
-      out.uploads!.model = { sha256: this.uploads.put(model.tfliteBase64, t) };
+    if (tflite !== undefined) {
+      out.model = { name: j.model.name };
+      out.uploads!.model = { sha256: this.uploads.put(tflite, t) };
     }
     if (firmware) {
       const { firmware: _content, ...byo } = j.byo!;
