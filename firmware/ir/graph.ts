@@ -86,6 +86,24 @@ export interface PartialSumRequantizeOptions extends PartialSumOptions {
   filterScales: number[];
 }
 
+/**
+ * Internal op RESIDUAL_BLOCK (AoT only, firmware/tiling/residual-rows.ts): a ResNet identity
+ * block `ADD(CONV_2D_B(CONV_2D_A(X)), X)` computed row by row, so the two conv outputs never
+ * exist whole. Inputs `[X, filterA, biasA | -1, filterB, biasB | -1]`; outputs
+ * `[W, Yrows, Zrow]`: W the ADD's output (it may overwrite X, which it reads last), Yrows the
+ * working rows of conv A's output (`[1, filterB height, width, channels A]`, carrying that
+ * tensor's quantization) and Zrow one row of conv B's output (`[1, 1, width, channels]`, its
+ * quantization). Both conv strides are 1, padding SAME; their contents after the op are
+ * unspecified and nothing reads them. Results equal the three separate ops in every arithmetic.
+ */
+export interface ResidualBlockOptions {
+  convA: Conv2DOptions;
+  convB: Conv2DOptions;
+  add: AddOptions;
+  /** True when X is the ADD's first input (the ADD's own operand order is kept). */
+  skipFirst: boolean;
+}
+
 /** Options by op kind. Ops not listed carry an empty object. */
 export interface OpOptionsMap {
   CONV_2D: Conv2DOptions;
@@ -111,6 +129,7 @@ export interface OpOptionsMap {
   SQUEEZE: SqueezeOptions;
   PARTIAL_SUM: PartialSumOptions;
   PARTIAL_SUM_REQUANTIZE: PartialSumRequantizeOptions;
+  RESIDUAL_BLOCK: ResidualBlockOptions;
 }
 
 export type OpKind = keyof OpOptionsMap;
@@ -119,8 +138,8 @@ export const SUPPORTED_OPS = [
   'MUL', 'RESHAPE', 'SOFTMAX', 'PAD', 'CONCATENATION', 'STRIDED_SLICE', 'SLICE', 'MEAN',
   'QUANTIZE', 'DEQUANTIZE', 'LOGISTIC', 'TANH', 'GATHER', 'CAST', 'SQUEEZE',
 ] as const satisfies readonly OpKind[];
-/** Internal op kinds (see PartialSumOptions): run by the interpreter and the AoT backend only. */
-export const INTERNAL_OPS = ['PARTIAL_SUM', 'PARTIAL_SUM_REQUANTIZE'] as const satisfies readonly OpKind[];
+/** Internal op kinds (see PartialSumOptions, ResidualBlockOptions): run by the interpreter and the AoT backend only. */
+export const INTERNAL_OPS = ['PARTIAL_SUM', 'PARTIAL_SUM_REQUANTIZE', 'RESIDUAL_BLOCK'] as const satisfies readonly OpKind[];
 
 export interface Op<K extends OpKind = OpKind> {
   kind: K;

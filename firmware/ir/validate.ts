@@ -13,8 +13,11 @@ const INPUT_COUNTS: Record<OpKind, [number, number, number[]?]> = {
   SOFTMAX: [1, 1], PAD: [2, 2], CONCATENATION: [1, Infinity], STRIDED_SLICE: [4, 4],
   SLICE: [3, 3], MEAN: [2, 2], QUANTIZE: [1, 1], DEQUANTIZE: [1, 1], LOGISTIC: [1, 1],
   TANH: [1, 1], GATHER: [2, 2], CAST: [1, 1], SQUEEZE: [1, 1],
-  PARTIAL_SUM: [1, 3, [1, 2]], PARTIAL_SUM_REQUANTIZE: [1, 2, [1]],
+  PARTIAL_SUM: [1, 3, [1, 2]], PARTIAL_SUM_REQUANTIZE: [1, 2, [1]], RESIDUAL_BLOCK: [5, 5, [2, 4]],
 };
+
+/** Output counts of ops with more than one (RESIDUAL_BLOCK: the result and its working rows). */
+const OUTPUT_COUNTS: Partial<Record<OpKind, number>> = { RESIDUAL_BLOCK: 3 };
 
 export function validateGraph(graph: Graph): void {
   const n = graph.tensors.length;
@@ -41,7 +44,8 @@ export function validateGraph(graph: Graph): void {
     if (op.inputs.length < min || op.inputs.length > max) {
       fail(`has ${op.inputs.length} inputs, ${op.kind} takes ${min === max ? min : `${min}..${max === Infinity ? 'n' : max}`}`);
     }
-    if (op.outputs.length !== 1) fail(`has ${op.outputs.length} outputs, ${op.kind} has 1`);
+    const outputs = OUTPUT_COUNTS[op.kind] ?? 1;
+    if (op.outputs.length !== outputs) fail(`has ${op.outputs.length} outputs, ${op.kind} has ${outputs}`);
     op.inputs.forEach((id, k) => {
       checkId(id, `op ${index} (${op.name}) input ${k}`, optional.includes(k));
       if (id >= 0 && !ready.has(id)) fail(`reads tensor ${id} ("${graph.tensors[id]!.name}") before any op writes it`);
@@ -74,6 +78,24 @@ function checkShapes(graph: Graph, op: Op, fail: (msg: string) => never): void {
 
   checkDtypes(graph, op, fail);
   switch (op.kind) {
+    case 'RESIDUAL_BLOCK': {
+      // Row-by-row identity block (ir/graph.ts ResidualBlockOptions): stride 1, SAME, and the
+      // working rows sized as firmware/tiling/residual-rows.ts makes them.
+      const o = (op as Op<'RESIDUAL_BLOCK'>).options;
+      const fa = t(1)!; const fb = t(3)!;
+      rank(input, 4, 'input'); rank(fa, 4, 'filter A'); rank(fb, 4, 'filter B');
+      const [n, h, w, c] = input.shape as [number, number, number, number];
+      for (const co of [o.convA, o.convB]) {
+        if (co.strideH !== 1 || co.strideW !== 1 || co.dilationH !== 1 || co.dilationW !== 1 || co.padding !== 'SAME') fail('convolutions must be stride 1, undilated, SAME');
+      }
+      if (n !== 1 || fa.shape[3] !== c || fb.shape[3] !== fa.shape[0] || fb.shape[0] !== c) fail(`filters ${fmtShape(fa.shape)}, ${fmtShape(fb.shape)} do not chain ${fmtShape(input.shape)} back to itself`);
+      expectOut(input.shape);
+      const rows = graph.tensors[op.outputs[1]!]!; const zrow = graph.tensors[op.outputs[2]!]!;
+      if (!sameShape(rows.shape, [1, fb.shape[1]!, w, fa.shape[0]!]) || !sameShape(zrow.shape, [1, 1, w, c])) {
+        fail(`working rows ${fmtShape(rows.shape)}, ${fmtShape(zrow.shape)} do not match the block (height ${h})`);
+      }
+      return;
+    }
     case 'CONV_2D':
     case 'DEPTHWISE_CONV_2D': {
       const o = (op as Op<'CONV_2D'>).options;
@@ -241,6 +263,11 @@ function checkDtypes(graph: Graph, op: Op, fail: (msg: string) => never): void {
       if (output !== input) fail(`output is ${output}, input is ${input}`);
       return;
     }
+    case 'RESIDUAL_BLOCK':
+      if (input !== 'int8' || dt(1) !== 'int8' || dt(3) !== 'int8' || op.outputs.some((t) => graph.tensors[t]!.dtype !== 'int8')) {
+        fail('needs int8 activations and filters');
+      }
+      return;
     case 'ADD': case 'MUL':
       if (dt(1) !== input || output !== input) fail(`mixed dtypes ${input}, ${dt(1)} -> ${output}`);
       return;

@@ -193,7 +193,17 @@ const elementwiseRule: StreamRule = (g, op) => {
   return out;
 };
 
+/** RESIDUAL_BLOCK (firmware/tiling/residual-rows.ts): output row r is written after the last read
+ * of input rows <= r, element by element through the ADD (each X element read before the W
+ * element at its place): lag 0 over the block input. Its working rows never overlap. */
+const residualBlockRule: StreamRule = (g, op) => {
+  const x = g.tensors[op.inputs[0]!]; const y = g.tensors[op.outputs[0]!];
+  if (!x || !y || x.dtype !== y.dtype || x.shape.join() !== y.shape.join()) return [];
+  return [{ input: op.inputs[0]!, lag: 0 }];
+};
+
 const RULES: Partial<Record<OpKind, StreamRule>> = {
+  RESIDUAL_BLOCK: residualBlockRule,
   CONV_2D: windowRule(2),
   DEPTHWISE_CONV_2D: windowRule(1),
   AVERAGE_POOL_2D: windowRule(1),
@@ -209,10 +219,11 @@ const RULES: Partial<Record<OpKind, StreamRule>> = {
 /** Op kinds whose kernels may write over a consumed input. */
 export const STREAMING_OPS = Object.keys(RULES) as OpKind[];
 
-/** Inputs the output of `graph.ops[opIndex]` may overlap, with their lags (empty: none). */
+/** Inputs the (first) output of `graph.ops[opIndex]` may overlap, with their lags (empty: none).
+ * Only RESIDUAL_BLOCK has more outputs (its working rows, which overlap nothing). */
 export function streamInputs(graph: Graph, opIndex: number): StreamInput[] {
   const op = graph.ops[opIndex];
-  if (!op || op.outputs.length !== 1) return [];
+  if (!op || (op.outputs.length !== 1 && op.kind !== 'RESIDUAL_BLOCK')) return [];
   const rule = RULES[op.kind];
   return rule ? rule(graph, op) : [];
 }

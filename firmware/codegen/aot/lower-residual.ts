@@ -1,0 +1,101 @@
+// RESIDUAL_BLOCK (ir/graph.ts, firmware/tiling/residual-rows.ts): one call of the row driver
+// tr_residual_rows_s8 (tr_residual_rows.h). Each convolution gets the same weights, per-channel
+// requantization and (optimized) folded bias / zero-point row as lowerConv would emit, and one
+// params struct per distinct row window (first row, height, top padding): borders differ,
+// interior rows share one. The library kernels take views, so a row is just a window; the
+// per-layer "speed" kernels bake the whole map into their code and are not used here.
+import { type Conv2DOptions, type Op, type Tensor } from '../../ir/graph.ts';
+import { perChannelMultipliers } from '../../ir/quant.ts';
+import { rowPads } from '../../tiling/residual-rows.ts';
+import { cInt, constValues, intArray } from './c-emit.ts';
+import type { LowerContext, Lowered } from './context.ts';
+import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-common.ts';
+import { foldedBias } from './lower-conv.ts';
+import { int8BinaryFields } from './lower-elementwise.ts';
+
+const INCLUDE = '#include "tr_residual_rows.h"\n';
+
+/** One output row's input window: first input row, rows present, padding rows above. */
+interface RowWindow { first: number; rows: number; padTop: number }
+
+/** Windows of a stride-1 SAME conv over `h` rows, per output row. */
+function rowWindows(h: number, kh: number): RowWindow[] {
+  const [top, bottom] = rowPads(h, kh);
+  return Array.from({ length: h }, (_, r) => {
+    const first = Math.max(0, r - top);
+    return { first, rows: Math.min(h - 1, r + bottom) - first + 1, padTop: Math.max(0, top - r) };
+  });
+}
+
+/** Emits one conv's constant data and per-row params table; returns the table's name. */
+function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, wId: number, bId: number, y: Tensor,
+  o: Conv2DOptions): { table: string; filter: string; bias: string } {
+  const w = ctx.tensor(wId);
+  if (!w.quant) throw ctx.error(i, op, `filter "${w.name}" is not quantized`);
+  const [, , width, inC] = x.shape as [number, number, number, number];
+  const [outC, kH, kW] = w.shape as [number, number, number, number];
+  const xq = perTensorQuant(ctx, i, op, x); const yq = perTensorQuant(ctx, i, op, y);
+  const { multipliers, shifts } = perChannelMultipliers(xq.scale, w.quant.scale, yq.scale, outC);
+  const clamp = int8Clamp(o.activation, yq.scale, yq.zeroPoint);
+  const name = (what: string) => ctx.name(i, `${tag}_${what}`);
+  ctx.decls.push(intArray(name('mult'), 'int32_t', multipliers), intArray(name('shift'), 'int32_t', shifts));
+  let folded = 'NULL'; let padRow = 'NULL';
+  const bt = bId >= 0 ? ctx.tensor(bId) : undefined;
+  if (ctx.variant === 'optimized') {
+    folded = name('bias_folded');
+    ctx.decls.push(intArray(folded, 'int32_t', foldedBias(constValues(w), outC, kH * kW * inC, bt ? constValues(bt) : undefined, -xq.zeroPoint, 0)));
+    padRow = name('pad_row');
+    ctx.decls.push(intArray(padRow, 'int8_t', new Array<number>(kW * inC).fill(xq.zeroPoint)));
+  }
+  // requantTables names its arrays after the op: give it this conv's own prefix.
+  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => name(what) } }) as LowerContext;
+  const rqt = requantTables(tagged, i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
+  const padLeft = rowPads(width, kW)[0];
+  const structs = new Map<string, string>();
+  const entries = rowWindows(x.shape[1]!, kH).map((win) => {
+    const key = `${win.rows}_${win.padTop}`;
+    let s = structs.get(key);
+    if (s === undefined) {
+      s = name(`row${structs.size}`);
+      structs.set(key, s);
+      ctx.decls.push(`static const tr_conv_s8_params_t ${s} = { ${viewInit(1, win.rows, width, inC, win.rows * width * inC, width * inC, inC)}, ` +
+        `${viewInit(1, 1, width, outC, width * outC, width * outC, outC)}, ${kH}, ${kW}, 1, 1, 1, 1, ${win.padTop}, ${padLeft}, ` +
+        `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${name('mult')}, ${name('shift')}, ${folded}, ${padRow}, ${rqt.rq}, ${rqt.fscale} };\n`);
+    }
+    return `&${s}`;
+  });
+  const table = name('rows');
+  ctx.decls.push(`static const tr_conv_s8_params_t *const ${table}[${entries.length}] = { ${entries.join(', ')} };\n`);
+  return { table, filter: ctx.ptr(wId), bias: bt ? ctx.ptr(bId) : 'NULL' };
+}
+
+export function lowerResidualBlock(ctx: LowerContext, i: number, op: Op<'RESIDUAL_BLOCK'>): Lowered {
+  const o = op.options;
+  const [xId, wA, bA, wB, bB] = op.inputs as [number, number, number, number, number];
+  const [wId, rowsId, zrowId] = op.outputs as [number, number, number];
+  const x = ctx.tensor(xId); const rows = ctx.tensor(rowsId); const zrow = ctx.tensor(zrowId); const w = ctx.tensor(wId);
+  if (x.shape.length !== 4 || x.shape[0] !== 1) throw ctx.error(i, op, `expects a batch-1 4-D input, got [${x.shape}]`);
+  const [, h, width, c] = x.shape as [number, number, number, number];
+  const cy = rows.shape[3]!;
+  // The whole conv A output as conv B's input: its rows' quantization, the map's shape.
+  const y: Tensor = { ...rows, shape: [1, h, width, cy] };
+  const a = rowConv(ctx, i, op, 'a', x, wA, bA, y, o.convA);
+  const b = rowConv(ctx, i, op, 'b', y, wB, bB, zrow, o.convB);
+  const addOp: Op<'ADD'> = { kind: 'ADD', inputs: [], outputs: [], options: o.add, name: op.name };
+  const [in1, in2] = o.skipFirst ? [x, zrow] : [zrow, x];
+  const rowStrides = `{ ${width * c}, ${width * c}, ${c}, 1 }`;
+  const addName = ctx.name(i, 'add');
+  ctx.decls.push(`static const tr_binary_params_t ${addName} = { { 1, 1, ${width}, ${c} }, ${rowStrides}, ${rowStrides}, ${rowStrides}, ` +
+    `${int8BinaryFields(ctx, i, addOp, in1, in2, w)} };\n`);
+  if (!ctx.decls.includes(INCLUDE)) ctx.decls.unshift(INCLUDE);
+  const kernel = ctx.variant === 'optimized' ? 'tr_conv2d_s8_fast' : 'tr_conv2d_s8';
+  const pName = ctx.name(i, 'params');
+  const [padATop] = rowPads(h, ctx.tensor(wA).shape[1]!);
+  const [padBTop, padBBottom] = rowPads(h, ctx.tensor(wB).shape[1]!);
+  ctx.decls.push(`static const tr_residual_rows_params_t ${pName} = { ${h}, ${padATop}, ${padBTop}, ${padBBottom}, ${width * c}, ${width * cy}, ` +
+    `${a.table}, ${b.table}, ${kernel}, ${kernel}, ${a.filter}, ${b.filter}, ${a.bias}, ${b.bias}, &${addName}, ${o.skipFirst ? 1 : 0} };\n`);
+  return {
+    statements: [`tr_residual_rows_s8(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId, { write: true })}, ${ctx.ptr(rowsId, { write: true })}, ${ctx.ptr(zrowId, { write: true })});`],
+    kernels: ['tr_residual_rows_s8', kernel, 'tr_add_s8'],
+  };
+}

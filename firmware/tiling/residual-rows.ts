@@ -1,0 +1,118 @@
+// Row-by-row residual blocks (AoT only): ResNet's identity block
+//   Y = CONV_2D_A(X); Z = CONV_2D_B(Y); W = ADD(Z, X)
+// keeps its input X (the skip) live beside Y and beside Z's input, so planned op by op it costs
+// two whole maps (resnet: 2 x 16 KB at 32x32x16, its peak). Computed one output row at a time,
+// only the rows of Y that conv B's window needs exist (filter B's height), one row of Z, and W
+// row r can be written over X row r as soon as the row is done: rows of X still to be read lie
+// above it (conv A's top padding <= conv B's bottom padding), and the ADD reads each X element
+// before writing the W element at or below it. The block then costs X plus a few rows.
+//
+// The rewrite replaces the three ops by one internal RESIDUAL_BLOCK (ir/graph.ts) whose extra
+// outputs are those working rows, so the planner sees them as ordinary buffers live while the
+// block runs, and whose output W may stream over X with lag 0 (firmware/plan/streaming.ts).
+// `unfuseResidualBlocks` gives the three builtin ops back (export to TFLite).
+import type { Conv2DOptions, Graph, Op, Tensor } from '../ir/graph.ts';
+import { leadingPad } from '../ir/shape.ts';
+import { addActivation, cloneGraph, compactTensors, consumers } from './graph-edit.ts';
+import { TILED_MARK } from './path.ts';
+
+const SUFFIX = `${TILED_MARK}residual_rows`;
+
+/** Leading and trailing padding rows of a stride-1 SAME conv over `h` rows. */
+export function rowPads(h: number, kh: number): [number, number] {
+  const top = leadingPad('SAME', h, kh, 1, 1, h);
+  return [top, kh - 1 - top];
+}
+
+function int8(t: Tensor | undefined): boolean {
+  return t !== undefined && t.dtype === 'int8' && t.data === undefined && t.quant !== undefined && t.quant.scale.length === 1;
+}
+
+function rowConv(g: Graph, op: Op | undefined): op is Op<'CONV_2D'> {
+  if (!op || op.kind !== 'CONV_2D') return false;
+  const o = op.options as Conv2DOptions;
+  const w = g.tensors[op.inputs[1]!];
+  const b = op.inputs[2] !== undefined && op.inputs[2] >= 0 ? g.tensors[op.inputs[2]] : undefined;
+  return o.strideH === 1 && o.strideW === 1 && o.dilationH === 1 && o.dilationW === 1 && o.padding === 'SAME'
+    && w !== undefined && w.dtype === 'int8' && w.data !== undefined && w.shape.length === 4 && w.quant !== undefined
+    && (b === undefined || (b.dtype === 'int32' && b.data !== undefined));
+}
+
+export interface ResidualMatch { convA: number; convB: number; add: number; x: number; y: number; z: number; skipFirst: boolean }
+
+/** Identity blocks the rewrite can take (see the header), by ADD op. */
+export function findResidualBlocks(g: Graph): ResidualMatch[] {
+  const producer = new Map<number, number>();
+  g.ops.forEach((op, i) => op.outputs.forEach((t) => producer.set(t, i)));
+  const cons = consumers(g);
+  const io = new Set([...g.inputs, ...g.outputs]);
+  const out: ResidualMatch[] = [];
+  g.ops.forEach((op, i) => {
+    if (op.kind !== 'ADD' || op.inputs.length !== 2) return;
+    const w = g.tensors[op.outputs[0]!];
+    for (const skipFirst of [true, false]) {
+      const x = op.inputs[skipFirst ? 0 : 1]!; const z = op.inputs[skipFirst ? 1 : 0]!;
+      const b = producer.get(z); const opB = b === undefined ? undefined : g.ops[b];
+      if (!rowConv(g, opB)) continue;
+      const y = opB.inputs[0]!;
+      const a = producer.get(y); const opA = a === undefined ? undefined : g.ops[a];
+      if (!rowConv(g, opA) || opA.inputs[0] !== x) continue;
+      const [xt, yt, zt] = [g.tensors[x], g.tensors[y], g.tensors[z]];
+      if (![xt, yt, zt, w].every(int8) || io.has(x) || io.has(y) || io.has(z)) continue;
+      const shape = xt!.shape;
+      if (shape.length !== 4 || shape[0] !== 1 || zt!.shape.join() !== shape.join() || w!.shape.join() !== shape.join()) continue;
+      if (cons[y]!.length !== 1 || cons[z]!.length !== 1 || cons[x]!.length !== 2 || !cons[x]!.includes(a!) || !cons[x]!.includes(i)) continue;
+      const kA = g.tensors[opA.inputs[1]!]!.shape[1]!; const kB = g.tensors[opB.inputs[1]!]!.shape[1]!;
+      // W row r may overwrite X row r only if the Y rows computed after it read X below r + 1.
+      if (rowPads(shape[1]!, kA)[0] > rowPads(shape[1]!, kB)[1]) continue;
+      out.push({ convA: a!, convB: b!, add: i, x, y, z, skipFirst });
+      break;
+    }
+  });
+  return out;
+}
+
+/** The graph with every matching identity block replaced by one RESIDUAL_BLOCK (a copy; the
+ * input graph when nothing matches). */
+export function fuseResidualBlocks(g0: Graph): Graph {
+  const matches = findResidualBlocks(g0);
+  if (matches.length === 0) return g0;
+  const g = cloneGraph(g0);
+  const drop = new Set<number>();
+  const fused = new Map<number, Op>();
+  for (const m of matches) {
+    const opA = g.ops[m.convA] as Op<'CONV_2D'>; const opB = g.ops[m.convB] as Op<'CONV_2D'>; const add = g.ops[m.add] as Op<'ADD'>;
+    const yt = g.tensors[m.y]!; const zt = g.tensors[m.z]!;
+    const kB = g.tensors[opB.inputs[1]!]!.shape[1]!;
+    const [, , w, c] = g.tensors[m.x]!.shape as [number, number, number, number];
+    const rows = addActivation(g, yt, `${yt.name}${SUFFIX}`, [1, kB, w, yt.shape[3]!]);
+    const zrow = addActivation(g, zt, `${zt.name}${SUFFIX}`, [1, 1, w, c]);
+    drop.add(m.convA); drop.add(m.convB);
+    fused.set(m.add, {
+      kind: 'RESIDUAL_BLOCK',
+      inputs: [m.x, opA.inputs[1]!, opA.inputs[2] ?? -1, opB.inputs[1]!, opB.inputs[2] ?? -1],
+      outputs: [add.outputs[0]!, rows, zrow],
+      options: { convA: { ...opA.options }, convB: { ...opB.options }, add: { ...add.options }, skipFirst: m.skipFirst },
+      name: `${add.name}${SUFFIX}`,
+    });
+  }
+  // The block runs where its ADD ran: X is ready before conv A, and Y, Z have no other reader.
+  g.ops = g.ops.flatMap((op, i) => (drop.has(i) ? [] : [fused.get(i) ?? op]));
+  compactTensors(g);
+  return g;
+}
+
+/** The three builtin ops of a RESIDUAL_BLOCK, with whole intermediate tensors (for export). */
+export function unfuseResidualBlock(g: Graph, op: Op<'RESIDUAL_BLOCK'>): Op[] {
+  const o = op.options;
+  const [x, wA, bA, wB, bB] = op.inputs as [number, number, number, number, number];
+  const xt = g.tensors[x]!; const rows = g.tensors[op.outputs[1]!]!; const zrow = g.tensors[op.outputs[2]!]!;
+  const base = op.name.split(TILED_MARK)[0]!;
+  const y = addActivation(g, rows, `${base}${TILED_MARK}residual_y`, [...xt.shape.slice(0, 3), rows.shape[3]!]);
+  const z = addActivation(g, zrow, `${base}${TILED_MARK}residual_z`, [...xt.shape]);
+  return [
+    { kind: 'CONV_2D', inputs: bA >= 0 ? [x, wA, bA] : [x, wA], outputs: [y], options: { ...o.convA }, name: `${base}${TILED_MARK}residual_a` },
+    { kind: 'CONV_2D', inputs: bB >= 0 ? [y, wB, bB] : [y, wB], outputs: [z], options: { ...o.convB }, name: `${base}${TILED_MARK}residual_b` },
+    { kind: 'ADD', inputs: o.skipFirst ? [x, z] : [z, x], outputs: [op.outputs[0]!], options: { ...o.add }, name: base },
+  ];
+}

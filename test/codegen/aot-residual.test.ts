@@ -1,0 +1,154 @@
+// Row-by-row residual blocks (firmware/tiling/residual-rows.ts, RESIDUAL_BLOCK,
+// tr_residual_rows_s8): the AoT engine fuses resnet's identity block, the plan lets the block
+// output take its input's place, and the generated C gives exactly the separate ops' outputs —
+// on the block output itself (every element of the map) and at the model output, with the
+// reference and optimized kernels and both arithmetics; random blocks (kernel sizes 1..5, maps
+// down to one row, either ADD operand order) likewise.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateAot } from '../../firmware/codegen/aot/index.ts';
+import type { Graph } from '../../firmware/ir/graph.ts';
+import { validateGraph } from '../../firmware/ir/validate.ts';
+import { runGraph } from '../../firmware/interp/interpreter.ts';
+import { loadModel } from '../../firmware/model/reader.ts';
+import { goldenSamples, modelPath } from '../../firmware/model-set/index.ts';
+import { findResidualBlocks, fuseResidualBlocks, lowerForExport, tileGraph } from '../../firmware/tiling/index.ts';
+import { codegenPlan, planTiled, verifyTiledPlan } from '../../firmware/tiling/plan-tiled.ts';
+import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
+import { decode, mismatch } from './support/compare.ts';
+import { RandomGraph, rng } from './support/random-ops.ts';
+
+const AOT_ENGINE = { partialSums: true, aliasReshape: true, streaming: true } as const;
+
+/** Runs `graph` (planned by the AoT engine) as C on the host; outputs per sample and output. */
+async function runC(graph: Graph, inputs: Uint8Array[][], opts: { kernels?: 'reference' | 'optimized'; arithmetic?: 'reference' | 'xnnpack' } = {}): Promise<Uint8Array[]> {
+  const plan = planTiled(graph, { planner: 'heuristic', aliasReshape: true, streaming: true });
+  verifyTiledPlan(graph, plan);
+  const out = generateAot(graph, codegenPlan(graph, plan), { modelName: 'residual', ...opts });
+  const exe = await buildHostModel(out.files, ['-DTR_DSP_EMULATE']);
+  const raw = await runHostModel(exe, concatBytes(inputs.map((s) => concatBytes(s))), inputs.length);
+  const per = raw.byteLength / inputs.length;
+  return inputs.map((_, k) => raw.subarray(k * per, (k + 1) * per));
+}
+
+describe('row-by-row residual blocks', () => {
+  it('resnet: the AoT engine fuses the identity block and the arena drops below two 16 KB maps', () => {
+    const g = loadModel(modelPath('resnet'));
+    assert.equal(findResidualBlocks(g).length, 1, 'resnet has one identity block (the other two have a strided conv and a 1x1 skip conv)');
+    const r = tileGraph(g, { mode: 'fdt', ...AOT_ENGINE });
+    const blocks = r.graph.ops.filter((op) => op.kind === 'RESIDUAL_BLOCK');
+    assert.equal(blocks.length, 1);
+    validateGraph(r.graph);
+    verifyTiledPlan(r.graph, r.plan);
+    // Before: block input + first conv's output + lag = 33,328 B. The fused block costs its input
+    // and a few rows; the peak moves to the second block.
+    assert.equal(r.untiledPeakBytes, 33328);
+    assert.ok(r.peakBytes <= 25248, `peak ${r.peakBytes}`);
+    const [x] = blocks[0]!.inputs; const [w] = blocks[0]!.outputs;
+    const ox = r.plan.tensorOffsets.get(x!)!; const ow = r.plan.tensorOffsets.get(w!)!;
+    assert.ok(ow <= ox && ow + 16384 > ox, `block output [${ow}, +16384) takes the input's place at ${ox}`);
+    assert.equal(r.macs, r.untiledMacs, 'nothing is recomputed');
+    // Without the AoT engine (TFLite-Micro builds) nothing is fused.
+    assert.equal(tileGraph(g, { mode: 'fdt' }).graph.ops.some((op) => op.kind === 'RESIDUAL_BLOCK'), false);
+  });
+
+  it('export lowers the block back to CONV_2D, CONV_2D, ADD with the original outputs', () => {
+    const g = loadModel(modelPath('resnet'));
+    const fused = fuseResidualBlocks(g);
+    const lowered = lowerForExport(fused);
+    validateGraph(lowered);
+    assert.deepEqual(lowered.ops.map((op) => op.kind), g.ops.map((op) => op.kind));
+    const s = goldenSamples('resnet')[0]!;
+    assert.deepEqual(runGraph(lowered, [s.input], { arithmetic: 'reference' })[0], runGraph(g, [s.input], { arithmetic: 'reference' })[0]);
+  });
+
+  for (const variant of [
+    { kernels: 'optimized' as const, arithmetic: 'reference' as const },
+    { kernels: 'reference' as const, arithmetic: 'reference' as const },
+    { kernels: 'optimized' as const, arithmetic: 'xnnpack' as const },
+  ]) {
+    it(`resnet block output, every element, ${variant.kernels} kernels, ${variant.arithmetic} arithmetic: C equals the separate ops`, async () => {
+      const g = loadModel(modelPath('resnet'));
+      const [m] = findResidualBlocks(g);
+      // Cut the model after the block: its 32x32x16 output is then the model output.
+      const wId = g.ops[m!.add]!.outputs[0]!;
+      const cut: Graph = { ...g, ops: g.ops.slice(0, m!.add + 1), outputs: [wId] };
+      const fused = fuseResidualBlocks(cut);
+      assert.ok(fused.ops.some((op) => op.kind === 'RESIDUAL_BLOCK'));
+      const samples = goldenSamples('resnet').slice(0, 2);
+      const got = await runC(fused, samples.map((s) => [bytesOf(s.input)]), variant);
+      const t = fused.tensors[fused.outputs[0]!]!;
+      const failures: string[] = [];
+      samples.forEach((s, k) => {
+        const want = runGraph(cut, [s.input], { arithmetic: variant.arithmetic })[0]!;
+        const e = mismatch(t, decode(t, got[k]!), want);
+        if (e) failures.push(`sample ${k}: ${e}`);
+      });
+      assert.deepEqual(failures, []);
+    });
+  }
+
+  it('resnet whole model, fused and planned by the AoT engine: C equals the untiled interpreter', async () => {
+    const g = loadModel(modelPath('resnet'));
+    const r = tileGraph(g, { mode: 'fdt', ...AOT_ENGINE });
+    const samples = goldenSamples('resnet').slice(0, 3);
+    const out = generateAot(r.graph, codegenPlan(r.graph, r.plan), { modelName: 'resnet_rows' });
+    const exe = await buildHostModel(out.files, ['-DTR_DSP_EMULATE']);
+    const raw = await runHostModel(exe, concatBytes(samples.map((s) => bytesOf(s.input))), samples.length);
+    const t = r.graph.tensors[r.graph.outputs[0]!]!;
+    const per = raw.byteLength / samples.length;
+    samples.forEach((s, k) => {
+      const want = runGraph(g, [s.input], { arithmetic: 'reference' })[0]!;
+      assert.equal(mismatch(t, decode(t, raw.subarray(k * per, (k + 1) * per)), want), undefined, `sample ${k}`);
+    });
+  });
+
+  it('random identity blocks (kernels 1..5, maps of 1..7 rows, either operand order): C equals the separate ops', async () => {
+    const rand = rng(20261203);
+    const cases: { graph: Graph; fused: Graph; input: Int8Array }[] = [];
+    for (let k = 0; cases.length < 12 && k < 200; k++) {
+      const r = new RandomGraph(rand);
+      const h = r.int(1, 7); const w = r.int(1, 6); const c = r.int(1, 6); const cy = r.int(1, 7);
+      const kA = r.pick([1, 3, 3, 5]); const kB = r.pick([1, 3, 3, 5]);
+      const xs = r.scale();
+      const x = r.input([1, h, w, c], 'int8', r.quant(xs));
+      const conv = (inId: number, inC: number, outC: number, kk: number, outScale: number) => {
+        const ws = Array.from({ length: outC }, () => Math.fround(0.002 + r.rand() * 0.02));
+        const f = r.constant([outC, kk, kk, inC], 'int8', r.int8Values(outC * kk * kk * inC), { scale: ws, zeroPoint: ws.map(() => 0), axis: 0 });
+        const b = r.rand() < 0.8 ? r.constant([outC], 'int32', Array.from({ length: outC }, () => r.int(-3000, 3000))) : -1;
+        r.graph.tensors.push({ name: `t${r.graph.tensors.length}`, shape: [1, h, w, outC], dtype: 'int8', quant: r.quant(outScale) });
+        const y = r.graph.tensors.length - 1;
+        r.op('CONV_2D', [inId, f, b], [y], { padding: 'SAME', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: r.activation() });
+        return y;
+      };
+      const y = conv(x, c, cy, kA, Math.fround(xs * 0.01 * Math.sqrt(kA * kA * c) * 150 * (0.5 + r.rand())));
+      const z = conv(y, cy, c, kB, Math.fround(xs * (0.5 + r.rand())));
+      const skipFirst = r.rand() < 0.5;
+      const out = r.output([1, h, w, c], 'int8', r.quant(Math.fround(xs * (0.7 + r.rand()))));
+      r.op('ADD', skipFirst ? [x, z] : [z, x], [out], { activation: r.activation() });
+      // X is a graph input here: feed it through a first op so the block may overwrite it.
+      const x0 = r.graph.inputs[0]!;
+      r.graph.tensors.push({ ...r.graph.tensors[x0]!, name: 'x_in' });
+      const xin = r.graph.tensors.length - 1;
+      r.graph.inputs = [xin];
+      r.graph.ops.unshift({ kind: 'ADD', inputs: [xin, xin], outputs: [x0], options: { activation: 'NONE' }, name: 'pre' });
+      r.graph.tensors[xin]!.quant = r.quant(xs / 2, r.graph.tensors[x0]!.quant!.zeroPoint[0]);
+      validateGraph(r.graph);
+      const fused = fuseResidualBlocks(r.graph);
+      if (!fused.ops.some((op) => op.kind === 'RESIDUAL_BLOCK')) continue; // conv A's top padding above conv B's bottom
+      cases.push({ graph: r.graph, fused, input: Int8Array.from(r.int8Values(h * w * c)) });
+    }
+    assert.ok(cases.length >= 10, `${cases.length} fusable cases`);
+    const failures: string[] = [];
+    for (const [k, cs] of cases.entries()) {
+      for (const kernels of ['optimized', 'reference'] as const) {
+        const [got] = await runC(cs.fused, [[bytesOf(cs.input)]], { kernels });
+        const t = cs.fused.tensors[cs.fused.outputs[0]!]!;
+        const want = runGraph(cs.graph, [cs.input], { arithmetic: 'reference' })[0]!;
+        const e = mismatch(t, decode(t, got!), want);
+        if (e) failures.push(`case ${k} (${kernels}, [${t.shape}]): ${e}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+});
