@@ -87,20 +87,26 @@ export interface PartialSumRequantizeOptions extends PartialSumOptions {
 }
 
 /**
- * Internal op RESIDUAL_BLOCK (AoT only, firmware/tiling/residual-rows.ts): a ResNet identity
- * block `ADD(CONV_2D_B(CONV_2D_A(X)), X)` computed row by row, so the two conv outputs never
- * exist whole. Inputs `[X, filterA, biasA | -1, filterB, biasB | -1]`; outputs
- * `[W, Yrows, Zrow]`: W the ADD's output (it may overwrite X, which it reads last), Yrows the
- * working rows of conv A's output (`[1, filterB height, width, channels A]`, carrying that
- * tensor's quantization) and Zrow one row of conv B's output (`[1, 1, width, channels]`, its
- * quantization). Both conv strides are 1, padding SAME; their contents after the op are
- * unspecified and nothing reads them. Results equal the three separate ops in every arithmetic.
+ * Internal op RESIDUAL_BLOCK (AoT only, firmware/tiling/residual-rows.ts): a ResNet block
+ * `ADD(CONV_2D_B(CONV_2D_A(X)), skip)` computed row by row, so the conv outputs never exist
+ * whole. The skip is X itself (identity block) or `CONV_2D_S(X)` (projection block, e.g. a
+ * strided 1x1 conv). Inputs `[X, filterA, biasA | -1, filterB, biasB | -1]` plus
+ * `[filterS, biasS | -1]` for a projection; outputs `[W, Yrows, Zrow]` plus `Srow` for a
+ * projection: W the ADD's output (it may overwrite X where the row order allows, see
+ * plan/streaming.ts), Yrows the working rows of conv A's output (`[1, filterB height, width,
+ * channels A]`, carrying that tensor's quantization), Zrow one row of conv B's output and Srow
+ * one row of the projection (`[1, 1, width, channels]`, their quantization). Conv A is SAME and
+ * undilated (any stride), conv B SAME, stride 1, undilated; the projection undilated. The
+ * working rows' contents after the op are unspecified and nothing reads them. Results equal the
+ * separate ops in every arithmetic.
  */
 export interface ResidualBlockOptions {
   convA: Conv2DOptions;
   convB: Conv2DOptions;
+  /** The projection conv on the skip path; absent for an identity block. */
+  convS?: Conv2DOptions;
   add: AddOptions;
-  /** True when X is the ADD's first input (the ADD's own operand order is kept). */
+  /** True when the skip (X or the projection) is the ADD's first input (its order is kept). */
   skipFirst: boolean;
 }
 

@@ -43,11 +43,12 @@ export function opMacs(graph: Graph, op: Op): number {
       return o.base === 'CONV_2D' ? numElements(out) * (w[1] ?? 0) * (w[2] ?? 0) * (w[3] ?? 0) : numElements(out) * (w[1] ?? 0);
     }
     case 'RESIDUAL_BLOCK': {
-      // Both convolutions of the block over the whole map (row by row, nothing recomputed).
+      // Every conv of the block over the whole map (row by row, nothing recomputed).
       const [, h = 0, w = 0, c = 0] = out;
       const [ca = 0, kha = 0, kwa = 0, ia = 0] = shapeOf(graph, op.inputs[1]);
       const [, khb = 0, kwb = 0, ib = 0] = shapeOf(graph, op.inputs[3]);
-      return h * w * (ca * kha * kwa * ia + c * khb * kwb * ib);
+      const [, khs = 0, kws = 0, is = 0] = shapeOf(graph, op.inputs[5]);
+      return h * w * (ca * kha * kwa * ia + c * khb * kwb * ib + c * khs * kws * is);
     }
     default:
       return 0;

@@ -1,11 +1,12 @@
 // RESIDUAL_BLOCK (ir/graph.ts, firmware/tiling/residual-rows.ts): one call of the row driver
-// tr_residual_rows_s8 (tr_residual_rows.h). Each convolution gets the same weights, per-channel
+// tr_residual_rows_s8 (tr_residual_rows.h). Each convolution (A, B and the projection S) gets the same weights, per-channel
 // requantization and (optimized) folded bias / zero-point row as lowerConv would emit, and one
 // params struct per distinct row window (first row, height, top padding): borders differ,
 // interior rows share one. The library kernels take views, so a row is just a window; the
 // per-layer "speed" kernels bake the whole map into their code and are not used here.
 import { type Conv2DOptions, type Op, type Tensor } from '../../ir/graph.ts';
 import { perChannelMultipliers } from '../../ir/quant.ts';
+import { leadingPad } from '../../ir/shape.ts';
 import { rowPads } from '../../tiling/residual-rows.ts';
 import { cInt, constValues, intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
@@ -15,24 +16,26 @@ import { int8BinaryFields } from './lower-elementwise.ts';
 
 const INCLUDE = '#include "tr_residual_rows.h"\n';
 
-/** One output row's input window: first input row, rows present, padding rows above. */
-interface RowWindow { first: number; rows: number; padTop: number }
+/** One output row's input window: rows present (from the first row the driver points at) and
+ * padding rows above them. */
+interface RowWindow { rows: number; padTop: number }
 
-/** Windows of a stride-1 SAME conv over `h` rows, per output row. */
-function rowWindows(h: number, kh: number): RowWindow[] {
-  const [top, bottom] = rowPads(h, kh);
-  return Array.from({ length: h }, (_, r) => {
-    const first = Math.max(0, r - top);
-    return { first, rows: Math.min(h - 1, r + bottom) - first + 1, padTop: Math.max(0, top - r) };
+/** Per output row, the vertical input window of a conv over `inH` rows. */
+function rowWindows(inH: number, outH: number, k: number, stride: number, padTop: number): RowWindow[] {
+  return Array.from({ length: outH }, (_, r) => {
+    const start = r * stride - padTop;
+    const first = Math.max(0, start);
+    return { rows: Math.max(0, Math.min(inH - 1, start + k - 1) - first + 1), padTop: Math.max(0, -start) };
   });
 }
 
-/** Emits one conv's constant data and per-row params table; returns the table's name. */
+/** Emits one conv's constant data and per-row params table (input x, output rows of y). */
 function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, wId: number, bId: number, y: Tensor,
-  o: Conv2DOptions): { table: string; filter: string; bias: string } {
+  o: Conv2DOptions, windows: RowWindow[]): { table: string; filter: string; bias: string } {
   const w = ctx.tensor(wId);
   if (!w.quant) throw ctx.error(i, op, `filter "${w.name}" is not quantized`);
-  const [, , width, inC] = x.shape as [number, number, number, number];
+  const [, , inW, inC] = x.shape as [number, number, number, number];
+  const [, , outW] = y.shape as [number, number, number, number];
   const [outC, kH, kW] = w.shape as [number, number, number, number];
   const xq = perTensorQuant(ctx, i, op, x); const yq = perTensorQuant(ctx, i, op, y);
   const { multipliers, shifts } = perChannelMultipliers(xq.scale, w.quant.scale, yq.scale, outC);
@@ -50,16 +53,16 @@ function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, w
   // requantTables names its arrays after the op: give it this conv's own prefix.
   const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => name(what) } }) as LowerContext;
   const rqt = requantTables(tagged, i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
-  const padLeft = rowPads(width, kW)[0];
+  const padLeft = leadingPad(o.padding, inW, kW, o.strideW, 1, outW);
   const structs = new Map<string, string>();
-  const entries = rowWindows(x.shape[1]!, kH).map((win) => {
+  const entries = windows.map((win) => {
     const key = `${win.rows}_${win.padTop}`;
     let s = structs.get(key);
     if (s === undefined) {
       s = name(`row${structs.size}`);
       structs.set(key, s);
-      ctx.decls.push(`static const tr_conv_s8_params_t ${s} = { ${viewInit(1, win.rows, width, inC, win.rows * width * inC, width * inC, inC)}, ` +
-        `${viewInit(1, 1, width, outC, width * outC, width * outC, outC)}, ${kH}, ${kW}, 1, 1, 1, 1, ${win.padTop}, ${padLeft}, ` +
+      ctx.decls.push(`static const tr_conv_s8_params_t ${s} = { ${viewInit(1, win.rows, inW, inC, win.rows * inW * inC, inW * inC, inC)}, ` +
+        `${viewInit(1, 1, outW, outC, outW * outC, outW * outC, outC)}, ${kH}, ${kW}, ${o.strideH}, ${o.strideW}, 1, 1, ${win.padTop}, ${padLeft}, ` +
         `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${name('mult')}, ${name('shift')}, ${folded}, ${padRow}, ${rqt.rq}, ${rqt.fscale} };\n`);
     }
     return `&${s}`;
@@ -71,31 +74,45 @@ function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, w
 
 export function lowerResidualBlock(ctx: LowerContext, i: number, op: Op<'RESIDUAL_BLOCK'>): Lowered {
   const o = op.options;
-  const [xId, wA, bA, wB, bB] = op.inputs as [number, number, number, number, number];
-  const [wId, rowsId, zrowId] = op.outputs as [number, number, number];
+  const [xId, wA, bA, wB, bB, wS = -1, bS = -1] = op.inputs as number[] as [number, number, number, number, number, number?, number?];
+  const [wId, rowsId, zrowId, srowId = -1] = op.outputs as number[] as [number, number, number, number?];
   const x = ctx.tensor(xId); const rows = ctx.tensor(rowsId); const zrow = ctx.tensor(zrowId); const w = ctx.tensor(wId);
   if (x.shape.length !== 4 || x.shape[0] !== 1) throw ctx.error(i, op, `expects a batch-1 4-D input, got [${x.shape}]`);
-  const [, h, width, c] = x.shape as [number, number, number, number];
+  if (x.dtype !== 'int8') throw ctx.error(i, op, `supports int8 only, got ${x.dtype}`);
+  const [, inH, inW, inC] = x.shape as [number, number, number, number];
+  const [, outH, outW, c] = w.shape as [number, number, number, number];
   const cy = rows.shape[3]!;
   // The whole conv A output as conv B's input: its rows' quantization, the map's shape.
-  const y: Tensor = { ...rows, shape: [1, h, width, cy] };
-  const a = rowConv(ctx, i, op, 'a', x, wA, bA, y, o.convA);
-  const b = rowConv(ctx, i, op, 'b', y, wB, bB, zrow, o.convB);
+  const y: Tensor = { ...rows, shape: [1, outH, outW, cy] };
+  const kA = ctx.tensor(wA).shape[1]!; const kB = ctx.tensor(wB).shape[1]!;
+  const padATop = leadingPad('SAME', inH, kA, o.convA.strideH, 1, outH);
+  const [padBTop, padBBottom] = rowPads(outH, kB);
+  const a = rowConv(ctx, i, op, 'a', x, wA, bA, y, o.convA, rowWindows(inH, outH, kA, o.convA.strideH, padATop));
+  const b = rowConv(ctx, i, op, 'b', y, wB, bB, zrow, o.convB, rowWindows(outH, outH, kB, 1, padBTop));
+  let sConv = { table: 'NULL', filter: 'NULL', bias: 'NULL' };
+  let padSTop = 0; let skipT = x;
+  if (o.convS) {
+    const srow = ctx.tensor(srowId);
+    const kS = ctx.tensor(wS).shape[1]!;
+    padSTop = leadingPad(o.convS.padding, inH, kS, o.convS.strideH, 1, outH);
+    sConv = rowConv(ctx, i, op, 's', x, wS, bS, srow, o.convS, rowWindows(inH, outH, kS, o.convS.strideH, padSTop));
+    skipT = srow;
+  }
   const addOp: Op<'ADD'> = { kind: 'ADD', inputs: [], outputs: [], options: o.add, name: op.name };
-  const [in1, in2] = o.skipFirst ? [x, zrow] : [zrow, x];
-  const rowStrides = `{ ${width * c}, ${width * c}, ${c}, 1 }`;
+  const [in1, in2] = o.skipFirst ? [skipT, zrow] : [zrow, skipT];
+  const rowStrides = `{ ${outW * c}, ${outW * c}, ${c}, 1 }`;
   const addName = ctx.name(i, 'add');
-  ctx.decls.push(`static const tr_binary_params_t ${addName} = { { 1, 1, ${width}, ${c} }, ${rowStrides}, ${rowStrides}, ${rowStrides}, ` +
+  ctx.decls.push(`static const tr_binary_params_t ${addName} = { { 1, 1, ${outW}, ${c} }, ${rowStrides}, ${rowStrides}, ${rowStrides}, ` +
     `${int8BinaryFields(ctx, i, addOp, in1, in2, w)} };\n`);
   if (!ctx.decls.includes(INCLUDE)) ctx.decls.unshift(INCLUDE);
   const kernel = ctx.variant === 'optimized' ? 'tr_conv2d_s8_fast' : 'tr_conv2d_s8';
   const pName = ctx.name(i, 'params');
-  const [padATop] = rowPads(h, ctx.tensor(wA).shape[1]!);
-  const [padBTop, padBBottom] = rowPads(h, ctx.tensor(wB).shape[1]!);
-  ctx.decls.push(`static const tr_residual_rows_params_t ${pName} = { ${h}, ${padATop}, ${padBTop}, ${padBBottom}, ${width * c}, ${width * cy}, ` +
-    `${a.table}, ${b.table}, ${kernel}, ${kernel}, ${a.filter}, ${b.filter}, ${a.bias}, ${b.bias}, &${addName}, ${o.skipFirst ? 1 : 0} };\n`);
+  ctx.decls.push(`static const tr_residual_rows_params_t ${pName} = { ${outH}, ${o.convA.strideH}, ${padATop}, ${padBTop}, ${padBBottom}, ` +
+    `${o.convS ? o.convS.strideH : 1}, ${padSTop}, ${inW * inC}, ${outW * cy}, ${outW * c}, ${a.table}, ${b.table}, ${sConv.table}, ${kernel}, ` +
+    `${a.filter}, ${b.filter}, ${sConv.filter}, ${a.bias}, ${b.bias}, ${sConv.bias}, &${addName}, ${o.skipFirst ? 1 : 0} };\n`);
+  const srowPtr = o.convS ? ctx.ptr(srowId, { write: true }) : 'NULL';
   return {
-    statements: [`tr_residual_rows_s8(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId, { write: true })}, ${ctx.ptr(rowsId, { write: true })}, ${ctx.ptr(zrowId, { write: true })});`],
+    statements: [`tr_residual_rows_s8(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId, { write: true })}, ${ctx.ptr(rowsId, { write: true })}, ${ctx.ptr(zrowId, { write: true })}, ${srowPtr});`],
     kernels: ['tr_residual_rows_s8', kernel, 'tr_add_s8'],
   };
 }
