@@ -22,7 +22,7 @@ import { RandomGraph, rng } from './support/random-ops.ts';
 const AOT_ENGINE = { partialSums: true, aliasReshape: true, streaming: true } as const;
 
 /** Runs `graph` (planned by the AoT engine) as C on the host; outputs per sample and output. */
-async function runC(graph: Graph, inputs: Uint8Array[][], opts: { kernels?: 'reference' | 'optimized'; arithmetic?: 'reference' | 'xnnpack' } = {}): Promise<Uint8Array[]> {
+async function runC(graph: Graph, inputs: Uint8Array[][], opts: { kernels?: 'reference' | 'optimized'; arithmetic?: 'reference' | 'xnnpack'; optimize?: 'speed' | 'size' } = {}): Promise<Uint8Array[]> {
   const plan = planTiled(graph, { planner: 'heuristic', aliasReshape: true, streaming: true });
   verifyTiledPlan(graph, plan);
   const out = generateAot(graph, codegenPlan(graph, plan), { modelName: 'residual', ...opts });
@@ -68,11 +68,12 @@ describe('row-by-row residual blocks', () => {
   });
 
   for (const variant of [
-    { kernels: 'optimized' as const, arithmetic: 'reference' as const },
+    { kernels: 'optimized' as const, arithmetic: 'reference' as const, optimize: 'speed' as const },
+    { kernels: 'optimized' as const, arithmetic: 'reference' as const, optimize: 'size' as const },
     { kernels: 'reference' as const, arithmetic: 'reference' as const },
     { kernels: 'optimized' as const, arithmetic: 'xnnpack' as const },
   ]) {
-    it(`resnet identity and projection block outputs, every element, ${variant.kernels} kernels, ${variant.arithmetic} arithmetic: C equals the separate ops`, async () => {
+    it(`resnet identity and projection block outputs, every element, ${variant.kernels} kernels${'optimize' in variant ? ` (${variant.optimize})` : ''}, ${variant.arithmetic} arithmetic: C equals the separate ops`, async () => {
       const g = loadModel(modelPath('resnet'));
       const [m1, m2] = findResidualBlocks(g);
       const samples = goldenSamples('resnet').slice(0, 2);
@@ -156,12 +157,12 @@ describe('row-by-row residual blocks', () => {
     }
     const failures: string[] = [];
     for (const [k, cs] of cases.entries()) {
-      for (const kernels of ['optimized', 'reference'] as const) {
-        const [got] = await runC(cs.fused, [[bytesOf(cs.input)]], { kernels });
+      for (const [kernels, optimize] of [['optimized', 'speed'], ['optimized', 'size'], ['reference', 'size']] as const) {
+        const [got] = await runC(cs.fused, [[bytesOf(cs.input)]], { kernels, optimize });
         const t = cs.fused.tensors[cs.fused.outputs[0]!]!;
         const want = runGraph(cs.graph, [cs.input], { arithmetic: 'reference' })[0]!;
         const e = mismatch(t, decode(t, got!), want);
-        if (e) failures.push(`case ${k} (${kernels}, [${t.shape}]): ${e}`);
+        if (e) failures.push(`case ${k} (${kernels} ${optimize}, [${t.shape}]): ${e}`);
       }
     }
     assert.deepEqual(failures, []);

@@ -1,9 +1,11 @@
 // RESIDUAL_BLOCK (ir/graph.ts, firmware/tiling/residual-rows.ts): one call of the row driver
 // tr_residual_rows_s8 (tr_residual_rows.h). Each convolution (A, B and the projection S) gets the same weights, per-channel
 // requantization and (optimized) folded bias / zero-point row as lowerConv would emit, and one
-// params struct per distinct row window (first row, height, top padding): borders differ,
-// interior rows share one. The library kernels take views, so a row is just a window; the
-// per-layer "speed" kernels bake the whole map into their code and are not used here.
+// params struct per distinct row window (height, top padding): borders differ, interior rows
+// share one. The library kernels take views, so a row is just a window. With the "speed" goal
+// on DSP targets a conv runs tr_conv_wide_layer (weights pre-widened, as lowerConv emits it for
+// a whole map) through a small wrapper with the library kernels' signature: it too reads the
+// geometry from the row's params; its window buffers (3 bytes a window value) are stack.
 import { type Conv2DOptions, type Op, type Tensor } from '../../ir/graph.ts';
 import { perChannelMultipliers } from '../../ir/quant.ts';
 import { leadingPad } from '../../ir/shape.ts';
@@ -12,9 +14,14 @@ import { cInt, constValues, intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
+import { conv1x1WideLayout, wordArray } from './kernel-layout.ts';
 import { int8BinaryFields } from './lower-elementwise.ts';
 
 const INCLUDE = '#include "tr_residual_rows.h"\n';
+/** Same text as lowerConv's, so the header is included once. */
+const CONV_WIDE_INCLUDE = '#include "tr_conv_wide.h"\n';
+/** Largest window the wide kernel gathers per pixel on the stack (as lowerConv). */
+const CONV_WIDE_MAX_K = 1024;
 
 /** One output row's input window: rows present (from the first row the driver points at) and
  * padding rows above them. */
@@ -31,7 +38,7 @@ function rowWindows(inH: number, outH: number, k: number, stride: number, padTop
 
 /** Emits one conv's constant data and per-row params table (input x, output rows of y). */
 function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, wId: number, bId: number, y: Tensor,
-  o: Conv2DOptions, windows: RowWindow[]): { table: string; filter: string; bias: string } {
+  o: Conv2DOptions, windows: RowWindow[]): { table: string; filter: string; bias: string; kernel: string } {
   const w = ctx.tensor(wId);
   if (!w.quant) throw ctx.error(i, op, `filter "${w.name}" is not quantized`);
   const [, , inW, inC] = x.shape as [number, number, number, number];
@@ -69,7 +76,20 @@ function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, w
   });
   const table = name('rows');
   ctx.decls.push(`static const tr_conv_s8_params_t *const ${table}[${entries.length}] = { ${entries.join(', ')} };\n`);
-  return { table, filter: ctx.ptr(wId), bias: bt ? ctx.ptr(bId) : 'NULL' };
+  const windowK = kH * kW * inC;
+  let kernel = ctx.variant === 'optimized' ? 'tr_conv2d_s8_fast' : 'tr_conv2d_s8';
+  if (ctx.wideKernels && windowK <= CONV_WIDE_MAX_K && outC >= 4) {
+    if (!ctx.decls.includes(CONV_WIDE_INCLUDE)) ctx.decls.unshift(CONV_WIDE_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const wide = name('filter_wide');
+    ctx.decls.push(wordArray(wide, conv1x1WideLayout(constValues(w), outC, windowK)));
+    kernel = name('convw');
+    const k4 = Math.ceil(windowK / 4) * 4;
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${kernel}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
+      `  int8_t gbuf[${k4}] __attribute__((aligned(4)));\n  uint32_t xw[${k4 / 2}];\n  (void)filter; (void)bias;\n` +
+      `  tr_conv_wide_layer(p, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${inC}, ${outC}, ${mode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
+  }
+  return { table, filter: ctx.ptr(wId), bias: bt ? ctx.ptr(bId) : 'NULL', kernel };
 }
 
 export function lowerResidualBlock(ctx: LowerContext, i: number, op: Op<'RESIDUAL_BLOCK'>): Lowered {
@@ -89,7 +109,7 @@ export function lowerResidualBlock(ctx: LowerContext, i: number, op: Op<'RESIDUA
   const [padBTop, padBBottom] = rowPads(outH, kB);
   const a = rowConv(ctx, i, op, 'a', x, wA, bA, y, o.convA, rowWindows(inH, outH, kA, o.convA.strideH, padATop));
   const b = rowConv(ctx, i, op, 'b', y, wB, bB, zrow, o.convB, rowWindows(outH, outH, kB, 1, padBTop));
-  let sConv = { table: 'NULL', filter: 'NULL', bias: 'NULL' };
+  let sConv = { table: 'NULL', filter: 'NULL', bias: 'NULL', kernel: 'NULL' };
   let padSTop = 0; let skipT = x;
   if (o.convS) {
     const srow = ctx.tensor(srowId);
@@ -105,14 +125,13 @@ export function lowerResidualBlock(ctx: LowerContext, i: number, op: Op<'RESIDUA
   ctx.decls.push(`static const tr_binary_params_t ${addName} = { { 1, 1, ${outW}, ${c} }, ${rowStrides}, ${rowStrides}, ${rowStrides}, ` +
     `${int8BinaryFields(ctx, i, addOp, in1, in2, w)} };\n`);
   if (!ctx.decls.includes(INCLUDE)) ctx.decls.unshift(INCLUDE);
-  const kernel = ctx.variant === 'optimized' ? 'tr_conv2d_s8_fast' : 'tr_conv2d_s8';
   const pName = ctx.name(i, 'params');
   ctx.decls.push(`static const tr_residual_rows_params_t ${pName} = { ${outH}, ${o.convA.strideH}, ${padATop}, ${padBTop}, ${padBBottom}, ` +
-    `${o.convS ? o.convS.strideH : 1}, ${padSTop}, ${inW * inC}, ${outW * cy}, ${outW * c}, ${a.table}, ${b.table}, ${sConv.table}, ${kernel}, ` +
+    `${o.convS ? o.convS.strideH : 1}, ${padSTop}, ${inW * inC}, ${outW * cy}, ${outW * c}, ${a.table}, ${b.table}, ${sConv.table}, ${a.kernel}, ${b.kernel}, ${sConv.kernel}, ` +
     `${a.filter}, ${b.filter}, ${sConv.filter}, ${a.bias}, ${b.bias}, ${sConv.bias}, &${addName}, ${o.skipFirst ? 1 : 0} };\n`);
   const srowPtr = o.convS ? ctx.ptr(srowId, { write: true }) : 'NULL';
   return {
     statements: [`tr_residual_rows_s8(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId, { write: true })}, ${ctx.ptr(rowsId, { write: true })}, ${ctx.ptr(zrowId, { write: true })}, ${srowPtr});`],
-    kernels: ['tr_residual_rows_s8', kernel, 'tr_add_s8'],
+    kernels: ['tr_residual_rows_s8', ...new Set([a.kernel, b.kernel, ...(o.convS ? [sConv.kernel] : [])].map((k) => (k.startsWith('tr_') ? k : 'tr_conv_wide_layer'))), 'tr_add_s8'],
   };
 }

@@ -4,8 +4,9 @@
  * rows, slid down as the window moves), plus one row of CONV_B's output (`zrow`) and of the
  * projection (`srow`). W row r is written last in its step, so W may overwrite the rows of X
  * that no later step reads (the plan's streaming lag, plan/streaming.ts residualBlockLag).
- * The convolutions run through the library kernels (reference or optimized) with one params
- * struct per output row (the row's input window: its height and top padding). */
+ * The convolutions run through the library kernels (reference or optimized) or the generated
+ * per-layer "speed" wrappers (tr_conv_wide.h, which read the geometry from the params too),
+ * with one params struct per output row (the row's input window: its height and top padding). */
 #ifndef TR_RESIDUAL_ROWS_H
 #define TR_RESIDUAL_ROWS_H
 #include "tr_kernels.h"
@@ -25,7 +26,7 @@ typedef struct {
   const tr_conv_s8_params_t *const *conv_a;
   const tr_conv_s8_params_t *const *conv_b;
   const tr_conv_s8_params_t *const *conv_s;
-  tr_conv_s8_fn kernel;
+  tr_conv_s8_fn kernel_a, kernel_b, kernel_s;  /* library kernels, or per-layer speed wrappers */
   const int8_t *filter_a, *filter_b, *filter_s;
   const int32_t *bias_a, *bias_b, *bias_s;
   const tr_binary_params_t *add;     /* one row: dims {1, 1, width, channels} */

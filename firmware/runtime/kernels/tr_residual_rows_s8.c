@@ -20,16 +20,16 @@ void tr_residual_rows_s8(const tr_residual_rows_params_t *p, const int8_t *x, in
     while (hi < need_hi) {
       hi++;
       const int32_t first = hi * p->stride_a - p->pad_a_top;
-      p->kernel(p->conv_a[hi], x + (size_t)(first > 0 ? first : 0) * (size_t)p->x_row, p->filter_a, p->bias_a,
+      p->kernel_a(p->conv_a[hi], x + (size_t)(first > 0 ? first : 0) * (size_t)p->x_row, p->filter_a, p->bias_a,
                 rows + (size_t)(hi - lo) * (size_t)p->y_row);
     }
     const int8_t *skip = x + (size_t)r * (size_t)p->x_row;
     if (p->conv_s) {
       const int32_t first = r * p->stride_s - p->pad_s_top;
-      p->kernel(p->conv_s[r], x + (size_t)(first > 0 ? first : 0) * (size_t)p->x_row, p->filter_s, p->bias_s, srow);
+      p->kernel_s(p->conv_s[r], x + (size_t)(first > 0 ? first : 0) * (size_t)p->x_row, p->filter_s, p->bias_s, srow);
       skip = srow;
     }
-    p->kernel(p->conv_b[r], rows, p->filter_b, p->bias_b, zrow);
+    p->kernel_b(p->conv_b[r], rows, p->filter_b, p->bias_b, zrow);
     int8_t *wr = w + (size_t)r * (size_t)p->w_row;
     if (p->skip_first) tr_add_s8(p->add, skip, zrow, wr);
     else tr_add_s8(p->add, zrow, skip, wr);
