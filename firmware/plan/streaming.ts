@@ -23,7 +23,7 @@
 // only AoT plans use them (`streaming` in lifetimes.ts). The tests prove each rule by running the
 // generated C with the overlapping layouts and comparing outputs with the interpreter.
 import { DTYPE_BYTES, isActivation, numElements, type Graph, type Op, type OpKind, type Padding, type ResidualBlockOptions } from '../ir/graph.ts';
-import { leadingPad } from '../ir/shape.ts';
+import { leadingPad, sameRowPads } from '../ir/shape.ts';
 
 /** An input the op's output may overlap, and the least bytes the output must start below it. */
 export interface StreamInput {
@@ -209,8 +209,7 @@ export interface ResidualRowGeometry {
  * ADD reads X row r element by element before writing W at the same place (elementwise).
  */
 export function residualBlockLag(g: ResidualRowGeometry): number {
-  const bTop = leadingPad('SAME', g.outH, g.kB, 1, 1, g.outH);
-  const bBottom = g.kB - 1 - bTop;
+  const [, bBottom] = sameRowPads(g.outH, g.kB);
   let lag = 0;
   for (let r = 0; r < g.outH - 1; r++) {
     const nextA = Math.min(g.outH - 1, r + bBottom) + 1;

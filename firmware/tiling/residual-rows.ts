@@ -1,28 +1,23 @@
-// Row-by-row residual blocks (AoT only): ResNet's identity block
-//   Y = CONV_2D_A(X); Z = CONV_2D_B(Y); W = ADD(Z, X)
-// keeps its input X (the skip) live beside Y and beside Z's input, so planned op by op it costs
-// two whole maps (resnet: 2 x 16 KB at 32x32x16, its peak). Computed one output row at a time,
-// only the rows of Y that conv B's window needs exist (filter B's height), one row of Z, and W
-// row r can be written over X row r as soon as the row is done: rows of X still to be read lie
-// above it (conv A's top padding <= conv B's bottom padding), and the ADD reads each X element
-// before writing the W element at or below it. The block then costs X plus a few rows.
+// Row-by-row residual blocks (AoT only). A ResNet block
+//   Y = CONV_2D_A(X); Z = CONV_2D_B(Y); W = ADD(Z, skip), skip = X or CONV_2D_S(X)
+// keeps its input X live beside Y and beside conv B's work, so planned op by op it costs two or
+// three whole maps (resnet: 16 KB input + 16 KB Y in its identity block, 16 + 8 + 8 KB in the
+// first projection block). Computed one output row at a time, only the rows of Y that conv B's
+// window needs exist (filter B's height), one row of Z and one of the projection, and W row r
+// is written last in its step, over X rows that no later step reads: the block costs X plus a
+// few rows, and W takes X's place (the streaming lag of plan/streaming.ts residualBlockLag).
 //
-// The rewrite replaces the three ops by one internal RESIDUAL_BLOCK (ir/graph.ts) whose extra
+// The rewrite replaces the block's ops by one internal RESIDUAL_BLOCK (ir/graph.ts) whose extra
 // outputs are those working rows, so the planner sees them as ordinary buffers live while the
-// block runs, and whose output W may stream over X with lag 0 (firmware/plan/streaming.ts).
-// `unfuseResidualBlocks` gives the three builtin ops back (export to TFLite).
+// block runs. Matched: conv A SAME and undilated (any stride), conv B SAME, stride 1,
+// undilated, the projection undilated, all int8 with constant weights; every intermediate read
+// only inside the block, X read only by the block and not a model input or output.
+// `unfuseResidualBlock` gives the builtin ops back (export to TFLite).
 import type { Conv2DOptions, Graph, Op, Tensor } from '../ir/graph.ts';
-import { leadingPad } from '../ir/shape.ts';
 import { addActivation, cloneGraph, compactTensors, consumers } from './graph-edit.ts';
 import { TILED_MARK } from './path.ts';
 
 const SUFFIX = `${TILED_MARK}residual_rows`;
-
-/** Leading and trailing padding rows of a stride-1 SAME conv over `h` rows. */
-export function rowPads(h: number, kh: number): [number, number] {
-  const top = leadingPad('SAME', h, kh, 1, 1, h);
-  return [top, kh - 1 - top];
-}
 
 function int8(t: Tensor | undefined): boolean {
   return t !== undefined && t.dtype === 'int8' && t.data === undefined && t.quant !== undefined && t.quant.scale.length === 1;

@@ -8,8 +8,7 @@
 // geometry from the row's params; its window buffers (3 bytes a window value) are stack.
 import { type Conv2DOptions, type Op, type Tensor } from '../../ir/graph.ts';
 import { perChannelMultipliers } from '../../ir/quant.ts';
-import { leadingPad } from '../../ir/shape.ts';
-import { rowPads } from '../../tiling/residual-rows.ts';
+import { leadingPad, sameRowPads } from '../../ir/shape.ts';
 import { cInt, constValues, intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-common.ts';
@@ -106,7 +105,7 @@ export function lowerResidualBlock(ctx: LowerContext, i: number, op: Op<'RESIDUA
   const y: Tensor = { ...rows, shape: [1, outH, outW, cy] };
   const kA = ctx.tensor(wA).shape[1]!; const kB = ctx.tensor(wB).shape[1]!;
   const padATop = leadingPad('SAME', inH, kA, o.convA.strideH, 1, outH);
-  const [padBTop, padBBottom] = rowPads(outH, kB);
+  const [padBTop, padBBottom] = sameRowPads(outH, kB);
   const a = rowConv(ctx, i, op, 'a', x, wA, bA, y, o.convA, rowWindows(inH, outH, kA, o.convA.strideH, padATop));
   const b = rowConv(ctx, i, op, 'b', y, wB, bB, zrow, o.convB, rowWindows(outH, outH, kB, 1, padBTop));
   let sConv = { table: 'NULL', filter: 'NULL', bias: 'NULL', kernel: 'NULL' };
