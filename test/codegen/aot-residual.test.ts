@@ -4,7 +4,8 @@
 // output take its input's place, and the generated C gives exactly the separate ops' outputs —
 // on a block output itself (every element of the map) and at the model output, with the
 // reference and optimized kernels and both arithmetics; random blocks (kernel sizes 1..5,
-// strides 1..2, maps down to one row, identity or projection, either ADD operand order) likewise.
+// strides 1..2, maps down to one row, identity or projection, either ADD operand order) likewise;
+// resnet built by the pipeline with tiling fdt runs on QEMU mps2-an386 (native DSP) bit-exact.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateAot } from '../../firmware/codegen/aot/index.ts';
@@ -18,6 +19,9 @@ import { codegenPlan, planTiled, verifyTiledPlan } from '../../firmware/tiling/p
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
 import { decode, mismatch } from './support/compare.ts';
 import { RandomGraph, rng } from './support/random-ops.ts';
+import { execa } from 'execa';
+import { buildFirmware } from '../../firmware/build/index.ts';
+import { outputHex, runQemu } from '../../tools/qemu-aot.ts';
 
 const AOT_ENGINE = { partialSums: true, aliasReshape: true, streaming: true } as const;
 
@@ -55,6 +59,16 @@ describe('row-by-row residual blocks', () => {
     assert.equal(r.macs, r.untiledMacs, 'nothing is recomputed');
     // Without the AoT engine (TFLite-Micro builds) nothing is fused.
     assert.equal(tileGraph(g, { mode: 'fdt' }).graph.ops.some((op) => op.kind === 'RESIDUAL_BLOCK'), false);
+  });
+
+  it('a block whose input or intermediate is read elsewhere is left alone', () => {
+    const g = loadModel(modelPath('resnet'));
+    const [m1, m2] = findResidualBlocks(g);
+    // X of the first block as a model output: it must survive the block, so W cannot overwrite it.
+    assert.deepEqual(findResidualBlocks({ ...g, outputs: [...g.outputs, m1!.x] }).map((m) => m.add), [m2!.add, findResidualBlocks(g)[2]!.add]);
+    // conv A's output of the second block read by one more op.
+    const extra: Graph = { ...g, ops: [...g.ops, { kind: 'ADD', inputs: [m2!.y, m2!.y], outputs: [g.outputs[0]!], options: { activation: 'NONE' }, name: 'extra' }] };
+    assert.ok(!findResidualBlocks(extra).some((m) => m.add === m2!.add));
   });
 
   it('export lowers the block back to CONV_2D, CONV_2D, ADD with the original outputs', () => {
@@ -167,4 +181,19 @@ describe('row-by-row residual blocks', () => {
     }
     assert.deepEqual(failures, []);
   });
+
+  // The build pipeline (tinyrack build --backend aot --tiling fdt) on the Cortex-M4 with the
+  // native DSP instructions: speed kernels (tr_conv_wide_layer per row) and size kernels.
+  for (const optimize of ['speed', 'size'] as const) {
+    it(`resnet built with tiling fdt (${optimize} kernels) on QEMU mps2-an386: arena 18,944 B, output equals the interpreter's`, async (t) => {
+      const have = async (tool: string) => (await execa('which', [tool], { reject: false })).exitCode === 0;
+      if (!(await have('arm-none-eabi-gcc')) || !(await have('qemu-system-arm'))) return t.skip('arm-none-eabi-gcc or qemu-system-arm not installed');
+      const build = await buildFirmware({ model: 'resnet', board: 'qemu-mps2-an386', backend: 'aot', tiling: 'fdt', optimize, reps: 1, warmup: 0, sample: 0 });
+      assert.ok(build.arenaBytes <= 18944, `arena ${build.arenaBytes}`);
+      const stdout = await runQemu(build.elfPath, 180_000);
+      assert.match(stdout, /END status=0/, stdout.slice(-500));
+      const want = runGraph(loadModel(modelPath('resnet')), [goldenSamples('resnet')[0]!.input], { arithmetic: 'reference' })[0]!;
+      assert.equal(outputHex(stdout), Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
+    });
+  }
 });
