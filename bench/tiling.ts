@@ -5,8 +5,8 @@
 // interpreter and the AoT backend run them); "export" is the arena of the .tflite that
 // exportTiledModel writes for TFLite-Micro (partial sums lowered, no in-place concatenation).
 // Modes ending in "+stream" are the AoT engine (what `tinyrack build --backend aot` uses):
-// partial sums, aliased reshapes and streaming overlaps (firmware/plan/streaming.ts), planned
-// with the heuristic planner.
+// partial sums, aliased reshapes, streaming overlaps (firmware/plan/streaming.ts) and row-by-row
+// residual blocks (firmware/tiling/residual-rows.ts), planned with the heuristic planner.
 // Writes bench/results/tiling.json and bench/results/tiling.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,6 +32,9 @@ function copyBytes(g: Graph): number {
   }
   return total;
 }
+function residualBlocks(g: Graph): number {
+  return g.ops.filter((op) => op.kind === 'RESIDUAL_BLOCK').length;
+}
 interface Row { model: string; dtype: string; tflmPlannerBytes?: number; untiledPeakBytes: number; untiledMacs: number; modes: Record<string, ModeRow> }
 
 const rows: Row[] = [];
@@ -48,7 +51,11 @@ for (const model of modelNames()) {
     if (!streaming) { row.untiledPeakBytes = r.untiledPeakBytes; row.untiledMacs = r.untiledMacs; }
     row.modes[mode] = {
       untiledPeakBytes: r.untiledPeakBytes,
-      tilingsText: r.tilings.map((t) => `${t.kind}${t.ending === 'partial-sum' ? '+ps' : ''} ${t.kind === 'ffmt' ? `${t.tilesH}x${t.tilesW}` : t.partitions} over ${t.ops.length} ops`).join('; '),
+      tilingsText: [
+        ...r.tilings.map((t) => `${t.kind}${t.ending === 'partial-sum' ? '+ps' : ''} ${t.kind === 'ffmt' ? `${t.tilesH}x${t.tilesW}` : t.partitions} over ${t.ops.length} ops`),
+        // Row-by-row residual blocks (firmware/tiling/residual-rows.ts) are fused before discovery.
+        ...(residualBlocks(r.graph) ? [`${residualBlocks(r.graph)} residual blocks by rows`] : []),
+      ].join('; '),
       exportPeakBytes: exported.plan.peakBytes, partialSumEndings: r.tilings.filter((t) => t.ending === 'partial-sum').length,
       peakBytes: r.peakBytes, macs: r.macs, macOverhead: r.macs / r.untiledMacs - 1,
       discoveryMs: Math.round(r.discoveryMs), evaluated: r.evaluated, tilings: r.tilings.length,
@@ -126,8 +133,9 @@ const lines = [
   'reads for the last time, starting `lag` bytes below it, where the lag is what the C kernel\'s write order needs',
   '(firmware/plan/streaming.ts; every pair proven on the C kernels in test/codegen/aot-streaming.test.ts). Planner: heuristic',
   '(five placement orders + local search; TFLM\'s size order alone rarely lets an output sit below its input).',
-  '"stream only": the untiled graph planned with streaming. TFLite-Micro builds cannot use streaming (its kernels\' write',
-  'order is not ours to guarantee), so these figures are for AoT builds.',
+  '"stream only": the untiled graph planned with streaming. FDT+stream and auto+stream also compute ResNet blocks row by',
+  'row (firmware/tiling/residual-rows.ts: "residual blocks by rows" in the rewrites column; 0 extra MACs). TFLite-Micro',
+  'builds cannot use streaming (its kernels\' write order is not ours to guarantee), so these figures are for AoT builds.',
   '',
   '| model | dtype | TFLM bytes | stream only | /TFLM | FDT+stream (0 MACs) | /TFLM | auto+stream | /TFLM | extra MACs | rewrites | discovery |',
   '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',

@@ -78,6 +78,8 @@ export interface TiledPlanReport extends PlanReport {
   inPlace: Record<number, [number, number]>;
   /** With --export: arena bytes of the exported model's offline plan (lowered, no in-place concat). */
   exportPeakBytes?: number;
+  /** ResNet blocks computed row by row (firmware/tiling/residual-rows.ts). */
+  residualBlocks: number;
 }
 
 export function tiledPlanReport(model: string, mode: TilingMode, r: TilingResult): TiledPlanReport {
@@ -91,6 +93,7 @@ export function tiledPlanReport(model: string, mode: TilingMode, r: TilingResult
     tiling: mode, untiledPeakBytes: r.untiledPeakBytes, macs: r.macs, untiledMacs: r.untiledMacs,
     tilings: r.tilings, discoveryMs: Math.round(r.discoveryMs * 1000) / 1000,
     inPlace: Object.fromEntries(r.plan.inPlace),
+    residualBlocks: g.ops.filter((op) => op.kind === 'RESIDUAL_BLOCK').length,
   };
 }
 
@@ -105,7 +108,8 @@ export function formatTiledReport(rep: TiledPlanReport): string {
     const how = t.kind === 'fdt' ? `${t.partitions} channel partitions${t.ending === 'partial-sum' ? ' ending in int32 partial sums' : ''}` : `${t.tilesH}x${t.tilesW} tiles`;
     lines.push(`  ${t.kind.toUpperCase()} ${how} over ${t.ops.join(' -> ')}: ${t.peakBefore} -> ${t.peakAfter} bytes, ${t.extraMacs >= 0 ? '+' : ''}${t.extraMacs} MACs`);
   }
-  if (rep.tilings.length === 0) lines.push('  no rewrite lowered the peak');
+  if (rep.residualBlocks > 0) lines.push(`  ${rep.residualBlocks} ResNet blocks computed row by row (RESIDUAL_BLOCK, 0 extra MACs)`);
+  if (rep.tilings.length === 0 && rep.residualBlocks === 0) lines.push('  no rewrite lowered the peak');
   return `${lines.join('\n')}\n`;
 }
 

@@ -25,6 +25,7 @@ import { softmax } from './ops/softmax.ts';
 import { tanh } from './ops/tanh.ts';
 import { partialSum } from './ops/partial-sum.ts';
 import { partialSumRequantize } from './ops/partial-sum-requantize.ts';
+import { residualBlock } from './ops/residual-block.ts';
 
 export const KERNELS: { [K in OpKind]: Kernel<K> } = {
   CONV_2D: conv2d,
@@ -50,6 +51,7 @@ export const KERNELS: { [K in OpKind]: Kernel<K> } = {
   SQUEEZE: squeeze,
   PARTIAL_SUM: partialSum,
   PARTIAL_SUM_REQUANTIZE: partialSumRequantize,
+  RESIDUAL_BLOCK: residualBlock,
 };
 
 export function kernelFor(kind: string): Kernel | undefined {

@@ -86,6 +86,30 @@ export interface PartialSumRequantizeOptions extends PartialSumOptions {
   filterScales: number[];
 }
 
+/**
+ * Internal op RESIDUAL_BLOCK (AoT only, firmware/tiling/residual-rows.ts): a ResNet block
+ * `ADD(CONV_2D_B(CONV_2D_A(X)), skip)` computed row by row, so the conv outputs never exist
+ * whole. The skip is X itself (identity block) or `CONV_2D_S(X)` (projection block, e.g. a
+ * strided 1x1 conv). Inputs `[X, filterA, biasA | -1, filterB, biasB | -1]` plus
+ * `[filterS, biasS | -1]` for a projection; outputs `[W, Yrows, Zrow]` plus `Srow` for a
+ * projection: W the ADD's output (it may overwrite X where the row order allows, see
+ * plan/streaming.ts), Yrows the working rows of conv A's output (`[1, filterB height, width,
+ * channels A]`, carrying that tensor's quantization), Zrow one row of conv B's output and Srow
+ * one row of the projection (`[1, 1, width, channels]`, their quantization). Conv A is SAME and
+ * undilated (any stride), conv B SAME, stride 1, undilated; the projection undilated. The
+ * working rows' contents after the op are unspecified and nothing reads them. Results equal the
+ * separate ops in every arithmetic.
+ */
+export interface ResidualBlockOptions {
+  convA: Conv2DOptions;
+  convB: Conv2DOptions;
+  /** The projection conv on the skip path; absent for an identity block. */
+  convS?: Conv2DOptions;
+  add: AddOptions;
+  /** True when the skip (X or the projection) is the ADD's first input (its order is kept). */
+  skipFirst: boolean;
+}
+
 /** Options by op kind. Ops not listed carry an empty object. */
 export interface OpOptionsMap {
   CONV_2D: Conv2DOptions;
@@ -111,6 +135,7 @@ export interface OpOptionsMap {
   SQUEEZE: SqueezeOptions;
   PARTIAL_SUM: PartialSumOptions;
   PARTIAL_SUM_REQUANTIZE: PartialSumRequantizeOptions;
+  RESIDUAL_BLOCK: ResidualBlockOptions;
 }
 
 export type OpKind = keyof OpOptionsMap;
@@ -119,8 +144,8 @@ export const SUPPORTED_OPS = [
   'MUL', 'RESHAPE', 'SOFTMAX', 'PAD', 'CONCATENATION', 'STRIDED_SLICE', 'SLICE', 'MEAN',
   'QUANTIZE', 'DEQUANTIZE', 'LOGISTIC', 'TANH', 'GATHER', 'CAST', 'SQUEEZE',
 ] as const satisfies readonly OpKind[];
-/** Internal op kinds (see PartialSumOptions): run by the interpreter and the AoT backend only. */
-export const INTERNAL_OPS = ['PARTIAL_SUM', 'PARTIAL_SUM_REQUANTIZE'] as const satisfies readonly OpKind[];
+/** Internal op kinds (see PartialSumOptions, ResidualBlockOptions): run by the interpreter and the AoT backend only. */
+export const INTERNAL_OPS = ['PARTIAL_SUM', 'PARTIAL_SUM_REQUANTIZE', 'RESIDUAL_BLOCK'] as const satisfies readonly OpKind[];
 
 export interface Op<K extends OpKind = OpKind> {
   kind: K;

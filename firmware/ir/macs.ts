@@ -42,6 +42,14 @@ export function opMacs(graph: Graph, op: Op): number {
       const w = shapeOf(graph, op.inputs[1]);
       return o.base === 'CONV_2D' ? numElements(out) * (w[1] ?? 0) * (w[2] ?? 0) * (w[3] ?? 0) : numElements(out) * (w[1] ?? 0);
     }
+    case 'RESIDUAL_BLOCK': {
+      // Every conv of the block over the whole map (row by row, nothing recomputed).
+      const [, h = 0, w = 0, c = 0] = out;
+      const [ca = 0, kha = 0, kwa = 0, ia = 0] = shapeOf(graph, op.inputs[1]);
+      const [, khb = 0, kwb = 0, ib = 0] = shapeOf(graph, op.inputs[3]);
+      const [, khs = 0, kws = 0, is = 0] = shapeOf(graph, op.inputs[5]);
+      return h * w * (ca * kha * kwa * ia + c * khb * kwb * ib + c * khs * kws * is);
+    }
     default:
       return 0;
   }
@@ -52,6 +60,8 @@ export function opOps(graph: Graph, op: Op): number {
   switch (op.kind) {
     case 'CONV_2D': case 'DEPTHWISE_CONV_2D': case 'FULLY_CONNECTED':
       return 2 * opMacs(graph, op);
+    case 'RESIDUAL_BLOCK':
+      return 2 * opMacs(graph, op) + out; // the two convs and the ADD
     case 'AVERAGE_POOL_2D': case 'MAX_POOL_2D': {
       const o = (op as Op<'MAX_POOL_2D'>).options;
       return out * o.filterW * o.filterH;

@@ -26,6 +26,13 @@ export function leadingPad(padding: Padding, inSize: number, filter: number, str
   return total > 0 ? Math.floor(total / 2) : 0;
 }
 
+/** Leading and trailing padding rows of a stride-1, undilated SAME window of `filter` rows over
+ * `size` rows (the row-by-row residual blocks' windows). */
+export function sameRowPads(size: number, filter: number): [number, number] {
+  const top = leadingPad('SAME', size, filter, 1, 1, size);
+  return [top, filter - 1 - top];
+}
+
 /** NumPy-style broadcast of two shapes, or undefined when they are incompatible. */
 export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | undefined {
   const rank = Math.max(a.length, b.length);

@@ -1,7 +1,7 @@
 // Structural and shape checks on a graph IR: tensor indices, op input/output counts, and that
 // each op's output shape is what its inputs and options imply (TFLite's Prepare() rules).
 // The reader runs it on every model; rewrites (tiling) can run it on what they produce.
-import { ModelError, numElements, type Graph, type Op, type OpKind, type Tensor } from './graph.ts';
+import { ModelError, numElements, type Conv2DOptions, type Graph, type Op, type OpKind, type Tensor } from './graph.ts';
 import {
   broadcastShapes, constInts, fmtShape, normalizeAxis, sameShape, windowOutSize,
 } from './shape.ts';
@@ -13,7 +13,12 @@ const INPUT_COUNTS: Record<OpKind, [number, number, number[]?]> = {
   SOFTMAX: [1, 1], PAD: [2, 2], CONCATENATION: [1, Infinity], STRIDED_SLICE: [4, 4],
   SLICE: [3, 3], MEAN: [2, 2], QUANTIZE: [1, 1], DEQUANTIZE: [1, 1], LOGISTIC: [1, 1],
   TANH: [1, 1], GATHER: [2, 2], CAST: [1, 1], SQUEEZE: [1, 1],
-  PARTIAL_SUM: [1, 3, [1, 2]], PARTIAL_SUM_REQUANTIZE: [1, 2, [1]],
+  PARTIAL_SUM: [1, 3, [1, 2]], PARTIAL_SUM_REQUANTIZE: [1, 2, [1]], RESIDUAL_BLOCK: [5, 7, [2, 4, 6]],
+};
+
+/** Output counts of ops with more than one (RESIDUAL_BLOCK: the result and its working rows). */
+const OUTPUT_COUNTS: Partial<Record<OpKind, (op: Op) => number>> = {
+  RESIDUAL_BLOCK: (op) => ((op as Op<'RESIDUAL_BLOCK'>).options.convS ? 4 : 3),
 };
 
 export function validateGraph(graph: Graph): void {
@@ -41,7 +46,8 @@ export function validateGraph(graph: Graph): void {
     if (op.inputs.length < min || op.inputs.length > max) {
       fail(`has ${op.inputs.length} inputs, ${op.kind} takes ${min === max ? min : `${min}..${max === Infinity ? 'n' : max}`}`);
     }
-    if (op.outputs.length !== 1) fail(`has ${op.outputs.length} outputs, ${op.kind} has 1`);
+    const outputs = OUTPUT_COUNTS[op.kind]?.(op) ?? 1;
+    if (op.outputs.length !== outputs) fail(`has ${op.outputs.length} outputs, ${op.kind} has ${outputs}`);
     op.inputs.forEach((id, k) => {
       checkId(id, `op ${index} (${op.name}) input ${k}`, optional.includes(k));
       if (id >= 0 && !ready.has(id)) fail(`reads tensor ${id} ("${graph.tensors[id]!.name}") before any op writes it`);
@@ -74,6 +80,41 @@ function checkShapes(graph: Graph, op: Op, fail: (msg: string) => never): void {
 
   checkDtypes(graph, op, fail);
   switch (op.kind) {
+    case 'RESIDUAL_BLOCK': {
+      // Row-by-row residual block (ir/graph.ts ResidualBlockOptions), working rows sized as
+      // firmware/tiling/residual-rows.ts makes them.
+      const o = (op as Op<'RESIDUAL_BLOCK'>).options;
+      const fa = t(1)!; const fb = t(3)!; const fs = o.convS ? t(5) : undefined;
+      rank(input, 4, 'input'); rank(fa, 4, 'filter A'); rank(fb, 4, 'filter B');
+      if (o.convS && !fs) fail('projection block without its filter');
+      if (fs) rank(fs, 4, 'filter S');
+      if (op.inputs.length !== (o.convS ? 7 : 5)) fail(`has ${op.inputs.length} inputs, ${o.convS ? 'a projection block takes 7' : 'an identity block takes 5'}`);
+      const [n, h, w, c] = input.shape as [number, number, number, number];
+      const [ca, kha, kwa] = fa.shape as [number, number, number, number];
+      const undilated = (co: Conv2DOptions) => co.dilationH === 1 && co.dilationW === 1;
+      if (o.convA.padding !== 'SAME' || !undilated(o.convA)) fail('conv A must be SAME and undilated');
+      if (o.convB.padding !== 'SAME' || !undilated(o.convB) || o.convB.strideH !== 1 || o.convB.strideW !== 1) fail('conv B must be SAME, stride 1, undilated');
+      if (o.convS && !undilated(o.convS)) fail('the projection must be undilated');
+      const oh = windowOutSize(h, kha, o.convA.strideH, 1, 'SAME'); const ow = windowOutSize(w, kwa, o.convA.strideW, 1, 'SAME');
+      const outC = fb.shape[0]!;
+      if (n !== 1 || fa.shape[3] !== c || fb.shape[3] !== ca) fail(`filters ${fmtShape(fa.shape)}, ${fmtShape(fb.shape)} do not chain from ${fmtShape(input.shape)}`);
+      if (fs) {
+        const so = o.convS!;
+        if (fs.shape[3] !== c || fs.shape[0] !== outC || windowOutSize(h, fs.shape[1]!, so.strideH, 1, so.padding) !== oh || windowOutSize(w, fs.shape[2]!, so.strideW, 1, so.padding) !== ow) {
+          fail(`projection filter ${fmtShape(fs.shape)} does not map ${fmtShape(input.shape)} to the block output`);
+        }
+      } else if (oh !== h || ow !== w || outC !== c) {
+        fail('an identity block must keep the input shape');
+      }
+      expectOut([1, oh, ow, outC]);
+      const rows = graph.tensors[op.outputs[1]!]!;
+      if (!sameShape(rows.shape, [1, fb.shape[1]!, ow, ca])) fail(`working rows ${fmtShape(rows.shape)} do not match the block`);
+      for (const k of o.convS ? [2, 3] : [2]) {
+        const r = graph.tensors[op.outputs[k]!]!;
+        if (!sameShape(r.shape, [1, 1, ow, outC])) fail(`working row ${fmtShape(r.shape)} is not one output row`);
+      }
+      return;
+    }
     case 'CONV_2D':
     case 'DEPTHWISE_CONV_2D': {
       const o = (op as Op<'CONV_2D'>).options;
@@ -241,6 +282,11 @@ function checkDtypes(graph: Graph, op: Op, fail: (msg: string) => never): void {
       if (output !== input) fail(`output is ${output}, input is ${input}`);
       return;
     }
+    case 'RESIDUAL_BLOCK':
+      if (input !== 'int8' || dt(1) !== 'int8' || dt(3) !== 'int8' || op.outputs.some((t) => graph.tensors[t]!.dtype !== 'int8')) {
+        fail('needs int8 activations and filters');
+      }
+      return;
     case 'ADD': case 'MUL':
       if (dt(1) !== input || output !== input) fail(`mixed dtypes ${input}, ${dt(1)} -> ${output}`);
       return;

@@ -165,7 +165,7 @@ function addStreamPairs(graph: Graph, order: readonly number[], buffers: BufferR
   const taken = new Set<number>();
   order.forEach((opIdx, pos) => {
     const op = graph.ops[opIdx];
-    if (op.outputs.length !== 1) return;
+    if (op.outputs.length !== 1 && op.kind !== 'RESIDUAL_BLOCK') return;
     const x = op.outputs[0];
     const out = byTensor.get(x);
     if (out === undefined || root(x) !== x || out.firstOp !== pos) return;

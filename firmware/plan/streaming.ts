@@ -22,8 +22,8 @@
 // inputs. They hold for the AoT kernels only (TFLite-Micro's are not part of this contract), so
 // only AoT plans use them (`streaming` in lifetimes.ts). The tests prove each rule by running the
 // generated C with the overlapping layouts and comparing outputs with the interpreter.
-import { DTYPE_BYTES, isActivation, numElements, type Graph, type Op, type OpKind, type Padding } from '../ir/graph.ts';
-import { leadingPad } from '../ir/shape.ts';
+import { DTYPE_BYTES, isActivation, numElements, type Graph, type Op, type OpKind, type Padding, type ResidualBlockOptions } from '../ir/graph.ts';
+import { leadingPad, sameRowPads } from '../ir/shape.ts';
 
 /** An input the op's output may overlap, and the least bytes the output must start below it. */
 export interface StreamInput {
@@ -193,7 +193,55 @@ const elementwiseRule: StreamRule = (g, op) => {
   return out;
 };
 
+/** Row geometry of a RESIDUAL_BLOCK (ir/graph.ts): rows of X and W, conv A's and the
+ * projection's vertical window (the identity block has no projection), conv B's height. */
+export interface ResidualRowGeometry {
+  inH: number; outH: number; xRowBytes: number; wRowBytes: number;
+  a: { k: number; stride: number; padTop: number };
+  kB: number;
+  s?: { stride: number; padTop: number };
+}
+
+/**
+ * Lag of W over X in tr_residual_rows_s8's order: output row r is written after conv A's rows
+ * up to r + (conv B's bottom padding) and the skip row r were computed, so from then on X is
+ * read from the next conv A row's (or next skip row's) first input row on. The identity block's
+ * ADD reads X row r element by element before writing W at the same place (elementwise).
+ */
+export function residualBlockLag(g: ResidualRowGeometry): number {
+  const [, bBottom] = sameRowPads(g.outH, g.kB);
+  let lag = 0;
+  for (let r = 0; r < g.outH - 1; r++) {
+    const nextA = Math.min(g.outH - 1, r + bBottom) + 1;
+    const reads: number[] = [];
+    if (nextA < g.outH) reads.push(Math.max(0, nextA * g.a.stride - g.a.padTop));
+    reads.push(g.s ? Math.max(0, (r + 1) * g.s.stride - g.s.padTop) : r + 1);
+    lag = Math.max(lag, (r + 1) * g.wRowBytes - Math.min(...reads) * g.xRowBytes);
+  }
+  return lag;
+}
+
+/** RESIDUAL_BLOCK (firmware/tiling/residual-rows.ts): W over X at residualBlockLag. Its working
+ * rows overlap nothing. */
+const residualBlockRule: StreamRule = (g, op) => {
+  const x = g.tensors[op.inputs[0]!]; const y = g.tensors[op.outputs[0]!];
+  const o = op.options as ResidualBlockOptions;
+  const fa = g.tensors[op.inputs[1]!]?.shape; const fb = g.tensors[op.inputs[3]!]?.shape;
+  const fs = o.convS ? g.tensors[op.inputs[5]!]?.shape : undefined;
+  const xs = x ? dense4(x.shape) : undefined; const ys = y ? dense4(y.shape) : undefined;
+  if (!x || !y || !xs || !ys || !fa || !fb || (o.convS && !fs) || x.dtype !== y.dtype) return [];
+  const [, inH, inW, inC] = xs; const [, outH, outW, outC] = ys;
+  const lag = residualBlockLag({
+    inH, outH, xRowBytes: inW * inC * DTYPE_BYTES[x.dtype], wRowBytes: outW * outC * DTYPE_BYTES[y.dtype],
+    a: { k: fa[1]!, stride: o.convA.strideH, padTop: leadingPad('SAME', inH, fa[1]!, o.convA.strideH, 1, outH) },
+    kB: fb[1]!,
+    ...(o.convS && fs ? { s: { stride: o.convS.strideH, padTop: leadingPad(o.convS.padding, inH, fs[1]!, o.convS.strideH, 1, outH) } } : {}),
+  });
+  return [{ input: op.inputs[0]!, lag }];
+};
+
 const RULES: Partial<Record<OpKind, StreamRule>> = {
+  RESIDUAL_BLOCK: residualBlockRule,
   CONV_2D: windowRule(2),
   DEPTHWISE_CONV_2D: windowRule(1),
   AVERAGE_POOL_2D: windowRule(1),
@@ -209,10 +257,11 @@ const RULES: Partial<Record<OpKind, StreamRule>> = {
 /** Op kinds whose kernels may write over a consumed input. */
 export const STREAMING_OPS = Object.keys(RULES) as OpKind[];
 
-/** Inputs the output of `graph.ops[opIndex]` may overlap, with their lags (empty: none). */
+/** Inputs the (first) output of `graph.ops[opIndex]` may overlap, with their lags (empty: none).
+ * Only RESIDUAL_BLOCK has more outputs (its working rows, which overlap nothing). */
 export function streamInputs(graph: Graph, opIndex: number): StreamInput[] {
   const op = graph.ops[opIndex];
-  if (!op || op.outputs.length !== 1) return [];
+  if (!op || (op.outputs.length !== 1 && op.kind !== 'RESIDUAL_BLOCK')) return [];
   const rule = RULES[op.kind];
   return rule ? rule(graph, op) : [];
 }

@@ -6,12 +6,13 @@
 // without in-place concatenation: TFLite-Micro's OfflineMemoryAllocation gives every tensor its
 // own offset and its planner does not expect tensors to overlap, so an exported plan must
 // never place a concat input inside the concat output (see README.md).
-import { DTYPE_BYTES, type Conv2DOptions, type FullyConnectedOptions, type Graph, type Op, type Pool2DOptions, type Tensor } from '../ir/graph.ts';
+import { DTYPE_BYTES, INTERNAL_OPS, type Conv2DOptions, type FullyConnectedOptions, type Graph, type Op, type Pool2DOptions, type Tensor } from '../ir/graph.ts';
 import { writeModel } from '../model/writer.ts';
 import { addActivation, addConst, cloneGraph, compactTensors, consumers } from './graph-edit.ts';
 import { withOfflinePlan } from './offline-plan.ts';
 import { planTiled, type TiledPlan } from './plan-tiled.ts';
 import { TILED_MARK } from './path.ts';
+import { unfuseResidualBlock } from './residual-rows.ts';
 
 /** Concatenates constant tensors along `axis` (row-major). */
 function concatConstData(parts: Tensor[], axis: number): Uint8Array {
@@ -30,10 +31,11 @@ function concatConstData(parts: Tensor[], axis: number): Uint8Array {
 
 /** True when the graph holds internal ops that no .tflite can express. */
 export function hasInternalOps(g: Graph): boolean {
-  return g.ops.some((op) => op.kind === 'PARTIAL_SUM' || op.kind === 'PARTIAL_SUM_REQUANTIZE');
+  return g.ops.some((op) => (INTERNAL_OPS as readonly string[]).includes(op.kind));
 }
 
-/** The graph with every partial-sum chain replaced by CONCATENATION + the original op. */
+/** The graph with every partial-sum chain replaced by CONCATENATION + the original op, and
+ * every RESIDUAL_BLOCK by its two convs and ADD (residual-rows.ts). */
 export function lowerForExport(g0: Graph): Graph {
   if (!hasInternalOps(g0)) return g0;
   const g = cloneGraph(g0);
@@ -43,6 +45,10 @@ export function lowerForExport(g0: Graph): Graph {
   const remove = new Set<number>();
   const replace = new Map<number, Op[]>();
   g.ops.forEach((op, i) => {
+    if (op.kind === 'RESIDUAL_BLOCK') {
+      replace.set(i, unfuseResidualBlock(g, op as Op<'RESIDUAL_BLOCK'>));
+      return;
+    }
     if (op.kind !== 'PARTIAL_SUM_REQUANTIZE') return;
     const o = (op as Op<'PARTIAL_SUM_REQUANTIZE'>).options;
     // Walk the accumulator chain back to the first partition.

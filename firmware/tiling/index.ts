@@ -4,6 +4,7 @@
 import type { Graph } from '../ir/graph.ts';
 import { discover, graphMacs, type DiscoverState } from './discover.ts';
 import { planTiled } from './plan-tiled.ts';
+import { fuseResidualBlocks } from './residual-rows.ts';
 import { TILING_MODES, type TilingOptions, type TilingResult } from './types.ts';
 
 export type { TilingMode, TilingOptions, TilingResult, AppliedTiling } from './types.ts';
@@ -14,6 +15,7 @@ export { applyFfmt, findFfmtPaths } from './ffmt.ts';
 export { applyFdtPartial, findFdtPartialPaths } from './fdt-partial.ts';
 export { applyFfmtPool, globalPoolAfter } from './ffmt-pool.ts';
 export { exportTiledModel, lowerForExport, hasInternalOps } from './export.ts';
+export { fuseResidualBlocks, findResidualBlocks } from './residual-rows.ts';
 
 const DEFAULT_OVERHEAD = 0.1;
 /** Overhead tiers tried in order when a RAM budget is given: the first that fits wins. */
@@ -40,6 +42,12 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
   // Exact planners are too slow to run on every trial: search with a fast one, re-plan at the end.
   const searchPlanner = planner === 'optimal' ? (streaming ? 'heuristic' : 'greedy') : planner;
   const untiledPlan = planTiled(graph, { planner, aliasReshape, streaming });
+  // Row-by-row residual blocks first: discovery then tiles around them (they are never worse:
+  // the block's intermediates shrink to a few rows and its output takes its input's place).
+  const residualRows = options.residualRows ?? (options.partialSums === true && streaming);
+  const fused = residualRows ? fuseResidualBlocks(graph) : graph;
+  const fusedPlan = fused === graph ? untiledPlan : planTiled(fused, { planner, aliasReshape, streaming });
+  const [base, basePlan] = fusedPlan.peakBytes <= untiledPlan.peakBytes ? [fused, fusedPlan] : [graph, untiledPlan];
   const untiledMacs = graphMacs(graph);
   const mode = options.mode;
   const fdt = mode === 'fdt' || mode === 'auto';
@@ -47,11 +55,11 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
   const cap = mode === 'fdt' ? 0 : (options.maxMacOverhead ?? DEFAULT_OVERHEAD);
   const maxRounds = options.maxRounds ?? 8;
 
-  let state: DiscoverState = { graph, plan: untiledPlan, macs: untiledMacs, tilings: [], evaluated: 0 };
+  let state: DiscoverState = { graph: base, plan: basePlan, macs: untiledMacs, tilings: [], evaluated: 0 };
   let evaluated = 0;
   if (mode !== 'none') {
     const run = (overhead: number, stopAt?: number): DiscoverState => {
-      const s = discover(graph, {
+      const s = discover(base, {
         fdt, ffmt, macAllowance: Math.floor(overhead * untiledMacs), baseMacs: untiledMacs,
         planner: searchPlanner, maxRounds, beam: options.beam ?? 1, partialSums: options.partialSums === true, aliasReshape, streaming, ...(stopAt !== undefined ? { stopAt } : {}),
       });

@@ -8,7 +8,7 @@
 // TFLite-Micro's offline plan has no way to say that two tensors overlap on purpose, and its
 // reference CONCATENATION copies with memcpy. Plans for export come from export.ts
 // (exportTiledModel: partial sums lowered, planned with inPlaceConcat false).
-import type { Graph, Metadata } from '../ir/graph.ts';
+import { INTERNAL_OPS, type Graph, type Metadata } from '../ir/graph.ts';
 import { isPlannedTensor } from '../plan/lifetimes.ts';
 import type { TiledPlan } from './plan-tiled.ts';
 
@@ -19,8 +19,8 @@ export function encodeOfflinePlan(g: Graph, plan: TiledPlan): Uint8Array {
   if (plan.inPlace.size > 0) {
     throw new Error(`${OFFLINE_PLAN_NAME}: the plan places ${plan.inPlace.size} concatenation inputs inside their output, which TFLite-Micro cannot express; plan with inPlaceConcat false (exportTiledModel does)`);
   }
-  if (g.ops.some((op) => op.kind === 'PARTIAL_SUM' || op.kind === 'PARTIAL_SUM_REQUANTIZE')) {
-    throw new Error(`${OFFLINE_PLAN_NAME}: the graph holds internal partial-sum ops; export it with exportTiledModel, which lowers them first`);
+  if (g.ops.some((op) => (INTERNAL_OPS as readonly string[]).includes(op.kind))) {
+    throw new Error(`${OFFLINE_PLAN_NAME}: the graph holds internal ops (partial sums, residual blocks); export it with exportTiledModel, which lowers them first`);
   }
   const n = g.tensors.length;
   const values = new Int32Array(3 + n);

@@ -35,6 +35,13 @@ export interface TilingOptions {
    * kernel needs (firmware/plan/streaming.ts). Holds for the AoT C kernels only; default false.
    */
   streaming?: boolean;
+  /**
+   * Compute ResNet identity blocks (conv -> conv -> residual ADD) row by row as one internal
+   * RESIDUAL_BLOCK whose output overwrites the block input (residual-rows.ts). It needs what
+   * both internal ops and streaming need, so it defaults to `partialSums && streaming` (the AoT
+   * engine); export lowers it back to the three ops.
+   */
+  residualRows?: boolean;
   /** Search states kept per round (1 = greedy, the default: widths 3 and 6 found nothing better on the model set). */
   beam?: number;
 }

@@ -15,6 +15,7 @@ import { lowerConv, lowerFullyConnected } from './lower-conv.ts';
 import { lowerBinary, lowerCast, lowerPool, lowerQuantize, lowerSoftmax, lowerUnary } from './lower-elementwise.ts';
 import { lowerConcat, lowerGather, lowerMean, lowerPad, lowerReshape, lowerSlice } from './lower-movement.ts';
 import { lowerPartialSum, lowerPartialSumRequantize } from './lower-partial.ts';
+import { lowerResidualBlock } from './lower-residual.ts';
 import { OPTIMIZE_GOALS, type OptimizeGoal } from '../../../wire/vocabulary.ts';
 
 const RUNTIME_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtime');
@@ -115,6 +116,7 @@ const LOWERINGS: Record<OpKind, Lowering> = {
   CAST: (c, i, op) => lowerCast(c, i, op as Op<'CAST'>),
   PARTIAL_SUM: (c, i, op) => lowerPartialSum(c, i, op as Op<'PARTIAL_SUM'>),
   PARTIAL_SUM_REQUANTIZE: (c, i, op) => lowerPartialSumRequantize(c, i, op as Op<'PARTIAL_SUM_REQUANTIZE'>),
+  RESIDUAL_BLOCK: (c, i, op) => lowerResidualBlock(c, i, op as Op<'RESIDUAL_BLOCK'>),
 };
 
 const TR_DTYPE: Partial<Record<DType, string>> = {

@@ -22,7 +22,7 @@ const GEMM_SCALAR_INCLUDE = '#include "tr_gemm_scalar.h"\n';
 const CONV_WIDE_MAX_K = 1024;
 
 /** bias[o] + inputOffset * sum_k(w[o][k] + filterOffset), wrapping like int32. */
-function foldedBias(weights: number[], rows: number, depth: number, bias: number[] | undefined,
+export function foldedBias(weights: number[], rows: number, depth: number, bias: number[] | undefined,
   inputOffset: number, filterOffset: number, rowStride = depth, colStride = 1): number[] {
   const out: number[] = [];
   for (let o = 0; o < rows; o++) {

@@ -1,6 +1,6 @@
 // Elementwise ops: ADD, MUL (broadcast through zero strides), SOFTMAX, QUANTIZE, DEQUANTIZE,
 // LOGISTIC, TANH (int8 as 256-entry tables from ir/quant.ts), CAST, and the pools.
-import type { DType, Op } from '../../ir/graph.ts';
+import type { DType, Op, Tensor } from '../../ir/graph.ts';
 import {
   addParams, fp32RequantScale, int8LookupTable, logisticF32, mulMultiplier, requantizeMultiplier, softmaxLookupTable, tanhF32,
   xnnAddParams, xnnRequantizeParams,
@@ -35,38 +35,44 @@ export function lowerBinary(ctx: LowerContext, i: number, op: Op<'ADD'> | Op<'MU
     ctx.decls.push(`static const tr_binary_params_t ${pName} = { ${geom}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ${c.min}, ${c.max} };\n`);
     fn = `tr_${kind}_f32`;
   } else if (y.dtype === 'int8') {
-    const aq = perTensorQuant(ctx, i, op, a); const bq = perTensorQuant(ctx, i, op, b); const yq = perTensorQuant(ctx, i, op, y);
-    const clamp = int8Clamp(op.options.activation, yq.scale, yq.zeroPoint);
-    let q: number[];
-    if (op.kind === 'ADD') {
-      const p = addParams(aq.scale, aq.zeroPoint, bq.scale, bq.zeroPoint, yq.scale, yq.zeroPoint, 'int8');
-      q = [p.leftShift, p.input1Offset, p.input1Multiplier, p.input1Shift, p.input2Offset, p.input2Multiplier, p.input2Shift,
-        p.outputOffset, p.outputMultiplier, p.outputShift];
-    } else {
-      const m = mulMultiplier(aq.scale, bq.scale, yq.scale);
-      q = [0, -aq.zeroPoint, 0, 0, -bq.zeroPoint, 0, 0, yq.zeroPoint, m.multiplier, m.shift];
-    }
-    // 'xnnpack' arithmetic: XNNPACK's ADD multipliers / MUL float32 scale (ir/quant.ts).
-    let xnn = '0, 0, 0, 0, 0, 0.0f';
-    if (ctx.arithmetic === 'xnnpack') {
-      if (op.kind === 'ADD') {
-        let x;
-        try {
-          x = xnnAddParams(aq.scale, aq.zeroPoint, bq.scale, bq.zeroPoint, yq.scale, yq.zeroPoint);
-        } catch (e) {
-          throw ctx.error(i, op, (e as Error).message);
-        }
-        xnn = `1, ${cInt(x.aMultiplier)}, ${cInt(x.bMultiplier)}, ${cInt(x.bias)}, ${x.shift}, 0.0f`;
-      } else {
-        xnn = `1, 0, 0, 0, 0, ${cFloat(fp32RequantScale(aq.scale, bq.scale, yq.scale))}`;
-      }
-    }
-    ctx.decls.push(`static const tr_binary_params_t ${pName} = { ${geom}, ${q.map(cInt).join(', ')}, ${clamp.min}, ${clamp.max}, 0.0f, 0.0f, ${xnn} };\n`);
+    ctx.decls.push(`static const tr_binary_params_t ${pName} = { ${geom}, ${int8BinaryFields(ctx, i, op, a, b, y)} };\n`);
     fn = `tr_${kind}_s8`;
   } else {
     throw ctx.error(i, op, `unsupported dtype ${y.dtype} (AoT supports int8 and float32)`);
   }
   return { statements: [`${fn}(&${pName}, ${ctx.ptr(aId)}, ${ctx.ptr(bId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`], kernels: [fn] };
+}
+
+/** The int8 fields of a tr_binary_params_t after its geometry (TFLite reference ADD / MUL
+ * fixed point, or XNNPACK's with 'xnnpack' arithmetic) for inputs a, b and output y. */
+export function int8BinaryFields(ctx: LowerContext, i: number, op: Op<'ADD'> | Op<'MUL'>, a: Tensor, b: Tensor, y: Tensor): string {
+  const aq = perTensorQuant(ctx, i, op, a); const bq = perTensorQuant(ctx, i, op, b); const yq = perTensorQuant(ctx, i, op, y);
+  const clamp = int8Clamp(op.options.activation, yq.scale, yq.zeroPoint);
+  let q: number[];
+  if (op.kind === 'ADD') {
+    const p = addParams(aq.scale, aq.zeroPoint, bq.scale, bq.zeroPoint, yq.scale, yq.zeroPoint, 'int8');
+    q = [p.leftShift, p.input1Offset, p.input1Multiplier, p.input1Shift, p.input2Offset, p.input2Multiplier, p.input2Shift,
+      p.outputOffset, p.outputMultiplier, p.outputShift];
+  } else {
+    const m = mulMultiplier(aq.scale, bq.scale, yq.scale);
+    q = [0, -aq.zeroPoint, 0, 0, -bq.zeroPoint, 0, 0, yq.zeroPoint, m.multiplier, m.shift];
+  }
+  // 'xnnpack' arithmetic: XNNPACK's ADD multipliers / MUL float32 scale (ir/quant.ts).
+  let xnn = '0, 0, 0, 0, 0, 0.0f';
+  if (ctx.arithmetic === 'xnnpack') {
+    if (op.kind === 'ADD') {
+      let x;
+      try {
+        x = xnnAddParams(aq.scale, aq.zeroPoint, bq.scale, bq.zeroPoint, yq.scale, yq.zeroPoint);
+      } catch (e) {
+        throw ctx.error(i, op, (e as Error).message);
+      }
+      xnn = `1, ${cInt(x.aMultiplier)}, ${cInt(x.bMultiplier)}, ${cInt(x.bias)}, ${x.shift}, 0.0f`;
+    } else {
+      xnn = `1, 0, 0, 0, 0, ${cFloat(fp32RequantScale(aq.scale, bq.scale, yq.scale))}`;
+    }
+  }
+  return `${q.map(cInt).join(', ')}, ${clamp.min}, ${clamp.max}, 0.0f, 0.0f, ${xnn}`;
 }
 
 export function lowerSoftmax(ctx: LowerContext, i: number, op: Op<'SOFTMAX'>): Lowered {

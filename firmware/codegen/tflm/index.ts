@@ -50,6 +50,7 @@ export const TFLM_RESOLVER_METHOD: Record<OpKind, string> = {
   // Internal ops have no TFLite-Micro kernel (resolverOps reports them); tiling lowers them first.
   PARTIAL_SUM: '',
   PARTIAL_SUM_REQUANTIZE: '',
+  RESIDUAL_BLOCK: '',
 };
 
 export interface TflmOptions {

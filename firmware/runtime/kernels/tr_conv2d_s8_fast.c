@@ -119,7 +119,7 @@ static __attribute__((noinline)) void pixel_border(const tr_conv_s8_params_t *p,
   }
 }
 
-#define GATHER_MAX 256   /* windows up to this many values are gathered (2 x 256 bytes of stack) */
+#define GATHER_MAX 256   /* windows up to this many values are gathered (2 x the window's bytes of stack) */
 
 /* Copies n bytes (a window row run) a word at a time: LDR/STR take unaligned addresses on
  * DSP targets, the portable tr_read4 composes bytes elsewhere. */
@@ -166,12 +166,11 @@ static void gather_window(const tr_conv_s8_params_t *p, const int8_t *in_b, int3
 /* Small windows: every pixel (border or not) is gathered, then pairs of pixels x pairs of
  * channels are single-run dot products. */
 static inline __attribute__((always_inline)) void conv_gathered_m(const tr_conv_s8_params_t *p, const int8_t *in,
-                                                                   const int8_t *filter, int8_t *out, const int mode) {
+                                                                   const int8_t *filter, int8_t *out, const int mode,
+                                                                   int8_t *buf0, int8_t *buf1) {
   const tr_requant_t rq_l = requant_of(p), *const rq = &rq_l;
   const int32_t zp = rq_l.zp, lo = rq_l.lo, hi = rq_l.hi;
   const int32_t k_len = p->filter_h * p->filter_w * p->in.c;
-  int8_t buf0[GATHER_MAX] __attribute__((aligned(4)));
-  int8_t buf1[GATHER_MAX] __attribute__((aligned(4)));
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn;
     for (int32_t oy = 0; oy < p->out.h; oy++) {
@@ -201,27 +200,24 @@ static inline __attribute__((always_inline)) void conv_gathered_m(const tr_conv_
   }
 }
 
-/* One copy of the gathered loop per requantization arithmetic (no per-output mode test). */
+/* One copy of the gathered loop per requantization arithmetic (no per-output mode test). The
+ * two window buffers are sized by the window and shared by the copies: stack is RAM the
+ * device must reserve (fixed 2 x GATHER_MAX buffers in each inlined copy made this frame
+ * 696 B, -fstack-usage, arm-none-eabi-gcc 12.2 -O2). */
 static __attribute__((noinline)) void conv_gathered(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out) {
   const tr_requant_t rq_l = requant_of(p);
+  const int32_t k_pad = (p->filter_h * p->filter_w * p->in.c + 3) & ~3;
+  int8_t bufs[2 * k_pad] __attribute__((aligned(4)));
   switch (tr_requant_mode(&rq_l)) {
-    case TR_RQ_SINGLE: conv_gathered_m(p, in, filter, out, TR_RQ_SINGLE); break;
-    case TR_RQ_FP32: conv_gathered_m(p, in, filter, out, TR_RQ_FP32); break;
-    default: conv_gathered_m(p, in, filter, out, TR_RQ_MBQM); break;
+    case TR_RQ_SINGLE: conv_gathered_m(p, in, filter, out, TR_RQ_SINGLE, bufs, bufs + k_pad); break;
+    case TR_RQ_FP32: conv_gathered_m(p, in, filter, out, TR_RQ_FP32, bufs, bufs + k_pad); break;
+    default: conv_gathered_m(p, in, filter, out, TR_RQ_MBQM, bufs, bufs + k_pad); break;
   }
 }
 
-void tr_conv2d_s8_fast(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter,
-                       const int32_t *bias, int8_t *out) {
-  if (!p->bias_folded || !p->pad_row) {
-    tr_conv2d_s8(p, in, filter, bias, out);
-    return;
-  }
-  const int is_1x1 = p->filter_h == 1 && p->filter_w == 1;
-  if (!is_1x1 && p->filter_h * p->filter_w * p->in.c <= GATHER_MAX) {
-    conv_gathered(p, in, filter, out);
-    return;
-  }
+/* Larger windows and 1x1: contiguous runs read in place. A function of its own so that its
+ * frame (368 B) is not reserved under conv_gathered's. */
+static __attribute__((noinline)) void conv_runs(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out) {
   const tr_requant_t rq_l = requant_of(p);
   geom_t g;
   g.ic_n = p->in.c;
@@ -273,4 +269,15 @@ void tr_conv2d_s8_fast(const tr_conv_s8_params_t *p, const int8_t *in, const int
       }
     }
   }
+}
+
+void tr_conv2d_s8_fast(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter,
+                       const int32_t *bias, int8_t *out) {
+  if (!p->bias_folded || !p->pad_row) {
+    tr_conv2d_s8(p, in, filter, bias, out);
+    return;
+  }
+  const int is_1x1 = p->filter_h == 1 && p->filter_w == 1;
+  if (!is_1x1 && p->filter_h * p->filter_w * p->in.c <= GATHER_MAX) conv_gathered(p, in, filter, out);
+  else conv_runs(p, in, filter, out);
 }

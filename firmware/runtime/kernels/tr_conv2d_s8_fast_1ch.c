@@ -121,8 +121,9 @@ static __attribute__((noinline)) void clipped_column(const tr_conv_s8_params_t *
   int32_t xs = ix0 > p->in.w - fw ? p->in.w - fw : ix0;   /* window moved inside the input */
   if (xs < 0) xs = 0;
   const int32_t s = ix0 - xs;                              /* shifted tap j reads filter tap j - s */
-  int8_t wbuf[TR_1CH_WBUF] __attribute__((aligned(4)));
-  int32_t term[TR_1CH_MAX_ROWS];
+  /* sized by the filter (at most TR_1CH_WBUF bytes and TR_1CH_MAX_ROWS rows): stack is RAM */
+  int8_t wbuf[fh * run] __attribute__((aligned(4)));
+  int32_t term[fh];
   for (int32_t ky = 0; ky < fh; ky++) {
     int32_t sum = 0;
     for (int32_t j = 0; j < fw; j++) {
@@ -180,15 +181,12 @@ static inline __attribute__((always_inline)) void conv_1ch_m(const tr_conv_s8_pa
   const int32_t off = p->input_offset;
   /* input_offset * (weights of filter row ky): what a row in the padding must not add */
   int32_t row_term[TR_1CH_MAX_ROWS];
-  int32_t all_rows = 0;
   for (int32_t ky = 0; ky < fh; ky++) {
     int32_t sum = 0;
     for (int32_t k = 0; k < run; k++) sum += filter[ky * run + k];
     row_term[ky] = (int32_t)((uint32_t)sum * (uint32_t)off);
-    all_rows = wrap_add(all_rows, row_term[ky]);
   }
   const int32_t folded = p->bias_folded[0];
-  const geom1_t g = { ic_n, fh, fw, run, y_step, off, (int32_t)((uint32_t)folded - (uint32_t)all_rows) };
   /* whole-column pixels: ox in [ox_lo, ox_hi) (window columns inside the input) */
   int32_t ox_lo = p->pad_left > 0 ? (p->pad_left + p->stride_w - 1) / p->stride_w : 0;
   int32_t ox_hi = p->in.w + p->pad_left - fw >= 0 ? (p->in.w + p->pad_left - fw) / p->stride_w + 1 : 0;
@@ -220,10 +218,41 @@ static inline __attribute__((always_inline)) void conv_1ch_m(const tr_conv_s8_pa
       }
     }
   }
+}
+
+/* The clipped columns (ox outside [ox_lo, ox_hi) of conv_1ch_m), called after conv_1ch_m has
+ * returned rather than from it: nested, the two frames added up (832 B of stack with
+ * dot_quad_any, -fstack-usage, arm-none-eabi-gcc 12.2 -O2), the deepest path of micro_speech. */
+static __attribute__((noinline)) void clipped_columns(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out) {
+  const tr_requant_t rq = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
+  const int32_t ic_n = p->in.c, fh = p->filter_h, fw = p->filter_w;
+  const int32_t run = fw * ic_n;
+  const int32_t off = p->input_offset;
+  int32_t all_rows = 0;
+  for (int32_t k = 0; k < fh * run; k++) all_rows = wrap_add(all_rows, (int32_t)((uint32_t)filter[k] * (uint32_t)off));
+  const geom1_t g = { ic_n, fh, fw, run, p->dilation_h * p->in.sh, off, (int32_t)((uint32_t)p->bias_folded[0] - (uint32_t)all_rows) };
+  int32_t ox_lo = p->pad_left > 0 ? (p->pad_left + p->stride_w - 1) / p->stride_w : 0;
+  int32_t ox_hi = p->in.w + p->pad_left - fw >= 0 ? (p->in.w + p->pad_left - fw) / p->stride_w + 1 : 0;
+  if (ox_hi > p->out.w) ox_hi = p->out.w;
+  if (ox_lo > ox_hi) ox_lo = ox_hi;
+  const int mode = tr_requant_mode(&rq);
   for (int32_t ox = 0; ox < p->out.w; ox++) {
     if (ox >= ox_lo && ox < ox_hi) continue;
     clipped_column(p, &g, &rq, in, filter, out, ox, mode);
   }
+}
+
+/* One function per requantization mode, not inlined here: inlined, the three copies' locals
+ * took separate stack slots (344 B of frame, measured with -fstack-usage, arm-none-eabi-gcc
+ * 12.2 -O2), and this frame sits under clipped_column's on the deepest path of micro_speech. */
+static __attribute__((noinline)) void conv_1ch_single(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out) {
+  conv_1ch_m(p, in, filter, out, TR_RQ_SINGLE);
+}
+static __attribute__((noinline)) void conv_1ch_fp32(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out) {
+  conv_1ch_m(p, in, filter, out, TR_RQ_FP32);
+}
+static __attribute__((noinline)) void conv_1ch_mbqm(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out) {
+  conv_1ch_m(p, in, filter, out, TR_RQ_MBQM);
 }
 
 void tr_conv2d_s8_fast_1ch(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter,
@@ -234,7 +263,8 @@ void tr_conv2d_s8_fast_1ch(const tr_conv_s8_params_t *p, const int8_t *in, const
     tr_conv2d_s8_fast(p, in, filter, bias, out);
     return;
   }
-  if (p->rq) conv_1ch_m(p, in, filter, out, TR_RQ_SINGLE);
-  else if (p->fscale) conv_1ch_m(p, in, filter, out, TR_RQ_FP32);
-  else conv_1ch_m(p, in, filter, out, TR_RQ_MBQM);
+  if (p->rq) conv_1ch_single(p, in, filter, out);
+  else if (p->fscale) conv_1ch_fp32(p, in, filter, out);
+  else conv_1ch_mbqm(p, in, filter, out);
+  clipped_columns(p, in, filter, out);
 }

@@ -1,0 +1,136 @@
+// RESIDUAL_BLOCK (ir/graph.ts, firmware/tiling/residual-rows.ts): one call of the row driver
+// tr_residual_rows_s8 (tr_residual_rows.h). Each convolution (A, B and the projection S) gets the same weights, per-channel
+// requantization and (optimized) folded bias / zero-point row as lowerConv would emit, and one
+// params struct per distinct row window (height, top padding): borders differ, interior rows
+// share one. The library kernels take views, so a row is just a window. With the "speed" goal
+// on DSP targets a conv runs tr_conv_wide_layer (weights pre-widened, as lowerConv emits it for
+// a whole map) through a small wrapper with the library kernels' signature: it too reads the
+// geometry from the row's params; its window buffers (3 bytes a window value) are stack.
+import { type Conv2DOptions, type Op, type Tensor } from '../../ir/graph.ts';
+import { perChannelMultipliers } from '../../ir/quant.ts';
+import { leadingPad, sameRowPads } from '../../ir/shape.ts';
+import { cInt, constValues, intArray } from './c-emit.ts';
+import type { LowerContext, Lowered } from './context.ts';
+import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-common.ts';
+import { foldedBias } from './lower-conv.ts';
+import { conv1x1WideLayout, wordArray } from './kernel-layout.ts';
+import { int8BinaryFields } from './lower-elementwise.ts';
+
+const INCLUDE = '#include "tr_residual_rows.h"\n';
+/** Same text as lowerConv's, so the header is included once. */
+const CONV_WIDE_INCLUDE = '#include "tr_conv_wide.h"\n';
+/** Largest window the wide kernel gathers per pixel on the stack (as lowerConv). */
+const CONV_WIDE_MAX_K = 1024;
+
+/** One output row's input window: rows present (from the first row the driver points at) and
+ * padding rows above them. */
+interface RowWindow { rows: number; padTop: number }
+
+/** Per output row, the vertical input window of a conv over `inH` rows. */
+function rowWindows(inH: number, outH: number, k: number, stride: number, padTop: number): RowWindow[] {
+  return Array.from({ length: outH }, (_, r) => {
+    const start = r * stride - padTop;
+    const first = Math.max(0, start);
+    return { rows: Math.max(0, Math.min(inH - 1, start + k - 1) - first + 1), padTop: Math.max(0, -start) };
+  });
+}
+
+/** Emits one conv's constant data and per-row params table (input x, output rows of y). */
+function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, wId: number, bId: number, y: Tensor,
+  o: Conv2DOptions, windows: RowWindow[]): { table: string; filter: string; bias: string; kernel: string } {
+  const w = ctx.tensor(wId);
+  if (!w.quant) throw ctx.error(i, op, `filter "${w.name}" is not quantized`);
+  const [, , inW, inC] = x.shape as [number, number, number, number];
+  const [, , outW] = y.shape as [number, number, number, number];
+  const [outC, kH, kW] = w.shape as [number, number, number, number];
+  const xq = perTensorQuant(ctx, i, op, x); const yq = perTensorQuant(ctx, i, op, y);
+  const { multipliers, shifts } = perChannelMultipliers(xq.scale, w.quant.scale, yq.scale, outC);
+  const clamp = int8Clamp(o.activation, yq.scale, yq.zeroPoint);
+  const name = (what: string) => ctx.name(i, `${tag}_${what}`);
+  ctx.decls.push(intArray(name('mult'), 'int32_t', multipliers), intArray(name('shift'), 'int32_t', shifts));
+  let folded = 'NULL'; let padRow = 'NULL';
+  const bt = bId >= 0 ? ctx.tensor(bId) : undefined;
+  if (ctx.variant === 'optimized') {
+    folded = name('bias_folded');
+    ctx.decls.push(intArray(folded, 'int32_t', foldedBias(constValues(w), outC, kH * kW * inC, bt ? constValues(bt) : undefined, -xq.zeroPoint, 0)));
+    padRow = name('pad_row');
+    ctx.decls.push(intArray(padRow, 'int8_t', new Array<number>(kW * inC).fill(xq.zeroPoint)));
+  }
+  // requantTables names its arrays after the op: give it this conv's own prefix.
+  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => name(what) } }) as LowerContext;
+  const rqt = requantTables(tagged, i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
+  const padLeft = leadingPad(o.padding, inW, kW, o.strideW, 1, outW);
+  const structs = new Map<string, string>();
+  const entries = windows.map((win) => {
+    const key = `${win.rows}_${win.padTop}`;
+    let s = structs.get(key);
+    if (s === undefined) {
+      s = name(`row${structs.size}`);
+      structs.set(key, s);
+      ctx.decls.push(`static const tr_conv_s8_params_t ${s} = { ${viewInit(1, win.rows, inW, inC, win.rows * inW * inC, inW * inC, inC)}, ` +
+        `${viewInit(1, 1, outW, outC, outW * outC, outW * outC, outC)}, ${kH}, ${kW}, ${o.strideH}, ${o.strideW}, 1, 1, ${win.padTop}, ${padLeft}, ` +
+        `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${name('mult')}, ${name('shift')}, ${folded}, ${padRow}, ${rqt.rq}, ${rqt.fscale} };\n`);
+    }
+    return `&${s}`;
+  });
+  const table = name('rows');
+  ctx.decls.push(`static const tr_conv_s8_params_t *const ${table}[${entries.length}] = { ${entries.join(', ')} };\n`);
+  const windowK = kH * kW * inC;
+  let kernel = ctx.variant === 'optimized' ? 'tr_conv2d_s8_fast' : 'tr_conv2d_s8';
+  if (ctx.wideKernels && windowK <= CONV_WIDE_MAX_K && outC >= 4) {
+    if (!ctx.decls.includes(CONV_WIDE_INCLUDE)) ctx.decls.unshift(CONV_WIDE_INCLUDE);
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const wide = name('filter_wide');
+    ctx.decls.push(wordArray(wide, conv1x1WideLayout(constValues(w), outC, windowK)));
+    kernel = name('convw');
+    const k4 = Math.ceil(windowK / 4) * 4;
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${kernel}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
+      `  int8_t gbuf[${k4}] __attribute__((aligned(4)));\n  uint32_t xw[${k4 / 2}];\n  (void)filter; (void)bias;\n` +
+      `  tr_conv_wide_layer(p, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${inC}, ${outC}, ${mode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
+  }
+  return { table, filter: ctx.ptr(wId), bias: bt ? ctx.ptr(bId) : 'NULL', kernel };
+}
+
+export function lowerResidualBlock(ctx: LowerContext, i: number, op: Op<'RESIDUAL_BLOCK'>): Lowered {
+  const o = op.options;
+  const [xId, wA, bA, wB, bB, wS = -1, bS = -1] = op.inputs as number[] as [number, number, number, number, number, number?, number?];
+  const [wId, rowsId, zrowId, srowId = -1] = op.outputs as number[] as [number, number, number, number?];
+  const x = ctx.tensor(xId); const rows = ctx.tensor(rowsId); const zrow = ctx.tensor(zrowId); const w = ctx.tensor(wId);
+  if (x.shape.length !== 4 || x.shape[0] !== 1) throw ctx.error(i, op, `expects a batch-1 4-D input, got [${x.shape}]`);
+  if (x.dtype !== 'int8') throw ctx.error(i, op, `supports int8 only, got ${x.dtype}`);
+  const [, inH, inW, inC] = x.shape as [number, number, number, number];
+  const [, outH, outW, c] = w.shape as [number, number, number, number];
+  const cy = rows.shape[3]!;
+  // The whole conv A output as conv B's input: its rows' quantization, the map's shape.
+  const y: Tensor = { ...rows, shape: [1, outH, outW, cy] };
+  const kA = ctx.tensor(wA).shape[1]!; const kB = ctx.tensor(wB).shape[1]!;
+  const padATop = leadingPad('SAME', inH, kA, o.convA.strideH, 1, outH);
+  const [padBTop, padBBottom] = sameRowPads(outH, kB);
+  const a = rowConv(ctx, i, op, 'a', x, wA, bA, y, o.convA, rowWindows(inH, outH, kA, o.convA.strideH, padATop));
+  const b = rowConv(ctx, i, op, 'b', y, wB, bB, zrow, o.convB, rowWindows(outH, outH, kB, 1, padBTop));
+  let sConv = { table: 'NULL', filter: 'NULL', bias: 'NULL', kernel: 'NULL' };
+  let padSTop = 0; let skipT = x;
+  if (o.convS) {
+    const srow = ctx.tensor(srowId);
+    const kS = ctx.tensor(wS).shape[1]!;
+    padSTop = leadingPad(o.convS.padding, inH, kS, o.convS.strideH, 1, outH);
+    sConv = rowConv(ctx, i, op, 's', x, wS, bS, srow, o.convS, rowWindows(inH, outH, kS, o.convS.strideH, padSTop));
+    skipT = srow;
+  }
+  const addOp: Op<'ADD'> = { kind: 'ADD', inputs: [], outputs: [], options: o.add, name: op.name };
+  const [in1, in2] = o.skipFirst ? [skipT, zrow] : [zrow, skipT];
+  const rowStrides = `{ ${outW * c}, ${outW * c}, ${c}, 1 }`;
+  const addName = ctx.name(i, 'add');
+  ctx.decls.push(`static const tr_binary_params_t ${addName} = { { 1, 1, ${outW}, ${c} }, ${rowStrides}, ${rowStrides}, ${rowStrides}, ` +
+    `${int8BinaryFields(ctx, i, addOp, in1, in2, w)} };\n`);
+  if (!ctx.decls.includes(INCLUDE)) ctx.decls.unshift(INCLUDE);
+  const pName = ctx.name(i, 'params');
+  ctx.decls.push(`static const tr_residual_rows_params_t ${pName} = { ${outH}, ${o.convA.strideH}, ${padATop}, ${padBTop}, ${padBBottom}, ` +
+    `${o.convS ? o.convS.strideH : 1}, ${padSTop}, ${inW * inC}, ${outW * cy}, ${outW * c}, ${a.table}, ${b.table}, ${sConv.table}, ${a.kernel}, ${b.kernel}, ${sConv.kernel}, ` +
+    `${a.filter}, ${b.filter}, ${sConv.filter}, ${a.bias}, ${b.bias}, ${sConv.bias}, &${addName}, ${o.skipFirst ? 1 : 0} };\n`);
+  const srowPtr = o.convS ? ctx.ptr(srowId, { write: true }) : 'NULL';
+  return {
+    statements: [`tr_residual_rows_s8(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId, { write: true })}, ${ctx.ptr(rowsId, { write: true })}, ${ctx.ptr(zrowId, { write: true })}, ${srowPtr});`],
+    kernels: ['tr_residual_rows_s8', ...new Set([a.kernel, b.kernel, ...(o.convS ? [sConv.kernel] : [])].map((k) => (k.startsWith('tr_') ? k : 'tr_conv_wide_layer'))), 'tr_add_s8'],
+  };
+}
