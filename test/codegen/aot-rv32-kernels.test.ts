@@ -34,6 +34,12 @@ addConvCase(g, { h: 2, w: 3, inC: 3, outC: 10, kH: 5, kW: 5, strideH: 2, strideW
 addConvCase(g, { h: 4, w: 9, inC: 2, outC: 9, kH: 3, kW: 7, strideW: 3 });
 addConvCase(g, { n: 2, h: 7, w: 7, inC: 5, outC: 16, kH: 3, kW: 3, strideH: 2, strideW: 2 });
 addConvCase(g, { h: 6, w: 11, inC: 1, outC: 8, kH: 4, kW: 3, padding: 'VALID' });
+// 3x3 depthwise (tr_dwconv_rv32.h): one to nine channels, strides 1 and 2, SAME and VALID,
+// maps narrower than the window (no interior pixel), batches
+for (const c of [
+  { h: 6, w: 7, inC: 1 }, { h: 5, w: 5, inC: 7, strideH: 2, strideW: 2 }, { n: 2, h: 4, w: 6, inC: 9 },
+  { h: 2, w: 1, inC: 3 }, { h: 7, w: 6, inC: 5, strideW: 2, padding: 'VALID' as const }, { h: 3, w: 3, inC: 2, strideH: 2, strideW: 2, padding: 'VALID' as const },
+]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
 // fully connected: one row (the 8 x 1 path), odd batch counts (pairs and a single row)
 for (const [B, D, O] of [[1, 33, 17], [3, 19, 12], [1, 640, 8]] as const) addFcCase(g, B, D, O);
 const graph = g.graph;
@@ -41,7 +47,7 @@ const inputs = graph.inputs.map((id) => randomInput(g, graph.tensors[id]!));
 const plan = planGraph(graph, {});
 
 /** Kernels the cases must reach on a core without DSP (each instance name ends in its arithmetic). */
-const RV32_KERNELS = ['tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_'];
+const RV32_KERNELS = ['tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_dw3x3_rv32_layer'];
 
 async function have(tool: string): Promise<boolean> {
   return (await execa('which', [tool], { reject: false })).exitCode === 0;

@@ -88,3 +88,14 @@ export function rv32BlockLayout(w: ArrayLike<number>, C: number, K: number): num
   for (; c < C; c++) block(c, 1);
   return out;
 }
+
+/**
+ * tr_dwconv_rv32.h: a 3x3 depthwise filter `w` ([1, 3, 3, C], tap-major: w[t * C + c]) made
+ * channel-major, the 9 taps of each channel together (w[c][t]): the kernel walks channels.
+ */
+export function rv32DepthwiseLayout(w: ArrayLike<number>, C: number): number[] {
+  if (w.length !== 9 * C) throw new Error(`rv32DepthwiseLayout: ${w.length} weights are not 3 x 3 x ${C}`);
+  const out: number[] = [];
+  for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) out.push(w[t * C + c]!);
+  return out;
+}

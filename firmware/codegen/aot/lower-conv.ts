@@ -8,7 +8,7 @@ import { leadingPad } from '../../ir/shape.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
 import { constValues } from './c-emit.ts';
-import { lowerScalarConv, lowerScalarFc } from './lower-scalar.ts';
+import { lowerScalarConv, lowerScalarDepthwise, lowerScalarFc } from './lower-scalar.ts';
 import { conv1x1WideLayout, dw3x3WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
 
 const DWCONV_SPEC_INCLUDE = '#include "tr_dwconv_spec.h"\n';
@@ -141,6 +141,15 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     ctx.decls.push(intArray(name, 'int8_t', ohwi));
     return `(const int8_t *)${name}`;
   };
+  if (dw && optimized) {
+    // cores without DSP: the channel-major 3x3 kernel when the plan and cost model allow (lower-scalar.ts)
+    const scalar = lowerScalarDepthwise(ctx, {
+      opIndex: i, params: pName, filter: constValues(w), inW, C: inC, outH, outW, batches: x.shape[0]!, kH, kW,
+      multiplier: outC / inC, dilationH: o.dilationH, dilationW: o.dilationW, reverse, inId: xId, outId: op.outputs[0]!,
+      mode: rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM',
+    });
+    if (scalar) return scalar;
+  }
   if (spec3x3 && ctx.wideKernels) {
     // optimize 'speed' on DSP cores (tr_dwconv3x3_wide.h): the filter pre-widened per group of
     // four channels, border pixels through tap pointers instead of the library's slow path.

@@ -6,9 +6,11 @@
 // lower-conv.ts asks here first and falls back to its own kernels when this returns undefined.
 import { intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
-import { rv32BlockLayout } from './kernel-layout.ts';
+import { tensorBytes } from '../../ir/graph.ts';
+import { rv32BlockLayout, rv32DepthwiseLayout } from './kernel-layout.ts';
 
 const CONV_RV32_INCLUDE = '#include "tr_conv_rv32.h"\n';
+const DWCONV_RV32_INCLUDE = '#include "tr_dwconv_rv32.h"\n';
 /** Filter rows the window walker holds (TR_RV_MAX_KH in tr_conv_rv32.h). */
 const RV32_MAX_KH = 16;
 
@@ -83,8 +85,8 @@ export function rv32ConvCost(l: ScalarConvLayer): number {
   return w.pairs * blockedCost(K, l.outC, l.kH, true) + w.singles * blockedCost(K, l.outC, avgRuns, false);
 }
 
-function include(ctx: LowerContext): void {
-  if (!ctx.decls.includes(CONV_RV32_INCLUDE)) ctx.decls.unshift(CONV_RV32_INCLUDE);
+function include(ctx: LowerContext, line = CONV_RV32_INCLUDE): void {
+  if (!ctx.decls.includes(line)) ctx.decls.unshift(line);
 }
 
 /** The blocked conv when it fits the layer and the cost model prefers it, else undefined. */
@@ -134,5 +136,55 @@ export function lowerScalarFc(ctx: LowerContext, l: ScalarFcLayer): Lowered | un
   return {
     statements: [`${fn}(&${l.params}, ${l.inPtr}, ${blocked}, ${l.outPtr}, ${l.batches}, ${l.depth}, ${l.outDepth});`],
     kernels: [fn],
+  };
+}
+
+export interface ScalarDepthwiseLayer {
+  opIndex: number;
+  /** Name of the layer's tr_dwconv_s8_params_t (bias_folded filled). */
+  params: string;
+  /** The filter as the model holds it: [1, kH, kW, C], tap-major. */
+  filter: number[];
+  inW: number; C: number; outH: number; outW: number; batches: number;
+  kH: number; kW: number; multiplier: number; dilationH: number; dilationW: number;
+  /** The plan puts the output above the input: the kernel must run backwards. */
+  reverse: boolean;
+  inId: number; outId: number;
+  mode: RqMode;
+}
+
+/** True when the plan puts any byte of tensor b in the bytes of tensor a (a streaming overlap). */
+function overlaps(ctx: LowerContext, a: number, b: number): boolean {
+  if (!ctx.offsets.has(a) || !ctx.offsets.has(b)) return false;
+  const oa = ctx.arenaOffset(a); const ob = ctx.arenaOffset(b);
+  return oa < ob + tensorBytes(ctx.tensor(b)) && ob < oa + tensorBytes(ctx.tensor(a));
+}
+
+/** Estimated instructions per output of tr_dwconv_rv32.h (9 loads, 9 MUL, 9 ADD, requantization
+ * and pointer steps; border pixels about twice that) and of the raster-order 3x3 kernel it
+ * replaces on these cores (measured with bench:speed before: 9.5-10.5 instructions per MAC). */
+const DW_RV32_PER_OUTPUT = 9 * 3 + PER_OUTPUT;
+const DW_RASTER_PER_OUTPUT = 9 * 9.5;
+
+/**
+ * The channel-major 3x3 depthwise kernel when it fits (multiplier 1, no dilation) and the plan
+ * lets it: it writes channel by channel, not in the raster order a streaming overlap of its
+ * output with its input relies on, so an overlapping plan keeps the raster kernel.
+ */
+export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer): Lowered | undefined {
+  if (!ctx.scalarBlockKernels) return undefined;
+  if (l.kH !== 3 || l.kW !== 3 || l.multiplier !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.reverse) return undefined;
+  if (overlaps(ctx, l.inId, l.outId)) return undefined;
+  if (DW_RV32_PER_OUTPUT >= DW_RASTER_PER_OUTPUT) return undefined;
+  include(ctx, DWCONV_RV32_INCLUDE);
+  const filter = ctx.name(l.opIndex, 'filter_rv32');
+  ctx.decls.push(intArray(filter, 'int8_t', rv32DepthwiseLayout(l.filter, l.C)));
+  const spec = ctx.name(l.opIndex, 'dw3x3rv');
+  // noinline: one copy of the loop per layer with its strides as literals (immediate offsets)
+  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    `  tr_dw3x3_rv32_layer(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.mode});\n}\n`);
+  return {
+    statements: [`${spec}(${ctx.ptr(l.inId)}, ${ctx.ptr(l.outId, { write: true })});`],
+    kernels: ['tr_dw3x3_rv32_layer'],
   };
 }

@@ -27,6 +27,15 @@
 
 #define TR_RV_AI static inline __attribute__((always_inline))
 
+/* GCC's pre-allocation scheduler (on at -O2 for RISC-V) hoists all 16 weight loads of an
+ * unrolled step ahead of the multiplies and then spills accumulators: measured on
+ * riscv64-unknown-elf-gcc 12.2, 877 stack accesses in the 1x1 instance with it, 532 without,
+ * and none but the loop bound left in the 8 x 2 inner loop. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("no-schedule-insns")
+#endif
+
 /* acc[0..8) += x0 . w-column, acc[8..16) += x1 . w-column over n inputs (w: n x 8 interleaved).
  * Two inputs per loop turn halve the pointer and branch overhead; an odd n ends with one. */
 TR_RV_AI void tr_rv_dot8x2(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t n, int32_t *acc) {
@@ -256,5 +265,8 @@ TR_RV_INSTANCES(single, TR_RQ_SINGLE)
 TR_RV_INSTANCES(fp32, TR_RQ_FP32)
 #undef TR_RV_INSTANCES
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
 #undef TR_RV_AI
 #endif

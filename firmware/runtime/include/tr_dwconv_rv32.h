@@ -1,0 +1,102 @@
+/* int8 DEPTHWISE_CONV_2D 3x3 (depth multiplier 1, no dilation) for cores without a DSP
+ * extension (RV32IMAC, Cortex-M0): the optimize 'speed' kernel there. A depthwise tap serves
+ * one channel only, so blocking over channels saves no load; what costs is reloading the
+ * channel's 9 weights, bias and requantization constants for every pixel (14 loads per 9
+ * MACs on top of the 9 input loads). This kernel walks channel by channel instead and keeps
+ * them in registers across every pixel of the map: per interior output 9 input loads, 9 MUL,
+ * 9 ADD and the requantization.
+ *
+ * That is not the raster order firmware/plan/streaming.ts assumes (a channel of every pixel
+ * is written before the next channel of the first pixel is read), so the generator selects it
+ * only when the plan does not overlap the output with the input (lower-scalar.ts).
+ *
+ * Weights (generator: kernel-layout.ts rv32DepthwiseLayout): channel-major, 9 taps per
+ * channel ([C][3][3]); bias_folded holds the input offset times the taps' sum, so taps in the
+ * padding read the input zero point (they add 0). Results are those of
+ * tr_depthwise_conv2d_s8 (integer sums in any order). */
+#ifndef TR_DWCONV_RV32_H
+#define TR_DWCONV_RV32_H
+#include "tr_kernels.h"
+#include "tr_fixedpoint.h"
+
+/* see tr_conv_rv32.h: the pre-allocation scheduler would hoist the loads and spill */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("no-schedule-insns")
+#endif
+
+/* The whole layer; SH, SW (input row and pixel strides) and mode (TR_RQ_*) literals at the
+ * call, so every tap of an interior pixel is a load at an immediate offset. The generator
+ * emits one small function per layer around it. */
+static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
+    const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
+    const int32_t SH, const int32_t SW, const int mode) {
+  const int32_t C = p->in.c, in_h = p->in.h, in_w = p->in.w, in_sh = SH, in_sw = SW;
+  const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh, osw = p->out.sw;
+  const int32_t sth = p->stride_h, stw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
+  const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max, in_zp = -p->input_offset;
+  /* output rows and columns whose window lies inside the input: [oy0, oy1) x [ox0, ox1) */
+  int32_t oy0 = (pt + sth - 1) / sth, ox0 = (pl + stw - 1) / stw;
+  int32_t oy1 = in_h - 3 + pt >= 0 ? (in_h - 3 + pt) / sth + 1 : 0;
+  int32_t ox1 = in_w - 3 + pl >= 0 ? (in_w - 3 + pl) / stw + 1 : 0;
+  if (oy1 > out_h) oy1 = out_h;
+  if (ox1 > out_w) ox1 = out_w;
+  if (oy0 > oy1) oy0 = oy1;
+  if (ox0 > ox1) ox0 = ox1;
+  for (int32_t b = 0; b < p->out.n; b++) {
+    const int8_t *in_b = in + b * p->in.sn;
+    int8_t *out_b = out + b * p->out.sn;
+    for (int32_t c = 0; c < C; c++) {
+      const int8_t *f = filter + 9 * c;
+      const int32_t w0 = f[0], w1 = f[1], w2 = f[2], w3 = f[3], w4 = f[4], w5 = f[5], w6 = f[6], w7 = f[7], w8 = f[8];
+      const int32_t bias = p->bias_folded[c];
+      /* the channel's requantization constants as locals: int8 stores may alias anything,
+       * so read through the params they would be reloaded after every output */
+      tr_rq_t q = { 0, 0, 0 };
+      float fs = 0.0f;
+      int32_t m = 0, s = 0;
+      if (mode == TR_RQ_SINGLE) q = p->rq[c];
+      else if (mode == TR_RQ_FP32) fs = p->fscale[c];
+      else { m = p->out_mult[c]; s = p->out_shift[c]; }
+      const tr_requant_t r = { &q, &fs, &m, &s, zp, lo, hi };
+      const int8_t *xc = in_b + c;
+      int8_t *oc = out_b + c;
+      for (int32_t oy = 0; oy < out_h; oy++) {
+        const int32_t iy0 = oy * sth - pt;
+        const int row_inside = oy >= oy0 && oy < oy1;
+        for (int32_t ox = 0; ox < out_w; ox++) {
+          const int32_t ix0 = ox * stw - pl;
+          int32_t acc = bias;
+          if (row_inside && ox >= ox0 && ox < ox1) {
+            /* interior: the fast path; a run of them without the border test */
+            const int8_t *x = xc + iy0 * in_sh + ix0 * in_sw;
+            int8_t *o = oc + oy * osh + ox * osw;
+            for (; ox < ox1; ox++, x += stw * in_sw, o += osw) {
+              int32_t a = bias;
+              a += x[0] * w0 + x[in_sw] * w1 + x[2 * in_sw] * w2;
+              a += x[in_sh] * w3 + x[in_sh + in_sw] * w4 + x[in_sh + 2 * in_sw] * w5;
+              a += x[2 * in_sh] * w6 + x[2 * in_sh + in_sw] * w7 + x[2 * in_sh + 2 * in_sw] * w8;
+              *o = tr_requant_m(&r, a, 0, mode, zp, lo, hi);
+            }
+            ox--;
+            continue;
+          }
+          /* border: taps outside the input read the input zero point */
+#define TR_DW_X(KY, KX)                                                                                  \
+  ((iy0 + (KY) >= 0 && iy0 + (KY) < in_h && ix0 + (KX) >= 0 && ix0 + (KX) < in_w)                       \
+       ? (int32_t)xc[(iy0 + (KY)) * in_sh + (ix0 + (KX)) * in_sw] : in_zp)
+          acc += TR_DW_X(0, 0) * w0 + TR_DW_X(0, 1) * w1 + TR_DW_X(0, 2) * w2;
+          acc += TR_DW_X(1, 0) * w3 + TR_DW_X(1, 1) * w4 + TR_DW_X(1, 2) * w5;
+          acc += TR_DW_X(2, 0) * w6 + TR_DW_X(2, 1) * w7 + TR_DW_X(2, 2) * w8;
+#undef TR_DW_X
+          oc[oy * osh + ox * osw] = tr_requant_m(&r, acc, 0, mode, zp, lo, hi);
+        }
+      }
+    }
+  }
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+#endif
