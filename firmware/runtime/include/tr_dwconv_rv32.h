@@ -50,6 +50,8 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
       const int8_t *f = filter + 9 * c;
       const int32_t w0 = f[0], w1 = f[1], w2 = f[2], w3 = f[3], w4 = f[4], w5 = f[5], w6 = f[6], w7 = f[7], w8 = f[8];
       const int32_t bias = p->bias_folded[c];
+      /* bias_folded + in_zp * sum(w): the bias before folding (int32 wrap-around like the sums) */
+      const int32_t bias_all = (int32_t)((uint32_t)bias + (uint32_t)in_zp * (uint32_t)(w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8));
       /* the channel's requantization constants as locals: int8 stores may alias anything,
        * so read through the params they would be reloaded after every output */
       tr_rq_t q = { 0, 0, 0 };
@@ -66,7 +68,7 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
         const int row_inside = oy >= oy0 && oy < oy1;
         for (int32_t ox = 0; ox < out_w; ox++) {
           const int32_t ix0 = ox * stw - pl;
-          int32_t acc = bias;
+          int32_t acc;
           if (row_inside && ox >= ox0 && ox < ox1) {
             /* interior: the fast path; a run of them without the border test */
             const int8_t *x = xc + iy0 * in_sh + ix0 * in_sw;
@@ -81,14 +83,18 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
             ox--;
             continue;
           }
-          /* border: taps outside the input read the input zero point */
-#define TR_DW_X(KY, KX)                                                                                  \
-  ((iy0 + (KY) >= 0 && iy0 + (KY) < in_h && ix0 + (KX) >= 0 && ix0 + (KX) < in_w)                       \
-       ? (int32_t)xc[(iy0 + (KY)) * in_sh + (ix0 + (KX)) * in_sw] : in_zp)
-          acc += TR_DW_X(0, 0) * w0 + TR_DW_X(0, 1) * w1 + TR_DW_X(0, 2) * w2;
-          acc += TR_DW_X(1, 0) * w3 + TR_DW_X(1, 1) * w4 + TR_DW_X(1, 2) * w5;
-          acc += TR_DW_X(2, 0) * w6 + TR_DW_X(2, 1) * w7 + TR_DW_X(2, 2) * w8;
-#undef TR_DW_X
+          /* border: with bias_folded = bias - in_zp * sum(w), the reference sum over the inside
+           * taps is bias_all (= bias) + sum of (x - in_zp) * w over them; each tap behind a test
+           * of its row and column (the weights stay in registers) */
+          const int r0 = (uint32_t)iy0 < (uint32_t)in_h, r1 = (uint32_t)(iy0 + 1) < (uint32_t)in_h, r2 = (uint32_t)(iy0 + 2) < (uint32_t)in_h;
+          const int c0 = (uint32_t)ix0 < (uint32_t)in_w, c1 = (uint32_t)(ix0 + 1) < (uint32_t)in_w, c2 = (uint32_t)(ix0 + 2) < (uint32_t)in_w;
+          const int8_t *x = xc + iy0 * in_sh + ix0 * in_sw;
+          acc = bias_all;
+#define TR_DW_TAP(R, C, OFF, W) if ((R) && (C)) acc += ((int32_t)x[OFF] - in_zp) * (W);
+          TR_DW_TAP(r0, c0, 0, w0) TR_DW_TAP(r0, c1, in_sw, w1) TR_DW_TAP(r0, c2, 2 * in_sw, w2)
+          TR_DW_TAP(r1, c0, in_sh, w3) TR_DW_TAP(r1, c1, in_sh + in_sw, w4) TR_DW_TAP(r1, c2, in_sh + 2 * in_sw, w5)
+          TR_DW_TAP(r2, c0, 2 * in_sh, w6) TR_DW_TAP(r2, c1, 2 * in_sh + in_sw, w7) TR_DW_TAP(r2, c2, 2 * in_sh + 2 * in_sw, w8)
+#undef TR_DW_TAP
           oc[oy * osh + ox * osw] = tr_requant_m(&r, acc, 0, mode, zp, lo, hi);
         }
       }
