@@ -144,7 +144,8 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   if (dw && optimized) {
     // cores without DSP: the channel-major 3x3 kernel when the plan and cost model allow (lower-scalar.ts)
     const scalar = lowerScalarDepthwise(ctx, {
-      opIndex: i, params: pName, filter: constValues(w), inW, C: inC, outH, outW, batches: x.shape[0]!, kH, kW,
+      opIndex: i, params: pName, filter: constValues(w), inH, inW, C: inC, outH, outW, batches: x.shape[0]!,
+      strideH: o.strideH, strideW: o.strideW, padTop, padLeft, kH, kW,
       multiplier: outC / inC, dilationH: o.dilationH, dilationW: o.dilationW, reverse, inId: xId, outId: op.outputs[0]!,
       mode: rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM',
     });

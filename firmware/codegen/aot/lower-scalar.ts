@@ -7,6 +7,7 @@
 import { intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { tensorBytes } from '../../ir/graph.ts';
+import { windowLag } from '../../plan/streaming.ts';
 import { rv32BlockLayout, rv32DepthwiseLayout } from './kernel-layout.ts';
 
 const CONV_RV32_INCLUDE = '#include "tr_conv_rv32.h"\n';
@@ -145,7 +146,8 @@ export interface ScalarDepthwiseLayer {
   params: string;
   /** The filter as the model holds it: [1, kH, kW, C], tap-major. */
   filter: number[];
-  inW: number; C: number; outH: number; outW: number; batches: number;
+  inH: number; inW: number; C: number; outH: number; outW: number; batches: number;
+  strideH: number; strideW: number; padTop: number; padLeft: number;
   kH: number; kW: number; multiplier: number; dilationH: number; dilationW: number;
   /** The plan puts the output above the input: the kernel must run backwards. */
   reverse: boolean;
@@ -168,13 +170,24 @@ const DW_RASTER_PER_OUTPUT = 9 * 9.5;
 
 /**
  * The channel-major 3x3 depthwise kernel when it fits (multiplier 1, no dilation) and the plan
- * lets it: it writes channel by channel, not in the raster order a streaming overlap of its
- * output with its input relies on, so an overlapping plan keeps the raster kernel.
+ * lets it. It writes channel by channel within a band of output rows, not in the raster order
+ * a streaming overlap of its output with its input relies on (firmware/plan/streaming.ts): the
+ * whole map is one band when the plan keeps them apart; one row per band when the plan puts
+ * the output below the input by at least the lag of a one-row unit; otherwise the raster
+ * kernel stays.
  */
 export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
   if (l.kH !== 3 || l.kW !== 3 || l.multiplier !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.reverse) return undefined;
-  if (overlaps(ctx, l.inId, l.outId)) return undefined;
+  let band = l.outH;
+  if (overlaps(ctx, l.inId, l.outId)) {
+    const rowLag = windowLag({
+      inH: l.inH, inW: l.inW, outH: l.outH, outW: l.outW, filterH: 3, filterW: 3, strideH: l.strideH, strideW: l.strideW,
+      dilationH: 1, dilationW: 1, padTop: l.padTop, padLeft: l.padLeft, inPixelBytes: l.C, outPixelBytes: l.C, unitPixels: l.outW,
+    });
+    if (l.batches !== 1 || ctx.arenaOffset(l.inId) - ctx.arenaOffset(l.outId) < rowLag) return undefined;
+    band = 1;
+  }
   if (DW_RV32_PER_OUTPUT >= DW_RASTER_PER_OUTPUT) return undefined;
   include(ctx, DWCONV_RV32_INCLUDE);
   const filter = ctx.name(l.opIndex, 'filter_rv32');
@@ -182,7 +195,7 @@ export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer)
   const spec = ctx.name(l.opIndex, 'dw3x3rv');
   // noinline: one copy of the loop per layer with its strides as literals (immediate offsets)
   ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
-    `  tr_dw3x3_rv32_layer(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.mode});\n}\n`);
+    `  tr_dw3x3_rv32_layer(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band}, ${l.mode});\n}\n`);
   return {
     statements: [`${spec}(${ctx.ptr(l.inId)}, ${ctx.ptr(l.outId, { write: true })});`],
     kernels: ['tr_dw3x3_rv32_layer'],

@@ -6,9 +6,12 @@
  * them in registers across every pixel of the map: per interior output 9 input loads, 9 MUL,
  * 9 ADD and the requantization.
  *
- * That is not the raster order firmware/plan/streaming.ts assumes (a channel of every pixel
- * is written before the next channel of the first pixel is read), so the generator selects it
- * only when the plan does not overlap the output with the input (lower-scalar.ts).
+ * That is not the raster order firmware/plan/streaming.ts assumes: within a band of `band`
+ * output rows, a channel of every pixel is written before the next channel of the band's
+ * first pixel is read. The generator passes the whole map as one band when the plan keeps
+ * the output apart from the input, one row per band when the plan overlaps them far enough
+ * apart for a unit of one output row (lower-scalar.ts checks the plan's offsets against that
+ * lag), and keeps the raster-order kernel otherwise.
  *
  * Weights (generator: kernel-layout.ts rv32DepthwiseLayout): channel-major, 9 taps per
  * channel ([C][3][3]); bias_folded holds the input offset times the taps' sum, so taps in the
@@ -25,15 +28,17 @@
 #pragma GCC optimize("no-schedule-insns")
 #endif
 
-/* The whole layer; SH, SW (input row and pixel strides) and mode (TR_RQ_*) literals at the
- * call, so every tap of an interior pixel is a load at an immediate offset. The generator
- * emits one small function per layer around it. */
+/* The whole layer; SH, SW (input row and pixel strides; dense maps: the output pixel stride
+ * is SW too), STW (horizontal stride) and mode (TR_RQ_*) literals at the call, so every tap
+ * of an interior pixel is a load at an immediate offset and the pointer steps are immediates
+ * (registers are the limit: 9 weights and 7 requantization constants live across the loop).
+ * The generator emits one small function per layer around it. */
 static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
     const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
-    const int32_t SH, const int32_t SW, const int mode) {
+    const int32_t SH, const int32_t SW, const int32_t STW, const int32_t band, const int mode) {
   const int32_t C = p->in.c, in_h = p->in.h, in_w = p->in.w, in_sh = SH, in_sw = SW;
-  const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh, osw = p->out.sw;
-  const int32_t sth = p->stride_h, stw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
+  const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh, osw = SW;
+  const int32_t sth = p->stride_h, stw = STW, pt = p->pad_top, pl = p->pad_left;
   const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max, in_zp = -p->input_offset;
   /* output rows and columns whose window lies inside the input: [oy0, oy1) x [ox0, ox1) */
   int32_t oy0 = (pt + sth - 1) / sth, ox0 = (pl + stw - 1) / stw;
@@ -46,6 +51,8 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn;
     int8_t *out_b = out + b * p->out.sn;
+    for (int32_t y0 = 0; y0 < out_h; y0 += band) {
+    const int32_t y1 = y0 + band < out_h ? y0 + band : out_h;
     for (int32_t c = 0; c < C; c++) {
       const int8_t *f = filter + 9 * c;
       const int32_t w0 = f[0], w1 = f[1], w2 = f[2], w3 = f[3], w4 = f[4], w5 = f[5], w6 = f[6], w7 = f[7], w8 = f[8];
@@ -63,7 +70,7 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
       const tr_requant_t r = { &q, &fs, &m, &s, zp, lo, hi };
       const int8_t *xc = in_b + c;
       int8_t *oc = out_b + c;
-      for (int32_t oy = 0; oy < out_h; oy++) {
+      for (int32_t oy = y0; oy < y1; oy++) {
         const int32_t iy0 = oy * sth - pt;
         const int row_inside = oy >= oy0 && oy < oy1;
         for (int32_t ox = 0; ox < out_w; ox++) {
@@ -73,14 +80,20 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
             /* interior: the fast path; a run of them without the border test */
             const int8_t *x = xc + iy0 * in_sh + ix0 * in_sw;
             int8_t *o = oc + oy * osh + ox * osw;
-            for (; ox < ox1; ox++, x += stw * in_sw, o += osw) {
-              int32_t a = bias;
-              a += x[0] * w0 + x[in_sw] * w1 + x[2 * in_sw] * w2;
-              a += x[in_sh] * w3 + x[in_sh + in_sw] * w4 + x[in_sh + 2 * in_sw] * w5;
-              a += x[2 * in_sh] * w6 + x[2 * in_sh + in_sw] * w7 + x[2 * in_sh + 2 * in_sw] * w8;
+            int8_t *const o_end = o + (ox1 - ox) * osw;
+            for (; o != o_end; x += stw * in_sw, o += osw) {
+              int32_t a = bias + x[0] * w0;
+              a += x[in_sw] * w1;
+              a += x[2 * in_sw] * w2;
+              a += x[in_sh] * w3;
+              a += x[in_sh + in_sw] * w4;
+              a += x[in_sh + 2 * in_sw] * w5;
+              a += x[2 * in_sh] * w6;
+              a += x[2 * in_sh + in_sw] * w7;
+              a += x[2 * in_sh + 2 * in_sw] * w8;
               *o = tr_requant_m(&r, a, 0, mode, zp, lo, hi);
             }
-            ox--;
+            ox = ox1 - 1;
             continue;
           }
           /* border: with bias_folded = bias - in_zp * sum(w), the reference sum over the inside
@@ -98,6 +111,7 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
           oc[oy * osh + ox * osw] = tr_requant_m(&r, acc, 0, mode, zp, lo, hi);
         }
       }
+    }
     }
   }
 }
