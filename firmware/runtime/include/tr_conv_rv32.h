@@ -125,6 +125,26 @@ TR_RV_AI void tr_rv_dot1(const int8_t *x0, const int8_t *x1, const int8_t *w, in
   if (PAIR) acc[1] = b;
 }
 
+/* Channel c of one pixel (PAIR = 0) or two: the channel's requantization constants read once
+ * into locals for both outputs (int8 stores may alias anything: read through r they would be
+ * reloaded for the second output). */
+TR_RV_AI void tr_rv_requant(const tr_requant_t *r, const int32_t a0, const int32_t a1, const int32_t c, int8_t *o0, int8_t *o1,
+                            const int mode, const int32_t zp, const int32_t lo, const int32_t hi, const int PAIR) {
+  tr_rq_t q = { 0, 0, 0 };
+  float fs = 0.0f;
+  int32_t m = 0, s = 0;
+  if (mode == TR_RQ_SINGLE) q = r->rq[c];
+  else if (mode == TR_RQ_FP32) fs = r->fscale[c];
+  else { m = r->mult[c]; s = r->shift[c]; }
+  const tr_requant_t l = { &q, &fs, &m, &s, zp, lo, hi };
+  const int8_t v0 = tr_requant_m(&l, a0, 0, mode, zp, lo, hi);
+  if (PAIR) {
+    const int8_t v1 = tr_requant_m(&l, a1, 0, mode, zp, lo, hi);
+    *o1 = v1;
+  }
+  *o0 = v0;
+}
+
 /* The window rows of one or two pixels: per filter row ky, x0[ky] / x1[ky] point at the
  * first input tap of the row (NULL: the row lies in the vertical padding, all taps read
  * pad_row); taps kx0 .. kx1 - 1 of every row lie inside the input, the others in the
@@ -166,8 +186,7 @@ TR_RV_AI void tr_rv_channels(const tr_requant_t *r, const int32_t *bias, const t
       TR_RV_RUNS(TR_RV_DOT8)
 #undef TR_RV_DOT8
     }
-    for (int32_t j = 0; j < 8; j++) o0[oc + j] = tr_requant_m(r, acc[j], oc + j, mode, zp, lo, hi);
-    if (PAIR) for (int32_t j = 0; j < 8; j++) o1[oc + j] = tr_requant_m(r, acc[8 + j], oc + j, mode, zp, lo, hi);
+    for (int32_t j = 0; j < 8; j++) tr_rv_requant(r, acc[j], acc[8 + j], oc + j, o0 + oc + j, o1 + oc + j, mode, zp, lo, hi, PAIR);
   }
   if (C - oc >= 4) {
     int32_t acc[8];
@@ -175,8 +194,7 @@ TR_RV_AI void tr_rv_channels(const tr_requant_t *r, const int32_t *bias, const t
 #define TR_RV_DOT4(X0, X1, OFF, LEN) tr_rv_dot4((X0), (X1), w + 4 * (OFF), (LEN), acc, PAIR);
     TR_RV_RUNS(TR_RV_DOT4)
 #undef TR_RV_DOT4
-    for (int32_t j = 0; j < 4; j++) o0[oc + j] = tr_requant_m(r, acc[j], oc + j, mode, zp, lo, hi);
-    if (PAIR) for (int32_t j = 0; j < 4; j++) o1[oc + j] = tr_requant_m(r, acc[4 + j], oc + j, mode, zp, lo, hi);
+    for (int32_t j = 0; j < 4; j++) tr_rv_requant(r, acc[j], acc[4 + j], oc + j, o0 + oc + j, o1 + oc + j, mode, zp, lo, hi, PAIR);
     oc += 4; w += 4 * K;
   }
   /* Written as a count rather than oc < C: with a literal C GCC would otherwise analyse the
@@ -186,8 +204,7 @@ TR_RV_AI void tr_rv_channels(const tr_requant_t *r, const int32_t *bias, const t
 #define TR_RV_DOT1(X0, X1, OFF, LEN) tr_rv_dot1((X0), (X1), w + (OFF), (LEN), acc, PAIR);
     TR_RV_RUNS(TR_RV_DOT1)
 #undef TR_RV_DOT1
-    o0[oc] = tr_requant_m(r, acc[0], oc, mode, zp, lo, hi);
-    if (PAIR) o1[oc] = tr_requant_m(r, acc[1], oc, mode, zp, lo, hi);
+    tr_rv_requant(r, acc[0], acc[1], oc, o0 + oc, o1 + oc, mode, zp, lo, hi, PAIR);
   }
 #undef TR_RV_RUNS
 }
