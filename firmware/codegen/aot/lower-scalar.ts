@@ -169,35 +169,35 @@ const DW_RV32_PER_OUTPUT = 9 * 3 + PER_OUTPUT;
 const DW_RASTER_PER_OUTPUT = 9 * 9.5;
 
 /**
- * The channel-major 3x3 depthwise kernel when it fits (multiplier 1, no dilation) and the plan
- * lets it. It writes channel by channel within a band of output rows, not in the raster order
- * a streaming overlap of its output with its input relies on (firmware/plan/streaming.ts): the
- * whole map is one band when the plan keeps them apart; one row per band when the plan puts
- * the output below the input by at least the lag of a one-row unit; otherwise the raster
- * kernel stays.
+ * The channel-major 3x3 depthwise kernel when it fits (multiplier 1, no dilation). It writes
+ * channel by channel within a band of output rows, not in the raster order a streaming
+ * overlap of its output with its input relies on (firmware/plan/streaming.ts): the whole map
+ * is one band when the plan keeps them apart; one row per band when the plan puts the output
+ * below the input by at least the lag of a one-row unit; otherwise its raster-order variant
+ * (tr_dw3x3_rv32_raster, a unit of one pixel like the kernel it replaces) runs.
  */
 export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
   if (l.kH !== 3 || l.kW !== 3 || l.multiplier !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.reverse) return undefined;
-  let band = l.outH;
+  let band: number | undefined = l.outH;
   if (overlaps(ctx, l.inId, l.outId)) {
     const rowLag = windowLag({
       inH: l.inH, inW: l.inW, outH: l.outH, outW: l.outW, filterH: 3, filterW: 3, strideH: l.strideH, strideW: l.strideW,
       dilationH: 1, dilationW: 1, padTop: l.padTop, padLeft: l.padLeft, inPixelBytes: l.C, outPixelBytes: l.C, unitPixels: l.outW,
     });
-    if (l.batches !== 1 || ctx.arenaOffset(l.inId) - ctx.arenaOffset(l.outId) < rowLag) return undefined;
-    band = 1;
+    band = l.batches === 1 && ctx.arenaOffset(l.inId) - ctx.arenaOffset(l.outId) >= rowLag ? 1 : undefined;
   }
   if (DW_RV32_PER_OUTPUT >= DW_RASTER_PER_OUTPUT) return undefined;
   include(ctx, DWCONV_RV32_INCLUDE);
   const filter = ctx.name(l.opIndex, 'filter_rv32');
   ctx.decls.push(intArray(filter, 'int8_t', rv32DepthwiseLayout(l.filter, l.C)));
   const spec = ctx.name(l.opIndex, 'dw3x3rv');
+  const fn = band === undefined ? 'tr_dw3x3_rv32_raster' : 'tr_dw3x3_rv32_layer';
   // noinline: one copy of the loop per layer with its strides as literals (immediate offsets)
   ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
-    `  tr_dw3x3_rv32_layer(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band}, ${l.mode});\n}\n`);
+    `  ${fn}(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band === undefined ? '' : `${band}, `}${l.mode});\n}\n`);
   return {
     statements: [`${spec}(${ctx.ptr(l.inId)}, ${ctx.ptr(l.outId, { write: true })});`],
-    kernels: ['tr_dw3x3_rv32_layer'],
+    kernels: [fn],
   };
 }

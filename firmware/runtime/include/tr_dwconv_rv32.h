@@ -116,6 +116,62 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
   }
 }
 
+/* The raster-order variant, for plans that stream the output over the input closer than a
+ * one-row band allows: pixel by pixel, all channels of a pixel before the next (the order
+ * firmware/plan/streaming.ts assumes for depthwise convs: a unit of one pixel), each
+ * channel's 9 weights (channel-major, contiguous) and constants loaded per pixel. Same
+ * literals as tr_dw3x3_rv32_layer. */
+static inline __attribute__((always_inline)) void tr_dw3x3_rv32_raster(
+    const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
+    const int32_t SH, const int32_t SW, const int32_t STW, const int mode) {
+  const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
+  const int32_t C = p->in.c, in_h = p->in.h, in_w = p->in.w;
+  const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh;
+  const int32_t sth = p->stride_h, pt = p->pad_top, pl = p->pad_left;
+  const int32_t zp = r.zp, lo = r.lo, hi = r.hi, in_zp = -p->input_offset;
+  const int32_t *const bias = p->bias_folded;
+  for (int32_t b = 0; b < p->out.n; b++) {
+    const int8_t *in_b = in + b * p->in.sn;
+    int8_t *out_b = out + b * p->out.sn;
+    for (int32_t oy = 0; oy < out_h; oy++) {
+      const int32_t iy0 = oy * sth - pt;
+      const int r0 = (uint32_t)iy0 < (uint32_t)in_h, r1 = (uint32_t)(iy0 + 1) < (uint32_t)in_h, r2 = (uint32_t)(iy0 + 2) < (uint32_t)in_h;
+      for (int32_t ox = 0; ox < out_w; ox++) {
+        const int32_t ix0 = ox * STW - pl;
+        const int c0 = (uint32_t)ix0 < (uint32_t)in_w, c1 = (uint32_t)(ix0 + 1) < (uint32_t)in_w, c2 = (uint32_t)(ix0 + 2) < (uint32_t)in_w;
+        const int8_t *x = in_b + iy0 * SH + ix0 * SW;
+        int8_t *o = out_b + oy * osh + ox * SW;
+        const int8_t *f = filter;
+        if (r0 && r2 && c0 && c2) {
+          for (int32_t c = 0; c < C; c++, x++, f += 9) {
+            int32_t a = bias[c] + x[0] * f[0];
+            a += x[SW] * f[1];
+            a += x[2 * SW] * f[2];
+            a += x[SH] * f[3];
+            a += x[SH + SW] * f[4];
+            a += x[SH + 2 * SW] * f[5];
+            a += x[2 * SH] * f[6];
+            a += x[2 * SH + SW] * f[7];
+            a += x[2 * SH + 2 * SW] * f[8];
+            o[c] = tr_requant_m(&r, a, c, mode, zp, lo, hi);
+          }
+          continue;
+        }
+        /* border: bias_folded + in_zp * sum(w) + sum over the inside taps of (x - in_zp) * w */
+        for (int32_t c = 0; c < C; c++, x++, f += 9) {
+          int32_t a = (int32_t)((uint32_t)bias[c] + (uint32_t)in_zp * (uint32_t)(f[0] + f[1] + f[2] + f[3] + f[4] + f[5] + f[6] + f[7] + f[8]));
+#define TR_DW_TAP(R, CC, OFF, K) if ((R) && (CC)) a += ((int32_t)x[OFF] - in_zp) * f[K];
+          TR_DW_TAP(r0, c0, 0, 0) TR_DW_TAP(r0, c1, SW, 1) TR_DW_TAP(r0, c2, 2 * SW, 2)
+          TR_DW_TAP(r1, c0, SH, 3) TR_DW_TAP(r1, c1, SH + SW, 4) TR_DW_TAP(r1, c2, SH + 2 * SW, 5)
+          TR_DW_TAP(r2, c0, 2 * SH, 6) TR_DW_TAP(r2, c1, 2 * SH + SW, 7) TR_DW_TAP(r2, c2, 2 * SH + 2 * SW, 8)
+#undef TR_DW_TAP
+          o[c] = tr_requant_m(&r, a, c, mode, zp, lo, hi);
+        }
+      }
+    }
+  }
+}
+
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC pop_options
 #endif
