@@ -99,9 +99,10 @@ for (const arithmetic of ARITHMETICS) {
 
 /**
  * A plan in which every streaming pair overlaps: the output starts `extra(output)` bytes more
- * than the rule's lag below its input (the rest laid end to end).
+ * than the rule's lag below its input, or (`above`) exactly the reverse lag above it (the rest
+ * laid end to end).
  */
-function streamingPlan(graph: Graph, extra: (outTensor: number) => number): MemoryPlan {
+function streamingPlan(graph: Graph, extra: (outTensor: number) => number, above = false): MemoryPlan {
   const order = graph.ops.map((_, i) => i);
   const { buffers } = bufferLifetimes(graph, order, { streaming: true });
   const offsets = new Array<number>(buffers.length).fill(-1);
@@ -110,6 +111,12 @@ function streamingPlan(graph: Graph, extra: (outTensor: number) => number): Memo
     const s = out.streamsOver;
     if (s === undefined || offsets[out.id]! >= 0 || offsets[s.id]! >= 0) continue;
     const input = buffers[s.id]!;
+    if (above) {
+      if (s.lagAbove === undefined || s.lagAbove >= input.size) continue;
+      offsets[input.id] = next; offsets[out.id] = next + s.lagAbove;
+      next += Math.max(input.size, s.lagAbove + out.size);
+      continue;
+    }
     const lag = s.lag + (out.tensor === undefined ? 0 : extra(out.tensor));
     if (lag >= out.size) continue;
     offsets[out.id] = next; offsets[input.id] = next + lag;
@@ -138,17 +145,22 @@ describe('RV32 channel-major depthwise under streaming overlaps', () => {
   const cases = [
     { name: 'one output row past the lag: one-row bands', extra: rowBytes, band: true },
     { name: 'exactly at the lag: the raster-order variant', extra: () => 0, band: false },
+    { name: 'above the input by the reverse lag: the raster-order variant backwards', extra: () => 0, band: false, above: true },
   ];
   for (const c of cases) {
     it(`${c.name}; every output equals the interpreter's`, async () => {
-      const plan = streamingPlan(sgraph, c.extra);
-      const overlapping = plan.buffers.filter((b) => b.streamsOver !== undefined && b.offset < plan.buffers[b.streamsOver.id]!.offset + b.size).length;
-      assert.equal(overlapping, sgraph.ops.length, 'every output overlaps its input');
+      const plan = streamingPlan(sgraph, c.extra, c.above);
+      const overlapping = plan.buffers.filter((b) => {
+        const input = b.streamsOver === undefined ? undefined : plan.buffers[b.streamsOver.id]!;
+        return input !== undefined && b.offset < input.offset + input.size && input.offset < b.offset + b.size && (b.offset > input.offset) === !!c.above;
+      }).length;
+      assert.ok(overlapping >= (c.above ? 2 : sgraph.ops.length), `${overlapping} outputs overlap their inputs`);
       const gen = generateAot(sgraph, plan, { modelName: 'rv_stream', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP });
       // at the raster lag some layer must take the raster-order variant (where the row lag is
       // no larger, e.g. a VALID window far ahead of its output, the banded kernel may still run)
       if (c.band) assert.ok(gen.kernels.includes('tr_dw3x3_rv32_layer'));
       else assert.ok(gen.kernels.includes('tr_dw3x3_rv32_raster'), gen.kernels.join());
+      if (c.above) assert.match(Object.values(gen.files).join('\n'), /tr_dw3x3_rv32_raster\([^;]*, 1\);/, 'a backward call');
       if (c.band) assert.equal(Object.values(gen.files).join('\n').match(/, 1, TR_RQ_\w+\);/g)?.length, sgraph.ops.length, 'one-row bands');
       const exe = await buildHostModel(gen.files, []);
       const raw = await runHostModel(exe, concatBytes(sinputs.map(bytesOf)), 1);

@@ -174,13 +174,15 @@ const DW_RASTER_PER_OUTPUT = 9 * 9.5;
  * overlap of its output with its input relies on (firmware/plan/streaming.ts): the whole map
  * is one band when the plan keeps them apart; one row per band when the plan puts the output
  * below the input by at least the lag of a one-row unit; otherwise its raster-order variant
- * (tr_dw3x3_rv32_raster, a unit of one pixel like the kernel it replaces) runs.
+ * (tr_dw3x3_rv32_raster, a unit of one pixel like the kernel it replaces) runs, backwards when
+ * the plan puts the output above the input.
  */
 export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
-  if (l.kH !== 3 || l.kW !== 3 || l.multiplier !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.reverse) return undefined;
+  if (l.kH !== 3 || l.kW !== 3 || l.multiplier !== 1 || l.dilationH !== 1 || l.dilationW !== 1) return undefined;
   let band: number | undefined = l.outH;
-  if (overlaps(ctx, l.inId, l.outId)) {
+  if (l.reverse) band = undefined;
+  else if (overlaps(ctx, l.inId, l.outId)) {
     const rowLag = windowLag({
       inH: l.inH, inW: l.inW, outH: l.outH, outW: l.outW, filterH: 3, filterW: 3, strideH: l.strideH, strideW: l.strideW,
       dilationH: 1, dilationW: 1, padTop: l.padTop, padLeft: l.padLeft, inPixelBytes: l.C, outPixelBytes: l.C, unitPixels: l.outW,
@@ -195,7 +197,8 @@ export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer)
   const fn = band === undefined ? 'tr_dw3x3_rv32_raster' : 'tr_dw3x3_rv32_layer';
   // noinline: one copy of the loop per layer with its strides as literals (immediate offsets)
   ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
-    `  ${fn}(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band === undefined ? '' : `${band}, `}${l.mode});\n}\n`);
+    `  ${fn}(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band === undefined ? '' : `${band}, `}${l.mode}` +
+    `${band === undefined ? `, ${l.reverse ? 1 : 0}` : ''});\n}\n`);
   return {
     statements: [`${spec}(${ctx.ptr(l.inId)}, ${ctx.ptr(l.outId, { write: true })});`],
     kernels: [fn],

@@ -120,10 +120,11 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
  * one-row band allows: pixel by pixel, all channels of a pixel before the next (the order
  * firmware/plan/streaming.ts assumes for depthwise convs: a unit of one pixel), each
  * channel's 9 weights (channel-major, contiguous) and constants loaded per pixel. Same
- * literals as tr_dw3x3_rv32_layer. */
+ * literals as tr_dw3x3_rv32_layer; REVERSE (a literal) walks the pixels from the last to the
+ * first, for plans that put the output above the input (streaming.ts's reverse lag). */
 static inline __attribute__((always_inline)) void tr_dw3x3_rv32_raster(
     const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
-    const int32_t SH, const int32_t SW, const int32_t STW, const int mode) {
+    const int32_t SH, const int32_t SW, const int32_t STW, const int mode, const int REVERSE) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t C = p->in.c, in_h = p->in.h, in_w = p->in.w;
   const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh;
@@ -133,10 +134,12 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_raster(
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn;
     int8_t *out_b = out + b * p->out.sn;
-    for (int32_t oy = 0; oy < out_h; oy++) {
+    for (int32_t i = 0; i < out_h; i++) {
+      const int32_t oy = REVERSE ? out_h - 1 - i : i;
       const int32_t iy0 = oy * sth - pt;
       const int r0 = (uint32_t)iy0 < (uint32_t)in_h, r1 = (uint32_t)(iy0 + 1) < (uint32_t)in_h, r2 = (uint32_t)(iy0 + 2) < (uint32_t)in_h;
-      for (int32_t ox = 0; ox < out_w; ox++) {
+      for (int32_t j = 0; j < out_w; j++) {
+        const int32_t ox = REVERSE ? out_w - 1 - j : j;
         const int32_t ix0 = ox * STW - pl;
         const int c0 = (uint32_t)ix0 < (uint32_t)in_w, c1 = (uint32_t)(ix0 + 1) < (uint32_t)in_w, c2 = (uint32_t)(ix0 + 2) < (uint32_t)in_w;
         const int8_t *x = in_b + iy0 * SH + ix0 * SW;
