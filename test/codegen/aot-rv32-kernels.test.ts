@@ -23,6 +23,7 @@ import { graphOutputMismatches } from './support/compare.ts';
 import { addConvCase, addFcCase, kernelCases } from './support/kernel-cases.ts';
 import { RandomGraph, randomInput, rng } from './support/random-ops.ts';
 import { runQemu } from '../../tools/qemu-aot.ts';
+import { runMany } from '../../firmware/runner/index.ts';
 import { ARITHMETICS } from '../../wire/vocabulary.ts';
 
 const RV32_BOARD = 'qemu-riscv32-virt';
@@ -167,5 +168,21 @@ describe('RV32 channel-major depthwise under streaming overlaps', () => {
       const { failures } = graphOutputMismatches(sgraph, raw, swant);
       assert.deepEqual(failures, []);
     });
+  }
+});
+
+describe('RV32 blocked kernels on models of the set (QEMU riscv32 virt, the build pipeline)', () => {
+  // the board's features (no DSP) select the kernels above; untiled and FDT-tiled plans (the
+  // latter streams depthwise outputs above their inputs: the backward raster variant); the
+  // runner compares the outputs with the reference interpreter's
+  for (const model of ['aww', 'micro_speech']) {
+    for (const tiling of ['none', 'fdt'] as const) {
+      it(`${model}, tiling ${tiling}: outputs equal the reference`, async (t) => {
+        if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
+        const [row] = await runMany([{ model, board: RV32_BOARD, backend: 'aot', tiling, reps: 1, warmup: 0 }], { timeoutMs: 300_000 });
+        assert.ok(row!.ok, row!.error);
+        assert.equal(row!.outputsMatch, true);
+      });
+    }
   }
 });

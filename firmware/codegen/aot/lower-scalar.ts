@@ -1,9 +1,10 @@
-// Kernel selection for int8 CONV_2D / FULLY_CONNECTED on cores without a DSP extension
-// (RV32IMAC, Cortex-M0) under optimize 'speed': the register-blocked kernels of
-// tr_conv_rv32.h compete with the library's generic kernels by a small cost model
-// (estimated instructions of the layer, from instruction counts of each kernel's inner loop
-// read off riscv64-unknown-elf-gcc -O2 assembly; 'estimated', never reported as measured).
-// lower-conv.ts asks here first and falls back to its own kernels when this returns undefined.
+// Kernel selection for int8 CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED on cores without a
+// DSP extension (RV32IMAC, Cortex-M0) under optimize 'speed': the register-blocked kernels of
+// tr_conv_rv32.h and tr_dwconv_rv32.h compete per layer with the library's kernels by a small
+// cost model (estimated instructions of the layer from instruction counts of each kernel's
+// inner loop in the generated assembly; used to choose, never reported as a measurement).
+// lower-conv.ts asks here first and falls back to its own kernels (tr_gemm_scalar.h for 1x1
+// convs and FC, the generic ones otherwise) when this returns undefined.
 import { intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { tensorBytes } from '../../ir/graph.ts';
@@ -20,16 +21,21 @@ export type RqMode = 'TR_RQ_SINGLE' | 'TR_RQ_FP32' | 'TR_RQ_MBQM';
 const SUFFIX: Record<RqMode, string> = { TR_RQ_SINGLE: 'single', TR_RQ_FP32: 'fp32', TR_RQ_MBQM: 'mbqm' };
 
 /**
- * Estimated instructions per input index k of one dot-product call, by channel block and
- * pixel count (tr_conv_rv32.h, GCC 12 -O2 rv32imac): the 8 x 2 block loads 2 inputs and 8
- * weights and does 16 MUL + 16 ADD per k, plus 4 of loop overhead per two k.
+ * Instructions per input index k of one dot-product call, by channel block and [one pixel,
+ * a pixel pair] (tr_conv_rv32.h, riscv64-unknown-elf-gcc 12.2 -O2 -march=rv32imac): counted in
+ * the assembly for the 8-channel blocks (8 x 2: 89 per two k — 2 input and 8 weight loads,
+ * 16 MUL, 16 ADD per k, pointer steps and the branch per two k; 8 x 1: 53 per two k),
+ * estimated the same way for the 4-channel block and the single channels.
  */
-const PER_K = { b8: [26.5, 44], b4: [16, 26], b1: [7, 11] } as const;
-/** Per output: requantization, clamp and store (the single-rounding arithmetic; soft-float
- * fp32 costs far more on these cores, but equally for every variant, so it cancels). */
+const PER_K = { b8: [26.5, 44.5], b4: [16, 26], b1: [7, 11] } as const;
+/** Per output: requantization, clamp and store (about 25 counted for the single-rounding
+ * arithmetic; soft-float fp32 costs far more on these cores, but equally for every variant). */
 const PER_OUTPUT = 25;
 /** Per dot-product call: accumulators in and out, pointers. */
 const PER_CALL = 24;
+/** Per layer: the call of the shared instance, its set-up and the channel-block loop around the
+ * calls (measured on aww's 64 -> 12 FC: 3,859 instructions against 3,068 estimated without it). */
+const PER_LAYER = 800;
 /** The generic fast kernels on these cores (measured with bench:speed before the blocked
  * kernels existed: 5.1 instructions per MAC on resnet's 3x3 convs, 4.2 on toycar's FC). */
 const GENERIC_PER_MAC = { conv: 5.1, fc: 4.2 };
@@ -79,11 +85,11 @@ export function rv32ConvCost(l: ScalarConvLayer): number {
   const K = l.kH * l.kW * l.inC;
   if (l.gemm) {
     const P = l.batches * l.inH * l.inW;
-    return Math.floor(P / 2) * blockedCost(K, l.outC, 1, true) + (P % 2) * blockedCost(K, l.outC, 1, false);
+    return PER_LAYER + Math.floor(P / 2) * blockedCost(K, l.outC, 1, true) + (P % 2) * blockedCost(K, l.outC, 1, false);
   }
   const w = convWalk(l);
   const avgRuns = w.singles ? w.singleRuns / w.singles : l.kH;
-  return w.pairs * blockedCost(K, l.outC, l.kH, true) + w.singles * blockedCost(K, l.outC, avgRuns, false);
+  return PER_LAYER + w.pairs * blockedCost(K, l.outC, 1, true) + w.singles * blockedCost(K, l.outC, avgRuns, false);
 }
 
 function include(ctx: LowerContext, line = CONV_RV32_INCLUDE): void {
@@ -128,7 +134,7 @@ export interface ScalarFcLayer {
 export function lowerScalarFc(ctx: LowerContext, l: ScalarFcLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
   const P = l.batches;
-  const cost = Math.floor(P / 2) * blockedCost(l.depth, l.outDepth, 1, true) + (P % 2) * blockedCost(l.depth, l.outDepth, 1, false);
+  const cost = PER_LAYER + Math.floor(P / 2) * blockedCost(l.depth, l.outDepth, 1, true) + (P % 2) * blockedCost(l.depth, l.outDepth, 1, false);
   if (cost >= GENERIC_PER_MAC.fc * P * l.depth * l.outDepth) return undefined;
   include(ctx);
   const blocked = ctx.name(l.opIndex, 'weights_rv32');
