@@ -5,7 +5,7 @@
  * input byte load serves 8 channels, one weight byte load serves 2 pixels (10 loads per 16
  * MACs), 16 accumulators + 2 inputs + 1 weight + 4 pointers fit RV32's 31 registers (counted
  * in riscv64-unknown-elf-gcc 12.2 -O2 assembly: 89 instructions per 32 MACs in the 8 x 2 inner
- * loop, the loop bound its only stack access; 2.78 per MAC).
+ * loop, the loop bound its only stack access; 2.78 per MAC, see tr_rv_dot8x2_rows).
  *
  * Two pixels, not four: the streaming plan (firmware/plan/streaming.ts) lets a conv's output
  * overwrite its input with a lag of 2 output pixels (reads of a pair may come before its
@@ -37,11 +37,8 @@
 #pragma GCC optimize("no-schedule-insns")
 #endif
 
-/* acc[0..8) += x0 . w-column, acc[8..16) += x1 . w-column over n inputs (w: n x 8 interleaved).
- * Two inputs per loop turn halve the pointer and branch overhead; an odd n ends with one. */
-TR_RV_AI void tr_rv_dot8x2(const int8_t *x0, const int8_t *x1, const int8_t *w, int32_t n, int32_t *acc) {
-  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
-  int32_t b0 = acc[8], b1 = acc[9], b2 = acc[10], b3 = acc[11], b4 = acc[12], b5 = acc[13], b6 = acc[14], b7 = acc[15];
+/* One input index of the 8 x 2 block: acc a0..a7 (pixel 0, input P) and b0..b7 (pixel 1,
+ * input Q) += the 8 channels' weights at W. */
 #define TR_RV_STEP8X2(P, Q, W)                                                     \
   {                                                                                \
     const int32_t p = (P), q = (Q);                                                \
@@ -51,20 +48,13 @@ TR_RV_AI void tr_rv_dot8x2(const int8_t *x0, const int8_t *x1, const int8_t *w, 
     t = (W)[4]; a4 += p * t; b4 += q * t; t = (W)[5]; a5 += p * t; b5 += q * t;    \
     t = (W)[6]; a6 += p * t; b6 += q * t; t = (W)[7]; a7 += p * t; b7 += q * t;    \
   }
-  const int8_t *const wend = w + 8 * (n & ~1);
-  while (w != wend) {
-    TR_RV_STEP8X2(x0[0], x1[0], w)
-    TR_RV_STEP8X2(x0[1], x1[1], w + 8)
-    x0 += 2; x1 += 2; w += 16;
-  }
-  if (n & 1) TR_RV_STEP8X2(x0[0], x1[0], w)
-  acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;
-  acc[8] = b0; acc[9] = b1; acc[10] = b2; acc[11] = b3; acc[12] = b4; acc[13] = b5; acc[14] = b6; acc[15] = b7;
-}
 
-/* tr_rv_dot8x2 over nrows window rows of L inputs each (row r at x0s[r] / x1s[r]), the
- * weights of the rows one after the other: the accumulators stay in registers across the
- * rows (a call per row would load and store all 16 of them, measured 20 % on 10x4 windows). */
+/* acc[0..8) += pixel 0's inputs . the 8 channels' weights, acc[8..16) the same for pixel 1,
+ * over nrows window rows of L inputs each (row r at x0s[r] / x1s[r]), the weights of the rows
+ * one after the other (w: 8 interleaved per input). The accumulators stay in registers across
+ * the rows (a call per row would load and store all 16 of them: about 20 % more on 10x4
+ * windows). Two inputs per loop turn halve the pointer and branch overhead; an odd L ends with
+ * one. */
 TR_RV_AI void tr_rv_dot8x2_rows(const int8_t *const *x0s, const int8_t *const *x1s, const int32_t nrows, const int8_t *w,
                                 const int32_t L, int32_t *acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
@@ -126,21 +116,32 @@ TR_RV_AI void tr_rv_dot1(const int8_t *x0, const int8_t *x1, const int8_t *w, in
   if (PAIR) acc[1] = b;
 }
 
-/* Channel c of one pixel (PAIR = 0) or two: the channel's requantization constants read once
- * into locals for both outputs (int8 stores may alias anything: read through r they would be
- * reloaded for the second output). */
+/* One channel's requantization constants as locals (tr_requant_m on `r` then reads them at
+ * index 0): int8 stores may alias anything, so read through the params they would be
+ * reloaded after every output. Also used by tr_dwconv_rv32.h. */
+typedef struct {
+  tr_rq_t q;
+  float fs;
+  int32_t m, s;
+  tr_requant_t r;
+} tr_rv_channel_rq_t;
+#define TR_RV_CHANNEL_RQ(L, SRC, C, MODE)                                           \
+  do {                                                                             \
+    (L).q = (tr_rq_t){ 0, 0, 0 }; (L).fs = 0.0f; (L).m = 0; (L).s = 0;            \
+    if ((MODE) == TR_RQ_SINGLE) (L).q = (SRC)->rq[C];                              \
+    else if ((MODE) == TR_RQ_FP32) (L).fs = (SRC)->fscale[C];                      \
+    else { (L).m = (SRC)->mult[C]; (L).s = (SRC)->shift[C]; }                      \
+    (L).r = (tr_requant_t){ &(L).q, &(L).fs, &(L).m, &(L).s, (SRC)->zp, (SRC)->lo, (SRC)->hi }; \
+  } while (0)
+
+/* Channel c of one pixel (PAIR = 0) or two: the channel's constants read once for both. */
 TR_RV_AI void tr_rv_requant(const tr_requant_t *r, const int32_t a0, const int32_t a1, const int32_t c, int8_t *o0, int8_t *o1,
                             const int mode, const int32_t zp, const int32_t lo, const int32_t hi, const int PAIR) {
-  tr_rq_t q = { 0, 0, 0 };
-  float fs = 0.0f;
-  int32_t m = 0, s = 0;
-  if (mode == TR_RQ_SINGLE) q = r->rq[c];
-  else if (mode == TR_RQ_FP32) fs = r->fscale[c];
-  else { m = r->mult[c]; s = r->shift[c]; }
-  const tr_requant_t l = { &q, &fs, &m, &s, zp, lo, hi };
-  const int8_t v0 = tr_requant_m(&l, a0, 0, mode, zp, lo, hi);
+  tr_rv_channel_rq_t l;
+  TR_RV_CHANNEL_RQ(l, r, c, mode);
+  const int8_t v0 = tr_requant_m(&l.r, a0, 0, mode, zp, lo, hi);
   if (PAIR) {
-    const int8_t v1 = tr_requant_m(&l, a1, 0, mode, zp, lo, hi);
+    const int8_t v1 = tr_requant_m(&l.r, a1, 0, mode, zp, lo, hi);
     *o1 = v1;
   }
   *o0 = v0;

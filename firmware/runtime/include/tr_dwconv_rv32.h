@@ -21,6 +21,7 @@
 #define TR_DWCONV_RV32_H
 #include "tr_kernels.h"
 #include "tr_fixedpoint.h"
+#include "tr_conv_rv32.h"
 
 /* see tr_conv_rv32.h: the pre-allocation scheduler would hoist the loads and spill */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -40,6 +41,7 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
   const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh, osw = SW;
   const int32_t sth = p->stride_h, stw = STW, pt = p->pad_top, pl = p->pad_left;
   const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max, in_zp = -p->input_offset;
+  const tr_requant_t pr = { p->rq, p->fscale, p->out_mult, p->out_shift, zp, lo, hi };
   /* output rows and columns whose window lies inside the input: [oy0, oy1) x [ox0, ox1) */
   int32_t oy0 = (pt + sth - 1) / sth, ox0 = (pl + stw - 1) / stw;
   int32_t oy1 = in_h - 3 + pt >= 0 ? (in_h - 3 + pt) / sth + 1 : 0;
@@ -59,15 +61,9 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
       const int32_t bias = p->bias_folded[c];
       /* bias_folded + in_zp * sum(w): the bias before folding (int32 wrap-around like the sums) */
       const int32_t bias_all = (int32_t)((uint32_t)bias + (uint32_t)in_zp * (uint32_t)(w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8));
-      /* the channel's requantization constants as locals: int8 stores may alias anything,
-       * so read through the params they would be reloaded after every output */
-      tr_rq_t q = { 0, 0, 0 };
-      float fs = 0.0f;
-      int32_t m = 0, s = 0;
-      if (mode == TR_RQ_SINGLE) q = p->rq[c];
-      else if (mode == TR_RQ_FP32) fs = p->fscale[c];
-      else { m = p->out_mult[c]; s = p->out_shift[c]; }
-      const tr_requant_t r = { &q, &fs, &m, &s, zp, lo, hi };
+      tr_rv_channel_rq_t rl;
+      TR_RV_CHANNEL_RQ(rl, &pr, c, mode);
+      const tr_requant_t r = rl.r;
       const int8_t *xc = in_b + c;
       int8_t *oc = out_b + c;
       for (int32_t oy = y0; oy < y1; oy++) {
