@@ -69,3 +69,33 @@ export function scalarBlockLayout(w: ArrayLike<number>, C: number, K: number): n
   for (; c < C; c++) for (let k = 0; k < K; k++) out.push(w[c * K + k]!);
   return out;
 }
+
+/**
+ * tr_conv_rv32.h: weights `w` as C rows of K (OHWI rows of any conv, or an FC's [out][in]).
+ * Blocks of 8 output channels, then one block of 4 when at least 4 are left, then the
+ * remaining rows unchanged; within a block, per k, the block's channels' weights side by side
+ * (w[c0][k], ..., w[c7][k]). int8, the same ROM as the model's filter.
+ */
+export function rv32BlockLayout(w: ArrayLike<number>, C: number, K: number): number[] {
+  if (w.length !== C * K) throw new Error(`rv32BlockLayout: ${w.length} weights are not ${C} x ${K}`);
+  const out: number[] = [];
+  const block = (c0: number, n: number) => {
+    for (let k = 0; k < K; k++) for (let j = 0; j < n; j++) out.push(w[(c0 + j) * K + k]!);
+  };
+  let c = 0;
+  for (; c + 8 <= C; c += 8) block(c, 8);
+  if (C - c >= 4) { block(c, 4); c += 4; }
+  for (; c < C; c++) block(c, 1);
+  return out;
+}
+
+/**
+ * tr_dwconv_rv32.h: a 3x3 depthwise filter `w` ([1, 3, 3, C], tap-major: w[t * C + c]) made
+ * channel-major, the 9 taps of each channel together (w[c][t]): the kernel walks channels.
+ */
+export function rv32DepthwiseLayout(w: ArrayLike<number>, C: number): number[] {
+  if (w.length !== 9 * C) throw new Error(`rv32DepthwiseLayout: ${w.length} weights are not 3 x 3 x ${C}`);
+  const out: number[] = [];
+  for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) out.push(w[t * C + c]!);
+  return out;
+}

@@ -8,6 +8,7 @@ import { leadingPad } from '../../ir/shape.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
 import { constValues } from './c-emit.ts';
+import { lowerScalarConv, lowerScalarDepthwise, lowerScalarFc } from './lower-scalar.ts';
 import { conv1x1WideLayout, dw3x3WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
 
 const DWCONV_SPEC_INCLUDE = '#include "tr_dwconv_spec.h"\n';
@@ -140,6 +141,16 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     ctx.decls.push(intArray(name, 'int8_t', ohwi));
     return `(const int8_t *)${name}`;
   };
+  if (dw && optimized) {
+    // cores without DSP: the channel-major 3x3 kernel when the plan and cost model allow (lower-scalar.ts)
+    const scalar = lowerScalarDepthwise(ctx, {
+      opIndex: i, params: pName, filter: constValues(w), inH, inW, C: inC, outH, outW, batches: x.shape[0]!,
+      strideH: o.strideH, strideW: o.strideW, padTop, padLeft, kH, kW,
+      multiplier: outC / inC, dilationH: o.dilationH, dilationW: o.dilationW, reverse, inId: xId, outId: op.outputs[0]!,
+      mode: rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM',
+    });
+    if (scalar) return scalar;
+  }
   if (spec3x3 && ctx.wideKernels) {
     // optimize 'speed' on DSP cores (tr_dwconv3x3_wide.h): the filter pre-widened per group of
     // four channels, border pixels through tap pointers instead of the library's slow path.
@@ -216,6 +227,16 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_conv_wide_layer'],
     };
+  }
+  if (!dw && optimized) {
+    // cores without DSP: the register-blocked kernels when the cost model picks them (lower-scalar.ts)
+    const rvMode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const scalar = lowerScalarConv(ctx, {
+      opIndex: i, params: pName, ohwi, batches: x.shape[0]!, inH, inW, inC: asConv ? 1 : inC, outH, outW, outC, kH, kW,
+      strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW, padTop, padLeft,
+      gemm: spec1x1, reverse, mode: rvMode, inPtr: ctx.ptr(xId), outPtr: ctx.ptr(op.outputs[0]!, { write: true }),
+    });
+    if (scalar) return scalar;
   }
   if (spec1x1 && ctx.scalarBlockKernels) {
     // optimize 'speed' without DSP (tr_gemm_scalar.h): 2 pixels x 4 channels per step, the
@@ -315,6 +336,15 @@ export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_
       statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_fc_wide_layer'],
     };
+  }
+  if (optimized) {
+    // cores without DSP: the register-blocked kernel when the cost model picks it (lower-scalar.ts)
+    const rvMode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const scalar = lowerScalarFc(ctx, {
+      opIndex: i, params: pName, weights: constValues(w), batches, depth, outDepth, mode: rvMode,
+      inPtr: ctx.ptr(xId), outPtr: ctx.ptr(op.outputs[0]!, { write: true }),
+    });
+    if (scalar) return scalar;
   }
   if (optimized && ctx.scalarBlockKernels) {
     // optimize 'speed' without DSP (tr_gemm_scalar.h): the 1x1 conv's blocked GEMM.

@@ -1,0 +1,177 @@
+/* int8 DEPTHWISE_CONV_2D 3x3 (depth multiplier 1, no dilation) for cores without a DSP
+ * extension (RV32IMAC, Cortex-M0): the optimize 'speed' kernel there. A depthwise tap serves
+ * one channel only, so blocking over channels saves no load; what costs is reloading the
+ * channel's 9 weights, bias and requantization constants for every pixel (14 loads per 9
+ * MACs on top of the 9 input loads). This kernel walks channel by channel instead and keeps
+ * them in registers across every pixel of the map: per interior output 9 input loads, 9 MUL,
+ * 9 ADD and the requantization.
+ *
+ * That is not the raster order firmware/plan/streaming.ts assumes: within a band of `band`
+ * output rows, a channel of every pixel is written before the next channel of the band's
+ * first pixel is read. The generator passes the whole map as one band when the plan keeps
+ * the output apart from the input, one row per band when the plan overlaps them far enough
+ * apart for a unit of one output row (lower-scalar.ts checks the plan's offsets against that
+ * lag), and keeps the raster-order kernel otherwise.
+ *
+ * Weights (generator: kernel-layout.ts rv32DepthwiseLayout): channel-major, 9 taps per
+ * channel ([C][3][3]); bias_folded holds the input offset times the taps' sum, so taps in the
+ * padding read the input zero point (they add 0). Results are those of
+ * tr_depthwise_conv2d_s8 (integer sums in any order). */
+#ifndef TR_DWCONV_RV32_H
+#define TR_DWCONV_RV32_H
+#include "tr_kernels.h"
+#include "tr_fixedpoint.h"
+#include "tr_conv_rv32.h"
+
+/* see tr_conv_rv32.h: the pre-allocation scheduler would hoist the loads and spill */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("no-schedule-insns")
+#endif
+
+/* The whole layer; SH, SW (input row and pixel strides; dense maps: the output pixel stride
+ * is SW too), STW (horizontal stride) and mode (TR_RQ_*) literals at the call, so every tap
+ * of an interior pixel is a load at an immediate offset and the pointer steps are immediates
+ * (registers are the limit: 9 weights and 7 requantization constants live across the loop).
+ * The generator emits one small function per layer around it. */
+static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
+    const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
+    const int32_t SH, const int32_t SW, const int32_t STW, const int32_t band, const int mode) {
+  const int32_t C = p->in.c, in_h = p->in.h, in_w = p->in.w, in_sh = SH, in_sw = SW;
+  const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh, osw = SW;
+  const int32_t sth = p->stride_h, stw = STW, pt = p->pad_top, pl = p->pad_left;
+  const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max, in_zp = -p->input_offset;
+  const tr_requant_t pr = { p->rq, p->fscale, p->out_mult, p->out_shift, zp, lo, hi };
+  /* output rows and columns whose window lies inside the input: [oy0, oy1) x [ox0, ox1) */
+  int32_t oy0 = (pt + sth - 1) / sth, ox0 = (pl + stw - 1) / stw;
+  int32_t oy1 = in_h - 3 + pt >= 0 ? (in_h - 3 + pt) / sth + 1 : 0;
+  int32_t ox1 = in_w - 3 + pl >= 0 ? (in_w - 3 + pl) / stw + 1 : 0;
+  if (oy1 > out_h) oy1 = out_h;
+  if (ox1 > out_w) ox1 = out_w;
+  if (oy0 > oy1) oy0 = oy1;
+  if (ox0 > ox1) ox0 = ox1;
+  for (int32_t b = 0; b < p->out.n; b++) {
+    const int8_t *in_b = in + b * p->in.sn;
+    int8_t *out_b = out + b * p->out.sn;
+    for (int32_t y0 = 0; y0 < out_h; y0 += band) {
+    const int32_t y1 = y0 + band < out_h ? y0 + band : out_h;
+    for (int32_t c = 0; c < C; c++) {
+      const int8_t *f = filter + 9 * c;
+      const int32_t w0 = f[0], w1 = f[1], w2 = f[2], w3 = f[3], w4 = f[4], w5 = f[5], w6 = f[6], w7 = f[7], w8 = f[8];
+      const int32_t bias = p->bias_folded[c];
+      /* bias_folded + in_zp * sum(w): the bias before folding (int32 wrap-around like the sums) */
+      const int32_t bias_all = (int32_t)((uint32_t)bias + (uint32_t)in_zp * (uint32_t)(w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8));
+      tr_rv_channel_rq_t rl;
+      TR_RV_CHANNEL_RQ(rl, &pr, c, mode);
+      const tr_requant_t r = rl.r;
+      const int8_t *xc = in_b + c;
+      int8_t *oc = out_b + c;
+      for (int32_t oy = y0; oy < y1; oy++) {
+        const int32_t iy0 = oy * sth - pt;
+        const int row_inside = oy >= oy0 && oy < oy1;
+        for (int32_t ox = 0; ox < out_w; ox++) {
+          const int32_t ix0 = ox * stw - pl;
+          int32_t acc;
+          if (row_inside && ox >= ox0 && ox < ox1) {
+            /* interior: the fast path; a run of them without the border test */
+            const int8_t *x = xc + iy0 * in_sh + ix0 * in_sw;
+            int8_t *o = oc + oy * osh + ox * osw;
+            int8_t *const o_end = o + (ox1 - ox) * osw;
+            for (; o != o_end; x += stw * in_sw, o += osw) {
+              int32_t a = bias + x[0] * w0;
+              a += x[in_sw] * w1;
+              a += x[2 * in_sw] * w2;
+              a += x[in_sh] * w3;
+              a += x[in_sh + in_sw] * w4;
+              a += x[in_sh + 2 * in_sw] * w5;
+              a += x[2 * in_sh] * w6;
+              a += x[2 * in_sh + in_sw] * w7;
+              a += x[2 * in_sh + 2 * in_sw] * w8;
+              *o = tr_requant_m(&r, a, 0, mode, zp, lo, hi);
+            }
+            ox = ox1 - 1;
+            continue;
+          }
+          /* border: with bias_folded = bias - in_zp * sum(w), the reference sum over the inside
+           * taps is bias_all (= bias) + sum of (x - in_zp) * w over them; each tap behind a test
+           * of its row and column (the weights stay in registers) */
+          const int r0 = (uint32_t)iy0 < (uint32_t)in_h, r1 = (uint32_t)(iy0 + 1) < (uint32_t)in_h, r2 = (uint32_t)(iy0 + 2) < (uint32_t)in_h;
+          const int c0 = (uint32_t)ix0 < (uint32_t)in_w, c1 = (uint32_t)(ix0 + 1) < (uint32_t)in_w, c2 = (uint32_t)(ix0 + 2) < (uint32_t)in_w;
+          const int8_t *x = xc + iy0 * in_sh + ix0 * in_sw;
+          acc = bias_all;
+#define TR_DW_TAP(R, C, OFF, W) if ((R) && (C)) acc += ((int32_t)x[OFF] - in_zp) * (W);
+          TR_DW_TAP(r0, c0, 0, w0) TR_DW_TAP(r0, c1, in_sw, w1) TR_DW_TAP(r0, c2, 2 * in_sw, w2)
+          TR_DW_TAP(r1, c0, in_sh, w3) TR_DW_TAP(r1, c1, in_sh + in_sw, w4) TR_DW_TAP(r1, c2, in_sh + 2 * in_sw, w5)
+          TR_DW_TAP(r2, c0, 2 * in_sh, w6) TR_DW_TAP(r2, c1, 2 * in_sh + in_sw, w7) TR_DW_TAP(r2, c2, 2 * in_sh + 2 * in_sw, w8)
+#undef TR_DW_TAP
+          oc[oy * osh + ox * osw] = tr_requant_m(&r, acc, 0, mode, zp, lo, hi);
+        }
+      }
+    }
+    }
+  }
+}
+
+/* The raster-order variant, for plans that stream the output over the input closer than a
+ * one-row band allows: pixel by pixel, all channels of a pixel before the next (the order
+ * firmware/plan/streaming.ts assumes for depthwise convs: a unit of one pixel), each
+ * channel's 9 weights (channel-major, contiguous) and constants loaded per pixel. Same
+ * literals as tr_dw3x3_rv32_layer; REVERSE (a literal) walks the pixels from the last to the
+ * first, for plans that put the output above the input (streaming.ts's reverse lag). */
+static inline __attribute__((always_inline)) void tr_dw3x3_rv32_raster(
+    const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
+    const int32_t SH, const int32_t SW, const int32_t STW, const int mode, const int REVERSE) {
+  const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
+  const int32_t C = p->in.c, in_h = p->in.h, in_w = p->in.w;
+  const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh;
+  const int32_t sth = p->stride_h, pt = p->pad_top, pl = p->pad_left;
+  const int32_t zp = r.zp, lo = r.lo, hi = r.hi, in_zp = -p->input_offset;
+  const int32_t *const bias = p->bias_folded;
+  for (int32_t b = 0; b < p->out.n; b++) {
+    const int8_t *in_b = in + b * p->in.sn;
+    int8_t *out_b = out + b * p->out.sn;
+    for (int32_t i = 0; i < out_h; i++) {
+      const int32_t oy = REVERSE ? out_h - 1 - i : i;
+      const int32_t iy0 = oy * sth - pt;
+      const int r0 = (uint32_t)iy0 < (uint32_t)in_h, r1 = (uint32_t)(iy0 + 1) < (uint32_t)in_h, r2 = (uint32_t)(iy0 + 2) < (uint32_t)in_h;
+      for (int32_t j = 0; j < out_w; j++) {
+        const int32_t ox = REVERSE ? out_w - 1 - j : j;
+        const int32_t ix0 = ox * STW - pl;
+        const int c0 = (uint32_t)ix0 < (uint32_t)in_w, c1 = (uint32_t)(ix0 + 1) < (uint32_t)in_w, c2 = (uint32_t)(ix0 + 2) < (uint32_t)in_w;
+        const int8_t *x = in_b + iy0 * SH + ix0 * SW;
+        int8_t *o = out_b + oy * osh + ox * SW;
+        const int8_t *f = filter;
+        if (r0 && r2 && c0 && c2) {
+          for (int32_t c = 0; c < C; c++, x++, f += 9) {
+            int32_t a = bias[c] + x[0] * f[0];
+            a += x[SW] * f[1];
+            a += x[2 * SW] * f[2];
+            a += x[SH] * f[3];
+            a += x[SH + SW] * f[4];
+            a += x[SH + 2 * SW] * f[5];
+            a += x[2 * SH] * f[6];
+            a += x[2 * SH + SW] * f[7];
+            a += x[2 * SH + 2 * SW] * f[8];
+            o[c] = tr_requant_m(&r, a, c, mode, zp, lo, hi);
+          }
+          continue;
+        }
+        /* border: bias_folded + in_zp * sum(w) + sum over the inside taps of (x - in_zp) * w */
+        for (int32_t c = 0; c < C; c++, x++, f += 9) {
+          int32_t a = (int32_t)((uint32_t)bias[c] + (uint32_t)in_zp * (uint32_t)(f[0] + f[1] + f[2] + f[3] + f[4] + f[5] + f[6] + f[7] + f[8]));
+#define TR_DW_TAP(R, CC, OFF, K) if ((R) && (CC)) a += ((int32_t)x[OFF] - in_zp) * f[K];
+          TR_DW_TAP(r0, c0, 0, 0) TR_DW_TAP(r0, c1, SW, 1) TR_DW_TAP(r0, c2, 2 * SW, 2)
+          TR_DW_TAP(r1, c0, SH, 3) TR_DW_TAP(r1, c1, SH + SW, 4) TR_DW_TAP(r1, c2, SH + 2 * SW, 5)
+          TR_DW_TAP(r2, c0, 2 * SH, 6) TR_DW_TAP(r2, c1, 2 * SH + SW, 7) TR_DW_TAP(r2, c2, 2 * SH + 2 * SW, 8)
+#undef TR_DW_TAP
+          o[c] = tr_requant_m(&r, a, c, mode, zp, lo, hi);
+        }
+      }
+    }
+  }
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+#endif
