@@ -9,6 +9,7 @@ import type { LowerContext, Lowered } from './context.ts';
 import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
 import { constValues } from './c-emit.ts';
 import { conv1x1WideLayout, dw3x3WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
+import { lowerDepthwise1ch } from './lower-depthwise.ts';
 
 const DWCONV_SPEC_INCLUDE = '#include "tr_dwconv_spec.h"\n';
 const CONV_SPEC_INCLUDE = '#include "tr_conv_spec.h"\n';
@@ -197,6 +198,12 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_conv1x1_wide_layer'],
     };
+  }
+  if (asConv) {
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const dw1 = lowerDepthwise1ch(ctx, i, { params: pName, ohwi, kH, kW, outC, dilationH: o.dilationH, dilationW: o.dilationW, mode,
+      outZeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, input: ctx.ptr(xId), output: ctx.ptr(op.outputs[0]!, { write: true }) });
+    if (dw1) return dw1;
   }
   const windowK = kH * kW * (asConv ? 1 : inC);
   if (!dw && optimized && !spec1x1 && !reverse && ctx.wideKernels && windowK <= CONV_WIDE_MAX_K && outC >= 4) {

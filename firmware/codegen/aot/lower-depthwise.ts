@@ -1,0 +1,45 @@
+// DEPTHWISE_CONV_2D kernel selection for optimize 'speed' on DSP cores, beside lower-conv.ts
+// (which validates the op, folds the bias and emits the params struct, then asks here first).
+import { cInt } from './c-emit.ts';
+import type { LowerContext, Lowered } from './context.ts';
+import { dw1chWideLayout, wordArray } from './kernel-layout.ts';
+
+const DW1CH_WIDE_INCLUDE = '#include "tr_dwconv1ch_wide.h"\n';
+/** Largest padded window (KH x KW rounded up to 4) tr_dwconv1ch_wide.h keeps on the stack
+ * (3 bytes a value: the window and its widened copy), as for the general conv. */
+const DW1CH_WIDE_MAX_K = 1024;
+
+/** A depthwise conv over one input channel, already lowered to a conv's params (lower-conv.ts asConv). */
+export interface Depthwise1ch {
+  /** the tr_conv_s8_params_t name (bias_folded and pad_row filled) */
+  params: string;
+  /** the filter as C rows of kH x kW taps (OHWI with one input channel) */
+  ohwi: readonly number[];
+  kH: number; kW: number; outC: number; dilationH: number; dilationW: number;
+  /** tr_requant mode literal (TR_RQ_SINGLE, TR_RQ_FP32, TR_RQ_MBQM) */
+  mode: string;
+  outZeroPoint: number; clampMin: number | string; clampMax: number | string;
+  input: string; output: string;
+}
+
+/**
+ * tr_dwconv1ch_wide.h for a one-input-channel depthwise conv (micro_speech's first layer and
+ * its FDT partitions of 1-3 channels), or undefined where it does not apply (not the DSP speed
+ * kernels, dilation, a window too large for the stack buffers).
+ */
+export function lowerDepthwise1ch(ctx: LowerContext, i: number, d: Depthwise1ch): Lowered | undefined {
+  const kW4 = Math.ceil(d.kW / 4) * 4;
+  if (!ctx.wideKernels || d.dilationH !== 1 || d.dilationW !== 1 || d.kH * kW4 > DW1CH_WIDE_MAX_K) return undefined;
+  if (!ctx.decls.includes(DW1CH_WIDE_INCLUDE)) ctx.decls.unshift(DW1CH_WIDE_INCLUDE);
+  const wide = ctx.name(i, 'filter_wide');
+  ctx.decls.push(wordArray(wide, dw1chWideLayout(d.ohwi, d.outC, d.kH, d.kW)));
+  const spec = ctx.name(i, 'dw1chw');
+  const k = d.kH * kW4;
+  // noinline, noipa: as for the 1x1 "speed" conv (lower-conv.ts); below 4 channels the kernel
+  // never reads the widened-window buffer, so it is not declared (one word keeps the call valid).
+  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    `  int8_t gbuf[${k}] __attribute__((aligned(4)));\n  uint32_t xw[${d.outC >= 4 ? k / 2 : 1}];\n` +
+    `  tr_dw1ch_wide_layer(&${d.params}, in, ${wide}, out, gbuf, xw, ${d.kH}, ${kW4}, ${d.outC}, ${d.mode}, ` +
+    `${cInt(d.outZeroPoint)}, ${d.clampMin}, ${d.clampMax});\n}\n`);
+  return { statements: [`${spec}(${d.input}, ${d.output});`], kernels: ['tr_dw1ch_wide_layer'] };
+}
