@@ -2,9 +2,10 @@
 // (which validates the op, folds the bias and emits the params struct, then asks here first).
 import { cInt } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
-import { dw1chWideLayout, wordArray } from './kernel-layout.ts';
+import { dw1chWideLayout, dw3x3WideLayout, wordArray } from './kernel-layout.ts';
 
 const DW1CH_WIDE_INCLUDE = '#include "tr_dwconv1ch_wide.h"\n';
+const DW3X3_WIDE_INCLUDE = '#include "tr_dwconv3x3_wide.h"\n';
 /** Largest padded window (KH x KW rounded up to 4) tr_dwconv1ch_wide.h keeps on the stack
  * (3 bytes a value: the window and its widened copy), as for the general conv. */
 const DW1CH_WIDE_MAX_K = 1024;
@@ -42,4 +43,37 @@ export function lowerDepthwise1ch(ctx: LowerContext, i: number, d: Depthwise1ch)
     `  tr_dw1ch_wide_layer(&${d.params}, in, ${wide}, out, gbuf, xw, ${d.kH}, ${kW4}, ${d.outC}, ${d.mode}, ` +
     `${cInt(d.outZeroPoint)}, ${d.clampMin}, ${d.clampMax});\n}\n`);
   return { statements: [`${spec}(${d.input}, ${d.output});`], kernels: ['tr_dw1ch_wide_layer'] };
+}
+
+/** A 3x3 depthwise conv with depth multiplier 1, no dilation and >= 4 channels (lower-conv.ts spec3x3). */
+export interface Depthwise3x3 {
+  /** the tr_dwconv_s8_params_t name (bias_folded and pad_row filled) */
+  params: string;
+  /** the [1, 3, 3, C] filter */
+  filter: ArrayLike<number>;
+  /** the int8 filter's C expression for the channels past the last group of 4, or 'NULL' */
+  dense: string;
+  inW: number; inC: number; strideW: number;
+  mode: string;
+  outZeroPoint: number; clampMin: number | string; clampMax: number | string;
+  /** walk the pixels backwards (the plan puts the output above the input it overwrites) */
+  reverse: boolean;
+  input: string; output: string;
+}
+
+/**
+ * optimize 'speed' on DSP cores (tr_dwconv3x3_wide.h): the filter pre-widened per group of four
+ * channels, interior pixels in horizontal pairs, border pixels through tap pointers instead of
+ * the library's slow path. The horizontal stride is a literal, so the pair's shared columns are
+ * loads at immediate offsets.
+ */
+export function lowerDepthwise3x3Wide(ctx: LowerContext, i: number, d: Depthwise3x3): Lowered {
+  if (!ctx.decls.includes(DW3X3_WIDE_INCLUDE)) ctx.decls.unshift(DW3X3_WIDE_INCLUDE);
+  const wide = ctx.name(i, 'filter_wide');
+  ctx.decls.push(wordArray(wide, dw3x3WideLayout(d.filter, d.inC)));
+  const spec = ctx.name(i, 'dw3x3w');
+  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    `  tr_dw3x3_wide_layer(&${d.params}, in, ${wide}, ${d.dense}, out, ${d.inW * d.inC}, ${d.inC}, ${d.strideW}, ${d.inC}, ${d.mode}, ` +
+    `${cInt(d.outZeroPoint)}, ${d.clampMin}, ${d.clampMax}, ${d.reverse ? 1 : 0});\n}\n`);
+  return { statements: [`${spec}(${d.input}, ${d.output});`], kernels: ['tr_dw3x3_wide_layer'] };
 }

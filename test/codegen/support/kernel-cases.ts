@@ -72,7 +72,7 @@ export function kernelCases(g: RandomGraph): void {
   ];
   for (const c of general) addConvCase(g, c);
   // 3x3 depthwise, multiplier 1 (tr_dwconv3x3_wide.h): channels around the groups of 4,
-  // strides 1 and 2, SAME / VALID padding, 1-pixel-wide maps (every pixel a border pixel)
+  // strides 1 and 2, SAME / VALID padding, 1-pixel-wide maps (every pixel a border pixel),
   const dw3: ConvCase[] = [
     { h: 5, w: 6, inC: 8, kH: 3, kW: 3, outC: 8 },
     { h: 7, w: 7, inC: 16, kH: 3, kW: 3, outC: 16, strideH: 2, strideW: 2 },
@@ -80,6 +80,12 @@ export function kernelCases(g: RandomGraph): void {
     { h: 6, w: 5, inC: 13, kH: 3, kW: 3, outC: 13, strideW: 2, padding: 'VALID' },
     { h: 3, w: 1, inC: 4, kH: 3, kW: 3, outC: 4 },
     { h: 8, w: 6, inC: 5, kH: 3, kW: 3, outC: 5, strideH: 2, strideW: 2, padding: 'VALID' },
+    // rows of interior pixels in pairs (odd and even counts, a pair per row and none), channels
+    // past the groups of 4 after a pair, both strides, batches
+    { h: 6, w: 9, inC: 7, kH: 3, kW: 3, outC: 7 },
+    { h: 5, w: 10, inC: 12, kH: 3, kW: 3, outC: 12, strideW: 2 },
+    { n: 2, h: 4, w: 8, inC: 4, kH: 3, kW: 3, outC: 4, strideH: 2, padding: 'VALID' },
+    { h: 7, w: 4, inC: 8, kH: 3, kW: 3, outC: 8, strideH: 2, strideW: 2 },
   ];
   for (const c of dw3) addConvCase(g, { ...c, depthwise: true });
   // fully connected (tr_conv1x1_wide.h tr_fc_wide_layer): depths around the groups of 4 and
