@@ -32,15 +32,17 @@ export function lowerDepthwise1ch(ctx: LowerContext, i: number, d: Depthwise1ch)
   const kW4 = Math.ceil(d.kW / 4) * 4;
   if (!ctx.wideKernels || d.dilationH !== 1 || d.dilationW !== 1 || d.kH * kW4 > DW1CH_WIDE_MAX_K) return undefined;
   if (!ctx.decls.includes(DW1CH_WIDE_INCLUDE)) ctx.decls.unshift(DW1CH_WIDE_INCLUDE);
-  const wide = ctx.name(i, 'filter_wide');
-  ctx.decls.push(wordArray(wide, dw1chWideLayout(d.ohwi, d.outC, d.kH, d.kW)));
+  const filter = ctx.name(i, 'filter_wide');
+  ctx.decls.push(wordArray(filter, dw1chWideLayout(d.ohwi, d.outC, d.kH, d.kW)));
   const spec = ctx.name(i, 'dw1chw');
   const k = d.kH * kW4;
-  // noinline, noipa: as for the 1x1 "speed" conv (lower-conv.ts); below 4 channels the kernel
-  // never reads the widened-window buffer, so it is not declared (one word keeps the call valid).
+  // noinline, noipa: as for the 1x1 "speed" conv (lower-conv.ts). From 4 channels the kernel
+  // widens every window into xw and never uses gbuf; below 4 the reverse (one element keeps
+  // the unused buffer valid C).
+  const wide = d.outC >= 4;
   ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
-    `  int8_t gbuf[${k}] __attribute__((aligned(4)));\n  uint32_t xw[${d.outC >= 4 ? k / 2 : 1}];\n` +
-    `  tr_dw1ch_wide_layer(&${d.params}, in, ${wide}, out, gbuf, xw, ${d.kH}, ${kW4}, ${d.outC}, ${d.mode}, ` +
+    `  int8_t gbuf[${wide ? 4 : k}] __attribute__((aligned(4)));\n  uint32_t xw[${wide ? k / 2 : 1}];\n` +
+    `  tr_dw1ch_wide_layer(&${d.params}, in, ${filter}, out, gbuf, xw, ${d.kH}, ${kW4}, ${d.outC}, ${d.mode}, ` +
     `${cInt(d.outZeroPoint)}, ${d.clampMin}, ${d.clampMax});\n}\n`);
   return { statements: [`${spec}(${d.input}, ${d.output});`], kernels: ['tr_dw1ch_wide_layer'] };
 }
