@@ -162,7 +162,9 @@ function windowRule(unitPixels: number): StreamRule {
       if (asConv && ys[3] === 1) return [];
       if (asConv) unit = Math.max(unit, 2);
       // The int8 3x3 depthwise "speed" kernel (tr_dwconv3x3_wide.h) computes interior pixels in
-      // horizontal pairs, both windows read before either output is written.
+      // horizontal pairs, group of 4 channels by group: both pixels' writes of one group come
+      // before their reads of the next, so each may clobber the other's window (test: the
+      // backward case of aot-streaming fails with one pixel).
       if (!asConv && int8 && fh === 3 && fw === 3) unit = Math.max(unit, 2);
       // Kernels that also run backwards (tr_conv_spec.h, tr_dwconv_spec.h): int8 1x1 stride-1
       // convs on the same map, int8 3x3 undilated depthwise with multiplier 1 and >= 4 channels.
