@@ -10,9 +10,8 @@
 //     lag = max over output units u of ( end byte of u's writes - first input byte read from u on ).
 // A unit is the group of outputs a kernel computes together (reads of all of them may happen
 // before or between their writes): two pixels for CONV_2D (the fast kernels pair pixels, the
-// 1x1 GEMM pairs flattened pixels), for a depthwise conv over one input channel (run as a
-// conv) and for int8 3x3 depthwise convs (the speed kernel pairs interior pixels), one pixel
-// for other depthwise convs and pooling, one element for the elementwise
+// 1x1 GEMM pairs flattened pixels) and for a depthwise conv over one input channel (run as a
+// conv), one pixel for other depthwise convs and pooling, one element for the elementwise
 // kernels (each element is read before it is written).
 // The specialised int8 3x3 depthwise and 1x1 conv kernels can also run backwards (last pixel
 // first); then the output may instead start `lagAbove` bytes ABOVE the input (reverseWindowLag),
@@ -161,11 +160,6 @@ function windowRule(unitPixels: number): StreamRule {
       // One output channel: tr_conv2d_s8_fast_1ch walks columns, not raster order.
       if (asConv && ys[3] === 1) return [];
       if (asConv) unit = Math.max(unit, 2);
-      // The int8 3x3 depthwise "speed" kernel (tr_dwconv3x3_wide.h) computes interior pixels in
-      // horizontal pairs, group of 4 channels by group: both pixels' writes of one group come
-      // before their reads of the next, so each may clobber the other's window (test: the
-      // backward case of aot-streaming fails with one pixel).
-      if (!asConv && int8 && fh === 3 && fw === 3) unit = Math.max(unit, 2);
       // Kernels that also run backwards (tr_conv_spec.h, tr_dwconv_spec.h): int8 1x1 stride-1
       // convs on the same map, int8 3x3 undilated depthwise with multiplier 1 and >= 4 channels.
       reversible = int8 && (op.kind === 'CONV_2D'

@@ -215,13 +215,15 @@ static inline __attribute__((always_inline)) void tr_dw3x3w_at(
 /* The whole layer over dense tensors. SH, SW: input row / pixel strides, ST_W: the horizontal
  * stride, C: channels, the requantization mode, output zero point and clamp bounds: literals at
  * the call. dense: the int8 filter (read only for channels past the last group of 4; NULL when
- * C % 4 == 0). Interior pixels of a row go in pairs (tr_dw3x3w_pair), the rest one at a time.
- * REVERSE (a literal) walks the pixels from the last to the first (tr_dwconv_spec.h), pairing
- * them from the row's end. */
+ * C % 4 == 0). With PAIRS interior pixels of a row go in pairs (tr_dw3x3w_pair), the rest one
+ * at a time; a pair writes each group of channels of both pixels before reading the next, so
+ * the generator sets PAIRS only when the output does not overlap the input (the streaming lag
+ * of firmware/plan/streaming.ts is one pixel's). REVERSE (a literal) walks the pixels from the
+ * last to the first (tr_dwconv_spec.h), pairing them from the row's end. */
 static inline __attribute__((always_inline)) void tr_dw3x3_wide_layer(
     const tr_dwconv_s8_params_t *p, const int8_t *in, const uint32_t *fw, const int8_t *dense, int8_t *out,
     const int32_t SH, const int32_t SW, const int32_t ST_W, const int32_t C, const int mode, const int32_t zp, const int32_t lo,
-    const int32_t hi, const int REVERSE) {
+    const int32_t hi, const int REVERSE, const int PAIRS) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t in_h = p->in.h, in_w = p->in.w, st_h = p->stride_h, pt = p->pad_top, pl = p->pad_left;
   const int32_t out_h = p->out.h, out_w = p->out.w;
@@ -238,7 +240,7 @@ static inline __attribute__((always_inline)) void tr_dw3x3_wide_layer(
       const int32_t iy0 = oy * st_h - pt;
       const int rows_in = iy0 >= 0 && iy0 + 3 <= in_h;
       /* pairs cover [lo_p, hi_p) when the row is interior */
-      const int32_t lo_p = rows_in ? ox_lo : out_w, hi_p = rows_in ? ox_hi : out_w;
+      const int32_t lo_p = rows_in && PAIRS ? ox_lo : out_w, hi_p = rows_in && PAIRS ? ox_hi : out_w;
       if (!REVERSE) {
         int32_t ox = 0;
         for (; ox < lo_p; ox++) tr_dw3x3w_at(p, &r, in_b, fw, dense, out_b, oy, ox, out_w, in_h, in_w, st_h, ST_W, pt, pl, SH, SW, C, mode, zp, lo, hi);
