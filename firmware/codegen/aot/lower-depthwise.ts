@@ -1,6 +1,5 @@
 // DEPTHWISE_CONV_2D kernel selection for optimize 'speed' on DSP cores, beside lower-conv.ts
 // (which validates the op, folds the bias and emits the params struct, then asks here first).
-import { tensorBytes } from '../../ir/graph.ts';
 import { cInt } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { dw1chWideLayout, dw3x3WideLayout, wordArray } from './kernel-layout.ts';
@@ -61,18 +60,9 @@ export interface Depthwise3x3 {
   outZeroPoint: number; clampMin: number | string; clampMax: number | string;
   /** walk the pixels backwards (the plan puts the output above the input it overwrites) */
   reverse: boolean;
-  /** tensor ids of the input and output (is the output planned over the input?) */
-  inputId: number; outputId: number;
   input: string; output: string;
 }
 
-/** True when the plan puts the output in bytes of the input (a streaming overlap, either side). */
-function outputOverlapsInput(ctx: LowerContext, xId: number, yId: number): boolean {
-  const x = ctx.tensor(xId); const y = ctx.tensor(yId);
-  if (x.data !== undefined || !ctx.offsets.has(xId) || !ctx.offsets.has(yId)) return false;
-  const ox = ctx.arenaOffset(xId); const oy = ctx.arenaOffset(yId);
-  return oy < ox + tensorBytes(x) && ox < oy + tensorBytes(y);
-}
 
 /**
  * optimize 'speed' on DSP cores (tr_dwconv3x3_wide.h): the filter pre-widened per group of four
@@ -85,10 +75,13 @@ export function lowerDepthwise3x3Wide(ctx: LowerContext, i: number, d: Depthwise
   const wide = ctx.name(i, 'filter_wide');
   ctx.decls.push(wordArray(wide, dw3x3WideLayout(d.filter, d.inC)));
   const spec = ctx.name(i, 'dw3x3w');
-  // Pixel pairs interleave the two pixels' reads and writes per group of channels, which the
-  // one-pixel lag firmware/plan/streaming.ts gives this op does not cover: over its input
-  // (a streaming plan) the layer goes one pixel at a time.
-  const pairs = !outputOverlapsInput(ctx, d.inputId, d.outputId);
+  // A pixel pair writes each group of channels of both pixels before reading the next group.
+  // Forwards that stays within the one-pixel lag firmware/plan/streaming.ts gives this op (the
+  // second pixel's write lands below the first one's window wherever the first one's own write
+  // may); backwards the first pixel's write can reach the second one's unread window (the
+  // backward case of test/codegen/aot-streaming fails), so backwards the layer goes one pixel
+  // at a time.
+  const pairs = !d.reverse;
   ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
     `  tr_dw3x3_wide_layer(&${d.params}, in, ${wide}, ${d.dense}, out, ${d.inW * d.inC}, ${d.inC}, ${d.strideW}, ${d.inC}, ${d.mode}, ` +
     `${cInt(d.outZeroPoint)}, ${d.clampMin}, ${d.clampMax}, ${d.reverse ? 1 : 0}, ${pairs ? 1 : 0});\n}\n`);
