@@ -18,8 +18,8 @@
  *     and runs the 1x1 kernel's channel blocks (11 instructions per 16 MACs), the widening paid
  *     once for all C channels.
  *   - C < 4 (FDT partitions): widening would be paid for 1-3 channels, so each input word is
- *     sign-extended in registers (SXTB16) and used for every channel at once: 6 instructions
- *     per 4 MACs for one channel (border windows go through gbuf first).
+ *     sign-extended in registers (one load, two SXTB16) and used for every channel at once,
+ *     two SMLAD per channel (border windows go through gbuf first).
  * One pixel at a time in raster order, all channels of a pixel written after its window is read
  * (within the two-pixel unit firmware/plan/streaming.ts assumes for a one-input-channel
  * depthwise). Results are those of tr_depthwise_conv2d_s8. */
