@@ -99,3 +99,21 @@ export function rv32DepthwiseLayout(w: ArrayLike<number>, C: number): number[] {
   for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) out.push(w[t * C + c]!);
   return out;
 }
+
+/**
+ * tr_dwconv1ch_wide.h: a depthwise filter over one input channel, given as C rows of KH x KW
+ * taps (the OHWI transpose lower-conv.ts makes of [1, KH, KW, C]). Each window row is padded
+ * with zero weights to KW4 = KW rounded up to 4 (the kernel reads window rows a word at a time),
+ * then laid out like a 1x1 conv of K = KH x KW4 (conv1x1WideLayout).
+ */
+export function dw1chWideLayout(w: ArrayLike<number>, C: number, KH: number, KW: number): number[] {
+  if (w.length !== C * KH * KW) throw new Error(`dw1chWideLayout: ${w.length} weights are not ${C} x ${KH} x ${KW}`);
+  const KW4 = Math.ceil(KW / 4) * 4;
+  const padded: number[] = [];
+  for (let c = 0; c < C; c++) {
+    for (let ky = 0; ky < KH; ky++) {
+      for (let kx = 0; kx < KW4; kx++) padded.push(kx < KW ? w[(c * KH + ky) * KW + kx]! : 0);
+    }
+  }
+  return conv1x1WideLayout(padded, C, KH * KW4);
+}

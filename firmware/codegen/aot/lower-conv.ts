@@ -9,7 +9,8 @@ import type { LowerContext, Lowered } from './context.ts';
 import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
 import { constValues } from './c-emit.ts';
 import { lowerScalarConv, lowerScalarDepthwise, lowerScalarFc } from './lower-scalar.ts';
-import { conv1x1WideLayout, dw3x3WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
+import { conv1x1WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
+import { lowerDepthwise1ch, lowerDepthwise3x3Wide } from './lower-depthwise.ts';
 
 const DWCONV_SPEC_INCLUDE = '#include "tr_dwconv_spec.h"\n';
 const CONV_SPEC_INCLUDE = '#include "tr_conv_spec.h"\n';
@@ -17,7 +18,6 @@ const CONV1X1_WIDE_INCLUDE = '#include "tr_conv1x1_wide.h"\n';
 /** Widest input the 1x1 "speed" kernel widens per pixel on the stack (2 bytes a channel). */
 const CONV1X1_WIDE_MAX_K = 1024;
 const CONV_WIDE_INCLUDE = '#include "tr_conv_wide.h"\n';
-const DW3X3_WIDE_INCLUDE = '#include "tr_dwconv3x3_wide.h"\n';
 const GEMM_SCALAR_INCLUDE = '#include "tr_gemm_scalar.h"\n';
 /** Largest window the general "speed" conv gathers per pixel on the stack (3 bytes a value). */
 const CONV_WIDE_MAX_K = 1024;
@@ -152,20 +152,10 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     if (scalar) return scalar;
   }
   if (spec3x3 && ctx.wideKernels) {
-    // optimize 'speed' on DSP cores (tr_dwconv3x3_wide.h): the filter pre-widened per group of
-    // four channels, border pixels through tap pointers instead of the library's slow path.
-    if (!ctx.decls.includes(DW3X3_WIDE_INCLUDE)) ctx.decls.unshift(DW3X3_WIDE_INCLUDE);
     const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
-    const wide = ctx.name(i, 'filter_wide');
-    ctx.decls.push(wordArray(wide, dw3x3WideLayout(constValues(w), outC)));
-    const spec = ctx.name(i, 'dw3x3w');
-    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
-      `  tr_dw3x3_wide_layer(&${pName}, in, ${wide}, ${outC % 4 ? filterPtr() : 'NULL'}, out, ${inW * inC}, ${inC}, ${outC}, ${mode}, ` +
-      `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${reverse ? 1 : 0});\n}\n`);
-    return {
-      statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
-      kernels: ['tr_dw3x3_wide_layer'],
-    };
+    return lowerDepthwise3x3Wide(ctx, i, { params: pName, filter: constValues(w), dense: outC % 4 ? filterPtr() : 'NULL', inW, inC,
+      strideW: o.strideW, mode, outZeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, reverse,
+      input: ctx.ptr(xId), output: ctx.ptr(op.outputs[0]!, { write: true }) });
   }
   if (spec3x3) {
     // Per-layer specialisation (tr_dwconv_spec.h): strides and channels as literals.
@@ -208,6 +198,12 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       statements: [`${spec}(${ctx.ptr(xId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
       kernels: ['tr_conv1x1_wide_layer'],
     };
+  }
+  if (asConv) {
+    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const dw1 = lowerDepthwise1ch(ctx, i, { params: pName, ohwi, kH, kW, outC, dilationH: o.dilationH, dilationW: o.dilationW, mode,
+      outZeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, input: ctx.ptr(xId), output: ctx.ptr(op.outputs[0]!, { write: true }) });
+    if (dw1) return dw1;
   }
   const windowK = kH * kW * (asConv ? 1 : inC);
   if (!dw && optimized && !spec1x1 && !reverse && ctx.wideKernels && windowK <= CONV_WIDE_MAX_K && outC >= 4) {

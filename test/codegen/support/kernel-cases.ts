@@ -72,7 +72,7 @@ export function kernelCases(g: RandomGraph): void {
   ];
   for (const c of general) addConvCase(g, c);
   // 3x3 depthwise, multiplier 1 (tr_dwconv3x3_wide.h): channels around the groups of 4,
-  // strides 1 and 2, SAME / VALID padding, 1-pixel-wide maps (every pixel a border pixel)
+  // strides 1 and 2, SAME / VALID padding, 1-pixel-wide maps (every pixel a border pixel),
   const dw3: ConvCase[] = [
     { h: 5, w: 6, inC: 8, kH: 3, kW: 3, outC: 8 },
     { h: 7, w: 7, inC: 16, kH: 3, kW: 3, outC: 16, strideH: 2, strideW: 2 },
@@ -80,13 +80,33 @@ export function kernelCases(g: RandomGraph): void {
     { h: 6, w: 5, inC: 13, kH: 3, kW: 3, outC: 13, strideW: 2, padding: 'VALID' },
     { h: 3, w: 1, inC: 4, kH: 3, kW: 3, outC: 4 },
     { h: 8, w: 6, inC: 5, kH: 3, kW: 3, outC: 5, strideH: 2, strideW: 2, padding: 'VALID' },
+    // rows of interior pixels in pairs (odd and even counts, a pair per row and none), channels
+    // past the groups of 4 after a pair, both strides, batches
+    { h: 6, w: 9, inC: 7, kH: 3, kW: 3, outC: 7 },
+    { h: 5, w: 10, inC: 12, kH: 3, kW: 3, outC: 12, strideW: 2 },
+    { n: 2, h: 4, w: 8, inC: 4, kH: 3, kW: 3, outC: 4, strideH: 2, padding: 'VALID' },
+    { h: 7, w: 4, inC: 8, kH: 3, kW: 3, outC: 8, strideH: 2, strideW: 2 },
   ];
   for (const c of dw3) addConvCase(g, { ...c, depthwise: true });
   // fully connected (tr_conv1x1_wide.h tr_fc_wide_layer): depths around the groups of 4 and
   // the loop of 4 groups, outputs around the blocks of 4, batches; one deeper than the
   // widening buffer takes (the int8 kernel)
   for (const [B, D, O] of [[1, 8, 128], [1, 128, 8], [2, 37, 5], [3, 64, 13], [1, 5, 1], [1, 1030, 3]] as const) addFcCase(g, B, D, O);
-  // a depthwise conv over one input channel runs as a conv (micro_speech's first layer)
+  // a depthwise conv over one input channel runs as a conv (micro_speech's first layer),
+  // tr_dwconv1ch_wide.h: channels around the blocks of 4 and below 4 (FDT partitions: the
+  // direct path), window widths that are not whole words, windows wider than the input (every
+  // pixel a border pixel, words straddling both row ends), strides, batches, VALID padding,
+  // dilation (the general conv)
   addConvCase(g, { depthwise: true, h: 13, w: 9, inC: 1, outC: 8, multiplier: 8, kH: 10, kW: 8, strideH: 2, strideW: 2 });
   addConvCase(g, { depthwise: true, h: 5, w: 4, inC: 1, outC: 3, multiplier: 3, kH: 3, kW: 3, padding: 'VALID' });
+  const dw1ch: ConvCase[] = [
+    { h: 12, w: 11, inC: 1, kH: 10, kW: 8, outC: 1, multiplier: 1, strideH: 2, strideW: 2 },
+    { n: 2, h: 9, w: 10, inC: 1, kH: 4, kW: 8, outC: 2, multiplier: 2, strideW: 2 },
+    { h: 7, w: 13, inC: 1, kH: 3, kW: 5, outC: 5, multiplier: 5, strideH: 2 },
+    { h: 6, w: 3, inC: 1, kH: 3, kW: 6, outC: 4, multiplier: 4 },
+    { h: 5, w: 2, inC: 1, kH: 2, kW: 3, outC: 2, multiplier: 2, strideW: 2 },
+    { h: 8, w: 9, inC: 1, kH: 5, kW: 7, outC: 9, multiplier: 9, strideH: 3, strideW: 2, padding: 'VALID' },
+    { h: 7, w: 7, inC: 1, kH: 3, kW: 3, outC: 6, multiplier: 6, dilationH: 2, dilationW: 2 },
+  ];
+  for (const c of dw1ch) addConvCase(g, { ...c, depthwise: true });
 }
