@@ -31,6 +31,27 @@ export function conv1x1WideLayout(w: ArrayLike<number>, C: number, K: number): n
   return words;
 }
 
+/**
+ * tr_fc_deep_wide.h: weights `w` as C rows of K (an FC's [out][in], or OHWI of a 1x1 conv).
+ * Blocks of 4 output channels, then one block of the C % 4 channels left; within a block, per
+ * group of 4 inputs k0..k3 (K padded with zero weights to a multiple of 4), per channel:
+ * (w[k0], w[k2]), (w[k1], w[k3]) — the lanes SXTB16 / SXTB16 ROR 8 give the input word.
+ */
+export function fcDeepWideLayout(w: ArrayLike<number>, C: number, K: number): number[] {
+  if (w.length !== C * K) throw new Error(`fcDeepWideLayout: ${w.length} weights are not ${C} x ${K}`);
+  const at = (c: number, k: number) => (k < K ? w[c * K + k]! : 0);
+  const words: number[] = [];
+  const block = (c0: number, n: number) => {
+    for (let k = 0; k < K; k += 4) {
+      for (let c = c0; c < c0 + n; c++) words.push(pair16(at(c, k), at(c, k + 2)), pair16(at(c, k + 1), at(c, k + 3)));
+    }
+  };
+  let c = 0;
+  for (; c + 4 <= C; c += 4) block(c, 4);
+  if (c < C) block(c, C - c);
+  return words;
+}
+
 /** A const uint32_t array definition (hex words, 8 per line), word-aligned for LDRD. */
 export function wordArray(name: string, words: readonly number[]): string {
   const vals = (words.length ? words : [0]).map((v) => `0x${(v >>> 0).toString(16).padStart(8, '0')}u`);
