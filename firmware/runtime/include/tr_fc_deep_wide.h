@@ -21,6 +21,17 @@
 #define TR_FC_DEEP_WIDE_H
 #include "tr_conv1x1_wide.h"
 
+/* One group of 4 inputs (the word v) into N accumulators: the C form of the assembly below
+ * (the host's path and the partial last group). */
+static inline __attribute__((always_inline)) void tr_fcd_group(const uint32_t v, const uint32_t *w, const int32_t N,
+                                                                int32_t *a0, int32_t *a1, int32_t *a2, int32_t *a3) {
+  const uint32_t xl = tr_sxtb16(v), xh = tr_sxtb16_ror8(v);
+  *a0 = tr_smlad(xh, w[1], tr_smlad(xl, w[0], *a0));
+  if (N > 1) *a1 = tr_smlad(xh, w[3], tr_smlad(xl, w[2], *a1));
+  if (N > 2) *a2 = tr_smlad(xh, w[5], tr_smlad(xl, w[4], *a2));
+  if (N > 3) *a3 = tr_smlad(xh, w[7], tr_smlad(xl, w[6], *a3));
+}
+
 /* acc[0..N) += the row x (K int8 values, K4 = K rounded up to 4) . the block's weights w
  * (N = 1..4 channels); returns the next block's weights. */
 static inline __attribute__((always_inline)) const uint32_t *tr_fcd_dot(const int8_t *x, const uint32_t *w, const int32_t K,
@@ -78,25 +89,14 @@ static inline __attribute__((always_inline)) const uint32_t *tr_fcd_dot(const in
 #undef TR_FCD_GROUP
   }
 #else
-  for (int32_t g = 0; g < G; g++, x += 4, w += 2 * N) {
-    const uint32_t v = tr_read4(x);
-    const uint32_t xl = tr_sxtb16(v), xh = tr_sxtb16_ror8(v);
-    a0 = tr_smlad(xl, w[0], a0); a0 = tr_smlad(xh, w[1], a0);
-    if (N > 1) { a1 = tr_smlad(xl, w[2], a1); a1 = tr_smlad(xh, w[3], a1); }
-    if (N > 2) { a2 = tr_smlad(xl, w[4], a2); a2 = tr_smlad(xh, w[5], a2); }
-    if (N > 3) { a3 = tr_smlad(xl, w[6], a3); a3 = tr_smlad(xh, w[7], a3); }
-  }
+  for (int32_t g = 0; g < G; g++, x += 4, w += 2 * N) tr_fcd_group(tr_read4(x), w, N, &a0, &a1, &a2, &a3);
 #endif
   if (K % 4) {
     /* the last partial group, built byte by byte so nothing past the row is read; the
      * missing inputs are zero (their weights are zero too) */
     uint32_t v = 0;
     for (int32_t j = 0; j < K % 4; j++) v |= (uint32_t)(uint8_t)x[j] << (8 * j);
-    const uint32_t xl = tr_sxtb16(v), xh = tr_sxtb16_ror8(v);
-    a0 = tr_smlad(xl, w[0], a0); a0 = tr_smlad(xh, w[1], a0);
-    if (N > 1) { a1 = tr_smlad(xl, w[2], a1); a1 = tr_smlad(xh, w[3], a1); }
-    if (N > 2) { a2 = tr_smlad(xl, w[4], a2); a2 = tr_smlad(xh, w[5], a2); }
-    if (N > 3) { a3 = tr_smlad(xl, w[6], a3); a3 = tr_smlad(xh, w[7], a3); }
+    tr_fcd_group(v, w, N, &a0, &a1, &a2, &a3);
     w += 2 * N;
   }
   acc[0] = a0;
