@@ -11,6 +11,7 @@ import { constValues } from './c-emit.ts';
 import { lowerScalarConv, lowerScalarDepthwise, lowerScalarFc } from './lower-scalar.ts';
 import { conv1x1WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
 import { lowerDepthwise1ch, lowerDepthwise3x3Wide } from './lower-depthwise.ts';
+import { lowerDeepGemm } from './lower-fc.ts';
 
 const DWCONV_SPEC_INCLUDE = '#include "tr_dwconv_spec.h"\n';
 const CONV_SPEC_INCLUDE = '#include "tr_conv_spec.h"\n';
@@ -178,6 +179,13 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   const spec1x1 = optimized && spec1x1Shape;
   // Fewer than 4 output channels (FDT partitions): the per-pixel widening would be paid for
   // one block of 1-3 channels, so the int8 kernels (no widening, tr_conv2d_s8_fast_1ch) stay.
+  if (spec1x1 && !reverse) {
+    // deep inputs or few outputs: tr_fc_deep_wide.h when it beats the widening kernel (lower-fc.ts)
+    const deep = lowerDeepGemm(ctx, i, { kind: 'conv1x1', params: pName, weights: ohwi, rows: pixels, depth: inC, outDepth: outC,
+      wideFits: inC <= CONV1X1_WIDE_MAX_K, mode: rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM',
+      outZeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, inId: xId, outId: op.outputs[0]! });
+    if (deep) return deep;
+  }
   if (spec1x1 && ctx.wideKernels && inC <= CONV1X1_WIDE_MAX_K && outC >= 4) {
     // optimize 'speed' on DSP cores (tr_conv1x1_wide.h): weights pre-widened to int16 pairs in
     // the kernel's blocking order (kernel-layout.ts), twice the ROM of the int8 filter.
@@ -316,6 +324,13 @@ export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_
   const rqt = requantTables(ctx, i, xq.scale, w.quant.scale, yq.scale, outDepth, multipliers, shifts);
   ctx.decls.push(`static const tr_fc_s8_params_t ${pName} = { ${dims}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)}, ` +
     `${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, 1, ${multName}, ${shiftName}, ${folded}, ${rqt.rq}, ${rqt.fscale} };\n`);
+  if (optimized) {
+    // deep inputs or few outputs: tr_fc_deep_wide.h when it beats the widening kernel (lower-fc.ts)
+    const deep = lowerDeepGemm(ctx, i, { kind: 'fc', params: pName, weights: constValues(w), rows: batches, depth, outDepth,
+      wideFits: depth <= CONV1X1_WIDE_MAX_K, mode: rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM',
+      outZeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, inId: xId, outId: op.outputs[0]! });
+    if (deep) return deep;
+  }
   if (optimized && ctx.wideKernels && depth <= CONV1X1_WIDE_MAX_K) {
     // optimize 'speed' on DSP cores: the 1x1 conv's GEMM (tr_conv1x1_wide.h), weights
     // pre-widened in its blocking order.

@@ -90,8 +90,16 @@ export function kernelCases(g: RandomGraph): void {
   for (const c of dw3) addConvCase(g, { ...c, depthwise: true });
   // fully connected (tr_conv1x1_wide.h tr_fc_wide_layer): depths around the groups of 4 and
   // the loop of 4 groups, outputs around the blocks of 4, batches; one deeper than the
-  // widening buffer takes (the int8 kernel)
+  // widening buffer takes
   for (const [B, D, O] of [[1, 8, 128], [1, 128, 8], [2, 37, 5], [3, 64, 13], [1, 5, 1], [1, 1030, 3]] as const) addFcCase(g, B, D, O);
+  // deep inputs or few outputs (tr_fc_deep_wide.h, aot/lower-fc.ts): 1-7 outputs (a block of
+  // 4 and tail blocks of 1, 2, 3), depths not divisible by 4, below one group, around the loop
+  // of 4 groups, deeper than the widening buffer (micro_speech's 4000 -> 4), batches
+  for (const [B, D, O] of [[1, 3, 2], [2, 19, 6], [3, 70, 7], [1, 67, 2], [2, 256, 3], [1, 4001, 4], [2, 2050, 5], [1, 16, 1]] as const) {
+    addFcCase(g, B, D, O);
+  }
+  // the same kernel for 1x1 convs: deeper than the widening buffer, few outputs, batches
+  for (const [K, C] of [[1100, 6], [2, 5], [29, 4]] as const) addConvCase(g, { n: g.int(1, 2), h: g.int(1, 2), w: g.int(1, 3), inC: K, outC: C, kH: 1, kW: 1 });
   // a depthwise conv over one input channel runs as a conv (micro_speech's first layer),
   // tr_dwconv1ch_wide.h: channels around the blocks of 4 and below 4 (FDT partitions: the
   // direct path), window widths that are not whole words, windows wider than the input (every

@@ -1,0 +1,73 @@
+// The DSP "speed" kernel for FULLY_CONNECTED and 1x1 convs with deep inputs or few outputs
+// (tr_fc_deep_wide.h), beside lower-conv.ts (which validates the op, folds the bias and emits
+// the params struct, then asks here before its widening 1x1 kernel, tr_conv1x1_wide.h).
+import { tensorBytes } from '../../ir/graph.ts';
+import { cInt } from './c-emit.ts';
+import type { LowerContext, Lowered } from './context.ts';
+import { fcDeepWideLayout, wordArray } from './kernel-layout.ts';
+
+const FC_DEEP_WIDE_INCLUDE = '#include "tr_fc_deep_wide.h"\n';
+
+/**
+ * Estimated Cortex-M4 instructions per group of 4 inputs of one row, counted from each
+ * kernel's inner loop (not measured per layer): tr_conv1x1_wide.h widens the group once
+ * (LDR, 2 SXTB16, STRD, loop: ~6), then 46 instructions per 4 groups for each block of 4
+ * channels and ~6 (C loop: 2 LDRD, 2 SMLAD, loop) for each channel past the blocks;
+ * tr_fc_deep_wide.h pays per block LDR + 2 SXTB16 + the weight loads + 2 SMLAD a channel
+ * (54 per 4 groups for 4 channels; 1, 2, 3 channels: 6, 8, 11, plus the loop's share).
+ */
+export function wideRowCost(C: number): number {
+  return 6 + 11.5 * Math.floor(C / 4) + 6 * (C % 4);
+}
+export function deepRowCost(C: number): number {
+  return 13.5 * Math.floor(C / 4) + [0, 6.5, 8.5, 11.5][C % 4]!;
+}
+
+/** A 1x1 conv's or FC's GEMM: rows of `depth` int8 inputs times `outDepth` weight rows. */
+export interface DeepGemm {
+  kind: 'fc' | 'conv1x1';
+  /** the tr_fc_s8_params_t / tr_conv_s8_params_t name (bias_folded filled) */
+  params: string;
+  /** weights as outDepth rows of depth */
+  weights: readonly number[];
+  rows: number; depth: number; outDepth: number;
+  /** whether tr_conv1x1_wide.h could take the layer (its stack buffer and channel limits) */
+  wideFits: boolean;
+  /** tr_requant mode literal (TR_RQ_SINGLE, TR_RQ_FP32, TR_RQ_MBQM) */
+  mode: string;
+  outZeroPoint: number; clampMin: number | string; clampMax: number | string;
+  inId: number; outId: number;
+}
+
+/** True when the plan puts any byte of the output on the input (arena tensors only). */
+function overlaps(ctx: LowerContext, xId: number, yId: number): boolean {
+  if (!ctx.offsets.has(xId) || !ctx.offsets.has(yId)) return false;
+  const ox = ctx.arenaOffset(xId); const oy = ctx.arenaOffset(yId);
+  return ox < oy + tensorBytes(ctx.tensor(yId)) && oy < ox + tensorBytes(ctx.tensor(xId));
+}
+
+/**
+ * tr_fc_deep_wide.h where it applies and beats the widening kernel (or that one cannot take
+ * the layer): DSP speed kernels, an output apart from the input (each block's outputs are
+ * written while the row is still read), and — when tr_conv1x1_wide.h fits — a lower
+ * estimated cost. Undefined otherwise.
+ */
+export function lowerDeepGemm(ctx: LowerContext, i: number, d: DeepGemm): Lowered | undefined {
+  if (!ctx.wideKernels || overlaps(ctx, d.inId, d.outId)) return undefined;
+  // 1x1 convs with 1-3 outputs (FDT partitions) keep the int8 kernels, as for the widening one.
+  if (d.kind === 'conv1x1' && d.outDepth < 4) return undefined;
+  if (d.wideFits && deepRowCost(d.outDepth) >= wideRowCost(d.outDepth)) return undefined;
+  if (!ctx.decls.includes(FC_DEEP_WIDE_INCLUDE)) ctx.decls.unshift(FC_DEEP_WIDE_INCLUDE);
+  const wide = ctx.name(i, d.kind === 'fc' ? 'weights_deep' : 'filter_deep');
+  ctx.decls.push(wordArray(wide, fcDeepWideLayout(d.weights, d.outDepth, d.depth)));
+  const spec = ctx.name(i, d.kind === 'fc' ? 'fcd' : 'conv1x1d');
+  const layer = d.kind === 'fc' ? 'tr_fc_deep_layer' : 'tr_conv1x1_deep_layer';
+  // noinline, noipa: as for the 1x1 "speed" conv (lower-conv.ts)
+  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    `  ${layer}(&${d.params}, in, ${wide}, out, ${d.rows}, ${d.depth}, ${d.outDepth}, ${d.mode}, ` +
+    `${cInt(d.outZeroPoint)}, ${d.clampMin}, ${d.clampMax});\n}\n`);
+  return {
+    statements: [`${spec}(${ctx.ptr(d.inId)}, ${ctx.ptr(d.outId, { write: true })});`],
+    kernels: [layer],
+  };
+}
