@@ -8,7 +8,7 @@
 import { intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { tensorBytes } from '../../ir/graph.ts';
-import { windowLag } from '../../plan/streaming.ts';
+import { reverseWindowLag, windowLag } from '../../plan/streaming.ts';
 import { rv32BlockLayout, rv32DepthwiseLayout } from './kernel-layout.ts';
 
 const CONV_RV32_INCLUDE = '#include "tr_conv_rv32.h"\n';
@@ -175,26 +175,41 @@ const DW_RV32_PER_OUTPUT = 9 * 3 + PER_OUTPUT;
 const DW_RASTER_PER_OUTPUT = 9 * 9.5;
 
 /**
- * The channel-major 3x3 depthwise kernel when it fits (multiplier 1, no dilation). It writes
- * channel by channel within a band of output rows, not in the raster order a streaming
- * overlap of its output with its input relies on (firmware/plan/streaming.ts): the whole map
- * is one band when the plan keeps them apart; one row per band when the plan puts the output
- * below the input by at least the lag of a one-row unit; otherwise its raster-order variant
- * (tr_dw3x3_rv32_raster, a unit of one pixel like the kernel it replaces) runs, backwards when
- * the plan puts the output above the input.
+ * The channel-major 3x3 depthwise kernel when it fits (multiplier 1, no dilation), and its
+ * band of output rows (tr_dwconv_rv32.h). It writes channel by channel within a band, not in
+ * the raster order a streaming overlap of its output with its input relies on
+ * (firmware/plan/streaming.ts). A depthwise output byte depends on its own channel only: with
+ * output and input a whole number of pixels apart, every write lands on the same channel of
+ * an input pixel, so the pixel-order lag (unit of one pixel) holds channel by channel and the
+ * whole map is one band, walked forwards when the output sits below the input, backwards when
+ * above. Otherwise: one row per band when they are apart by at least the lag of a one-row unit
+ * (bottom-up when above), else the raster-order variant (tr_dw3x3_rv32_raster, a unit of one
+ * pixel like the kernel it replaces). The checks use the plan's real offsets.
  */
+export function dwBand(ctx: LowerContext, l: ScalarDepthwiseLayer): number | undefined {
+  if (!overlaps(ctx, l.inId, l.outId)) return l.outH;
+  if (l.batches !== 1) return undefined;
+  // bytes the output starts above (> 0) or below (< 0) the input
+  const d = ctx.arenaOffset(l.outId) - ctx.arenaOffset(l.inId);
+  const lag = (unitPixels: number) => {
+    const w = {
+      inH: l.inH, inW: l.inW, outH: l.outH, outW: l.outW, filterH: 3, filterW: 3, strideH: l.strideH, strideW: l.strideW,
+      dilationH: 1, dilationW: 1, padTop: l.padTop, padLeft: l.padLeft, inPixelBytes: l.C, outPixelBytes: l.C, unitPixels,
+    };
+    return l.reverse ? reverseWindowLag(w) : windowLag(w);
+  };
+  // the direction is the one lower-conv.ts gave (l.reverse: the output above the input)
+  if ((d > 0) !== l.reverse) return undefined;
+  const apart = Math.abs(d);
+  if (apart % l.C === 0 && apart >= lag(1)) return l.outH;
+  if (apart >= lag(l.outW)) return 1;
+  return undefined;
+}
+
 export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
   if (l.kH !== 3 || l.kW !== 3 || l.multiplier !== 1 || l.dilationH !== 1 || l.dilationW !== 1) return undefined;
-  let band: number | undefined = l.outH;
-  if (l.reverse) band = undefined;
-  else if (overlaps(ctx, l.inId, l.outId)) {
-    const rowLag = windowLag({
-      inH: l.inH, inW: l.inW, outH: l.outH, outW: l.outW, filterH: 3, filterW: 3, strideH: l.strideH, strideW: l.strideW,
-      dilationH: 1, dilationW: 1, padTop: l.padTop, padLeft: l.padLeft, inPixelBytes: l.C, outPixelBytes: l.C, unitPixels: l.outW,
-    });
-    band = l.batches === 1 && ctx.arenaOffset(l.inId) - ctx.arenaOffset(l.outId) >= rowLag ? 1 : undefined;
-  }
+  const band = dwBand(ctx, l);
   if (DW_RV32_PER_OUTPUT >= DW_RASTER_PER_OUTPUT) return undefined;
   include(ctx, DWCONV_RV32_INCLUDE);
   const filter = ctx.name(l.opIndex, 'filter_rv32');
@@ -203,8 +218,8 @@ export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer)
   const fn = band === undefined ? 'tr_dw3x3_rv32_raster' : 'tr_dw3x3_rv32_layer';
   // noinline: one copy of the loop per layer with its strides as literals (immediate offsets)
   ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
-    `  ${fn}(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band === undefined ? '' : `${band}, `}${l.mode}` +
-    `${band === undefined ? `, ${l.reverse ? 1 : 0}` : ''});\n}\n`);
+    `  ${fn}(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band === undefined ? '' : `${band}, `}${l.mode}, ` +
+    `${l.reverse ? 1 : 0});\n}\n`);
   return {
     statements: [`${spec}(${ctx.ptr(l.inId)}, ${ctx.ptr(l.outId, { write: true })});`],
     kernels: [fn],
