@@ -182,7 +182,7 @@ describe('RV32 channel-major depthwise under streaming overlaps', () => {
       },
       {
         name: `${above ? 'above' : 'below'} by the one-row lag, not a whole pixel: one-row bands`, above,
-        gap: (s, out, input) => sign * from(Math.max(rowLag(out, input, above), planLag(s) ?? Infinity), C(out), false),
+        gap: (s, out, input) => { const l = planLag(s); return l === undefined ? undefined : sign * from(Math.max(rowLag(out, input, above), l), C(out), false); },
         pick: () => 'rows',
       },
       {
