@@ -48,6 +48,13 @@ for (const c of [
   { h: 6, w: 7, inC: 1 }, { h: 5, w: 5, inC: 7, strideH: 2, strideW: 2 }, { n: 2, h: 4, w: 6, inC: 9 },
   { h: 2, w: 1, inC: 3 }, { h: 7, w: 6, inC: 5, strideW: 2, padding: 'VALID' as const }, { h: 3, w: 3, inC: 2, strideH: 2, strideW: 2, padding: 'VALID' as const },
 ]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
+// one input and one output channel (tr_conv1ch_rv32.h, FDT's partitions of micro_speech's
+// and vww's one-channel depthwise convs): blocks of four pixels and the single ones after
+// them, windows crossing every edge or wholly in the padding, batches, plain convs
+for (const c of [
+  { h: 13, w: 12, kH: 10, kW: 8, strideH: 2, strideW: 2, depthwise: true }, { h: 9, w: 14, kH: 3, kW: 3, strideH: 2, strideW: 2, depthwise: true },
+  { n: 2, h: 5, w: 23, kH: 2, kW: 3 }, { h: 3, w: 4, kH: 5, kW: 5 }, { h: 8, w: 17, kH: 4, kW: 3, strideH: 3, strideW: 3, padding: 'VALID' as const },
+]) addConvCase(g, { ...c, inC: 1, outC: 1 });
 // fully connected: one row (the 8 x 1 path), odd batch counts (pairs and a single row)
 for (const [B, D, O] of [[1, 33, 17], [3, 19, 12], [1, 640, 8]] as const) addFcCase(g, B, D, O);
 const graph = g.graph;
@@ -55,7 +62,7 @@ const inputs = graph.inputs.map((id) => randomInput(g, graph.tensors[id]!));
 const plan = planGraph(graph, {});
 
 /** Kernels the cases must reach on a core without DSP (each instance name ends in its arithmetic). */
-const RV32_KERNELS = ['tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_dw3x3_rv32_layer'];
+const RV32_KERNELS = ['tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_dw3x3_rv32_layer', 'tr_conv1ch_rv32_layer'];
 
 async function have(tool: string): Promise<boolean> {
   return (await execa('which', [tool], { reject: false })).exitCode === 0;

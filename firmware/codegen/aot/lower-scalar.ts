@@ -96,9 +96,36 @@ function include(ctx: LowerContext, line = CONV_RV32_INCLUDE): void {
   if (!ctx.decls.includes(line)) ctx.decls.unshift(line);
 }
 
+const CONV1CH_RV32_INCLUDE = '#include "tr_conv1ch_rv32.h"\n';
+/** Instructions per tap of tr_conv1ch_rv32.h's four-pixel block (1 weight and 4 input loads,
+ * 4 MUL, 4 ADD), per pixel: estimated like PER_K. */
+const CONV1CH_PER_TAP = 13 / 4;
+
+/**
+ * One input and one output channel (FDT's partitions of a depthwise conv over one input
+ * channel): tr_conv1ch_rv32.h, four pixels per weight load. Its order is not the pixel-pair
+ * raster order, but streaming.ts never lets a one-output-channel conv overlap its input.
+ */
+function lowerConv1ch(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
+  if (l.gemm || l.reverse || l.inC !== 1 || l.outC !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH) return undefined;
+  const pixels = l.batches * l.outH * l.outW;
+  const macs = pixels * l.kH * l.kW;
+  if (PER_LAYER + pixels * PER_OUTPUT + macs * CONV1CH_PER_TAP >= GENERIC_PER_MAC.conv * macs) return undefined;
+  include(ctx, CONV1CH_RV32_INCLUDE);
+  const filter = ctx.name(l.opIndex, 'filter_rv32');
+  ctx.decls.push(intArray(filter, 'int8_t', l.ohwi));
+  const spec = ctx.name(l.opIndex, 'conv1ch');
+  // noinline: one copy of the loop per layer with its window and strides as literals
+  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    `  tr_conv1ch_rv32_layer(&${l.params}, in, ${filter}, out, ${l.kH}, ${l.kW}, ${l.inW}, ${l.strideW}, ${l.mode});\n}\n`);
+  return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_conv1ch_rv32_layer'] };
+}
+
 /** The blocked conv when it fits the layer and the cost model prefers it, else undefined. */
 export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
+  const one = lowerConv1ch(ctx, l);
+  if (one) return one;
   if (!l.gemm && (l.reverse || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH)) return undefined;
   const macs = l.batches * l.outH * l.outW * l.outC * l.kH * l.kW * l.inC;
   if (rv32ConvCost(l) >= GENERIC_PER_MAC.conv * macs) return undefined;
