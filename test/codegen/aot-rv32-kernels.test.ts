@@ -25,7 +25,7 @@ import { RandomGraph, randomInput, rng } from './support/random-ops.ts';
 import { runQemu } from '../../tools/qemu-aot.ts';
 import { runMany } from '../../firmware/runner/index.ts';
 import { ARITHMETICS } from '../../wire/vocabulary.ts';
-import { reverseWindowLag, windowLag } from '../../firmware/plan/streaming.ts';
+import { reverseWindowLag, streamInputs, windowLag } from '../../firmware/plan/streaming.ts';
 import { leadingPad } from '../../firmware/ir/shape.ts';
 
 const RV32_BOARD = 'qemu-riscv32-virt';
@@ -106,6 +106,15 @@ for (const arithmetic of ARITHMETICS) {
     });
   });
 }
+
+describe('RV32 one-channel conv kernel and the streaming rules', () => {
+  it('one-output-channel convs never stream over their input (tr_conv1ch_rv32.h runs out of raster order)', () => {
+    const ones = graph.ops.map((op, i) => ({ op, i })).filter(({ op }) =>
+      (op.kind === 'CONV_2D' || op.kind === 'DEPTHWISE_CONV_2D') && graph.tensors[op.inputs[0]!]!.shape[3] === 1 && graph.tensors[op.outputs[0]!]!.shape[3] === 1);
+    assert.ok(ones.length >= 5, `${ones.length} one-channel convs`);
+    for (const { i } of ones) assert.deepEqual(streamInputs(graph, i), [], `op ${i}`);
+  });
+});
 
 /**
  * A plan in which every streaming pair overlaps with the output `gap(...)` bytes above (> 0)

@@ -1,6 +1,6 @@
 // Kernel selection for int8 CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED on cores without a
 // DSP extension (RV32IMAC, Cortex-M0) under optimize 'speed': the register-blocked kernels of
-// tr_conv_rv32.h and tr_dwconv_rv32.h compete per layer with the library's kernels by a small
+// tr_conv_rv32.h, tr_conv1ch_rv32.h and tr_dwconv_rv32.h compete per layer with the library's kernels by a small
 // cost model (estimated instructions of the layer from instruction counts of each kernel's
 // inner loop in the generated assembly; used to choose, never reported as a measurement).
 // lower-conv.ts asks here first and falls back to its own kernels (tr_gemm_scalar.h for 1x1
@@ -100,6 +100,8 @@ const CONV1CH_RV32_INCLUDE = '#include "tr_conv1ch_rv32.h"\n';
 /** Instructions per tap of tr_conv1ch_rv32.h's four-pixel block (1 weight and 4 input loads,
  * 4 MUL, 4 ADD), per pixel: estimated like PER_K. */
 const CONV1CH_PER_TAP = 13 / 4;
+/** Filter columns tr_conv1ch_rv32.h holds (TR_RV1_MAX_KW). */
+const RV32_1CH_MAX_KW = 16;
 
 /**
  * One input and one output channel (FDT's partitions of a depthwise conv over one input
@@ -107,7 +109,7 @@ const CONV1CH_PER_TAP = 13 / 4;
  * raster order, but streaming.ts never lets a one-output-channel conv overlap its input.
  */
 function lowerConv1ch(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
-  if (l.gemm || l.reverse || l.inC !== 1 || l.outC !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH) return undefined;
+  if (l.gemm || l.reverse || l.inC !== 1 || l.outC !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH || l.kW > RV32_1CH_MAX_KW) return undefined;
   const pixels = l.batches * l.outH * l.outW;
   const macs = pixels * l.kH * l.kW;
   if (PER_LAYER + pixels * PER_OUTPUT + macs * CONV1CH_PER_TAP >= GENERIC_PER_MAC.conv * macs) return undefined;

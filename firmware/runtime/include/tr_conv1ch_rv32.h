@@ -21,6 +21,9 @@
 #include "tr_fixedpoint.h"
 #include "tr_conv_rv32.h"
 
+/* Filter columns the edge pixels' sums hold (the generator checks: RV32_1CH_MAX_KW). */
+#define TR_RV1_MAX_KW 16
+
 /* see tr_conv_rv32.h: the pre-allocation scheduler would hoist the loads and spill */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC push_options
@@ -47,6 +50,10 @@ static inline __attribute__((always_inline)) void tr_conv1ch_rv32_layer(
     for (int32_t kx = 0; kx < KW; kx++) s += filter[ky * KW + kx];
     rs[ky] = s;
   }
+  /* per filter column, the sum of its weights over the rows inside the input (for the edge
+   * pixels), recomputed only when those rows change (from the previous output row's) */
+  int32_t cs[TR_RV1_MAX_KW];
+  int32_t cs_ky0 = -1, cs_ky1 = -1;
   /* output columns whose window lies inside the input columns: [ox0, ox1) */
   int32_t ox0 = (pl + STW - 1) / STW;
   int32_t ox1 = in_w - KW + pl >= 0 ? (in_w - KW + pl) / STW + 1 : 0;
@@ -72,6 +79,9 @@ static inline __attribute__((always_inline)) void tr_conv1ch_rv32_layer(
         const int8_t *x = xrow + ky0 * SH + ox * STW - pl;
         const int8_t *w = filter + ky0 * KW;
         for (int32_t ky = ky0; ky < ky1; ky++, x += SH, w += KW) {
+          /* a filter row unrolled (KW a literal; -O2 alone keeps the loop: 4.2 instead of
+           * about 3.3 instructions per MAC) */
+#pragma GCC unroll 16
           for (int32_t kx = 0; kx < KW; kx++) {
             const int32_t t = w[kx];
             a0 += x[kx] * t; a1 += x[STW + kx] * t; a2 += x[2 * STW + kx] * t; a3 += x[3 * STW + kx] * t;
@@ -87,25 +97,36 @@ static inline __attribute__((always_inline)) void tr_conv1ch_rv32_layer(
         const int8_t *x = xrow + ky0 * SH + ox * STW - pl;
         const int8_t *w = filter + ky0 * KW;
         for (int32_t ky = ky0; ky < ky1; ky++, x += SH, w += KW)
+#pragma GCC unroll 16
           for (int32_t kx = 0; kx < KW; kx++) a += x[kx] * w[kx];
         orow[ox * osw] = tr_requant_m(&r, a, 0, mode, zp, lo, hi);
       }
       /* columns whose window crosses the left or right edge (or lies in the padding) */
+      if (ox0 > 0 || ox1 < out_w) {
+        if (ky0 != cs_ky0 || ky1 != cs_ky1) {
+          for (int32_t kx = 0; kx < KW; kx++) {
+            int32_t c = 0;
+            for (int32_t ky = ky0; ky < ky1; ky++) c += filter[ky * KW + kx];
+            cs[kx] = c;
+          }
+          cs_ky0 = ky0; cs_ky1 = ky1;
+        }
+      }
       for (int32_t ox = 0; ox < out_w; ox++) {
         if (ox >= ox0 && ox < ox1) { ox = ox1 - 1; continue; }
         const int32_t ix0 = ox * STW - pl;
         int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + KW > in_w ? in_w - ix0 : KW;
         if (kx1 < kx0) kx1 = kx0;
-        int32_t a = 0, inside = 0;
+        int32_t a = 0;
         for (int32_t ky = ky0; ky < ky1; ky++) {
           const int8_t *x = xrow + ky * SH + ix0;
           const int8_t *w = filter + ky * KW;
-          for (int32_t kx = kx0; kx < kx1; kx++) { a += x[kx] * w[kx]; inside += w[kx]; }
+          for (int32_t kx = kx0; kx < kx1; kx++) a += x[kx] * w[kx];
         }
         /* rows inside the input: the taps outside [kx0, kx1) add in_zp * w too */
-        int32_t rows = 0;
-        for (int32_t ky = ky0; ky < ky1; ky++) rows += rs[ky];
-        a = (int32_t)((uint32_t)rbias + (uint32_t)a + (uint32_t)in_zp * (uint32_t)(rows - inside));
+        int32_t outside_cols = 0;
+        for (int32_t kx = 0; kx < KW; kx++) if (kx < kx0 || kx >= kx1) outside_cols += cs[kx];
+        a = (int32_t)((uint32_t)rbias + (uint32_t)a + (uint32_t)in_zp * (uint32_t)outside_cols);
         orow[ox * osw] = tr_requant_m(&r, a, 0, mode, zp, lo, hi);
       }
     }
