@@ -25,6 +25,8 @@ import { RandomGraph, randomInput, rng } from './support/random-ops.ts';
 import { runQemu } from '../../tools/qemu-aot.ts';
 import { runMany } from '../../firmware/runner/index.ts';
 import { ARITHMETICS } from '../../wire/vocabulary.ts';
+import { reverseWindowLag, streamInputs, windowLag } from '../../firmware/plan/streaming.ts';
+import { leadingPad } from '../../firmware/ir/shape.ts';
 
 const RV32_BOARD = 'qemu-riscv32-virt';
 const NO_DSP = { dsp: false, fpu: false } as const;
@@ -46,6 +48,13 @@ for (const c of [
   { h: 6, w: 7, inC: 1 }, { h: 5, w: 5, inC: 7, strideH: 2, strideW: 2 }, { n: 2, h: 4, w: 6, inC: 9 },
   { h: 2, w: 1, inC: 3 }, { h: 7, w: 6, inC: 5, strideW: 2, padding: 'VALID' as const }, { h: 3, w: 3, inC: 2, strideH: 2, strideW: 2, padding: 'VALID' as const },
 ]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
+// one input and one output channel (tr_conv1ch_rv32.h, FDT's partitions of micro_speech's
+// and vww's one-channel depthwise convs): blocks of four pixels and the single ones after
+// them, windows crossing every edge or wholly in the padding, batches, plain convs
+for (const c of [
+  { h: 13, w: 12, kH: 10, kW: 8, strideH: 2, strideW: 2, depthwise: true }, { h: 9, w: 14, kH: 3, kW: 3, strideH: 2, strideW: 2, depthwise: true },
+  { n: 2, h: 5, w: 23, kH: 2, kW: 3 }, { h: 3, w: 4, kH: 5, kW: 5 }, { h: 8, w: 17, kH: 4, kW: 3, strideH: 3, strideW: 3, padding: 'VALID' as const },
+]) addConvCase(g, { ...c, inC: 1, outC: 1 });
 // fully connected: one row (the 8 x 1 path), odd batch counts (pairs and a single row)
 for (const [B, D, O] of [[1, 33, 17], [3, 19, 12], [1, 640, 8]] as const) addFcCase(g, B, D, O);
 const graph = g.graph;
@@ -53,7 +62,7 @@ const inputs = graph.inputs.map((id) => randomInput(g, graph.tensors[id]!));
 const plan = planGraph(graph, {});
 
 /** Kernels the cases must reach on a core without DSP (each instance name ends in its arithmetic). */
-const RV32_KERNELS = ['tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_dw3x3_rv32_layer'];
+const RV32_KERNELS = ['tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_dw3x3_rv32_layer', 'tr_conv1ch_rv32_layer'];
 
 async function have(tool: string): Promise<boolean> {
   return (await execa('which', [tool], { reject: false })).exitCode === 0;
@@ -98,12 +107,21 @@ for (const arithmetic of ARITHMETICS) {
   });
 }
 
+describe('RV32 one-channel conv kernel and the streaming rules', () => {
+  it('one-output-channel convs never stream over their input (tr_conv1ch_rv32.h runs out of raster order)', () => {
+    const ones = graph.ops.map((op, i) => ({ op, i })).filter(({ op }) =>
+      (op.kind === 'CONV_2D' || op.kind === 'DEPTHWISE_CONV_2D') && graph.tensors[op.inputs[0]!]!.shape[3] === 1 && graph.tensors[op.outputs[0]!]!.shape[3] === 1);
+    assert.ok(ones.length >= 5, `${ones.length} one-channel convs`);
+    for (const { i } of ones) assert.deepEqual(streamInputs(graph, i), [], `op ${i}`);
+  });
+});
+
 /**
- * A plan in which every streaming pair overlaps: the output starts `extra(output)` bytes more
- * than the rule's lag below its input, or (`above`) exactly the reverse lag above it (the rest
- * laid end to end).
+ * A plan in which every streaming pair overlaps with the output `gap(...)` bytes above (> 0)
+ * or below (< 0) its input (the rest laid end to end); pairs whose gap is undefined stay apart.
+ * verifyPlan holds every gap to the planner's lags.
  */
-function streamingPlan(graph: Graph, extra: (outTensor: number) => number, above = false): MemoryPlan {
+function gapPlan(graph: Graph, gap: (s: { lag: number; lagAbove?: number }, outTensor: number, inTensor: number) => number | undefined): MemoryPlan {
   const order = graph.ops.map((_, i) => i);
   const { buffers } = bufferLifetimes(graph, order, { streaming: true });
   const offsets = new Array<number>(buffers.length).fill(-1);
@@ -112,16 +130,15 @@ function streamingPlan(graph: Graph, extra: (outTensor: number) => number, above
     const s = out.streamsOver;
     if (s === undefined || offsets[out.id]! >= 0 || offsets[s.id]! >= 0) continue;
     const input = buffers[s.id]!;
-    if (above) {
-      if (s.lagAbove === undefined || s.lagAbove >= input.size) continue;
-      offsets[input.id] = next; offsets[out.id] = next + s.lagAbove;
-      next += Math.max(input.size, s.lagAbove + out.size);
-      continue;
+    const d = out.tensor === undefined || input.tensor === undefined ? undefined : gap(s, out.tensor, input.tensor);
+    if (d === undefined) continue;
+    if (d > 0) {
+      offsets[input.id] = next; offsets[out.id] = next + d;
+      next += Math.max(input.size, d + out.size);
+    } else {
+      offsets[out.id] = next; offsets[input.id] = next - d;
+      next += Math.max(out.size, -d + input.size);
     }
-    const lag = s.lag + (out.tensor === undefined ? 0 : extra(out.tensor));
-    if (lag >= out.size) continue;
-    offsets[out.id] = next; offsets[input.id] = next + lag;
-    next += Math.max(out.size, lag + input.size);
   }
   for (const b of buffers) if (offsets[b.id]! < 0) { offsets[b.id] = next; next += b.size; }
   verifyPlan(buffers, offsets);
@@ -132,37 +149,93 @@ function streamingPlan(graph: Graph, extra: (outTensor: number) => number, above
 }
 
 describe('RV32 channel-major depthwise under streaming overlaps', () => {
-  // outputs written over their inputs: one row of output pixels more than the raster lag lets
-  // the kernel run in one-row bands; at the raster lag exactly it must keep the raster kernel
+  // Outputs written over their inputs, below or above them. A whole number of pixels apart by
+  // at least the pixel lag: the whole map channel by channel (forwards / backwards). Otherwise
+  // one-row bands from the one-row lag on, the raster-order variant below it. Wrong choices
+  // corrupt outputs: channel-major writes not a whole number of pixels from the input land on
+  // other channels' input still to be read.
   const sg = new RandomGraph(rng(33));
   for (const c of [
     { h: 6, w: 7, inC: 5 }, { h: 9, w: 8, inC: 8, strideH: 2, strideW: 2 }, { h: 5, w: 6, inC: 3, padding: 'VALID' as const },
-    { h: 7, w: 4, inC: 12 },
+    { h: 7, w: 4, inC: 12 }, { h: 5, w: 9, inC: 16 },
   ]) addConvCase(sg, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
   const sgraph = sg.graph;
   const sinputs = sgraph.inputs.map((id) => randomInput(sg, sgraph.tensors[id]!));
   const swant = runGraphAll(sgraph, sinputs, { arithmetic: 'reference' });
-  const rowBytes = (t: number) => { const s = sgraph.tensors[t]!.shape; return s[2]! * s[3]!; };
-  const cases = [
-    { name: 'one output row past the lag: one-row bands', extra: rowBytes, band: true },
-    { name: 'exactly at the lag: the raster-order variant', extra: () => 0, band: false },
-    { name: 'above the input by the reverse lag: the raster-order variant backwards', extra: () => 0, band: false, above: true },
-  ];
+  const shape = (t: number) => sgraph.tensors[t]!.shape;
+  const C = (t: number) => shape(t)[3]!;
+  /** The layer's window geometry in bytes, with a unit of `unitPixels` output pixels. */
+  const geom = (out: number, input: number, unitPixels: number) => {
+    const op = sgraph.ops.find((o) => o.outputs[0] === out)!;
+    const o = op.options as { padding: 'SAME' | 'VALID'; strideH: number; strideW: number };
+    const [, inH, inW, c] = shape(input) as [number, number, number, number];
+    const [, outH, outW] = shape(out) as [number, number, number, number];
+    return {
+      inH, inW, outH, outW, filterH: 3, filterW: 3, strideH: o.strideH, strideW: o.strideW, dilationH: 1, dilationW: 1,
+      padTop: leadingPad(o.padding, inH, 3, o.strideH, 1, outH), padLeft: leadingPad(o.padding, inW, 3, o.strideW, 1, outW),
+      inPixelBytes: c, outPixelBytes: c, unitPixels,
+    };
+  };
+  const rowLag = (out: number, input: number, above: boolean) => (above ? reverseWindowLag : windowLag)(geom(out, input, shape(out)[2]!));
+  const pixelLag = (out: number, input: number, above: boolean) => (above ? reverseWindowLag : windowLag)(geom(out, input, 1));
+  /** The least gap from `from` on that is (whole) or is not a whole number of pixels. */
+  const from = (v: number, c: number, whole: boolean) => { let d = v; while ((d % c === 0) !== whole) d++; return d; };
+  type Pick = 'whole' | 'rows' | 'raster';
+  const cases: { name: string; above: boolean; gap: (s: { lag: number; lagAbove?: number }, out: number, input: number) => number | undefined; pick: (out: number, input: number, d: number) => Pick }[] = [];
+  for (const above of [false, true]) {
+    const sign = above ? 1 : -1;
+    const planLag = (s: { lag: number; lagAbove?: number }) => (above ? s.lagAbove : s.lag);
+    cases.push(
+      {
+        name: `${above ? 'above' : 'below'} by the least whole number of pixels the planner allows: the whole map`, above,
+        gap: (s, out, input) => { const l = planLag(s); return l === undefined ? undefined : sign * from(l, C(out), true); },
+        pick: () => 'whole',
+      },
+      {
+        name: `${above ? 'above' : 'below'} by the planner's lag plus one byte (not a whole pixel)`, above,
+        gap: (s, out, input) => { const l = planLag(s); return l === undefined ? undefined : sign * from(l + 1, C(out), false); },
+        pick: (out, input, d) => (Math.abs(d) >= rowLag(out, input, above) ? 'rows' : 'raster'),
+      },
+      {
+        name: `${above ? 'above' : 'below'} by the one-row lag, not a whole pixel: one-row bands`, above,
+        gap: (s, out, input) => { const l = planLag(s); return l === undefined ? undefined : sign * from(Math.max(rowLag(out, input, above), l), C(out), false); },
+        pick: () => 'rows',
+      },
+      {
+        name: `${above ? 'above' : 'below'} one byte short of the one-row lag, not a whole pixel: the raster-order variant`, above,
+        gap: (s, out, input) => {
+          const l = planLag(s); const r = rowLag(out, input, above);
+          if (l === undefined) return undefined;
+          let d = r - 1; while (d >= l && d % C(out) === 0) d--;
+          return d >= l && d >= pixelLag(out, input, above) ? sign * d : undefined;
+        },
+        pick: () => 'raster',
+      },
+    );
+  }
   for (const c of cases) {
     it(`${c.name}; every output equals the interpreter's`, async () => {
-      const plan = streamingPlan(sgraph, c.extra, c.above);
-      const overlapping = plan.buffers.filter((b) => {
-        const input = b.streamsOver === undefined ? undefined : plan.buffers[b.streamsOver.id]!;
-        return input !== undefined && b.offset < input.offset + input.size && input.offset < b.offset + b.size && (b.offset > input.offset) === !!c.above;
-      }).length;
-      assert.ok(overlapping >= (c.above ? 2 : sgraph.ops.length), `${overlapping} outputs overlap their inputs`);
+      const plan = gapPlan(sgraph, c.gap);
+      const off = new Map(plan.buffers.filter((b) => b.tensor !== undefined).map((b) => [b.tensor!, b.offset]));
       const gen = generateAot(sgraph, plan, { modelName: 'rv_stream', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP });
-      // at the raster lag some layer must take the raster-order variant (where the row lag is
-      // no larger, e.g. a VALID window far ahead of its output, the banded kernel may still run)
-      if (c.band) assert.ok(gen.kernels.includes('tr_dw3x3_rv32_layer'));
-      else assert.ok(gen.kernels.includes('tr_dw3x3_rv32_raster'), gen.kernels.join());
-      if (c.above) assert.match(Object.values(gen.files).join('\n'), /tr_dw3x3_rv32_raster\([^;]*, 1\);/, 'a backward call');
-      if (c.band) assert.equal(Object.values(gen.files).join('\n').match(/, 1, TR_RQ_\w+\);/g)?.length, sgraph.ops.length, 'one-row bands');
+      const src = Object.values(gen.files).join('\n');
+      let overlapping = 0;
+      for (const [i, op] of sgraph.ops.entries()) {
+        const out = op.outputs[0]!; const input = op.inputs[0]!;
+        const d = off.get(out)! - off.get(input)!;
+        const size = (t: number) => shape(t).reduce((a, b) => a * b, 1);
+        if (!(d < size(input) && -d < size(out)) || (d > 0) !== c.above) continue;
+        overlapping++;
+        // the layer's call: its band (output rows) and direction, or the raster variant
+        const call = src.match(new RegExp(`tr_dw3x3_rv32_(layer|raster)\\(&op${i}_[^;]*?, (?:(\\d+), )?TR_RQ_\\w+, ([01])\\);`));
+        assert.ok(call, `op ${i}: no channel-major depthwise call`);
+        const want = c.pick(out, input, d);
+        const got: Pick = call[1] === 'raster' ? 'raster' : Number(call[2]) === 1 && shape(out)[1] !== 1 ? 'rows' : 'whole';
+        assert.equal(got, want, `op ${i} at ${d} B (C ${C(out)}): ${call[0]}`);
+        if (got === 'whole') assert.equal(Number(call[2]), shape(out)[1], 'the whole map as one band');
+        assert.equal(call[3], c.above ? '1' : '0', 'backwards exactly when the output is above');
+      }
+      assert.ok(overlapping >= 2, `${overlapping} outputs overlap their inputs`);
       const exe = await buildHostModel(gen.files, []);
       const raw = await runHostModel(exe, concatBytes(sinputs.map(bytesOf)), 1);
       const { failures } = graphOutputMismatches(sgraph, raw, swant);

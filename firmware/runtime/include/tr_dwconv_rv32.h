@@ -8,10 +8,14 @@
  *
  * That is not the raster order firmware/plan/streaming.ts assumes: within a band of `band`
  * output rows, a channel of every pixel is written before the next channel of the band's
- * first pixel is read. The generator passes the whole map as one band when the plan keeps
- * the output apart from the input, one row per band when the plan overlaps them far enough
- * apart for a unit of one output row (lower-scalar.ts checks the plan's offsets against that
- * lag), and keeps the raster-order kernel otherwise.
+ * first pixel is read. A depthwise output byte depends on its own channel only, so when the
+ * plan puts the output a whole number of pixels from the input, a write of channel c lands
+ * on channel c of some input pixel and the pixel-order lag holds channel by channel: the
+ * whole map is one band then, walked in raster order or (REVERSE) from the last pixel to the
+ * first. lower-scalar.ts checks the plan's offsets: the whole map when the plan keeps output
+ * and input apart or a whole number of pixels apart by at least the one-pixel lag, one row
+ * per band (bottom-up when REVERSE) when they are apart by at least the lag of a unit of one
+ * output row, and the raster-order kernel otherwise.
  *
  * Weights (generator: kernel-layout.ts rv32DepthwiseLayout): channel-major, 9 taps per
  * channel ([C][3][3]); bias_folded holds the input offset times the taps' sum, so taps in the
@@ -36,7 +40,7 @@
  * The generator emits one small function per layer around it. */
 static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
     const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
-    const int32_t SH, const int32_t SW, const int32_t STW, const int32_t band, const int mode) {
+    const int32_t SH, const int32_t SW, const int32_t STW, const int32_t band, const int mode, const int REVERSE) {
   const int32_t C = p->in.c, in_h = p->in.h, in_w = p->in.w, in_sh = SH, in_sw = SW;
   const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh, osw = SW;
   const int32_t sth = p->stride_h, stw = STW, pt = p->pad_top, pl = p->pad_left;
@@ -53,8 +57,11 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn;
     int8_t *out_b = out + b * p->out.sn;
-    for (int32_t y0 = 0; y0 < out_h; y0 += band) {
-    const int32_t y1 = y0 + band < out_h ? y0 + band : out_h;
+    /* bands counted from the top, or from the bottom when REVERSE; pixel steps of `dir` */
+    const int32_t dir = REVERSE ? -1 : 1;
+    for (int32_t yb = 0; yb < out_h; yb += band) {
+    const int32_t y0 = REVERSE ? (out_h - yb - band > 0 ? out_h - yb - band : 0) : yb;
+    const int32_t y1 = REVERSE ? out_h - yb : (yb + band < out_h ? yb + band : out_h);
     for (int32_t c = 0; c < C; c++) {
       const int8_t *f = filter + 9 * c;
       const int32_t w0 = f[0], w1 = f[1], w2 = f[2], w3 = f[3], w4 = f[4], w5 = f[5], w6 = f[6], w7 = f[7], w8 = f[8];
@@ -66,18 +73,22 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
       const tr_requant_t r = rl.r;
       const int8_t *xc = in_b + c;
       int8_t *oc = out_b + c;
-      for (int32_t oy = y0; oy < y1; oy++) {
+      for (int32_t i = y0; i < y1; i++) {
+        const int32_t oy = REVERSE ? y0 + y1 - 1 - i : i;
         const int32_t iy0 = oy * sth - pt;
         const int row_inside = oy >= oy0 && oy < oy1;
-        for (int32_t ox = 0; ox < out_w; ox++) {
+        for (int32_t j = 0; j < out_w; j++) {
+          const int32_t ox = REVERSE ? out_w - 1 - j : j;
           const int32_t ix0 = ox * stw - pl;
           int32_t acc;
           if (row_inside && ox >= ox0 && ox < ox1) {
-            /* interior: the fast path; a run of them without the border test */
+            /* interior: the fast path; a run of them (to ox1 - 1, or down to ox0 when
+             * REVERSE) without the border test */
+            const int32_t run = REVERSE ? ox - ox0 + 1 : ox1 - ox;
             const int8_t *x = xc + iy0 * in_sh + ix0 * in_sw;
             int8_t *o = oc + oy * osh + ox * osw;
-            int8_t *const o_end = o + (ox1 - ox) * osw;
-            for (; o != o_end; x += stw * in_sw, o += osw) {
+            int8_t *const o_end = o + dir * run * osw;
+            for (; o != o_end; x += dir * stw * in_sw, o += dir * osw) {
               int32_t a = bias + x[0] * w0;
               a += x[in_sw] * w1;
               a += x[2 * in_sw] * w2;
@@ -89,7 +100,7 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
               a += x[2 * in_sh + 2 * in_sw] * w8;
               *o = tr_requant_m(&r, a, 0, mode, zp, lo, hi);
             }
-            ox = ox1 - 1;
+            j += run - 1;
             continue;
           }
           /* border: with bias_folded = bias - in_zp * sum(w), the reference sum over the inside
