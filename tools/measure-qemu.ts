@@ -7,7 +7,7 @@
 //   output compared with the model set's golden file (real TFLite).
 // A development tool, not a test:
 //   node --import tsx tools/measure-qemu.ts [model ...]
-// (the boards engineer's `npm run bench:speed` is the benchmark of record).
+// (`npm run bench:speed` is the benchmark of record).
 import { buildFirmware } from '../firmware/build/index.ts';
 import { runGraph } from '../firmware/interp/interpreter.ts';
 import { loadModel } from '../firmware/model/reader.ts';

@@ -55,7 +55,7 @@ export const TFLM_RESOLVER_METHOD: Record<OpKind, string> = {
 
 export interface TflmOptions {
   modelName: string;
-  /** The .tflite to embed, byte for byte (e.g. with the tiling engineer's offline plan).
+  /** The .tflite to embed, byte for byte (e.g. with the tiling's offline plan).
    * Default: the graph serialized by firmware/model/writer.ts (its metadata included). */
   modelBytes?: Uint8Array;
   boardFeatures?: BoardFeatures;
