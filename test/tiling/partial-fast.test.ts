@@ -153,23 +153,27 @@ test('random partial-sum endings: optimized kernels equal the reference kernels 
 });
 
 // tr_conv2d_s8_fast_1ch (one output channel: FDT partitions of a channel-sliced conv) is what the
-// generator selects for every optimized int8 conv with one output channel (lower-conv.ts).
-async function runAot1ch(name: string, tiled: Graph, inputs: ArrayBufferView[], arithmetic: AotArithmetic, plan?: TiledPlan): Promise<Uint8Array> {
+// generator selects for every optimized int8 conv with one output channel under `optimize: 'size'`
+// (lower-conv.ts); under 'speed' (the default) a depthwise partition over one input channel gets
+// tr_dw1ch_wide_layer (tr_dwconv1ch_wide.h) instead. Both must equal the interpreter.
+const ONE_CHANNEL_KERNEL = { size: 'tr_conv2d_s8_fast_1ch(', speed: 'tr_dw1ch_wide_layer(' } as const;
+async function runAot1ch(name: string, tiled: Graph, inputs: ArrayBufferView[], arithmetic: AotArithmetic, plan?: TiledPlan,
+  optimize: 'size' | 'speed' = 'size'): Promise<Uint8Array> {
   const p = plan ?? planTiled(tiled);
-  const out = generateAot(tiled, codegenPlan(tiled, p), { modelName: name, kernels: 'optimized', arithmetic });
+  const out = generateAot(tiled, codegenPlan(tiled, p), { modelName: name, kernels: 'optimized', arithmetic, optimize });
   const src = out.files['tr_model_aot.c']!;
-  assert.ok(src.includes('tr_conv2d_s8_fast_1ch('), `${name}: the generator did not select the one-channel kernel`);
+  assert.ok(src.includes(ONE_CHANNEL_KERNEL[optimize]), `${name}: the generator did not select the one-channel kernel ${ONE_CHANNEL_KERNEL[optimize]}`);
   const exe = await buildHostModel({ 'tr_model_aot.c': src }, [...out.cFlags, ...EMULATE]);
   return runHostModel(exe, concatBytes(inputs.map((x) => bytesOf(x))), inputs.length);
 }
 
 describe('one-output-channel conv kernel (tr_conv2d_s8_fast_1ch)', () => {
-  test('micro_speech FDT (8 one-channel partitions) equals the interpreter on every golden sample, both arithmetics', async () => {
+  test('micro_speech FDT (8 one-channel partitions) equals the interpreter on every golden sample, both arithmetics, size and speed kernels', async () => {
     const graph = loadModel(modelPath('micro_speech'));
     const samples = goldenSamples('micro_speech');
     const r = tileGraph(graph, { mode: 'fdt', partialSums: true, aliasReshape: true });
-    for (const arithmetic of ['reference', 'xnnpack'] as const) {
-      const raw = await runAot1ch('micro_speech_1ch', r.graph, samples.map((s) => s.input), arithmetic, r.plan);
+    for (const [arithmetic, optimize] of [['reference', 'size'], ['xnnpack', 'size'], ['reference', 'speed'], ['xnnpack', 'speed']] as const) {
+      const raw = await runAot1ch(`micro_speech_1ch_${optimize}`, r.graph, samples.map((s) => s.input), arithmetic, r.plan, optimize);
       const n = raw.byteLength / samples.length;
       samples.forEach((s, k) => sameBytes(raw.subarray(k * n, (k + 1) * n), runGraph(graph, [s.input], { arithmetic })[0]!, `${arithmetic} sample ${k}`));
     }
@@ -219,11 +223,13 @@ describe('fast partial sums: Cortex-M4 cross build', () => {
     }
     const graph = loadModel(modelPath('micro_speech'));
     const r = tileGraph(graph, { mode: 'fdt', partialSums: true, aliasReshape: true });
-    const out = generateAot(r.graph, codegenPlan(r.graph, r.plan), { modelName: 'micro_speech', kernels: 'optimized', boardFeatures: { dsp: true, isa: 'armv7em' } });
-    const model = join(dir, 'model.c');
-    writeFileSync(model, out.files['tr_model_aot.c']!);
-    await execa('arm-none-eabi-gcc', [...out.cFlags, '-O2', '-Wall', '-Werror', ...M4, '-I', KERNEL_INCLUDE_DIR, '-c', model, '-o', join(dir, 'model.o')]);
-    assert.ok(out.kernels.includes('tr_partial_fc_s8_fast'));
-    assert.ok(out.kernels.includes('tr_conv2d_s8_fast_1ch'));
+    for (const [optimize, oneChannel] of [['size', 'tr_conv2d_s8_fast_1ch'], ['speed', 'tr_dw1ch_wide_layer']] as const) {
+      const out = generateAot(r.graph, codegenPlan(r.graph, r.plan), { modelName: 'micro_speech', kernels: 'optimized', optimize, boardFeatures: { dsp: true, isa: 'armv7em' } });
+      const model = join(dir, `model-${optimize}.c`);
+      writeFileSync(model, out.files['tr_model_aot.c']!);
+      await execa('arm-none-eabi-gcc', [...out.cFlags, '-O2', '-Wall', '-Werror', ...M4, '-I', KERNEL_INCLUDE_DIR, '-c', model, '-o', join(dir, `model-${optimize}.o`)]);
+      assert.ok(out.kernels.includes(oneChannel), `${optimize}: ${out.kernels}`);
+      assert.ok(out.kernels.includes('tr_partial_fc_s8_fast'), `${optimize}: ${out.kernels}`);
+    }
   });
 });
