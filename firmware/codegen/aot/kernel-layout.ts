@@ -52,12 +52,12 @@ export function fcDeepWideLayout(w: ArrayLike<number>, C: number, K: number): nu
 }
 
 /**
- * tr_conv1x1_smallk.h: weights `w` as C rows of K (OHWI of a 1x1 conv). Blocks of 2 output
+ * tr_conv1x1_pairs.h: weights `w` as C rows of K (OHWI of a 1x1 conv). Blocks of 2 output
  * channels (an odd last channel alone); within a block, per group of 4 inputs k0..k3 (K padded
  * with zero weights to a multiple of 4), per channel: (w[k0], w[k2]), (w[k1], w[k3]).
  */
-export function smallKLayout(w: ArrayLike<number>, C: number, K: number): number[] {
-  return pairBlocks('smallKLayout', w, C, K, 2, false);
+export function conv1x1PairsLayout(w: ArrayLike<number>, C: number, K: number): number[] {
+  return pairBlocks('conv1x1PairsLayout', w, C, K, 2, false);
 }
 
 /** A const uint32_t array definition (hex words, 8 per line), word-aligned for LDRD. */
