@@ -46,14 +46,31 @@ static inline __attribute__((always_inline)) void tr_pairs_channels(
     "smlad %[a0], %[xh], r9, %[a0]\n\t"              \
     "smlad %[a1], %[xl], r10, %[a1]\n\t"             \
     "smlad %[a1], %[xh], r11, %[a1]\n\t"
-    /* every group written out: a loop (n, subs, bne) measured slower on vww by more than its
-     * 2 instructions per 4 groups (one register fewer for the code around), so the ROM of the
-     * unrolled groups (11 instructions each, per layer) is paid */
-    __asm__(".rept %c[G]\n\t" TR_PAIRS_GROUP ".endr"
-            : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [x] "+r"(x), [w] "+r"(w),
-              [xl] "=&r"(xl), [xh] "=&r"(xh)
-            : [G] "i"(G), [OFF] "i"(8 * G)
-            : "r8", "r9", "r10", "r11", "memory");
+    /* Up to 8 groups written out; deeper inputs in a loop of 4 groups and the G % 4 left
+     * written out: GCC sizes an asm by its source lines, not by what .rept expands to, so a
+     * longer body pushes float literal pools out of VLDR range (the fp32 requantization). A
+     * separate statement: the loop counter would cost the code around one more register. */
+    if (G <= 8) {
+      __asm__(".rept %c[G]\n\t" TR_PAIRS_GROUP ".endr"
+              : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [x] "+r"(x), [w] "+r"(w),
+                [xl] "=&r"(xl), [xh] "=&r"(xh)
+              : [G] "i"(G), [OFF] "i"(8 * G)
+              : "r8", "r9", "r10", "r11", "memory");
+    } else {
+      uint32_t n;
+      __asm__("movw %[n], #%c[Q]\n"
+              "1:\n\t"
+              TR_PAIRS_GROUP TR_PAIRS_GROUP TR_PAIRS_GROUP TR_PAIRS_GROUP
+              "subs %[n], %[n], #1\n\t"
+              "bne 1b\n\t"
+              ".if %c[R] >= 1\n\t" TR_PAIRS_GROUP ".endif\n\t"
+              ".if %c[R] >= 2\n\t" TR_PAIRS_GROUP ".endif\n\t"
+              ".if %c[R] >= 3\n\t" TR_PAIRS_GROUP ".endif"
+              : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [x] "+r"(x), [w] "+r"(w),
+                [xl] "=&r"(xl), [xh] "=&r"(xh), [n] "=&r"(n)
+              : [Q] "i"(G / 4), [R] "i"(G % 4), [OFF] "i"(8 * G)
+              : "r8", "r9", "r10", "r11", "cc", "memory");
+    }
 #undef TR_PAIRS_GROUP
   } else
 #endif
