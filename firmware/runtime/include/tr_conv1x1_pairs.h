@@ -46,11 +46,12 @@ static inline __attribute__((always_inline)) void tr_pairs_channels(
     "smlad %[a0], %[xh], r9, %[a0]\n\t"              \
     "smlad %[a1], %[xl], r10, %[a1]\n\t"             \
     "smlad %[a1], %[xh], r11, %[a1]\n\t"
-    /* Up to 8 groups written out; deeper inputs in a loop of 4 groups and the G % 4 left
-     * written out: GCC sizes an asm by its source lines, not by what .rept expands to, so a
-     * longer body pushes float literal pools out of VLDR range (the fp32 requantization). A
-     * separate statement: the loop counter would cost the code around one more register. */
-    if (G <= 8) {
+    /* Up to 16 groups written out (8 with the fp32 requantization); deeper inputs in a loop of
+     * 4 groups and the G % 4 left written out: GCC sizes an asm by its source lines, not by
+     * what .rept expands to, so a longer body pushes float literal pools out of VLDR range
+     * (1020 bytes; the integer modes load no floats). A separate statement: the loop counter
+     * would cost the code around one more register. */
+    if (G <= (mode == TR_RQ_FP32 ? 8 : 16)) {
       __asm__(".rept %c[G]\n\t" TR_PAIRS_GROUP ".endr"
               : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [x] "+r"(x), [w] "+r"(w),
                 [xl] "=&r"(xl), [xh] "=&r"(xh)
