@@ -17,15 +17,15 @@ export function pair16(lo: number, hi: number): number {
  * per channel: (w[k0], w[k2]), (w[k1], w[k3]) — the lanes SXTB16 / SXTB16 ROR 8 give the input.
  */
 export function conv1x1WideLayout(w: ArrayLike<number>, C: number, K: number): number[] {
-  return pairBlocks('conv1x1WideLayout', w, C, K, false);
+  return pairBlocks('conv1x1WideLayout', w, C, K, 4, false);
 }
 
 /**
- * Rows `w` (C x K) as int16 pair words per channel block: blocks of 4 channels, then the
+ * Rows `w` (C x K) as int16 pair words per channel block: blocks of `size` channels, then the
  * channels left one at a time or (`tailBlock`) as one block; within a block, per group of 4
  * inputs k0..k3 (K padded with zeros), per channel (w[k0], w[k2]), (w[k1], w[k3]).
  */
-function pairBlocks(layout: string, w: ArrayLike<number>, C: number, K: number, tailBlock: boolean): number[] {
+function pairBlocks(layout: string, w: ArrayLike<number>, C: number, K: number, size: number, tailBlock: boolean): number[] {
   if (w.length !== C * K) throw new Error(`${layout}: ${w.length} weights are not ${C} x ${K}`);
   const at = (c: number, k: number) => (k < K ? w[c * K + k]! : 0);
   const words: number[] = [];
@@ -35,7 +35,7 @@ function pairBlocks(layout: string, w: ArrayLike<number>, C: number, K: number, 
     }
   };
   let c = 0;
-  for (; c + 4 <= C; c += 4) block(c, 4);
+  for (; c + size <= C; c += size) block(c, size);
   if (tailBlock && c < C) block(c, C - c);
   else for (; c < C; c++) block(c, 1);
   return words;
@@ -48,7 +48,16 @@ function pairBlocks(layout: string, w: ArrayLike<number>, C: number, K: number, 
  * (w[k0], w[k2]), (w[k1], w[k3]) — the lanes SXTB16 / SXTB16 ROR 8 give the input word.
  */
 export function fcDeepWideLayout(w: ArrayLike<number>, C: number, K: number): number[] {
-  return pairBlocks('fcDeepWideLayout', w, C, K, true);
+  return pairBlocks('fcDeepWideLayout', w, C, K, 4, true);
+}
+
+/**
+ * tr_conv1x1_pairs.h: weights `w` as C rows of K (OHWI of a 1x1 conv). Blocks of 2 output
+ * channels (an odd last channel alone); within a block, per group of 4 inputs k0..k3 (K padded
+ * with zero weights to a multiple of 4), per channel: (w[k0], w[k2]), (w[k1], w[k3]).
+ */
+export function conv1x1PairsLayout(w: ArrayLike<number>, C: number, K: number): number[] {
+  return pairBlocks('conv1x1PairsLayout', w, C, K, 2, false);
 }
 
 /** A const uint32_t array definition (hex words, 8 per line), word-aligned for LDRD. */

@@ -11,7 +11,7 @@ import { constValues } from './c-emit.ts';
 import { lowerScalarConv, lowerScalarDepthwise, lowerScalarFc } from './lower-scalar.ts';
 import { conv1x1WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
 import { lowerDepthwise1ch, lowerDepthwise3x3Wide } from './lower-depthwise.ts';
-import { lowerDeepGemm } from './lower-fc.ts';
+import { lowerDeepGemm, lowerConv1x1Pairs, type DeepGemm } from './lower-fc.ts';
 
 const DWCONV_SPEC_INCLUDE = '#include "tr_dwconv_spec.h"\n';
 const CONV_SPEC_INCLUDE = '#include "tr_conv_spec.h"\n';
@@ -181,9 +181,11 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   // one block of 1-3 channels, so the int8 kernels (no widening, tr_conv2d_s8_fast_1ch) stay.
   if (spec1x1 && !reverse) {
     // deep inputs or few outputs: tr_fc_deep_wide.h when it beats the widening kernel (lower-fc.ts)
-    const deep = lowerDeepGemm(ctx, i, { kind: 'conv1x1', params: pName, weights: ohwi, rows: pixels, depth: inC, outDepth: outC,
+    const gemm: DeepGemm = { kind: 'conv1x1', params: pName, weights: ohwi, rows: pixels, depth: inC, outDepth: outC,
       wideFits: inC <= CONV1X1_WIDE_MAX_K, mode: rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM',
-      outZeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, inId: xId, outId: op.outputs[0]! });
+      outZeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, inId: xId, outId: op.outputs[0]! };
+    // small input depths: tr_conv1x1_pairs.h when it beats the widening kernel (lower-fc.ts)
+    const deep = lowerDeepGemm(ctx, i, gemm) ?? lowerConv1x1Pairs(ctx, i, gemm);
     if (deep) return deep;
   }
   if (spec1x1 && ctx.wideKernels && inC <= CONV1X1_WIDE_MAX_K && outC >= 4) {

@@ -4,9 +4,12 @@
 import { tensorBytes } from '../../ir/graph.ts';
 import { cInt } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
-import { fcDeepWideLayout, wordArray } from './kernel-layout.ts';
+import { fcDeepWideLayout, conv1x1PairsLayout, wordArray } from './kernel-layout.ts';
 
 const FC_DEEP_WIDE_INCLUDE = '#include "tr_fc_deep_wide.h"\n';
+const PAIRS_INCLUDE = '#include "tr_conv1x1_pairs.h"\n';
+/** Deepest input tr_conv1x1_pairs.h takes (TR_PAIRS_MAX_K: its pair of widened pixels). */
+const PAIRS_MAX_K = 256;
 
 /**
  * Estimated Cortex-M4 instructions per group of 4 inputs of one row, counted from each
@@ -21,6 +24,23 @@ export function wideRowCost(C: number): number {
 }
 export function deepRowCost(C: number): number {
   return 13.5 * Math.floor(C / 4) + [0, 6.5, 8.5, 11.5][C % 4]!;
+}
+
+/**
+ * Estimated Cortex-M4 instructions per output of a 1x1 conv with K inputs (G = ceil(K / 4)
+ * groups), read off the compiled loops of vww's 8 -> 16 layer (not measured per layer):
+ * tr_conv1x1_wide.h per block of 4 channels of a pixel 11.5 per group plus ~58 (bias, four
+ * requantizations each loading its constants, pack, store), and the pixel's widening (~6 per
+ * group) shared by its C outputs; tr_conv1x1_pairs.h per block of 2 channels of a pixel pair
+ * 11 per group plus ~53 (the constants loaded once for both pixels), widening the same.
+ */
+export function wideOutputCost(K: number, C: number): number {
+  const G = Math.ceil(K / 4);
+  return (11.5 * G + 58) / 4 + 6 * G / C;
+}
+export function pairsOutputCost(K: number, C: number): number {
+  const G = Math.ceil(K / 4);
+  return (11 * G + 53) / 4 + 6 * G / C;
 }
 
 /** A 1x1 conv's or FC's GEMM: rows of `depth` int8 inputs times `outDepth` weight rows. */
@@ -69,5 +89,30 @@ export function lowerDeepGemm(ctx: LowerContext, i: number, d: DeepGemm): Lowere
   return {
     statements: [`${spec}(${ctx.ptr(d.inId)}, ${ctx.ptr(d.outId, { write: true })});`],
     kernels: [layer],
+  };
+}
+
+/**
+ * tr_conv1x1_pairs.h for a 1x1 conv with up to 256 input channels where it beats the
+ * widening kernel's estimate: pixels in pairs, each pair's inputs read before its outputs are
+ * written, within the two-pixel lag firmware/plan/streaming.ts gives 1x1 convs, so the output
+ * may stream over the input. Forwards only (the caller does not offer it a reversed layer).
+ * Undefined otherwise.
+ */
+export function lowerConv1x1Pairs(ctx: LowerContext, i: number, d: DeepGemm): Lowered | undefined {
+  if (!ctx.wideKernels || d.kind !== 'conv1x1' || d.depth > PAIRS_MAX_K || d.outDepth < 4) return undefined;
+  if (pairsOutputCost(d.depth, d.outDepth) >= wideOutputCost(d.depth, d.outDepth)) return undefined;
+  if (!ctx.decls.includes(PAIRS_INCLUDE)) ctx.decls.unshift(PAIRS_INCLUDE);
+  const wide = ctx.name(i, 'filter_pairs');
+  ctx.decls.push(wordArray(wide, conv1x1PairsLayout(d.weights, d.outDepth, d.depth)));
+  const spec = ctx.name(i, 'conv1x1p');
+  // noinline, noipa: as for the 1x1 "speed" conv (lower-conv.ts)
+  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    `  uint32_t xw[${Math.ceil(d.depth / 4) * 4}];\n` +
+    `  tr_conv1x1_pairs_layer(&${d.params}, in, ${wide}, out, xw, ${d.rows}, ${d.depth}, ${d.outDepth}, ${d.mode}, ` +
+    `${cInt(d.outZeroPoint)}, ${d.clampMin}, ${d.clampMax});\n}\n`);
+  return {
+    statements: [`${spec}(${ctx.ptr(d.inId)}, ${ctx.ptr(d.outId, { write: true })});`],
+    kernels: ['tr_conv1x1_pairs_layer'],
   };
 }
