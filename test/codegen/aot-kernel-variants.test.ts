@@ -5,16 +5,13 @@
 // hand-scheduled assembly the host cannot run). Every output must match bit for bit.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execa } from 'execa';
-import { buildFirmware, weightsBytes } from '../../firmware/build/index.ts';
-import { KERNEL_INCLUDE_DIR, generateAot, kernelSources } from '../../firmware/codegen/aot/index.ts';
+import { generateAot } from '../../firmware/codegen/aot/index.ts';
 import { runGraphAll } from '../../firmware/interp/interpreter.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
-import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
-import { graphOutputMismatches } from './support/compare.ts';
+import { assertHostOutputsMatch, assertQemuOutputsMatch, have } from './support/kernel-runs.ts';
 import { kernelCases } from './support/kernel-cases.ts';
 import { RandomGraph, randomInput, rng } from './support/random-ops.ts';
-import { QEMU_BOARD, runQemu } from '../../tools/qemu-aot.ts';
+import { QEMU_BOARD } from '../../tools/qemu-aot.ts';
 import { ARITHMETICS, OPTIMIZE_GOALS } from '../../wire/vocabulary.ts';
 
 /** Kernels only optimize 'speed' selects (each must be reached by the cases): on DSP cores
@@ -29,10 +26,6 @@ const graph = g.graph;
 const inputs = graph.inputs.map((id) => randomInput(g, graph.tensors[id]!));
 const plan = planGraph(graph, {});
 
-async function have(tool: string): Promise<boolean> {
-  return (await execa('which', [tool], { reject: false })).exitCode === 0;
-}
-
 for (const arithmetic of ARITHMETICS) {
   describe(`kernel variants, ${arithmetic} arithmetic`, () => {
     const want = runGraphAll(graph, inputs, { arithmetic });
@@ -42,41 +35,20 @@ for (const arithmetic of ARITHMETICS) {
           const out = generateAot(graph, plan, { modelName: `kv_${arithmetic}_${optimize}`, arithmetic, optimize });
           // the cases reach the variants they are for
           for (const k of SPEED_KERNELS) assert.equal(out.kernels.includes(k), optimize === 'speed', k);
-          const exe = await buildHostModel(out.files, [...flags]);
-          const raw = await runHostModel(exe, concatBytes(inputs.map(bytesOf)), 1);
-          const { failures, consumed } = graphOutputMismatches(graph, raw, want);
-          assert.equal(consumed, raw.byteLength, 'output byte count');
-          assert.deepEqual(failures, []);
+          await assertHostOutputsMatch(graph, out, flags, inputs, want);
         });
       }
     }
     it('optimize speed, target without DSP, host (scalar): every output equals the interpreter\'s', async () => {
       const out = generateAot(graph, plan, { modelName: `kv_${arithmetic}_nodsp`, arithmetic, optimize: 'speed', boardFeatures: { dsp: false, fpu: false } });
       for (const k of SPEED_KERNELS_NO_DSP) assert.ok(out.kernels.includes(k), k);
-      const exe = await buildHostModel(out.files, []);
-      const raw = await runHostModel(exe, concatBytes(inputs.map(bytesOf)), 1);
-      const { failures, consumed } = graphOutputMismatches(graph, raw, want);
-      assert.equal(consumed, raw.byteLength, 'output byte count');
-      assert.deepEqual(failures, []);
+      await assertHostOutputsMatch(graph, out, [], inputs, want);
     });
     it('optimize speed, QEMU mps2-an386 (native DSP instructions): every output equals the interpreter\'s', async (t) => {
       if (!(await have('arm-none-eabi-gcc')) || !(await have('qemu-system-arm'))) return t.skip('arm-none-eabi-gcc or qemu-system-arm not installed');
       const gen = generateAot(graph, plan, { modelName: `kv_${arithmetic}`, arithmetic, optimize: 'speed', boardFeatures: { dsp: true, fpu: true } });
-      const build = await buildFirmware({
-        board: QEMU_BOARD, reps: 1, warmup: 0,
-        prepared: {
-          name: `kernel-variants-${arithmetic}`, files: gen.files, arenaBytes: gen.arenaBytes, weightsBytes: weightsBytes(graph),
-          inputs: inputs.map(bytesOf), expectedOutputs: [], sources: kernelSources(), includeDirs: [KERNEL_INCLUDE_DIR], cFlags: gen.cFlags,
-        },
-      });
       for (const k of SPEED_KERNELS) assert.ok(gen.kernels.includes(k), k);
-      const stdout = await runQemu(build.elfPath, 120_000);
-      assert.match(stdout, /END status=0/, stdout.slice(-500));
-      const got = new Map([...stdout.matchAll(/OUT o=(\d+) dtype=\w+ hex=([0-9a-f]*)/g)].map((m) => [Number(m[1]), m[2]!]));
-      const raw = concatBytes(graph.outputs.map((_, o) => Buffer.from(got.get(o) ?? '', 'hex')));
-      const { failures } = graphOutputMismatches(graph, raw, want);
-      assert.equal(got.size, graph.outputs.length, 'one OUT record per output');
-      assert.deepEqual(failures, []);
+      await assertQemuOutputsMatch(graph, gen, `kernel-variants-${arithmetic}`, QEMU_BOARD, 120_000, inputs, want);
     });
   });
 }

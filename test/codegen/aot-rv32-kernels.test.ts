@@ -8,9 +8,7 @@
 // bit for bit.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execa } from 'execa';
-import { buildFirmware, weightsBytes } from '../../firmware/build/index.ts';
-import { KERNEL_INCLUDE_DIR, generateAot, kernelSources } from '../../firmware/codegen/aot/index.ts';
+import { generateAot } from '../../firmware/codegen/aot/index.ts';
 import { runGraphAll } from '../../firmware/interp/interpreter.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
 import { bufferLifetimes } from '../../firmware/plan/lifetimes.ts';
@@ -20,9 +18,9 @@ import type { MemoryPlan } from '../../firmware/plan/types.ts';
 import type { Graph } from '../../firmware/ir/graph.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
 import { graphOutputMismatches } from './support/compare.ts';
+import { assertHostOutputsMatch, assertQemuOutputsMatch, have } from './support/kernel-runs.ts';
 import { addConvCase, addFcCase, kernelCases } from './support/kernel-cases.ts';
 import { RandomGraph, randomInput, rng } from './support/random-ops.ts';
-import { runQemu } from '../../tools/qemu-aot.ts';
 import { runMany } from '../../firmware/runner/index.ts';
 import { ARITHMETICS } from '../../wire/vocabulary.ts';
 import { reverseWindowLag, streamInputs, windowLag } from '../../firmware/plan/streaming.ts';
@@ -64,10 +62,6 @@ const plan = planGraph(graph, {});
 /** Kernels the cases must reach on a core without DSP (each instance name ends in its arithmetic). */
 const RV32_KERNELS = ['tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_dw3x3_rv32_layer', 'tr_conv1ch_rv32_layer'];
 
-async function have(tool: string): Promise<boolean> {
-  return (await execa('which', [tool], { reject: false })).exitCode === 0;
-}
-
 for (const arithmetic of ARITHMETICS) {
   describe(`RV32 blocked kernels, ${arithmetic} arithmetic`, () => {
     const want = runGraphAll(graph, inputs, { arithmetic });
@@ -80,29 +74,12 @@ for (const arithmetic of ARITHMETICS) {
     });
 
     it('host: every output equals the interpreter\'s', async () => {
-      const exe = await buildHostModel(gen.files, []);
-      const raw = await runHostModel(exe, concatBytes(inputs.map(bytesOf)), 1);
-      const { failures, consumed } = graphOutputMismatches(graph, raw, want);
-      assert.equal(consumed, raw.byteLength, 'output byte count');
-      assert.deepEqual(failures, []);
+      await assertHostOutputsMatch(graph, gen, [], inputs, want);
     });
 
     it('QEMU riscv32 virt (rv32imac): every output equals the interpreter\'s', async (t) => {
       if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
-      const build = await buildFirmware({
-        board: RV32_BOARD, reps: 1, warmup: 0,
-        prepared: {
-          name: `rv32-kernels-${arithmetic}`, files: gen.files, arenaBytes: gen.arenaBytes, weightsBytes: weightsBytes(graph),
-          inputs: inputs.map(bytesOf), expectedOutputs: [], sources: kernelSources(), includeDirs: [KERNEL_INCLUDE_DIR], cFlags: gen.cFlags,
-        },
-      });
-      const stdout = await runQemu(build.elfPath, 300_000, RV32_BOARD);
-      assert.match(stdout, /END status=0/, stdout.slice(-500));
-      const got = new Map([...stdout.matchAll(/OUT o=(\d+) dtype=\w+ hex=([0-9a-f]*)/g)].map((m) => [Number(m[1]), m[2]!]));
-      const raw = concatBytes(graph.outputs.map((_, o) => Buffer.from(got.get(o) ?? '', 'hex')));
-      const { failures } = graphOutputMismatches(graph, raw, want);
-      assert.equal(got.size, graph.outputs.length, 'one OUT record per output');
-      assert.deepEqual(failures, []);
+      await assertQemuOutputsMatch(graph, gen, `rv32-kernels-${arithmetic}`, RV32_BOARD, 300_000, inputs, want);
     });
   });
 }
