@@ -5,7 +5,11 @@
 // share one. The library kernels take views, so a row is just a window. With the "speed" goal
 // on DSP targets a conv runs tr_conv_wide_layer (weights pre-widened, as lowerConv emits it for
 // a whole map) through a small wrapper with the library kernels' signature: it too reads the
-// geometry from the row's params; its window buffers (3 bytes a window value) are stack.
+// geometry from the row's params; its window buffers (3 bytes a window value) are stack. On
+// cores without DSP a conv runs the register-blocked kernel lower-scalar.ts picks for the whole
+// map (tr_conv_rv32.h), through the same kind of wrapper. The untiled build runs the same
+// kernels, so the row-by-row block costs only its row bookkeeping more (issue 11: FDT-tiled
+// builds within 1 % of untiled).
 import { type Conv2DOptions, type Op, type Tensor } from '../../ir/graph.ts';
 import { perChannelMultipliers } from '../../ir/quant.ts';
 import { leadingPad, sameRowPads } from '../../ir/shape.ts';
@@ -15,6 +19,7 @@ import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-comm
 import { foldedBias } from './lower-conv.ts';
 import { conv1x1WideLayout, wordArray } from './kernel-layout.ts';
 import { int8BinaryFields } from './lower-elementwise.ts';
+import { lowerScalarConv, type RqMode } from './lower-scalar.ts';
 
 const INCLUDE = '#include "tr_residual_rows.h"\n';
 /** Same text as lowerConv's, so the header is included once. */
@@ -35,9 +40,13 @@ function rowWindows(inH: number, outH: number, k: number, stride: number, padTop
   });
 }
 
+/** A conv's per-row params table, the function the driver calls per row, its filter and bias
+ * arguments ("NULL" where the function reads its own layout) and the kernels it runs. */
+interface RowConv { table: string; filter: string; bias: string; kernel: string; kernels: string[] }
+
 /** Emits one conv's constant data and per-row params table (input x, output rows of y). */
 function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, wId: number, bId: number, y: Tensor,
-  o: Conv2DOptions, windows: RowWindow[]): { table: string; filter: string; bias: string; kernel: string } {
+  o: Conv2DOptions, windows: RowWindow[]): RowConv {
   const w = ctx.tensor(wId);
   if (!w.quant) throw ctx.error(i, op, `filter "${w.name}" is not quantized`);
   const [, , inW, inC] = x.shape as [number, number, number, number];
@@ -76,19 +85,47 @@ function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, w
   const table = name('rows');
   ctx.decls.push(`static const tr_conv_s8_params_t *const ${table}[${entries.length}] = { ${entries.join(', ')} };\n`);
   const windowK = kH * kW * inC;
-  let kernel = ctx.variant === 'optimized' ? 'tr_conv2d_s8_fast' : 'tr_conv2d_s8';
+  if (ctx.scalarBlockKernels && !(inC === 1 && outC === 1)) {
+    // cores without DSP: the register-blocked kernel lowerConv would pick for the whole map
+    // (lower-scalar.ts decides on the whole map's geometry, as the untiled build does), called
+    // per row through a wrapper with the library kernels' signature. Its statement names the
+    // params as `&${params}`: given "(*p)" it reads the row's params the driver passes. The
+    // one-channel kernel (excluded above) would reference its params from file scope instead.
+    const [, inH] = x.shape as [number, number];
+    const outH = y.shape[1]!;
+    const scalar = lowerScalarConv(tagged, {
+      opIndex: i, params: '(*p)', ohwi: constValues(w), batches: 1, inH, inW, inC, outH, outW, outC, kH, kW,
+      strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
+      padTop: windows[0]!.padTop, padLeft, gemm: false, reverse: false, mode: rqMode(rqt), inPtr: 'in', outPtr: 'out',
+    });
+    if (scalar) {
+      const kernel = name('convrv');
+      ctx.decls.push(`static void ${kernel}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
+        `  (void)filter; (void)bias;\n  ${scalar.statements.join('\n  ')}\n}\n`);
+      // the wrapper reads its own weight layout and the folded bias: no int8 filter in flash
+      return { table, filter: 'NULL', bias: 'NULL', kernel, kernels: scalar.kernels };
+    }
+  }
   if (ctx.wideKernels && windowK <= CONV_WIDE_MAX_K && outC >= 4) {
     if (!ctx.decls.includes(CONV_WIDE_INCLUDE)) ctx.decls.unshift(CONV_WIDE_INCLUDE);
-    const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+    const mode = rqMode(rqt);
     const wide = name('filter_wide');
     ctx.decls.push(wordArray(wide, conv1x1WideLayout(constValues(w), outC, windowK)));
-    kernel = name('convw');
+    const kernel = name('convw');
     const k4 = Math.ceil(windowK / 4) * 4;
     ctx.decls.push(`static __attribute__((noinline, noipa)) void ${kernel}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
       `  int8_t gbuf[${k4}] __attribute__((aligned(4)));\n  uint32_t xw[${k4 / 2}];\n  (void)filter; (void)bias;\n` +
       `  tr_conv_wide_layer(p, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${inC}, ${outC}, ${mode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
+    // the wrapper reads the pre-widened filter and the folded bias: no int8 filter in flash
+    return { table, filter: 'NULL', bias: 'NULL', kernel, kernels: ['tr_conv_wide_layer'] };
   }
-  return { table, filter: ctx.ptr(wId), bias: bt ? ctx.ptr(bId) : 'NULL', kernel };
+  const kernel = ctx.variant === 'optimized' ? 'tr_conv2d_s8_fast' : 'tr_conv2d_s8';
+  return { table, filter: ctx.ptr(wId), bias: bt ? ctx.ptr(bId) : 'NULL', kernel, kernels: [kernel] };
+}
+
+/** Requantization arithmetic of a conv's tables (tr_fixedpoint.h TR_RQ_*). */
+function rqMode(rqt: { rq: string; fscale: string }): RqMode {
+  return rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
 }
 
 export function lowerResidualBlock(ctx: LowerContext, i: number, op: Op<'RESIDUAL_BLOCK'>): Lowered {
@@ -108,7 +145,7 @@ export function lowerResidualBlock(ctx: LowerContext, i: number, op: Op<'RESIDUA
   const [padBTop, padBBottom] = sameRowPads(outH, kB);
   const a = rowConv(ctx, i, op, 'a', x, wA, bA, y, o.convA, rowWindows(inH, outH, kA, o.convA.strideH, padATop));
   const b = rowConv(ctx, i, op, 'b', y, wB, bB, zrow, o.convB, rowWindows(outH, outH, kB, 1, padBTop));
-  let sConv = { table: 'NULL', filter: 'NULL', bias: 'NULL', kernel: 'NULL' };
+  let sConv: RowConv = { table: 'NULL', filter: 'NULL', bias: 'NULL', kernel: 'NULL', kernels: [] };
   let padSTop = 0; let skipT = x;
   if (o.convS) {
     const srow = ctx.tensor(srowId);
@@ -131,6 +168,6 @@ export function lowerResidualBlock(ctx: LowerContext, i: number, op: Op<'RESIDUA
   const srowPtr = o.convS ? ctx.ptr(srowId, { write: true }) : 'NULL';
   return {
     statements: [`tr_residual_rows_s8(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId, { write: true })}, ${ctx.ptr(rowsId, { write: true })}, ${ctx.ptr(zrowId, { write: true })}, ${srowPtr});`],
-    kernels: ['tr_residual_rows_s8', ...new Set([a.kernel, b.kernel, ...(o.convS ? [sConv.kernel] : [])].map((k) => (k.startsWith('tr_') ? k : 'tr_conv_wide_layer'))), 'tr_add_s8'],
+    kernels: ['tr_residual_rows_s8', ...new Set([...a.kernels, ...b.kernels, ...sConv.kernels]), 'tr_add_s8'],
   };
 }
