@@ -156,6 +156,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
     return lowerDepthwise3x3Wide(ctx, i, { params: pName, filter: constValues(w), dense: outC % 4 ? filterPtr() : 'NULL', inW, inC,
       strideW: o.strideW, mode, outZeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, reverse,
+      pixelAligned: reverse && (ctx.arenaOffset(op.outputs[0]!) - ctx.arenaOffset(xId)) % inC === 0,
       input: ctx.ptr(xId), output: ctx.ptr(op.outputs[0]!, { write: true }) });
   }
   if (spec3x3) {

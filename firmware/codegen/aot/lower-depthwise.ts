@@ -60,6 +60,8 @@ export interface Depthwise3x3 {
   outZeroPoint: number; clampMin: number | string; clampMax: number | string;
   /** walk the pixels backwards (the plan puts the output above the input it overwrites) */
   reverse: boolean;
+  /** backwards, the output lies a whole number of pixels above the input (see below) */
+  pixelAligned: boolean;
   input: string; output: string;
 }
 
@@ -78,10 +80,12 @@ export function lowerDepthwise3x3Wide(ctx: LowerContext, i: number, d: Depthwise
   // A pixel pair writes each group of channels of both pixels before reading the next group.
   // Forwards that stays within the one-pixel lag firmware/plan/streaming.ts gives this op (the
   // second pixel's write lands below the first one's window wherever the first one's own write
-  // may); backwards the first pixel's write can reach the second one's unread window (the
-  // backward case of test/codegen/aot-streaming fails), so backwards the layer goes one pixel
-  // at a time.
-  const pairs = !d.reverse;
+  // may); backwards the first pixel's write can reach the second one's window (random cases
+  // of test/codegen/aot-streaming fail). With the output a whole number of pixels above the
+  // input and no channel tail, that write lands on the same channels of an input pixel, which
+  // both pixels have just read: pairs are safe then (aww's FDT plan, issue 11), one pixel at a
+  // time otherwise.
+  const pairs = !d.reverse || (d.pixelAligned && d.inC % 4 === 0);
   ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
     `  tr_dw3x3_wide_layer(&${d.params}, in, ${wide}, ${d.dense}, out, ${d.inW * d.inC}, ${d.inC}, ${d.strideW}, ${d.inC}, ${d.mode}, ` +
     `${cInt(d.outZeroPoint)}, ${d.clampMin}, ${d.clampMax}, ${d.reverse ? 1 : 0}, ${pairs ? 1 : 0});\n}\n`);

@@ -217,9 +217,11 @@ static inline __attribute__((always_inline)) void tr_dw3x3w_at(
  * the call. dense: the int8 filter (read only for channels past the last group of 4; NULL when
  * C % 4 == 0). With PAIRS interior pixels of a row go in pairs (tr_dw3x3w_pair), the rest one
  * at a time; a pair writes each group of channels of both pixels before reading the next,
- * which the one-pixel streaming lag (firmware/plan/streaming.ts) covers forwards but not
- * backwards, so the generator sets PAIRS only without REVERSE (lower-depthwise.ts). REVERSE
- * (a literal) walks the pixels from the last to the first (tr_dwconv_spec.h). */
+ * which the one-pixel streaming lag (firmware/plan/streaming.ts) covers forwards. Backwards
+ * (REVERSE, a literal: pixels from the last to the first, pairs from the right) the first
+ * pixel's write may land in the second one's window; it lands on the channels just read there
+ * only when C % 4 == 0 (no one-pixel tail) and the output lies a whole number of pixels from
+ * the input, so the generator sets PAIRS with REVERSE only then (lower-depthwise.ts). */
 static inline __attribute__((always_inline)) void tr_dw3x3_wide_layer(
     const tr_dwconv_s8_params_t *p, const int8_t *in, const uint32_t *fw, const int8_t *dense, int8_t *out,
     const int32_t SH, const int32_t SW, const int32_t ST_W, const int32_t C, const int mode, const int32_t zp, const int32_t lo,
@@ -250,8 +252,13 @@ static inline __attribute__((always_inline)) void tr_dw3x3_wide_layer(
         }
         for (; ox < out_w; ox++) tr_dw3x3w_at(p, &r, in_b, fw, dense, out_b, oy, ox, out_w, in_h, in_w, st_h, ST_W, pt, pl, SH, SW, C, mode, zp, lo, hi);
       } else {
-        /* one pixel at a time: PAIRS applies forwards only */
-        for (int32_t ox = out_w - 1; ox >= 0; ox--) tr_dw3x3w_at(p, &r, in_b, fw, dense, out_b, oy, ox, out_w, in_h, in_w, st_h, ST_W, pt, pl, SH, SW, C, mode, zp, lo, hi);
+        int32_t ox = out_w - 1;
+        for (; ox >= hi_p; ox--) tr_dw3x3w_at(p, &r, in_b, fw, dense, out_b, oy, ox, out_w, in_h, in_w, st_h, ST_W, pt, pl, SH, SW, C, mode, zp, lo, hi);
+        for (; ox - 1 >= lo_p; ox -= 2) {
+          int8_t *op = out_b + (oy * out_w + ox - 1) * C;
+          tr_dw3x3w_pair(&r, bias, in_b + iy0 * SH + ((ox - 1) * ST_W - pl) * SW, fw, dense, op, op + C, SH, SW, ST_W, C, mode, zp, lo, hi);
+        }
+        for (; ox >= 0; ox--) tr_dw3x3w_at(p, &r, in_b, fw, dense, out_b, oy, ox, out_w, in_h, in_w, st_h, ST_W, pt, pl, SH, SW, C, mode, zp, lo, hi);
       }
     }
   }

@@ -192,6 +192,9 @@ typedef struct {
 
 /* Strided N-d copy; src and dst must not overlap (the generator aliases instead). */
 void tr_copy_nd(const tr_copy_params_t *p, const void *src, void *dst);
+/* n contiguous bytes (words where both share their alignment); forwards, so also correct for
+ * dst below an overlapping src. */
+void tr_copy_bytes(void *dst, const void *src, int32_t n);
 /* Fills n elements of elem_bytes each with the bytes of *value (PAD's border). */
 void tr_fill(void *dst, int32_t n, int32_t elem_bytes, const void *value);
 

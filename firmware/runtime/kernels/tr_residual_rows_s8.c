@@ -2,7 +2,6 @@
  * CONV_2D ops and ADD: every row is computed by the same kernels on the same window, and the
  * ADD is elementwise. Per output row: the CONV_A rows CONV_B's window needs, the skip row,
  * CONV_B's row, then W's row (last, so it may land on X rows no later step reads). */
-#include <string.h>
 #include "tr_residual_rows.h"
 
 void tr_residual_rows_s8(const tr_residual_rows_params_t *p, const int8_t *x, int8_t *w, int8_t *rows, int8_t *zrow, int8_t *srow) {
@@ -13,7 +12,9 @@ void tr_residual_rows_s8(const tr_residual_rows_params_t *p, const int8_t *x, in
     const int32_t need_hi = r + p->pad_b_bottom < h ? r + p->pad_b_bottom : h - 1;
     if (need_lo > lo) {
       const int32_t keep = hi - need_lo + 1;
-      if (keep > 0) memmove(rows, rows + (size_t)(need_lo - lo) * (size_t)p->y_row, (size_t)keep * (size_t)p->y_row);
+      /* slide the held rows down (dst below src: tr_copy_bytes copies forwards, by words; the
+       * libc memmove of newlib-nano / picolibc goes byte by byte, 2 rows a step) */
+      if (keep > 0) tr_copy_bytes(rows, rows + (size_t)(need_lo - lo) * (size_t)p->y_row, keep * p->y_row);
       lo = need_lo;
       if (hi < lo - 1) hi = lo - 1;
     }
