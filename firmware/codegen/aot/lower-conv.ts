@@ -179,7 +179,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   }
   const spec1x1 = optimized && spec1x1Shape;
   // Fewer than 4 output channels (FDT partitions): the per-pixel widening would be paid for
-  // one block of 1-3 channels, so the int8 kernels (no widening, tr_conv2d_s8_fast_1ch) stay.
+  // one block of 1-3 channels; tr_conv1x1_pairs.h (lower-fc.ts) takes them on DSP cores.
   if (spec1x1 && !reverse) {
     // deep inputs or few outputs: tr_fc_deep_wide.h when it beats the widening kernel (lower-fc.ts)
     const gemm: DeepGemm = { kind: 'conv1x1', params: pName, weights: ohwi, rows: pixels, depth: inC, outDepth: outC,

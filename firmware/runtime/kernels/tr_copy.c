@@ -36,7 +36,14 @@ static void copy_dim(const tr_copy_params_t *p, int32_t dim, const uint8_t *src,
     const int32_t eb = p->elem_bytes;
     if (ss == eb && ds == eb) { tr_copy_bytes(dst, src, count * eb); return; }
     if (eb == 1) {
-      for (int32_t i = 0; i < count; i++, src += ss, dst += ds) *dst = *src;
+      /* four bytes per step: the loads first, one pointer step each (a channel slice of a
+       * concatenation, e.g. FDT partitions of one channel each) */
+      int32_t i = 0;
+      for (; i + 4 <= count; i += 4, src += 4 * ss, dst += 4 * ds) {
+        const uint8_t a = src[0], b = src[ss], c = src[2 * ss], e = src[3 * ss];
+        dst[0] = a; dst[ds] = b; dst[2 * ds] = c; dst[3 * ds] = e;
+      }
+      for (; i < count; i++, src += ss, dst += ds) *dst = *src;
       return;
     }
     for (int32_t i = 0; i < count; i++, src += ss, dst += ds) tr_copy_bytes(dst, src, eb);

@@ -59,8 +59,8 @@ export function kernelCases(g: RandomGraph): void {
     addConvCase(g, { n: g.int(1, 2), h: g.int(1, 3), w: g.int(1, 5), inC: K, outC: C, kH: 1, kW: 1 });
   }
   // tr_conv1x1_pairs.h (pixels in pairs; the cases above with K <= 256 reach it too): every K
-  // from 1 to 16 (groups of 4 and partial groups), deeper ones, its widest K, outputs around its blocks of 2 (odd counts) and below the
-  // 4 it needs (the int8 kernels), odd pixel counts (a last pixel alone), batches; one K past
+  // from 1 to 16 (groups of 4 and partial groups), deeper ones, its widest K, outputs around its blocks of 2 (odd counts) and below 4
+  // (FDT partitions, which the widening kernel cannot take), odd pixel counts (a last pixel alone), batches; one K past
   // it for tr_conv1x1_wide.h
   for (const [K, C] of [[1, 4], [2, 9], [6, 8], [7, 6], [9, 5], [10, 4], [11, 7], [12, 8], [14, 9], [15, 5], [16, 6], [16, 16], [6, 2], [12, 1],
     [36, 4], [256, 5], [300, 16]] as const) {
