@@ -5,7 +5,8 @@
 // on a block output itself (every element of the map) and at the model output, with the
 // reference and optimized kernels and both arithmetics; random blocks (kernel sizes 1..5,
 // strides 1..2, maps down to one row, identity or projection, either ADD operand order) likewise;
-// resnet built by the pipeline with tiling fdt runs on QEMU mps2-an386 (native DSP) bit-exact.
+// resnet built by the pipeline with tiling fdt runs on QEMU mps2-an386 (native DSP) and riscv32
+// virt (the register-blocked RV32 kernels per row) bit-exact.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateAot } from '../../firmware/codegen/aot/index.ts';
@@ -26,10 +27,18 @@ import { outputHex, runQemu } from '../../tools/qemu-aot.ts';
 const AOT_ENGINE = { partialSums: true, aliasReshape: true, streaming: true } as const;
 
 /** Runs `graph` (planned by the AoT engine) as C on the host; outputs per sample and output. */
-async function runC(graph: Graph, inputs: Uint8Array[][], opts: { kernels?: 'reference' | 'optimized'; arithmetic?: 'reference' | 'xnnpack'; optimize?: 'speed' | 'size' } = {}): Promise<Uint8Array[]> {
+interface COptions {
+  kernels?: 'reference' | 'optimized'; arithmetic?: 'reference' | 'xnnpack'; optimize?: 'speed' | 'size';
+  /** a target known to lack the DSP extension: the register-blocked RV32 kernels */
+  noDsp?: boolean;
+  /** receives the kernels the generated code calls */
+  kernelsUsed?: (k: string[]) => void;
+}
+async function runC(graph: Graph, inputs: Uint8Array[][], { noDsp, kernelsUsed, ...opts }: COptions = {}): Promise<Uint8Array[]> {
   const plan = planTiled(graph, { planner: 'heuristic', aliasReshape: true, streaming: true });
   verifyTiledPlan(graph, plan);
-  const out = generateAot(graph, codegenPlan(graph, plan), { modelName: 'residual', ...opts });
+  const out = generateAot(graph, codegenPlan(graph, plan), { modelName: 'residual', ...opts, ...(noDsp ? { boardFeatures: { dsp: false, fpu: false } } : {}) });
+  kernelsUsed?.(out.kernels);
   const exe = await buildHostModel(out.files, ['-DTR_DSP_EMULATE']);
   const raw = await runHostModel(exe, concatBytes(inputs.map((s) => concatBytes(s))), inputs.length);
   const per = raw.byteLength / inputs.length;
@@ -83,11 +92,12 @@ describe('row-by-row residual blocks', () => {
 
   for (const variant of [
     { kernels: 'optimized' as const, arithmetic: 'reference' as const, optimize: 'speed' as const },
+    { kernels: 'optimized' as const, arithmetic: 'reference' as const, optimize: 'speed' as const, noDsp: true },
     { kernels: 'optimized' as const, arithmetic: 'reference' as const, optimize: 'size' as const },
     { kernels: 'reference' as const, arithmetic: 'reference' as const },
     { kernels: 'optimized' as const, arithmetic: 'xnnpack' as const },
   ]) {
-    it(`resnet identity and projection block outputs, every element, ${variant.kernels} kernels${'optimize' in variant ? ` (${variant.optimize})` : ''}, ${variant.arithmetic} arithmetic: C equals the separate ops`, async () => {
+    it(`resnet identity and projection block outputs, every element, ${variant.kernels} kernels${'optimize' in variant ? ` (${variant.optimize}${'noDsp' in variant ? ', no DSP' : ''})` : ''}, ${variant.arithmetic} arithmetic: C equals the separate ops`, async () => {
       const g = loadModel(modelPath('resnet'));
       const [m1, m2] = findResidualBlocks(g);
       const samples = goldenSamples('resnet').slice(0, 2);
@@ -97,7 +107,10 @@ describe('row-by-row residual blocks', () => {
         const cut: Graph = { ...g, ops: g.ops.slice(0, m.add + 1), outputs: [g.ops[m.add]!.outputs[0]!] };
         const fused = fuseResidualBlocks(cut);
         assert.equal(fused.ops.filter((op) => op.kind === 'RESIDUAL_BLOCK').length, blocks);
-        const got = await runC(fused, samples.map((s) => [bytesOf(s.input)]), variant);
+        let used: string[] = [];
+        const got = await runC(fused, samples.map((s) => [bytesOf(s.input)]), { ...variant, kernelsUsed: (k) => { used = k; } });
+        // without DSP the rows run the register-blocked kernels the untiled layers get (issue 11)
+        if ('noDsp' in variant) assert.ok(used.some((k) => /^tr_conv_rv32_/.test(k)), `row kernels: ${used.join(', ')}`);
         const t = fused.tensors[fused.outputs[0]!]!;
         samples.forEach((s, k) => {
           const want = runGraph(cut, [s.input], { arithmetic: variant.arithmetic })[0]!;
@@ -171,12 +184,12 @@ describe('row-by-row residual blocks', () => {
     }
     const failures: string[] = [];
     for (const [k, cs] of cases.entries()) {
-      for (const [kernels, optimize] of [['optimized', 'speed'], ['optimized', 'size'], ['reference', 'size']] as const) {
-        const [got] = await runC(cs.fused, [[bytesOf(cs.input)]], { kernels, optimize });
+      for (const [kernels, optimize, noDsp] of [['optimized', 'speed', false], ['optimized', 'speed', true], ['optimized', 'size', false], ['reference', 'size', false]] as const) {
+        const [got] = await runC(cs.fused, [[bytesOf(cs.input)]], { kernels, optimize, noDsp });
         const t = cs.fused.tensors[cs.fused.outputs[0]!]!;
         const want = runGraph(cs.graph, [cs.input], { arithmetic: 'reference' })[0]!;
         const e = mismatch(t, decode(t, got!), want);
-        if (e) failures.push(`case ${k} (${kernels} ${optimize}, [${t.shape}]): ${e}`);
+        if (e) failures.push(`case ${k} (${kernels} ${optimize}${noDsp ? ' no DSP' : ''}, [${t.shape}]): ${e}`);
       }
     }
     assert.deepEqual(failures, []);
@@ -196,4 +209,16 @@ describe('row-by-row residual blocks', () => {
       assert.equal(outputHex(stdout), Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
     });
   }
+
+  // RV32 without DSP: the rows run the register-blocked kernels (tr_conv_rv32.h) per row.
+  it('resnet built with tiling fdt (speed kernels) on QEMU riscv32 virt: output equals the interpreter\'s', async (t) => {
+    const have = async (tool: string) => (await execa('which', [tool], { reject: false })).exitCode === 0;
+    if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
+    const build = await buildFirmware({ model: 'resnet', board: 'qemu-riscv32-virt', backend: 'aot', tiling: 'fdt', optimize: 'speed', reps: 1, warmup: 0, sample: 0 });
+    assert.ok(build.arenaBytes <= 18944, `arena ${build.arenaBytes}`);
+    const stdout = await runQemu(build.elfPath, 180_000, 'qemu-riscv32-virt');
+    assert.match(stdout, /END status=0/, stdout.slice(-500));
+    const want = runGraph(loadModel(modelPath('resnet')), [goldenSamples('resnet')[0]!.input], { arithmetic: 'reference' })[0]!;
+    assert.equal(outputHex(stdout), Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
+  });
 });

@@ -43,7 +43,7 @@ function overlappingPairs(plan: MemoryPlan, above = false): number {
  * below its input, the closest the rule allows) and nothing else shares bytes: the hardest
  * test of the lag rules, whatever a planner would choose.
  */
-function tightStreamingPlan(graph: Graph, ignoreLag = false, above = false): MemoryPlan {
+function tightStreamingPlan(graph: Graph, ignoreLag = false, above = false, extraAbove = 0): MemoryPlan {
   const order = graph.ops.map((_, i) => i);
   const { buffers } = bufferLifetimes(graph, order, { streaming: true });
   const offsets = new Array<number>(buffers.length).fill(-1);
@@ -58,8 +58,8 @@ function tightStreamingPlan(graph: Graph, ignoreLag = false, above = false): Mem
       const input = buffers[s.id]!;
       if (pass === 'above' && s.lagAbove !== undefined) {
         offsets[input.id] = next;
-        offsets[out.id] = next + s.lagAbove;
-        next += Math.max(input.size, s.lagAbove + out.size);
+        offsets[out.id] = next + s.lagAbove + extraAbove;
+        next += Math.max(input.size, s.lagAbove + extraAbove + out.size);
       } else if (pass === 'below' && s.lag < out.size) {
         const lag = ignoreLag ? 0 : s.lag;
         offsets[out.id] = next;
@@ -157,6 +157,39 @@ for (const seed of [11, 12]) {
     }
   });
 }
+
+describe('AoT streaming, 3x3 depthwise pixel pairs backwards (DSP speed kernel)', () => {
+  // Channel counts in groups of 4 (pairs allowed backwards), with a tail (never), strides 1 and 2.
+  const g = new RandomGraph(rng(31));
+  const dws: Array<[number, number, number, number]> = [[6, 9, 8, 1], [5, 10, 12, 2], [7, 8, 16, 1], [6, 9, 6, 1]];
+  for (const [h, w, c, stride] of dws) {
+    const wScales = Array.from({ length: c }, () => Math.fround(0.002 + g.rand() * 0.02));
+    const xs = g.scale();
+    const x = g.input([1, h, w, c], 'int8', g.quant(xs));
+    const wt = g.constant([1, 3, 3, c], 'int8', g.int8Values(9 * c), { scale: wScales, zeroPoint: wScales.map(() => 0), axis: 3 });
+    const b = g.constant([c], 'int32', Array.from({ length: c }, () => g.int(-3000, 3000)));
+    const y = g.output([1, Math.ceil(h / stride), Math.ceil(w / stride), c], 'int8', g.quant(Math.fround(xs * 0.01 * 3 * 150)));
+    g.op('DEPTHWISE_CONV_2D', [x, wt, b], [y], { padding: 'SAME', strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, activation: g.activation(), depthMultiplier: 1 } as never);
+  }
+  const graph = g.graph;
+  const inputs = graph.inputs.map((id) => randomInput(g, graph.tensors[id]!));
+  const want = runGraphAll(graph, inputs, { arithmetic: 'reference' });
+  /** PAIRS argument of each generated tr_dw3x3_wide_layer call walking backwards. */
+  const backwardPairs = (src: string): number[] =>
+    [...src.matchAll(/tr_dw3x3_wide_layer\([^;]*, 1, ([01])\);/g)].map((m) => Number(m[1]));
+
+  for (const [what, extra, pairs] of [['a whole number of pixels above (the reverse lag)', 0, [1, 1, 1, 0]], ['4 bytes off a pixel boundary', 4, [0, 0, 0, 0]]] as const) {
+    it(`outputs ${what}: pairs only where C % 4 == 0 and aligned; outputs equal the interpreter's`, async () => {
+      const plan = tightStreamingPlan(graph, false, true, extra);
+      assert.equal(overlappingPairs(plan, true), dws.length, 'every output above its input');
+      const out = generateAot(graph, plan, { modelName: `dw_pairs_up${extra}`, optimize: 'speed' });
+      assert.deepEqual(backwardPairs(out.files['tr_model_aot.c']!), [...pairs]);
+      const exe = await buildHostModel(out.files, ['-DTR_DSP_EMULATE']);
+      const raw = await runHostModel(exe, concatBytes(inputs.map(bytesOf)), 1);
+      assert.deepEqual(graphOutputMismatches(graph, raw, want).failures, []);
+    });
+  }
+});
 
 /** Runs a generated model on the host for `samples` and compares output 0 with `expect`. */
 async function checkModel(name: string, graph: ReturnType<typeof loadModel>, plan: MemoryPlan, original: ReturnType<typeof loadModel>, count: number): Promise<string[]> {
