@@ -18,7 +18,7 @@ import { ARITHMETICS, OPTIMIZE_GOALS } from '../../wire/vocabulary.ts';
  * (and targets of unknown features), and on cores known to lack the DSP extension. */
 const SPEED_KERNELS = ['tr_conv1x1_wide_layer', 'tr_conv_wide_layer', 'tr_dw1ch_wide_layer', 'tr_dw3x3_wide_layer', 'tr_fc_wide_layer',
   'tr_fc_deep_layer', 'tr_conv1x1_deep_layer', 'tr_conv1x1_pairs_layer'];
-const SPEED_KERNELS_NO_DSP = ['tr_conv1x1_s4_layer', 'tr_fc_s4_layer'];
+const SPEED_KERNELS_NO_DSP = ['tr_conv1x1_s4_layer', 'tr_fc_s4_layer', 'tr_conv1x1_1ch_layer'];
 
 const g = new RandomGraph(rng(11));
 kernelCases(g);

@@ -9,6 +9,7 @@ import type { LowerContext, Lowered } from './context.ts';
 import { addI32, denseView, floatClamp, int8Clamp, perTensorQuant, requantTables } from './lower-common.ts';
 import { constValues } from './c-emit.ts';
 import { lowerScalarConv, lowerScalarDepthwise, lowerScalarFc } from './lower-scalar.ts';
+import { lowerConv1x1OneChannel } from './lower-conv1x1-1ch.ts';
 import { conv1x1WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
 import { lowerDepthwise1ch, lowerDepthwise3x3Wide } from './lower-depthwise.ts';
 import { lowerDeepGemm, lowerConv1x1Pairs, type DeepGemm } from './lower-fc.ts';
@@ -244,6 +245,13 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       gemm: spec1x1, reverse, mode: rvMode, inPtr: ctx.ptr(xId), outPtr: ctx.ptr(op.outputs[0]!, { write: true }),
     });
     if (scalar) return scalar;
+  }
+  if (spec1x1 && !reverse) {
+    // one output channel without DSP (FDT partitions): weights in registers (lower-conv1x1-1ch.ts)
+    const one = lowerConv1x1OneChannel(ctx, i, { params: pName, weights: ohwi, pixels, depth: inC, outDepth: outC,
+      mode: rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM',
+      input: ctx.ptr(xId), output: ctx.ptr(op.outputs[0]!, { write: true }) });
+    if (one) return one;
   }
   if (spec1x1 && ctx.scalarBlockKernels) {
     // optimize 'speed' without DSP (tr_gemm_scalar.h): 2 pixels x 4 channels per step, the

@@ -54,7 +54,8 @@ export function addFcCase(g: RandomGraph, batches: number, depth: number, outDep
 /** The cases every kernel variant is checked on (one graph, one compile per build flavour). */
 export function kernelCases(g: RandomGraph): void {
   // 1x1 stride-1 convs (tr_conv1x1_wide.h): K around the groups of 4 (and the loop of 4
-  // groups), C around the blocks of 4, odd pixel counts, batches
+  // groups), C around the blocks of 4, odd pixel counts, batches; one output channel with
+  // K <= 16 (tr_conv1x1_1ch_scalar.h without DSP: 8 -> 1, 1 -> 1, 12 -> 1)
   for (const [K, C] of [[8, 1], [1, 1], [3, 5], [8, 4], [4, 4], [5, 7], [8, 16], [13, 9], [16, 3], [33, 6], [64, 12], [71, 5], [80, 4]] as const) {
     addConvCase(g, { n: g.int(1, 2), h: g.int(1, 3), w: g.int(1, 5), inC: K, outC: C, kH: 1, kW: 1 });
   }
