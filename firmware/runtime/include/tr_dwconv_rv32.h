@@ -26,6 +26,7 @@
 #include "tr_kernels.h"
 #include "tr_fixedpoint.h"
 #include "tr_conv_rv32.h"
+#include "tr_requant_rv32.h"
 
 /* see tr_conv_rv32.h: the pre-allocation scheduler would hoist the loads and spill */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -40,12 +41,14 @@
  * The generator emits one small function per layer around it. */
 static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
     const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
-    const int32_t SH, const int32_t SW, const int32_t STW, const int32_t band, const int mode, const int REVERSE) {
+    const int32_t SH, const int32_t SW, const int32_t STW, const int32_t band, const int mode, const int REVERSE,
+    const tr_rq32_t *rq32, const int SIGN) {
   const int32_t C = p->in.c, in_h = p->in.h, in_w = p->in.w, in_sh = SH, in_sw = SW;
   const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh, osw = SW;
   const int32_t sth = p->stride_h, stw = STW, pt = p->pad_top, pl = p->pad_left;
   const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max, in_zp = -p->input_offset;
   const tr_requant_t pr = { p->rq, p->fscale, p->out_mult, p->out_shift, zp, lo, hi };
+  const int32_t Q = mode == TR_RQ_RV32 ? 4 : 1;
   /* output rows and columns whose window lies inside the input: [oy0, oy1) x [ox0, ox1) */
   int32_t oy0 = (pt + sth - 1) / sth, ox0 = (pl + stw - 1) / stw;
   int32_t oy1 = in_h - 3 + pt >= 0 ? (in_h - 3 + pt) / sth + 1 : 0;
@@ -64,13 +67,17 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
     const int32_t y1 = REVERSE ? out_h - yb : (yb + band < out_h ? yb + band : out_h);
     for (int32_t c = 0; c < C; c++) {
       const int8_t *f = filter + 9 * c;
-      const int32_t w0 = f[0], w1 = f[1], w2 = f[2], w3 = f[3], w4 = f[4], w5 = f[5], w6 = f[6], w7 = f[7], w8 = f[8];
-      const int32_t bias = p->bias_folded[c];
+      /* TR_RQ_RV32: weights and bias times 4, so the sums are the 4x tr_rq32 wants */
+      const int32_t w0 = f[0] * Q, w1 = f[1] * Q, w2 = f[2] * Q, w3 = f[3] * Q, w4 = f[4] * Q, w5 = f[5] * Q, w6 = f[6] * Q, w7 = f[7] * Q, w8 = f[8] * Q;
+      const int32_t bias = (int32_t)((uint32_t)p->bias_folded[c] * (uint32_t)Q);
+      int32_t qm = 0, qa = 0, qs = 0;
+      if (mode == TR_RQ_RV32) { qm = rq32[c].mult; qa = rq32[c].add; qs = rq32[c].sh; }
       /* bias_folded + in_zp * sum(w): the bias before folding (int32 wrap-around like the sums) */
       const int32_t bias_all = (int32_t)((uint32_t)bias + (uint32_t)in_zp * (uint32_t)(w0 + w1 + w2 + w3 + w4 + w5 + w6 + w7 + w8));
       tr_rv_channel_rq_t rl;
-      TR_RV_CHANNEL_RQ(rl, &pr, c, mode);
+      TR_RV_CHANNEL_RQ(rl, &pr, c, mode == TR_RQ_RV32 ? TR_RQ_MBQM : mode);
       const tr_requant_t r = rl.r;
+#define TR_DW_OUT(A) (mode == TR_RQ_RV32 ? tr_rq32_clamp(tr_rq32_value((A), qm, qa, qs, SIGN), lo, hi) : tr_requant_m(&r, (A), 0, mode, zp, lo, hi))
       const int8_t *xc = in_b + c;
       int8_t *oc = out_b + c;
       for (int32_t i = y0; i < y1; i++) {
@@ -87,8 +94,28 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
             const int32_t run = REVERSE ? ox - ox0 + 1 : ox1 - ox;
             const int8_t *x = xc + iy0 * in_sh + ix0 * in_sw;
             int8_t *o = oc + oy * osh + ox * osw;
+            /* pixel pairs: the second window is D bytes on (a literal), so with stride 1 the
+             * two share 6 of their 12 distinct input bytes (stride 2: 3 of 15), each loaded once;
+             * both outputs are stored after both windows were read, which only delays writes
+             * against the one-pixel order the band logic relies on */
+            const int32_t D = dir * stw * in_sw;
+            int8_t *const o_pairs = o + dir * (run & ~1) * osw;
             int8_t *const o_end = o + dir * run * osw;
-            for (; o != o_end; x += dir * stw * in_sw, o += dir * osw) {
+            for (; o != o_pairs; x += 2 * D, o += 2 * dir * osw) {
+              int32_t a = bias + x[0] * w0, e = bias + x[D] * w0;
+              a += x[in_sw] * w1;                   e += x[D + in_sw] * w1;
+              a += x[2 * in_sw] * w2;               e += x[D + 2 * in_sw] * w2;
+              a += x[in_sh] * w3;                   e += x[D + in_sh] * w3;
+              a += x[in_sh + in_sw] * w4;           e += x[D + in_sh + in_sw] * w4;
+              a += x[in_sh + 2 * in_sw] * w5;       e += x[D + in_sh + 2 * in_sw] * w5;
+              a += x[2 * in_sh] * w6;               e += x[D + 2 * in_sh] * w6;
+              a += x[2 * in_sh + in_sw] * w7;       e += x[D + 2 * in_sh + in_sw] * w7;
+              a += x[2 * in_sh + 2 * in_sw] * w8;   e += x[D + 2 * in_sh + 2 * in_sw] * w8;
+              const int8_t va = TR_DW_OUT(a), ve = TR_DW_OUT(e);
+              o[0] = va;
+              o[dir * osw] = ve;
+            }
+            for (; o != o_end; x += D, o += dir * osw) {
               int32_t a = bias + x[0] * w0;
               a += x[in_sw] * w1;
               a += x[2 * in_sw] * w2;
@@ -98,7 +125,7 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
               a += x[2 * in_sh] * w6;
               a += x[2 * in_sh + in_sw] * w7;
               a += x[2 * in_sh + 2 * in_sw] * w8;
-              *o = tr_requant_m(&r, a, 0, mode, zp, lo, hi);
+              *o = TR_DW_OUT(a);
             }
             j += run - 1;
             continue;
@@ -115,9 +142,10 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
           TR_DW_TAP(r1, c0, in_sh, w3) TR_DW_TAP(r1, c1, in_sh + in_sw, w4) TR_DW_TAP(r1, c2, in_sh + 2 * in_sw, w5)
           TR_DW_TAP(r2, c0, 2 * in_sh, w6) TR_DW_TAP(r2, c1, 2 * in_sh + in_sw, w7) TR_DW_TAP(r2, c2, 2 * in_sh + 2 * in_sw, w8)
 #undef TR_DW_TAP
-          oc[oy * osh + ox * osw] = tr_requant_m(&r, acc, 0, mode, zp, lo, hi);
+          oc[oy * osh + ox * osw] = TR_DW_OUT(acc);
         }
       }
+#undef TR_DW_OUT
     }
     }
   }
@@ -131,13 +159,14 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
  * first, for plans that put the output above the input (streaming.ts's reverse lag). */
 static inline __attribute__((always_inline)) void tr_dw3x3_rv32_raster(
     const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
-    const int32_t SH, const int32_t SW, const int32_t STW, const int mode, const int REVERSE) {
+    const int32_t SH, const int32_t SW, const int32_t STW, const int mode, const int REVERSE, const tr_rq32_t *rq32, const int SIGN) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t C = p->in.c, in_h = p->in.h, in_w = p->in.w;
   const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh;
   const int32_t sth = p->stride_h, pt = p->pad_top, pl = p->pad_left;
   const int32_t zp = r.zp, lo = r.lo, hi = r.hi, in_zp = -p->input_offset;
   const int32_t *const bias = p->bias_folded;
+#define TR_DW_RASTER_OUT(A, C) (mode == TR_RQ_RV32 ? tr_rq32((int32_t)((uint32_t)(A) << 2), &rq32[C], lo, hi, SIGN) : tr_requant_m(&r, (A), (C), mode, zp, lo, hi))
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn;
     int8_t *out_b = out + b * p->out.sn;
@@ -163,7 +192,7 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_raster(
             a += x[2 * SH] * f[6];
             a += x[2 * SH + SW] * f[7];
             a += x[2 * SH + 2 * SW] * f[8];
-            o[c] = tr_requant_m(&r, a, c, mode, zp, lo, hi);
+            o[c] = TR_DW_RASTER_OUT(a, c);
           }
           continue;
         }
@@ -175,11 +204,12 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_raster(
           TR_DW_TAP(r1, c0, SH, 3) TR_DW_TAP(r1, c1, SH + SW, 4) TR_DW_TAP(r1, c2, SH + 2 * SW, 5)
           TR_DW_TAP(r2, c0, 2 * SH, 6) TR_DW_TAP(r2, c1, 2 * SH + SW, 7) TR_DW_TAP(r2, c2, 2 * SH + 2 * SW, 8)
 #undef TR_DW_TAP
-          o[c] = tr_requant_m(&r, a, c, mode, zp, lo, hi);
+          o[c] = TR_DW_RASTER_OUT(a, c);
         }
       }
     }
   }
+#undef TR_DW_RASTER_OUT
 }
 
 #if defined(__GNUC__) && !defined(__clang__)

@@ -1,0 +1,184 @@
+// Depthwise kernel selection on cores without a DSP extension (RV32IMAC, Cortex-M0) under
+// optimize 'speed': the channel-major 3x3 kernel (tr_dwconv_rv32.h), the one-input-channel
+// kernel (tr_dwconv1in_rv32.h, micro_speech's 1 -> 8 channel 10x8 layer) and the exact rv32
+// requantization both use (tr_requant_rv32.h) where the generator can prove it applies.
+// lower-scalar.ts calls in here; optimize 'size' never does (ctx.scalarBlockKernels).
+import { intArray } from './c-emit.ts';
+import type { LowerContext, Lowered } from './context.ts';
+import type { ScalarConvLayer } from './lower-scalar.ts';
+import { tensorBytes } from '../../ir/graph.ts';
+import { reverseWindowLag, windowLag } from '../../plan/streaming.ts';
+import { rv32DepthwiseLayout, rv32Dw1inLayout } from './kernel-layout.ts';
+
+/** What the rv32 requantization needs of a layer: its per-channel multipliers and shifts, the
+ * output zero point and clamp, and the folded biases (for the accumulator bounds). */
+export interface Rq32Source {
+  multipliers: ArrayLike<number>;
+  shifts: ArrayLike<number>;
+  zeroPoint: number; clampMin: number; clampMax: number;
+  biasFolded: ArrayLike<number>;
+}
+
+const INT32_MIN = -(2n ** 31n);
+const INT32_MAX = 2n ** 31n - 1n;
+
+/**
+ * The per-channel table of tr_requant_rv32.h ({ mult, add = 1 + 2^r + zp * 2^(r+1), sh = r + 1 })
+ * and whether its sign term is needed, or undefined where the single-mulh form is not provably
+ * exact for this layer: it needs a right shift r in 1..30, a multiplier of 0 or >= 2^30, and for
+ * every accumulator the weights allow (bias_folded + sum(x * w), x in [-128, 127]) 4 * acc and
+ * mulh(4 * acc, M) + add (less 2 with the sign term) inside int32. `taps(c)` lists channel c's
+ * weights. The sign term is dropped when the clamp's lower bound is at or above the zero point.
+ */
+export function rq32Rows(src: Rq32Source, channels: number, taps: (c: number) => ArrayLike<number>): { rows: string[]; sign: boolean } | undefined {
+  const sign = src.clampMin < src.zeroPoint;
+  const rows: string[] = [];
+  for (let c = 0; c < channels; c++) {
+    const m = BigInt(src.multipliers[c]!); const s = src.shifts[c]!;
+    if (s > -1 || s < -30 || (m !== 0n && m < 2n ** 30n) || m >= 2n ** 31n) return undefined;
+    const r = BigInt(-s);
+    let hiSum = BigInt(src.biasFolded[c]!); let loSum = hiSum;
+    for (const w of Array.from(taps(c))) {
+      hiSum += BigInt(w > 0 ? 127 * w : -128 * w);
+      loSum += BigInt(w > 0 ? -128 * w : 127 * w);
+    }
+    if (4n * loSum < INT32_MIN || 4n * hiSum > INT32_MAX) return undefined;
+    const add = 1n + (1n << r) + BigInt(src.zeroPoint) * (1n << (r + 1n));
+    // BigInt >> floors like mulh
+    const hLo = (4n * loSum * m) >> 32n; const hHi = (4n * hiSum * m) >> 32n;
+    if (add < INT32_MIN || add > INT32_MAX || hHi + add > INT32_MAX || hLo + add - (sign ? 2n : 0n) < INT32_MIN) return undefined;
+    rows.push(`{ ${m}, ${add}, ${r + 1n} }`);
+  }
+  return { rows, sign };
+}
+
+/** Emits the layer's tr_rq32_t table when rq32Rows allows it: the kernel's mode and SIGN literals
+ * and the table's name; otherwise the layer's own mode and NULL. */
+function rq32Table(ctx: LowerContext, opIndex: number, mode: string, src: Rq32Source | undefined, channels: number,
+  taps: (c: number) => ArrayLike<number>): { mode: string; table: string; sign: number } {
+  // only the reference arithmetic's single-rounding form has this cheaper exact twin; xnnpack's
+  // fp32 stays as it is
+  const q = mode === 'TR_RQ_SINGLE' && src ? rq32Rows(src, channels, taps) : undefined;
+  if (!q) return { mode, table: 'NULL', sign: 1 };
+  const name = ctx.name(opIndex, 'rq32');
+  ctx.decls.push(`static const tr_rq32_t ${name}[${channels}] = {\n  ${q.rows.join(',\n  ')}\n};\n`);
+  return { mode: 'TR_RQ_RV32', table: name, sign: q.sign ? 1 : 0 };
+}
+
+function include(ctx: LowerContext, line: string): void {
+  if (!ctx.decls.includes(line)) ctx.decls.unshift(line);
+}
+
+export interface ScalarDepthwiseLayer {
+  opIndex: number;
+  /** Name of the layer's tr_dwconv_s8_params_t (bias_folded filled). */
+  params: string;
+  /** The filter as the model holds it: [1, kH, kW, C], tap-major. */
+  filter: number[];
+  inH: number; inW: number; C: number; outH: number; outW: number; batches: number;
+  strideH: number; strideW: number; padTop: number; padLeft: number;
+  kH: number; kW: number; multiplier: number; dilationH: number; dilationW: number;
+  /** The plan puts the output above the input: the kernel must run backwards. */
+  reverse: boolean;
+  inId: number; outId: number;
+  mode: string;
+  /** For the rv32 requantization (absent: the layer's own arithmetic). */
+  rq32?: Rq32Source;
+}
+
+/** True when the plan puts any byte of tensor b in the bytes of tensor a (a streaming overlap). */
+function overlaps(ctx: LowerContext, a: number, b: number): boolean {
+  if (!ctx.offsets.has(a) || !ctx.offsets.has(b)) return false;
+  const oa = ctx.arenaOffset(a); const ob = ctx.arenaOffset(b);
+  return oa < ob + tensorBytes(ctx.tensor(b)) && ob < oa + tensorBytes(ctx.tensor(a));
+}
+
+/** Estimated instructions per output of tr_dwconv_rv32.h (9 loads, 9 MUL, 9 ADD, requantization
+ * and pointer steps; border pixels about twice that) and of the raster-order 3x3 kernel it
+ * replaces on these cores (measured with bench:speed before: 9.5-10.5 instructions per MAC).
+ * 25: the requantization, clamp and store of tr_fixedpoint.h's single-rounding form. */
+const DW_RV32_PER_OUTPUT = 9 * 3 + 25;
+const DW_RASTER_PER_OUTPUT = 9 * 9.5;
+
+/**
+ * The band of output rows for the channel-major 3x3 kernel (tr_dwconv_rv32.h), or undefined
+ * for its raster-order variant. It writes channel by channel within a band, not in the raster
+ * order a streaming overlap of its output with its input relies on (firmware/plan/streaming.ts).
+ * A depthwise output byte depends on its own channel only: with output and input a whole number
+ * of pixels apart, every write lands on the same channel of an input pixel, so the pixel-order
+ * lag (unit of one pixel) holds channel by channel and the whole map is one band, walked
+ * forwards when the output sits below the input, backwards when above. Otherwise: one row per
+ * band when they are apart by at least the lag of a one-row unit (bottom-up when above), else
+ * the raster-order variant (a unit of one pixel like the kernel it replaces). Pixel pairs only
+ * store later than the one-pixel order, never earlier. The checks use the plan's real offsets.
+ */
+export function dwBand(ctx: LowerContext, l: ScalarDepthwiseLayer): number | undefined {
+  if (!overlaps(ctx, l.inId, l.outId)) return l.outH;
+  if (l.batches !== 1) return undefined;
+  // bytes the output starts above (> 0) or below (< 0) the input
+  const d = ctx.arenaOffset(l.outId) - ctx.arenaOffset(l.inId);
+  const lag = (unitPixels: number) => {
+    const w = {
+      inH: l.inH, inW: l.inW, outH: l.outH, outW: l.outW, filterH: 3, filterW: 3, strideH: l.strideH, strideW: l.strideW,
+      dilationH: 1, dilationW: 1, padTop: l.padTop, padLeft: l.padLeft, inPixelBytes: l.C, outPixelBytes: l.C, unitPixels,
+    };
+    return l.reverse ? reverseWindowLag(w) : windowLag(w);
+  };
+  // the direction is the one lower-conv.ts gave (l.reverse: the output above the input)
+  if ((d > 0) !== l.reverse) return undefined;
+  const apart = Math.abs(d);
+  if (apart % l.C === 0 && apart >= lag(1)) return l.outH;
+  if (apart >= lag(l.outW)) return 1;
+  return undefined;
+}
+
+export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer): Lowered | undefined {
+  if (!ctx.scalarBlockKernels) return undefined;
+  if (l.kH !== 3 || l.kW !== 3 || l.multiplier !== 1 || l.dilationH !== 1 || l.dilationW !== 1) return undefined;
+  const band = dwBand(ctx, l);
+  if (DW_RV32_PER_OUTPUT >= DW_RASTER_PER_OUTPUT) return undefined;
+  include(ctx, '#include "tr_dwconv_rv32.h"\n');
+  const filter = ctx.name(l.opIndex, 'filter_rv32');
+  const layout = rv32DepthwiseLayout(l.filter, l.C);
+  ctx.decls.push(intArray(filter, 'int8_t', layout));
+  const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.C, (c) => layout.slice(9 * c, 9 * c + 9));
+  const spec = ctx.name(l.opIndex, 'dw3x3rv');
+  const fn = band === undefined ? 'tr_dw3x3_rv32_raster' : 'tr_dw3x3_rv32_layer';
+  // noinline: one copy of the loop per layer with its strides as literals (immediate offsets)
+  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    `  ${fn}(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band === undefined ? '' : `${band}, `}${rq.mode}, ` +
+    `${l.reverse ? 1 : 0}, ${rq.table}, ${rq.sign});\n}\n`);
+  return {
+    statements: [`${spec}(${ctx.ptr(l.inId)}, ${ctx.ptr(l.outId, { write: true })});`],
+    kernels: [fn],
+  };
+}
+
+/** Window rows / output channels tr_dwconv1in_rv32.h handles (TR_DW1IN_MAX_C; the unrolled
+ * window row: 16 taps). */
+const DW1IN_MAX_C = 32;
+const DW1IN_MAX_KW = 16;
+
+/**
+ * A depthwise conv over one input channel that lower-conv.ts runs as a conv (inC = 1, outC
+ * channels): tr_dwconv1in_rv32.h, pixel pairs x 8 channels per weight and input load, when
+ * the plan keeps its output apart from its input (its order is the conv's pixel-pair raster
+ * order, but nothing needs it to overlap: the output is outC times the input's bytes per pixel).
+ * Cost: counted in its assembly, per tap of a pair block 41 instructions for 16 MACs against
+ * the 8-channel conv's 89 per two k for 16 (lower-scalar.ts PER_K), so it wins wherever it fits.
+ */
+export function lowerScalarDepthwise1in(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
+  if (!ctx.scalarBlockKernels || l.gemm || l.reverse || l.inC !== 1 || l.outC < 2 || l.outC > DW1IN_MAX_C) return undefined;
+  if (l.dilationH !== 1 || l.dilationW !== 1 || l.kW > DW1IN_MAX_KW || l.inId === undefined || l.outId === undefined) return undefined;
+  if (overlaps(ctx, l.inId, l.outId)) return undefined;
+  include(ctx, '#include "tr_dwconv1in_rv32.h"\n');
+  const filter = ctx.name(l.opIndex, 'filter_rv32');
+  ctx.decls.push(intArray(filter, 'int8_t', rv32Dw1inLayout(l.ohwi, l.outC, l.kH, l.kW)));
+  const T = l.kH * l.kW;
+  const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.outC, (c) => l.ohwi.slice(c * T, c * T + T));
+  const spec = ctx.name(l.opIndex, 'dw1inrv');
+  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    `  tr_dw1in_rv32_layer(&${l.params}, in, ${filter}, out, ${rq.table}, ${l.kH}, ${l.kW}, ${l.inW}, ${l.strideW}, ${l.outC}, ` +
+    `${rq.mode}, ${rq.sign});\n}\n`);
+  return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_dw1in_rv32_layer'] };
+}
