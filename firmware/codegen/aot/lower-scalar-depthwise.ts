@@ -145,7 +145,7 @@ export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer)
   const spec = ctx.name(l.opIndex, 'dw3x3rv');
   const fn = band === undefined ? 'tr_dw3x3_rv32_raster' : 'tr_dw3x3_rv32_layer';
   // noinline: one copy of the loop per layer with its strides as literals (immediate offsets)
-  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+  ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${spec}(const int8_t *in, int8_t *out) {\n` +
     `  ${fn}(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band === undefined ? '' : `${band}, `}${rq.mode}, ` +
     `${l.reverse ? 1 : 0}, ${rq.table}, ${rq.sign});\n}\n`);
   return {
@@ -177,8 +177,15 @@ export function lowerScalarDepthwise1in(ctx: LowerContext, l: ScalarConvLayer): 
   const T = l.kH * l.kW;
   const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.outC, (c) => l.ohwi.slice(c * T, c * T + T));
   const spec = ctx.name(l.opIndex, 'dw1inrv');
-  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
+  // the pixel-pair block in a function of its own (its 16 sums need every register), the
+  // window row's width and strides as literals
+  const pair = l.outC >= 8 ? ctx.name(l.opIndex, 'dw1inrv_pair8') : 'NULL';
+  if (l.outC >= 8) {
+    ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${pair}(const int8_t *x, const int8_t *g, int32_t rows, ` +
+      `const int32_t *b, int32_t *s) {\n  tr_dw1in_pair8(x, g, rows, b, s, ${l.kW}, ${l.inW}, ${l.strideW});\n}\n`);
+  }
+  ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${spec}(const int8_t *in, int8_t *out) {\n` +
     `  tr_dw1in_rv32_layer(&${l.params}, in, ${filter}, out, ${rq.table}, ${l.kH}, ${l.kW}, ${l.inW}, ${l.strideW}, ${l.outC}, ` +
-    `${rq.mode}, ${rq.sign});\n}\n`);
+    `${rq.mode}, ${rq.sign}, ${pair});\n}\n`);
   return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_dw1in_rv32_layer'] };
 }
