@@ -94,13 +94,38 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
             const int32_t run = REVERSE ? ox - ox0 + 1 : ox1 - ox;
             const int8_t *x = xc + iy0 * in_sh + ix0 * in_sw;
             int8_t *o = oc + oy * osh + ox * osw;
-            /* pixel pairs: the second window is D bytes on (a literal), so with stride 1 the
-             * two share 6 of their 12 distinct input bytes (stride 2: 3 of 15), each loaded once;
-             * both outputs are stored after both windows were read, which only delays writes
-             * against the one-pixel order the band logic relies on */
-            const int32_t D = dir * stw * in_sw;
+            /* pixel quads, then a pair, then single pixels: pixel k's window is k * D bytes on
+             * (D a literal), so with stride 1 four windows read 18 distinct input bytes instead
+             * of 36 (stride 2: 27), each loaded once, column by column, and added into every
+             * window that has it; all outputs of a block are stored after its windows were
+             * read, which only delays writes against the one-pixel order the band logic
+             * relies on */
+            const int32_t D = dir * stw * in_sw, S = dir * stw;
+            /* the block's input columns, relative to x: [JLO, JHI] */
+            const int32_t JLO = S < 0 ? 3 * S : 0, JHI = S < 0 ? 2 : 3 * S + 2;
+            int8_t *const o_quads = o + dir * (run & ~3) * osw;
             int8_t *const o_pairs = o + dir * (run & ~1) * osw;
             int8_t *const o_end = o + dir * run * osw;
+#define TR_DW_W(I) ((I) == 0 ? w0 : (I) == 1 ? w1 : (I) == 2 ? w2 : (I) == 3 ? w3 : (I) == 4 ? w4 : (I) == 5 ? w5 : (I) == 6 ? w6 : (I) == 7 ? w7 : w8)
+#define TR_DW_ADD(Q, K) if (J - (K) * S >= 0 && J - (K) * S <= 2) Q += v * TR_DW_W(3 * R + J - (K) * S);
+            for (; o != o_quads; x += 4 * D, o += 4 * dir * osw) {
+              int32_t q0 = bias, q1 = bias, q2 = bias, q3 = bias;
+#pragma GCC unroll 3
+              for (int32_t R = 0; R < 3; R++) {
+#pragma GCC unroll 16
+                for (int32_t J = JLO; J <= JHI; J++) {
+                  const int32_t v = x[R * in_sh + J * in_sw];
+                  TR_DW_ADD(q0, 0) TR_DW_ADD(q1, 1) TR_DW_ADD(q2, 2) TR_DW_ADD(q3, 3)
+                }
+              }
+              const int8_t v0 = TR_DW_OUT(q0), v1 = TR_DW_OUT(q1), v2 = TR_DW_OUT(q2), v3 = TR_DW_OUT(q3);
+              o[0] = v0;
+              o[dir * osw] = v1;
+              o[2 * dir * osw] = v2;
+              o[3 * dir * osw] = v3;
+            }
+#undef TR_DW_ADD
+#undef TR_DW_W
             for (; o != o_pairs; x += 2 * D, o += 2 * dir * osw) {
               int32_t a = bias + x[0] * w0, e = bias + x[D] * w0;
               a += x[in_sw] * w1;                   e += x[D + in_sw] * w1;
@@ -130,18 +155,48 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
             j += run - 1;
             continue;
           }
-          /* border: with bias_folded = bias - in_zp * sum(w), the reference sum over the inside
-           * taps is bias_all (= bias) + sum of (x - in_zp) * w over them; each tap behind a test
-           * of its row and column (the weights stay in registers) */
+          /* border: with bias_folded = bias - in_zp * sum(w), the reference sum is bias_folded +
+           * in_zp * (the outside taps' weights) + x * w over the inside taps. The common shapes
+           * (one row or one column or both clipped: the SAME padding of 3x3 windows) take a path
+           * each with the clipped taps as literals; others test every tap. */
           const int r0 = (uint32_t)iy0 < (uint32_t)in_h, r1 = (uint32_t)(iy0 + 1) < (uint32_t)in_h, r2 = (uint32_t)(iy0 + 2) < (uint32_t)in_h;
           const int c0 = (uint32_t)ix0 < (uint32_t)in_w, c1 = (uint32_t)(ix0 + 1) < (uint32_t)in_w, c2 = (uint32_t)(ix0 + 2) < (uint32_t)in_w;
           const int8_t *x = xc + iy0 * in_sh + ix0 * in_sw;
-          acc = bias_all;
+          /* 0: every row (column) inside, 1: the first one clipped, 2: the last one, 3: other */
+          const int rt = r1 ? (r0 ? (r2 ? 0 : 2) : (r2 ? 1 : 3)) : 3;
+          const int ct = c1 ? (c0 ? (c2 ? 0 : 2) : (c2 ? 1 : 3)) : 3;
+#define TR_DW_EDGE(RT, CT) {                                                                          \
+            const int R0 = (RT) != 1, R2 = (RT) != 2, C0 = (CT) != 1, C2 = (CT) != 2;                 \
+            const int32_t outw = (R0 && C0 ? 0 : w0) + (R0 ? 0 : w1) + (R0 && C2 ? 0 : w2) + (C0 ? 0 : w3) + \
+                                 (C2 ? 0 : w5) + (R2 && C0 ? 0 : w6) + (R2 ? 0 : w7) + (R2 && C2 ? 0 : w8); \
+            int32_t a = (int32_t)((uint32_t)bias + (uint32_t)in_zp * (uint32_t)outw) + x[in_sh + in_sw] * w4;   \
+            if (R0 && C0) a += x[0] * w0;                                                             \
+            if (R0) a += x[in_sw] * w1;                                                               \
+            if (R0 && C2) a += x[2 * in_sw] * w2;                                                     \
+            if (C0) a += x[in_sh] * w3;                                                               \
+            if (C2) a += x[in_sh + 2 * in_sw] * w5;                                                   \
+            if (R2 && C0) a += x[2 * in_sh] * w6;                                                     \
+            if (R2) a += x[2 * in_sh + in_sw] * w7;                                                   \
+            if (R2 && C2) a += x[2 * in_sh + 2 * in_sw] * w8;                                         \
+            acc = a; }
+          switch (rt * 4 + ct) {
+          case 1: TR_DW_EDGE(0, 1) break;
+          case 2: TR_DW_EDGE(0, 2) break;
+          case 4: TR_DW_EDGE(1, 0) break;
+          case 5: TR_DW_EDGE(1, 1) break;
+          case 6: TR_DW_EDGE(1, 2) break;
+          case 8: TR_DW_EDGE(2, 0) break;
+          case 9: TR_DW_EDGE(2, 1) break;
+          case 10: TR_DW_EDGE(2, 2) break;
+          default:
+            acc = bias_all;
 #define TR_DW_TAP(R, C, OFF, W) if ((R) && (C)) acc += ((int32_t)x[OFF] - in_zp) * (W);
-          TR_DW_TAP(r0, c0, 0, w0) TR_DW_TAP(r0, c1, in_sw, w1) TR_DW_TAP(r0, c2, 2 * in_sw, w2)
-          TR_DW_TAP(r1, c0, in_sh, w3) TR_DW_TAP(r1, c1, in_sh + in_sw, w4) TR_DW_TAP(r1, c2, in_sh + 2 * in_sw, w5)
-          TR_DW_TAP(r2, c0, 2 * in_sh, w6) TR_DW_TAP(r2, c1, 2 * in_sh + in_sw, w7) TR_DW_TAP(r2, c2, 2 * in_sh + 2 * in_sw, w8)
+            TR_DW_TAP(r0, c0, 0, w0) TR_DW_TAP(r0, c1, in_sw, w1) TR_DW_TAP(r0, c2, 2 * in_sw, w2)
+            TR_DW_TAP(r1, c0, in_sh, w3) TR_DW_TAP(r1, c1, in_sh + in_sw, w4) TR_DW_TAP(r1, c2, in_sh + 2 * in_sw, w5)
+            TR_DW_TAP(r2, c0, 2 * in_sh, w6) TR_DW_TAP(r2, c1, 2 * in_sh + in_sw, w7) TR_DW_TAP(r2, c2, 2 * in_sh + 2 * in_sw, w8)
 #undef TR_DW_TAP
+          }
+#undef TR_DW_EDGE
           oc[oy * osh + ox * osw] = TR_DW_OUT(acc);
         }
       }
