@@ -3,8 +3,13 @@
  * one channel only, so blocking over channels saves no load; what costs is reloading the
  * channel's 9 weights, bias and requantization constants for every pixel (14 loads per 9
  * MACs on top of the 9 input loads). This kernel walks channel by channel instead and keeps
- * them in registers across every pixel of the map: per interior output 9 input loads, 9 MUL,
- * 9 ADD and the requantization.
+ * them in registers across every pixel of the map. Interior pixels go four (then two, then
+ * one) at a time along a row: with stride 1 the four windows' 18 distinct input bytes are each
+ * loaded once (stride 2: 27), then 36 MUL, 36 ADD and four requantizations. With mode
+ * TR_RQ_RV32 the weights and bias are kept times 4 and tr_requant_rv32.h requantizes (mulh,
+ * add, shift, two clamp branches, store); its constants stay in registers with the weights.
+ * Border pixels whose window loses one row or one column or both (the SAME padding of a 3x3
+ * window) take one of eight paths with the clipped taps as literals.
  *
  * That is not the raster order firmware/plan/streaming.ts assumes: within a band of `band`
  * output rows, a channel of every pixel is written before the next channel of the band's
@@ -15,7 +20,8 @@
  * first. lower-scalar.ts checks the plan's offsets: the whole map when the plan keeps output
  * and input apart or a whole number of pixels apart by at least the one-pixel lag, one row
  * per band (bottom-up when REVERSE) when they are apart by at least the lag of a unit of one
- * output row, and the raster-order kernel otherwise.
+ * output row, and the raster-order kernel otherwise. Blocks of pixels store their outputs
+ * after all their windows were read: later than the one-pixel order, never earlier.
  *
  * Weights (generator: kernel-layout.ts rv32DepthwiseLayout): channel-major, 9 taps per
  * channel ([C][3][3]); bias_folded holds the input offset times the taps' sum, so taps in the
