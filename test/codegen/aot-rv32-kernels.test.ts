@@ -52,6 +52,12 @@ for (const c of [
   { h: 5, w: 9, inC: 13 }, { h: 6, w: 10, inC: 4, strideH: 2, strideW: 2 }, { h: 4, w: 8, inC: 17, padding: 'VALID' as const },
   { n: 2, h: 7, w: 11, inC: 6, strideW: 2 }, { h: 3, w: 13, inC: 2, padding: 'VALID' as const, strideH: 2, strideW: 2 },
 ]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
+// maps taller than wide (aww's 25 x 5): the column walk, columns clipped left, right or not at
+// all, column runs of quads, a pair and singles, strides 1 and 2, VALID, batches
+for (const c of [
+  { h: 11, w: 4, inC: 5 }, { h: 13, w: 6, inC: 9, strideH: 2, strideW: 2 }, { h: 9, w: 3, inC: 3, padding: 'VALID' as const },
+  { n: 2, h: 10, w: 5, inC: 4 }, { h: 8, w: 2, inC: 7, strideH: 2 },
+]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
 // one input channel, depth multiplier > 1 (tr_dwconv1in_rv32.h, micro_speech's 1 -> 8 channel
 // 10x8 stride-2 layer): blocks of 8 channels and the channels left over (3, 12, 13), pixel
 // pairs, single interior pixels, windows over every edge or wholly in the padding, batches
@@ -88,9 +94,11 @@ for (const arithmetic of ARITHMETICS) {
       // the depthwise kernels take tr_requant_rv32.h's form in the reference arithmetic, with and
       // without its sign term (ReLU clamps drop it); xnnpack's fp32 stays
       const src = Object.values(gen.files).join('\n');
-      const rq32 = [...src.matchAll(/TR_RQ_RV32, (?:[01], \w+, )?([01])\);/g)].map((m) => m[1]);
+      const rq32 = [...src.matchAll(/TR_RQ_RV32, (?:[01], \w+, )?([01])(?:, \w+)?\);/g)].map((m) => m[1]);
       if (arithmetic === 'reference') assert.deepEqual([...new Set(rq32)].sort(), ['0', '1']);
       else assert.deepEqual(rq32, []);
+      // maps taller than wide take the column walk
+      assert.match(src, /tr_dw3x3_rv32_layer\([^;]*, [01], \w+, [01], 1\);/);
     });
 
     it('host: every output equals the interpreter\'s', async () => {
@@ -224,13 +232,15 @@ describe('RV32 channel-major depthwise under streaming overlaps', () => {
         if (!(d < size(input) && -d < size(out)) || (d > 0) !== c.above) continue;
         overlapping++;
         // the layer's call: its band (output rows) and direction, or the raster variant
-        const call = src.match(new RegExp(`tr_dw3x3_rv32_(layer|raster)\\(&op${i}_[^;]*?, (?:(\\d+), )?TR_RQ_\\w+, ([01]), \\w+, [01]\\);`));
+        const call = src.match(new RegExp(`tr_dw3x3_rv32_(layer|raster)\\(&op${i}_[^;]*?, (?:(\\d+), )?TR_RQ_\\w+, ([01]), \\w+, [01](?:, ([01]))?\\);`));
         assert.ok(call, `op ${i}: no channel-major depthwise call`);
         const want = c.pick(out, input, d);
         const got: Pick = call[1] === 'raster' ? 'raster' : Number(call[2]) === 1 && shape(out)[1] !== 1 ? 'rows' : 'whole';
         assert.equal(got, want, `op ${i} at ${d} B (C ${C(out)}): ${call[0]}`);
         if (got === 'whole') assert.equal(Number(call[2]), shape(out)[1], 'the whole map as one band');
         assert.equal(call[3], c.above ? '1' : '0', 'backwards exactly when the output is above');
+        // the column walk writes out of row order: never over its input
+        assert.notEqual(call[4], '1', 'no column walk over the input');
       }
       assert.ok(overlapping >= 2, `${overlapping} outputs overlap their inputs`);
       const exe = await buildHostModel(gen.files, []);

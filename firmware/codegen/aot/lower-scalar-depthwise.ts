@@ -132,6 +132,18 @@ export function dwBand(ctx: LowerContext, l: ScalarDepthwiseLayer): number | und
   return undefined;
 }
 
+/**
+ * tr_dwconv_rv32.h's COLS walk (interior rows column by column, four rows per block) for maps
+ * taller than wide (aww's 25 x 5: a row has 3 interior pixels, a column 23): the per-row set-up
+ * and the border dispatch are paid per column instead. It writes column by column, so only when
+ * the plan keeps the output apart from the input; and the kernel's column paths need at most one
+ * clipped window column on either side and never both.
+ */
+function dwColumns(ctx: LowerContext, l: ScalarDepthwiseLayer): boolean {
+  if (overlaps(ctx, l.inId, l.outId) || l.reverse || l.outW >= l.outH) return false;
+  return l.inW >= 2 && l.padLeft <= 1 && (l.outW - 1) * l.strideW - l.padLeft + 2 <= l.inW;
+}
+
 export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
   if (l.kH !== 3 || l.kW !== 3 || l.multiplier !== 1 || l.dilationH !== 1 || l.dilationW !== 1) return undefined;
@@ -144,10 +156,11 @@ export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer)
   const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.C, (c) => layout.slice(9 * c, 9 * c + 9));
   const spec = ctx.name(l.opIndex, 'dw3x3rv');
   const fn = band === undefined ? 'tr_dw3x3_rv32_raster' : 'tr_dw3x3_rv32_layer';
+  const cols = band !== undefined && dwColumns(ctx, l) ? ', 1' : band !== undefined ? ', 0' : '';
   // noinline: one copy of the loop per layer with its strides as literals (immediate offsets)
   ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${spec}(const int8_t *in, int8_t *out) {\n` +
     `  ${fn}(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band === undefined ? '' : `${band}, `}${rq.mode}, ` +
-    `${l.reverse ? 1 : 0}, ${rq.table}, ${rq.sign});\n}\n`);
+    `${l.reverse ? 1 : 0}, ${rq.table}, ${rq.sign}${cols});\n}\n`);
   return {
     statements: [`${spec}(${ctx.ptr(l.inId)}, ${ctx.ptr(l.outId, { write: true })});`],
     kernels: [fn],

@@ -40,6 +40,53 @@
 #pragma GCC optimize("no-schedule-insns")
 #endif
 
+/* COLS: one output column's interior rows (n of them, from x: the first window's top-left
+ * input byte, to o), four rows at a time: with vertical stride 1 the four windows read 18
+ * distinct input bytes (12 when a column is clipped). CT: 0 every window column inside, 1 the
+ * first clipped (left padding), 2 the last (right padding); the clipped column's taps add
+ * in_zp times their weights to the bias. A = SH (down a row), B = SW (across). */
+static inline __attribute__((always_inline)) void tr_dw3x3_rv32_col(
+    const int8_t *x, int8_t *o, const int32_t n, const int32_t A, const int32_t B, const int32_t S, const int32_t OS, const int CT,
+    const int32_t w0, const int32_t w1, const int32_t w2, const int32_t w3, const int32_t w4, const int32_t w5,
+    const int32_t w6, const int32_t w7, const int32_t w8, const int32_t bias0, const int32_t in_zp,
+    const tr_requant_t *r, const int32_t qm, const int32_t qa, const int32_t qs, const int mode, const int SIGN,
+    const int32_t zp, const int32_t lo, const int32_t hi) {
+#define TR_DW_W(I) ((I) == 0 ? w0 : (I) == 1 ? w1 : (I) == 2 ? w2 : (I) == 3 ? w3 : (I) == 4 ? w4 : (I) == 5 ? w5 : (I) == 6 ? w6 : (I) == 7 ? w7 : w8)
+#define TR_DW_OUT(A) (mode == TR_RQ_RV32 ? tr_rq32_clamp(tr_rq32_value((A), qm, qa, qs, SIGN), lo, hi) : tr_requant_m(r, (A), 0, mode, zp, lo, hi))
+  const int32_t CLO = CT == 1 ? 1 : 0, CHI = CT == 2 ? 1 : 2;
+  const int32_t clipped = CT == 1 ? w0 + w3 + w6 : CT == 2 ? w2 + w5 + w8 : 0;
+  const int32_t bias = (int32_t)((uint32_t)bias0 + (uint32_t)in_zp * (uint32_t)clipped);
+  int8_t *const o_quads = o + (n & ~3) * OS, *const o_end = o + n * OS;
+#define TR_DW_ADD(Q, K) if (J - (K) * S >= 0 && J - (K) * S <= 2) Q += v * TR_DW_W(3 * (J - (K) * S) + C);
+  for (; o != o_quads; x += 4 * S * A, o += 4 * OS) {
+    int32_t q0 = bias, q1 = bias, q2 = bias, q3 = bias;
+#pragma GCC unroll 16
+    for (int32_t J = 0; J <= 3 * S + 2; J++) {
+#pragma GCC unroll 3
+      for (int32_t C = CLO; C <= CHI; C++) {
+        const int32_t v = x[J * A + C * B];
+        TR_DW_ADD(q0, 0) TR_DW_ADD(q1, 1) TR_DW_ADD(q2, 2) TR_DW_ADD(q3, 3)
+      }
+    }
+    const int32_t v0 = TR_DW_OUT(q0), v1 = TR_DW_OUT(q1), v2 = TR_DW_OUT(q2), v3 = TR_DW_OUT(q3);
+    o[0] = (int8_t)v0;
+    o[OS] = (int8_t)v1;
+    o[2 * OS] = (int8_t)v2;
+    o[3 * OS] = (int8_t)v3;
+  }
+#undef TR_DW_ADD
+  for (; o != o_end; x += S * A, o += OS) {
+    int32_t q = bias;
+#pragma GCC unroll 3
+    for (int32_t J = 0; J < 3; J++)
+#pragma GCC unroll 3
+      for (int32_t C = CLO; C <= CHI; C++) q += x[J * A + C * B] * TR_DW_W(3 * J + C);
+    *o = (int8_t)TR_DW_OUT(q);
+  }
+#undef TR_DW_OUT
+#undef TR_DW_W
+}
+
 /* The whole layer; SH, SW (input row and pixel strides; dense maps: the output pixel stride
  * is SW too), STW (horizontal stride) and mode (TR_RQ_*) literals at the call, so every tap
  * of an interior pixel is a load at an immediate offset and the pointer steps are immediates
@@ -48,7 +95,7 @@
 static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
     const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
     const int32_t SH, const int32_t SW, const int32_t STW, const int32_t band, const int mode, const int REVERSE,
-    const tr_rq32_t *rq32, const int SIGN) {
+    const tr_rq32_t *rq32, const int SIGN, const int COLS) {
   const int32_t C = p->in.c, in_h = p->in.h, in_w = p->in.w, in_sh = SH, in_sw = SW;
   const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh, osw = SW;
   const int32_t sth = p->stride_h, stw = STW, pt = p->pad_top, pl = p->pad_left;
@@ -86,10 +133,26 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
 #define TR_DW_OUT(A) (mode == TR_RQ_RV32 ? tr_rq32_clamp(tr_rq32_value((A), qm, qa, qs, SIGN), lo, hi) : tr_requant_m(&r, (A), 0, mode, zp, lo, hi))
       const int8_t *xc = in_b + c;
       int8_t *oc = out_b + c;
+      if (COLS && oy0 < oy1) {
+        /* the interior rows column by column (the generator's COLS: no overlap, at most one
+         * window column clipped on either side); the row walk below does the border rows */
+        for (int32_t ox = 0; ox < out_w; ox++) {
+          const int32_t ix0 = ox * stw - pl;
+          const int8_t *x = xc + (oy0 * sth - pt) * in_sh + ix0 * in_sw;
+          int8_t *o = oc + oy0 * osh + ox * osw;
+#define TR_DW_COL(CT) tr_dw3x3_rv32_col(x, o, oy1 - oy0, in_sh, in_sw, sth, osh, CT, w0, w1, w2, w3, w4, w5, w6, w7, w8, bias, in_zp, \
+                                        &r, qm, qa, qs, mode, SIGN, zp, lo, hi)
+          if (ix0 < 0) TR_DW_COL(1);
+          else if (ix0 + 2 >= in_w) TR_DW_COL(2);
+          else TR_DW_COL(0);
+#undef TR_DW_COL
+        }
+      }
       for (int32_t i = y0; i < y1; i++) {
         const int32_t oy = REVERSE ? y0 + y1 - 1 - i : i;
         const int32_t iy0 = oy * sth - pt;
         const int row_inside = oy >= oy0 && oy < oy1;
+        if (COLS && row_inside) continue;
         for (int32_t j = 0; j < out_w; j++) {
           const int32_t ox = REVERSE ? out_w - 1 - j : j;
           const int32_t ix0 = ox * stw - pl;
@@ -124,11 +187,11 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
                   TR_DW_ADD(q0, 0) TR_DW_ADD(q1, 1) TR_DW_ADD(q2, 2) TR_DW_ADD(q3, 3)
                 }
               }
-              const int8_t v0 = TR_DW_OUT(q0), v1 = TR_DW_OUT(q1), v2 = TR_DW_OUT(q2), v3 = TR_DW_OUT(q3);
-              o[0] = v0;
-              o[dir * osw] = v1;
-              o[2 * dir * osw] = v2;
-              o[3 * dir * osw] = v3;
+              const int32_t v0 = TR_DW_OUT(q0), v1 = TR_DW_OUT(q1), v2 = TR_DW_OUT(q2), v3 = TR_DW_OUT(q3);
+              o[0] = (int8_t)v0;
+              o[dir * osw] = (int8_t)v1;
+              o[2 * dir * osw] = (int8_t)v2;
+              o[3 * dir * osw] = (int8_t)v3;
             }
 #undef TR_DW_ADD
 #undef TR_DW_W
@@ -142,9 +205,9 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
               a += x[2 * in_sh] * w6;               e += x[D + 2 * in_sh] * w6;
               a += x[2 * in_sh + in_sw] * w7;       e += x[D + 2 * in_sh + in_sw] * w7;
               a += x[2 * in_sh + 2 * in_sw] * w8;   e += x[D + 2 * in_sh + 2 * in_sw] * w8;
-              const int8_t va = TR_DW_OUT(a), ve = TR_DW_OUT(e);
-              o[0] = va;
-              o[dir * osw] = ve;
+              const int32_t va = TR_DW_OUT(a), ve = TR_DW_OUT(e);
+              o[0] = (int8_t)va;
+              o[dir * osw] = (int8_t)ve;
             }
             for (; o != o_end; x += D, o += dir * osw) {
               int32_t a = bias + x[0] * w0;
@@ -156,7 +219,7 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
               a += x[2 * in_sh] * w6;
               a += x[2 * in_sh + in_sw] * w7;
               a += x[2 * in_sh + 2 * in_sw] * w8;
-              *o = TR_DW_OUT(a);
+              *o = (int8_t)TR_DW_OUT(a);
             }
             j += run - 1;
             continue;
@@ -203,7 +266,7 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
 #undef TR_DW_TAP
           }
 #undef TR_DW_EDGE
-          oc[oy * osh + ox * osw] = TR_DW_OUT(acc);
+          oc[oy * osh + ox * osw] = (int8_t)TR_DW_OUT(acc);
         }
       }
 #undef TR_DW_OUT

@@ -50,13 +50,15 @@ static inline __attribute__((always_inline)) int32_t tr_rq32_value(int32_t acc4,
   return (h + add) >> sh;
 }
 
-static inline __attribute__((always_inline)) int8_t tr_rq32_clamp(int32_t v, int32_t lo, int32_t hi) {
+/* int32 (not int8): a kernel that holds several results before storing them would otherwise
+ * pay a sign extension for each (slli + srai) */
+static inline __attribute__((always_inline)) int32_t tr_rq32_clamp(int32_t v, int32_t lo, int32_t hi) {
   if (__builtin_expect(v < lo, 0)) v = lo;
   if (__builtin_expect(v > hi, 0)) v = hi;
-  return (int8_t)v;
+  return v;
 }
 
 static inline __attribute__((always_inline)) int8_t tr_rq32(int32_t acc4, const tr_rq32_t *q, int32_t lo, int32_t hi, const int SIGN) {
-  return tr_rq32_clamp(tr_rq32_value(acc4, q->mult, q->add, q->sh, SIGN), lo, hi);
+  return (int8_t)tr_rq32_clamp(tr_rq32_value(acc4, q->mult, q->add, q->sh, SIGN), lo, hi);
 }
 #endif
