@@ -1,11 +1,12 @@
 // Depthwise kernel selection on cores without a DSP extension (RV32IMAC, Cortex-M0) under
 // optimize 'speed': the channel-major 3x3 kernel (tr_dwconv_rv32.h), the one-input-channel
-// kernel (tr_dwconv1in_rv32.h, micro_speech's 1 -> 8 channel 10x8 layer) and the exact rv32
+// kernels (tr_dwconv1in_rv32.h, micro_speech's 1 -> 8 channel 10x8 layer; tr_conv1ch_rv32.h,
+// one output channel: FDT's partitions of such layers) and the exact rv32
 // requantization both use (tr_requant_rv32.h) where the generator can prove it applies.
 // lower-scalar.ts calls in here; optimize 'size' never does (ctx.scalarBlockKernels).
 import { intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
-import type { ScalarConvLayer } from './lower-scalar.ts';
+import { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH, type ScalarConvLayer } from './lower-scalar.ts';
 import { tensorBytes } from '../../ir/graph.ts';
 import { reverseWindowLag, windowLag } from '../../plan/streaming.ts';
 import { rv32DepthwiseLayout, rv32Dw1inLayout } from './kernel-layout.ts';
@@ -181,6 +182,7 @@ const DW1IN_MAX_KW = 16;
  * the 8-channel conv's 89 per two k for 16 (lower-scalar.ts PER_K), so it wins wherever it fits.
  */
 export function lowerScalarDepthwise1in(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
+  if (ctx.scalarBlockKernels && l.outC === 1) return lowerConv1ch(ctx, l);
   if (!ctx.scalarBlockKernels || l.gemm || l.reverse || l.inC !== 1 || l.outC < 2 || l.outC > DW1IN_MAX_C) return undefined;
   if (l.dilationH !== 1 || l.dilationW !== 1 || l.kW > DW1IN_MAX_KW || l.inId === undefined || l.outId === undefined) return undefined;
   if (overlaps(ctx, l.inId, l.outId)) return undefined;
@@ -201,4 +203,36 @@ export function lowerScalarDepthwise1in(ctx: LowerContext, l: ScalarConvLayer): 
     `  tr_dw1in_rv32_layer(&${l.params}, in, ${filter}, out, ${rq.table}, ${l.kH}, ${l.kW}, ${l.inW}, ${l.strideW}, ${l.outC}, ` +
     `${rq.mode}, ${rq.sign}, ${pair});\n}\n`);
   return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_dw1in_rv32_layer'] };
+}
+
+const CONV1CH_RV32_INCLUDE = '#include "tr_conv1ch_rv32.h"\n';
+/** Instructions per tap of tr_conv1ch_rv32.h's four-pixel block (1 weight and 4 input loads,
+ * 4 MUL, 4 ADD), per pixel: estimated like PER_K. */
+const CONV1CH_PER_TAP = 13 / 4;
+/** Filter columns tr_conv1ch_rv32.h holds (TR_RV1_MAX_KW). */
+const RV32_1CH_MAX_KW = 16;
+
+/**
+ * One input and one output channel (FDT's partitions of a depthwise conv over one input
+ * channel): tr_conv1ch_rv32.h, four pixels per weight load. Its order is not the pixel-pair
+ * raster order, but streaming.ts never lets a one-output-channel conv overlap its input.
+ */
+export function lowerConv1ch(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
+  if (l.gemm || l.reverse || l.inC !== 1 || l.outC !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH || l.kW > RV32_1CH_MAX_KW) return undefined;
+  const pixels = l.batches * l.outH * l.outW;
+  const macs = pixels * l.kH * l.kW;
+  // GENERIC_PER_MAC was measured with windows of hundreds of taps, where the requantization
+  // per output vanished in it; with 9 taps (vww's partitions) it is paid per output as here
+  // (bench:speed, vww FDT on qemu-riscv32-virt: 32,442,706 instructions with this kernel on its
+  // 3x3 partitions, 32,860,160 without)
+  if (PER_LAYER + pixels * PER_OUTPUT + macs * CONV1CH_PER_TAP >= GENERIC_PER_MAC.conv * macs + pixels * PER_OUTPUT) return undefined;
+  include(ctx, CONV1CH_RV32_INCLUDE);
+  const filter = ctx.name(l.opIndex, 'filter_rv32');
+  ctx.decls.push(intArray(filter, 'int8_t', l.ohwi));
+  const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, 1, () => l.ohwi);
+  const spec = ctx.name(l.opIndex, 'conv1ch');
+  // noinline: one copy of the loop per layer with its window and strides as literals
+  ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    `  tr_conv1ch_rv32_layer(&${l.params}, in, ${filter}, out, ${l.kH}, ${l.kW}, ${l.inW}, ${l.strideW}, ${rq.mode}, ${rq.table}, ${rq.sign});\n}\n`);
+  return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_conv1ch_rv32_layer'] };
 }

@@ -9,6 +9,7 @@ import { intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { rv32BlockLayout } from './kernel-layout.ts';
 import { lowerScalarDepthwise1in, type Rq32Source } from './lower-scalar-depthwise.ts';
+export { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH };
 
 const CONV_RV32_INCLUDE = '#include "tr_conv_rv32.h"\n';
 /** Filter rows the window walker holds (TR_RV_MAX_KH in tr_conv_rv32.h). */
@@ -96,44 +97,12 @@ function include(ctx: LowerContext, line = CONV_RV32_INCLUDE): void {
   if (!ctx.decls.includes(line)) ctx.decls.unshift(line);
 }
 
-const CONV1CH_RV32_INCLUDE = '#include "tr_conv1ch_rv32.h"\n';
-/** Instructions per tap of tr_conv1ch_rv32.h's four-pixel block (1 weight and 4 input loads,
- * 4 MUL, 4 ADD), per pixel: estimated like PER_K. */
-const CONV1CH_PER_TAP = 13 / 4;
-/** Filter columns tr_conv1ch_rv32.h holds (TR_RV1_MAX_KW). */
-const RV32_1CH_MAX_KW = 16;
-
-/**
- * One input and one output channel (FDT's partitions of a depthwise conv over one input
- * channel): tr_conv1ch_rv32.h, four pixels per weight load. Its order is not the pixel-pair
- * raster order, but streaming.ts never lets a one-output-channel conv overlap its input.
- */
-function lowerConv1ch(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
-  if (l.gemm || l.reverse || l.inC !== 1 || l.outC !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH || l.kW > RV32_1CH_MAX_KW) return undefined;
-  const pixels = l.batches * l.outH * l.outW;
-  const macs = pixels * l.kH * l.kW;
-  // GENERIC_PER_MAC was measured with windows of hundreds of taps, where the requantization
-  // per output vanished in it; with 9 taps (vww's partitions) it is paid per output as here
-  // (bench:speed, vww FDT on qemu-riscv32-virt: 32,442,706 instructions with this kernel on its
-  // 3x3 partitions, 32,860,160 without)
-  if (PER_LAYER + pixels * PER_OUTPUT + macs * CONV1CH_PER_TAP >= GENERIC_PER_MAC.conv * macs + pixels * PER_OUTPUT) return undefined;
-  include(ctx, CONV1CH_RV32_INCLUDE);
-  const filter = ctx.name(l.opIndex, 'filter_rv32');
-  ctx.decls.push(intArray(filter, 'int8_t', l.ohwi));
-  const spec = ctx.name(l.opIndex, 'conv1ch');
-  // noinline: one copy of the loop per layer with its window and strides as literals
-  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
-    `  tr_conv1ch_rv32_layer(&${l.params}, in, ${filter}, out, ${l.kH}, ${l.kW}, ${l.inW}, ${l.strideW}, ${l.mode});\n}\n`);
-  return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_conv1ch_rv32_layer'] };
-}
-
 /** The blocked conv when it fits the layer and the cost model prefers it, else undefined. */
 export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
+  // one input channel (depthwise convs run as convs, FDT's partitions): lower-scalar-depthwise.ts
   const dw1in = lowerScalarDepthwise1in(ctx, l);
   if (dw1in) return dw1in;
-  const one = lowerConv1ch(ctx, l);
-  if (one) return one;
   if (!l.gemm && (l.reverse || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH)) return undefined;
   const macs = l.batches * l.outH * l.outW * l.outC * l.kH * l.kW * l.inC;
   if (rv32ConvCost(l) >= GENERIC_PER_MAC.conv * macs) return undefined;
