@@ -97,7 +97,9 @@ function overlaps(ctx: LowerContext, a: number, b: number): boolean {
 /** Estimated instructions per output of tr_dwconv_rv32.h (9 loads, 9 MUL, 9 ADD, requantization
  * and pointer steps; border pixels about twice that) and of the raster-order 3x3 kernel it
  * replaces on these cores (measured with bench:speed before: 9.5-10.5 instructions per MAC).
- * 25: the requantization, clamp and store of tr_fixedpoint.h's single-rounding form. */
+ * 25: the requantization, clamp and store of tr_fixedpoint.h's single-rounding form (the
+ * kernel's worst case; with tr_requant_rv32.h a quad of stride-1 outputs counts 121
+ * instructions for 36 MACs in its assembly). Used to choose, never reported. */
 const DW_RV32_PER_OUTPUT = 9 * 3 + 25;
 const DW_RASTER_PER_OUTPUT = 9 * 9.5;
 
@@ -178,8 +180,11 @@ const DW1IN_MAX_KW = 16;
  * channels): tr_dwconv1in_rv32.h, pixel pairs x 8 channels per weight and input load, when
  * the plan keeps its output apart from its input (its order is the conv's pixel-pair raster
  * order, but nothing needs it to overlap: the output is outC times the input's bytes per pixel).
- * Cost: counted in its assembly, per tap of a pair block 41 instructions for 16 MACs against
- * the 8-channel conv's 89 per two k for 16 (lower-scalar.ts PER_K), so it wins wherever it fits.
+ * Cost: counted in its assembly (riscv64-unknown-elf-gcc 12.2 -O2, micro_speech's 10x8 stride-2
+ * window): a window row of the pair block is 340 instructions for 128 MACs (2.66 per MAC), of a
+ * single pixel 206 for 64 (3.2), against the 8-channel conv's 89 per two k for 16 (2.78, more
+ * with its window walk; lower-scalar.ts PER_K), so it is taken wherever it fits. Measured with
+ * bench:speed: micro_speech's layer 2.80 instructions per MAC (4.07 with tr_conv_rv32.h).
  */
 export function lowerScalarDepthwise1in(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
   if (ctx.scalarBlockKernels && l.outC === 1) return lowerConv1ch(ctx, l);
