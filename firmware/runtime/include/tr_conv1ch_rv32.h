@@ -10,7 +10,8 @@
  * its weights (computed once per call); a block's rows in the vertical padding add in_zp
  * times their sums, and the few pixels whose window crosses the left or right edge sum their
  * inside taps' weights as they go. Results are those of the reference kernel (integer sums in
- * any order, int32 wrap-around).
+ * any order, int32 wrap-around). With mode TR_RQ_RV32 the sums are requantized by
+ * tr_requant_rv32.h (the generator's table, one channel), its constants in registers.
  *
  * Order: pixel blocks of a row, rows top to bottom, NOT the raster order of pixel pairs
  * firmware/plan/streaming.ts assumes of convs; that rule never lets a one-output-channel conv
