@@ -59,12 +59,14 @@ for (const c of [
   { n: 2, h: 10, w: 5, inC: 4 }, { h: 8, w: 2, inC: 7, strideH: 2 },
 ]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
 // one input channel, depth multiplier > 1 (tr_dwconv1in_rv32.h, micro_speech's 1 -> 8 channel
-// 10x8 stride-2 layer): blocks of 8 channels and the channels left over (3, 12, 13), pixel
-// pairs, single interior pixels, windows over every edge or wholly in the padding, batches
+// 10x8 stride-2 layer): blocks of 8 channels and the channels left over (3, 10, 12, 13), pixel
+// quads and pairs, single interior pixels, windows over every edge or wholly in the padding, batches
 for (const c of [
   { h: 15, w: 14, kH: 10, kW: 8, strideH: 2, strideW: 2, multiplier: 8 }, { h: 9, w: 11, kH: 3, kW: 3, multiplier: 12 },
   { n: 2, h: 7, w: 10, kH: 5, kW: 4, strideW: 3, multiplier: 3 }, { h: 6, w: 9, kH: 4, kW: 6, strideH: 2, strideW: 2, multiplier: 13, padding: 'VALID' as const },
   { h: 2, w: 3, kH: 5, kW: 7, multiplier: 8 }, { h: 8, w: 16, kH: 3, kW: 16, multiplier: 16 },
+  // interior runs of 4-pixel blocks, then a pair and a single (stride 2: micro_speech's window)
+  { h: 12, w: 30, kH: 10, kW: 8, strideH: 2, strideW: 2, multiplier: 8 }, { h: 9, w: 25, kH: 5, kW: 4, strideW: 2, multiplier: 10 },
 ]) addConvCase(g, { ...c, depthwise: true, inC: 1, outC: c.multiplier });
 // one input and one output channel (tr_conv1ch_rv32.h, FDT's partitions of micro_speech's
 // and vww's one-channel depthwise convs): blocks of four pixels and the single ones after

@@ -200,13 +200,16 @@ export function lowerScalarDepthwise1in(ctx: LowerContext, l: ScalarConvLayer): 
   // the pixel-pair block in a function of its own (its 16 sums need every register), the
   // window row's width and strides as literals
   const pair = l.outC >= 8 ? ctx.name(l.opIndex, 'dw1inrv_pair8') : 'NULL';
+  const quad = l.outC >= 8 ? ctx.name(l.opIndex, 'dw1inrv_quad4') : 'NULL';
   if (l.outC >= 8) {
-    ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${pair}(const int8_t *x, const int8_t *g, int32_t rows, ` +
-      `const int32_t *b, int32_t *s) {\n  tr_dw1in_pair8(x, g, rows, b, s, ${l.kW}, ${l.inW}, ${l.strideW});\n}\n`);
+    for (const [name, fn] of [[pair, 'tr_dw1in_pair8'], [quad, 'tr_dw1in_quad4']]) {
+      ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${name}(const int8_t *x, const int8_t *g, int32_t rows, ` +
+        `const int32_t *b, int32_t *s) {\n  ${fn}(x, g, rows, b, s, ${l.kW}, ${l.inW}, ${l.strideW});\n}\n`);
+    }
   }
   ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${spec}(const int8_t *in, int8_t *out) {\n` +
     `  tr_dw1in_rv32_layer(&${l.params}, in, ${filter}, out, ${rq.table}, ${l.kH}, ${l.kW}, ${l.inW}, ${l.strideW}, ${l.outC}, ` +
-    `${rq.mode}, ${rq.sign}, ${pair});\n}\n`);
+    `${rq.mode}, ${rq.sign}, ${pair}, ${quad});\n}\n`);
   return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_dw1in_rv32_layer'] };
 }
 

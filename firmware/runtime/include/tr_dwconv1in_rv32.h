@@ -1,10 +1,11 @@
 /* int8 DEPTHWISE_CONV_2D over ONE input channel (depth multiplier C: micro_speech's first
  * layer, 10x8 window, stride 2, 1 -> 8 channels), run as a conv of one input channel, for cores
  * without a DSP extension (RV32IMAC). Every output channel reads the same input bytes, so the
- * kernel walks pixels and keeps a block of NB channels x P pixels of accumulators in registers:
- * per tap one input load serves NB channels and one weight load P pixels (NB = 8, P = 2: per
- * tap 2 input and 8 weight loads, 16 MUL, 16 ADD; with stride 2 the pixels' windows overlap,
- * and the unrolled window row loads each input byte once).
+ * kernel walks pixels and keeps a block of channels x pixels of accumulators in registers:
+ * per tap one input load serves every channel of the block and one weight load every pixel
+ * (4 pixels x 4 channels: per tap 4 weight loads and the pixels' input bytes, 16 MUL, 16 ADD;
+ * with stride 2 the pixels' windows overlap and the unrolled window row loads each input byte
+ * once; then 2 pixels x 8 channels, then single pixels).
  *
  * Weights (kernel-layout.ts rv32Dw1inLayout): channel groups of NB (the last one holds the
  * C % NB left over), each [KH][KW][group] so a tap's weights are consecutive bytes at
@@ -75,6 +76,30 @@ TR_DW1IN_AI void tr_dw1in_pair8(const int8_t *x, const int8_t *g, const int32_t 
 }
 #undef TR_DW1IN_TAP
 
+/* Four pixels x 4 channels (half of an 8-channel group: g points at its first channel, the
+ * group's stride of 8 stays): the 16 sums from b[0..3] into s[4p + j]. Per tap 4 weight loads
+ * and the four pixels' input bytes (with stride 2, 14 distinct bytes per window row of 8 taps),
+ * 16 MUL, 16 ADD: 322 instructions per window row of 128 MACs in its assembly against the pair
+ * block's 340. Wrapped per layer like tr_dw1in_pair8. */
+typedef void (*tr_dw1in_quad4_fn)(const int8_t *x, const int8_t *g, int32_t rows, const int32_t *b, int32_t *s);
+#define TR_DW1IN_TAP4(J) { const int32_t w = g[kx * 8 + J]; a##J += x0 * w; b##J += x1 * w; c##J += x2 * w; d##J += x3 * w; }
+TR_DW1IN_AI void tr_dw1in_quad4(const int8_t *x, const int8_t *g, const int32_t rows, const int32_t *bb, int32_t *s,
+                                const int32_t KW, const int32_t SH, const int32_t STW) {
+  int32_t a0 = bb[0], a1 = bb[1], a2 = bb[2], a3 = bb[3];
+  int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, c0 = a0, c1 = a1, c2 = a2, c3 = a3, d0 = a0, d1 = a1, d2 = a2, d3 = a3;
+  const int8_t *const x_end = x + rows * SH;
+  for (; x != x_end; x += SH, g += KW * 8) {
+#pragma GCC unroll 16
+    for (int32_t kx = 0; kx < KW; kx++) {
+      const int32_t x0 = x[kx], x1 = x[STW + kx], x2 = x[2 * STW + kx], x3 = x[3 * STW + kx];
+      TR_DW1IN_TAP4(0) TR_DW1IN_TAP4(1) TR_DW1IN_TAP4(2) TR_DW1IN_TAP4(3)
+    }
+  }
+  s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3; s[4] = b0; s[5] = b1; s[6] = b2; s[7] = b3;
+  s[8] = c0; s[9] = c1; s[10] = c2; s[11] = c3; s[12] = d0; s[13] = d1; s[14] = d2; s[15] = d3;
+}
+#undef TR_DW1IN_TAP4
+
 /* One pixel x NB channels (NB <= 8), the window inside the input columns, rows ky0 .. ky1 - 1
  * inside the input rows; rb: the row's biases. */
 TR_DW1IN_AI void tr_dw1in_one(const tr_requant_t *r, const tr_rq32_t *rq32, const int32_t *rb, const int8_t *x,
@@ -121,10 +146,11 @@ TR_DW1IN_AI void tr_dw1in_edge(const tr_requant_t *r, const tr_rq32_t *rq32, con
 
 /* The whole layer; KH, KW, SH (input row stride = in.w), STW, C (output channels), mode and
  * SIGN literals at the call (the generator emits one small function per layer around it), and
- * pair8 the layer's tr_dw1in_pair8 instance (unused below 8 channels). */
+ * pair8 / quad4 the layer's tr_dw1in_pair8 / tr_dw1in_quad4 instances (unused below 8 channels). */
 TR_DW1IN_AI void tr_dw1in_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
                                      const tr_rq32_t *rq32, const int32_t KH, const int32_t KW, const int32_t SH,
-                                     const int32_t STW, const int32_t C, const int mode, const int SIGN, tr_dw1in_pair8_fn pair8) {
+                                     const int32_t STW, const int32_t C, const int mode, const int SIGN, tr_dw1in_pair8_fn pair8,
+                                     tr_dw1in_quad4_fn quad4) {
   const int32_t in_h = p->in.h, in_w = p->in.w, out_h = p->out.h, out_w = p->out.w, osh = p->out.sh;
   const int32_t sth = p->stride_h, pt = p->pad_top, pl = p->pad_left, in_zp = -p->input_offset;
   const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
@@ -171,6 +197,23 @@ TR_DW1IN_AI void tr_dw1in_rv32_layer(const tr_conv_s8_params_t *p, const int8_t 
       for (int32_t ox = 0; ox < out_w;) {
         const int32_t ix0 = ox * STW - pl;
         int8_t *o = orow + ox * C;
+        if (ox >= ox0 && ox + 3 < ox1 && GT) {
+          /* four pixels: each 8-channel group in two halves of 4 channels, the channels left
+           * over one pixel at a time */
+          for (int32_t c0 = 0; c0 < GT; c0 += 4) {
+            int32_t sums[16];
+            quad4(xrow + ix0 + ky0 * SH, filter + (c0 & ~7) * KH * KW + ky0 * KW * 8 + (c0 & 4), ky1 - ky0, rb + c0, sums);
+#pragma GCC unroll 4
+            for (int32_t q = 0; q < 4; q++)
+#pragma GCC unroll 4
+              for (int32_t j = 0; j < 4; j++) o[q * C + c0 + j] = tr_dw1in_out(&r, rq32, sums[4 * q + j], c0 + j, mode, SIGN, zp, lo, hi);
+          }
+          if (NBT)
+            for (int32_t q = 0; q < 4; q++)
+              tr_dw1in_one(&r, rq32, rb, xrow + ix0 + q * STW, filter + GT * KH * KW, o + q * C, GT, ky0, ky1, KW, SH, NBT, mode, SIGN, zp, lo, hi);
+          ox += 4;
+          continue;
+        }
         if (ox >= ox0 && ox + 1 < ox1) {
           /* a pixel pair: blocks of 8 channels, the channels left over one pixel at a time */
           for (int32_t c0 = 0; c0 < GT; c0 += 8) {
