@@ -137,13 +137,15 @@ export function dwBand(ctx: LowerContext, l: ScalarDepthwiseLayer): number | und
 
 /**
  * tr_dwconv_rv32.h's COLS walk (interior rows column by column, four rows per block) for maps
- * taller than wide (aww's 25 x 5: a row has 3 interior pixels, a column 23): the per-row set-up
- * and the border dispatch are paid per column instead. It writes column by column, so only when
+ * at least as tall as wide (aww's 25 x 5: a row has 3 interior pixels, a column 23; vww's 6 x 6:
+ * the clipped left and right columns run as blocks too, only the top and bottom rows pixel by
+ * pixel): the per-row set-up and the border dispatch are paid per column instead. It writes
+ * column by column, so only when
  * the plan keeps the output apart from the input; and the kernel's column paths need at most one
  * clipped window column on either side and never both.
  */
 function dwColumns(ctx: LowerContext, l: ScalarDepthwiseLayer): boolean {
-  if (overlaps(ctx, l.inId, l.outId) || l.reverse || l.outW >= l.outH) return false;
+  if (overlaps(ctx, l.inId, l.outId) || l.reverse || l.outW > l.outH) return false;
   return l.inW >= 2 && l.padLeft <= 1 && (l.outW - 1) * l.strideW - l.padLeft + 2 <= l.inW;
 }
 
