@@ -99,7 +99,7 @@ for (const arithmetic of ARITHMETICS) {
       const rq32 = [...src.matchAll(/TR_RQ_RV32, (?:[01], \w+, )?([01])(?:, \w+)?\);/g)].map((m) => m[1]);
       if (arithmetic === 'reference') assert.deepEqual([...new Set(rq32)].sort(), ['0', '1']);
       else assert.deepEqual(rq32, []);
-      // maps taller than wide take the column walk
+      // maps at least as tall as wide take the column walk
       assert.match(src, /tr_dw3x3_rv32_layer\([^;]*, [01], \w+, [01], 1\);/);
     });
 

@@ -17,11 +17,14 @@
  * plan puts the output a whole number of pixels from the input, a write of channel c lands
  * on channel c of some input pixel and the pixel-order lag holds channel by channel: the
  * whole map is one band then, walked in raster order or (REVERSE) from the last pixel to the
- * first. lower-scalar.ts checks the plan's offsets: the whole map when the plan keeps output
+ * first. lower-scalar-depthwise.ts checks the plan's offsets: the whole map when the plan keeps output
  * and input apart or a whole number of pixels apart by at least the one-pixel lag, one row
  * per band (bottom-up when REVERSE) when they are apart by at least the lag of a unit of one
  * output row, and the raster-order kernel otherwise. Blocks of pixels store their outputs
- * after all their windows were read: later than the one-pixel order, never earlier.
+ * after all their windows were read: later than the one-pixel order, never earlier. COLS
+ * (the generator's choice for maps at least as tall as wide, only when the plan keeps output
+ * and input apart) walks each channel's interior rows column by column instead, four rows at
+ * a time, the clipped side columns as blocks too; the border rows then go pixel by pixel.
  *
  * Weights (generator: kernel-layout.ts rv32DepthwiseLayout): channel-major, 9 taps per
  * channel ([C][3][3]); bias_folded holds the input offset times the taps' sum, so taps in the
