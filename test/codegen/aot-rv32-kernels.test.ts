@@ -46,6 +46,28 @@ for (const c of [
   { h: 6, w: 7, inC: 1 }, { h: 5, w: 5, inC: 7, strideH: 2, strideW: 2 }, { n: 2, h: 4, w: 6, inC: 9 },
   { h: 2, w: 1, inC: 3 }, { h: 7, w: 6, inC: 5, strideW: 2, padding: 'VALID' as const }, { h: 3, w: 3, inC: 2, strideH: 2, strideW: 2, padding: 'VALID' as const },
 ]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
+// 3x3 depthwise pixel pairs (tr_dwconv_rv32.h): odd and even interior runs (a last single
+// pixel), strides 1 and 2, channel counts of 1 to 17, VALID (no border), batches
+for (const c of [
+  { h: 5, w: 9, inC: 13 }, { h: 6, w: 10, inC: 4, strideH: 2, strideW: 2 }, { h: 4, w: 8, inC: 17, padding: 'VALID' as const },
+  { n: 2, h: 7, w: 11, inC: 6, strideW: 2 }, { h: 3, w: 13, inC: 2, padding: 'VALID' as const, strideH: 2, strideW: 2 },
+]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
+// maps taller than wide (aww's 25 x 5): the column walk, columns clipped left, right or not at
+// all, column runs of quads, a pair and singles, strides 1 and 2, VALID, batches
+for (const c of [
+  { h: 11, w: 4, inC: 5 }, { h: 13, w: 6, inC: 9, strideH: 2, strideW: 2 }, { h: 9, w: 3, inC: 3, padding: 'VALID' as const },
+  { n: 2, h: 10, w: 5, inC: 4 }, { h: 8, w: 2, inC: 7, strideH: 2 },
+]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
+// one input channel, depth multiplier > 1 (tr_dwconv1in_rv32.h, micro_speech's 1 -> 8 channel
+// 10x8 stride-2 layer): blocks of 8 channels and the channels left over (3, 10, 12, 13), pixel
+// quads and pairs, single interior pixels, windows over every edge or wholly in the padding, batches
+for (const c of [
+  { h: 15, w: 14, kH: 10, kW: 8, strideH: 2, strideW: 2, multiplier: 8 }, { h: 9, w: 11, kH: 3, kW: 3, multiplier: 12 },
+  { n: 2, h: 7, w: 10, kH: 5, kW: 4, strideW: 3, multiplier: 3 }, { h: 6, w: 9, kH: 4, kW: 6, strideH: 2, strideW: 2, multiplier: 13, padding: 'VALID' as const },
+  { h: 2, w: 3, kH: 5, kW: 7, multiplier: 8 }, { h: 8, w: 16, kH: 3, kW: 16, multiplier: 16 },
+  // interior runs of 4-pixel blocks, then a pair and a single (stride 2: micro_speech's window)
+  { h: 12, w: 30, kH: 10, kW: 8, strideH: 2, strideW: 2, multiplier: 8 }, { h: 9, w: 25, kH: 5, kW: 4, strideW: 2, multiplier: 10 },
+]) addConvCase(g, { ...c, depthwise: true, inC: 1, outC: c.multiplier });
 // one input and one output channel (tr_conv1ch_rv32.h, FDT's partitions of micro_speech's
 // and vww's one-channel depthwise convs): blocks of four pixels and the single ones after
 // them, windows crossing every edge or wholly in the padding, batches, plain convs
@@ -60,7 +82,7 @@ const inputs = graph.inputs.map((id) => randomInput(g, graph.tensors[id]!));
 const plan = planGraph(graph, {});
 
 /** Kernels the cases must reach on a core without DSP (each instance name ends in its arithmetic). */
-const RV32_KERNELS = ['tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_dw3x3_rv32_layer', 'tr_conv1ch_rv32_layer'];
+const RV32_KERNELS = ['tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_dw3x3_rv32_layer', 'tr_conv1ch_rv32_layer', 'tr_dw1in_rv32_layer'];
 
 for (const arithmetic of ARITHMETICS) {
   describe(`RV32 blocked kernels, ${arithmetic} arithmetic`, () => {
@@ -71,6 +93,14 @@ for (const arithmetic of ARITHMETICS) {
       for (const k of RV32_KERNELS) assert.ok(gen.kernels.some((n) => n.startsWith(k)), k);
       const small = generateAot(graph, plan, { modelName: `rv_${arithmetic}_size`, arithmetic, optimize: 'size', boardFeatures: NO_DSP });
       for (const k of RV32_KERNELS) assert.ok(!small.kernels.some((n) => n.startsWith(k)), k);
+      // the depthwise kernels take tr_requant_rv32.h's form in the reference arithmetic, with and
+      // without its sign term (ReLU clamps drop it); xnnpack's fp32 stays
+      const src = Object.values(gen.files).join('\n');
+      const rq32 = [...src.matchAll(/TR_RQ_RV32, (?:[01], \w+, )?([01])(?:, \w+)?\);/g)].map((m) => m[1]);
+      if (arithmetic === 'reference') assert.deepEqual([...new Set(rq32)].sort(), ['0', '1']);
+      else assert.deepEqual(rq32, []);
+      // maps at least as tall as wide take the column walk
+      assert.match(src, /tr_dw3x3_rv32_layer\([^;]*, [01], \w+, [01], 1\);/);
     });
 
     it('host: every output equals the interpreter\'s', async () => {
@@ -204,13 +234,15 @@ describe('RV32 channel-major depthwise under streaming overlaps', () => {
         if (!(d < size(input) && -d < size(out)) || (d > 0) !== c.above) continue;
         overlapping++;
         // the layer's call: its band (output rows) and direction, or the raster variant
-        const call = src.match(new RegExp(`tr_dw3x3_rv32_(layer|raster)\\(&op${i}_[^;]*?, (?:(\\d+), )?TR_RQ_\\w+, ([01])\\);`));
+        const call = src.match(new RegExp(`tr_dw3x3_rv32_(layer|raster)\\(&op${i}_[^;]*?, (?:(\\d+), )?TR_RQ_\\w+, ([01]), \\w+, [01](?:, ([01]))?\\);`));
         assert.ok(call, `op ${i}: no channel-major depthwise call`);
         const want = c.pick(out, input, d);
         const got: Pick = call[1] === 'raster' ? 'raster' : Number(call[2]) === 1 && shape(out)[1] !== 1 ? 'rows' : 'whole';
         assert.equal(got, want, `op ${i} at ${d} B (C ${C(out)}): ${call[0]}`);
         if (got === 'whole') assert.equal(Number(call[2]), shape(out)[1], 'the whole map as one band');
         assert.equal(call[3], c.above ? '1' : '0', 'backwards exactly when the output is above');
+        // the column walk writes out of row order: never over its input
+        assert.notEqual(call[4], '1', 'no column walk over the input');
       }
       assert.ok(overlapping >= 2, `${overlapping} outputs overlap their inputs`);
       const exe = await buildHostModel(gen.files, []);

@@ -1,6 +1,7 @@
 // The C fixed-point helpers against ir/quant.ts: tr_mbqm (the reference kernels' requantization)
 // and tr_mbqm_pos (the optimized kernels' cheaper form for non-negative multipliers) must equal
-// multiplyByQuantizedMultiplier on edge and random values; the SIMD steps' results equal plain
+// multiplyByQuantizedMultiplier on edge and random values (tr_requant_rv32.h's tr_rq32 also on
+// every accumulator of a range, for edge multipliers); the SIMD steps' results equal plain
 // C dot products (host build: the emulation the boards' DSP instructions are checked against
 // on QEMU in qemu-m4.test.ts).
 import { it } from 'node:test';
@@ -16,7 +17,7 @@ import { rng } from './support/random-ops.ts';
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), 'support', 'fixedpoint_check.c');
 
-it('tr_mbqm, tr_mbqm_pos and the single-rounding tr_rq_apply equal quant.ts multiplyByQuantizedMultiplier', async () => {
+it('tr_mbqm, tr_mbqm_pos, the single-rounding tr_rq_apply and the rv32 tr_rq32 equal quant.ts multiplyByQuantizedMultiplier', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tr-fx-'));
   try {
     const exe = join(dir, 'fx');
@@ -44,12 +45,25 @@ it('tr_mbqm, tr_mbqm_pos and the single-rounding tr_rq_apply equal quant.ts mult
     const out = (await execa(exe, [], { input })).stdout.trim().split('\n');
     assert.equal(out.length, cases.length);
     const bad: string[] = [];
+    let rq32Checked = 0;
     cases.forEach(([x, m, s], i) => {
       const want = multiplyByQuantizedMultiplier(x, m, s);
-      const [a, b, simd, rq] = out[i]!.split(' ').map(Number);
+      const fields = out[i]!.split(' ');
+      const [a, b, simd, rq] = fields.slice(0, 4).map(Number);
       if (a !== want || b !== want || simd !== 1 || rq !== want) bad.push(`x=${x} m=${m} s=${s}: want ${want}, tr_mbqm ${a}, tr_mbqm_pos ${b}, simd ok ${simd}, tr_rq_apply ${rq}`);
+      // tr_requant_rv32.h: exact with the sign term; without it exact for x >= 0 and <= 0 for x < 0
+      if (fields[4] !== '-') {
+        rq32Checked++;
+        const [e, f] = fields.slice(4).map(Number);
+        if (e !== want || (x >= 0 ? f !== want : f! > 0 || want > 0)) bad.push(`x=${x} m=${m} s=${s}: want ${want}, tr_rq32 ${e}, without sign ${f}`);
+      }
     });
     assert.deepEqual(bad.slice(0, 5), []);
+    assert.ok(rq32Checked > 10000, `tr_rq32 checked on ${rq32Checked} cases`);
+    // every accumulator in [-2^18, 2^18] (3x3 and 10x8 depthwise sums live there) for edge multipliers and shifts
+    const [checked, mismatches] = (await execa(exe, ['sweep'])).stdout.trim().split(' ').map(Number);
+    assert.ok(checked! > 1e7, `sweep checked ${checked}`);
+    assert.equal(mismatches, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -146,3 +146,20 @@ export function dw1chWideLayout(w: ArrayLike<number>, C: number, KH: number, KW:
   }
   return conv1x1WideLayout(padded, C, KH * KW4);
 }
+
+/**
+ * tr_dwconv1in_rv32.h: a depthwise filter over one input channel given as C rows of KH x KW
+ * taps (OHWI of one input channel), regrouped into channel groups of 8 (the last holding the
+ * C % 8 left over), each group [KH][KW][group]: a tap's weights for the group's channels are
+ * consecutive bytes.
+ */
+export function rv32Dw1inLayout(w: ArrayLike<number>, C: number, KH: number, KW: number): number[] {
+  const T = KH * KW;
+  if (w.length !== C * T) throw new Error(`rv32Dw1inLayout: ${w.length} weights are not ${C} x ${KH} x ${KW}`);
+  const out: number[] = [];
+  for (let c0 = 0; c0 < C; c0 += 8) {
+    const nb = Math.min(8, C - c0);
+    for (let t = 0; t < T; t++) for (let j = 0; j < nb; j++) out.push(w[(c0 + j) * T + t]!);
+  }
+  return out;
+}

@@ -95,6 +95,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
   let padRow = 'NULL';
   // the filter as rows of filter_h * filter_w * in.c (OHWI; a 1-channel depthwise transposed)
   let ohwi: number[] = [];
+  let biasFolded: number[] = [];
   // A streaming plan may put the output above the input it overwrites (firmware/plan/streaming.ts
   // offers it for the specialised 3x3 depthwise and 1x1 kernels only): run them backwards.
   const reverse = outputAboveInput(ctx, xId, op.outputs[0]!);
@@ -114,6 +115,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
     const values = dw
       ? foldedBias(wv, outC, kH * kW, bv, -xq.zeroPoint, 0, 1, outC)
       : foldedBias(wv, outC, kH * kW * (asConv ? 1 : inC), bv, -xq.zeroPoint, 0);
+    biasFolded = values;
     folded = ctx.name(i, 'bias_folded');
     ctx.decls.push(intArray(folded, 'int32_t', values));
     padRow = ctx.name(i, 'pad_row');
@@ -150,6 +152,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       strideH: o.strideH, strideW: o.strideW, padTop, padLeft, kH, kW,
       multiplier: outC / inC, dilationH: o.dilationH, dilationW: o.dilationW, reverse, inId: xId, outId: op.outputs[0]!,
       mode: rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM',
+      rq32: { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded },
     });
     if (scalar) return scalar;
   }
@@ -243,6 +246,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       opIndex: i, params: pName, ohwi, batches: x.shape[0]!, inH, inW, inC: asConv ? 1 : inC, outH, outW, outC, kH, kW,
       strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW, padTop, padLeft,
       gemm: spec1x1, reverse, mode: rvMode, inPtr: ctx.ptr(xId), outPtr: ctx.ptr(op.outputs[0]!, { write: true }),
+      rq32: { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded }, inId: xId, outId: op.outputs[0]!,
     });
     if (scalar) return scalar;
   }

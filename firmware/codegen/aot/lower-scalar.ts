@@ -1,18 +1,17 @@
 // Kernel selection for int8 CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED on cores without a
 // DSP extension (RV32IMAC, Cortex-M0) under optimize 'speed': the register-blocked kernels of
-// tr_conv_rv32.h, tr_conv1ch_rv32.h and tr_dwconv_rv32.h compete per layer with the library's kernels by a small
+// tr_conv_rv32.h, tr_conv1ch_rv32.h (and lower-scalar-depthwise.ts's depthwise ones) compete per layer with the library's kernels by a small
 // cost model (estimated instructions of the layer from instruction counts of each kernel's
 // inner loop in the generated assembly; used to choose, never reported as a measurement).
 // lower-conv.ts asks here first and falls back to its own kernels (tr_gemm_scalar.h for 1x1
 // convs and FC, the generic ones otherwise) when this returns undefined.
 import { intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
-import { tensorBytes } from '../../ir/graph.ts';
-import { reverseWindowLag, windowLag } from '../../plan/streaming.ts';
-import { rv32BlockLayout, rv32DepthwiseLayout } from './kernel-layout.ts';
+import { rv32BlockLayout } from './kernel-layout.ts';
+import { lowerScalarDepthwise1in, type Rq32Source } from './lower-scalar-depthwise.ts';
+export { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH };
 
 const CONV_RV32_INCLUDE = '#include "tr_conv_rv32.h"\n';
-const DWCONV_RV32_INCLUDE = '#include "tr_dwconv_rv32.h"\n';
 /** Filter rows the window walker holds (TR_RV_MAX_KH in tr_conv_rv32.h). */
 const RV32_MAX_KH = 16;
 
@@ -64,6 +63,8 @@ export interface ScalarConvLayer {
   reverse: boolean;
   mode: RqMode;
   inPtr: string; outPtr: string;
+  /** For the depthwise kernels (lower-scalar-depthwise.ts): rv32 requantization, tensor ids. */
+  rq32?: Rq32Source; inId?: number; outId?: number;
 }
 
 /** Pairs and single pixels tr_conv_rv32_layer walks, and the runs of the single ones. */
@@ -96,42 +97,12 @@ function include(ctx: LowerContext, line = CONV_RV32_INCLUDE): void {
   if (!ctx.decls.includes(line)) ctx.decls.unshift(line);
 }
 
-const CONV1CH_RV32_INCLUDE = '#include "tr_conv1ch_rv32.h"\n';
-/** Instructions per tap of tr_conv1ch_rv32.h's four-pixel block (1 weight and 4 input loads,
- * 4 MUL, 4 ADD), per pixel: estimated like PER_K. */
-const CONV1CH_PER_TAP = 13 / 4;
-/** Filter columns tr_conv1ch_rv32.h holds (TR_RV1_MAX_KW). */
-const RV32_1CH_MAX_KW = 16;
-
-/**
- * One input and one output channel (FDT's partitions of a depthwise conv over one input
- * channel): tr_conv1ch_rv32.h, four pixels per weight load. Its order is not the pixel-pair
- * raster order, but streaming.ts never lets a one-output-channel conv overlap its input.
- */
-function lowerConv1ch(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
-  if (l.gemm || l.reverse || l.inC !== 1 || l.outC !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH || l.kW > RV32_1CH_MAX_KW) return undefined;
-  const pixels = l.batches * l.outH * l.outW;
-  const macs = pixels * l.kH * l.kW;
-  // GENERIC_PER_MAC was measured with windows of hundreds of taps, where the requantization
-  // per output vanished in it; with 9 taps (vww's partitions) it is paid per output as here
-  // (bench:speed, vww FDT on qemu-riscv32-virt: 32,442,706 instructions with this kernel on its
-  // 3x3 partitions, 32,860,160 without)
-  if (PER_LAYER + pixels * PER_OUTPUT + macs * CONV1CH_PER_TAP >= GENERIC_PER_MAC.conv * macs + pixels * PER_OUTPUT) return undefined;
-  include(ctx, CONV1CH_RV32_INCLUDE);
-  const filter = ctx.name(l.opIndex, 'filter_rv32');
-  ctx.decls.push(intArray(filter, 'int8_t', l.ohwi));
-  const spec = ctx.name(l.opIndex, 'conv1ch');
-  // noinline: one copy of the loop per layer with its window and strides as literals
-  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
-    `  tr_conv1ch_rv32_layer(&${l.params}, in, ${filter}, out, ${l.kH}, ${l.kW}, ${l.inW}, ${l.strideW}, ${l.mode});\n}\n`);
-  return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_conv1ch_rv32_layer'] };
-}
-
 /** The blocked conv when it fits the layer and the cost model prefers it, else undefined. */
 export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
-  const one = lowerConv1ch(ctx, l);
-  if (one) return one;
+  // one input channel (depthwise convs run as convs, FDT's partitions): lower-scalar-depthwise.ts
+  const dw1in = lowerScalarDepthwise1in(ctx, l);
+  if (dw1in) return dw1in;
   if (!l.gemm && (l.reverse || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH)) return undefined;
   const macs = l.batches * l.outH * l.outW * l.outC * l.kH * l.kW * l.inC;
   if (rv32ConvCost(l) >= GENERIC_PER_MAC.conv * macs) return undefined;
@@ -179,82 +150,6 @@ export function lowerScalarFc(ctx: LowerContext, l: ScalarFcLayer): Lowered | un
   };
 }
 
-export interface ScalarDepthwiseLayer {
-  opIndex: number;
-  /** Name of the layer's tr_dwconv_s8_params_t (bias_folded filled). */
-  params: string;
-  /** The filter as the model holds it: [1, kH, kW, C], tap-major. */
-  filter: number[];
-  inH: number; inW: number; C: number; outH: number; outW: number; batches: number;
-  strideH: number; strideW: number; padTop: number; padLeft: number;
-  kH: number; kW: number; multiplier: number; dilationH: number; dilationW: number;
-  /** The plan puts the output above the input: the kernel must run backwards. */
-  reverse: boolean;
-  inId: number; outId: number;
-  mode: RqMode;
-}
-
-/** True when the plan puts any byte of tensor b in the bytes of tensor a (a streaming overlap). */
-function overlaps(ctx: LowerContext, a: number, b: number): boolean {
-  if (!ctx.offsets.has(a) || !ctx.offsets.has(b)) return false;
-  const oa = ctx.arenaOffset(a); const ob = ctx.arenaOffset(b);
-  return oa < ob + tensorBytes(ctx.tensor(b)) && ob < oa + tensorBytes(ctx.tensor(a));
-}
-
-/** Estimated instructions per output of tr_dwconv_rv32.h (9 loads, 9 MUL, 9 ADD, requantization
- * and pointer steps; border pixels about twice that) and of the raster-order 3x3 kernel it
- * replaces on these cores (measured with bench:speed before: 9.5-10.5 instructions per MAC). */
-const DW_RV32_PER_OUTPUT = 9 * 3 + PER_OUTPUT;
-const DW_RASTER_PER_OUTPUT = 9 * 9.5;
-
-/**
- * The channel-major 3x3 depthwise kernel when it fits (multiplier 1, no dilation), and its
- * band of output rows (tr_dwconv_rv32.h). It writes channel by channel within a band, not in
- * the raster order a streaming overlap of its output with its input relies on
- * (firmware/plan/streaming.ts). A depthwise output byte depends on its own channel only: with
- * output and input a whole number of pixels apart, every write lands on the same channel of
- * an input pixel, so the pixel-order lag (unit of one pixel) holds channel by channel and the
- * whole map is one band, walked forwards when the output sits below the input, backwards when
- * above. Otherwise: one row per band when they are apart by at least the lag of a one-row unit
- * (bottom-up when above), else the raster-order variant (tr_dw3x3_rv32_raster, a unit of one
- * pixel like the kernel it replaces). The checks use the plan's real offsets.
- */
-export function dwBand(ctx: LowerContext, l: ScalarDepthwiseLayer): number | undefined {
-  if (!overlaps(ctx, l.inId, l.outId)) return l.outH;
-  if (l.batches !== 1) return undefined;
-  // bytes the output starts above (> 0) or below (< 0) the input
-  const d = ctx.arenaOffset(l.outId) - ctx.arenaOffset(l.inId);
-  const lag = (unitPixels: number) => {
-    const w = {
-      inH: l.inH, inW: l.inW, outH: l.outH, outW: l.outW, filterH: 3, filterW: 3, strideH: l.strideH, strideW: l.strideW,
-      dilationH: 1, dilationW: 1, padTop: l.padTop, padLeft: l.padLeft, inPixelBytes: l.C, outPixelBytes: l.C, unitPixels,
-    };
-    return l.reverse ? reverseWindowLag(w) : windowLag(w);
-  };
-  // the direction is the one lower-conv.ts gave (l.reverse: the output above the input)
-  if ((d > 0) !== l.reverse) return undefined;
-  const apart = Math.abs(d);
-  if (apart % l.C === 0 && apart >= lag(1)) return l.outH;
-  if (apart >= lag(l.outW)) return 1;
-  return undefined;
-}
-
-export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer): Lowered | undefined {
-  if (!ctx.scalarBlockKernels) return undefined;
-  if (l.kH !== 3 || l.kW !== 3 || l.multiplier !== 1 || l.dilationH !== 1 || l.dilationW !== 1) return undefined;
-  const band = dwBand(ctx, l);
-  if (DW_RV32_PER_OUTPUT >= DW_RASTER_PER_OUTPUT) return undefined;
-  include(ctx, DWCONV_RV32_INCLUDE);
-  const filter = ctx.name(l.opIndex, 'filter_rv32');
-  ctx.decls.push(intArray(filter, 'int8_t', rv32DepthwiseLayout(l.filter, l.C)));
-  const spec = ctx.name(l.opIndex, 'dw3x3rv');
-  const fn = band === undefined ? 'tr_dw3x3_rv32_raster' : 'tr_dw3x3_rv32_layer';
-  // noinline: one copy of the loop per layer with its strides as literals (immediate offsets)
-  ctx.decls.push(`static __attribute__((noinline, noipa)) void ${spec}(const int8_t *in, int8_t *out) {\n` +
-    `  ${fn}(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band === undefined ? '' : `${band}, `}${l.mode}, ` +
-    `${l.reverse ? 1 : 0});\n}\n`);
-  return {
-    statements: [`${spec}(${ctx.ptr(l.inId)}, ${ctx.ptr(l.outId, { write: true })});`],
-    kernels: [fn],
-  };
-}
+// depthwise kernels: lower-scalar-depthwise.ts
+export { lowerScalarDepthwise, dwBand } from './lower-scalar-depthwise.ts';
+export type { ScalarDepthwiseLayer } from './lower-scalar-depthwise.ts';

@@ -10,7 +10,8 @@
  * its weights (computed once per call); a block's rows in the vertical padding add in_zp
  * times their sums, and the few pixels whose window crosses the left or right edge sum their
  * inside taps' weights as they go. Results are those of the reference kernel (integer sums in
- * any order, int32 wrap-around).
+ * any order, int32 wrap-around). With mode TR_RQ_RV32 the sums are requantized by
+ * tr_requant_rv32.h (the generator's table, one channel), its constants in registers.
  *
  * Order: pixel blocks of a row, rows top to bottom, NOT the raster order of pixel pairs
  * firmware/plan/streaming.ts assumes of convs; that rule never lets a one-output-channel conv
@@ -20,6 +21,7 @@
 #include "tr_kernels.h"
 #include "tr_fixedpoint.h"
 #include "tr_conv_rv32.h"
+#include "tr_requant_rv32.h"
 
 /* Filter columns the edge pixels' sums hold (the generator checks: RV32_1CH_MAX_KW). */
 #define TR_RV1_MAX_KW 16
@@ -34,14 +36,18 @@
  * literals at the call (the generator emits one small function per layer around it). */
 static inline __attribute__((always_inline)) void tr_conv1ch_rv32_layer(
     const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
-    const int32_t KH, const int32_t KW, const int32_t SH, const int32_t STW, const int mode) {
+    const int32_t KH, const int32_t KW, const int32_t SH, const int32_t STW, const int mode, const tr_rq32_t *rq32, const int SIGN) {
   const int32_t in_h = p->in.h, in_w = p->in.w, out_h = p->out.h, out_w = p->out.w, osh = p->out.sh, osw = p->out.sw;
   const int32_t sth = p->stride_h, pt = p->pad_top, pl = p->pad_left, in_zp = -p->input_offset;
   const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
   const tr_requant_t pr = { p->rq, p->fscale, p->out_mult, p->out_shift, zp, lo, hi };
   tr_rv_channel_rq_t rl;
-  TR_RV_CHANNEL_RQ(rl, &pr, 0, mode);
+  TR_RV_CHANNEL_RQ(rl, &pr, 0, mode == TR_RQ_RV32 ? TR_RQ_MBQM : mode);
   const tr_requant_t r = rl.r;
+  /* TR_RQ_RV32: tr_requant_rv32.h on the sum times 4, its constants in registers */
+  const int32_t qm = mode == TR_RQ_RV32 ? rq32[0].mult : 0, qa = mode == TR_RQ_RV32 ? rq32[0].add : 0, qs = mode == TR_RQ_RV32 ? rq32[0].sh : 0;
+#define TR_1CH_OUT(A) (int8_t)(mode == TR_RQ_RV32 ? tr_rq32_clamp(tr_rq32_value((int32_t)((uint32_t)(A) << 2), qm, qa, qs, SIGN), lo, hi) \
+                                               : tr_requant_m(&r, (A), 0, mode, zp, lo, hi))
   const int32_t bias = p->bias_folded[0];
   /* per filter row, the sum of its weights */
   int32_t rs[TR_RV_MAX_KH];
@@ -87,10 +93,10 @@ static inline __attribute__((always_inline)) void tr_conv1ch_rv32_layer(
             a0 += x[kx] * t; a1 += x[STW + kx] * t; a2 += x[2 * STW + kx] * t; a3 += x[3 * STW + kx] * t;
           }
         }
-        orow[ox * osw] = tr_requant_m(&r, a0, 0, mode, zp, lo, hi);
-        orow[(ox + 1) * osw] = tr_requant_m(&r, a1, 0, mode, zp, lo, hi);
-        orow[(ox + 2) * osw] = tr_requant_m(&r, a2, 0, mode, zp, lo, hi);
-        orow[(ox + 3) * osw] = tr_requant_m(&r, a3, 0, mode, zp, lo, hi);
+        orow[ox * osw] = TR_1CH_OUT(a0);
+        orow[(ox + 1) * osw] = TR_1CH_OUT(a1);
+        orow[(ox + 2) * osw] = TR_1CH_OUT(a2);
+        orow[(ox + 3) * osw] = TR_1CH_OUT(a3);
       }
       for (; ox < ox1; ox++) {
         int32_t a = rbias;
@@ -99,7 +105,7 @@ static inline __attribute__((always_inline)) void tr_conv1ch_rv32_layer(
         for (int32_t ky = ky0; ky < ky1; ky++, x += SH, w += KW)
 #pragma GCC unroll 16
           for (int32_t kx = 0; kx < KW; kx++) a += x[kx] * w[kx];
-        orow[ox * osw] = tr_requant_m(&r, a, 0, mode, zp, lo, hi);
+        orow[ox * osw] = TR_1CH_OUT(a);
       }
       /* columns whose window crosses the left or right edge (or lies in the padding) */
       if (ox0 > 0 || ox1 < out_w) {
@@ -127,12 +133,13 @@ static inline __attribute__((always_inline)) void tr_conv1ch_rv32_layer(
         int32_t outside_cols = 0;
         for (int32_t kx = 0; kx < KW; kx++) if (kx < kx0 || kx >= kx1) outside_cols += cs[kx];
         a = (int32_t)((uint32_t)rbias + (uint32_t)a + (uint32_t)in_zp * (uint32_t)outside_cols);
-        orow[ox * osw] = tr_requant_m(&r, a, 0, mode, zp, lo, hi);
+        orow[ox * osw] = TR_1CH_OUT(a);
       }
     }
   }
 }
 
+#undef TR_1CH_OUT
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC pop_options
 #endif

@@ -1,0 +1,248 @@
+// Depthwise kernel selection on cores without a DSP extension (RV32IMAC, Cortex-M0) under
+// optimize 'speed': the channel-major 3x3 kernel (tr_dwconv_rv32.h), the one-input-channel
+// kernels (tr_dwconv1in_rv32.h, micro_speech's 1 -> 8 channel 10x8 layer; tr_conv1ch_rv32.h,
+// one output channel: FDT's partitions of such layers) and the exact rv32
+// requantization both use (tr_requant_rv32.h) where the generator can prove it applies.
+// lower-scalar.ts calls in here; optimize 'size' never does (ctx.scalarBlockKernels).
+import { intArray } from './c-emit.ts';
+import type { LowerContext, Lowered } from './context.ts';
+import { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH, type ScalarConvLayer } from './lower-scalar.ts';
+import { tensorBytes } from '../../ir/graph.ts';
+import { reverseWindowLag, windowLag } from '../../plan/streaming.ts';
+import { rv32DepthwiseLayout, rv32Dw1inLayout } from './kernel-layout.ts';
+
+/** What the rv32 requantization needs of a layer: its per-channel multipliers and shifts, the
+ * output zero point and clamp, and the folded biases (for the accumulator bounds). */
+export interface Rq32Source {
+  multipliers: ArrayLike<number>;
+  shifts: ArrayLike<number>;
+  zeroPoint: number; clampMin: number; clampMax: number;
+  biasFolded: ArrayLike<number>;
+}
+
+const INT32_MIN = -(2n ** 31n);
+const INT32_MAX = 2n ** 31n - 1n;
+
+/**
+ * The per-channel table of tr_requant_rv32.h ({ mult, add = 1 + 2^r + zp * 2^(r+1), sh = r + 1 })
+ * and whether its sign term is needed, or undefined where the single-mulh form is not provably
+ * exact for this layer: it needs a right shift r in 1..30, a multiplier of 0 or >= 2^30, and for
+ * every accumulator the weights allow (bias_folded + sum(x * w), x in [-128, 127]) 4 * acc and
+ * mulh(4 * acc, M) + add (less 2 with the sign term) inside int32. `taps(c)` lists channel c's
+ * weights. The sign term is dropped when the clamp's lower bound is at or above the zero point.
+ */
+export function rq32Rows(src: Rq32Source, channels: number, taps: (c: number) => ArrayLike<number>): { rows: string[]; sign: boolean } | undefined {
+  const sign = src.clampMin < src.zeroPoint;
+  const rows: string[] = [];
+  for (let c = 0; c < channels; c++) {
+    const m = BigInt(src.multipliers[c]!); const s = src.shifts[c]!;
+    if (s > -1 || s < -30 || (m !== 0n && m < 2n ** 30n) || m >= 2n ** 31n) return undefined;
+    const r = BigInt(-s);
+    let hiSum = BigInt(src.biasFolded[c]!); let loSum = hiSum;
+    for (const w of Array.from(taps(c))) {
+      hiSum += BigInt(w > 0 ? 127 * w : -128 * w);
+      loSum += BigInt(w > 0 ? -128 * w : 127 * w);
+    }
+    if (4n * loSum < INT32_MIN || 4n * hiSum > INT32_MAX) return undefined;
+    const add = 1n + (1n << r) + BigInt(src.zeroPoint) * (1n << (r + 1n));
+    // BigInt >> floors like mulh
+    const hLo = (4n * loSum * m) >> 32n; const hHi = (4n * hiSum * m) >> 32n;
+    if (add < INT32_MIN || add > INT32_MAX || hHi + add > INT32_MAX || hLo + add - (sign ? 2n : 0n) < INT32_MIN) return undefined;
+    rows.push(`{ ${m}, ${add}, ${r + 1n} }`);
+  }
+  return { rows, sign };
+}
+
+/** Emits the layer's tr_rq32_t table when rq32Rows allows it: the kernel's mode and SIGN literals
+ * and the table's name; otherwise the layer's own mode and NULL. */
+function rq32Table(ctx: LowerContext, opIndex: number, mode: string, src: Rq32Source | undefined, channels: number,
+  taps: (c: number) => ArrayLike<number>): { mode: string; table: string; sign: number } {
+  // only the reference arithmetic's single-rounding form has this cheaper exact twin; xnnpack's
+  // fp32 stays as it is
+  const q = mode === 'TR_RQ_SINGLE' && src ? rq32Rows(src, channels, taps) : undefined;
+  if (!q) return { mode, table: 'NULL', sign: 1 };
+  const name = ctx.name(opIndex, 'rq32');
+  ctx.decls.push(`static const tr_rq32_t ${name}[${channels}] = {\n  ${q.rows.join(',\n  ')}\n};\n`);
+  return { mode: 'TR_RQ_RV32', table: name, sign: q.sign ? 1 : 0 };
+}
+
+function include(ctx: LowerContext, line: string): void {
+  if (!ctx.decls.includes(line)) ctx.decls.unshift(line);
+}
+
+export interface ScalarDepthwiseLayer {
+  opIndex: number;
+  /** Name of the layer's tr_dwconv_s8_params_t (bias_folded filled). */
+  params: string;
+  /** The filter as the model holds it: [1, kH, kW, C], tap-major. */
+  filter: number[];
+  inH: number; inW: number; C: number; outH: number; outW: number; batches: number;
+  strideH: number; strideW: number; padTop: number; padLeft: number;
+  kH: number; kW: number; multiplier: number; dilationH: number; dilationW: number;
+  /** The plan puts the output above the input: the kernel must run backwards. */
+  reverse: boolean;
+  inId: number; outId: number;
+  mode: string;
+  /** For the rv32 requantization (absent: the layer's own arithmetic). */
+  rq32?: Rq32Source;
+}
+
+/** True when the plan puts any byte of tensor b in the bytes of tensor a (a streaming overlap). */
+function overlaps(ctx: LowerContext, a: number, b: number): boolean {
+  if (!ctx.offsets.has(a) || !ctx.offsets.has(b)) return false;
+  const oa = ctx.arenaOffset(a); const ob = ctx.arenaOffset(b);
+  return oa < ob + tensorBytes(ctx.tensor(b)) && ob < oa + tensorBytes(ctx.tensor(a));
+}
+
+/** Estimated instructions per output of tr_dwconv_rv32.h (9 loads, 9 MUL, 9 ADD, requantization
+ * and pointer steps; border pixels about twice that) and of the raster-order 3x3 kernel it
+ * replaces on these cores (measured with bench:speed before: 9.5-10.5 instructions per MAC).
+ * 25: the requantization, clamp and store of tr_fixedpoint.h's single-rounding form (the
+ * kernel's worst case; with tr_requant_rv32.h a quad of stride-1 outputs counts 121
+ * instructions for 36 MACs in its assembly). Used to choose, never reported. */
+const DW_RV32_PER_OUTPUT = 9 * 3 + 25;
+const DW_RASTER_PER_OUTPUT = 9 * 9.5;
+
+/**
+ * The band of output rows for the channel-major 3x3 kernel (tr_dwconv_rv32.h), or undefined
+ * for its raster-order variant. It writes channel by channel within a band, not in the raster
+ * order a streaming overlap of its output with its input relies on (firmware/plan/streaming.ts).
+ * A depthwise output byte depends on its own channel only: with output and input a whole number
+ * of pixels apart, every write lands on the same channel of an input pixel, so the pixel-order
+ * lag (unit of one pixel) holds channel by channel and the whole map is one band, walked
+ * forwards when the output sits below the input, backwards when above. Otherwise: one row per
+ * band when they are apart by at least the lag of a one-row unit (bottom-up when above), else
+ * the raster-order variant (a unit of one pixel like the kernel it replaces). Pixel pairs only
+ * store later than the one-pixel order, never earlier. The checks use the plan's real offsets.
+ */
+export function dwBand(ctx: LowerContext, l: ScalarDepthwiseLayer): number | undefined {
+  if (!overlaps(ctx, l.inId, l.outId)) return l.outH;
+  if (l.batches !== 1) return undefined;
+  // bytes the output starts above (> 0) or below (< 0) the input
+  const d = ctx.arenaOffset(l.outId) - ctx.arenaOffset(l.inId);
+  const lag = (unitPixels: number) => {
+    const w = {
+      inH: l.inH, inW: l.inW, outH: l.outH, outW: l.outW, filterH: 3, filterW: 3, strideH: l.strideH, strideW: l.strideW,
+      dilationH: 1, dilationW: 1, padTop: l.padTop, padLeft: l.padLeft, inPixelBytes: l.C, outPixelBytes: l.C, unitPixels,
+    };
+    return l.reverse ? reverseWindowLag(w) : windowLag(w);
+  };
+  // the direction is the one lower-conv.ts gave (l.reverse: the output above the input)
+  if ((d > 0) !== l.reverse) return undefined;
+  const apart = Math.abs(d);
+  if (apart % l.C === 0 && apart >= lag(1)) return l.outH;
+  if (apart >= lag(l.outW)) return 1;
+  return undefined;
+}
+
+/**
+ * tr_dwconv_rv32.h's COLS walk (interior rows column by column, four rows per block) for maps
+ * at least as tall as wide (aww's 25 x 5: a row has 3 interior pixels, a column 23; vww's 6 x 6:
+ * the clipped left and right columns run as blocks too, only the top and bottom rows pixel by
+ * pixel): the per-row set-up and the border dispatch are paid per column instead. It writes
+ * column by column, so only when
+ * the plan keeps the output apart from the input; and the kernel's column paths need at most one
+ * clipped window column on either side and never both.
+ */
+function dwColumns(ctx: LowerContext, l: ScalarDepthwiseLayer): boolean {
+  if (overlaps(ctx, l.inId, l.outId) || l.reverse || l.outW > l.outH) return false;
+  return l.inW >= 2 && l.padLeft <= 1 && (l.outW - 1) * l.strideW - l.padLeft + 2 <= l.inW;
+}
+
+export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer): Lowered | undefined {
+  if (!ctx.scalarBlockKernels) return undefined;
+  if (l.kH !== 3 || l.kW !== 3 || l.multiplier !== 1 || l.dilationH !== 1 || l.dilationW !== 1) return undefined;
+  const band = dwBand(ctx, l);
+  if (DW_RV32_PER_OUTPUT >= DW_RASTER_PER_OUTPUT) return undefined;
+  include(ctx, '#include "tr_dwconv_rv32.h"\n');
+  const filter = ctx.name(l.opIndex, 'filter_rv32');
+  const layout = rv32DepthwiseLayout(l.filter, l.C);
+  ctx.decls.push(intArray(filter, 'int8_t', layout));
+  const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.C, (c) => layout.slice(9 * c, 9 * c + 9));
+  const spec = ctx.name(l.opIndex, 'dw3x3rv');
+  const fn = band === undefined ? 'tr_dw3x3_rv32_raster' : 'tr_dw3x3_rv32_layer';
+  const cols = band !== undefined && dwColumns(ctx, l) ? ', 1' : band !== undefined ? ', 0' : '';
+  // noinline: one copy of the loop per layer with its strides as literals (immediate offsets)
+  ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    `  ${fn}(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band === undefined ? '' : `${band}, `}${rq.mode}, ` +
+    `${l.reverse ? 1 : 0}, ${rq.table}, ${rq.sign}${cols});\n}\n`);
+  return {
+    statements: [`${spec}(${ctx.ptr(l.inId)}, ${ctx.ptr(l.outId, { write: true })});`],
+    kernels: [fn],
+  };
+}
+
+/** Window rows / output channels tr_dwconv1in_rv32.h handles (TR_DW1IN_MAX_C; the unrolled
+ * window row: 16 taps). */
+const DW1IN_MAX_C = 32;
+const DW1IN_MAX_KW = 16;
+
+/**
+ * A depthwise conv over one input channel that lower-conv.ts runs as a conv (inC = 1, outC
+ * channels): tr_dwconv1in_rv32.h, pixel pairs x 8 channels per weight and input load, when
+ * the plan keeps its output apart from its input (its order is the conv's pixel-pair raster
+ * order, but nothing needs it to overlap: the output is outC times the input's bytes per pixel).
+ * Cost: counted in its assembly (riscv64-unknown-elf-gcc 12.2 -O2, micro_speech's 10x8 stride-2
+ * window): a window row of the pair block is 340 instructions for 128 MACs (2.66 per MAC), of a
+ * single pixel 206 for 64 (3.2), against the 8-channel conv's 89 per two k for 16 (2.78, more
+ * with its window walk; lower-scalar.ts PER_K), so it is taken wherever it fits. Measured with
+ * bench:speed: micro_speech's layer 2.80 instructions per MAC (4.07 with tr_conv_rv32.h).
+ */
+export function lowerScalarDepthwise1in(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
+  if (ctx.scalarBlockKernels && l.outC === 1) return lowerConv1ch(ctx, l);
+  if (!ctx.scalarBlockKernels || l.gemm || l.reverse || l.inC !== 1 || l.outC < 2 || l.outC > DW1IN_MAX_C) return undefined;
+  if (l.dilationH !== 1 || l.dilationW !== 1 || l.kW > DW1IN_MAX_KW || l.inId === undefined || l.outId === undefined) return undefined;
+  if (overlaps(ctx, l.inId, l.outId)) return undefined;
+  include(ctx, '#include "tr_dwconv1in_rv32.h"\n');
+  const filter = ctx.name(l.opIndex, 'filter_rv32');
+  ctx.decls.push(intArray(filter, 'int8_t', rv32Dw1inLayout(l.ohwi, l.outC, l.kH, l.kW)));
+  const T = l.kH * l.kW;
+  const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.outC, (c) => l.ohwi.slice(c * T, c * T + T));
+  const spec = ctx.name(l.opIndex, 'dw1inrv');
+  // the pixel-pair block in a function of its own (its 16 sums need every register), the
+  // window row's width and strides as literals
+  const pair = l.outC >= 8 ? ctx.name(l.opIndex, 'dw1inrv_pair8') : 'NULL';
+  const quad = l.outC >= 8 ? ctx.name(l.opIndex, 'dw1inrv_quad4') : 'NULL';
+  if (l.outC >= 8) {
+    for (const [name, fn] of [[pair, 'tr_dw1in_pair8'], [quad, 'tr_dw1in_quad4']]) {
+      ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${name}(const int8_t *x, const int8_t *g, int32_t rows, ` +
+        `const int32_t *b, int32_t *s) {\n  ${fn}(x, g, rows, b, s, ${l.kW}, ${l.inW}, ${l.strideW});\n}\n`);
+    }
+  }
+  ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    `  tr_dw1in_rv32_layer(&${l.params}, in, ${filter}, out, ${rq.table}, ${l.kH}, ${l.kW}, ${l.inW}, ${l.strideW}, ${l.outC}, ` +
+    `${rq.mode}, ${rq.sign}, ${pair}, ${quad});\n}\n`);
+  return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_dw1in_rv32_layer'] };
+}
+
+const CONV1CH_RV32_INCLUDE = '#include "tr_conv1ch_rv32.h"\n';
+/** Instructions per tap of tr_conv1ch_rv32.h's four-pixel block (1 weight and 4 input loads,
+ * 4 MUL, 4 ADD), per pixel: estimated like PER_K. */
+const CONV1CH_PER_TAP = 13 / 4;
+/** Filter columns tr_conv1ch_rv32.h holds (TR_RV1_MAX_KW). */
+const RV32_1CH_MAX_KW = 16;
+
+/**
+ * One input and one output channel (FDT's partitions of a depthwise conv over one input
+ * channel): tr_conv1ch_rv32.h, four pixels per weight load. Its order is not the pixel-pair
+ * raster order, but streaming.ts never lets a one-output-channel conv overlap its input.
+ */
+export function lowerConv1ch(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
+  if (l.gemm || l.reverse || l.inC !== 1 || l.outC !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH || l.kW > RV32_1CH_MAX_KW) return undefined;
+  const pixels = l.batches * l.outH * l.outW;
+  const macs = pixels * l.kH * l.kW;
+  // GENERIC_PER_MAC was measured with windows of hundreds of taps, where the requantization
+  // per output vanished in it; with 9 taps (vww's partitions) it is paid per output as here
+  // (bench:speed, vww FDT on qemu-riscv32-virt: 32,442,706 instructions with this kernel on its
+  // 3x3 partitions, 32,860,160 without)
+  if (PER_LAYER + pixels * PER_OUTPUT + macs * CONV1CH_PER_TAP >= GENERIC_PER_MAC.conv * macs + pixels * PER_OUTPUT) return undefined;
+  include(ctx, CONV1CH_RV32_INCLUDE);
+  const filter = ctx.name(l.opIndex, 'filter_rv32');
+  ctx.decls.push(intArray(filter, 'int8_t', l.ohwi));
+  const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, 1, () => l.ohwi);
+  const spec = ctx.name(l.opIndex, 'conv1ch');
+  // noinline: one copy of the loop per layer with its window and strides as literals
+  ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${spec}(const int8_t *in, int8_t *out) {\n` +
+    `  tr_conv1ch_rv32_layer(&${l.params}, in, ${filter}, out, ${l.kH}, ${l.kW}, ${l.inW}, ${l.strideW}, ${rq.mode}, ${rq.table}, ${rq.sign});\n}\n`);
+  return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_conv1ch_rv32_layer'] };
+}
