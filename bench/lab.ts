@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startLocalInfluxd } from '../daemon/influx/local-influxd.ts';
+import { lineTimestamp } from '../daemon/influx/line-protocol.ts';
 import { startMosquitto } from '../tools/mosquitto.ts';
 
 /** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
@@ -83,9 +84,9 @@ async function labRun(o: LabRunOptions) {
   // Publish-to-InfluxDB time of each result: the sim publishes at finishedAt, which is also the
   // point's timestamp (ms); the writer reports each batch InfluxDB accepted.
   const latencies: number[] = [];
-  daemon.sink!.onWritten = (points) => {
+  daemon.sink!.onWritten = (lines) => {
     const now = Date.now();
-    for (const p of points) if (p.measurement === 'results') latencies.push(now - Number(BigInt(p.timestamp as string) / 1_000_000n));
+    for (const l of lines) if (l.startsWith('results,')) latencies.push(now - Number(BigInt(lineTimestamp(l)) / 1_000_000n));
   };
   // Board utilisation: time boards spent on jobs / time boards were there (sampled every 100 ms).
   let busySamples = 0; let samples = 0;

@@ -102,7 +102,7 @@ export class JobStore {
    * cost n² row reads. */
   private openInRun = new Map<string, number>();
   private readonly sql: {
-    upsert: Database.Statement; get: Database.Statement; all: Database.Statement; bySuiteRun: Database.Statement;
+    insert: Database.Statement; update: Database.Statement; get: Database.Statement; all: Database.Statement; bySuiteRun: Database.Statement;
     byRequest: Database.Statement; unfinishedOfSuite: Database.Statement; pruneIds: Database.Statement; del: Database.Statement;
   };
 
@@ -114,9 +114,9 @@ export class JobStore {
     this.uploads = new UploadStore(this.lab);
     const d = this.lab.db;
     this.sql = {
-      upsert: d.prepare(`INSERT INTO jobs (job_id, seq, state, agent_id, suite, suite_run, request_id, updated_at, record)
-        VALUES (@jobId, @seq, @state, @agentId, @suite, @suiteRun, @requestId, @updatedAt, @record)
-        ON CONFLICT(job_id) DO UPDATE SET state = excluded.state, agent_id = excluded.agent_id, updated_at = excluded.updated_at, record = excluded.record`),
+      insert: d.prepare(`INSERT INTO jobs (job_id, seq, state, agent_id, suite, suite_run, request_id, updated_at, record)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      update: d.prepare('UPDATE jobs SET state = ?, agent_id = ?, updated_at = ?, record = ? WHERE job_id = ?'),
       get: d.prepare('SELECT record FROM jobs WHERE job_id = ?').pluck(),
       all: d.prepare('SELECT record FROM jobs ORDER BY seq').pluck(),
       bySuiteRun: d.prepare('SELECT record FROM jobs WHERE suite_run = ? ORDER BY seq').pluck(),
@@ -235,11 +235,14 @@ export class JobStore {
         attempt: 0, maxAttempts: n.maxAttempts ?? this.defaults.maxAttempts,
         attemptTimeoutMs: n.attemptTimeoutMs ?? this.defaults.attemptTimeoutMs, createdAt: t, updatedAt: t,
       })).map((j) => this.storeUploads(j, t));
+      // Ids the store makes (time-ordered, random) are new; a caller's own id is checked (a row
+      // lookup each: not done for the 100,000 ids of a suite firing).
       const ids = new Set<string>();
-      for (const j of jobs) {
-        if (this.get(j.jobId) || ids.has(j.jobId)) throw new Error(`job ${j.jobId} already exists`);
-        ids.add(j.jobId);
-      }
+      list.forEach((n, i) => {
+        const id = jobs[i]!.jobId;
+        if (n.jobId !== undefined && (this.get(id) || ids.has(id))) throw new Error(`job ${id} already exists`);
+        ids.add(id);
+      });
       for (const j of jobs) this.put(j);
       return jobs;
     });
@@ -349,11 +352,14 @@ export class JobStore {
    * inside a transaction; a rollback reloads memory from the database. */
   private put(next: JobRecord): void {
     // Only unfinished jobs change state, so the previous state is in memory (or the job is new).
+    // A plain UPDATE of the columns that change (an upsert first tried the insert), positional
+    // parameters (named ones are looked up by name on every run).
     const prev = this.live.get(next.jobId);
-    this.sql.upsert.run({
-      jobId: next.jobId, seq: next.seq, state: next.state, agentId: next.agentId ?? null, suite: next.tags?.suite ?? null,
-      suiteRun: next.tags?.suiteRun ?? null, requestId: next.request?.requestId ?? null, updatedAt: next.updatedAt, record: JSON.stringify(next),
-    });
+    if (prev) this.sql.update.run(next.state, next.agentId ?? null, next.updatedAt, JSON.stringify(next), next.jobId);
+    else {
+      this.sql.insert.run(next.jobId, next.seq, next.state, next.agentId ?? null, next.tags?.suite ?? null, next.tags?.suiteRun ?? null,
+        next.request?.requestId ?? null, next.updatedAt, JSON.stringify(next));
+    }
     if (prev) this.counts[prev.state]--;
     this.counts[next.state]++;
     const run = next.tags?.suiteRun;

@@ -15,7 +15,9 @@ export type Db = Database.Database;
 
 // 2: points rows carry several points (a JSON array) and their number `n` (daemon/influx/point-queue.ts);
 //    uploads are kept once per content hash (daemon/jobs/uploads.ts).
-const SCHEMA_VERSION = 2;
+// 3: new points rows hold line protocol, not JSON (daemon/influx/point-queue.ts); older rows are
+//    still read, so nothing is converted on open — but an older tinyrack cannot read the new rows.
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (

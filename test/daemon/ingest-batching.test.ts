@@ -21,6 +21,9 @@ let influx: TestInfluxdb;
 before(async () => { [mq, influx] = await Promise.all([startMosquitto({ persistence: false }), startInfluxdb()]); });
 after(async () => { await Promise.all([mq?.dispose(), influx?.dispose()]); });
 
+/** The job_id field of a stored line. */
+const jobIdOf = (line: string) => /[ ,]job_id="([^"]*)"/.exec(line)?.[1];
+
 async function countInflux(db: string, q: string): Promise<number> {
   const res = await fetch(`${influx.url}/query?db=${db}&q=${encodeURIComponent(q)}`);
   const body = await res.json() as { results: Array<{ series?: Array<{ values: number[][] }> }> };
@@ -84,15 +87,15 @@ test('the point table: a group of points is a few rows; a version-1 database (on
   assert.equal(queue.backlog, 1201);
   assert.equal(lab.db.prepare('SELECT count(*) FROM points').pluck().get(), 1 + 3, '1,200 points in 3 rows (500 a row)');
   const first = queue.peek(1)!;
-  assert.deepEqual(first.points.map((p) => p.fields!.job_id), ['old-1'], 'oldest first, whole rows');
+  assert.deepEqual(first.lines.map(jobIdOf), ['old-1'], 'oldest first, whole rows (an old JSON row is read as its line)');
   queue.settle(first, []);
   const second = queue.peek(600)!;
-  assert.equal(second.points.length, 1000, 'whole rows until the batch size is reached');
-  assert.deepEqual(second.points.map((p) => p.fields!.job_id), fresh.slice(0, 1000).map((p) => p.fields!.job_id));
-  queue.settle(second, [{ point: second.points[3]!, reason: 'refused' }]);
+  assert.equal(second.lines.length, 1000, 'whole rows until the batch size is reached');
+  assert.deepEqual(second.lines.map(jobIdOf), fresh.slice(0, 1000).map((p) => p.fields!.job_id));
+  queue.settle(second, [{ line: second.lines[3]!, reason: 'refused' }]);
   assert.equal(queue.backlog, 200);
   assert.equal(queue.deadLetters, 1);
-  assert.deepEqual(queue.deadPoints().map((d) => [d.reason, d.point.fields!.job_id]), [['refused', 'new-3']]);
+  assert.deepEqual(queue.deadPoints().map((d) => [d.reason, jobIdOf(d.line!)]), [['refused', 'new-3']]);
   lab.close();
   const again = new PointQueue(openLabDb(path));
   assert.equal(again.backlog, 200, 'counts survive reopening');
