@@ -80,9 +80,10 @@ test('a point the line checks or the schema refuse is no line, with the reason',
 
 test('the point table holds lines; a refused point rides in its row and comes out as a dead letter in order', () => {
   const lab = openLabDb(join(tempDir(), 'lab.db'));
-  const queue = new PointQueue(lab);
   // A row as schema version 2 wrote it (a JSON array of point objects) is still read, first.
   lab.db.prepare('INSERT INTO points (point, n) VALUES (?, ?)').run(JSON.stringify([points[6], points[7]]), 2);
+  const queue = new PointQueue(lab);
+  assert.equal(queue.backlog, 2);
   const v2 = queue.peek(1)!;
   assert.deepEqual(v2.lines, [points[6]!, points[7]!].map((p) => (toLine(p) as { line: string }).line));
   queue.settle(v2, []);
