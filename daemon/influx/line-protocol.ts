@@ -12,11 +12,27 @@ import { escape, FieldType, type IPoint } from 'influx';
 import { schema } from './schema.ts';
 import { checkPoint } from './line-safety.ts';
 
-interface Coercer { fields: Record<string, FieldType>; sortedFields: string[]; tags: Set<string> }
+/** Per measurement: field types, field names in the client's (sorted) order, and the escaped
+ * forms of its tag and field keys (constants: escaped once, not per point). */
+interface Coercer { fields: Record<string, FieldType>; sortedFields: string[]; fieldKeys: Map<string, string>; tagKeys: Map<string, string> }
 
 const coercers = new Map<string, Coercer>(schema.map((s) => [s.measurement, {
-  fields: s.fields, sortedFields: Object.keys(s.fields).sort(), tags: new Set(s.tags),
+  fields: s.fields, sortedFields: Object.keys(s.fields).sort(),
+  fieldKeys: new Map(Object.keys(s.fields).map((k) => [k, escape.tag(k)])), tagKeys: new Map(s.tags.map((t) => [t, escape.tag(t)])),
 }]));
+
+/** Escaped tag values: tags are few distinct values (boards, models, kinds — InfluxDB's series
+ * cardinality depends on it), each escaped once. Bounded: cleared when full. */
+const tagValues = new Map<string, string>();
+function escapedTagValue(v: string): string {
+  let e = tagValues.get(v);
+  if (e === undefined) {
+    if (tagValues.size >= 50_000) tagValues.clear();
+    e = escape.tag(v);
+    tagValues.set(v, e);
+  }
+  return e;
+}
 
 /** Why a field value cannot be written as the schema says, or its line-protocol form. */
 function coerce(c: Coercer, measurement: string, key: string, v: unknown): string {
@@ -45,8 +61,9 @@ export function toLine(p: IPoint): { ok: true; line: string } | { ok: false; rea
   if (!sc) return { ok: false, reason: `${m}: measurement is not in the schema` };
   let line = m;
   for (const [k, v] of Object.entries(point.tags ?? {})) {
-    if (!sc.tags.has(k)) return { ok: false, reason: `${m}: tag ${k} is not in the schema` };
-    line += `,${escape.tag(k)}=${escape.tag(v)}`;
+    const key = sc.tagKeys.get(k);
+    if (key === undefined) return { ok: false, reason: `${m}: tag ${k} is not in the schema` };
+    line += `,${key}=${escapedTagValue(v)}`;
   }
   const fields = point.fields!;
   let n = 0;
@@ -55,13 +72,15 @@ export function toLine(p: IPoint): { ok: true; line: string } | { ok: false; rea
       if (!Object.prototype.hasOwnProperty.call(fields, k)) continue;
       const v = fields[k];
       if (v === null || v === undefined) continue;
-      line += `${n++ === 0 ? ' ' : ','}${escape.tag(k)}=${coerce(sc, m, k, v)}`;
+      line += `${n++ === 0 ? ' ' : ','}${sc.fieldKeys.get(k)!}=${coerce(sc, m, k, v)}`;
     }
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   }
-  const extra = Object.keys(fields).filter((k) => !(k in sc.fields));
-  if (extra.length) return { ok: false, reason: `${m}: field(s) ${extra.join(', ')} not in the schema` };
+  const known = (f: string) => Object.prototype.hasOwnProperty.call(sc.fields, f);
+  for (const k in fields) {
+    if (!known(k)) return { ok: false, reason: `${m}: field(s) ${Object.keys(fields).filter((f) => !known(f)).join(', ')} not in the schema` };
+  }
   if (n === 0) return { ok: false, reason: `${m}: no fields` };
   const ts = point.timestamp;
   if (ts instanceof Date) {

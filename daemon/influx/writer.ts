@@ -32,6 +32,10 @@ export interface InfluxSinkOptions {
   spoolPath?: string;
   batchSize?: number;
   flushIntervalMs?: number;
+  /** How long new points may wait for more to fill a batch (default 200 ms). InfluxDB's cost is
+   * largely per write request (parse, WAL append and fsync, index look-ups per batch): sending each
+   * commit group as it comes meant many small requests while results stream in. */
+  lingerMs?: number;
   /** Raw data retention (InfluxDB duration, e.g. "52w"); downsampled data is kept forever. */
   rawRetention?: string;
   log?: (line: string) => void;
@@ -69,6 +73,9 @@ export class InfluxSink {
   private closed = false;
   /** Points InfluxDB has accepted since start. */
   written = 0;
+  /** Write requests InfluxDB accepted since start (written / requests: the batch size it saw). */
+  requests = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
   /** Points set aside as malformed since start (the database keeps them all: queue.deadPoints()). */
   deadLettered = 0;
   lastError: string | undefined;
@@ -121,17 +128,25 @@ export class InfluxSink {
     this.nudge();
   }
 
-  /** Points were added (by the daemon's unit of work): write soon, without waiting for the timer. */
+  /** Points were added (by the daemon's unit of work): write a full batch now, a partial one after
+   * the linger (more points usually follow: one request instead of many), without the timer. */
   nudge(): void {
-    if (!this.closed && !this.flushing && this.queue.backlog > 0) setImmediate(() => { void this.flush(); });
+    if (this.closed || this.flushing || this.queue.backlog === 0) return;
+    if (this.queue.backlog >= this.batchSize) { setImmediate(() => { void this.flush(); }); return; }
+    if (this.lingerTimer) return;
+    this.lingerTimer = setTimeout(() => { this.lingerTimer = undefined; void this.flush(); }, this.opts.lingerMs ?? 200);
+    this.lingerTimer.unref();
   }
 
-  /** Writes everything pending now (respecting backoff unless force); resolves when done or failed. */
+  /** Writes what is pending (respecting backoff unless force); resolves when done or failed. A
+   * forced flush (drain, close) writes everything; otherwise full batches, and a partial batch
+   * left over waits for the linger (nudge) to fill up. */
   flush(force = false): Promise<void> {
     if (this.flushing) return this.flushing;
     if (!this.queue.backlog && this.ready) return Promise.resolve();
     if (!force && Date.now() < this.nextTryAt) return Promise.resolve();
-    this.flushing = this.flushOnce().finally(() => { this.flushing = undefined; });
+    // Points committed meanwhile (their nudge found the writer busy) get their turn after it.
+    this.flushing = this.flushOnce(force).finally(() => { this.flushing = undefined; if (!this.lastError) this.nudge(); });
     return this.flushing;
   }
 
@@ -146,10 +161,12 @@ export class InfluxSink {
     return this.queue.backlog;
   }
 
-  private async flushOnce(): Promise<void> {
+  private async flushOnce(all: boolean): Promise<void> {
     try {
       if (!this.ready) await this.setup();
-      for (;;) {
+      for (let first = true; ; first = false) {
+        // After the first batch, a partial one waits for the linger unless everything must go now.
+        if (!first && !all && this.queue.backlog < this.batchSize) break;
         const batch = this.queue.peek(this.batchSize);
         if (!batch) break;
         // Points the line checks refused at commit are buried with their batch, in order.
@@ -188,6 +205,7 @@ export class InfluxSink {
       return;
     }
     this.written += lines.length;
+    this.requests++;
     this.onWritten?.(lines);
   }
 
@@ -243,6 +261,7 @@ export class InfluxSink {
 
   async close(drainMs = 2000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
     if (this.flushing) await this.flushing;
     if (drainMs > 0 && this.queue.backlog) await this.drain(drainMs);
     this.closed = true;

@@ -16,6 +16,13 @@
 //
 // Memory holds only unfinished jobs (queued, dispatched) — what dispatching reads all the time;
 // finished jobs are read from the database when asked for, so memory does not grow with history.
+//
+// A row is the job's record (JSON) plus its lease in columns (state, attempt, agent_id, board_id,
+// deadline, updated_at), and the columns win: a dispatch — one of the three writes every job
+// gets — updates the columns alone instead of re-serializing and rewriting the whole record
+// (profiled as the largest single cost of ingest: JSON and row bytes). Every other change writes
+// record and columns together. Rows without lease columns (attempt NULL: written before them,
+// or imported) are their record alone.
 import type { ByoFields } from '../../wire/firmware-image.ts';
 import { newJobId } from './job-id.ts';
 import { arithmeticOf, type Arithmetic, type Backend, type JobResult, type JobSpec, type ModelRef, type TilingMode } from '../../wire/mqtt.ts';
@@ -102,7 +109,7 @@ export class JobStore {
    * cost n² row reads. */
   private openInRun = new Map<string, number>();
   private readonly sql: {
-    insert: Database.Statement; update: Database.Statement; get: Database.Statement; all: Database.Statement; bySuiteRun: Database.Statement;
+    insert: Database.Statement; update: Database.Statement; lease: Database.Statement; get: Database.Statement; all: Database.Statement; bySuiteRun: Database.Statement;
     byRequest: Database.Statement; unfinishedOfSuite: Database.Statement; pruneIds: Database.Statement; del: Database.Statement;
   };
 
@@ -114,14 +121,15 @@ export class JobStore {
     this.uploads = new UploadStore(this.lab);
     const d = this.lab.db;
     this.sql = {
-      insert: d.prepare(`INSERT INTO jobs (job_id, seq, state, agent_id, suite, suite_run, request_id, updated_at, record)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      update: d.prepare('UPDATE jobs SET state = ?, agent_id = ?, updated_at = ?, record = ? WHERE job_id = ?'),
-      get: d.prepare('SELECT record FROM jobs WHERE job_id = ?').pluck(),
-      all: d.prepare('SELECT record FROM jobs ORDER BY seq').pluck(),
-      bySuiteRun: d.prepare('SELECT record FROM jobs WHERE suite_run = ? ORDER BY seq').pluck(),
-      byRequest: d.prepare('SELECT record FROM jobs WHERE request_id = ? LIMIT 1').pluck(),
-      unfinishedOfSuite: d.prepare(`SELECT record FROM jobs WHERE suite = ? AND state IN ('queued', 'dispatched') ORDER BY seq LIMIT 1`).pluck(),
+      insert: d.prepare(`INSERT INTO jobs (job_id, seq, state, agent_id, suite, suite_run, request_id, updated_at, record, attempt, board_id, deadline)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      update: d.prepare('UPDATE jobs SET state = ?, agent_id = ?, updated_at = ?, record = ?, attempt = ?, board_id = ?, deadline = ? WHERE job_id = ?'),
+      lease: d.prepare('UPDATE jobs SET state = ?, agent_id = ?, updated_at = ?, attempt = ?, board_id = ?, deadline = ? WHERE job_id = ?'),
+      get: d.prepare(`SELECT ${ROW} FROM jobs WHERE job_id = ?`),
+      all: d.prepare(`SELECT ${ROW} FROM jobs ORDER BY seq`),
+      bySuiteRun: d.prepare(`SELECT ${ROW} FROM jobs WHERE suite_run = ? ORDER BY seq`),
+      byRequest: d.prepare(`SELECT ${ROW} FROM jobs WHERE request_id = ? LIMIT 1`),
+      unfinishedOfSuite: d.prepare(`SELECT ${ROW} FROM jobs WHERE suite = ? AND state IN ('queued', 'dispatched') ORDER BY seq LIMIT 1`),
       pruneIds: d.prepare(`SELECT job_id FROM jobs WHERE state IN ('done', 'failed') AND updated_at < ?`).pluck(),
       del: d.prepare('DELETE FROM jobs WHERE job_id = ?'),
     };
@@ -133,8 +141,8 @@ export class JobStore {
   private load(): void {
     const d = this.lab.db;
     this.live = new Map();
-    for (const rec of d.prepare(`SELECT record FROM jobs WHERE state IN ('queued', 'dispatched') ORDER BY seq`).pluck().all() as string[]) {
-      const j = JSON.parse(rec) as JobRecord;
+    for (const row of d.prepare(`SELECT ${ROW} FROM jobs WHERE state IN ('queued', 'dispatched') ORDER BY seq`).all() as JobRow[]) {
+      const j = jobOf(row);
       this.live.set(j.jobId, j);
     }
     this.counts = { queued: 0, dispatched: 0, done: 0, failed: 0 };
@@ -156,17 +164,17 @@ export class JobStore {
   get(jobId: string): JobRecord | undefined {
     const hot = this.live.get(jobId);
     if (hot) return hot;
-    const rec = this.sql.get.get(jobId) as string | undefined;
-    return rec ? JSON.parse(rec) as JobRecord : undefined;
+    const row = this.sql.get.get(jobId) as JobRow | undefined;
+    return row ? jobOf(row) : undefined;
   }
 
   /** Every job, finished ones included (reads the database: not for hot paths). */
-  all(): JobRecord[] { return (this.sql.all.all() as string[]).map((r) => JSON.parse(r) as JobRecord); }
+  all(): JobRecord[] { return (this.sql.all.all() as JobRow[]).map(jobOf); }
 
   inState(state: JobState): JobRecord[] {
     if (state === 'queued') return [...this.queued()];
     if (state === 'dispatched') return [...this.leases].map((id) => this.live.get(id)!).sort((a, b) => a.seq - b.seq);
-    return (this.lab.db.prepare('SELECT record FROM jobs WHERE state = ? ORDER BY seq').pluck().all(state) as string[]).map((r) => JSON.parse(r) as JobRecord);
+    return (this.lab.db.prepare(`SELECT ${ROW} FROM jobs WHERE state = ? ORDER BY seq`).all(state) as JobRow[]).map(jobOf);
   }
 
   /** Queued jobs, oldest first (lazy: dispatching usually stops after the first few). */
@@ -204,19 +212,19 @@ export class JobStore {
   }
 
   byRequest(requestId: string): JobRecord | undefined {
-    const rec = this.sql.byRequest.get(requestId) as string | undefined;
-    return rec ? JSON.parse(rec) as JobRecord : undefined;
+    const row = this.sql.byRequest.get(requestId) as JobRow | undefined;
+    return row ? jobOf(row) : undefined;
   }
 
   byTag(key: string, value: string): JobRecord[] {
-    if (key === 'suiteRun') return (this.sql.bySuiteRun.all(value) as string[]).map((r) => JSON.parse(r) as JobRecord);
+    if (key === 'suiteRun') return (this.sql.bySuiteRun.all(value) as JobRow[]).map(jobOf);
     return this.all().filter((j) => j.tags?.[key] === value);
   }
 
   /** The oldest unfinished job of a suite, if any (a run of it is still going). */
   unfinishedOfSuite(suite: string): JobRecord | undefined {
-    const rec = this.sql.unfinishedOfSuite.get(suite) as string | undefined;
-    return rec ? JSON.parse(rec) as JobRecord : undefined;
+    const row = this.sql.unfinishedOfSuite.get(suite) as JobRow | undefined;
+    return row ? jobOf(row) : undefined;
   }
 
   enqueue(n: NewJob): JobRecord {
@@ -260,7 +268,7 @@ export class JobStore {
       const job = this.mustGet(jobId);
       if (job.state !== 'queued') throw new Error(`job ${jobId} is ${job.state}, not queued`);
       const next: JobRecord = { ...job, state: 'dispatched', attempt: job.attempt + 1, agentId, boardId, deadline: t + job.attemptTimeoutMs, updatedAt: t };
-      this.put(next);
+      this.put(next, true);
       return this.specOf(next);
     }));
   }
@@ -350,15 +358,17 @@ export class JobStore {
 
   /** Writes one record and keeps memory (live jobs, queue order, counts) in step. Callers are
    * inside a transaction; a rollback reloads memory from the database. */
-  private put(next: JobRecord): void {
+  private put(next: JobRecord, leaseOnly = false): void {
     // Only unfinished jobs change state, so the previous state is in memory (or the job is new).
-    // A plain UPDATE of the columns that change (an upsert first tried the insert), positional
-    // parameters (named ones are looked up by name on every run).
+    // A plain UPDATE (an upsert first tried the insert), positional parameters (named ones are
+    // looked up by name on every run); a lease change (dispatch) leaves the record as it is.
     const prev = this.live.get(next.jobId);
-    if (prev) this.sql.update.run(next.state, next.agentId ?? null, next.updatedAt, JSON.stringify(next), next.jobId);
+    const lease = [next.attempt, next.boardId ?? null, next.deadline ?? null] as const;
+    if (prev && leaseOnly) this.sql.lease.run(next.state, next.agentId ?? null, next.updatedAt, ...lease, next.jobId);
+    else if (prev) this.sql.update.run(next.state, next.agentId ?? null, next.updatedAt, JSON.stringify(next), ...lease, next.jobId);
     else {
       this.sql.insert.run(next.jobId, next.seq, next.state, next.agentId ?? null, next.tags?.suite ?? null, next.tags?.suiteRun ?? null,
-        next.request?.requestId ?? null, next.updatedAt, JSON.stringify(next));
+        next.request?.requestId ?? null, next.updatedAt, JSON.stringify(next), ...lease);
     }
     if (prev) this.counts[prev.state]--;
     this.counts[next.state]++;
@@ -389,6 +399,25 @@ export class JobStore {
     if (!j) throw new Error(`no job ${jobId}`);
     return j;
   }
+}
+
+/** The columns a job is read from: its record and its lease. */
+const ROW = 'record, state, attempt, agent_id, board_id, deadline, updated_at';
+interface JobRow {
+  record: string; state: JobState; attempt: number | null; agent_id: string | null; board_id: string | null; deadline: number | null; updated_at: number;
+}
+
+/** A row as the job it holds: the record, with the lease columns over it (see the top of the file). */
+function jobOf(row: JobRow): JobRecord {
+  const j = JSON.parse(row.record) as JobRecord;
+  if (row.attempt === null) return j;
+  j.state = row.state;
+  j.attempt = row.attempt;
+  j.updatedAt = row.updated_at;
+  if (row.agent_id !== null) j.agentId = row.agent_id; else delete j.agentId;
+  if (row.board_id !== null) j.boardId = row.board_id; else delete j.boardId;
+  if (row.deadline !== null) j.deadline = row.deadline; else delete j.deadline;
+  return j;
 }
 
 /** A successful result built in another arithmetic than the job's becomes a failure saying so

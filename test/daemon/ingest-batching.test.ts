@@ -154,3 +154,35 @@ test('a suite run\'s unfinished jobs are counted in step with the store (re-queu
   assert.equal(again.unfinishedInRun('run-1'), 0);
   again.lab.close();
 });
+
+test('a dispatch writes the lease columns alone, and the job reads back whole: reopened, re-queued, finished', () => {
+  const path = join(tempDir(), 'lab.db');
+  let lab = openLabDb(path);
+  let store = new JobStore(lab, { attemptTimeoutMs: 60_000 }, () => 1_000);
+  const [job] = store.enqueueMany([{ model: { name: 'aww' }, boardKind: 'k', backend: 'aot', tiling: 'none', reps: 1, tags: { suite: 's' } }]);
+  const recordOf = () => lab.db.prepare('SELECT record FROM jobs WHERE job_id = ?').pluck().get(job!.jobId) as string;
+  const queuedRecord = recordOf();
+  store.dispatch(job!.jobId, 'agent-1', 'board-1');
+  assert.equal(recordOf(), queuedRecord, 'the record is not rewritten by a dispatch');
+  const dispatched = store.get(job!.jobId)!;
+  lab.close();
+  lab = openLabDb(path);
+  store = new JobStore(lab, { attemptTimeoutMs: 60_000 }, () => 2_000);
+  assert.deepEqual(store.get(job!.jobId), dispatched, 'reopened: the lease is back (state, attempt, agent, board, deadline)');
+  assert.deepEqual(store.inState('dispatched').map((j) => [j.jobId, j.attempt, j.agentId, j.boardId, j.deadline]), [[job!.jobId, 1, 'agent-1', 'board-1', 61_000]]);
+  const requeued = store.requeue(job!.jobId, 'agent went away');
+  assert.equal('boardId' in requeued, false);
+  store.dispatch(job!.jobId, 'agent-2', 'board-2');
+  const verdict = store.complete({
+    v: 1, jobId: job!.jobId, agentId: 'agent-2', boardId: 'board-2', boardKind: 'k', model: 'aww', backend: 'aot', tiling: 'none', arithmetic: 'reference',
+    ok: false, error: 'it broke', attempt: 2, startedAt: new Date(2_000).toISOString(), finishedAt: new Date(2_000).toISOString(),
+  });
+  assert.ok(verdict.accepted);
+  lab.close();
+  lab = openLabDb(path);
+  store = new JobStore(lab);
+  const done = store.get(job!.jobId)!;
+  assert.deepEqual([done.state, done.attempt, done.agentId, done.boardId, done.error, done.history], ['failed', 2, 'agent-2', 'board-2', 'it broke', ['attempt 1 on board-1: agent went away']]);
+  assert.equal(store.count('failed'), 1);
+  lab.close();
+});

@@ -74,6 +74,12 @@ test('a point the line checks or the schema refuse is no line, with the reason',
   assert.deepEqual(toLine({ ...base, tags: { agent: 'tail\\' } }), { ok: false, reason: 'agent_health: tag agent "tail\\\\" ends in a backslash (line protocol has no escape for it)' });
   assert.deepEqual(toLine({ ...base, fields: { online: true } }), { ok: false, reason: 'agent_health.online: expected a number, got true' });
   assert.deepEqual(toLine({ ...base, fields: { online: 1, bogus: 2 } }), { ok: false, reason: 'agent_health: field(s) bogus not in the schema' });
+  assert.deepEqual(toLine({ ...base, fields: { online: 1, toString: 2 } }), { ok: false, reason: 'agent_health: field(s) toString not in the schema' });
+  // The 64-bit bound of integer fields, at its edge (the largest double below 2^63 fits).
+  assert.deepEqual(toLine({ ...base, fields: { online: 2 ** 63 } }), { ok: false, reason: `agent_health: field online = ${2 ** 63} is not a 64-bit integer` });
+  assert.deepEqual(toLine({ ...base, fields: { online: -(2 ** 63) } }), { ok: false, reason: `agent_health: field online = ${-(2 ** 63)} is not a 64-bit integer` });
+  assert.ok(toLine({ ...base, fields: { online: 2 ** 63 - 1024 } }).ok);
+  assert.ok(toLine({ ...base, fields: { online: -(2 ** 63) + 1024 } }).ok);
   assert.deepEqual(toLine({ ...base, tags: { agent: 'a', rack: 'r1' } }), { ok: false, reason: 'agent_health: tag rack is not in the schema' });
   assert.deepEqual(toLine({ ...base, measurement: 'nope' }), { ok: false, reason: 'nope: measurement is not in the schema' });
 });
