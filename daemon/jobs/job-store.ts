@@ -103,6 +103,10 @@ export class JobStore {
   private inQueue = new Set<string>();
   /** Jobs out on boards (the daemon's leases), kept in step so a look does not walk a long queue. */
   private leases = new Set<string>();
+  /** The boards those jobs are on, with how many (one, unless something went wrong), kept in step:
+   * every dispatch round asks, and building the set from the leases walked them all each time. */
+  private leasedCount = new Map<string, number>();
+  private leased = new Set<string>();
   private counts: Record<JobState, number> = { queued: 0, dispatched: 0, done: 0, failed: 0 };
   /** Unfinished jobs per suite run, kept in step: "was this the run's last job?" is asked after
    * every result, and reading the whole run from the database each time made a run of n jobs
@@ -154,6 +158,9 @@ export class JobStore {
     this.head = 0;
     this.inQueue = new Set(this.queue.map((q) => q.jobId));
     this.leases = new Set([...this.live.values()].filter((j) => j.state === 'dispatched').map((j) => j.jobId));
+    this.leasedCount = new Map();
+    this.leased = new Set();
+    for (const id of this.leases) this.lease(this.live.get(id)!.boardId, 1);
     this.openInRun = new Map();
     for (const j of this.live.values()) if (j.tags?.suiteRun) this.openInRun.set(j.tags.suiteRun, (this.openInRun.get(j.tags.suiteRun) ?? 0) + 1);
   }
@@ -200,11 +207,13 @@ export class JobStore {
 
   count(state: JobState): number { return this.counts[state]; }
 
-  /** Boards with a job out on them (the daemon's leases). */
-  leasedBoards(): Set<string> {
-    const s = new Set<string>();
-    for (const id of this.leases) { const b = this.live.get(id)?.boardId; if (b) s.add(b); }
-    return s;
+  /** Boards with a job out on them (the daemon's leases): a live view, kept in step by the store. */
+  leasedBoards(): ReadonlySet<string> { return this.leased; }
+
+  private lease(boardId: string | undefined, delta: 1 | -1): void {
+    if (!boardId) return;
+    const n = (this.leasedCount.get(boardId) ?? 0) + delta;
+    if (n > 0) { this.leasedCount.set(boardId, n); this.leased.add(boardId); } else { this.leasedCount.delete(boardId); this.leased.delete(boardId); }
   }
 
   dispatchedTo(agentId: string): JobRecord[] {
@@ -376,7 +385,8 @@ export class JobStore {
     const open = next.state === 'queued' || next.state === 'dispatched';
     if (run && !prev && open) this.openInRun.set(run, (this.openInRun.get(run) ?? 0) + 1);
     if (run && prev && !open) { const n = (this.openInRun.get(run) ?? 1) - 1; if (n > 0) this.openInRun.set(run, n); else this.openInRun.delete(run); }
-    if (next.state === 'dispatched') this.leases.add(next.jobId); else this.leases.delete(next.jobId);
+    if (prev?.state === 'dispatched') this.lease(prev.boardId, -1);
+    if (next.state === 'dispatched') { this.leases.add(next.jobId); this.lease(next.boardId, 1); } else this.leases.delete(next.jobId);
     if (next.state === 'queued' || next.state === 'dispatched') this.live.set(next.jobId, next);
     else this.live.delete(next.jobId);
     if (next.state === 'queued' && !this.inQueue.has(next.jobId)) {

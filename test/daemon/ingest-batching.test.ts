@@ -164,20 +164,25 @@ test('a dispatch writes the lease columns alone, and the job reads back whole: r
   const queuedRecord = recordOf();
   store.dispatch(job!.jobId, 'agent-1', 'board-1');
   assert.equal(recordOf(), queuedRecord, 'the record is not rewritten by a dispatch');
+  assert.deepEqual([...store.leasedBoards()], ['board-1']);
   const dispatched = store.get(job!.jobId)!;
   lab.close();
   lab = openLabDb(path);
   store = new JobStore(lab, { attemptTimeoutMs: 60_000 }, () => 2_000);
   assert.deepEqual(store.get(job!.jobId), dispatched, 'reopened: the lease is back (state, attempt, agent, board, deadline)');
   assert.deepEqual(store.inState('dispatched').map((j) => [j.jobId, j.attempt, j.agentId, j.boardId, j.deadline]), [[job!.jobId, 1, 'agent-1', 'board-1', 61_000]]);
+  assert.deepEqual([...store.leasedBoards()], ['board-1'], 'reopened: the board is leased again');
   const requeued = store.requeue(job!.jobId, 'agent went away');
   assert.equal('boardId' in requeued, false);
+  assert.deepEqual([...store.leasedBoards()], [], 'a re-queue frees the board');
   store.dispatch(job!.jobId, 'agent-2', 'board-2');
+  assert.deepEqual([...store.leasedBoards()], ['board-2']);
   const verdict = store.complete({
     v: 1, jobId: job!.jobId, agentId: 'agent-2', boardId: 'board-2', boardKind: 'k', model: 'aww', backend: 'aot', tiling: 'none', arithmetic: 'reference',
     ok: false, error: 'it broke', attempt: 2, startedAt: new Date(2_000).toISOString(), finishedAt: new Date(2_000).toISOString(),
   });
   assert.ok(verdict.accepted);
+  assert.deepEqual([...store.leasedBoards()], [], 'a result frees the board');
   lab.close();
   lab = openLabDb(path);
   store = new JobStore(lab);
