@@ -96,7 +96,9 @@ export class InfluxSink {
     const https = u.protocol === 'https:';
     const q = new URLSearchParams({ db: opts.database, precision: 'n' });
     this.post = {
-      request: https ? httpsRequest : httpRequest, agent: new (https ? HttpsAgent : HttpAgent)({ keepAlive: true, maxSockets: 1 }),
+      // An idle kept-alive socket is closed from our side after 10 s, before a server or proxy
+      // might drop it under a write (that write would fail once and be retried after backoff).
+      request: https ? httpsRequest : httpRequest, agent: new (https ? HttpsAgent : HttpAgent)({ keepAlive: true, maxSockets: 1, timeout: 10_000 }),
       host: u.hostname, port: Number(u.port || 8086), path: `${u.pathname.replace(/\/$/, '')}/write?${q}`,
       ...(u.username ? { auth: `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` } : {}),
     };
