@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startLocalInfluxd } from '../daemon/influx/local-influxd.ts';
+import { lineTimestamp } from '../daemon/influx/line-protocol.ts';
 import { startMosquitto } from '../tools/mosquitto.ts';
 
 /** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
@@ -83,15 +84,16 @@ async function labRun(o: LabRunOptions) {
   // Publish-to-InfluxDB time of each result: the sim publishes at finishedAt, which is also the
   // point's timestamp (ms); the writer reports each batch InfluxDB accepted.
   const latencies: number[] = [];
-  daemon.sink!.onWritten = (points) => {
+  daemon.sink!.onWritten = (lines) => {
     const now = Date.now();
-    for (const p of points) if (p.measurement === 'results') latencies.push(now - Number(BigInt(p.timestamp as string) / 1_000_000n));
+    for (const l of lines) if (l.startsWith('results,')) latencies.push(now - Number(BigInt(lineTimestamp(l)) / 1_000_000n));
   };
   // Board utilisation: time boards spent on jobs / time boards were there (sampled every 100 ms).
   let busySamples = 0; let samples = 0;
   const sampler = setInterval(() => { busySamples += daemon.stats().dispatched; samples++; }, 100);
   const models = ['aww', 'vww', 'resnet', 'toycar', 'micro_speech', 'cifar10', 'magic_wand', 'sine_model'];
   const writtenBefore = daemon.sink!.written;
+  const requestsBefore = daemon.sink!.requests;
   // CPU time of each part over the run: on a shared machine the wall-clock rate depends on what
   // else runs, CPU seconds per result much less so — and they say which part is the limit.
   const cpuOf = () => ({ daemon: ownCpuSeconds(), fleet: cpuSecondsOf(fleet.pid), mosquitto: cpuSecondsOf(mq.pid), influxd: cpuSecondsOf(influx.pid) });
@@ -117,6 +119,7 @@ async function labRun(o: LabRunOptions) {
   const body = await res.json() as { results: Array<{ series?: Array<{ values: number[][] }> }> };
   const inInflux = body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
   const points = daemon.sink!.written - writtenBefore;
+  const requests = daemon.sink!.requests - requestsBefore;
   // Memory of the daemon (this process holds only the daemon and these figures) after the run.
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
@@ -133,6 +136,8 @@ async function labRun(o: LabRunOptions) {
     label: o.label, agents: o.agents, boards, jobs: o.jobs, jobMs: o.jobMs, resultsInInfluxdb: inInflux, pointsWritten: points,
     enqueueSeconds: round2(enqueueS), allDoneSeconds: round2(doneS), allInInfluxSeconds: round2(allS),
     resultsPerSecond: Math.round(inInflux / allS), pointsPerSecond: Math.round(points / allS),
+    /** Points per write request InfluxDB accepted (its cost is largely per request). */
+    pointsPerRequest: requests ? Math.round(points / requests) : 0,
     publishToInfluxMs: { p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN, samples: latencies.length },
     // Boards leased (a job out on them, sampled), and boards really busy: the job time all jobs
     // needed over the time the boards were there (0 when jobs take no time: ingest).
@@ -197,9 +202,9 @@ const md = [
   '# tinyrack lab benchmark', '', `${out.date} — ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node} (shared machine: figures vary with load)`, '',
   '## Ingest and dispatch: simulated agents through a real Mosquitto and the daemon into a real InfluxDB', '',
   'The daemon runs in the benchmark process; the simulated agents (protocol peers: jobs in, results out, no build, no QEMU, no progress messages) in a child process; Mosquitto and InfluxDB on loopback. All jobs are queued at once (one transaction), like a suite firing.', '',
-  '| run | agents | boards | jobs | job time (ms) | results in InfluxDB | all done (s) | all in InfluxDB (s) | results/s into InfluxDB | points/s | publish→InfluxDB p50 / p99 / max (ms) | boards leased / busy (%) | daemon RSS / heap after (MB) | CPU s: daemon / fleet / mosquitto / influxd | daemon CPU per result (µs) | load (1 min) |',
+  '| run | agents | boards | jobs | job time (ms) | results in InfluxDB | all done (s) | all in InfluxDB (s) | results/s into InfluxDB | points/s (per write) | publish→InfluxDB p50 / p99 / max (ms) | boards leased / busy (%) | daemon RSS / heap after (MB) | CPU s: daemon / fleet / mosquitto / influxd | daemon CPU per result (µs) | load (1 min) |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...runs.map((r) => `| ${r.label} | ${r.agents} | ${r.boards} | ${r.jobs} | ${r.jobMs} | ${r.resultsInInfluxdb} | ${r.allDoneSeconds} | ${r.allInInfluxSeconds} | ${r.resultsPerSecond} | ${r.pointsPerSecond} | ${r.publishToInfluxMs.p50} / ${r.publishToInfluxMs.p99} / ${r.publishToInfluxMs.max} | ${r.boardsLeasedPct} / ${r.boardsBusyPct ?? '—'} | ${r.daemonMemoryMB.rss} / ${r.daemonMemoryMB.heapUsed} | ${r.cpuSeconds.daemon} / ${r.cpuSeconds.fleet} / ${r.cpuSeconds.mosquitto} / ${r.cpuSeconds.influxd} | ${r.daemonCpuUsPerResult} | ${r.loadAverage1m} |`),
+  ...runs.map((r) => `| ${r.label} | ${r.agents} | ${r.boards} | ${r.jobs} | ${r.jobMs} | ${r.resultsInInfluxdb} | ${r.allDoneSeconds} | ${r.allInInfluxSeconds} | ${r.resultsPerSecond} | ${r.pointsPerSecond} (${r.pointsPerRequest}) | ${r.publishToInfluxMs.p50} / ${r.publishToInfluxMs.p99} / ${r.publishToInfluxMs.max} | ${r.boardsLeasedPct} / ${r.boardsBusyPct ?? '—'} | ${r.daemonMemoryMB.rss} / ${r.daemonMemoryMB.heapUsed} | ${r.cpuSeconds.daemon} / ${r.cpuSeconds.fleet} / ${r.cpuSeconds.mosquitto} / ${r.cpuSeconds.influxd} | ${r.daemonCpuUsPerResult} | ${r.loadAverage1m} |`),
   '', ...spread('Ingest', out.ingestSummary as ReturnType<typeof summary> | undefined), ...spread('Dispatch', out.dispatchSummary as ReturnType<typeof summary>), '',
   'Per job: one result in over MQTT, one job spec out; four InfluxDB points (queued, started, done events and the result), committed with the job state in the SQLite transaction of the burst of messages it arrived in (group commit, WAL, synchronous=NORMAL); the freed board\'s next job is dispatched in that same transaction. "leased": boards with a job out on them, sampled every 100 ms; "busy": jobs x job time / (boards x time until the last result) — the share of board time spent running jobs, what dispatching has to keep high. CPU seconds are each process\'s own over the run (/proc); "load" is the machine\'s 1-minute load average at the end of the run — it is shared with other work, so a load above 2 (2 cores) means the parts waited for CPU.', '',
   ...(su ? [

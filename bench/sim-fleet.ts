@@ -10,7 +10,7 @@ const sims: SimAgent[] = [];
 for (let a = 0; a < o.agents; a++) {
   const id = `${o.prefix}-${a}`;
   const sim = new SimAgent({
-    brokerUrl: o.brokerUrl, agentId: id, jobMs: o.jobMs, progress: o.progress,
+    brokerUrl: o.brokerUrl, agentId: id, jobMs: o.jobMs, progress: o.progress, record: false,
     boards: Array.from({ length: o.boardsPerAgent }, (_, b) => ({ boardId: `${id}-b${b}`, kind: o.kind })),
   });
   await sim.start();
@@ -19,7 +19,7 @@ for (let a = 0; a < o.agents; a++) {
 process.stdout.write('ready\n');
 process.once('SIGTERM', () => {
   void Promise.all(sims.map((s) => s.stop().catch(() => {}))).then(() => {
-    process.stdout.write(`${JSON.stringify({ results: sims.reduce((n, s) => n + s.results.length, 0) })}\n`);
+    process.stdout.write(`${JSON.stringify({ results: sims.reduce((n, s) => n + s.resultCount, 0) })}\n`);
     process.exit(0);
   });
 });

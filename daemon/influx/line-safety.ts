@@ -11,7 +11,10 @@ import { schema } from './schema.ts';
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** InfluxDB 1.x refuses string field values longer than 64 KiB. */
 const MAX_STRING_FIELD = 64 * 1024 - 1;
-const INT64_MAX = 9223372036854775807n;
+/** 2^63: an integer double fits a signed 64-bit integer iff its magnitude is below this (the
+ * doubles next to it are 1,024 apart, so no double lies between 2^63 - 1 and 2^63); compared as
+ * a number, not through BigInt — this runs for every integer field of every point. */
+const INT64_LIMIT = 2 ** 63;
 
 const fieldTypes = new Map(schema.map((s) => [s.measurement, s.fields]));
 
@@ -42,7 +45,7 @@ export function checkPoint(p: IPoint): { ok: true; point: IPoint } | { ok: false
     if (kp) return bad(kp);
     if (typeof v === 'number') {
       if (!Number.isFinite(v)) return bad(`field ${k} is ${v}`);
-      if (types?.[k] === FieldType.INTEGER && (!Number.isInteger(v) || BigInt(v) > INT64_MAX || BigInt(v) < -INT64_MAX)) return bad(`field ${k} = ${v} is not a 64-bit integer`);
+      if (types?.[k] === FieldType.INTEGER && (!Number.isInteger(v) || Math.abs(v) >= INT64_LIMIT)) return bad(`field ${k} = ${v} is not a 64-bit integer`);
     } else if (typeof v === 'string') {
       if (Buffer.byteLength(v) > MAX_STRING_FIELD) return bad(`field ${k} is ${Buffer.byteLength(v)} bytes, more than InfluxDB's 64 KiB`);
       if (types?.[k] === FieldType.INTEGER || types?.[k] === FieldType.FLOAT) return bad(`field ${k} should be a number, is a string`);

@@ -16,6 +16,13 @@
 //
 // Memory holds only unfinished jobs (queued, dispatched) — what dispatching reads all the time;
 // finished jobs are read from the database when asked for, so memory does not grow with history.
+//
+// A row is the job's record (JSON) plus its lease in columns (state, attempt, agent_id, board_id,
+// deadline, updated_at), and the columns win: a dispatch — one of the three writes every job
+// gets — updates the columns alone instead of re-serializing and rewriting the whole record
+// (profiled as the largest single cost of ingest: JSON and row bytes). Every other change writes
+// record and columns together. Rows without lease columns (attempt NULL: written before them,
+// or imported) are their record alone.
 import type { ByoFields } from '../../wire/firmware-image.ts';
 import { newJobId } from './job-id.ts';
 import { arithmeticOf, type Arithmetic, type Backend, type JobResult, type JobSpec, type ModelRef, type TilingMode } from '../../wire/mqtt.ts';
@@ -96,13 +103,17 @@ export class JobStore {
   private inQueue = new Set<string>();
   /** Jobs out on boards (the daemon's leases), kept in step so a look does not walk a long queue. */
   private leases = new Set<string>();
+  /** The boards those jobs are on, with how many (one, unless something went wrong), kept in step:
+   * every dispatch round asks, and building the set from the leases walked them all each time. */
+  private leasedCount = new Map<string, number>();
+  private leased = new Set<string>();
   private counts: Record<JobState, number> = { queued: 0, dispatched: 0, done: 0, failed: 0 };
   /** Unfinished jobs per suite run, kept in step: "was this the run's last job?" is asked after
    * every result, and reading the whole run from the database each time made a run of n jobs
    * cost n² row reads. */
   private openInRun = new Map<string, number>();
   private readonly sql: {
-    upsert: Database.Statement; get: Database.Statement; all: Database.Statement; bySuiteRun: Database.Statement;
+    insert: Database.Statement; update: Database.Statement; lease: Database.Statement; get: Database.Statement; all: Database.Statement; bySuiteRun: Database.Statement;
     byRequest: Database.Statement; unfinishedOfSuite: Database.Statement; pruneIds: Database.Statement; del: Database.Statement;
   };
 
@@ -114,14 +125,15 @@ export class JobStore {
     this.uploads = new UploadStore(this.lab);
     const d = this.lab.db;
     this.sql = {
-      upsert: d.prepare(`INSERT INTO jobs (job_id, seq, state, agent_id, suite, suite_run, request_id, updated_at, record)
-        VALUES (@jobId, @seq, @state, @agentId, @suite, @suiteRun, @requestId, @updatedAt, @record)
-        ON CONFLICT(job_id) DO UPDATE SET state = excluded.state, agent_id = excluded.agent_id, updated_at = excluded.updated_at, record = excluded.record`),
-      get: d.prepare('SELECT record FROM jobs WHERE job_id = ?').pluck(),
-      all: d.prepare('SELECT record FROM jobs ORDER BY seq').pluck(),
-      bySuiteRun: d.prepare('SELECT record FROM jobs WHERE suite_run = ? ORDER BY seq').pluck(),
-      byRequest: d.prepare('SELECT record FROM jobs WHERE request_id = ? LIMIT 1').pluck(),
-      unfinishedOfSuite: d.prepare(`SELECT record FROM jobs WHERE suite = ? AND state IN ('queued', 'dispatched') ORDER BY seq LIMIT 1`).pluck(),
+      insert: d.prepare(`INSERT INTO jobs (job_id, seq, state, agent_id, suite, suite_run, request_id, updated_at, record, attempt, board_id, deadline)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      update: d.prepare('UPDATE jobs SET state = ?, agent_id = ?, updated_at = ?, record = ?, attempt = ?, board_id = ?, deadline = ? WHERE job_id = ?'),
+      lease: d.prepare('UPDATE jobs SET state = ?, agent_id = ?, updated_at = ?, attempt = ?, board_id = ?, deadline = ? WHERE job_id = ?'),
+      get: d.prepare(`SELECT ${ROW} FROM jobs WHERE job_id = ?`),
+      all: d.prepare(`SELECT ${ROW} FROM jobs ORDER BY seq`),
+      bySuiteRun: d.prepare(`SELECT ${ROW} FROM jobs WHERE suite_run = ? ORDER BY seq`),
+      byRequest: d.prepare(`SELECT ${ROW} FROM jobs WHERE request_id = ? LIMIT 1`),
+      unfinishedOfSuite: d.prepare(`SELECT ${ROW} FROM jobs WHERE suite = ? AND state IN ('queued', 'dispatched') ORDER BY seq LIMIT 1`),
       pruneIds: d.prepare(`SELECT job_id FROM jobs WHERE state IN ('done', 'failed') AND updated_at < ?`).pluck(),
       del: d.prepare('DELETE FROM jobs WHERE job_id = ?'),
     };
@@ -133,8 +145,8 @@ export class JobStore {
   private load(): void {
     const d = this.lab.db;
     this.live = new Map();
-    for (const rec of d.prepare(`SELECT record FROM jobs WHERE state IN ('queued', 'dispatched') ORDER BY seq`).pluck().all() as string[]) {
-      const j = JSON.parse(rec) as JobRecord;
+    for (const row of d.prepare(`SELECT ${ROW} FROM jobs WHERE state IN ('queued', 'dispatched') ORDER BY seq`).all() as JobRow[]) {
+      const j = jobOf(row);
       this.live.set(j.jobId, j);
     }
     this.counts = { queued: 0, dispatched: 0, done: 0, failed: 0 };
@@ -146,6 +158,9 @@ export class JobStore {
     this.head = 0;
     this.inQueue = new Set(this.queue.map((q) => q.jobId));
     this.leases = new Set([...this.live.values()].filter((j) => j.state === 'dispatched').map((j) => j.jobId));
+    this.leasedCount = new Map();
+    this.leased = new Set();
+    for (const id of this.leases) this.lease(this.live.get(id)!.boardId, 1);
     this.openInRun = new Map();
     for (const j of this.live.values()) if (j.tags?.suiteRun) this.openInRun.set(j.tags.suiteRun, (this.openInRun.get(j.tags.suiteRun) ?? 0) + 1);
   }
@@ -156,17 +171,17 @@ export class JobStore {
   get(jobId: string): JobRecord | undefined {
     const hot = this.live.get(jobId);
     if (hot) return hot;
-    const rec = this.sql.get.get(jobId) as string | undefined;
-    return rec ? JSON.parse(rec) as JobRecord : undefined;
+    const row = this.sql.get.get(jobId) as JobRow | undefined;
+    return row ? jobOf(row) : undefined;
   }
 
   /** Every job, finished ones included (reads the database: not for hot paths). */
-  all(): JobRecord[] { return (this.sql.all.all() as string[]).map((r) => JSON.parse(r) as JobRecord); }
+  all(): JobRecord[] { return (this.sql.all.all() as JobRow[]).map(jobOf); }
 
   inState(state: JobState): JobRecord[] {
     if (state === 'queued') return [...this.queued()];
     if (state === 'dispatched') return [...this.leases].map((id) => this.live.get(id)!).sort((a, b) => a.seq - b.seq);
-    return (this.lab.db.prepare('SELECT record FROM jobs WHERE state = ? ORDER BY seq').pluck().all(state) as string[]).map((r) => JSON.parse(r) as JobRecord);
+    return (this.lab.db.prepare(`SELECT ${ROW} FROM jobs WHERE state = ? ORDER BY seq`).all(state) as JobRow[]).map(jobOf);
   }
 
   /** Queued jobs, oldest first (lazy: dispatching usually stops after the first few). */
@@ -192,11 +207,13 @@ export class JobStore {
 
   count(state: JobState): number { return this.counts[state]; }
 
-  /** Boards with a job out on them (the daemon's leases). */
-  leasedBoards(): Set<string> {
-    const s = new Set<string>();
-    for (const id of this.leases) { const b = this.live.get(id)?.boardId; if (b) s.add(b); }
-    return s;
+  /** Boards with a job out on them (the daemon's leases): a live view, kept in step by the store. */
+  leasedBoards(): ReadonlySet<string> { return this.leased; }
+
+  private lease(boardId: string | undefined, delta: 1 | -1): void {
+    if (!boardId) return;
+    const n = (this.leasedCount.get(boardId) ?? 0) + delta;
+    if (n > 0) { this.leasedCount.set(boardId, n); this.leased.add(boardId); } else { this.leasedCount.delete(boardId); this.leased.delete(boardId); }
   }
 
   dispatchedTo(agentId: string): JobRecord[] {
@@ -204,19 +221,19 @@ export class JobStore {
   }
 
   byRequest(requestId: string): JobRecord | undefined {
-    const rec = this.sql.byRequest.get(requestId) as string | undefined;
-    return rec ? JSON.parse(rec) as JobRecord : undefined;
+    const row = this.sql.byRequest.get(requestId) as JobRow | undefined;
+    return row ? jobOf(row) : undefined;
   }
 
   byTag(key: string, value: string): JobRecord[] {
-    if (key === 'suiteRun') return (this.sql.bySuiteRun.all(value) as string[]).map((r) => JSON.parse(r) as JobRecord);
+    if (key === 'suiteRun') return (this.sql.bySuiteRun.all(value) as JobRow[]).map(jobOf);
     return this.all().filter((j) => j.tags?.[key] === value);
   }
 
   /** The oldest unfinished job of a suite, if any (a run of it is still going). */
   unfinishedOfSuite(suite: string): JobRecord | undefined {
-    const rec = this.sql.unfinishedOfSuite.get(suite) as string | undefined;
-    return rec ? JSON.parse(rec) as JobRecord : undefined;
+    const row = this.sql.unfinishedOfSuite.get(suite) as JobRow | undefined;
+    return row ? jobOf(row) : undefined;
   }
 
   enqueue(n: NewJob): JobRecord {
@@ -235,11 +252,14 @@ export class JobStore {
         attempt: 0, maxAttempts: n.maxAttempts ?? this.defaults.maxAttempts,
         attemptTimeoutMs: n.attemptTimeoutMs ?? this.defaults.attemptTimeoutMs, createdAt: t, updatedAt: t,
       })).map((j) => this.storeUploads(j, t));
+      // Ids the store makes (time-ordered, random) are new; a caller's own id is checked (a row
+      // lookup each: not done for the 100,000 ids of a suite firing).
       const ids = new Set<string>();
-      for (const j of jobs) {
-        if (this.get(j.jobId) || ids.has(j.jobId)) throw new Error(`job ${j.jobId} already exists`);
-        ids.add(j.jobId);
-      }
+      list.forEach((n, i) => {
+        const id = jobs[i]!.jobId;
+        if (n.jobId !== undefined && (this.get(id) || ids.has(id))) throw new Error(`job ${id} already exists`);
+        ids.add(id);
+      });
       for (const j of jobs) this.put(j);
       return jobs;
     });
@@ -257,7 +277,7 @@ export class JobStore {
       const job = this.mustGet(jobId);
       if (job.state !== 'queued') throw new Error(`job ${jobId} is ${job.state}, not queued`);
       const next: JobRecord = { ...job, state: 'dispatched', attempt: job.attempt + 1, agentId, boardId, deadline: t + job.attemptTimeoutMs, updatedAt: t };
-      this.put(next);
+      this.put(next, true);
       return this.specOf(next);
     }));
   }
@@ -347,20 +367,26 @@ export class JobStore {
 
   /** Writes one record and keeps memory (live jobs, queue order, counts) in step. Callers are
    * inside a transaction; a rollback reloads memory from the database. */
-  private put(next: JobRecord): void {
+  private put(next: JobRecord, leaseOnly = false): void {
     // Only unfinished jobs change state, so the previous state is in memory (or the job is new).
+    // A plain UPDATE (an upsert first tried the insert), positional parameters (named ones are
+    // looked up by name on every run); a lease change (dispatch) leaves the record as it is.
     const prev = this.live.get(next.jobId);
-    this.sql.upsert.run({
-      jobId: next.jobId, seq: next.seq, state: next.state, agentId: next.agentId ?? null, suite: next.tags?.suite ?? null,
-      suiteRun: next.tags?.suiteRun ?? null, requestId: next.request?.requestId ?? null, updatedAt: next.updatedAt, record: JSON.stringify(next),
-    });
+    const lease = [next.attempt, next.boardId ?? null, next.deadline ?? null] as const;
+    if (prev && leaseOnly) this.sql.lease.run(next.state, next.agentId ?? null, next.updatedAt, ...lease, next.jobId);
+    else if (prev) this.sql.update.run(next.state, next.agentId ?? null, next.updatedAt, JSON.stringify(next), ...lease, next.jobId);
+    else {
+      this.sql.insert.run(next.jobId, next.seq, next.state, next.agentId ?? null, next.tags?.suite ?? null, next.tags?.suiteRun ?? null,
+        next.request?.requestId ?? null, next.updatedAt, JSON.stringify(next), ...lease);
+    }
     if (prev) this.counts[prev.state]--;
     this.counts[next.state]++;
     const run = next.tags?.suiteRun;
     const open = next.state === 'queued' || next.state === 'dispatched';
     if (run && !prev && open) this.openInRun.set(run, (this.openInRun.get(run) ?? 0) + 1);
     if (run && prev && !open) { const n = (this.openInRun.get(run) ?? 1) - 1; if (n > 0) this.openInRun.set(run, n); else this.openInRun.delete(run); }
-    if (next.state === 'dispatched') this.leases.add(next.jobId); else this.leases.delete(next.jobId);
+    if (prev?.state === 'dispatched') this.lease(prev.boardId, -1);
+    if (next.state === 'dispatched') { this.leases.add(next.jobId); this.lease(next.boardId, 1); } else this.leases.delete(next.jobId);
     if (next.state === 'queued' || next.state === 'dispatched') this.live.set(next.jobId, next);
     else this.live.delete(next.jobId);
     if (next.state === 'queued' && !this.inQueue.has(next.jobId)) {
@@ -383,6 +409,25 @@ export class JobStore {
     if (!j) throw new Error(`no job ${jobId}`);
     return j;
   }
+}
+
+/** The columns a job is read from: its record and its lease. */
+const ROW = 'record, state, attempt, agent_id, board_id, deadline, updated_at';
+interface JobRow {
+  record: string; state: JobState; attempt: number | null; agent_id: string | null; board_id: string | null; deadline: number | null; updated_at: number;
+}
+
+/** A row as the job it holds: the record, with the lease columns over it (see the top of the file). */
+function jobOf(row: JobRow): JobRecord {
+  const j = JSON.parse(row.record) as JobRecord;
+  if (row.attempt === null) return j;
+  j.state = row.state;
+  j.attempt = row.attempt;
+  j.updatedAt = row.updated_at;
+  if (row.agent_id !== null) j.agentId = row.agent_id; else delete j.agentId;
+  if (row.board_id !== null) j.boardId = row.board_id; else delete j.boardId;
+  if (row.deadline !== null) j.deadline = row.deadline; else delete j.deadline;
+  return j;
 }
 
 /** A successful result built in another arithmetic than the job's becomes a failure saying so

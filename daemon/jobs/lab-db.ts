@@ -15,7 +15,12 @@ export type Db = Database.Database;
 
 // 2: points rows carry several points (a JSON array) and their number `n` (daemon/influx/point-queue.ts);
 //    uploads are kept once per content hash (daemon/jobs/uploads.ts).
-const SCHEMA_VERSION = 2;
+// 3: new points rows hold line protocol, not JSON (daemon/influx/point-queue.ts); older rows are
+//    still read, so nothing is converted on open — but an older tinyrack cannot read the new rows.
+//    jobs rows carry the lease in columns (attempt, board_id, deadline; with state, agent_id and
+//    updated_at): a dispatch updates those alone, the record keeps the rest (job-store.ts).
+//    Rows with attempt NULL (written before) are their record alone.
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -27,7 +32,10 @@ CREATE TABLE IF NOT EXISTS jobs (
   suite_run  TEXT,
   request_id TEXT,
   updated_at INTEGER NOT NULL,
-  record     TEXT NOT NULL
+  record     TEXT NOT NULL,
+  attempt    INTEGER,
+  board_id   TEXT,
+  deadline   INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_suite_run ON jobs(suite_run) WHERE suite_run IS NOT NULL;
@@ -71,6 +79,10 @@ export function openLabDb(path: string, opts: LabDbOptions = {}): LabDb {
     // Version 1 rows hold one point object each: n = 1 is what they are.
     const cols = db.prepare('SELECT name FROM pragma_table_info(\'points\')').pluck().all() as string[];
     if (!cols.includes('n')) db.exec('ALTER TABLE points ADD COLUMN n INTEGER NOT NULL DEFAULT 1');
+    const jobCols = db.prepare('SELECT name FROM pragma_table_info(\'jobs\')').pluck().all() as string[];
+    for (const [c, type] of [['attempt', 'INTEGER'], ['board_id', 'TEXT'], ['deadline', 'INTEGER']] as const) {
+      if (!jobCols.includes(c)) db.exec(`ALTER TABLE jobs ADD COLUMN ${c} ${type}`);
+    }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
   return new LabDb(db, path);

@@ -43,8 +43,11 @@ test('malformed points are set aside with a reason each; every good point before
   assert.equal(dead.length, 3);
   assert.equal(sink.deadLettered, 3);
   // Points the line checker refuses are set aside before sending, the one InfluxDB refuses after.
-  const reasonOf = (pred: (p: IPoint) => boolean) => dead.find((d) => pred(d.point))?.reason;
-  assert.match(reasonOf((p) => p.tags?.agent === 'clock-in-2001')!, /^InfluxDB refused it: .*beyond retention policy/, 'the dead letter keeps the whole point');
+  // A point refused before sending is kept whole; a point InfluxDB refused, as the line it was sent as.
+  const reasonOf = (pred: (p: IPoint) => boolean) => dead.find((d) => d.point && pred(d.point))?.reason;
+  const refusedLine = dead.find((d) => d.line?.startsWith('agent_health,agent=clock-in-2001 '));
+  assert.match(refusedLine?.reason ?? '', /^InfluxDB refused it: .*beyond retention policy/, 'the dead letter keeps the whole line');
+  assert.match(refusedLine!.line!, /^agent_health,agent=clock-in-2001 boards=1i,online=1i,version="x" 978307200000\d{6}$/);
   assert.match(reasonOf((p) => p.tags?.board === 'board\\')!, /^refused before sending: board_state: tag board "board\\\\" ends in a backslash/);
   assert.match(reasonOf((p) => p.tags?.board === 'board\nx')!, /^refused before sending: board_state: tag board "board\\nx" has a control character/);
   assert.equal(log.filter((l) => l.includes('set aside as malformed')).length, 3, 'one log line per dead letter');

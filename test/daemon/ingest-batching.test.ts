@@ -21,6 +21,9 @@ let influx: TestInfluxdb;
 before(async () => { [mq, influx] = await Promise.all([startMosquitto({ persistence: false }), startInfluxdb()]); });
 after(async () => { await Promise.all([mq?.dispose(), influx?.dispose()]); });
 
+/** The job_id field of a stored line. */
+const jobIdOf = (line: string) => /[ ,]job_id="([^"]*)"/.exec(line)?.[1];
+
 async function countInflux(db: string, q: string): Promise<number> {
   const res = await fetch(`${influx.url}/query?db=${db}&q=${encodeURIComponent(q)}`);
   const body = await res.json() as { results: Array<{ series?: Array<{ values: number[][] }> }> };
@@ -84,15 +87,15 @@ test('the point table: a group of points is a few rows; a version-1 database (on
   assert.equal(queue.backlog, 1201);
   assert.equal(lab.db.prepare('SELECT count(*) FROM points').pluck().get(), 1 + 3, '1,200 points in 3 rows (500 a row)');
   const first = queue.peek(1)!;
-  assert.deepEqual(first.points.map((p) => p.fields!.job_id), ['old-1'], 'oldest first, whole rows');
+  assert.deepEqual(first.lines.map(jobIdOf), ['old-1'], 'oldest first, whole rows (an old JSON row is read as its line)');
   queue.settle(first, []);
   const second = queue.peek(600)!;
-  assert.equal(second.points.length, 1000, 'whole rows until the batch size is reached');
-  assert.deepEqual(second.points.map((p) => p.fields!.job_id), fresh.slice(0, 1000).map((p) => p.fields!.job_id));
-  queue.settle(second, [{ point: second.points[3]!, reason: 'refused' }]);
+  assert.equal(second.lines.length, 1000, 'whole rows until the batch size is reached');
+  assert.deepEqual(second.lines.map(jobIdOf), fresh.slice(0, 1000).map((p) => p.fields!.job_id));
+  queue.settle(second, [{ line: second.lines[3]!, reason: 'refused' }]);
   assert.equal(queue.backlog, 200);
   assert.equal(queue.deadLetters, 1);
-  assert.deepEqual(queue.deadPoints().map((d) => [d.reason, d.point.fields!.job_id]), [['refused', 'new-3']]);
+  assert.deepEqual(queue.deadPoints().map((d) => [d.reason, jobIdOf(d.line!)]), [['refused', 'new-3']]);
   lab.close();
   const again = new PointQueue(openLabDb(path));
   assert.equal(again.backlog, 200, 'counts survive reopening');
@@ -150,4 +153,41 @@ test('a suite run\'s unfinished jobs are counted in step with the store (re-queu
   again.fail(c!.jobId, 'x');
   assert.equal(again.unfinishedInRun('run-1'), 0);
   again.lab.close();
+});
+
+test('a dispatch writes the lease columns alone, and the job reads back whole: reopened, re-queued, finished', () => {
+  const path = join(tempDir(), 'lab.db');
+  let lab = openLabDb(path);
+  let store = new JobStore(lab, { attemptTimeoutMs: 60_000 }, () => 1_000);
+  const [job] = store.enqueueMany([{ model: { name: 'aww' }, boardKind: 'k', backend: 'aot', tiling: 'none', reps: 1, tags: { suite: 's' } }]);
+  const recordOf = () => lab.db.prepare('SELECT record FROM jobs WHERE job_id = ?').pluck().get(job!.jobId) as string;
+  const queuedRecord = recordOf();
+  store.dispatch(job!.jobId, 'agent-1', 'board-1');
+  assert.equal(recordOf(), queuedRecord, 'the record is not rewritten by a dispatch');
+  assert.deepEqual([...store.leasedBoards()], ['board-1']);
+  const dispatched = store.get(job!.jobId)!;
+  lab.close();
+  lab = openLabDb(path);
+  store = new JobStore(lab, { attemptTimeoutMs: 60_000 }, () => 2_000);
+  assert.deepEqual(store.get(job!.jobId), dispatched, 'reopened: the lease is back (state, attempt, agent, board, deadline)');
+  assert.deepEqual(store.inState('dispatched').map((j) => [j.jobId, j.attempt, j.agentId, j.boardId, j.deadline]), [[job!.jobId, 1, 'agent-1', 'board-1', 61_000]]);
+  assert.deepEqual([...store.leasedBoards()], ['board-1'], 'reopened: the board is leased again');
+  const requeued = store.requeue(job!.jobId, 'agent went away');
+  assert.equal('boardId' in requeued, false);
+  assert.deepEqual([...store.leasedBoards()], [], 'a re-queue frees the board');
+  store.dispatch(job!.jobId, 'agent-2', 'board-2');
+  assert.deepEqual([...store.leasedBoards()], ['board-2']);
+  const verdict = store.complete({
+    v: 1, jobId: job!.jobId, agentId: 'agent-2', boardId: 'board-2', boardKind: 'k', model: 'aww', backend: 'aot', tiling: 'none', arithmetic: 'reference',
+    ok: false, error: 'it broke', attempt: 2, startedAt: new Date(2_000).toISOString(), finishedAt: new Date(2_000).toISOString(),
+  });
+  assert.ok(verdict.accepted);
+  assert.deepEqual([...store.leasedBoards()], [], 'a result frees the board');
+  lab.close();
+  lab = openLabDb(path);
+  store = new JobStore(lab);
+  const done = store.get(job!.jobId)!;
+  assert.deepEqual([done.state, done.attempt, done.agentId, done.boardId, done.error, done.history], ['failed', 2, 'agent-2', 'board-2', 'it broke', ['attempt 1 on board-1: agent went away']]);
+  assert.equal(store.count('failed'), 1);
+  lab.close();
 });
