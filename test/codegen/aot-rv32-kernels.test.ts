@@ -53,6 +53,43 @@ for (const c of [
   { h: 13, w: 12, kH: 10, kW: 8, strideH: 2, strideW: 2, depthwise: true }, { h: 9, w: 14, kH: 3, kW: 3, strideH: 2, strideW: 2, depthwise: true },
   { n: 2, h: 5, w: 23, kH: 2, kW: 3 }, { h: 3, w: 4, kH: 5, kW: 5 }, { h: 8, w: 17, kH: 4, kW: 3, strideH: 3, strideW: 3, padding: 'VALID' as const },
 ]) addConvCase(g, { ...c, inC: 1, outC: 1 });
+// the quad kernel (tr_conv_quad_rv32.h, 4 pixels x 4 channels, per-layer literals): channel
+// counts around its blocks of 4 (a partial last block of 1 to 3), rows of quads and the 1 to 3
+// single pixels after them, run lengths L = KW * CIN with every remainder mod 4 (the unrolled
+// tails), strides 1 to 3 with quads reading windows apart, windows clipped on every side,
+// 1x1 convs with P % 4 = 1..3 flattened pixels and a batch, random shapes
+for (const [inC, outC] of [[1, 5], [2, 6], [3, 7], [5, 4], [7, 9], [4, 2]] as const) {
+  addConvCase(g, { h: 6, w: 9, inC, outC, kH: 3, kW: 3, strideW: inC % 2 + 1 });
+}
+addConvCase(g, { h: 9, w: 13, inC: 3, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2 });
+addConvCase(g, { h: 7, w: 19, inC: 2, outC: 11, kH: 2, kW: 5, strideW: 3, padding: 'VALID' });
+addConvCase(g, { h: 10, w: 4, inC: 1, outC: 13, kH: 10, kW: 4, padding: 'VALID' });
+// maps wide enough for quads of windows inside the input (the walker over the input): quads
+// then 1 to 3 single pixels per row, border rows and columns, windows over K > 64 values
+for (const c of [
+  { h: 5, w: 21, inC: 8, outC: 6, kH: 3, kW: 3 }, { h: 6, w: 30, inC: 3, outC: 9, kH: 3, kW: 3, strideH: 2, strideW: 2 },
+  { h: 4, w: 18, inC: 5, outC: 4, kH: 2, kW: 5, padding: 'VALID' as const }, { h: 7, w: 27, inC: 9, outC: 11, kH: 3, kW: 3, strideW: 3 },
+  { n: 2, h: 3, w: 14, inC: 13, outC: 3, kH: 3, kW: 3 },
+]) addConvCase(g, c);
+// narrow maps under wide windows (aww's first layer: 10x4 over 10 columns), where the variant
+// gathering each quad's windows into a buffer serves: quads across output rows, windows
+// clipped on every side, 1 to 3 pixels after the last quad, a batch
+addConvCase(g, { h: 13, w: 6, inC: 1, outC: 10, kH: 6, kW: 4, strideH: 2, strideW: 2 });
+addConvCase(g, { h: 9, w: 3, inC: 2, outC: 7, kH: 5, kW: 3 });
+addConvCase(g, { n: 2, h: 5, w: 4, inC: 3, outC: 5, kH: 4, kW: 4, strideW: 3 });
+for (const [h, w, inC, outC] of [[3, 7, 16, 10], [5, 3, 9, 3], [2, 5, 33, 17], [4, 4, 6, 14]] as const) addConvCase(g, { h, w, inC, outC, kH: 1, kW: 1 });
+addConvCase(g, { n: 3, h: 3, w: 3, inC: 5, outC: 6, kH: 1, kW: 1 });
+{
+  const r = rng(321);
+  const pick = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  for (let i = 0; i < 6; i++) {
+    const kH = pick(1, 5); const kW = pick(1, 5);
+    addConvCase(g, {
+      h: pick(kH, 11), w: pick(kW, 14), inC: pick(1, 9), outC: pick(1, 19), kH, kW,
+      strideH: pick(1, 3), strideW: pick(1, 3), padding: r() < 0.5 ? 'SAME' : 'VALID',
+    });
+  }
+}
 // fully connected: one row (the 8 x 1 path), odd batch counts (pairs and a single row)
 for (const [B, D, O] of [[1, 33, 17], [3, 19, 12], [1, 640, 8]] as const) addFcCase(g, B, D, O);
 const graph = g.graph;
@@ -60,7 +97,7 @@ const inputs = graph.inputs.map((id) => randomInput(g, graph.tensors[id]!));
 const plan = planGraph(graph, {});
 
 /** Kernels the cases must reach on a core without DSP (each instance name ends in its arithmetic). */
-const RV32_KERNELS = ['tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_dw3x3_rv32_layer', 'tr_conv1ch_rv32_layer'];
+const RV32_KERNELS = ['tr_conv_quad_rv32_layer', 'tr_conv_quad_i2c_rv32_layer', 'tr_conv1x1_quad_rv32_layer', 'tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_dw3x3_rv32_layer', 'tr_conv1ch_rv32_layer'];
 
 for (const arithmetic of ARITHMETICS) {
   describe(`RV32 blocked kernels, ${arithmetic} arithmetic`, () => {

@@ -241,6 +241,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       opIndex: i, params: pName, ohwi, batches: x.shape[0]!, inH, inW, inC: asConv ? 1 : inC, outH, outW, outC, kH, kW,
       strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW, padTop, padLeft,
       gemm: spec1x1, reverse, mode: rvMode, inPtr: ctx.ptr(xId), outPtr: ctx.ptr(op.outputs[0]!, { write: true }),
+      inId: xId, outId: op.outputs[0]!,
     });
     if (scalar) return scalar;
   }

@@ -9,7 +9,7 @@ import { intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { tensorBytes } from '../../ir/graph.ts';
 import { reverseWindowLag, windowLag } from '../../plan/streaming.ts';
-import { rv32BlockLayout, rv32DepthwiseLayout } from './kernel-layout.ts';
+import { rv32BlockLayout, rv32DepthwiseLayout, rv32QuadLayout } from './kernel-layout.ts';
 
 const CONV_RV32_INCLUDE = '#include "tr_conv_rv32.h"\n';
 const DWCONV_RV32_INCLUDE = '#include "tr_dwconv_rv32.h"\n';
@@ -64,6 +64,8 @@ export interface ScalarConvLayer {
   reverse: boolean;
   mode: RqMode;
   inPtr: string; outPtr: string;
+  /** The input and output tensors (the quad kernel checks the plan's overlap of the two). */
+  inId?: number; outId?: number;
 }
 
 /** Pairs and single pixels tr_conv_rv32_layer walks, and the runs of the single ones. */
@@ -127,6 +129,90 @@ function lowerConv1ch(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefine
   return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_conv1ch_rv32_layer'] };
 }
 
+const CONV_QUAD_RV32_INCLUDE = '#include "tr_conv_quad_rv32.h"\n';
+/** Instructions per input index k of a quad's 4-channel block (16 MACs): 168 per four k in
+ * the -O2 assembly of the 1x1 64 -> 64 instance (16 loads, 32 MUL/ADD per k, pointer steps and
+ * the branch, a few spills); of a single pixel's block (4 MACs), estimated: 1 input and 4
+ * weight loads, 8 MUL/ADD, 2 pointer steps and the branch. */
+const QUAD_PER_K = 42;
+const QUAD_SINGLE_PER_K = 16;
+/** Per 4-channel block of a quad or a single pixel: the bias into the accumulators, the
+ * block's pointers (estimated). */
+const QUAD_PER_BLOCK = 12;
+
+/** Quads and single pixels tr_conv_quad_rv32_layer walks, and the runs of the single ones. */
+function quadWalk(l: ScalarConvLayer): { quads: number; singles: number; singleRuns: number } {
+  if (l.gemm) {
+    const P = l.batches * l.inH * l.inW;
+    return { quads: Math.floor(P / 4), singles: P % 4, singleRuns: P % 4 };
+  }
+  let quads = 0; let singles = 0; let singleRuns = 0;
+  for (let oy = 0; oy < l.outH; oy++) {
+    const iy0 = oy * l.strideH - l.padTop;
+    const rowsInside = iy0 >= 0 && iy0 + l.kH <= l.inH;
+    for (let ox = 0; ox < l.outW;) {
+      const ix0 = ox * l.strideW - l.padLeft;
+      if (rowsInside && ix0 >= 0 && ox + 4 <= l.outW && ix0 + 3 * l.strideW + l.kW <= l.inW) { quads++; ox += 4; continue; }
+      singles++; singleRuns += l.kH * ((ix0 < 0 ? 1 : 0) + 1 + (ix0 + l.kW > l.inW ? 1 : 0));
+      ox++;
+    }
+  }
+  return { quads: quads * l.batches, singles: singles * l.batches, singleRuns: singleRuns * l.batches };
+}
+
+/** Windows tr_conv_quad_i2c_rv32_layer gathers at most (TR_RVQ_I2C_MAX_K). */
+const RV32_I2C_MAX_K = 64;
+/** Per gathered window tap: the bounds checks and the copy loop (estimated), and per value. */
+const GATHER_PER_TAP = 6;
+const GATHER_PER_VALUE = 2;
+
+/** Estimated instructions of the layer under tr_conv_quad_rv32.h: the walker over the input
+ * (`gather` false) or the gathering variant (tr_conv_quad_i2c_rv32_layer). */
+export function rv32QuadCost(l: ScalarConvLayer, gather = false): number {
+  const K = l.kH * l.kW * l.inC;
+  const blocks = Math.ceil(l.outC / 4);
+  const P = l.outH * l.outW;
+  const w = gather ? { quads: l.batches * Math.floor(P / 4), singles: l.batches * (P % 4), singleRuns: l.batches * (P % 4) } : quadWalk(l);
+  const quad = blocks * (K * QUAD_PER_K + QUAD_PER_BLOCK) + 4 * l.outC * PER_OUTPUT;
+  const runs = w.singles ? w.singleRuns / w.singles : 1;
+  const single = blocks * (K * QUAD_SINGLE_PER_K + QUAD_PER_BLOCK + runs * 8) + l.outC * PER_OUTPUT;
+  const gathers = gather ? l.batches * P * l.kH * l.kW * (GATHER_PER_TAP + GATHER_PER_VALUE * l.inC) : 0;
+  return PER_LAYER + w.quads * quad + w.singles * single + gathers;
+}
+
+/**
+ * True when the quad kernel's write order is safe for the plan: output and input apart, or the
+ * output below the input by at least the lag of a 4-pixel unit (the plan only guarantees the
+ * 2-pixel lag of firmware/plan/streaming.ts' CONV_2D rule). The kernel runs forwards only.
+ */
+function quadFitsPlan(ctx: LowerContext, l: ScalarConvLayer): boolean {
+  if (l.reverse) return false;
+  if (l.inId === undefined || l.outId === undefined) return false;
+  if (!overlaps(ctx, l.inId, l.outId)) return true;
+  if (l.batches !== 1) return false;
+  const d = ctx.arenaOffset(l.inId) - ctx.arenaOffset(l.outId);
+  const lag = windowLag({
+    inH: l.inH, inW: l.inW, outH: l.outH, outW: l.outW, filterH: l.kH, filterW: l.kW, strideH: l.strideH, strideW: l.strideW,
+    dilationH: 1, dilationW: 1, padTop: l.padTop, padLeft: l.padLeft, inPixelBytes: l.inC, outPixelBytes: l.outC, unitPixels: 4,
+  });
+  return d >= lag;
+}
+
+/** The quad kernel: one noinline function per layer with the sizes and strides as literals;
+ * `gather`: the variant that gathers the windows (tr_conv_quad_i2c_rv32_layer). */
+function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean): Lowered {
+  include(ctx, CONV_QUAD_RV32_INCLUDE);
+  const K = l.kH * l.kW * l.inC;
+  const filter = ctx.name(l.opIndex, 'filter_rvq');
+  ctx.decls.push(intArray(filter, 'int8_t', rv32QuadLayout(l.ohwi, l.outC, K, l.gemm || gather ? 1 : l.kH)));
+  const spec = ctx.name(l.opIndex, 'convq');
+  const window = `${l.kH}, ${l.kW}, ${l.inC}, ${l.outC}, ${l.strideW}, ${l.inW * l.inC}`;
+  const fn = l.gemm ? 'tr_conv1x1_quad_rv32_layer' : gather ? 'tr_conv_quad_i2c_rv32_layer' : 'tr_conv_quad_rv32_layer';
+  const args = l.gemm ? `${l.batches * l.inH * l.inW}, ${K}, ${l.outC}` : gather ? window : `${window}, ${l.outC}`;
+  ctx.decls.push(`TR_RVQ_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n  ${fn}(&${l.params}, in, ${filter}, out, ${args}, ${l.mode});\n}\n`);
+  return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: [fn] };
+}
+
 /** The blocked conv when it fits the layer and the cost model prefers it, else undefined. */
 export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
@@ -134,7 +220,14 @@ export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered 
   if (one) return one;
   if (!l.gemm && (l.reverse || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH)) return undefined;
   const macs = l.batches * l.outH * l.outW * l.outC * l.kH * l.kW * l.inC;
-  if (rv32ConvCost(l) >= GENERIC_PER_MAC.conv * macs) return undefined;
+  const pairCost = rv32ConvCost(l);
+  if (quadFitsPlan(ctx, l)) {
+    const direct = rv32QuadCost(l);
+    const gathered = !l.gemm && l.kH * l.kW * l.inC <= RV32_I2C_MAX_K ? rv32QuadCost(l, true) : Infinity;
+    const best = Math.min(direct, gathered);
+    if (best < pairCost && best < GENERIC_PER_MAC.conv * macs) return lowerQuad(ctx, l, gathered < direct);
+  }
+  if (pairCost >= GENERIC_PER_MAC.conv * macs) return undefined;
   include(ctx);
   const blocked = ctx.name(l.opIndex, 'filter_rv32');
   ctx.decls.push(intArray(blocked, 'int8_t', rv32BlockLayout(l.ohwi, l.outC, l.kH * l.kW * l.inC)));

@@ -1,0 +1,280 @@
+/* int8 CONV_2D (any window, no dilation) and 1x1 conv for cores without a DSP extension
+ * (RV32IMAC): four output pixels x four output channels per step, one copy of the loop per
+ * layer with every size a literal. The faster sibling of tr_conv_rv32.h (2 pixels x 8
+ * channels, one shared instance): per input index k, 4 input and 4 weight loads serve 16 MACs
+ * (8 per 16 instead of 10), and because the pixel stride, the row stride and the run length
+ * are literals, all four pixels are read through ONE pointer with immediate offsets (no
+ * per-pixel pointer steps), the loop is unrolled four times with immediate weight offsets
+ * too: 16 loads + 32 MUL/ADD per k plus 3 pointer/branch instructions per 4 k (counted in
+ * riscv64-unknown-elf-gcc 12.2 -O2 -march=rv32imac assembly: see PER_K_QUAD in
+ * lower-scalar.ts). The 16 accumulators never leave registers: they start from the bias and
+ * are requantized straight from the registers, no accumulator array in memory.
+ *
+ * Units of four pixels: reads of a quad's inputs (for the next channel block) follow writes of
+ * its outputs (of the previous block), so when the plan overlaps the output with the input the
+ * generator only picks this kernel when the output lies at least the lag of a 4-pixel unit
+ * below the input (lower-scalar.ts checks the plan's offsets; firmware/plan/streaming.ts'
+ * rule for CONV_2D gives the 2-pixel lag of tr_conv_rv32.h). Always forwards.
+ *
+ * Where a quad's four windows do not all lie inside the input (rows in the vertical padding,
+ * columns at the borders, the pixels after the last quad of a row) one pixel at a time, its
+ * window split into runs (left padding, inside, right padding) like tr_conv_rv32.h; padding
+ * taps read pad_row (input zero points: they add 0 on top of bias_folded).
+ *
+ * Weights (kernel-layout.ts rv32QuadLayout): the OHWI rows (K = KH * KW * CIN each) in blocks
+ * of 4 output channels, the last block padded with zero rows to 4; within a block column-major
+ * over the window (per column l of the L = KW * CIN of a window row, per row ky), the four
+ * channels' weights side by side. The padded channels are computed and never stored.
+ * Results are those of the reference kernels (integer sums in any order, int32 wrap-around). */
+#ifndef TR_CONV_QUAD_RV32_H
+#define TR_CONV_QUAD_RV32_H
+#include "tr_conv_rv32.h"
+
+#define TR_RVQ_AI static inline __attribute__((always_inline))
+
+/* The generator's per-layer function that calls a layer below: the layer is inlined into it,
+ * so the pragma below (which covers only functions defined in this header) must be repeated on
+ * it. no-schedule-insns: see tr_conv_rv32.h (the 1x1 64 -> 64 instance: 130 stack accesses
+ * with it, 558 without). no-tree-loop-optimize: with the tree loop passes GCC 12 spilled
+ * accumulators in the quad loop whenever the pixel stride was small (3x3 over 3 or 4 input
+ * channels: 320 and 354 instructions per 96 MACs, 88 and 118 of them stack accesses; 250 and
+ * 7 without them, as in the instances with wider pixels). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TR_RVQ_LAYER_FN static __attribute__((noinline, noipa, optimize("no-schedule-insns", "no-tree-loop-optimize"))) void
+#else
+#define TR_RVQ_LAYER_FN static __attribute__((noinline)) void
+#endif
+
+/* Same reason as in tr_conv_rv32.h: the pre-allocation scheduler hoists the weight loads of
+ * the unrolled steps and spills accumulators. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("no-schedule-insns", "no-tree-loop-optimize")
+#endif
+
+/* One input index: the block's 4 weights at W[WO .. WO + 3], pixel j's input at X[XO + j * PXS]. */
+#define TR_RVQ_STEP(X, XO, W, WO)                                                         \
+  {                                                                                       \
+    const int32_t w0 = (W)[(WO)], w1 = (W)[(WO) + 1], w2 = (W)[(WO) + 2], w3 = (W)[(WO) + 3]; \
+    int32_t p;                                                                            \
+    p = (X)[(XO)];           a00 += p * w0; a01 += p * w1; a02 += p * w2; a03 += p * w3;  \
+    p = (X)[(XO) + PXS];     a10 += p * w0; a11 += p * w1; a12 += p * w2; a13 += p * w3;  \
+    p = (X)[(XO) + 2 * PXS]; a20 += p * w0; a21 += p * w1; a22 += p * w2; a23 += p * w3;  \
+    p = (X)[(XO) + 3 * PXS]; a30 += p * w0; a31 += p * w1; a32 += p * w2; a33 += p * w3;  \
+  }
+/* Input column O of every window row (the KH rows RS apart): weights (O * KH + ky) * 4 on. */
+#define TR_RVQ_COLUMN(O)                                                                  \
+  _Pragma("GCC unroll 16") for (int32_t ky = 0; ky < KH; ky++) TR_RVQ_STEP(xr, ky * RS + (O), w, 4 * ((O) * KH + ky))
+
+/* Requantizes channel j of the four pixels (its constants read once) and stores the outputs
+ * that exist (N: channels of the block that are real). */
+#define TR_RVQ_OUT(J, A0, A1, A2, A3)                                                     \
+  if ((J) < N) {                                                                          \
+    tr_rv_channel_rq_t l;                                                                 \
+    TR_RV_CHANNEL_RQ(l, r, oc + (J), mode);                                               \
+    const int8_t v0 = tr_requant_m(&l.r, (A0), 0, mode, zp, lo, hi);                      \
+    const int8_t v1 = tr_requant_m(&l.r, (A1), 0, mode, zp, lo, hi);                      \
+    const int8_t v2 = tr_requant_m(&l.r, (A2), 0, mode, zp, lo, hi);                      \
+    const int8_t v3 = tr_requant_m(&l.r, (A3), 0, mode, zp, lo, hi);                      \
+    o[oc + (J)] = v0; o[OPS + oc + (J)] = v1; o[2 * OPS + oc + (J)] = v2; o[3 * OPS + oc + (J)] = v3; \
+  }
+
+/* One block of N (<= 4) channels starting at oc for the quad of pixels whose window row ky
+ * starts at x + ky * RS (pixel j further at + j * PXS), rows of L inputs; w: the block's
+ * weights. Outputs: pixel j's channel c at o[j * OPS + c]. */
+TR_RVQ_AI void tr_rvq_block(const tr_requant_t *r, const int32_t *bias, const int8_t *x, const int8_t *w, int8_t *o,
+                            const int32_t oc, const int32_t N, const int32_t PXS, const int32_t RS, const int32_t KH,
+                            const int32_t L, const int32_t OPS, const int mode, const int32_t zp, const int32_t lo,
+                            const int32_t hi) {
+  const int32_t b0 = bias[oc], b1 = N > 1 ? bias[oc + 1] : 0, b2 = N > 2 ? bias[oc + 2] : 0, b3 = N > 3 ? bias[oc + 3] : 0;
+  int32_t a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
+  int32_t a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
+  /* Column-major over the window: one loop over the L columns of a row with all KH rows per
+   * column (immediate offsets ky * RS), the weights laid out to match. A loop per row nested in
+   * a loop over the rows instead made GCC spill accumulators: 239 instructions per 64 MACs, 83
+   * of them stack accesses, in the 3x3 16 -> 16 instance (168 in a 1x1 one). Columns per turn:
+   * enough for 4 input indices. */
+  const int32_t U = KH >= 4 ? 1 : KH >= 2 ? 2 : 4;
+  const int8_t *xr = x;
+  const int8_t *const wend = w + 4 * KH * (L - L % U);
+  while (w != wend) {
+    _Pragma("GCC unroll 4") for (int32_t u = 0; u < U; u++) TR_RVQ_COLUMN(u)
+    xr += U; w += 4 * KH * U;
+  }
+  /* L and KH are literals: the last columns compile to straight-line code or to nothing */
+  _Pragma("GCC unroll 4") for (int32_t u = 0; u < L % U; u++) TR_RVQ_COLUMN(u)
+  TR_RVQ_OUT(0, a00, a10, a20, a30)
+  TR_RVQ_OUT(1, a01, a11, a21, a31)
+  TR_RVQ_OUT(2, a02, a12, a22, a32)
+  TR_RVQ_OUT(3, a03, a13, a23, a33)
+}
+#undef TR_RVQ_STEP
+#undef TR_RVQ_COLUMN
+#undef TR_RVQ_OUT
+
+/* All C channels of the quad (blocks of 4, the last one partial). */
+TR_RVQ_AI void tr_rvq_quad(const tr_requant_t *r, const int32_t *bias, const int8_t *x, const int8_t *filter, int8_t *o,
+                           const int32_t PXS, const int32_t RS, const int32_t KH, const int32_t L, const int32_t C,
+                           const int32_t OPS, const int mode) {
+  const int32_t zp = r->zp, lo = r->lo, hi = r->hi;
+  const int32_t K = KH * L;
+  const int8_t *w = filter;
+  int32_t oc = 0;
+  for (; oc + 4 <= C; oc += 4, w += 4 * K) tr_rvq_block(r, bias, x, w, o, oc, 4, PXS, RS, KH, L, OPS, mode, zp, lo, hi);
+  if (C & 3) tr_rvq_block(r, bias, x, w, o, oc, C & 3, PXS, RS, KH, L, OPS, mode, zp, lo, hi);
+}
+
+/* One pixel, all C channels: window row ky at rows[ky] (NULL: in the vertical padding), taps
+ * kx0 .. kx1 - 1 inside the input columns. 4 weight loads and 1 input load per 4 MACs. */
+TR_RVQ_AI void tr_rvq_single(const tr_requant_t *r, const int32_t *bias, const int8_t *const *rows, const int32_t kx0,
+                             const int32_t kx1, const int8_t *pad_row, const int8_t *filter, int8_t *o, const int32_t KH,
+                             const int32_t KW, const int32_t CIN, const int32_t C, const int mode) {
+  const int32_t zp = r->zp, lo = r->lo, hi = r->hi;
+  const int32_t L = KW * CIN, K = KH * L;
+  const int32_t a = kx0 * CIN, e = kx1 * CIN;
+  const int8_t *wb = filter;
+  for (int32_t oc = 0; oc < C; oc += 4, wb += 4 * K) {
+    const int32_t N = C - oc < 4 ? C - oc : 4;
+    int32_t a0 = bias[oc], a1 = N > 1 ? bias[oc + 1] : 0, a2 = N > 2 ? bias[oc + 2] : 0, a3 = N > 3 ? bias[oc + 3] : 0;
+/* acc += x[0 .. LEN) . the block's weights of row ky from column COL on (column-major:
+ * column c of row ky at (c * KH + ky) * 4) */
+#define TR_RVQ_RUN(X, COL, LEN)                                                          \
+    {                                                                                    \
+      const int8_t *xx = (X), *w = wb + 4 * ((COL) * KH + ky);                           \
+      for (const int8_t *const xe = xx + (LEN); xx != xe; xx++, w += 4 * KH) {           \
+        const int32_t p = *xx;                                                           \
+        a0 += p * w[0]; a1 += p * w[1]; a2 += p * w[2]; a3 += p * w[3];                  \
+      }                                                                                  \
+    }
+    for (int32_t ky = 0; ky < KH; ky++) {
+      const int8_t *const y = rows[ky];
+      if (!y) { TR_RVQ_RUN(pad_row, 0, L) continue; }
+      if (a > 0) TR_RVQ_RUN(pad_row, 0, a)
+      TR_RVQ_RUN(y, a, e - a)
+      if (e < L) TR_RVQ_RUN(pad_row + e, e, L - e)
+    }
+#undef TR_RVQ_RUN
+    const int32_t acc[4] = { a0, a1, a2, a3 };
+    for (int32_t j = 0; j < N; j++) tr_rv_requant(r, acc[j], acc[j], oc + j, o + oc + j, o + oc + j, mode, zp, lo, hi, 0);
+  }
+}
+
+/* The whole conv layer: KH, KW, CIN, C, STW (stride_w), IN_SH (input row stride) and OSW
+ * (output pixel stride) literals at the call (the generator's per-layer function); dense NHWC
+ * input pixels (in.sw == CIN), no dilation, KH <= TR_RV_MAX_KH. Output pixels in raster order:
+ * quads where the four windows lie inside the input, single pixels elsewhere. */
+TR_RVQ_AI void tr_conv_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
+                                       const int32_t KH, const int32_t KW, const int32_t CIN, const int32_t C,
+                                       const int32_t STW, const int32_t IN_SH, const int32_t OSW, const int mode) {
+  const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
+  const int32_t sth = p->stride_h, pt = p->pad_top, pl = p->pad_left;
+  const int32_t in_h = p->in.h, in_w = p->in.w, out_h = p->out.h, out_w = p->out.w, osh = p->out.sh;
+  const int32_t *const bias = p->bias_folded;
+  const int8_t *rows[TR_RV_MAX_KH];
+  for (int32_t b = 0; b < p->out.n; b++) {
+    const int8_t *in_b = in + b * p->in.sn;
+    int8_t *out_b = out + b * p->out.sn;
+    for (int32_t oy = 0; oy < out_h; oy++) {
+      const int32_t iy0 = oy * sth - pt;
+      const int rows_inside = iy0 >= 0 && iy0 + KH <= in_h;
+      int8_t *orow = out_b + oy * osh;
+      int32_t ox = 0;
+      while (ox < out_w) {
+        const int32_t ix0 = ox * STW - pl;
+        if (rows_inside && ix0 >= 0 && ox + 4 <= out_w && ix0 + 3 * STW + KW <= in_w) {
+          tr_rvq_quad(&r, bias, in_b + iy0 * IN_SH + ix0 * CIN, filter, orow + ox * OSW, STW * CIN, IN_SH, KH, KW * CIN, C, OSW, mode);
+          ox += 4;
+          continue;
+        }
+        int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + KW > in_w ? in_w - ix0 : KW;
+        if (kx1 < kx0) kx1 = kx0;
+        for (int32_t ky = 0; ky < KH; ky++) {
+          const int32_t iy = iy0 + ky;
+          rows[ky] = iy < 0 || iy >= in_h || kx1 == kx0 ? NULL : in_b + iy * IN_SH + (ix0 + kx0) * CIN;
+        }
+        tr_rvq_single(&r, bias, rows, kx0, kx1, p->pad_row, filter, orow + ox * OSW, KH, KW, CIN, C, mode);
+        ox++;
+      }
+    }
+  }
+}
+
+/* Windows of at most this many values (K = KH * KW * CIN) may be gathered: 4 of them are the
+ * stack buffer of tr_conv_quad_i2c_rv32_layer (256 bytes). */
+#define TR_RVQ_I2C_MAX_K 64
+
+/* Output pixel (iy0, ix0: its window's top-left tap)'s window, K values row by row, into dst;
+ * taps in the padding get the input zero point zp. */
+TR_RVQ_AI void tr_rvq_gather(const int8_t *in_b, int8_t *dst, const int32_t iy0, const int32_t ix0, const int32_t KH,
+                             const int32_t KW, const int32_t CIN, const int32_t in_h, const int32_t in_w, const int32_t IN_SH,
+                             const int8_t zp) {
+  for (int32_t ky = 0; ky < KH; ky++) {
+    const int32_t iy = iy0 + ky;
+    const int row_in = iy >= 0 && iy < in_h;
+    const int8_t *s = in_b + iy * IN_SH + ix0 * CIN;
+    for (int32_t kx = 0; kx < KW; kx++, s += CIN, dst += CIN) {
+      const int32_t ix = ix0 + kx;
+      if (row_in && ix >= 0 && ix < in_w) for (int32_t c = 0; c < CIN; c++) dst[c] = s[c];
+      else for (int32_t c = 0; c < CIN; c++) dst[c] = zp;
+    }
+  }
+}
+
+/* The conv layer for maps where few quads of windows lie inside the input (narrow maps, wide
+ * windows: aww's 10x4 first layer over 10 columns has none): the windows of every four
+ * consecutive output pixels (raster order over the whole map, across rows; the output is
+ * dense) gathered into a stack buffer, then the quad's loop over that buffer as over four
+ * rows of K inputs. The gather costs about 2 instructions per window value against 4 * C MACs
+ * per value. Same literals as tr_conv_quad_rv32_layer (IN_SH: input row stride); the output
+ * pixel stride is C. K <= TR_RVQ_I2C_MAX_K. */
+TR_RVQ_AI void tr_conv_quad_i2c_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
+                                           const int32_t KH, const int32_t KW, const int32_t CIN, const int32_t C,
+                                           const int32_t STW, const int32_t IN_SH, const int mode) {
+  const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
+  const int32_t K = KH * KW * CIN;
+  const int32_t sth = p->stride_h, pt = p->pad_top, pl = p->pad_left;
+  const int32_t in_h = p->in.h, in_w = p->in.w, out_w = p->out.w, P = p->out.h * out_w;
+  const int32_t *const bias = p->bias_folded;
+  const int8_t zp = p->pad_row[0];
+  int8_t buf[4 * TR_RVQ_I2C_MAX_K];
+  for (int32_t b = 0; b < p->out.n; b++) {
+    const int8_t *in_b = in + b * p->in.sn;
+    int8_t *out_b = out + b * p->out.sn;
+    int32_t oy = 0, ox = 0;
+    for (int32_t px = 0; px < P; px += 4) {
+      const int32_t n = P - px < 4 ? P - px : 4;
+      for (int32_t j = 0; j < n; j++) {
+        tr_rvq_gather(in_b, buf + j * K, oy * sth - pt, ox * STW - pl, KH, KW, CIN, in_h, in_w, IN_SH, zp);
+        if (++ox == out_w) { ox = 0; oy++; }
+      }
+      int8_t *o = out_b + px * C;
+      if (n == 4) tr_rvq_quad(&r, bias, buf, filter, o, K, 0, 1, K, C, C, mode);
+      else {
+        for (int32_t j = 0; j < n; j++) {
+          const int8_t *row = buf + j * K;
+          tr_rvq_single(&r, bias, &row, 0, 1, NULL, filter, o + j * C, 1, 1, K, C, mode);
+        }
+      }
+    }
+  }
+}
+
+/* P rows of K inputs (a 1x1 stride-1 conv's pixels flattened over the batches) -> P rows of C
+ * outputs: quads, then the last P % 4 rows one at a time. K and C literals. */
+TR_RVQ_AI void tr_conv1x1_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
+                                          const int32_t P, const int32_t K, const int32_t C, const int mode) {
+  const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
+  const int32_t *const bias = p->bias_folded;
+  int32_t px = 0;
+  for (; px + 4 <= P; px += 4) tr_rvq_quad(&r, bias, in + px * K, filter, out + px * C, K, 0, 1, K, C, C, mode);
+  for (; px < P; px++) {
+    const int8_t *row = in + px * K;
+    tr_rvq_single(&r, bias, &row, 0, 1, NULL, filter, out + px * C, 1, 1, K, C, mode);
+  }
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+#undef TR_RVQ_AI
+#endif
