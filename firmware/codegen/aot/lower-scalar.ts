@@ -132,32 +132,36 @@ function lowerConv1ch(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefine
 const CONV_QUAD_RV32_INCLUDE = '#include "tr_conv_quad_rv32.h"\n';
 /** Instructions per input index k of a quad's 4-channel block (16 MACs): 168 per four k in
  * the -O2 assembly of the 1x1 64 -> 64 instance (16 loads, 32 MUL/ADD per k, pointer steps and
- * the branch, a few spills); of a single pixel's block (4 MACs), estimated: 1 input and 4
+ * the branch, a few spills; 250 per 96 MACs in 3x3 instances); of a single pixel's block (4 MACs), estimated: 1 input and 4
  * weight loads, 8 MUL/ADD, 2 pointer steps and the branch. */
 const QUAD_PER_K = 42;
+/** The same for a pair's block (8 MACs): 135 per 48 MACs in the 3x3 16 -> 16 instance. */
+const QUAD_PAIR_PER_K = 22.5;
 const QUAD_SINGLE_PER_K = 16;
 /** Per 4-channel block of a quad or a single pixel: the bias into the accumulators, the
  * block's pointers (estimated). */
 const QUAD_PER_BLOCK = 12;
 
-/** Quads and single pixels tr_conv_quad_rv32_layer walks, and the runs of the single ones. */
-function quadWalk(l: ScalarConvLayer): { quads: number; singles: number; singleRuns: number } {
-  if (l.gemm) {
-    const P = l.batches * l.inH * l.inW;
-    return { quads: Math.floor(P / 4), singles: P % 4, singleRuns: P % 4 };
+/** Quads, pairs and single pixels tr_conv_quad_rv32_layer walks (or the gathering variant,
+ * over the flattened map), and the runs of the single ones. */
+function quadWalk(l: ScalarConvLayer, gather: boolean): { quads: number; pairs: number; singles: number; singleRuns: number } {
+  if (l.gemm || gather) {
+    const P = l.gemm ? l.inH * l.inW : l.outH * l.outW;
+    return { quads: l.batches * Math.floor(P / 4), pairs: l.batches * (P % 4 >= 2 ? 1 : 0), singles: l.batches * (P % 2), singleRuns: l.batches * (P % 2) };
   }
-  let quads = 0; let singles = 0; let singleRuns = 0;
+  let quads = 0; let pairs = 0; let singles = 0; let singleRuns = 0;
   for (let oy = 0; oy < l.outH; oy++) {
     const iy0 = oy * l.strideH - l.padTop;
     const rowsInside = iy0 >= 0 && iy0 + l.kH <= l.inH;
     for (let ox = 0; ox < l.outW;) {
       const ix0 = ox * l.strideW - l.padLeft;
       if (rowsInside && ix0 >= 0 && ox + 4 <= l.outW && ix0 + 3 * l.strideW + l.kW <= l.inW) { quads++; ox += 4; continue; }
+      if (rowsInside && ix0 >= 0 && ox + 2 <= l.outW && ix0 + l.strideW + l.kW <= l.inW) { pairs++; ox += 2; continue; }
       singles++; singleRuns += l.kH * ((ix0 < 0 ? 1 : 0) + 1 + (ix0 + l.kW > l.inW ? 1 : 0));
       ox++;
     }
   }
-  return { quads: quads * l.batches, singles: singles * l.batches, singleRuns: singleRuns * l.batches };
+  return { quads: quads * l.batches, pairs: pairs * l.batches, singles: singles * l.batches, singleRuns: singleRuns * l.batches };
 }
 
 /** Windows tr_conv_quad_i2c_rv32_layer gathers at most (TR_RVQ_I2C_MAX_K). */
@@ -171,13 +175,13 @@ const GATHER_PER_VALUE = 2;
 export function rv32QuadCost(l: ScalarConvLayer, gather = false): number {
   const K = l.kH * l.kW * l.inC;
   const blocks = Math.ceil(l.outC / 4);
-  const P = l.outH * l.outW;
-  const w = gather ? { quads: l.batches * Math.floor(P / 4), singles: l.batches * (P % 4), singleRuns: l.batches * (P % 4) } : quadWalk(l);
+  const w = quadWalk(l, gather);
   const quad = blocks * (K * QUAD_PER_K + QUAD_PER_BLOCK) + 4 * l.outC * PER_OUTPUT;
+  const pair = blocks * (K * QUAD_PAIR_PER_K + QUAD_PER_BLOCK) + 2 * l.outC * PER_OUTPUT;
   const runs = w.singles ? w.singleRuns / w.singles : 1;
   const single = blocks * (K * QUAD_SINGLE_PER_K + QUAD_PER_BLOCK + runs * 8) + l.outC * PER_OUTPUT;
-  const gathers = gather ? l.batches * P * l.kH * l.kW * (GATHER_PER_TAP + GATHER_PER_VALUE * l.inC) : 0;
-  return PER_LAYER + w.quads * quad + w.singles * single + gathers;
+  const gathers = gather ? l.batches * l.outH * l.outW * l.kH * l.kW * (GATHER_PER_TAP + GATHER_PER_VALUE * l.inC) : 0;
+  return PER_LAYER + w.quads * quad + w.pairs * pair + w.singles * single + gathers;
 }
 
 /**
@@ -221,13 +225,16 @@ export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered 
   if (!l.gemm && (l.reverse || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH)) return undefined;
   const macs = l.batches * l.outH * l.outW * l.outC * l.kH * l.kW * l.inC;
   const pairCost = rv32ConvCost(l);
+  // GENERIC_PER_MAC was measured on layers of long windows; the requantization per output
+  // comes on top (vww's 1x1 8 -> 16: 7.61 instructions per MAC measured under tr_gemm_scalar.h)
+  const generic = GENERIC_PER_MAC.conv * macs + l.batches * l.outH * l.outW * l.outC * PER_OUTPUT;
   if (quadFitsPlan(ctx, l)) {
     const direct = rv32QuadCost(l);
     const gathered = !l.gemm && l.kH * l.kW * l.inC <= RV32_I2C_MAX_K ? rv32QuadCost(l, true) : Infinity;
     const best = Math.min(direct, gathered);
-    if (best < pairCost && best < GENERIC_PER_MAC.conv * macs) return lowerQuad(ctx, l, gathered < direct);
+    if (best < pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct);
   }
-  if (pairCost >= GENERIC_PER_MAC.conv * macs) return undefined;
+  if (pairCost >= generic) return undefined;
   include(ctx);
   const blocked = ctx.name(l.opIndex, 'filter_rv32');
   ctx.decls.push(intArray(blocked, 'int8_t', rv32BlockLayout(l.ohwi, l.outC, l.kH * l.kW * l.inC)));

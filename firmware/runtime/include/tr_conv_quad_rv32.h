@@ -59,14 +59,16 @@
     int32_t p;                                                                            \
     p = (X)[(XO)];           a00 += p * w0; a01 += p * w1; a02 += p * w2; a03 += p * w3;  \
     p = (X)[(XO) + PXS];     a10 += p * w0; a11 += p * w1; a12 += p * w2; a13 += p * w3;  \
-    p = (X)[(XO) + 2 * PXS]; a20 += p * w0; a21 += p * w1; a22 += p * w2; a23 += p * w3;  \
-    p = (X)[(XO) + 3 * PXS]; a30 += p * w0; a31 += p * w1; a32 += p * w2; a33 += p * w3;  \
+    if (NPIX > 2) {                                                                       \
+      p = (X)[(XO) + 2 * PXS]; a20 += p * w0; a21 += p * w1; a22 += p * w2; a23 += p * w3; \
+      p = (X)[(XO) + 3 * PXS]; a30 += p * w0; a31 += p * w1; a32 += p * w2; a33 += p * w3; \
+    }                                                                                     \
   }
 /* Input column O of every window row (the KH rows RS apart): weights (O * KH + ky) * 4 on. */
 #define TR_RVQ_COLUMN(O)                                                                  \
   _Pragma("GCC unroll 16") for (int32_t ky = 0; ky < KH; ky++) TR_RVQ_STEP(xr, ky * RS + (O), w, 4 * ((O) * KH + ky))
 
-/* Requantizes channel j of the four pixels (its constants read once) and stores the outputs
+/* Requantizes channel j of the NPIX pixels (its constants read once) and stores the outputs
  * that exist (N: channels of the block that are real). */
 #define TR_RVQ_OUT(J, A0, A1, A2, A3)                                                     \
   if ((J) < N) {                                                                          \
@@ -74,18 +76,22 @@
     TR_RV_CHANNEL_RQ(l, r, oc + (J), mode);                                               \
     const int8_t v0 = tr_requant_m(&l.r, (A0), 0, mode, zp, lo, hi);                      \
     const int8_t v1 = tr_requant_m(&l.r, (A1), 0, mode, zp, lo, hi);                      \
-    const int8_t v2 = tr_requant_m(&l.r, (A2), 0, mode, zp, lo, hi);                      \
-    const int8_t v3 = tr_requant_m(&l.r, (A3), 0, mode, zp, lo, hi);                      \
-    o[oc + (J)] = v0; o[OPS + oc + (J)] = v1; o[2 * OPS + oc + (J)] = v2; o[3 * OPS + oc + (J)] = v3; \
+    if (NPIX > 2) {                                                                       \
+      const int8_t v2 = tr_requant_m(&l.r, (A2), 0, mode, zp, lo, hi);                    \
+      const int8_t v3 = tr_requant_m(&l.r, (A3), 0, mode, zp, lo, hi);                    \
+      o[2 * OPS + oc + (J)] = v2; o[3 * OPS + oc + (J)] = v3;                             \
+    }                                                                                     \
+    o[oc + (J)] = v0; o[OPS + oc + (J)] = v1;                                             \
   }
 
-/* One block of N (<= 4) channels starting at oc for the quad of pixels whose window row ky
- * starts at x + ky * RS (pixel j further at + j * PXS), rows of L inputs; w: the block's
- * weights. Outputs: pixel j's channel c at o[j * OPS + c]. */
+/* One block of N (<= 4) channels starting at oc for NPIX (4: a quad, or 2: a pair, where a
+ * row has no room for a quad) pixels whose window row ky starts at x + ky * RS (pixel j further
+ * at + j * PXS), rows of L inputs; w: the block's weights. Outputs: pixel j's channel c at
+ * o[j * OPS + c]. */
 TR_RVQ_AI void tr_rvq_block(const tr_requant_t *r, const int32_t *bias, const int8_t *x, const int8_t *w, int8_t *o,
                             const int32_t oc, const int32_t N, const int32_t PXS, const int32_t RS, const int32_t KH,
-                            const int32_t L, const int32_t OPS, const int mode, const int32_t zp, const int32_t lo,
-                            const int32_t hi) {
+                            const int32_t L, const int32_t OPS, const int32_t NPIX, const int mode, const int32_t zp,
+                            const int32_t lo, const int32_t hi) {
   const int32_t b0 = bias[oc], b1 = N > 1 ? bias[oc + 1] : 0, b2 = N > 2 ? bias[oc + 2] : 0, b3 = N > 3 ? bias[oc + 3] : 0;
   int32_t a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
   int32_t a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
@@ -112,16 +118,16 @@ TR_RVQ_AI void tr_rvq_block(const tr_requant_t *r, const int32_t *bias, const in
 #undef TR_RVQ_COLUMN
 #undef TR_RVQ_OUT
 
-/* All C channels of the quad (blocks of 4, the last one partial). */
+/* All C channels of the quad or pair (blocks of 4, the last one partial). */
 TR_RVQ_AI void tr_rvq_quad(const tr_requant_t *r, const int32_t *bias, const int8_t *x, const int8_t *filter, int8_t *o,
                            const int32_t PXS, const int32_t RS, const int32_t KH, const int32_t L, const int32_t C,
-                           const int32_t OPS, const int mode) {
+                           const int32_t OPS, const int32_t NPIX, const int mode) {
   const int32_t zp = r->zp, lo = r->lo, hi = r->hi;
   const int32_t K = KH * L;
   const int8_t *w = filter;
   int32_t oc = 0;
-  for (; oc + 4 <= C; oc += 4, w += 4 * K) tr_rvq_block(r, bias, x, w, o, oc, 4, PXS, RS, KH, L, OPS, mode, zp, lo, hi);
-  if (C & 3) tr_rvq_block(r, bias, x, w, o, oc, C & 3, PXS, RS, KH, L, OPS, mode, zp, lo, hi);
+  for (; oc + 4 <= C; oc += 4, w += 4 * K) tr_rvq_block(r, bias, x, w, o, oc, 4, PXS, RS, KH, L, OPS, NPIX, mode, zp, lo, hi);
+  if (C & 3) tr_rvq_block(r, bias, x, w, o, oc, C & 3, PXS, RS, KH, L, OPS, NPIX, mode, zp, lo, hi);
 }
 
 /* One pixel, all C channels: window row ky at rows[ky] (NULL: in the vertical padding), taps
@@ -162,7 +168,7 @@ TR_RVQ_AI void tr_rvq_single(const tr_requant_t *r, const int32_t *bias, const i
 /* The whole conv layer: KH, KW, CIN, C, STW (stride_w), IN_SH (input row stride) and OSW
  * (output pixel stride) literals at the call (the generator's per-layer function); dense NHWC
  * input pixels (in.sw == CIN), no dilation, KH <= TR_RV_MAX_KH. Output pixels in raster order:
- * quads where the four windows lie inside the input, single pixels elsewhere. */
+ * quads where the four windows lie inside the input, pairs where two do, single pixels elsewhere. */
 TR_RVQ_AI void tr_conv_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
                                        const int32_t KH, const int32_t KW, const int32_t CIN, const int32_t C,
                                        const int32_t STW, const int32_t IN_SH, const int32_t OSW, const int mode) {
@@ -182,8 +188,13 @@ TR_RVQ_AI void tr_conv_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_
       while (ox < out_w) {
         const int32_t ix0 = ox * STW - pl;
         if (rows_inside && ix0 >= 0 && ox + 4 <= out_w && ix0 + 3 * STW + KW <= in_w) {
-          tr_rvq_quad(&r, bias, in_b + iy0 * IN_SH + ix0 * CIN, filter, orow + ox * OSW, STW * CIN, IN_SH, KH, KW * CIN, C, OSW, mode);
+          tr_rvq_quad(&r, bias, in_b + iy0 * IN_SH + ix0 * CIN, filter, orow + ox * OSW, STW * CIN, IN_SH, KH, KW * CIN, C, OSW, 4, mode);
           ox += 4;
+          continue;
+        }
+        if (rows_inside && ix0 >= 0 && ox + 2 <= out_w && ix0 + STW + KW <= in_w) {
+          tr_rvq_quad(&r, bias, in_b + iy0 * IN_SH + ix0 * CIN, filter, orow + ox * OSW, STW * CIN, IN_SH, KH, KW * CIN, C, OSW, 2, mode);
+          ox += 2;
           continue;
         }
         int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + KW > in_w ? in_w - ix0 : KW;
@@ -248,9 +259,11 @@ TR_RVQ_AI void tr_conv_quad_i2c_rv32_layer(const tr_conv_s8_params_t *p, const i
         if (++ox == out_w) { ox = 0; oy++; }
       }
       int8_t *o = out_b + px * C;
-      if (n == 4) tr_rvq_quad(&r, bias, buf, filter, o, K, 0, 1, K, C, C, mode);
+      if (n == 4) tr_rvq_quad(&r, bias, buf, filter, o, K, 0, 1, K, C, C, 4, mode);
       else {
-        for (int32_t j = 0; j < n; j++) {
+        int32_t j = 0;
+        if (n >= 2) { tr_rvq_quad(&r, bias, buf, filter, o, K, 0, 1, K, C, C, 2, mode); j = 2; }
+        if (j < n) {
           const int8_t *row = buf + j * K;
           tr_rvq_single(&r, bias, &row, 0, 1, NULL, filter, o + j * C, 1, 1, K, C, mode);
         }
@@ -260,13 +273,14 @@ TR_RVQ_AI void tr_conv_quad_i2c_rv32_layer(const tr_conv_s8_params_t *p, const i
 }
 
 /* P rows of K inputs (a 1x1 stride-1 conv's pixels flattened over the batches) -> P rows of C
- * outputs: quads, then the last P % 4 rows one at a time. K and C literals. */
+ * outputs: quads, then a pair and a single row as P % 4 leaves them. K and C literals. */
 TR_RVQ_AI void tr_conv1x1_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
                                           const int32_t P, const int32_t K, const int32_t C, const int mode) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t *const bias = p->bias_folded;
   int32_t px = 0;
-  for (; px + 4 <= P; px += 4) tr_rvq_quad(&r, bias, in + px * K, filter, out + px * C, K, 0, 1, K, C, C, mode);
+  for (; px + 4 <= P; px += 4) tr_rvq_quad(&r, bias, in + px * K, filter, out + px * C, K, 0, 1, K, C, C, 4, mode);
+  if (px + 2 <= P) { tr_rvq_quad(&r, bias, in + px * K, filter, out + px * C, K, 0, 1, K, C, C, 2, mode); px += 2; }
   for (; px < P; px++) {
     const int8_t *row = in + px * K;
     tr_rvq_single(&r, bias, &row, 0, 1, NULL, filter, out + px * C, 1, 1, K, C, mode);
