@@ -90,14 +90,17 @@ addConvCase(g, { n: 3, h: 3, w: 3, inC: 5, outC: 6, kH: 1, kW: 1 });
     });
   }
 }
-// fully connected: one row (the 8 x 1 path), odd batch counts (pairs and a single row)
+// fully connected: one row, odd batch counts (pairs and a single row)
 for (const [B, D, O] of [[1, 33, 17], [3, 19, 12], [1, 640, 8]] as const) addFcCase(g, B, D, O);
+// one row per layer (tr_fc_row_rv32.h): depths with every remainder mod 4, blocks of 8, a block
+// of 4, single channels after them, two rows; four rows of 96 (pixel pairs: tr_conv_rv32.h)
+for (const [B, D, O] of [[1, 5, 4], [1, 66, 29], [1, 127, 20], [1, 130, 3], [1, 12, 1], [2, 23, 14], [4, 96, 24]] as const) addFcCase(g, B, D, O);
 const graph = g.graph;
 const inputs = graph.inputs.map((id) => randomInput(g, graph.tensors[id]!));
 const plan = planGraph(graph, {});
 
 /** Kernels the cases must reach on a core without DSP (each instance name ends in its arithmetic). */
-const RV32_KERNELS = ['tr_conv_quad_rv32_layer', 'tr_conv_quad_i2c_rv32_layer', 'tr_conv1x1_quad_rv32_layer', 'tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_dw3x3_rv32_layer', 'tr_conv1ch_rv32_layer'];
+const RV32_KERNELS = ['tr_conv_quad_rv32_layer', 'tr_conv_quad_i2c_rv32_layer', 'tr_conv1x1_quad_rv32_layer', 'tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_fc_row_rv32_layer', 'tr_dw3x3_rv32_layer', 'tr_conv1ch_rv32_layer'];
 
 for (const arithmetic of ARITHMETICS) {
   describe(`RV32 blocked kernels, ${arithmetic} arithmetic`, () => {

@@ -263,15 +263,42 @@ export interface ScalarFcLayer {
   inPtr: string; outPtr: string;
 }
 
-/** The blocked fully-connected kernel when the cost model prefers it, else undefined. */
+const FC_ROW_RV32_INCLUDE = '#include "tr_fc_row_rv32.h"\n';
+/** Instructions per input k of tr_fc_row_rv32.h by block (8, 4, 1 channels): 103 per four k
+ * in the -O2 assembly of the 8-channel block (4 + 32 loads, 64 MUL/ADD, 3 pointer/branch);
+ * the others estimated the same way. Per block: the bias in, the pointers (estimated). */
+const FC_ROW_PER_K = { b8: 25.75, b4: 13.75, b1: 4 } as const;
+const FC_ROW_PER_BLOCK = 12;
+
+/** Estimated instructions of the layer under tr_fc_row_rv32.h. */
+function fcRowCost(l: ScalarFcLayer): number {
+  const C = l.outDepth;
+  const b8 = Math.floor(C / 8); const b4 = C - 8 * b8 >= 4 ? 1 : 0; const b1 = C - 8 * b8 - 4 * b4;
+  return PER_LAYER + l.batches * (l.depth * (b8 * FC_ROW_PER_K.b8 + b4 * FC_ROW_PER_K.b4 + b1 * FC_ROW_PER_K.b1) +
+    (b8 + b4 + b1) * FC_ROW_PER_BLOCK + C * PER_OUTPUT);
+}
+
+/** The blocked fully-connected kernel when the cost model prefers it, else undefined: one row
+ * (batch 1) per-layer tr_fc_row_rv32.h, several rows the pixel pairs of tr_conv_rv32.h. */
 export function lowerScalarFc(ctx: LowerContext, l: ScalarFcLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
   const P = l.batches;
   const cost = PER_LAYER + Math.floor(P / 2) * blockedCost(l.depth, l.outDepth, 1, true) + (P % 2) * blockedCost(l.depth, l.outDepth, 1, false);
-  if (cost >= GENERIC_PER_MAC.fc * P * l.depth * l.outDepth) return undefined;
-  include(ctx);
+  const rowCost = fcRowCost(l);
+  // the generic kernel's estimate with the requantization per output on top (see lowerScalarConv)
+  const generic = GENERIC_PER_MAC.fc * P * l.depth * l.outDepth + P * l.outDepth * PER_OUTPUT;
+  if (Math.min(cost, rowCost) >= generic) return undefined;
   const blocked = ctx.name(l.opIndex, 'weights_rv32');
   ctx.decls.push(intArray(blocked, 'int8_t', rv32BlockLayout(l.weights, l.outDepth, l.depth)));
+  if (rowCost < cost) {
+    include(ctx, FC_ROW_RV32_INCLUDE);
+    const spec = ctx.name(l.opIndex, 'fcrow');
+    // one copy of the loop per layer with K and C literals (immediate weight offsets)
+    ctx.decls.push(`TR_RVF_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  tr_fc_row_rv32_layer(&${l.params}, in, ${blocked}, out, ${l.batches}, ${l.depth}, ${l.outDepth}, ${l.mode});\n}\n`);
+    return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_fc_row_rv32_layer'] };
+  }
+  include(ctx);
   const fn = `tr_fc_rv32_${SUFFIX[l.mode]}`;
   return {
     statements: [`${fn}(&${l.params}, ${l.inPtr}, ${blocked}, ${l.outPtr}, ${l.batches}, ${l.depth}, ${l.outDepth});`],
