@@ -213,7 +213,11 @@ function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean): Lowe
   const window = `${l.kH}, ${l.kW}, ${l.inC}, ${l.outC}, ${l.strideW}, ${l.inW * l.inC}`;
   const fn = l.gemm ? 'tr_conv1x1_quad_rv32_layer' : gather ? 'tr_conv_quad_i2c_rv32_layer' : 'tr_conv_quad_rv32_layer';
   const args = l.gemm ? `${l.batches * l.inH * l.inW}, ${K}, ${l.outC}` : gather ? window : `${window}, ${l.outC}`;
-  ctx.decls.push(`TR_RVQ_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n  ${fn}(&${l.params}, in, ${filter}, out, ${args}, ${l.mode});\n}\n`);
+  // the quads' own function: pixel stride, row stride, rows, row length, channels, output stride
+  const quads = ctx.name(l.opIndex, 'quads');
+  const geom = l.gemm || gather ? [K, 0, 1, K] : [l.strideW * l.inC, l.inW * l.inC, l.kH, l.kW * l.inC];
+  ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${geom.join(', ')}, ${l.outC}, ${l.outC}, ${l.mode})\n`);
+  ctx.decls.push(`TR_RVQ_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n  ${fn}(&${l.params}, in, ${filter}, out, ${args}, ${l.mode}, ${quads});\n}\n`);
   return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: [fn] };
 }
 

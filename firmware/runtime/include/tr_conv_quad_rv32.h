@@ -64,9 +64,11 @@
       p = (X)[(XO) + 3 * PXS]; a30 += p * w0; a31 += p * w1; a32 += p * w2; a33 += p * w3; \
     }                                                                                     \
   }
-/* Input column O of every window row (the KH rows RS apart): weights (O * KH + ky) * 4 on. */
-#define TR_RVQ_COLUMN(O)                                                                  \
-  _Pragma("GCC unroll 16") for (int32_t ky = 0; ky < KH; ky++) TR_RVQ_STEP(xr, ky * RS + (O), w, 4 * ((O) * KH + ky))
+/* Input column O of every window row (the KH rows RS apart): weights (O * KH + ky) * 4 on.
+ * Written out for up to TR_RV_MAX_KH rows rather than as a loop: the layer functions are built
+ * without GCC's tree loop passes (see TR_RVQ_LAYER_FN), which also do the unrolling. */
+#define TR_RVQ_ROW(O, KY) if ((KY) < KH) TR_RVQ_STEP(xr, (KY) * RS + (O), w, 4 * ((O) * KH + (KY)))
+#define TR_RVQ_COLUMN(O) { TR_RVQ_ROW(O, 0) TR_RVQ_ROW(O, 1) TR_RVQ_ROW(O, 2) TR_RVQ_ROW(O, 3) TR_RVQ_ROW(O, 4) TR_RVQ_ROW(O, 5) TR_RVQ_ROW(O, 6) TR_RVQ_ROW(O, 7) TR_RVQ_ROW(O, 8) TR_RVQ_ROW(O, 9) TR_RVQ_ROW(O, 10) TR_RVQ_ROW(O, 11) TR_RVQ_ROW(O, 12) TR_RVQ_ROW(O, 13) TR_RVQ_ROW(O, 14) TR_RVQ_ROW(O, 15) }
 
 /* Requantizes channel j of the NPIX pixels (its constants read once) and stores the outputs
  * that exist (N: channels of the block that are real). */
@@ -104,11 +106,13 @@ TR_RVQ_AI void tr_rvq_block(const tr_requant_t *r, const int32_t *bias, const in
   const int8_t *xr = x;
   const int8_t *const wend = w + 4 * KH * (L - L % U);
   while (w != wend) {
-    _Pragma("GCC unroll 4") for (int32_t u = 0; u < U; u++) TR_RVQ_COLUMN(u)
+    TR_RVQ_COLUMN(0) if (U > 1) TR_RVQ_COLUMN(1) if (U > 2) { TR_RVQ_COLUMN(2) TR_RVQ_COLUMN(3) }
     xr += U; w += 4 * KH * U;
   }
   /* L and KH are literals: the last columns compile to straight-line code or to nothing */
-  _Pragma("GCC unroll 4") for (int32_t u = 0; u < L % U; u++) TR_RVQ_COLUMN(u)
+  if (L % U > 0) TR_RVQ_COLUMN(0)
+  if (L % U > 1) TR_RVQ_COLUMN(1)
+  if (L % U > 2) TR_RVQ_COLUMN(2)
   TR_RVQ_OUT(0, a00, a10, a20, a30)
   TR_RVQ_OUT(1, a01, a11, a21, a31)
   TR_RVQ_OUT(2, a02, a12, a22, a32)
@@ -116,6 +120,7 @@ TR_RVQ_AI void tr_rvq_block(const tr_requant_t *r, const int32_t *bias, const in
 }
 #undef TR_RVQ_STEP
 #undef TR_RVQ_COLUMN
+#undef TR_RVQ_ROW
 #undef TR_RVQ_OUT
 
 /* All C channels of the quad or pair (blocks of 4, the last one partial). */
@@ -130,8 +135,55 @@ TR_RVQ_AI void tr_rvq_quad(const tr_requant_t *r, const int32_t *bias, const int
   if (C & 3) tr_rvq_block(r, bias, x, w, o, oc, C & 3, PXS, RS, KH, L, OPS, NPIX, mode, zp, lo, hi);
 }
 
+/* A layer's quads and pairs (npix 4 or 2) as a function of their own, the generator's
+ * TR_RVQ_QUADS below: all sizes literals, and none of the walker's state live around the
+ * loop. Inlined into the layer function the 3x3 quad loop spilled (272 instructions per 96
+ * MACs in resnet's 3x3 16 -> 16 layers, 29 of them stack accesses; 246 and 3 on its own). */
+typedef void (*tr_rvq_quads_fn)(const tr_requant_t *r, const int32_t *bias, const int8_t *x, int8_t *o, int32_t npix);
+#define TR_RVQ_QUADS(NAME, FILTER, PXS, RS, KH, L, C, OPS, MODE)                                          \
+  TR_RVQ_LAYER_FN NAME(const tr_requant_t *r, const int32_t *bias, const int8_t *x, int8_t *o, int32_t npix) { \
+    if (npix == 4) tr_rvq_quad(r, bias, x, FILTER, o, PXS, RS, KH, L, C, OPS, 4, MODE);                  \
+    else tr_rvq_quad(r, bias, x, FILTER, o, PXS, RS, KH, L, C, OPS, 2, MODE);                            \
+  }
+
+/* One pixel, channels oc .. oc + n - 1 (n <= WIDE: 8, two blocks of the layout side by side,
+ * or 4, one block): window row ky at rows[ky] (NULL: in the vertical padding), window values
+ * a .. e - 1 of every row inside the input columns. Per input value: 1 input load, WIDE weight
+ * loads, WIDE MUL/ADD, the pointer steps. */
+TR_RVQ_AI void tr_rvq_single_block(const tr_requant_t *r, const int32_t *bias, const int8_t *const *rows, const int32_t a,
+                                   const int32_t e, const int8_t *pad_row, const int8_t *wb, int8_t *o, const int32_t oc,
+                                   const int32_t n, const int32_t WIDE, const int32_t KH, const int32_t L, const int mode,
+                                   const int32_t zp, const int32_t lo, const int32_t hi) {
+  const int32_t K = KH * L;
+  int32_t acc[8];
+  int32_t a0 = bias[oc], a1 = n > 1 ? bias[oc + 1] : 0, a2 = n > 2 ? bias[oc + 2] : 0, a3 = n > 3 ? bias[oc + 3] : 0;
+  int32_t a4 = n > 4 ? bias[oc + 4] : 0, a5 = n > 5 ? bias[oc + 5] : 0, a6 = n > 6 ? bias[oc + 6] : 0, a7 = n > 7 ? bias[oc + 7] : 0;
+/* acc += x[0 .. LEN) . the weights of row ky from column COL on (column-major: column c of row
+ * ky at (c * KH + ky) * 4 in each block; the second block 4 * K further) */
+#define TR_RVQ_RUN(X, COL, LEN)                                                          \
+    {                                                                                    \
+      const int8_t *xx = (X), *w = wb + 4 * ((COL) * KH + ky), *v = w + 4 * K;            \
+      for (const int8_t *const xe = xx + (LEN); xx != xe; xx++, w += 4 * KH, v += 4 * KH) { \
+        const int32_t p = *xx;                                                           \
+        a0 += p * w[0]; a1 += p * w[1]; a2 += p * w[2]; a3 += p * w[3];                  \
+        if (WIDE > 4) { a4 += p * v[0]; a5 += p * v[1]; a6 += p * v[2]; a7 += p * v[3]; } \
+      }                                                                                  \
+    }
+  for (int32_t ky = 0; ky < KH; ky++) {
+    const int8_t *const y = rows[ky];
+    if (!y) { TR_RVQ_RUN(pad_row, 0, L) continue; }
+    if (a > 0) TR_RVQ_RUN(pad_row, 0, a)
+    TR_RVQ_RUN(y, a, e - a)
+    if (e < L) TR_RVQ_RUN(pad_row + e, e, L - e)
+  }
+#undef TR_RVQ_RUN
+  acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;
+  for (int32_t j = 0; j < n; j++) tr_rv_requant(r, acc[j], acc[j], oc + j, o + oc + j, o + oc + j, mode, zp, lo, hi, 0);
+}
+
 /* One pixel, all C channels: window row ky at rows[ky] (NULL: in the vertical padding), taps
- * kx0 .. kx1 - 1 inside the input columns. 4 weight loads and 1 input load per 4 MACs. */
+ * kx0 .. kx1 - 1 inside the input columns. Eight channels per pass (1 input load per 8 MACs),
+ * the last 1 to 7 four at a time. */
 TR_RVQ_AI void tr_rvq_single(const tr_requant_t *r, const int32_t *bias, const int8_t *const *rows, const int32_t kx0,
                              const int32_t kx1, const int8_t *pad_row, const int8_t *filter, int8_t *o, const int32_t KH,
                              const int32_t KW, const int32_t CIN, const int32_t C, const int mode) {
@@ -139,39 +191,22 @@ TR_RVQ_AI void tr_rvq_single(const tr_requant_t *r, const int32_t *bias, const i
   const int32_t L = KW * CIN, K = KH * L;
   const int32_t a = kx0 * CIN, e = kx1 * CIN;
   const int8_t *wb = filter;
-  for (int32_t oc = 0; oc < C; oc += 4, wb += 4 * K) {
-    const int32_t N = C - oc < 4 ? C - oc : 4;
-    int32_t a0 = bias[oc], a1 = N > 1 ? bias[oc + 1] : 0, a2 = N > 2 ? bias[oc + 2] : 0, a3 = N > 3 ? bias[oc + 3] : 0;
-/* acc += x[0 .. LEN) . the block's weights of row ky from column COL on (column-major:
- * column c of row ky at (c * KH + ky) * 4) */
-#define TR_RVQ_RUN(X, COL, LEN)                                                          \
-    {                                                                                    \
-      const int8_t *xx = (X), *w = wb + 4 * ((COL) * KH + ky);                           \
-      for (const int8_t *const xe = xx + (LEN); xx != xe; xx++, w += 4 * KH) {           \
-        const int32_t p = *xx;                                                           \
-        a0 += p * w[0]; a1 += p * w[1]; a2 += p * w[2]; a3 += p * w[3];                  \
-      }                                                                                  \
-    }
-    for (int32_t ky = 0; ky < KH; ky++) {
-      const int8_t *const y = rows[ky];
-      if (!y) { TR_RVQ_RUN(pad_row, 0, L) continue; }
-      if (a > 0) TR_RVQ_RUN(pad_row, 0, a)
-      TR_RVQ_RUN(y, a, e - a)
-      if (e < L) TR_RVQ_RUN(pad_row + e, e, L - e)
-    }
-#undef TR_RVQ_RUN
-    const int32_t acc[4] = { a0, a1, a2, a3 };
-    for (int32_t j = 0; j < N; j++) tr_rv_requant(r, acc[j], acc[j], oc + j, o + oc + j, o + oc + j, mode, zp, lo, hi, 0);
+  int32_t oc = 0;
+  for (; oc + 8 <= C; oc += 8, wb += 8 * K) tr_rvq_single_block(r, bias, rows, a, e, pad_row, wb, o, oc, 8, 8, KH, L, mode, zp, lo, hi);
+  for (; oc < C; oc += 4, wb += 4 * K) {
+    tr_rvq_single_block(r, bias, rows, a, e, pad_row, wb, o, oc, C - oc < 4 ? C - oc : 4, 4, KH, L, mode, zp, lo, hi);
   }
 }
 
 /* The whole conv layer: KH, KW, CIN, C, STW (stride_w), IN_SH (input row stride) and OSW
- * (output pixel stride) literals at the call (the generator's per-layer function); dense NHWC
+ * (output pixel stride) literals at the call (the generator's per-layer function), quads its
+ * TR_RVQ_QUADS function (PXS = STW * CIN, RS = IN_SH, L = KW * CIN, OPS = OSW); dense NHWC
  * input pixels (in.sw == CIN), no dilation, KH <= TR_RV_MAX_KH. Output pixels in raster order:
  * quads where the four windows lie inside the input, pairs where two do, single pixels elsewhere. */
 TR_RVQ_AI void tr_conv_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
                                        const int32_t KH, const int32_t KW, const int32_t CIN, const int32_t C,
-                                       const int32_t STW, const int32_t IN_SH, const int32_t OSW, const int mode) {
+                                       const int32_t STW, const int32_t IN_SH, const int32_t OSW, const int mode,
+                                       tr_rvq_quads_fn quads) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t sth = p->stride_h, pt = p->pad_top, pl = p->pad_left;
   const int32_t in_h = p->in.h, in_w = p->in.w, out_h = p->out.h, out_w = p->out.w, osh = p->out.sh;
@@ -188,12 +223,12 @@ TR_RVQ_AI void tr_conv_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_
       while (ox < out_w) {
         const int32_t ix0 = ox * STW - pl;
         if (rows_inside && ix0 >= 0 && ox + 4 <= out_w && ix0 + 3 * STW + KW <= in_w) {
-          tr_rvq_quad(&r, bias, in_b + iy0 * IN_SH + ix0 * CIN, filter, orow + ox * OSW, STW * CIN, IN_SH, KH, KW * CIN, C, OSW, 4, mode);
+          quads(&r, bias, in_b + iy0 * IN_SH + ix0 * CIN, orow + ox * OSW, 4);
           ox += 4;
           continue;
         }
         if (rows_inside && ix0 >= 0 && ox + 2 <= out_w && ix0 + STW + KW <= in_w) {
-          tr_rvq_quad(&r, bias, in_b + iy0 * IN_SH + ix0 * CIN, filter, orow + ox * OSW, STW * CIN, IN_SH, KH, KW * CIN, C, OSW, 2, mode);
+          quads(&r, bias, in_b + iy0 * IN_SH + ix0 * CIN, orow + ox * OSW, 2);
           ox += 2;
           continue;
         }
@@ -236,11 +271,12 @@ TR_RVQ_AI void tr_rvq_gather(const int8_t *in_b, int8_t *dst, const int32_t iy0,
  * consecutive output pixels (raster order over the whole map, across rows; the output is
  * dense) gathered into a stack buffer, then the quad's loop over that buffer as over four
  * rows of K inputs. The gather costs about 2 instructions per window value against 4 * C MACs
- * per value. Same literals as tr_conv_quad_rv32_layer (IN_SH: input row stride); the output
+ * per value. Same literals as tr_conv_quad_rv32_layer (IN_SH: input row stride), quads over
+ * the buffer (PXS = K, RS = 0, KH = 1, L = K, OPS = C); the output
  * pixel stride is C. K <= TR_RVQ_I2C_MAX_K. */
 TR_RVQ_AI void tr_conv_quad_i2c_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
                                            const int32_t KH, const int32_t KW, const int32_t CIN, const int32_t C,
-                                           const int32_t STW, const int32_t IN_SH, const int mode) {
+                                           const int32_t STW, const int32_t IN_SH, const int mode, tr_rvq_quads_fn quads) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t K = KH * KW * CIN;
   const int32_t sth = p->stride_h, pt = p->pad_top, pl = p->pad_left;
@@ -259,10 +295,10 @@ TR_RVQ_AI void tr_conv_quad_i2c_rv32_layer(const tr_conv_s8_params_t *p, const i
         if (++ox == out_w) { ox = 0; oy++; }
       }
       int8_t *o = out_b + px * C;
-      if (n == 4) tr_rvq_quad(&r, bias, buf, filter, o, K, 0, 1, K, C, C, 4, mode);
+      if (n == 4) quads(&r, bias, buf, o, 4);
       else {
         int32_t j = 0;
-        if (n >= 2) { tr_rvq_quad(&r, bias, buf, filter, o, K, 0, 1, K, C, C, 2, mode); j = 2; }
+        if (n >= 2) { quads(&r, bias, buf, o, 2); j = 2; }
         if (j < n) {
           const int8_t *row = buf + j * K;
           tr_rvq_single(&r, bias, &row, 0, 1, NULL, filter, o + j * C, 1, 1, K, C, mode);
@@ -273,14 +309,16 @@ TR_RVQ_AI void tr_conv_quad_i2c_rv32_layer(const tr_conv_s8_params_t *p, const i
 }
 
 /* P rows of K inputs (a 1x1 stride-1 conv's pixels flattened over the batches) -> P rows of C
- * outputs: quads, then a pair and a single row as P % 4 leaves them. K and C literals. */
+ * outputs: quads, then a pair and a single row as P % 4 leaves them. K and C literals, quads
+ * as in the gathering variant (PXS = K, RS = 0, KH = 1, L = K, OPS = C). */
 TR_RVQ_AI void tr_conv1x1_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
-                                          const int32_t P, const int32_t K, const int32_t C, const int mode) {
+                                          const int32_t P, const int32_t K, const int32_t C, const int mode,
+                                          tr_rvq_quads_fn quads) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t *const bias = p->bias_folded;
   int32_t px = 0;
-  for (; px + 4 <= P; px += 4) tr_rvq_quad(&r, bias, in + px * K, filter, out + px * C, K, 0, 1, K, C, C, 4, mode);
-  if (px + 2 <= P) { tr_rvq_quad(&r, bias, in + px * K, filter, out + px * C, K, 0, 1, K, C, C, 2, mode); px += 2; }
+  for (; px + 4 <= P; px += 4) quads(&r, bias, in + px * K, out + px * C, 4);
+  if (px + 2 <= P) { quads(&r, bias, in + px * K, out + px * C, 2); px += 2; }
   for (; px < P; px++) {
     const int8_t *row = in + px * K;
     tr_rvq_single(&r, bias, &row, 0, 1, NULL, filter, out + px * C, 1, 1, K, C, mode);
