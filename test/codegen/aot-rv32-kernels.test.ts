@@ -276,3 +276,59 @@ describe('RV32 blocked kernels on models of the set (QEMU riscv32 virt, the buil
     }
   }
 });
+
+describe('RV32 quad kernel under streaming overlaps', () => {
+  // tr_conv_quad_rv32.h writes a quad's outputs channel block by channel block while the quad's
+  // inputs are still to be read for the next block: units of 4 pixels, where the planner's rule
+  // for CONV_2D (firmware/plan/streaming.ts) only guarantees the lag of 2-pixel units. The
+  // generator may pick it for an output overlapping its input only when the plan puts the output
+  // at least the 4-pixel lag below the input; a wrong pick overwrites input still to be read.
+  const qg = new RandomGraph(rng(34));
+  for (const c of [
+    { h: 4, w: 9, inC: 8, outC: 12, kH: 1, kW: 1 }, { h: 5, w: 5, inC: 6, outC: 16, kH: 1, kW: 1 },
+    { h: 6, w: 13, inC: 4, outC: 6, kH: 3, kW: 3 }, { h: 9, w: 17, inC: 3, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2 },
+    { h: 9, w: 5, inC: 1, outC: 10, kH: 5, kW: 3 }, { h: 6, w: 11, inC: 9, outC: 9, kH: 3, kW: 3 },
+  ]) addConvCase(qg, c);
+  const qgraph = qg.graph;
+  const qinputs = qgraph.inputs.map((id) => randomInput(qg, qgraph.tensors[id]!));
+  const qwant = runGraphAll(qgraph, qinputs, { arithmetic: 'reference' });
+  /** The 4-pixel lag of the conv writing `out` from `input` (batch 1, no dilation). */
+  const quadLag = (out: number, input: number) => {
+    const op = qgraph.ops.find((o) => o.outputs[0] === out)!;
+    const o = op.options as { padding: 'SAME' | 'VALID'; strideH: number; strideW: number };
+    const [, inH, inW, inC] = qgraph.tensors[input]!.shape as [number, number, number, number];
+    const [, outH, outW, outC] = qgraph.tensors[out]!.shape as [number, number, number, number];
+    const [, kH, kW] = qgraph.tensors[op.inputs[1]!]!.shape as [number, number, number, number];
+    return windowLag({
+      inH, inW, outH, outW, filterH: kH, filterW: kW, strideH: o.strideH, strideW: o.strideW, dilationH: 1, dilationW: 1,
+      padTop: leadingPad(o.padding, inH, kH, o.strideH, 1, outH), padLeft: leadingPad(o.padding, inW, kW, o.strideW, 1, outW),
+      inPixelBytes: inC, outPixelBytes: outC, unitPixels: 4,
+    });
+  };
+  for (const [name, atQuadLag, gap] of [
+    ['below by the planner\'s (2-pixel) lag', false, (s: { lag: number }) => -s.lag],
+    ['below by the 4-pixel lag', true, (s: { lag: number }, out: number, input: number) => -Math.max(s.lag, quadLag(out, input))],
+  ] as const) {
+    it(`${name}: the quad kernel only where the gap allows 4-pixel units; every output equals the interpreter's`, async () => {
+      const plan = gapPlan(qgraph, gap);
+      const off = new Map(plan.buffers.filter((b) => b.tensor !== undefined).map((b) => [b.tensor!, b.offset]));
+      const gen = generateAot(qgraph, plan, { modelName: 'rv_qstream', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP });
+      const src = Object.values(gen.files).join('\n');
+      let quads = 0; let overlapping = 0;
+      for (const [i, op] of qgraph.ops.entries()) {
+        const out = op.outputs[0]!; const input = op.inputs[0]!;
+        const d = off.get(input)! - off.get(out)!;
+        const size = (t: number) => qgraph.tensors[t]!.shape.reduce((a, b) => a * b, 1);
+        if (!(d < size(out) && -d < size(input))) continue;
+        overlapping++;
+        const quad = src.includes(`op${i}_convq(`);
+        if (quad) { quads++; assert.ok(d >= quadLag(out, input), `op ${i}: quads ${d} B below the input, 4-pixel lag ${quadLag(out, input)}`); }
+      }
+      assert.ok(overlapping >= 5, `${overlapping} outputs overlap their inputs`);
+      if (atQuadLag) assert.ok(quads >= 4, `${quads} quad layers at the 4-pixel lag`);
+      const exe = await buildHostModel(gen.files, []);
+      const raw = await runHostModel(exe, concatBytes(qinputs.map(bytesOf)), 1);
+      assert.deepEqual(graphOutputMismatches(qgraph, raw, qwant).failures, []);
+    });
+  }
+});

@@ -1,14 +1,14 @@
 /* int8 CONV_2D (any window, no dilation) and 1x1 conv for cores without a DSP extension
- * (RV32IMAC): four output pixels x four output channels per step, one copy of the loop per
+ * (RV32IMAC): four output pixels x four output channels per step, one copy of the code per
  * layer with every size a literal. The faster sibling of tr_conv_rv32.h (2 pixels x 8
  * channels, one shared instance): per input index k, 4 input and 4 weight loads serve 16 MACs
- * (8 per 16 instead of 10), and because the pixel stride, the row stride and the run length
- * are literals, all four pixels are read through ONE pointer with immediate offsets (no
- * per-pixel pointer steps), the loop is unrolled four times with immediate weight offsets
- * too: 16 loads + 32 MUL/ADD per k plus 3 pointer/branch instructions per 4 k (counted in
- * riscv64-unknown-elf-gcc 12.2 -O2 -march=rv32imac assembly: see PER_K_QUAD in
- * lower-scalar.ts). The 16 accumulators never leave registers: they start from the bias and
- * are requantized straight from the registers, no accumulator array in memory.
+ * (8 per 16 instead of 10), and because the pixel stride, the row stride and the row length
+ * are literals, all four pixels and all window rows are read through ONE pointer with
+ * immediate offsets, the weights through another: per 4 input indices 16 + 16 loads, 64
+ * MUL/ADD and 3 pointer/branch instructions (riscv64-unknown-elf-gcc 12.2 -O2 -march=rv32imac:
+ * 168 instructions per 64 MACs in the 1x1 layers of aww and vww, 250 per 96 in resnet's 3x3
+ * layers: 2.6 per MAC; QUAD_PER_K in lower-scalar.ts). The 16 accumulators start from the bias
+ * and are requantized straight from the registers, no accumulator array in memory.
  *
  * Units of four pixels: reads of a quad's inputs (for the next channel block) follow writes of
  * its outputs (of the previous block), so when the plan overlaps the output with the input the
@@ -16,10 +16,11 @@
  * below the input (lower-scalar.ts checks the plan's offsets; firmware/plan/streaming.ts'
  * rule for CONV_2D gives the 2-pixel lag of tr_conv_rv32.h). Always forwards.
  *
- * Where a quad's four windows do not all lie inside the input (rows in the vertical padding,
- * columns at the borders, the pixels after the last quad of a row) one pixel at a time, its
- * window split into runs (left padding, inside, right padding) like tr_conv_rv32.h; padding
- * taps read pad_row (input zero points: they add 0 on top of bias_folded).
+ * Where a quad's four windows do not all lie inside the input, a pair of pixels with the same
+ * loop when two do (2.8 per MAC), else one pixel at a time (rows in the vertical padding, the
+ * border columns), its window split into runs (left padding, inside, right padding) like
+ * tr_conv_rv32.h; padding taps read pad_row (input zero points: they add 0 on top of
+ * bias_folded).
  *
  * Weights (kernel-layout.ts rv32QuadLayout): the OHWI rows (K = KH * KW * CIN each) in blocks
  * of 4 output channels, the last block padded with zero rows to 4; within a block column-major
