@@ -130,14 +130,17 @@ function lowerConv1ch(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefine
 }
 
 const CONV_QUAD_RV32_INCLUDE = '#include "tr_conv_quad_rv32.h"\n';
-/** Instructions per input index k of a quad's 4-channel block (16 MACs): 168 per four k in
- * the -O2 assembly of the 1x1 64 -> 64 instance (16 loads, 32 MUL/ADD per k, pointer steps and
- * the branch, a few spills; 250 per 96 MACs in 3x3 instances); of a single pixel's block (4 MACs), estimated: 1 input and 4
- * weight loads, 8 MUL/ADD, 2 pointer steps and the branch. */
+/** Instructions per input index k of a quad's 4-channel block (16 MACs), counted in the -O2
+ * assembly: 168 per four k in the 1x1 instances of aww and vww, 250 per six k in resnet's 3x3
+ * ones (16 loads, 32 MUL/ADD per k, pointer steps and the branch, a few spills). */
 const QUAD_PER_K = 42;
-/** The same for a pair's block (8 MACs): 135 per 48 MACs in the 3x3 16 -> 16 instance. */
+/** The same for a pair's block (8 MACs): 135 per six k in the 3x3 16 -> 16 instance. */
 const QUAD_PAIR_PER_K = 22.5;
-const QUAD_SINGLE_PER_K = 16;
+/** A single pixel's, per 4 channels: 28 per k for 8 channels (1 input and 8 weight loads, 16
+ * MUL/ADD, 3 pointer steps) in the 3x3 instances. Measured with bench:speed on resnet with the
+ * quad kernel forced: 6.96 / 7.03 / 7.44 M instructions on ops 2 / 5 / 9 against 7.06 / 7.24 /
+ * 7.82 M estimated with 16 here (the pair kernel: 7.27 M on op 5, 7.17 M on op 9). */
+const QUAD_SINGLE_PER_K = 14;
 /** Per 4-channel block of a quad or a single pixel: the bias into the accumulators, the
  * block's pointers (estimated). */
 const QUAD_PER_BLOCK = 12;
@@ -163,6 +166,12 @@ function quadWalk(l: ScalarConvLayer, gather: boolean): { quads: number; pairs: 
   }
   return { quads: quads * l.batches, pairs: pairs * l.batches, singles: singles * l.batches, singleRuns: singleRuns * l.batches };
 }
+
+/** rv32ConvCost falls short of the pair kernel's measured instructions (bench:speed: resnet's
+ * ops 5 and 9, 7.27 and 7.17 M against 6.95 and 7.00 M estimated; aww's 1x1 layers 1.865 M
+ * against 1.639 M), while rv32QuadCost is within 5 % of the quad kernel's: the quad-or-pair
+ * choice scales the pair estimate by this much. */
+const PAIR_MEASURED_OVER_ESTIMATE = 1.04;
 
 /** Windows tr_conv_quad_i2c_rv32_layer gathers at most (TR_RVQ_I2C_MAX_K). */
 const RV32_I2C_MAX_K = 64;
@@ -236,7 +245,7 @@ export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered 
     const direct = rv32QuadCost(l);
     const gathered = !l.gemm && l.kH * l.kW * l.inC <= RV32_I2C_MAX_K ? rv32QuadCost(l, true) : Infinity;
     const best = Math.min(direct, gathered);
-    if (best < pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct);
+    if (best < PAIR_MEASURED_OVER_ESTIMATE * pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct);
   }
   if (pairCost >= generic) return undefined;
   include(ctx);
