@@ -1,6 +1,7 @@
 // Kernel selection for int8 CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED on cores without a
 // DSP extension (RV32IMAC, Cortex-M0) under optimize 'speed': the register-blocked kernels of
-// tr_conv_rv32.h, tr_conv1ch_rv32.h and tr_dwconv_rv32.h compete per layer with the library's kernels by a small
+// tr_conv_quad_rv32.h, tr_fc_row_rv32.h, tr_conv_rv32.h, tr_conv1ch_rv32.h and tr_dwconv_rv32.h
+// compete per layer with the library's kernels by a small
 // cost model (estimated instructions of the layer from instruction counts of each kernel's
 // inner loop in the generated assembly; used to choose, never reported as a measurement).
 // lower-conv.ts asks here first and falls back to its own kernels (tr_gemm_scalar.h for 1x1
