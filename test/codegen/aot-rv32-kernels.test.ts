@@ -92,9 +92,9 @@ addConvCase(g, { n: 3, h: 3, w: 3, inC: 5, outC: 6, kH: 1, kW: 1 });
 }
 // fully connected: one row, odd batch counts (pairs and a single row)
 for (const [B, D, O] of [[1, 33, 17], [3, 19, 12], [1, 640, 8]] as const) addFcCase(g, B, D, O);
-// one row per layer (tr_fc_row_rv32.h): depths with every remainder mod 4, blocks of 8, a block
-// of 4, single channels after them, two rows; four rows of 96 (pixel pairs: tr_conv_rv32.h)
-for (const [B, D, O] of [[1, 5, 4], [1, 66, 29], [1, 127, 20], [1, 130, 3], [1, 12, 1], [2, 23, 14], [4, 96, 24]] as const) addFcCase(g, B, D, O);
+// one row per layer (tr_fc_row_rv32.h): depths with every remainder mod 4, passes of 16 and 8
+// channels, a pass of 4, single channels after them, two rows; four rows of 96 (pixel pairs: tr_conv_rv32.h)
+for (const [B, D, O] of [[1, 5, 4], [1, 66, 29], [1, 127, 20], [1, 130, 3], [1, 12, 1], [2, 23, 14], [4, 96, 24], [1, 41, 47], [1, 300, 16]] as const) addFcCase(g, B, D, O);
 const graph = g.graph;
 const inputs = graph.inputs.map((id) => randomInput(g, graph.tensors[id]!));
 const plan = planGraph(graph, {});

@@ -278,18 +278,20 @@ export interface ScalarFcLayer {
 }
 
 const FC_ROW_RV32_INCLUDE = '#include "tr_fc_row_rv32.h"\n';
-/** Instructions per input k of tr_fc_row_rv32.h by block (8, 4, 1 channels): 103 per four k
- * in the -O2 assembly of the 8-channel block (4 + 32 loads, 64 MUL/ADD, 3 pointer/branch);
- * the others estimated the same way. Per block: the bias in, the pointers (estimated). */
-const FC_ROW_PER_K = { b8: 25.75, b4: 13.75, b1: 4 } as const;
+/** Instructions per input k of tr_fc_row_rv32.h by pass (16, 8, 4, 1 channels): 200 per four
+ * k in the -O2 assembly of the 16-channel pass (4 + 64 loads, 128 MUL/ADD, 4 pointer/branch),
+ * 103 of the 8-channel one; the others estimated the same way. Per pass: the bias in, the
+ * pointers (estimated). */
+const FC_ROW_PER_K = { b16: 50, b8: 25.75, b4: 13.75, b1: 4 } as const;
 const FC_ROW_PER_BLOCK = 12;
 
 /** Estimated instructions of the layer under tr_fc_row_rv32.h. */
 function fcRowCost(l: ScalarFcLayer): number {
   const C = l.outDepth;
-  const b8 = Math.floor(C / 8); const b4 = C - 8 * b8 >= 4 ? 1 : 0; const b1 = C - 8 * b8 - 4 * b4;
-  return PER_LAYER + l.batches * (l.depth * (b8 * FC_ROW_PER_K.b8 + b4 * FC_ROW_PER_K.b4 + b1 * FC_ROW_PER_K.b1) +
-    (b8 + b4 + b1) * FC_ROW_PER_BLOCK + C * PER_OUTPUT);
+  const b16 = Math.floor(C / 16); const b8 = C - 16 * b16 >= 8 ? 1 : 0;
+  const b4 = C - 16 * b16 - 8 * b8 >= 4 ? 1 : 0; const b1 = C - 16 * b16 - 8 * b8 - 4 * b4;
+  return PER_LAYER + l.batches * (l.depth * (b16 * FC_ROW_PER_K.b16 + b8 * FC_ROW_PER_K.b8 + b4 * FC_ROW_PER_K.b4 + b1 * FC_ROW_PER_K.b1) +
+    (b16 + b8 + b4 + b1) * FC_ROW_PER_BLOCK + C * PER_OUTPUT);
 }
 
 /** The blocked fully-connected kernel when the cost model prefers it, else undefined: one row
