@@ -75,14 +75,54 @@ for (const c of [
   { h: 13, w: 12, kH: 10, kW: 8, strideH: 2, strideW: 2, depthwise: true }, { h: 9, w: 14, kH: 3, kW: 3, strideH: 2, strideW: 2, depthwise: true },
   { n: 2, h: 5, w: 23, kH: 2, kW: 3 }, { h: 3, w: 4, kH: 5, kW: 5 }, { h: 8, w: 17, kH: 4, kW: 3, strideH: 3, strideW: 3, padding: 'VALID' as const },
 ]) addConvCase(g, { ...c, inC: 1, outC: 1 });
-// fully connected: one row (the 8 x 1 path), odd batch counts (pairs and a single row)
+// the quad kernel (tr_conv_quad_rv32.h, 4 pixels x 4 channels, per-layer literals): channel
+// counts around its blocks of 4 (a partial last block of 1 to 3), rows of quads and the 1 to 3
+// single pixels after them, run lengths L = KW * CIN with every remainder mod 4 (the unrolled
+// tails), strides 1 to 3 with quads reading windows apart, windows clipped on every side,
+// 1x1 convs with P % 4 = 1..3 flattened pixels and a batch, random shapes
+for (const [inC, outC] of [[1, 5], [2, 6], [3, 7], [5, 4], [7, 9], [4, 2]] as const) {
+  addConvCase(g, { h: 6, w: 9, inC, outC, kH: 3, kW: 3, strideW: inC % 2 + 1 });
+}
+addConvCase(g, { h: 9, w: 13, inC: 3, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2 });
+addConvCase(g, { h: 7, w: 19, inC: 2, outC: 11, kH: 2, kW: 5, strideW: 3, padding: 'VALID' });
+addConvCase(g, { h: 10, w: 4, inC: 1, outC: 13, kH: 10, kW: 4, padding: 'VALID' });
+// maps wide enough for quads of windows inside the input (the walker over the input): quads
+// then 1 to 3 single pixels per row, border rows and columns, windows over K > 64 values
+for (const c of [
+  { h: 5, w: 21, inC: 8, outC: 6, kH: 3, kW: 3 }, { h: 6, w: 30, inC: 3, outC: 9, kH: 3, kW: 3, strideH: 2, strideW: 2 },
+  { h: 4, w: 18, inC: 5, outC: 4, kH: 2, kW: 5, padding: 'VALID' as const }, { h: 7, w: 27, inC: 9, outC: 11, kH: 3, kW: 3, strideW: 3 },
+  { n: 2, h: 3, w: 14, inC: 13, outC: 3, kH: 3, kW: 3 },
+]) addConvCase(g, c);
+// narrow maps under wide windows (aww's first layer: 10x4 over 10 columns), where the variant
+// gathering each quad's windows into a buffer serves: quads across output rows, windows
+// clipped on every side, 1 to 3 pixels after the last quad, a batch
+addConvCase(g, { h: 13, w: 6, inC: 1, outC: 10, kH: 6, kW: 4, strideH: 2, strideW: 2 });
+addConvCase(g, { h: 9, w: 3, inC: 2, outC: 7, kH: 5, kW: 3 });
+addConvCase(g, { n: 2, h: 5, w: 4, inC: 3, outC: 5, kH: 4, kW: 4, strideW: 3 });
+for (const [h, w, inC, outC] of [[3, 7, 16, 10], [5, 3, 9, 3], [2, 5, 33, 17], [4, 4, 6, 14]] as const) addConvCase(g, { h, w, inC, outC, kH: 1, kW: 1 });
+addConvCase(g, { n: 3, h: 3, w: 3, inC: 5, outC: 6, kH: 1, kW: 1 });
+{
+  const r = rng(321);
+  const pick = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  for (let i = 0; i < 6; i++) {
+    const kH = pick(1, 5); const kW = pick(1, 5);
+    addConvCase(g, {
+      h: pick(kH, 11), w: pick(kW, 14), inC: pick(1, 9), outC: pick(1, 19), kH, kW,
+      strideH: pick(1, 3), strideW: pick(1, 3), padding: r() < 0.5 ? 'SAME' : 'VALID',
+    });
+  }
+}
+// fully connected: one row, odd batch counts (pairs and a single row)
 for (const [B, D, O] of [[1, 33, 17], [3, 19, 12], [1, 640, 8]] as const) addFcCase(g, B, D, O);
+// one row per layer (tr_fc_row_rv32.h): depths with every remainder mod 4, passes of 16 and 8
+// channels, a pass of 4, single channels after them, two rows; four rows of 96 (pixel pairs: tr_conv_rv32.h)
+for (const [B, D, O] of [[1, 5, 4], [1, 66, 29], [1, 127, 20], [1, 130, 3], [1, 12, 1], [2, 23, 14], [4, 96, 24], [1, 41, 47], [1, 300, 16]] as const) addFcCase(g, B, D, O);
 const graph = g.graph;
 const inputs = graph.inputs.map((id) => randomInput(g, graph.tensors[id]!));
 const plan = planGraph(graph, {});
 
 /** Kernels the cases must reach on a core without DSP (each instance name ends in its arithmetic). */
-const RV32_KERNELS = ['tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_dw3x3_rv32_layer', 'tr_conv1ch_rv32_layer', 'tr_dw1in_rv32_layer'];
+const RV32_KERNELS = ['tr_conv_quad_rv32_layer', 'tr_conv_quad_i2c_rv32_layer', 'tr_conv1x1_quad_rv32_layer', 'tr_conv_rv32_', 'tr_conv1x1_rv32_', 'tr_fc_rv32_', 'tr_fc_row_rv32_layer', 'tr_dw3x3_rv32_layer', 'tr_conv1ch_rv32_layer', 'tr_dw1in_rv32_layer'];
 
 for (const arithmetic of ARITHMETICS) {
   describe(`RV32 blocked kernels, ${arithmetic} arithmetic`, () => {
@@ -266,5 +306,61 @@ describe('RV32 blocked kernels on models of the set (QEMU riscv32 virt, the buil
         assert.equal(row!.outputsMatch, true);
       });
     }
+  }
+});
+
+describe('RV32 quad kernel under streaming overlaps', () => {
+  // tr_conv_quad_rv32.h writes a quad's outputs channel block by channel block while the quad's
+  // inputs are still to be read for the next block: units of 4 pixels, where the planner's rule
+  // for CONV_2D (firmware/plan/streaming.ts) only guarantees the lag of 2-pixel units. The
+  // generator may pick it for an output overlapping its input only when the plan puts the output
+  // at least the 4-pixel lag below the input; a wrong pick overwrites input still to be read.
+  const qg = new RandomGraph(rng(34));
+  for (const c of [
+    { h: 4, w: 9, inC: 8, outC: 12, kH: 1, kW: 1 }, { h: 5, w: 5, inC: 6, outC: 16, kH: 1, kW: 1 },
+    { h: 6, w: 13, inC: 4, outC: 6, kH: 3, kW: 3 }, { h: 9, w: 17, inC: 3, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2 },
+    { h: 9, w: 5, inC: 1, outC: 10, kH: 5, kW: 3 }, { h: 6, w: 11, inC: 9, outC: 9, kH: 3, kW: 3 },
+  ]) addConvCase(qg, c);
+  const qgraph = qg.graph;
+  const qinputs = qgraph.inputs.map((id) => randomInput(qg, qgraph.tensors[id]!));
+  const qwant = runGraphAll(qgraph, qinputs, { arithmetic: 'reference' });
+  /** The 4-pixel lag of the conv writing `out` from `input` (batch 1, no dilation). */
+  const quadLag = (out: number, input: number) => {
+    const op = qgraph.ops.find((o) => o.outputs[0] === out)!;
+    const o = op.options as { padding: 'SAME' | 'VALID'; strideH: number; strideW: number };
+    const [, inH, inW, inC] = qgraph.tensors[input]!.shape as [number, number, number, number];
+    const [, outH, outW, outC] = qgraph.tensors[out]!.shape as [number, number, number, number];
+    const [, kH, kW] = qgraph.tensors[op.inputs[1]!]!.shape as [number, number, number, number];
+    return windowLag({
+      inH, inW, outH, outW, filterH: kH, filterW: kW, strideH: o.strideH, strideW: o.strideW, dilationH: 1, dilationW: 1,
+      padTop: leadingPad(o.padding, inH, kH, o.strideH, 1, outH), padLeft: leadingPad(o.padding, inW, kW, o.strideW, 1, outW),
+      inPixelBytes: inC, outPixelBytes: outC, unitPixels: 4,
+    });
+  };
+  for (const [name, atQuadLag, gap] of [
+    ['below by the planner\'s (2-pixel) lag', false, (s: { lag: number }) => -s.lag],
+    ['below by the 4-pixel lag', true, (s: { lag: number }, out: number, input: number) => -Math.max(s.lag, quadLag(out, input))],
+  ] as const) {
+    it(`${name}: the quad kernel only where the gap allows 4-pixel units; every output equals the interpreter's`, async () => {
+      const plan = gapPlan(qgraph, gap);
+      const off = new Map(plan.buffers.filter((b) => b.tensor !== undefined).map((b) => [b.tensor!, b.offset]));
+      const gen = generateAot(qgraph, plan, { modelName: 'rv_qstream', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP });
+      const src = Object.values(gen.files).join('\n');
+      let quads = 0; let overlapping = 0;
+      for (const [i, op] of qgraph.ops.entries()) {
+        const out = op.outputs[0]!; const input = op.inputs[0]!;
+        const d = off.get(input)! - off.get(out)!;
+        const size = (t: number) => qgraph.tensors[t]!.shape.reduce((a, b) => a * b, 1);
+        if (!(d < size(out) && -d < size(input))) continue;
+        overlapping++;
+        const quad = src.includes(`op${i}_convq(`);
+        if (quad) { quads++; assert.ok(d >= quadLag(out, input), `op ${i}: quads ${d} B below the input, 4-pixel lag ${quadLag(out, input)}`); }
+      }
+      assert.ok(overlapping >= 5, `${overlapping} outputs overlap their inputs`);
+      if (atQuadLag) assert.ok(quads >= 4, `${quads} quad layers at the 4-pixel lag`);
+      const exe = await buildHostModel(gen.files, []);
+      const raw = await runHostModel(exe, concatBytes(qinputs.map(bytesOf)), 1);
+      assert.deepEqual(graphOutputMismatches(qgraph, raw, qwant).failures, []);
+    });
   }
 });

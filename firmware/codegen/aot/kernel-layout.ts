@@ -163,3 +163,23 @@ export function rv32Dw1inLayout(w: ArrayLike<number>, C: number, KH: number, KW:
   }
   return out;
 }
+
+/**
+ * tr_conv_quad_rv32.h: weights `w` as C rows of K = rows x L (OHWI rows of any conv: `rows`
+ * window rows of L = KW x CIN values; rows = 1 for a 1x1 conv or gathered windows). Blocks of 4
+ * output channels, the last one padded with zero rows to 4 (the kernel computes and drops
+ * them); within a block column-major over the window — per column l, per row ky — the 4
+ * channels' weights of index ky * L + l side by side. int8.
+ */
+export function rv32QuadLayout(w: ArrayLike<number>, C: number, K: number, rows = 1): number[] {
+  if (w.length !== C * K) throw new Error(`rv32QuadLayout: ${w.length} weights are not ${C} x ${K}`);
+  if (K % rows !== 0) throw new Error(`rv32QuadLayout: ${K} values are not ${rows} rows`);
+  const L = K / rows;
+  const out: number[] = [];
+  for (let c = 0; c < C; c += 4) {
+    for (let l = 0; l < L; l++) {
+      for (let ky = 0; ky < rows; ky++) for (let j = 0; j < 4; j++) out.push(c + j < C ? w[(c + j) * K + ky * L + l]! : 0);
+    }
+  }
+  return out;
+}

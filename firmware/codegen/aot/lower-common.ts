@@ -1,5 +1,5 @@
 // Helpers shared by the op lowerings: quantization of one tensor, 4-D views, clamps.
-import { numElements, type Activation, type Op, type Tensor } from '../../ir/graph.ts';
+import { numElements, tensorBytes, type Activation, type Op, type Tensor } from '../../ir/graph.ts';
 import { activationRangeFloat, activationRangeQuantized, fp32RequantScales } from '../../ir/quant.ts';
 import { cFloat, cInt, floatArray, joinValues } from './c-emit.ts';
 import type { LowerContext } from './context.ts';
@@ -76,4 +76,13 @@ export function requantTables(ctx: LowerContext, opIndex: number, inputScale: nu
   const name = ctx.name(opIndex, 'rq');
   ctx.decls.push(`static const tr_rq_t ${name}[${rows.length}] = {\n${joinValues(rows, 4)}\n};\n`);
   return { rq: name, fscale: 'NULL' };
+}
+
+/** True when the plan puts any byte of tensor b on the bytes of tensor a (a streaming overlap;
+ * tensors outside the arena never overlap). Kernels whose write order is not the one the
+ * planner's lag assumes run only where this is false or the real offsets allow them. */
+export function tensorsOverlap(ctx: LowerContext, a: number, b: number): boolean {
+  if (!ctx.offsets.has(a) || !ctx.offsets.has(b)) return false;
+  const oa = ctx.arenaOffset(a); const ob = ctx.arenaOffset(b);
+  return oa < ob + tensorBytes(ctx.tensor(b)) && ob < oa + tensorBytes(ctx.tensor(a));
 }

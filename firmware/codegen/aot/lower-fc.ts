@@ -1,8 +1,8 @@
 // The DSP "speed" kernel for FULLY_CONNECTED and 1x1 convs with deep inputs or few outputs
 // (tr_fc_deep_wide.h), beside lower-conv.ts (which validates the op, folds the bias and emits
 // the params struct, then asks here before its widening 1x1 kernel, tr_conv1x1_wide.h).
-import { tensorBytes } from '../../ir/graph.ts';
 import { cInt } from './c-emit.ts';
+import { tensorsOverlap } from './lower-common.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { fcDeepWideLayout, conv1x1PairsLayout, wordArray } from './kernel-layout.ts';
 
@@ -59,13 +59,6 @@ export interface DeepGemm {
   inId: number; outId: number;
 }
 
-/** True when the plan puts any byte of the output on the input (arena tensors only). */
-function overlaps(ctx: LowerContext, xId: number, yId: number): boolean {
-  if (!ctx.offsets.has(xId) || !ctx.offsets.has(yId)) return false;
-  const ox = ctx.arenaOffset(xId); const oy = ctx.arenaOffset(yId);
-  return ox < oy + tensorBytes(ctx.tensor(yId)) && oy < ox + tensorBytes(ctx.tensor(xId));
-}
-
 /**
  * tr_fc_deep_wide.h where it applies and beats the widening kernel (or that one cannot take
  * the layer): DSP speed kernels, an output apart from the input (each block's outputs are
@@ -73,7 +66,7 @@ function overlaps(ctx: LowerContext, xId: number, yId: number): boolean {
  * estimated cost. Undefined otherwise.
  */
 export function lowerDeepGemm(ctx: LowerContext, i: number, d: DeepGemm): Lowered | undefined {
-  if (!ctx.wideKernels || overlaps(ctx, d.inId, d.outId)) return undefined;
+  if (!ctx.wideKernels || tensorsOverlap(ctx, d.inId, d.outId)) return undefined;
   // 1x1 convs with 1-3 outputs (FDT partitions) go to tr_conv1x1_pairs.h (below).
   if (d.kind === 'conv1x1' && d.outDepth < 4) return undefined;
   if (d.wideFits && deepRowCost(d.outDepth) >= wideRowCost(d.outDepth)) return undefined;

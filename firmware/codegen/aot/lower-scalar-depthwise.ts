@@ -5,9 +5,9 @@
 // requantization both use (tr_requant_rv32.h) where the generator can prove it applies.
 // lower-scalar.ts calls in here; optimize 'size' never does (ctx.scalarBlockKernels).
 import { intArray } from './c-emit.ts';
+import { tensorsOverlap } from './lower-common.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH, type ScalarConvLayer } from './lower-scalar.ts';
-import { tensorBytes } from '../../ir/graph.ts';
 import { reverseWindowLag, windowLag } from '../../plan/streaming.ts';
 import { rv32DepthwiseLayout, rv32Dw1inLayout } from './kernel-layout.ts';
 
@@ -87,13 +87,6 @@ export interface ScalarDepthwiseLayer {
   rq32?: Rq32Source;
 }
 
-/** True when the plan puts any byte of tensor b in the bytes of tensor a (a streaming overlap). */
-function overlaps(ctx: LowerContext, a: number, b: number): boolean {
-  if (!ctx.offsets.has(a) || !ctx.offsets.has(b)) return false;
-  const oa = ctx.arenaOffset(a); const ob = ctx.arenaOffset(b);
-  return oa < ob + tensorBytes(ctx.tensor(b)) && ob < oa + tensorBytes(ctx.tensor(a));
-}
-
 /** Estimated instructions per output of tr_dwconv_rv32.h (9 loads, 9 MUL, 9 ADD, requantization
  * and pointer steps; border pixels about twice that) and of the raster-order 3x3 kernel it
  * replaces on these cores (measured with bench:speed before: 9.5-10.5 instructions per MAC).
@@ -116,7 +109,7 @@ const DW_RASTER_PER_OUTPUT = 9 * 9.5;
  * store later than the one-pixel order, never earlier. The checks use the plan's real offsets.
  */
 export function dwBand(ctx: LowerContext, l: ScalarDepthwiseLayer): number | undefined {
-  if (!overlaps(ctx, l.inId, l.outId)) return l.outH;
+  if (!tensorsOverlap(ctx, l.inId, l.outId)) return l.outH;
   if (l.batches !== 1) return undefined;
   // bytes the output starts above (> 0) or below (< 0) the input
   const d = ctx.arenaOffset(l.outId) - ctx.arenaOffset(l.inId);
@@ -145,7 +138,7 @@ export function dwBand(ctx: LowerContext, l: ScalarDepthwiseLayer): number | und
  * clipped window column on either side and never both.
  */
 function dwColumns(ctx: LowerContext, l: ScalarDepthwiseLayer): boolean {
-  if (overlaps(ctx, l.inId, l.outId) || l.reverse || l.outW > l.outH) return false;
+  if (tensorsOverlap(ctx, l.inId, l.outId) || l.reverse || l.outW > l.outH) return false;
   return l.inW >= 2 && l.padLeft <= 1 && (l.outW - 1) * l.strideW - l.padLeft + 2 <= l.inW;
 }
 
@@ -192,7 +185,7 @@ export function lowerScalarDepthwise1in(ctx: LowerContext, l: ScalarConvLayer): 
   if (ctx.scalarBlockKernels && l.outC === 1) return lowerConv1ch(ctx, l);
   if (!ctx.scalarBlockKernels || l.gemm || l.reverse || l.inC !== 1 || l.outC < 2 || l.outC > DW1IN_MAX_C) return undefined;
   if (l.dilationH !== 1 || l.dilationW !== 1 || l.kW > DW1IN_MAX_KW || l.inId === undefined || l.outId === undefined) return undefined;
-  if (overlaps(ctx, l.inId, l.outId)) return undefined;
+  if (tensorsOverlap(ctx, l.inId, l.outId)) return undefined;
   include(ctx, '#include "tr_dwconv1in_rv32.h"\n');
   const filter = ctx.name(l.opIndex, 'filter_rv32');
   ctx.decls.push(intArray(filter, 'int8_t', rv32Dw1inLayout(l.ohwi, l.outC, l.kH, l.kW)));

@@ -1,13 +1,16 @@
 // Kernel selection for int8 CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED on cores without a
 // DSP extension (RV32IMAC, Cortex-M0) under optimize 'speed': the register-blocked kernels of
-// tr_conv_rv32.h, tr_conv1ch_rv32.h (and lower-scalar-depthwise.ts's depthwise ones) compete per layer with the library's kernels by a small
+// tr_conv_quad_rv32.h, tr_fc_row_rv32.h, tr_conv_rv32.h (and lower-scalar-depthwise.ts's depthwise and
+// one-input-channel ones) compete per layer with the library's kernels by a small
 // cost model (estimated instructions of the layer from instruction counts of each kernel's
 // inner loop in the generated assembly; used to choose, never reported as a measurement).
 // lower-conv.ts asks here first and falls back to its own kernels (tr_gemm_scalar.h for 1x1
 // convs and FC, the generic ones otherwise) when this returns undefined.
 import { intArray } from './c-emit.ts';
+import { tensorsOverlap } from './lower-common.ts';
 import type { LowerContext, Lowered } from './context.ts';
-import { rv32BlockLayout } from './kernel-layout.ts';
+import { windowLag } from '../../plan/streaming.ts';
+import { rv32BlockLayout, rv32QuadLayout } from './kernel-layout.ts';
 import { lowerScalarDepthwise1in, type Rq32Source } from './lower-scalar-depthwise.ts';
 export { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH };
 
@@ -63,7 +66,8 @@ export interface ScalarConvLayer {
   reverse: boolean;
   mode: RqMode;
   inPtr: string; outPtr: string;
-  /** For the depthwise kernels (lower-scalar-depthwise.ts): rv32 requantization, tensor ids. */
+  /** The input and output tensors (the quad kernel checks the plan's overlap of the two);
+   * for the depthwise kernels (lower-scalar-depthwise.ts) the rv32 requantization. */
   rq32?: Rq32Source; inId?: number; outId?: number;
 }
 
@@ -97,6 +101,107 @@ function include(ctx: LowerContext, line = CONV_RV32_INCLUDE): void {
   if (!ctx.decls.includes(line)) ctx.decls.unshift(line);
 }
 
+const CONV_QUAD_RV32_INCLUDE = '#include "tr_conv_quad_rv32.h"\n';
+/** Instructions per input index k of a quad's 4-channel block (16 MACs), counted in the -O2
+ * assembly: 168 per four k in the 1x1 instances of aww and vww, 250 per six k in resnet's 3x3
+ * ones (16 loads, 32 MUL/ADD per k, pointer steps and the branch, a few spills). */
+const QUAD_PER_K = 42;
+/** The same for a pair's block (8 MACs): 135 per six k in the 3x3 16 -> 16 instance. */
+const QUAD_PAIR_PER_K = 22.5;
+/** A single pixel's, per 4 channels: 28 per k for 8 channels (1 input and 8 weight loads, 16
+ * MUL/ADD, 3 pointer steps) in the 3x3 instances. Measured with bench:speed on resnet with the
+ * quad kernel forced: 6.96 / 7.03 / 7.44 M instructions on ops 2 / 5 / 9 against 7.06 / 7.24 /
+ * 7.82 M estimated with 16 here (the pair kernel: 7.27 M on op 5, 7.17 M on op 9). */
+const QUAD_SINGLE_PER_K = 14;
+/** Per 4-channel block of a quad or a single pixel: the bias into the accumulators, the
+ * block's pointers (estimated). */
+const QUAD_PER_BLOCK = 12;
+
+/** Quads, pairs and single pixels tr_conv_quad_rv32_layer walks (or the gathering variant,
+ * over the flattened map), and the runs of the single ones. */
+function quadWalk(l: ScalarConvLayer, gather: boolean): { quads: number; pairs: number; singles: number; singleRuns: number } {
+  if (l.gemm || gather) {
+    const P = l.gemm ? l.inH * l.inW : l.outH * l.outW;
+    return { quads: l.batches * Math.floor(P / 4), pairs: l.batches * (P % 4 >= 2 ? 1 : 0), singles: l.batches * (P % 2), singleRuns: l.batches * (P % 2) };
+  }
+  let quads = 0; let pairs = 0; let singles = 0; let singleRuns = 0;
+  for (let oy = 0; oy < l.outH; oy++) {
+    const iy0 = oy * l.strideH - l.padTop;
+    const rowsInside = iy0 >= 0 && iy0 + l.kH <= l.inH;
+    for (let ox = 0; ox < l.outW;) {
+      const ix0 = ox * l.strideW - l.padLeft;
+      if (rowsInside && ix0 >= 0 && ox + 4 <= l.outW && ix0 + 3 * l.strideW + l.kW <= l.inW) { quads++; ox += 4; continue; }
+      if (rowsInside && ix0 >= 0 && ox + 2 <= l.outW && ix0 + l.strideW + l.kW <= l.inW) { pairs++; ox += 2; continue; }
+      singles++; singleRuns += l.kH * ((ix0 < 0 ? 1 : 0) + 1 + (ix0 + l.kW > l.inW ? 1 : 0));
+      ox++;
+    }
+  }
+  return { quads: quads * l.batches, pairs: pairs * l.batches, singles: singles * l.batches, singleRuns: singleRuns * l.batches };
+}
+
+/** rv32ConvCost falls short of the pair kernel's measured instructions (bench:speed: resnet's
+ * ops 5 and 9, 7.27 and 7.17 M against 6.95 and 7.00 M estimated; aww's 1x1 layers 1.865 M
+ * against 1.639 M), while rv32QuadCost is within 5 % of the quad kernel's: the quad-or-pair
+ * choice scales the pair estimate by this much. */
+const PAIR_MEASURED_OVER_ESTIMATE = 1.04;
+
+/** Windows tr_conv_quad_i2c_rv32_layer gathers at most (TR_RVQ_I2C_MAX_K). */
+const RV32_I2C_MAX_K = 64;
+/** Per gathered window tap: the bounds checks and the copy loop (estimated), and per value. */
+const GATHER_PER_TAP = 6;
+const GATHER_PER_VALUE = 2;
+
+/** Estimated instructions of the layer under tr_conv_quad_rv32.h: the walker over the input
+ * (`gather` false) or the gathering variant (tr_conv_quad_i2c_rv32_layer). */
+export function rv32QuadCost(l: ScalarConvLayer, gather = false): number {
+  const K = l.kH * l.kW * l.inC;
+  const blocks = Math.ceil(l.outC / 4);
+  const w = quadWalk(l, gather);
+  const quad = blocks * (K * QUAD_PER_K + QUAD_PER_BLOCK) + 4 * l.outC * PER_OUTPUT;
+  const pair = blocks * (K * QUAD_PAIR_PER_K + QUAD_PER_BLOCK) + 2 * l.outC * PER_OUTPUT;
+  const runs = w.singles ? w.singleRuns / w.singles : 1;
+  const single = blocks * (K * QUAD_SINGLE_PER_K + QUAD_PER_BLOCK + runs * 8) + l.outC * PER_OUTPUT;
+  const gathers = gather ? l.batches * l.outH * l.outW * l.kH * l.kW * (GATHER_PER_TAP + GATHER_PER_VALUE * l.inC) : 0;
+  return PER_LAYER + w.quads * quad + w.pairs * pair + w.singles * single + gathers;
+}
+
+/**
+ * True when the quad kernel's write order is safe for the plan: output and input apart, or the
+ * output below the input by at least the lag of a 4-pixel unit (the plan only guarantees the
+ * 2-pixel lag of firmware/plan/streaming.ts' CONV_2D rule). The kernel runs forwards only.
+ */
+function quadFitsPlan(ctx: LowerContext, l: ScalarConvLayer): boolean {
+  if (l.reverse) return false;
+  if (l.inId === undefined || l.outId === undefined) return false;
+  if (!tensorsOverlap(ctx, l.inId, l.outId)) return true;
+  if (l.batches !== 1) return false;
+  const d = ctx.arenaOffset(l.inId) - ctx.arenaOffset(l.outId);
+  const lag = windowLag({
+    inH: l.inH, inW: l.inW, outH: l.outH, outW: l.outW, filterH: l.kH, filterW: l.kW, strideH: l.strideH, strideW: l.strideW,
+    dilationH: 1, dilationW: 1, padTop: l.padTop, padLeft: l.padLeft, inPixelBytes: l.inC, outPixelBytes: l.outC, unitPixels: 4,
+  });
+  return d >= lag;
+}
+
+/** The quad kernel: one noinline function per layer with the sizes and strides as literals;
+ * `gather`: the variant that gathers the windows (tr_conv_quad_i2c_rv32_layer). */
+function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean): Lowered {
+  include(ctx, CONV_QUAD_RV32_INCLUDE);
+  const K = l.kH * l.kW * l.inC;
+  const filter = ctx.name(l.opIndex, 'filter_rvq');
+  ctx.decls.push(intArray(filter, 'int8_t', rv32QuadLayout(l.ohwi, l.outC, K, l.gemm || gather ? 1 : l.kH)));
+  const spec = ctx.name(l.opIndex, 'convq');
+  const window = `${l.kH}, ${l.kW}, ${l.inC}, ${l.outC}, ${l.strideW}, ${l.inW * l.inC}`;
+  const fn = l.gemm ? 'tr_conv1x1_quad_rv32_layer' : gather ? 'tr_conv_quad_i2c_rv32_layer' : 'tr_conv_quad_rv32_layer';
+  const args = l.gemm ? `${l.batches * l.inH * l.inW}, ${K}, ${l.outC}` : gather ? window : `${window}, ${l.outC}`;
+  // the quads' own function: pixel stride, row stride, rows, row length, channels, output stride
+  const quads = ctx.name(l.opIndex, 'quads');
+  const geom = l.gemm || gather ? [K, 0, 1, K] : [l.strideW * l.inC, l.inW * l.inC, l.kH, l.kW * l.inC];
+  ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${geom.join(', ')}, ${l.outC}, ${l.outC}, ${l.mode})\n`);
+  ctx.decls.push(`TR_RVQ_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n  ${fn}(&${l.params}, in, ${filter}, out, ${args}, ${l.mode}, ${quads});\n}\n`);
+  return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: [fn] };
+}
+
 /** The blocked conv when it fits the layer and the cost model prefers it, else undefined. */
 export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
@@ -105,7 +210,17 @@ export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered 
   if (dw1in) return dw1in;
   if (!l.gemm && (l.reverse || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH)) return undefined;
   const macs = l.batches * l.outH * l.outW * l.outC * l.kH * l.kW * l.inC;
-  if (rv32ConvCost(l) >= GENERIC_PER_MAC.conv * macs) return undefined;
+  const pairCost = rv32ConvCost(l);
+  // GENERIC_PER_MAC was measured on layers of long windows; the requantization per output
+  // comes on top (vww's 1x1 8 -> 16: 7.61 instructions per MAC measured under tr_gemm_scalar.h)
+  const generic = GENERIC_PER_MAC.conv * macs + l.batches * l.outH * l.outW * l.outC * PER_OUTPUT;
+  if (quadFitsPlan(ctx, l)) {
+    const direct = rv32QuadCost(l);
+    const gathered = !l.gemm && l.kH * l.kW * l.inC <= RV32_I2C_MAX_K ? rv32QuadCost(l, true) : Infinity;
+    const best = Math.min(direct, gathered);
+    if (best < PAIR_MEASURED_OVER_ESTIMATE * pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct);
+  }
+  if (pairCost >= generic) return undefined;
   include(ctx);
   const blocked = ctx.name(l.opIndex, 'filter_rv32');
   ctx.decls.push(intArray(blocked, 'int8_t', rv32BlockLayout(l.ohwi, l.outC, l.kH * l.kW * l.inC)));
@@ -134,15 +249,44 @@ export interface ScalarFcLayer {
   inPtr: string; outPtr: string;
 }
 
-/** The blocked fully-connected kernel when the cost model prefers it, else undefined. */
+const FC_ROW_RV32_INCLUDE = '#include "tr_fc_row_rv32.h"\n';
+/** Instructions per input k of tr_fc_row_rv32.h by pass (16, 8, 4, 1 channels): 200 per four
+ * k in the -O2 assembly of the 16-channel pass (4 + 64 loads, 128 MUL/ADD, 4 pointer/branch),
+ * 103 of the 8-channel one; the others estimated the same way. Per pass: the bias in, the
+ * pointers (estimated). */
+const FC_ROW_PER_K = { b16: 50, b8: 25.75, b4: 13.75, b1: 4 } as const;
+const FC_ROW_PER_BLOCK = 12;
+
+/** Estimated instructions of the layer under tr_fc_row_rv32.h. */
+function fcRowCost(l: ScalarFcLayer): number {
+  const C = l.outDepth;
+  const b16 = Math.floor(C / 16); const b8 = C - 16 * b16 >= 8 ? 1 : 0;
+  const b4 = C - 16 * b16 - 8 * b8 >= 4 ? 1 : 0; const b1 = C - 16 * b16 - 8 * b8 - 4 * b4;
+  return PER_LAYER + l.batches * (l.depth * (b16 * FC_ROW_PER_K.b16 + b8 * FC_ROW_PER_K.b8 + b4 * FC_ROW_PER_K.b4 + b1 * FC_ROW_PER_K.b1) +
+    (b16 + b8 + b4 + b1) * FC_ROW_PER_BLOCK + C * PER_OUTPUT);
+}
+
+/** The blocked fully-connected kernel when the cost model prefers it, else undefined: one row
+ * (batch 1) per-layer tr_fc_row_rv32.h, several rows the pixel pairs of tr_conv_rv32.h. */
 export function lowerScalarFc(ctx: LowerContext, l: ScalarFcLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
   const P = l.batches;
   const cost = PER_LAYER + Math.floor(P / 2) * blockedCost(l.depth, l.outDepth, 1, true) + (P % 2) * blockedCost(l.depth, l.outDepth, 1, false);
-  if (cost >= GENERIC_PER_MAC.fc * P * l.depth * l.outDepth) return undefined;
-  include(ctx);
+  const rowCost = fcRowCost(l);
+  // the generic kernel's estimate with the requantization per output on top (see lowerScalarConv)
+  const generic = GENERIC_PER_MAC.fc * P * l.depth * l.outDepth + P * l.outDepth * PER_OUTPUT;
+  if (Math.min(cost, rowCost) >= generic) return undefined;
   const blocked = ctx.name(l.opIndex, 'weights_rv32');
   ctx.decls.push(intArray(blocked, 'int8_t', rv32BlockLayout(l.weights, l.outDepth, l.depth)));
+  if (rowCost < cost) {
+    include(ctx, FC_ROW_RV32_INCLUDE);
+    const spec = ctx.name(l.opIndex, 'fcrow');
+    // one copy of the loop per layer with K and C literals (immediate weight offsets)
+    ctx.decls.push(`TR_RVF_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n` +
+      `  tr_fc_row_rv32_layer(&${l.params}, in, ${blocked}, out, ${l.batches}, ${l.depth}, ${l.outDepth}, ${l.mode});\n}\n`);
+    return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_fc_row_rv32_layer'] };
+  }
+  include(ctx);
   const fn = `tr_fc_rv32_${SUFFIX[l.mode]}`;
   return {
     statements: [`${fn}(&${l.params}, ${l.inPtr}, ${blocked}, ${l.outPtr}, ${l.batches}, ${l.depth}, ${l.outDepth});`],
