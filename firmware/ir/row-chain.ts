@@ -1,0 +1,65 @@
+// Geometry of a ROW_CHAIN (ir/graph.ts RowChainOptions): every stage's input and output map,
+// window and vertical padding, and how many of its output rows the next stage's window holds.
+// One place for the validator, the tiling rewrite, the interpreter, MAC counting and the AoT
+// lowering.
+import type { Graph, Op, RowChainOptions } from './graph.ts';
+import { leadingPad, windowOutSize } from './shape.ts';
+
+export interface RowChainStageGeometry {
+  inH: number; inW: number; inC: number;
+  outH: number; outW: number; outC: number;
+  kH: number; kW: number;
+  strideH: number;
+  /** Leading padding rows (0 for VALID). */
+  padTop: number;
+  /** Output rows of this stage the next stage's window can hold at once (the last stage: 1). */
+  hold: number;
+}
+
+/** Input rows [first, last] (clipped to the map) that output row `r` of a stage reads. */
+export function stageRowWindow(s: RowChainStageGeometry, r: number): { first: number; last: number; padTop: number } {
+  const start = r * s.strideH - s.padTop;
+  return { first: Math.max(0, start), last: Math.min(s.inH - 1, start + s.kH - 1), padTop: Math.max(0, -start) };
+}
+
+/**
+ * Stage geometry from the chain's input shape and the stages' filter shapes (conv: OHWI,
+ * depthwise: 1 x H x W x out channels); throws on what a chain cannot hold (dilation, a batch
+ * other than 1, filters that do not chain).
+ */
+export function rowChainGeometry(input: readonly number[], filters: readonly (readonly number[])[], o: RowChainOptions): RowChainStageGeometry[] {
+  if (input.length !== 4 || input[0] !== 1) throw new Error(`row chain needs a batch-1 4-D input, got [${input}]`);
+  if (filters.length !== o.stages.length || o.stages.length === 0) throw new Error('row chain needs one filter per stage');
+  let [, h, w, c] = input as [number, number, number, number];
+  const out: RowChainStageGeometry[] = [];
+  o.stages.forEach((st, k) => {
+    const f = filters[k]!;
+    const so = st.options;
+    if (f.length !== 4) throw new Error(`stage ${k} filter [${f}] is not 4-D`);
+    if (so.dilationH !== 1 || so.dilationW !== 1) throw new Error(`stage ${k} is dilated`);
+    const kH = f[1]!; const kW = f[2]!;
+    let outC: number;
+    if (st.kind === 'CONV_2D') {
+      if (f[3] !== c) throw new Error(`stage ${k} filter [${f}] does not take ${c} channels`);
+      outC = f[0]!;
+    } else {
+      const dm = (so as { depthMultiplier?: number }).depthMultiplier ?? 1;
+      if (f[0] !== 1 || f[3] !== c * dm) throw new Error(`stage ${k} depthwise filter [${f}] does not map ${c} channels x ${dm}`);
+      outC = f[3]!;
+    }
+    const outH = windowOutSize(h, kH, so.strideH, 1, so.padding);
+    const outW = windowOutSize(w, kW, so.strideW, 1, so.padding);
+    if (outH < 1 || outW < 1) throw new Error(`stage ${k} has an empty output`);
+    out.push({ inH: h, inW: w, inC: c, outH, outW, outC, kH, kW, strideH: so.strideH, padTop: leadingPad(so.padding, h, kH, so.strideH, 1, outH), hold: 1 });
+    [h, w, c] = [outH, outW, outC];
+  });
+  // Rows of stage s's output held for stage s + 1: its window height, clipped to the map.
+  for (let k = 0; k + 1 < out.length; k++) out[k]!.hold = Math.min(out[k + 1]!.kH, out[k]!.outH);
+  return out;
+}
+
+/** The geometry of a ROW_CHAIN op in a graph. */
+export function rowChainOpGeometry(g: Graph, op: Op<'ROW_CHAIN'>): RowChainStageGeometry[] {
+  const filters = op.options.stages.map((_, k) => g.tensors[op.inputs[1 + 2 * k]!]!.shape);
+  return rowChainGeometry(g.tensors[op.inputs[0]!]!.shape, filters, op.options);
+}
