@@ -117,10 +117,11 @@ export interface ResidualBlockOptions {
  * global AVERAGE_POOL_2D (int32 per-channel sums) or a FULLY_CONNECTED over the flattened map
  * (int32 partial dot products per row; a RESHAPE before it is folded in). Inputs `[X, filter0,
  * bias0 | -1, ..., filterN-1, biasN-1 | -1]` plus `[fcWeights, fcBias | -1]` for an FC end.
- * Outputs `[Y, rows0, ..., rowsN-2]` plus `[lastRow, acc]` with an end: Y the chain's result
- * (the last stage's map, or the end op's output), rows_s the working rows of stage s's output
- * (`[1, rows the next stage's window needs, width, channels]`, that tensor's quantization),
- * lastRow one row of the last stage's output and acc the end's int32 accumulators. The working
+ * Outputs `[Y, rows0, ..., rowsN-2]`, `[lastRow, acc]` with an end, then `state`: Y the
+ * chain's result (the last stage's map, or the end op's output), rows_s the working rows of
+ * stage s's output (`[1, rows the next stage's window needs, width, channels]`, that tensor's
+ * quantization), lastRow one row of the last stage's output, acc the end's int32 accumulators
+ * and state the row driver's int16 cursors (`[2 * stages]`: next row, first held row). The working
  * buffers' contents after the op are unspecified. Results equal the separate ops in every
  * arithmetic.
  */

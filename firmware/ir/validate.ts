@@ -22,8 +22,8 @@ const INPUT_COUNTS: Record<OpKind, [number, number, number[]?]> = {
 /** Output counts of ops with more than one (RESIDUAL_BLOCK: the result and its working rows). */
 const OUTPUT_COUNTS: Partial<Record<OpKind, (op: Op) => number>> = {
   RESIDUAL_BLOCK: (op) => ((op as Op<'RESIDUAL_BLOCK'>).options.convS ? 4 : 3),
-  // Y, the working rows of every stage but the last, and [lastRow, acc] with an end
-  ROW_CHAIN: (op) => { const o = (op as Op<'ROW_CHAIN'>).options; return o.stages.length + (o.end ? 2 : 0); },
+  // Y, the working rows of every stage but the last, [lastRow, acc] with an end, the driver's state
+  ROW_CHAIN: (op) => { const o = (op as Op<'ROW_CHAIN'>).options; return o.stages.length + (o.end ? 2 : 0) + 1; },
 };
 
 export function validateGraph(graph: Graph): void {
@@ -98,6 +98,8 @@ function checkShapes(graph: Graph, op: Op, fail: (msg: string) => never): void {
       geo.slice(0, -1).forEach((s, k) => {
         if (!sameShape(outTensor(1 + k).shape, [1, s.hold, s.outW, s.outC])) fail(`working rows of stage ${k} are ${fmtShape(outTensor(1 + k).shape)}, expected ${fmtShape([1, s.hold, s.outW, s.outC])}`);
       });
+      const state = outTensor(op.outputs.length - 1);
+      if (!sameShape(state.shape, [2 * n])) fail(`driver state is ${fmtShape(state.shape)}, expected [${2 * n}]`);
       if (!o.end) { expectOut([1, last.outH, last.outW, last.outC]); return; }
       if (!sameShape(outTensor(n).shape, [1, 1, last.outW, last.outC])) fail(`last row is ${fmtShape(outTensor(n).shape)}, expected ${fmtShape([1, 1, last.outW, last.outC])}`);
       if (o.end.kind === 'AVERAGE_POOL_2D') {
@@ -320,9 +322,10 @@ function checkDtypes(graph: Graph, op: Op, fail: (msg: string) => never): void {
       const n = (op as Op<'ROW_CHAIN'>).options.stages.length;
       const weights = op.inputs.filter((_, k) => k % 2 === 1).map((id) => graph.tensors[id]!.dtype);
       const acts = op.outputs.map((id) => graph.tensors[id]!.dtype);
-      const end = acts.length > n;
-      if (input !== 'int8' || weights.some((d) => d !== 'int8') || acts.some((d, k) => d !== (end && k === acts.length - 1 ? 'int32' : 'int8'))) {
-        fail('needs int8 activations and filters (int32 end accumulators)');
+      const end = acts.length > n + 1;
+      const want = (k: number) => (k === acts.length - 1 ? 'int16' : end && k === acts.length - 2 ? 'int32' : 'int8');
+      if (input !== 'int8' || weights.some((d) => d !== 'int8') || acts.some((d, k) => d !== want(k))) {
+        fail('needs int8 activations and filters (int32 end accumulators, int16 driver state)');
       }
       return;
     }

@@ -129,6 +129,8 @@ export function fuseRowChains(g0: Graph): Graph {
       g.tensors.push({ name: `${g.tensors[endOp!.outputs[0]!]!.name}${SUFFIX}_acc`, shape: [accLen], dtype: 'int32' });
       tail.push(g.tensors.length - 1);
     }
+    g.tensors.push({ name: `${(endOp ?? ops[ops.length - 1]!).name}${SUFFIX}_state`, shape: [2 * geo.length], dtype: 'int16' });
+    tail.push(g.tensors.length - 1);
     const inputs = [ops[0]!.inputs[0]!, ...ops.flatMap((op) => [op.inputs[1]!, op.inputs[2] ?? -1])];
     if (end?.kind === 'FULLY_CONNECTED') inputs.push(endOp!.inputs[1]!, endOp!.inputs[2] ?? -1);
     const at = m.end ?? m.stages[m.stages.length - 1]!;

@@ -210,7 +210,7 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
   const pName = ctx.name(i, 'params');
   ctx.decls.push(`static const tr_row_chain_params_t ${pName} = { ${n}, ${stagesName}, ${endFields} };\n`);
   return {
-    statements: [`tr_row_chain_s8(&${pName}, ${ctx.ptr(op.inputs[0]!)}, ${ctx.ptr(op.outputs[0]!, { write: true })}, ${acc});`],
+    statements: [`tr_row_chain_s8(&${pName}, ${ctx.ptr(op.inputs[0]!)}, ${ctx.ptr(op.outputs[0]!, { write: true })}, ${acc}, ${ctx.ptr(op.outputs[op.outputs.length - 1]!, { write: true })});`],
     kernels: [...kernels],
   };
 }

@@ -35,7 +35,10 @@ export const rowChain: Kernel<'ROW_CHAIN'> = (args) => {
       : depthwiseConv2d(sub('DEPTHWISE_CONV_2D', st.options as Op<'DEPTHWISE_CONV_2D'>['options'], ins, ts, yt));
     x = y!; xt = yt;
   });
-  const zeros = (t: Tensor) => (t.dtype === 'int32' ? new Int32Array(t.shape.reduce((a, b) => a * b, 1)) : new Int8Array(t.shape.reduce((a, b) => a * b, 1)));
+  const zeros = (t: Tensor) => {
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    return t.dtype === 'int32' ? new Int32Array(count) : t.dtype === 'int16' ? new Int16Array(count) : new Int8Array(count);
+  };
   const scratch = args.outputTensors.slice(1).map(zeros);
   if (!o.end) return [x, ...scratch];
   const out = args.outputTensors[0]!;

@@ -48,7 +48,8 @@ typedef struct {
 } tr_row_chain_params_t;
 
 /* x: the chain's input map; y: its output (the last map, or the end op's output); acc: the
- * end's int32 accumulators (NULL without an end). */
-void tr_row_chain_s8(const tr_row_chain_params_t *p, const int8_t *x, int8_t *y, int32_t *acc);
+ * end's int32 accumulators (NULL without an end); state: 2 * n_stages cursors (next row to
+ * compute, first row held, per stage). */
+void tr_row_chain_s8(const tr_row_chain_params_t *p, const int8_t *x, int8_t *y, int32_t *acc, int16_t *state);
 
 #endif
