@@ -12,8 +12,23 @@ export interface RowChainStageGeometry {
   strideH: number;
   /** Leading padding rows (0 for VALID). */
   padTop: number;
+  strideW: number;
+  /** Leading padding columns (0 for VALID). */
+  padLeft: number;
   /** Output rows of this stage the next stage's window can hold at once (the last stage: 1). */
   hold: number;
+  /**
+   * The next stage is a 1x1, stride-1 conv (a depthwise-separable pair's pointwise half): its
+   * output pixel needs only this stage's pixel, so this stage is computed one pixel at a time
+   * straight into it and holds one pixel, not a row. Never two in a row (a pointwise that is
+   * itself fed pixel by pixel computes whole rows).
+   */
+  pixel: boolean;
+}
+
+/** Shape of the buffer stage s's output is held in (not used for the last stage). */
+export function stageBufferShape(s: RowChainStageGeometry): number[] {
+  return s.pixel ? [1, 1, 1, s.outC] : [1, s.hold, s.outW, s.outC];
 }
 
 /** Input rows [first, last] (clipped to the map) that output row `r` of a stage reads. */
@@ -50,11 +65,18 @@ export function rowChainGeometry(input: readonly number[], filters: readonly (re
     const outH = windowOutSize(h, kH, so.strideH, 1, so.padding);
     const outW = windowOutSize(w, kW, so.strideW, 1, so.padding);
     if (outH < 1 || outW < 1) throw new Error(`stage ${k} has an empty output`);
-    out.push({ inH: h, inW: w, inC: c, outH, outW, outC, kH, kW, strideH: so.strideH, padTop: leadingPad(so.padding, h, kH, so.strideH, 1, outH), hold: 1 });
+    out.push({
+      inH: h, inW: w, inC: c, outH, outW, outC, kH, kW, strideH: so.strideH, padTop: leadingPad(so.padding, h, kH, so.strideH, 1, outH),
+      strideW: so.strideW, padLeft: leadingPad(so.padding, w, kW, so.strideW, 1, outW), hold: 1, pixel: false,
+    });
     [h, w, c] = [outH, outW, outC];
   });
   // Rows of stage s's output held for stage s + 1: its window height, clipped to the map.
   for (let k = 0; k + 1 < out.length; k++) out[k]!.hold = Math.min(out[k + 1]!.kH, out[k]!.outH);
+  for (let k = 0; k + 1 < out.length; k++) {
+    const next = out[k + 1]!; const so = o.stages[k + 1]!;
+    out[k]!.pixel = so.kind === 'CONV_2D' && next.kH === 1 && next.kW === 1 && so.options.strideH === 1 && so.options.strideW === 1 && (k === 0 || !out[k - 1]!.pixel);
+  }
   return out;
 }
 

@@ -2,7 +2,7 @@
 // each op's output shape is what its inputs and options imply (TFLite's Prepare() rules).
 // The reader runs it on every model; rewrites (tiling) can run it on what they produce.
 import { ModelError, numElements, type Conv2DOptions, type Graph, type Op, type OpKind, type Tensor } from './graph.ts';
-import { rowChainOpGeometry, type RowChainStageGeometry } from './row-chain.ts';
+import { rowChainOpGeometry, stageBufferShape, type RowChainStageGeometry } from './row-chain.ts';
 import {
   broadcastShapes, constInts, fmtShape, normalizeAxis, sameShape, windowOutSize,
 } from './shape.ts';
@@ -96,7 +96,7 @@ function checkShapes(graph: Graph, op: Op, fail: (msg: string) => never): void {
       const last = geo[n - 1]!;
       const outTensor = (k: number) => graph.tensors[op.outputs[k]!]!;
       geo.slice(0, -1).forEach((s, k) => {
-        if (!sameShape(outTensor(1 + k).shape, [1, s.hold, s.outW, s.outC])) fail(`working rows of stage ${k} are ${fmtShape(outTensor(1 + k).shape)}, expected ${fmtShape([1, s.hold, s.outW, s.outC])}`);
+        if (!sameShape(outTensor(1 + k).shape, stageBufferShape(s))) fail(`working rows of stage ${k} are ${fmtShape(outTensor(1 + k).shape)}, expected ${fmtShape(stageBufferShape(s))}`);
       });
       const state = outTensor(op.outputs.length - 1);
       if (!sameShape(state.shape, [2 * n])) fail(`driver state is ${fmtShape(state.shape)}, expected [${2 * n}]`);

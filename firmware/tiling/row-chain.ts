@@ -13,7 +13,7 @@
 // read only by the next op of the chain and not a model output. `unfuseRowChain` gives the
 // builtin ops back (export to TFLite).
 import type { FullyConnectedOptions, Graph, Op, Pool2DOptions, RowChainEnd, RowChainOptions, RowChainStage, Tensor } from '../ir/graph.ts';
-import { rowChainGeometry } from '../ir/row-chain.ts';
+import { rowChainGeometry, stageBufferShape } from '../ir/row-chain.ts';
 import { addActivation, addInt32Const, cloneGraph, compactTensors, consumers } from './graph-edit.ts';
 import { TILED_MARK } from './path.ts';
 
@@ -120,7 +120,7 @@ export function fuseRowChains(g0: Graph): Graph {
     const options: RowChainOptions = { stages, ...(end ? { end } : {}) };
     const geo = rowChainGeometry(g.tensors[ops[0]!.inputs[0]!]!.shape, ops.map((op) => g.tensors[op.inputs[1]!]!.shape), options);
     const outs = ops.map((op) => g.tensors[op.outputs[0]!]!);
-    const rows = geo.slice(0, -1).map((s, k) => addActivation(g, outs[k]!, `${outs[k]!.name}${SUFFIX}`, [1, s.hold, s.outW, s.outC]));
+    const rows = geo.slice(0, -1).map((s, k) => addActivation(g, outs[k]!, `${outs[k]!.name}${SUFFIX}`, stageBufferShape(s)));
     const tail: number[] = [];
     if (end) {
       const last = geo[geo.length - 1]!; const lt = outs[outs.length - 1]!;

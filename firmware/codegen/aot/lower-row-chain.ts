@@ -12,7 +12,6 @@
 // row's slice is contiguous) and one requantization.
 import type { Op, Tensor } from '../../ir/graph.ts';
 import { fp32RequantScales, perChannelMultipliers } from '../../ir/quant.ts';
-import { leadingPad } from '../../ir/shape.ts';
 import { rowChainOpGeometry, stageRowWindow, type RowChainStageGeometry } from '../../ir/row-chain.ts';
 import { cInt, constValues, floatArray, intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
@@ -34,8 +33,32 @@ function include(ctx: LowerContext, text: string): void {
 
 interface StageC { rowsField: string; kernel: string; kernelField: 'conv' | 'dw'; filter: string; bias: string }
 
-/** One stage's constant data, per-row params table and kernel. */
-function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number, g: RowChainStageGeometry, x: Tensor, y: Tensor): StageC {
+/** How a stage is called: one output row at a time, one output pixel at a time (the first half
+ * of a pixel pair), or on one pixel (the pointwise half). */
+type StageMode = 'rows' | 'pixels' | 'pixel';
+
+/** One input window of a stage call: rows and columns present (from the first the driver
+ * points at), padding before them, and output columns written. */
+interface CallWindow { rows: number; padTop: number; cols: number; padLeft: number; outW: number }
+
+function callWindows(g: RowChainStageGeometry, mode: StageMode): CallWindow[] {
+  if (mode === 'pixel') return [{ rows: 1, padTop: 0, cols: 1, padLeft: 0, outW: 1 }];
+  const out: CallWindow[] = [];
+  for (let r = 0; r < g.outH; r++) {
+    const win = stageRowWindow(g, r);
+    const rows = win.last - win.first + 1;
+    if (mode === 'rows') { out.push({ rows, padTop: win.padTop, cols: g.inW, padLeft: g.padLeft, outW: g.outW }); continue; }
+    for (let c = 0; c < g.outW; c++) {
+      const start = c * g.strideW - g.padLeft;
+      const first = Math.max(0, start);
+      out.push({ rows, padTop: win.padTop, cols: Math.min(g.inW - 1, start + g.kW - 1) - first + 1, padLeft: Math.max(0, -start), outW: 1 });
+    }
+  }
+  return out;
+}
+
+/** One stage's constant data, params table (per call window) and kernel. */
+function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number, g: RowChainStageGeometry, x: Tensor, y: Tensor, mode: StageMode): StageC {
   const st = op.options.stages[s]!;
   const o = st.options;
   const wId = op.inputs[1 + 2 * s]!; const bId = op.inputs[2 + 2 * s]!;
@@ -43,7 +66,7 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
   if (!w.quant) throw ctx.error(i, op, `filter "${w.name}" is not quantized`);
   const name = (what: string) => ctx.name(i, `s${s}_${what}`);
   const xq = perTensorQuant(ctx, i, op, x); const yq = perTensorQuant(ctx, i, op, y);
-  const { inW, inC, outW, outC, kH, kW } = g;
+  const { inW, inC, outC, kH, kW } = g;
   const depthwise = st.kind === 'DEPTHWISE_CONV_2D';
   const asConv = depthwise && inC === 1 && ctx.variant === 'optimized';
   const dw = depthwise && !asConv;
@@ -79,32 +102,32 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
   // requantTables names its arrays after the op: give it this stage's own prefix.
   const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => name(what) } }) as LowerContext;
   const rqt = requantTables(tagged, i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
-  const padLeft = leadingPad(o.padding, inW, kW, o.strideW, 1, outW);
   const structs = new Map<string, string>();
-  const entries = Array.from({ length: g.outH }, (_, r) => {
-    const win = stageRowWindow(g, r);
-    const rows = win.last - win.first + 1;
-    const key = `${rows}_${win.padTop}`;
+  const entries = callWindows(g, mode).map((win) => {
+    const key = `${win.rows}_${win.padTop}_${win.cols}_${win.padLeft}_${win.outW}`;
     let sName = structs.get(key);
     if (sName === undefined) {
-      sName = name(`row${structs.size}`);
+      sName = name(`win${structs.size}`);
       structs.set(key, sName);
-      const inView = viewInit(1, rows, inW, inC, rows * inW * inC, inW * inC, inC);
-      const outView = viewInit(1, 1, outW, outC, outW * outC, outW * outC, outC);
+      // rows of the whole input map apart (the window is a view into held rows or the input)
+      const rowStride = mode === 'pixel' ? inC : inW * inC;
+      const inView = viewInit(1, win.rows, win.cols, inC, win.rows * rowStride, rowStride, inC);
+      const outView = viewInit(1, 1, win.outW, outC, win.outW * outC, win.outW * outC, outC);
       const tail = `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${name('mult')}, ${name('shift')}, ${folded}, ${padRow}, ${rqt.rq}, ${rqt.fscale}`;
       ctx.decls.push(dw
-        ? `static const tr_dwconv_s8_params_t ${sName} = { ${inView}, ${outView}, ${kH}, ${kW}, ${outC / inC}, ${o.strideH}, ${o.strideW}, 1, 1, ${win.padTop}, ${padLeft}, ${tail}, ${packed} };\n`
-        : `static const tr_conv_s8_params_t ${sName} = { ${inView}, ${outView}, ${kH}, ${kW}, ${o.strideH}, ${o.strideW}, 1, 1, ${win.padTop}, ${padLeft}, ${tail} };\n`);
+        ? `static const tr_dwconv_s8_params_t ${sName} = { ${inView}, ${outView}, ${kH}, ${kW}, ${outC / inC}, ${o.strideH}, ${o.strideW}, 1, 1, ${win.padTop}, ${win.padLeft}, ${tail}, ${packed} };\n`
+        : `static const tr_conv_s8_params_t ${sName} = { ${inView}, ${outView}, ${kH}, ${kW}, ${o.strideH}, ${o.strideW}, 1, 1, ${win.padTop}, ${win.padLeft}, ${tail} };\n`);
     }
     return `&${sName}`;
   });
-  const table = name('rows');
-  ctx.decls.push(`static const ${dw ? 'tr_dwconv_s8_params_t' : 'tr_conv_s8_params_t'} *const ${table}[${entries.length}] = { ${entries.join(', ')} };\n`);
+  const type = dw ? 'tr_dwconv_s8_params_t' : 'tr_conv_s8_params_t';
+  const table = mode === 'pixel' ? entries[0]!.slice(1) : name('calls');
+  if (mode !== 'pixel') ctx.decls.push(`static const ${type} *const ${table}[${entries.length}] = { ${entries.join(', ')} };\n`);
   // emitted on first use only: the wrappers fold the bias in
   const bias = () => (bt ? ctx.ptr(bId) : 'NULL');
   if (dw) return { rowsField: table, kernel: ctx.variant === 'optimized' ? 'tr_depthwise_conv2d_s8_fast' : 'tr_depthwise_conv2d_s8', kernelField: 'dw', filter: ctx.ptr(wId), bias: bias() };
   let kernel = ctx.variant === 'optimized' ? 'tr_conv2d_s8_fast' : 'tr_conv2d_s8';
-  const mode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+  const rqMode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
   const wrapperHead = (fn: string) => `static __attribute__((noinline, noipa)) void ${fn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n`;
   const kW4 = Math.ceil(kW / 4) * 4;
   if (asConv && ctx.wideKernels && kH * kW4 <= WIDE_MAX_K) {
@@ -116,7 +139,7 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
     // as lowerDepthwise1ch: from 4 channels the kernel widens every window into xw, below 4 it gathers into gbuf
     const many = outC >= 4;
     ctx.decls.push(`${wrapperHead(kernel)}  int8_t gbuf[${many ? 4 : k}] __attribute__((aligned(4)));\n  uint32_t xw[${many ? k / 2 : 1}];\n  (void)filter; (void)bias;\n` +
-      `  tr_dw1ch_wide_layer(p, in, ${wide}, out, gbuf, xw, ${kH}, ${kW4}, ${outC}, ${mode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
+      `  tr_dw1ch_wide_layer(p, in, ${wide}, out, gbuf, xw, ${kH}, ${kW4}, ${outC}, ${rqMode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
   } else if (!asConv && ctx.wideKernels && kH * kW * inC <= WIDE_MAX_K && outC >= 4) {
     include(ctx, CONV_WIDE_INCLUDE);
     const windowK = kH * kW * inC;
@@ -125,7 +148,7 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
     kernel = name('convw');
     const k4 = Math.ceil(windowK / 4) * 4;
     ctx.decls.push(`${wrapperHead(kernel)}  int8_t gbuf[${k4}] __attribute__((aligned(4)));\n  uint32_t xw[${k4 / 2}];\n  (void)filter; (void)bias;\n` +
-      `  tr_conv_wide_layer(p, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${inC}, ${outC}, ${mode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
+      `  tr_conv_wide_layer(p, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${inC}, ${outC}, ${rqMode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
   }
   const library = kernel.startsWith('tr_');
   return { rowsField: table, kernel, kernelField: 'conv', filter: !library ? 'NULL' : asConv ? ohwi() : ctx.ptr(wId), bias: library ? bias() : 'NULL' };
@@ -144,16 +167,33 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
   // end, else the chain's output).
   const quantOf = (s: number): Tensor => ctx.tensor(op.outputs[s < n - 1 ? 1 + s : (o.end ? n : 0)]!);
   const kernels = new Set<string>(['tr_row_chain_s8']);
-  const stages = geo.map((g, s) => {
-    const c = lowerStage(ctx, i, op, s, g, s === 0 ? x : quantOf(s - 1), quantOf(s));
+  const lower = (s: number, mode: StageMode): StageC => {
+    const c = lowerStage(ctx, i, op, s, geo[s]!, s === 0 ? x : quantOf(s - 1), quantOf(s), mode);
     kernels.add(c.kernel.startsWith('tr_') ? c.kernel : c.kernel.endsWith('dw1chw') ? 'tr_dw1ch_wide_layer' : 'tr_conv_wide_layer');
+    return c;
+  };
+  // Driver stages: one per chain stage, except a pixel pair (ir/row-chain.ts `pixel`) is one.
+  const stages: string[] = [];
+  for (let s = 0; s < n; s++) {
+    const g = geo[s]!;
+    const pair = g.pixel;
+    const c = lower(s, pair ? 'pixels' : 'rows');
     const conv = c.kernelField === 'conv';
-    const buf = s < n - 1 ? ctx.ptr(op.outputs[1 + s]!, { write: true }) : 'NULL';
-    return `{ ${g.inH}, ${g.outH}, ${g.strideH}, ${g.padTop}, ${g.kH}, ${g.inW * g.inC}, ${g.outW * g.outC}, ` +
-      `${conv ? c.rowsField : 'NULL'}, ${conv ? 'NULL' : c.rowsField}, ${conv ? c.kernel : 'NULL'}, ${conv ? 'NULL' : c.kernel}, ${c.filter}, ${c.bias}, ${buf} }`;
-  });
+    const outS = pair ? s + 1 : s;
+    const og = geo[outS]!;
+    const buf = outS < n - 1 ? ctx.ptr(op.outputs[1 + outS]!, { write: true }) : 'NULL';
+    let pixel = '0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL';
+    if (pair) {
+      const pw = lower(s + 1, 'pixel');
+      if (pw.kernelField !== 'conv') throw ctx.error(i, op, `stage ${s + 1} of a pixel pair is not a conv`);
+      pixel = `${g.outW}, ${g.strideW}, ${g.padLeft}, ${g.inC}, ${og.outC}, ${ctx.ptr(op.outputs[1 + s]!, { write: true })}, &${pw.rowsField}, ${pw.kernel}, ${pw.filter}, ${pw.bias}`;
+    }
+    stages.push(`{ ${g.inH}, ${og.outH}, ${g.strideH}, ${g.padTop}, ${g.kH}, ${g.inW * g.inC}, ${og.outW * og.outC}, ` +
+      `${conv ? c.rowsField : 'NULL'}, ${conv ? 'NULL' : c.rowsField}, ${conv ? c.kernel : 'NULL'}, ${conv ? 'NULL' : c.kernel}, ${c.filter}, ${c.bias}, ${buf}, ${pixel} }`);
+    if (pair) s++;
+  }
   const stagesName = ctx.name(i, 'stages');
-  ctx.decls.push(`static const tr_row_stage_t ${stagesName}[${n}] = {\n  ${stages.join(',\n  ')}\n};\n`);
+  ctx.decls.push(`static const tr_row_stage_t ${stagesName}[${stages.length}] = {\n  ${stages.join(',\n  ')}\n};\n`);
   const last = geo[n - 1]!;
   const y = ctx.tensor(op.outputs[0]!);
   let endFields = 'TR_ROW_END_NONE, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL';
@@ -208,7 +248,7 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
     }
   }
   const pName = ctx.name(i, 'params');
-  ctx.decls.push(`static const tr_row_chain_params_t ${pName} = { ${n}, ${stagesName}, ${endFields} };\n`);
+  ctx.decls.push(`static const tr_row_chain_params_t ${pName} = { ${stages.length}, ${stagesName}, ${endFields} };\n`);
   return {
     statements: [`tr_row_chain_s8(&${pName}, ${ctx.ptr(op.inputs[0]!)}, ${ctx.ptr(op.outputs[0]!, { write: true })}, ${acc}, ${ctx.ptr(op.outputs[op.outputs.length - 1]!, { write: true })});`],
     kernels: [...kernels],

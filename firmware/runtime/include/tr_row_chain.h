@@ -29,6 +29,17 @@ typedef struct {
   const int8_t *filter;
   const int32_t *bias;
   int8_t *buf;                       /* held output rows (NULL for the last stage) */
+  /* A pixel pair (px_w > 0): two chain stages, the first computed one pixel at a time (its
+   * tables then hold one params struct per output pixel, [row * px_w + column]) into `pix`,
+   * the second a 1x1 stride-1 conv (`pw`) from that pixel into the output row. */
+  int32_t px_w;                      /* output pixels per row, 0 for a plain stage */
+  int32_t stride_w, pad_left;        /* the first stage's horizontal window */
+  int32_t in_px, out_px;             /* bytes of one input pixel, of one output pixel */
+  int8_t *pix;
+  const tr_conv_s8_params_t *pw;
+  tr_row_conv_fn pw_fn;
+  const int8_t *pw_filter;
+  const int32_t *pw_bias;
 } tr_row_stage_t;
 
 enum { TR_ROW_END_NONE = 0, TR_ROW_END_POOL = 1, TR_ROW_END_FC = 2 };

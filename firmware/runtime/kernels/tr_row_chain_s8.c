@@ -67,6 +67,19 @@ static __attribute__((noinline)) void end_row(const tr_row_chain_params_t *p, in
   else tr_partial_fc_s8_fast(&p->fc_rows[row], p->last_row, p->fc_weights + (size_t)row * (size_t)p->fc_row_weights, acc, acc);
 }
 
+/* One output row of a pixel pair: per pixel, the first stage on its window into pix, then the
+ * pointwise conv from pix into the row. */
+static void pixel_row(const tr_row_stage_t *c, int32_t row, const int8_t *in, int8_t *out) {
+  for (int32_t px = 0; px < c->px_w; px++) {
+    const int32_t start = px * c->stride_w - c->pad_left;
+    const int8_t *win = in + (size_t)(start > 0 ? start : 0) * (size_t)c->in_px;
+    const int32_t k = row * c->px_w + px;
+    if (c->conv) c->conv(c->conv_rows[k], win, c->filter, c->bias, c->pix);
+    else c->dw(c->dw_rows[k], win, c->filter, c->bias, c->pix);
+    c->pw_fn(c->pw, c->pix, c->pw_filter, c->pw_bias, out + (size_t)px * (size_t)c->out_px);
+  }
+}
+
 void tr_row_chain_s8(const tr_row_chain_params_t *p, const int8_t *x, int8_t *y, int32_t *acc, int16_t *state) {
   const int32_t n = p->n_stages;
   memset(state, 0, (size_t)(2 * n) * sizeof(int16_t));
@@ -76,7 +89,8 @@ void tr_row_chain_s8(const tr_row_chain_params_t *p, const int8_t *x, int8_t *y,
   int32_t s;
   while ((s = next_step(p, x, y, state, &step)) >= 0) {
     const tr_row_stage_t *c = &p->stages[s];
-    if (c->conv) c->conv(c->conv_rows[step.row], step.in, c->filter, c->bias, step.out);
+    if (c->px_w) pixel_row(c, step.row, step.in, step.out);
+    else if (c->conv) c->conv(c->conv_rows[step.row], step.in, c->filter, c->bias, step.out);
     else c->dw(c->dw_rows[step.row], step.in, c->filter, c->bias, step.out);
     if (s == n - 1 && p->end != TR_ROW_END_NONE) end_row(p, step.row, acc);
   }
