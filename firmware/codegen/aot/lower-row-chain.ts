@@ -26,6 +26,8 @@ const CONV_WIDE_INCLUDE = '#include "tr_conv_wide.h"\n';
 const DW1CH_WIDE_INCLUDE = '#include "tr_dwconv1ch_wide.h"\n';
 /** Largest window the wide kernels gather per pixel on the stack (as lowerConv). */
 const WIDE_MAX_K = 1024;
+/** Most distinct call windows a wide wrapper inlines one kernel copy for (ROM against stack). */
+const MAX_INLINED_WINDOWS = 9;
 
 function include(ctx: LowerContext, text: string): void {
   if (!ctx.decls.includes(text)) ctx.decls.unshift(text);
@@ -130,6 +132,14 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
   const rqMode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
   const wrapperHead = (fn: string) => `static __attribute__((noinline, noipa)) void ${fn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n`;
   const kW4 = Math.ceil(kW / 4) * 4;
+  // The wide kernels are inlined: with the params a constant, their geometry is literals and
+  // their frame about half (micro_speech's window: 232 B instead of 448 B; stack is on-device
+  // RAM). A few distinct windows get one inlined copy each, chosen by the params pointer.
+  const windows = [...structs.values()];
+  const dispatch = (call: (params: string) => string): string => {
+    if (windows.length > MAX_INLINED_WINDOWS) return `  ${call('p')}\n`;
+    return windows.map((w, k) => (k === windows.length - 1 ? `  ${k ? 'else ' : ''}${call(`&${w}`)}\n` : `  ${k ? 'else ' : ''}if (p == &${w}) ${call(`&${w}`)}\n`)).join('');
+  };
   if (asConv && ctx.wideKernels && kH * kW4 <= WIDE_MAX_K) {
     include(ctx, DW1CH_WIDE_INCLUDE);
     const wide = name('filter_wide');
@@ -138,8 +148,8 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
     const k = kH * kW4;
     // as lowerDepthwise1ch: from 4 channels the kernel widens every window into xw, below 4 it gathers into gbuf
     const many = outC >= 4;
-    ctx.decls.push(`${wrapperHead(kernel)}  int8_t gbuf[${many ? 4 : k}] __attribute__((aligned(4)));\n  uint32_t xw[${many ? k / 2 : 1}];\n  (void)filter; (void)bias;\n` +
-      `  tr_dw1ch_wide_layer(p, in, ${wide}, out, gbuf, xw, ${kH}, ${kW4}, ${outC}, ${rqMode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
+    ctx.decls.push(`${wrapperHead(kernel)}  int8_t gbuf[${many ? 4 : k}] __attribute__((aligned(4)));\n  uint32_t xw[${many ? k / 2 : 1}];\n  (void)p; (void)filter; (void)bias;\n` +
+      `${dispatch((pp) => `tr_dw1ch_wide_layer(${pp}, in, ${wide}, out, gbuf, xw, ${kH}, ${kW4}, ${outC}, ${rqMode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});`)}}\n`);
   } else if (!asConv && ctx.wideKernels && kH * kW * inC <= WIDE_MAX_K && outC >= 4) {
     include(ctx, CONV_WIDE_INCLUDE);
     const windowK = kH * kW * inC;
@@ -147,8 +157,8 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
     ctx.decls.push(wordArray(wide, conv1x1WideLayout(wv, outC, windowK)));
     kernel = name('convw');
     const k4 = Math.ceil(windowK / 4) * 4;
-    ctx.decls.push(`${wrapperHead(kernel)}  int8_t gbuf[${k4}] __attribute__((aligned(4)));\n  uint32_t xw[${k4 / 2}];\n  (void)filter; (void)bias;\n` +
-      `  tr_conv_wide_layer(p, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${inC}, ${outC}, ${rqMode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});\n}\n`);
+    ctx.decls.push(`${wrapperHead(kernel)}  int8_t gbuf[${k4}] __attribute__((aligned(4)));\n  uint32_t xw[${k4 / 2}];\n  (void)p; (void)filter; (void)bias;\n` +
+      `${dispatch((pp) => `tr_conv_wide_layer(${pp}, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${inC}, ${outC}, ${rqMode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});`)}}\n`);
   }
   const library = kernel.startsWith('tr_');
   return { rowsField: table, kernel, kernelField: 'conv', filter: !library ? 'NULL' : asConv ? ohwi() : ctx.ptr(wId), bias: library ? bias() : 'NULL' };
