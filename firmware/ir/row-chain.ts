@@ -80,6 +80,18 @@ export function rowChainGeometry(input: readonly number[], filters: readonly (re
   return out;
 }
 
+/** Shape of the buffer the last stage's output goes to before the end: one row, or one pixel
+ * when a pool end sums the output of a pixel pair pixel by pixel. */
+export function lastRowShape(geo: readonly RowChainStageGeometry[], o: RowChainOptions): number[] {
+  const last = geo[geo.length - 1]!;
+  return poolPerPixel(geo, o) ? [1, 1, 1, last.outC] : [1, 1, last.outW, last.outC];
+}
+
+/** True when the chain ends in a pool and its last stage is a pixel pair's pointwise half. */
+export function poolPerPixel(geo: readonly RowChainStageGeometry[], o: RowChainOptions): boolean {
+  return o.end?.kind === 'AVERAGE_POOL_2D' && geo.length > 1 && geo[geo.length - 2]!.pixel;
+}
+
 /** The geometry of a ROW_CHAIN op in a graph. */
 export function rowChainOpGeometry(g: Graph, op: Op<'ROW_CHAIN'>): RowChainStageGeometry[] {
   const filters = op.options.stages.map((_, k) => g.tensors[op.inputs[1 + 2 * k]!]!.shape);

@@ -2,7 +2,7 @@
 // each op's output shape is what its inputs and options imply (TFLite's Prepare() rules).
 // The reader runs it on every model; rewrites (tiling) can run it on what they produce.
 import { ModelError, numElements, type Conv2DOptions, type Graph, type Op, type OpKind, type Tensor } from './graph.ts';
-import { rowChainOpGeometry, stageBufferShape, type RowChainStageGeometry } from './row-chain.ts';
+import { lastRowShape, rowChainOpGeometry, stageBufferShape, type RowChainStageGeometry } from './row-chain.ts';
 import {
   broadcastShapes, constInts, fmtShape, normalizeAxis, sameShape, windowOutSize,
 } from './shape.ts';
@@ -101,7 +101,7 @@ function checkShapes(graph: Graph, op: Op, fail: (msg: string) => never): void {
       const state = outTensor(op.outputs.length - 1);
       if (!sameShape(state.shape, [2 * n])) fail(`driver state is ${fmtShape(state.shape)}, expected [${2 * n}]`);
       if (!o.end) { expectOut([1, last.outH, last.outW, last.outC]); return; }
-      if (!sameShape(outTensor(n).shape, [1, 1, last.outW, last.outC])) fail(`last row is ${fmtShape(outTensor(n).shape)}, expected ${fmtShape([1, 1, last.outW, last.outC])}`);
+      if (!sameShape(outTensor(n).shape, lastRowShape(geo, o))) fail(`last row is ${fmtShape(outTensor(n).shape)}, expected ${fmtShape(lastRowShape(geo, o))}`);
       if (o.end.kind === 'AVERAGE_POOL_2D') {
         const p = o.end.options;
         if (p.filterH !== last.outH || p.filterW !== last.outW) fail(`pool window ${p.filterH}x${p.filterW} is not the whole ${last.outH}x${last.outW} map`);

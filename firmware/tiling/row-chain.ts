@@ -13,7 +13,7 @@
 // read only by the next op of the chain and not a model output. `unfuseRowChain` gives the
 // builtin ops back (export to TFLite).
 import type { FullyConnectedOptions, Graph, Op, Pool2DOptions, RowChainEnd, RowChainOptions, RowChainStage, Tensor } from '../ir/graph.ts';
-import { rowChainGeometry, stageBufferShape } from '../ir/row-chain.ts';
+import { lastRowShape, rowChainGeometry, stageBufferShape } from '../ir/row-chain.ts';
 import { addActivation, addInt32Const, cloneGraph, compactTensors, consumers } from './graph-edit.ts';
 import { TILED_MARK } from './path.ts';
 
@@ -124,7 +124,7 @@ export function fuseRowChains(g0: Graph): Graph {
     const tail: number[] = [];
     if (end) {
       const last = geo[geo.length - 1]!; const lt = outs[outs.length - 1]!;
-      tail.push(addActivation(g, lt, `${lt.name}${SUFFIX}`, [1, 1, last.outW, last.outC]));
+      tail.push(addActivation(g, lt, `${lt.name}${SUFFIX}`, lastRowShape(geo, options)));
       const accLen = end.kind === 'AVERAGE_POOL_2D' ? last.outC : g.tensors[endOp!.inputs[1]!]!.shape[0]!;
       g.tensors.push({ name: `${g.tensors[endOp!.outputs[0]!]!.name}${SUFFIX}_acc`, shape: [accLen], dtype: 'int32' });
       tail.push(g.tensors.length - 1);

@@ -12,7 +12,7 @@
 // row's slice is contiguous) and one requantization.
 import type { Op, Tensor } from '../../ir/graph.ts';
 import { fp32RequantScales, perChannelMultipliers } from '../../ir/quant.ts';
-import { rowChainOpGeometry, stageRowWindow, type RowChainStageGeometry } from '../../ir/row-chain.ts';
+import { poolPerPixel, rowChainOpGeometry, stageRowWindow, type RowChainStageGeometry } from '../../ir/row-chain.ts';
 import { cInt, constValues, floatArray, intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { conv1x1WideLayout, dw1chWideLayout, wordArray } from './kernel-layout.ts';
@@ -206,7 +206,7 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
   ctx.decls.push(`static const tr_row_stage_t ${stagesName}[${stages.length}] = {\n  ${stages.join(',\n  ')}\n};\n`);
   const last = geo[n - 1]!;
   const y = ctx.tensor(op.outputs[0]!);
-  let endFields = 'TR_ROW_END_NONE, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL';
+  let endFields = 'TR_ROW_END_NONE, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL';
   let acc = 'NULL';
   if (o.end) {
     const lastRow = ctx.ptr(op.outputs[n]!, { write: true });
@@ -215,9 +215,11 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
     const clamp = int8Clamp(o.end.options.activation, yq.scale, yq.zeroPoint);
     if (o.end.kind === 'AVERAGE_POOL_2D') {
       const rowName = ctx.name(i, 'pool_row'); const finName = ctx.name(i, 'pool_finish');
-      ctx.decls.push(`static const tr_partial_pool_s8_params_t ${rowName} = { ${viewInit(1, 1, last.outW, last.outC, last.outW * last.outC, last.outW * last.outC, last.outC)} };\n`);
+      const perPixel = poolPerPixel(geo, o);
+      const w = perPixel ? 1 : last.outW;
+      ctx.decls.push(`static const tr_partial_pool_s8_params_t ${rowName} = { ${viewInit(1, 1, w, last.outC, w * last.outC, w * last.outC, last.outC)} };\n`);
       ctx.decls.push(`static const tr_partial_pool_finish_s8_params_t ${finName} = { ${last.outC}, ${last.outH * last.outW}, ${clamp.min}, ${clamp.max} };\n`);
-      endFields = `TR_ROW_END_POOL, ${lastRow}, &${rowName}, &${finName}, NULL, NULL, 0, NULL, NULL`;
+      endFields = `TR_ROW_END_POOL, ${lastRow}, ${perPixel ? 1 : 0}, &${rowName}, &${finName}, NULL, NULL, 0, NULL, NULL`;
       kernels.add('tr_partial_pool_sum_s8').add('tr_partial_pool_finish_s8');
     } else {
       const wId = op.inputs[1 + 2 * n]!; const bId = op.inputs[2 + 2 * n]!;
@@ -253,7 +255,7 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       }
       const rqName = ctx.name(i, 'fc_requant');
       ctx.decls.push(`static const tr_partial_requant_s8_params_t ${rqName} = { ${units}, ${units}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${fscale} };\n`);
-      endFields = `TR_ROW_END_FC, ${lastRow}, NULL, NULL, ${rowsName}, ${wName}, ${units * rowK}, ${bId >= 0 ? ctx.ptr(bId) : 'NULL'}, &${rqName}`;
+      endFields = `TR_ROW_END_FC, ${lastRow}, 0, NULL, NULL, ${rowsName}, ${wName}, ${units * rowK}, ${bId >= 0 ? ctx.ptr(bId) : 'NULL'}, &${rqName}`;
       kernels.add('tr_partial_fc_s8_fast').add('tr_partial_requant_s8');
     }
   }

@@ -49,7 +49,8 @@ typedef struct {
   const tr_row_stage_t *stages;
   int32_t end;                       /* TR_ROW_END_* */
   int8_t *last_row;                  /* with an end: one row of the last stage's output */
-  const tr_partial_pool_s8_params_t *pool_row;           /* pool end: one row's sums */
+  int32_t pool_per_pixel;            /* pool end after a pixel pair: last_row is one pixel, summed per pixel */
+  const tr_partial_pool_s8_params_t *pool_row;           /* pool end: one row's (or pixel's) sums */
   const tr_partial_pool_finish_s8_params_t *pool_finish;
   const tr_partial_fc_s8_fast_params_t *fc_rows;         /* FC end: per row (acc_init NULL = reference) */
   const int8_t *fc_weights;          /* [rows][units][row values] */

@@ -68,15 +68,21 @@ static __attribute__((noinline)) void end_row(const tr_row_chain_params_t *p, in
 }
 
 /* One output row of a pixel pair: per pixel, the first stage on its window into pix, then the
- * pointwise conv from pix into the row. */
-static void pixel_row(const tr_row_stage_t *c, int32_t row, const int8_t *in, int8_t *out) {
+ * pointwise conv from pix into the row; with `acc` (a pool end summing per pixel) into the one
+ * pixel `out`, added to the pool's sums. */
+static void pixel_row(const tr_row_chain_params_t *p, const tr_row_stage_t *c, int32_t row, const int8_t *in, int8_t *out, int32_t *acc) {
   for (int32_t px = 0; px < c->px_w; px++) {
     const int32_t start = px * c->stride_w - c->pad_left;
     const int8_t *win = in + (size_t)(start > 0 ? start : 0) * (size_t)c->in_px;
     const int32_t k = row * c->px_w + px;
     if (c->conv) c->conv(c->conv_rows[k], win, c->filter, c->bias, c->pix);
     else c->dw(c->dw_rows[k], win, c->filter, c->bias, c->pix);
-    c->pw_fn(c->pw, c->pix, c->pw_filter, c->pw_bias, out + (size_t)px * (size_t)c->out_px);
+    if (acc) {
+      c->pw_fn(c->pw, c->pix, c->pw_filter, c->pw_bias, out);
+      tr_partial_pool_sum_s8(p->pool_row, out, acc, acc);
+    } else {
+      c->pw_fn(c->pw, c->pix, c->pw_filter, c->pw_bias, out + (size_t)px * (size_t)c->out_px);
+    }
   }
 }
 
@@ -89,10 +95,11 @@ void tr_row_chain_s8(const tr_row_chain_params_t *p, const int8_t *x, int8_t *y,
   int32_t s;
   while ((s = next_step(p, x, y, state, &step)) >= 0) {
     const tr_row_stage_t *c = &p->stages[s];
-    if (c->px_w) pixel_row(c, step.row, step.in, step.out);
+    const int32_t per_pixel = s == n - 1 && p->pool_per_pixel;
+    if (c->px_w) pixel_row(p, c, step.row, step.in, step.out, per_pixel ? acc : NULL);
     else if (c->conv) c->conv(c->conv_rows[step.row], step.in, c->filter, c->bias, step.out);
     else c->dw(c->dw_rows[step.row], step.in, c->filter, c->bias, step.out);
-    if (s == n - 1 && p->end != TR_ROW_END_NONE) end_row(p, step.row, acc);
+    if (s == n - 1 && p->end != TR_ROW_END_NONE && !per_pixel) end_row(p, step.row, acc);
   }
   if (p->end == TR_ROW_END_POOL) tr_partial_pool_finish_s8(p->pool_finish, acc, y);
   if (p->end == TR_ROW_END_FC) tr_partial_requant_s8(p->fc_requant, acc, p->fc_bias, y);
