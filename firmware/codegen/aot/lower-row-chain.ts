@@ -260,9 +260,12 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
     }
   }
   const pName = ctx.name(i, 'params');
-  ctx.decls.push(`static const tr_row_chain_params_t ${pName} = { ${stages.length}, ${stagesName}, ${endFields} };\n`);
+  // The arena addresses are constants of the generated model: in the params, the driver keeps
+  // only the struct's pointer live under the kernels.
+  const io = `${ctx.ptr(op.inputs[0]!)}, ${ctx.ptr(op.outputs[0]!, { write: true })}, ${acc}, ${ctx.ptr(op.outputs[op.outputs.length - 1]!, { write: true })}`;
+  ctx.decls.push(`static const tr_row_chain_params_t ${pName} = { ${stages.length}, ${stagesName}, ${io}, ${endFields} };\n`);
   return {
-    statements: [`tr_row_chain_s8(&${pName}, ${ctx.ptr(op.inputs[0]!)}, ${ctx.ptr(op.outputs[0]!, { write: true })}, ${acc}, ${ctx.ptr(op.outputs[op.outputs.length - 1]!, { write: true })});`],
+    statements: [`tr_row_chain_s8(&${pName});`],
     kernels: [...kernels],
   };
 }

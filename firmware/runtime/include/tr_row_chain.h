@@ -47,6 +47,14 @@ enum { TR_ROW_END_NONE = 0, TR_ROW_END_POOL = 1, TR_ROW_END_FC = 2 };
 typedef struct {
   int32_t n_stages;
   const tr_row_stage_t *stages;
+  /* the chain's input map; its output (the last map, or the end op's output); the end's int32
+   * accumulators (NULL without an end); 2 * n_stages cursors (next row to compute, first row
+   * held, per stage). Arena addresses, constants of the generated model: the driver then keeps
+   * only this struct's pointer live under the kernels. */
+  const int8_t *x;
+  int8_t *y;
+  int32_t *acc;
+  int16_t *state;
   int32_t end;                       /* TR_ROW_END_* */
   int8_t *last_row;                  /* with an end: one row of the last stage's output */
   int32_t pool_per_pixel;            /* pool end after a pixel pair: last_row is one pixel, summed per pixel */
@@ -59,9 +67,6 @@ typedef struct {
   const tr_partial_requant_s8_params_t *fc_requant;
 } tr_row_chain_params_t;
 
-/* x: the chain's input map; y: its output (the last map, or the end op's output); acc: the
- * end's int32 accumulators (NULL without an end); state: 2 * n_stages cursors (next row to
- * compute, first row held, per stage). */
-void tr_row_chain_s8(const tr_row_chain_params_t *p, const int8_t *x, int8_t *y, int32_t *acc, int16_t *state);
+void tr_row_chain_s8(const tr_row_chain_params_t *p);
 
 #endif

@@ -14,17 +14,16 @@
 typedef struct {
   const int8_t *in;
   int8_t *out;
-  int32_t row;
+  int32_t row, stage;
 } tr_row_step_t;
 
-/* The next row to compute (its stage, or -1 when the chain is done): the input window, the
- * output place, after sliding the stage's held rows. st: per stage next row, first row held. */
-static __attribute__((noinline)) int32_t next_step(const tr_row_chain_params_t *p, const int8_t *x, int8_t *y,
-                                                   int16_t *st, tr_row_step_t *step) {
+/* The next row to compute (step->stage, -1 when the chain is done): the input window, the
+ * output place, after sliding the stage's held rows. p->state: per stage next row, first row held. */
+static __attribute__((noinline)) int32_t next_step(const tr_row_chain_params_t *p, tr_row_step_t *step) {
   const int32_t n = p->n_stages;
-  int16_t *nxt = st, *lo = st + n;
+  int16_t *nxt = p->state, *lo = p->state + n;
   const tr_row_stage_t *stages = p->stages;
-  if (nxt[n - 1] >= stages[n - 1].out_h) return -1;
+  if (nxt[n - 1] >= stages[n - 1].out_h) return step->stage = -1;
   int32_t s = n - 1;
   while (s > 0) {
     const tr_row_stage_t *c = &stages[s];
@@ -40,12 +39,13 @@ static __attribute__((noinline)) int32_t next_step(const tr_row_chain_params_t *
   const int32_t r = nxt[s];
   const int32_t start = r * c->stride_h - c->pad_top;
   const int32_t first = start > 0 ? start : 0;
-  step->in = s == 0 ? x + (size_t)first * (size_t)c->in_row
+  step->in = s == 0 ? p->x + (size_t)first * (size_t)c->in_row
                     : stages[s - 1].buf + (size_t)(first - lo[s - 1]) * (size_t)c->in_row;
   step->row = r;
+  step->stage = s;
   nxt[s] = (int16_t)(r + 1);
   if (s == n - 1) {
-    step->out = p->end == TR_ROW_END_NONE ? y + (size_t)r * (size_t)c->out_row : p->last_row;
+    step->out = p->end == TR_ROW_END_NONE ? p->y + (size_t)r * (size_t)c->out_row : p->last_row;
     return s;
   }
   /* drop the rows above the next stage's current window, then append row r */
@@ -61,46 +61,47 @@ static __attribute__((noinline)) int32_t next_step(const tr_row_chain_params_t *
   return s;
 }
 
-/* One row of the last stage into the end's accumulators. */
-static __attribute__((noinline)) void end_row(const tr_row_chain_params_t *p, int32_t row, int32_t *acc) {
-  if (p->end == TR_ROW_END_POOL) tr_partial_pool_sum_s8(p->pool_row, p->last_row, acc, acc);
-  else tr_partial_fc_s8_fast(&p->fc_rows[row], p->last_row, p->fc_weights + (size_t)row * (size_t)p->fc_row_weights, acc, acc);
+/* A last-stage row (in last_row) into the end's accumulators. */
+static void end_row(const tr_row_chain_params_t *p, int32_t row) {
+  if (p->end == TR_ROW_END_POOL) tr_partial_pool_sum_s8(p->pool_row, p->last_row, p->acc, p->acc);
+  else tr_partial_fc_s8_fast(&p->fc_rows[row], p->last_row, p->fc_weights + (size_t)row * (size_t)p->fc_row_weights, p->acc, p->acc);
 }
 
 /* One output row of a pixel pair: per pixel, the first stage on its window into pix, then the
- * pointwise conv from pix into the row; with `acc` (a pool end summing per pixel) into the one
- * pixel `out`, added to the pool's sums. */
-static void pixel_row(const tr_row_chain_params_t *p, const tr_row_stage_t *c, int32_t row, const int8_t *in, int8_t *out, int32_t *acc) {
+ * pointwise conv from pix into the row; a pool end after it (pool_per_pixel) gets the one
+ * pixel `out` added to its sums. */
+static __attribute__((noinline)) void pixel_row(const tr_row_chain_params_t *p, const tr_row_stage_t *c, const tr_row_step_t *step, int32_t sum) {
   for (int32_t px = 0; px < c->px_w; px++) {
     const int32_t start = px * c->stride_w - c->pad_left;
-    const int8_t *win = in + (size_t)(start > 0 ? start : 0) * (size_t)c->in_px;
-    const int32_t k = row * c->px_w + px;
+    const int8_t *win = step->in + (size_t)(start > 0 ? start : 0) * (size_t)c->in_px;
+    const int32_t k = step->row * c->px_w + px;
     if (c->conv) c->conv(c->conv_rows[k], win, c->filter, c->bias, c->pix);
     else c->dw(c->dw_rows[k], win, c->filter, c->bias, c->pix);
-    if (acc) {
-      c->pw_fn(c->pw, c->pix, c->pw_filter, c->pw_bias, out);
-      tr_partial_pool_sum_s8(p->pool_row, out, acc, acc);
-    } else {
-      c->pw_fn(c->pw, c->pix, c->pw_filter, c->pw_bias, out + (size_t)px * (size_t)c->out_px);
-    }
+    int8_t *out = sum ? step->out : step->out + (size_t)px * (size_t)c->out_px;
+    c->pw_fn(c->pw, c->pix, c->pw_filter, c->pw_bias, out);
+    if (sum) tr_partial_pool_sum_s8(p->pool_row, out, p->acc, p->acc);
   }
+  if (!sum && step->stage == p->n_stages - 1 && p->end != TR_ROW_END_NONE) end_row(p, step->row);
 }
 
-void tr_row_chain_s8(const tr_row_chain_params_t *p, const int8_t *x, int8_t *y, int32_t *acc, int16_t *state) {
-  const int32_t n = p->n_stages;
-  memset(state, 0, (size_t)(2 * n) * sizeof(int16_t));
-  if (p->end == TR_ROW_END_POOL) memset(acc, 0, (size_t)p->pool_finish->count * sizeof(int32_t));
-  if (p->end == TR_ROW_END_FC) memset(acc, 0, (size_t)p->fc_requant->count * sizeof(int32_t));
+/* A plain stage's row: its kernel, then the end's accumulation for a last-stage row. */
+static __attribute__((noinline)) void plain_row(const tr_row_chain_params_t *p, const tr_row_stage_t *c, const tr_row_step_t *step) {
+  if (c->conv) c->conv(c->conv_rows[step->row], step->in, c->filter, c->bias, step->out);
+  else c->dw(c->dw_rows[step->row], step->in, c->filter, c->bias, step->out);
+  if (step->stage == p->n_stages - 1 && p->end != TR_ROW_END_NONE) end_row(p, step->row);
+}
+
+void tr_row_chain_s8(const tr_row_chain_params_t *p) {
+  memset(p->state, 0, (size_t)(2 * p->n_stages) * sizeof(int16_t));
+  if (p->end == TR_ROW_END_POOL) memset(p->acc, 0, (size_t)p->pool_finish->count * sizeof(int32_t));
+  if (p->end == TR_ROW_END_FC) memset(p->acc, 0, (size_t)p->fc_requant->count * sizeof(int32_t));
   tr_row_step_t step;
-  int32_t s;
-  while ((s = next_step(p, x, y, state, &step)) >= 0) {
-    const tr_row_stage_t *c = &p->stages[s];
-    const int32_t per_pixel = s == n - 1 && p->pool_per_pixel;
-    if (c->px_w) pixel_row(p, c, step.row, step.in, step.out, per_pixel ? acc : NULL);
-    else if (c->conv) c->conv(c->conv_rows[step.row], step.in, c->filter, c->bias, step.out);
-    else c->dw(c->dw_rows[step.row], step.in, c->filter, c->bias, step.out);
-    if (s == n - 1 && p->end != TR_ROW_END_NONE && !per_pixel) end_row(p, step.row, acc);
+  /* The step's work in their own small frames, under this one's few words (stack is RAM). */
+  while (next_step(p, &step) >= 0) {
+    const tr_row_stage_t *c = &p->stages[step.stage];
+    if (c->px_w) pixel_row(p, c, &step, step.stage == p->n_stages - 1 && p->pool_per_pixel);
+    else plain_row(p, c, &step);
   }
-  if (p->end == TR_ROW_END_POOL) tr_partial_pool_finish_s8(p->pool_finish, acc, y);
-  if (p->end == TR_ROW_END_FC) tr_partial_requant_s8(p->fc_requant, acc, p->fc_bias, y);
+  if (p->end == TR_ROW_END_POOL) tr_partial_pool_finish_s8(p->pool_finish, p->acc, p->y);
+  if (p->end == TR_ROW_END_FC) tr_partial_requant_s8(p->fc_requant, p->acc, p->fc_bias, p->y);
 }
