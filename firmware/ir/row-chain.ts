@@ -92,6 +92,18 @@ export function poolPerPixel(geo: readonly RowChainStageGeometry[], o: RowChainO
   return o.end?.kind === 'AVERAGE_POOL_2D' && geo.length > 1 && geo[geo.length - 2]!.pixel;
 }
 
+/**
+ * Pairs of a ROW_CHAIN's pixel buffers (outputs of pixel stages, stageBufferShape) that may
+ * share one buffer: each holds one pixel only while its pair computes it, and one pair runs at a
+ * time. Same-size buffers only (the shared buffer is the first one's).
+ */
+export function rowChainSharedPixels(g: Graph, op: Op<'ROW_CHAIN'>): [number, number][] {
+  const geo = rowChainOpGeometry(g, op);
+  const pix = geo.flatMap((s, k) => (k < geo.length - 1 && s.pixel ? [op.outputs[1 + k]!] : []));
+  const bytes = (t: number) => g.tensors[t]!.shape.reduce((a, b) => a * b, 1);
+  return pix.slice(1).filter((t) => bytes(t) === bytes(pix[0]!)).map((t) => [pix[0]!, t]);
+}
+
 /** The geometry of a ROW_CHAIN op in a graph. */
 export function rowChainOpGeometry(g: Graph, op: Op<'ROW_CHAIN'>): RowChainStageGeometry[] {
   const filters = op.options.stages.map((_, k) => g.tensors[op.inputs[1 + 2 * k]!]!.shape);
