@@ -123,6 +123,9 @@ describe('row chains', () => {
       assert.ok(r.peakBytes <= peak, `${model}: peak ${r.peakBytes} > ${peak}`);
       assert.equal(r.macs, r.untiledMacs, `${model}: nothing is recomputed`);
       assert.deepEqual(r.tilings, [], `${model}: the chain needs less than any FDT/FFMT tiling`);
+      // aww's four depthwise -> pointwise pairs run pixel by pixel through one shared pixel buffer.
+      const pixels = Object.keys(r.plan.aliases).filter((t) => r.graph.tensors[Number(t)]!.name.includes('row_chain'));
+      assert.equal(pixels.length, model === 'aww' ? 3 : 0, `${model}: shared pixel buffers`);
       // Without the AoT engine (TFLite-Micro builds) nothing is fused.
       assert.equal(chains(tileGraph(g, { mode: 'fdt' }).graph).length, 0);
     }
