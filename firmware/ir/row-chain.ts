@@ -104,6 +104,17 @@ export function rowChainSharedPixels(g: Graph, op: Op<'ROW_CHAIN'>): [number, nu
   return pix.slice(1).filter((t) => bytes(t) === bytes(pix[0]!)).map((t) => [pix[0]!, t]);
 }
 
+/**
+ * With an end, the chain's output (pool or FC result, int8) in its int32 accumulators' buffer:
+ * the end's last step (tr_partial_pool_finish_s8 / tr_partial_requant_s8) writes output byte i
+ * after reading accumulator i, which starts at byte 4i, so it never overwrites an accumulator it
+ * still needs. Returns [acc, output], or undefined without an end.
+ */
+export function rowChainOutputInAcc(op: Op<'ROW_CHAIN'>): [number, number] | undefined {
+  const n = op.options.stages.length;
+  return op.options.end ? [op.outputs[n + 1]!, op.outputs[0]!] : undefined;
+}
+
 /** The geometry of a ROW_CHAIN op in a graph. */
 export function rowChainOpGeometry(g: Graph, op: Op<'ROW_CHAIN'>): RowChainStageGeometry[] {
   const filters = op.options.stages.map((_, k) => g.tensors[op.inputs[1 + 2 * k]!]!.shape);

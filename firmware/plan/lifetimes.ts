@@ -15,7 +15,7 @@
 // the last time, lagging it by the kernel's lag (streaming.ts); the request then carries
 // `streamsOver` and planners place it accordingly.
 import { ModelError, isActivation, tensorBytes, type Graph, type Op } from '../ir/graph.ts';
-import { rowChainSharedPixels } from '../ir/row-chain.ts';
+import { rowChainOutputInAcc, rowChainSharedPixels } from '../ir/row-chain.ts';
 import { streamSaving } from './bounds.ts';
 import { scratchBytes } from './scratch.ts';
 import { streamInputs } from './streaming.ts';
@@ -75,7 +75,8 @@ export function checkOrder(graph: Graph, order: readonly number[]): void {
 }
 
 /** Union-find over tensors: RESHAPE/SQUEEZE outputs joined to their data input, and a
- * ROW_CHAIN's pixel buffers to each other (one pixel pair runs at a time, ir/row-chain.ts). */
+ * ROW_CHAIN's pixel buffers to each other (one pixel pair runs at a time) and its output to its
+ * accumulators (written in place, see ir/row-chain.ts). The root is always the larger buffer. */
 export function reshapeAliases(graph: Graph): Record<number, number> {
   const parent = new Map<number, number>();
   const find = (t: number): number => {
@@ -96,7 +97,8 @@ export function reshapeAliases(graph: Graph): Record<number, number> {
   }
   for (const op of graph.ops) {
     if (op.kind !== 'ROW_CHAIN') continue;
-    for (const [shared, t] of rowChainSharedPixels(graph, op as Op<'ROW_CHAIN'>)) {
+    const inAcc = rowChainOutputInAcc(op as Op<'ROW_CHAIN'>);
+    for (const [shared, t] of [...rowChainSharedPixels(graph, op as Op<'ROW_CHAIN'>), ...(inAcc ? [inAcc] : [])]) {
       const a = find(shared);
       const b = find(t);
       if (a !== b) parent.set(b, a);
