@@ -126,6 +126,9 @@ describe('row chains', () => {
       // aww's four depthwise -> pointwise pairs run pixel by pixel through one shared pixel buffer.
       const pixels = Object.keys(r.plan.aliases).filter((t) => r.graph.tensors[Number(t)]!.name.includes('row_chain'));
       assert.equal(pixels.length, model === 'aww' ? 3 : 0, `${model}: shared pixel buffers`);
+      // The end's int8 result is written in place over its int32 accumulators.
+      const op = cs[0]!;
+      assert.equal(r.plan.tensorOffsets.get(op.outputs[0]!), r.plan.tensorOffsets.get(op.outputs[stages + 1]!), `${model}: output in the accumulators`);
       // Without the AoT engine (TFLite-Micro builds) nothing is fused.
       assert.equal(chains(tileGraph(g, { mode: 'fdt' }).graph).length, 0);
     }
