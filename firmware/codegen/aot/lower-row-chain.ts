@@ -133,7 +133,7 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
   const wrapperHead = (fn: string) => `static __attribute__((noinline, noipa)) void ${fn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n`;
   const kW4 = Math.ceil(kW / 4) * 4;
   // The wide kernels are inlined: with the params a constant, their geometry is literals and
-  // their frame about half (micro_speech's window: 232 B instead of 448 B; stack is on-device
+  // their frame about half (micro_speech's six windows: 248 B instead of 448 B; stack is on-device
   // RAM). A few distinct windows get one inlined copy each, chosen by the params pointer.
   const windows = [...structs.values()];
   const dispatch = (call: (params: string) => string): string => {
