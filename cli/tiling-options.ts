@@ -4,7 +4,7 @@
 // figures; --export writes the tiled .tflite with its offline plan, --svg the layout picture.
 import { writeFileSync } from 'node:fs';
 import { parseOne } from './options.ts';
-import type { Graph } from '../firmware/ir/graph.ts';
+import type { Graph, Op } from '../firmware/ir/graph.ts';
 import { formatPlanReport, reportBuffer, type PlanReport } from '../firmware/plan/report.ts';
 import { tflmPlannerBytes } from '../firmware/plan/tflm-reference.ts';
 import { tileGraph, TILING_MODES, type TilingMode, type TilingResult } from '../firmware/tiling/index.ts';
@@ -80,6 +80,8 @@ export interface TiledPlanReport extends PlanReport {
   exportPeakBytes?: number;
   /** ResNet blocks computed row by row (firmware/tiling/residual-rows.ts). */
   residualBlocks: number;
+  /** Conv chains computed row by row (firmware/tiling/row-chain.ts): layers per chain. */
+  rowChains: { stages: number; end?: string }[];
 }
 
 export function tiledPlanReport(model: string, mode: TilingMode, r: TilingResult): TiledPlanReport {
@@ -94,6 +96,10 @@ export function tiledPlanReport(model: string, mode: TilingMode, r: TilingResult
     tilings: r.tilings, discoveryMs: Math.round(r.discoveryMs * 1000) / 1000,
     inPlace: Object.fromEntries(r.plan.inPlace),
     residualBlocks: g.ops.filter((op) => op.kind === 'RESIDUAL_BLOCK').length,
+    rowChains: g.ops.filter((op) => op.kind === 'ROW_CHAIN').map((op) => {
+      const o = (op as Op<'ROW_CHAIN'>).options;
+      return { stages: o.stages.length, ...(o.end ? { end: o.end.kind } : {}) };
+    }),
   };
 }
 
@@ -109,7 +115,8 @@ export function formatTiledReport(rep: TiledPlanReport): string {
     lines.push(`  ${t.kind.toUpperCase()} ${how} over ${t.ops.join(' -> ')}: ${t.peakBefore} -> ${t.peakAfter} bytes, ${t.extraMacs >= 0 ? '+' : ''}${t.extraMacs} MACs`);
   }
   if (rep.residualBlocks > 0) lines.push(`  ${rep.residualBlocks} ResNet blocks computed row by row (RESIDUAL_BLOCK, 0 extra MACs)`);
-  if (rep.tilings.length === 0 && rep.residualBlocks === 0) lines.push('  no rewrite lowered the peak');
+  for (const c of rep.rowChains) lines.push(`  ${c.stages} conv layers${c.end ? ` and their ${c.end}` : ''} computed row by row (ROW_CHAIN, 0 extra MACs)`);
+  if (rep.tilings.length === 0 && rep.residualBlocks === 0 && rep.rowChains.length === 0) lines.push('  no rewrite lowered the peak');
   return `${lines.join('\n')}\n`;
 }
 

@@ -26,6 +26,7 @@ import { tanh } from './ops/tanh.ts';
 import { partialSum } from './ops/partial-sum.ts';
 import { partialSumRequantize } from './ops/partial-sum-requantize.ts';
 import { residualBlock } from './ops/residual-block.ts';
+import { rowChain } from './ops/row-chain.ts';
 
 export const KERNELS: { [K in OpKind]: Kernel<K> } = {
   CONV_2D: conv2d,
@@ -52,6 +53,7 @@ export const KERNELS: { [K in OpKind]: Kernel<K> } = {
   PARTIAL_SUM: partialSum,
   PARTIAL_SUM_REQUANTIZE: partialSumRequantize,
   RESIDUAL_BLOCK: residualBlock,
+  ROW_CHAIN: rowChain,
 };
 
 export function kernelFor(kind: string): Kernel | undefined {

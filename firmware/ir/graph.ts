@@ -110,6 +110,37 @@ export interface ResidualBlockOptions {
   skipFirst: boolean;
 }
 
+/**
+ * Internal op ROW_CHAIN (AoT only, firmware/tiling/row-chain.ts): a linear chain of int8
+ * CONV_2D / DEPTHWISE_CONV_2D stages computed demand-driven row by row, so no intermediate map
+ * exists whole, optionally ending in a consumer that never needs the last map whole either: a
+ * global AVERAGE_POOL_2D (int32 per-channel sums) or a FULLY_CONNECTED over the flattened map
+ * (int32 partial dot products per row; a RESHAPE before it is folded in). Inputs `[X, filter0,
+ * bias0 | -1, ..., filterN-1, biasN-1 | -1]` plus `[fcWeights, fcBias | -1]` for an FC end.
+ * Outputs `[Y, rows0, ..., rowsN-2]`, `[lastRow, acc]` with an end, then `state`: Y the
+ * chain's result (the last stage's map, or the end op's output), rows_s the working rows of
+ * stage s's output (`[1, rows the next stage's window needs, width, channels]`, that tensor's
+ * quantization), lastRow one row of the last stage's output, acc the end's int32 accumulators
+ * and state the row driver's int16 cursors (`[2 * stages]`: next row, first held row). The working
+ * buffers' contents after the op are unspecified. Results equal the separate ops in every
+ * arithmetic.
+ */
+export interface RowChainStage {
+  kind: 'CONV_2D' | 'DEPTHWISE_CONV_2D';
+  options: Conv2DOptions | DepthwiseConv2DOptions;
+  /** The original op's name (export gives it back). */
+  name: string;
+}
+export type RowChainEnd =
+  | { kind: 'AVERAGE_POOL_2D'; options: Pool2DOptions; name: string }
+  | { kind: 'FULLY_CONNECTED'; options: FullyConnectedOptions; name: string;
+    /** A RESHAPE between the last stage and the FC: its output shape and name. */
+    reshape?: { shape: number[]; name: string } };
+export interface RowChainOptions {
+  stages: RowChainStage[];
+  end?: RowChainEnd;
+}
+
 /** Options by op kind. Ops not listed carry an empty object. */
 export interface OpOptionsMap {
   CONV_2D: Conv2DOptions;
@@ -136,6 +167,7 @@ export interface OpOptionsMap {
   PARTIAL_SUM: PartialSumOptions;
   PARTIAL_SUM_REQUANTIZE: PartialSumRequantizeOptions;
   RESIDUAL_BLOCK: ResidualBlockOptions;
+  ROW_CHAIN: RowChainOptions;
 }
 
 export type OpKind = keyof OpOptionsMap;
@@ -144,8 +176,8 @@ export const SUPPORTED_OPS = [
   'MUL', 'RESHAPE', 'SOFTMAX', 'PAD', 'CONCATENATION', 'STRIDED_SLICE', 'SLICE', 'MEAN',
   'QUANTIZE', 'DEQUANTIZE', 'LOGISTIC', 'TANH', 'GATHER', 'CAST', 'SQUEEZE',
 ] as const satisfies readonly OpKind[];
-/** Internal op kinds (see PartialSumOptions, ResidualBlockOptions): run by the interpreter and the AoT backend only. */
-export const INTERNAL_OPS = ['PARTIAL_SUM', 'PARTIAL_SUM_REQUANTIZE', 'RESIDUAL_BLOCK'] as const satisfies readonly OpKind[];
+/** Internal op kinds (see PartialSumOptions, ResidualBlockOptions, RowChainOptions): run by the interpreter and the AoT backend only. */
+export const INTERNAL_OPS = ['PARTIAL_SUM', 'PARTIAL_SUM_REQUANTIZE', 'RESIDUAL_BLOCK', 'ROW_CHAIN'] as const satisfies readonly OpKind[];
 
 export interface Op<K extends OpKind = OpKind> {
   kind: K;

@@ -13,6 +13,7 @@
 //   RESHAPE/SQUEEZE/PAD/CONCATENATION/STRIDED_SLICE/SLICE/GATHER: 0 (pure data movement)
 // For MAC ops opOps() is 2 * MACs (a multiply and an add), the usual FLOP/OP convention.
 import { numElements, type Graph, type Op } from './graph.ts';
+import { rowChainOpGeometry } from './row-chain.ts';
 
 function shapeOf(graph: Graph, id: number | undefined): number[] {
   if (id === undefined || id < 0) return [];
@@ -42,6 +43,14 @@ export function opMacs(graph: Graph, op: Op): number {
       const w = shapeOf(graph, op.inputs[1]);
       return o.base === 'CONV_2D' ? numElements(out) * (w[1] ?? 0) * (w[2] ?? 0) * (w[3] ?? 0) : numElements(out) * (w[1] ?? 0);
     }
+    case 'ROW_CHAIN': {
+      // Every stage over its whole map and the FC end (row by row, nothing recomputed).
+      const o = (op as Op<'ROW_CHAIN'>).options;
+      const geo = rowChainOpGeometry(graph, op as Op<'ROW_CHAIN'>);
+      const stages = geo.reduce((sum, s, k) => sum + s.outH * s.outW * s.outC * s.kH * s.kW * (o.stages[k]!.kind === 'CONV_2D' ? s.inC : 1), 0);
+      const fc = o.end?.kind === 'FULLY_CONNECTED' ? numElements(shapeOf(graph, op.inputs[op.inputs.length - 2])) : 0;
+      return stages + fc;
+    }
     case 'RESIDUAL_BLOCK': {
       // Every conv of the block over the whole map (row by row, nothing recomputed).
       const [, h = 0, w = 0, c = 0] = out;
@@ -62,6 +71,8 @@ export function opOps(graph: Graph, op: Op): number {
       return 2 * opMacs(graph, op);
     case 'RESIDUAL_BLOCK':
       return 2 * opMacs(graph, op) + out; // the two convs and the ADD
+    case 'ROW_CHAIN':
+      return 2 * opMacs(graph, op);
     case 'AVERAGE_POOL_2D': case 'MAX_POOL_2D': {
       const o = (op as Op<'MAX_POOL_2D'>).options;
       return out * o.filterW * o.filterH;

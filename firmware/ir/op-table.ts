@@ -24,7 +24,7 @@ export interface OpInfo {
 
 /** The class of a MAC op; a partial sum is counted with the op it is a slice of. */
 export function macClass(op: Op): MacClass | undefined {
-  const kind = op.kind === 'PARTIAL_SUM' ? (op as Op<'PARTIAL_SUM'>).options.base : op.kind === 'RESIDUAL_BLOCK' ? 'CONV_2D' : op.kind;
+  const kind = op.kind === 'PARTIAL_SUM' ? (op as Op<'PARTIAL_SUM'>).options.base : op.kind === 'RESIDUAL_BLOCK' || op.kind === 'ROW_CHAIN' ? 'CONV_2D' : op.kind;
   switch (kind) {
     case 'CONV_2D': return 'conv';
     case 'DEPTHWISE_CONV_2D': return 'depthwise';

@@ -2,6 +2,7 @@
 // each op's output shape is what its inputs and options imply (TFLite's Prepare() rules).
 // The reader runs it on every model; rewrites (tiling) can run it on what they produce.
 import { ModelError, numElements, type Conv2DOptions, type Graph, type Op, type OpKind, type Tensor } from './graph.ts';
+import { lastRowShape, rowChainOpGeometry, stageBufferShape, type RowChainStageGeometry } from './row-chain.ts';
 import {
   broadcastShapes, constInts, fmtShape, normalizeAxis, sameShape, windowOutSize,
 } from './shape.ts';
@@ -14,11 +15,15 @@ const INPUT_COUNTS: Record<OpKind, [number, number, number[]?]> = {
   SLICE: [3, 3], MEAN: [2, 2], QUANTIZE: [1, 1], DEQUANTIZE: [1, 1], LOGISTIC: [1, 1],
   TANH: [1, 1], GATHER: [2, 2], CAST: [1, 1], SQUEEZE: [1, 1],
   PARTIAL_SUM: [1, 3, [1, 2]], PARTIAL_SUM_REQUANTIZE: [1, 2, [1]], RESIDUAL_BLOCK: [5, 7, [2, 4, 6]],
+  // [X, filter, bias?] per stage, [weights, bias?] for an FC end: every bias index is even
+  ROW_CHAIN: [3, Infinity, Array.from({ length: 128 }, (_, k) => 2 + 2 * k)],
 };
 
 /** Output counts of ops with more than one (RESIDUAL_BLOCK: the result and its working rows). */
 const OUTPUT_COUNTS: Partial<Record<OpKind, (op: Op) => number>> = {
   RESIDUAL_BLOCK: (op) => ((op as Op<'RESIDUAL_BLOCK'>).options.convS ? 4 : 3),
+  // Y, the working rows of every stage but the last, [lastRow, acc] with an end, the driver's state
+  ROW_CHAIN: (op) => { const o = (op as Op<'ROW_CHAIN'>).options; return o.stages.length + (o.end ? 2 : 0) + 1; },
 };
 
 export function validateGraph(graph: Graph): void {
@@ -80,6 +85,37 @@ function checkShapes(graph: Graph, op: Op, fail: (msg: string) => never): void {
 
   checkDtypes(graph, op, fail);
   switch (op.kind) {
+    case 'ROW_CHAIN': {
+      // Row chain (ir/graph.ts RowChainOptions), working rows sized as firmware/tiling/row-chain.ts makes them.
+      const o = (op as Op<'ROW_CHAIN'>).options;
+      const n = o.stages.length;
+      const fc = o.end?.kind === 'FULLY_CONNECTED';
+      if (op.inputs.length !== 1 + 2 * n + (fc ? 2 : 0)) fail(`has ${op.inputs.length} inputs, a chain of ${n} stages${fc ? ' with an FC end' : ''} takes ${1 + 2 * n + (fc ? 2 : 0)}`);
+      let geo: RowChainStageGeometry[] = [];
+      try { geo = rowChainOpGeometry(graph, op as Op<'ROW_CHAIN'>); } catch (e) { fail((e as Error).message); }
+      const last = geo[n - 1]!;
+      const outTensor = (k: number) => graph.tensors[op.outputs[k]!]!;
+      geo.slice(0, -1).forEach((s, k) => {
+        if (!sameShape(outTensor(1 + k).shape, stageBufferShape(s))) fail(`working rows of stage ${k} are ${fmtShape(outTensor(1 + k).shape)}, expected ${fmtShape(stageBufferShape(s))}`);
+      });
+      const state = outTensor(op.outputs.length - 1);
+      if (!sameShape(state.shape, [2 * n])) fail(`driver state is ${fmtShape(state.shape)}, expected [${2 * n}]`);
+      if (!o.end) { expectOut([1, last.outH, last.outW, last.outC]); return; }
+      if (!sameShape(outTensor(n).shape, lastRowShape(geo, o))) fail(`last row is ${fmtShape(outTensor(n).shape)}, expected ${fmtShape(lastRowShape(geo, o))}`);
+      if (o.end.kind === 'AVERAGE_POOL_2D') {
+        const p = o.end.options;
+        if (p.filterH !== last.outH || p.filterW !== last.outW) fail(`pool window ${p.filterH}x${p.filterW} is not the whole ${last.outH}x${last.outW} map`);
+        expectOut([1, 1, 1, last.outC]);
+        if (!sameShape(outTensor(n + 1).shape, [last.outC])) fail(`pool sums are ${fmtShape(outTensor(n + 1).shape)}, expected [${last.outC}]`);
+        return;
+      }
+      const wt = t(1 + 2 * n)!;
+      const depth = last.outH * last.outW * last.outC;
+      if (wt.shape.length !== 2 || wt.shape[1] !== depth) fail(`FC weights ${fmtShape(wt.shape)} do not take the ${depth}-value map`);
+      expectOut([1, wt.shape[0]!]);
+      if (!sameShape(outTensor(n + 1).shape, [wt.shape[0]!])) fail(`FC accumulators are ${fmtShape(outTensor(n + 1).shape)}, expected [${wt.shape[0]}]`);
+      return;
+    }
     case 'RESIDUAL_BLOCK': {
       // Row-by-row residual block (ir/graph.ts ResidualBlockOptions), working rows sized as
       // firmware/tiling/residual-rows.ts makes them.
@@ -280,6 +316,17 @@ function checkDtypes(graph: Graph, op: Op, fail: (msg: string) => never): void {
         fail(`bias is ${bias}, expected ${BIAS_DTYPE[input] ?? 'a supported type'} for ${input} input`);
       }
       if (output !== input) fail(`output is ${output}, input is ${input}`);
+      return;
+    }
+    case 'ROW_CHAIN': {
+      const n = (op as Op<'ROW_CHAIN'>).options.stages.length;
+      const weights = op.inputs.filter((_, k) => k % 2 === 1).map((id) => graph.tensors[id]!.dtype);
+      const acts = op.outputs.map((id) => graph.tensors[id]!.dtype);
+      const end = acts.length > n + 1;
+      const want = (k: number) => (k === acts.length - 1 ? 'int16' : end && k === acts.length - 2 ? 'int32' : 'int8');
+      if (input !== 'int8' || weights.some((d) => d !== 'int8') || acts.some((d, k) => d !== want(k))) {
+        fail('needs int8 activations and filters (int32 end accumulators, int16 driver state)');
+      }
       return;
     }
     case 'RESIDUAL_BLOCK':

@@ -14,7 +14,8 @@
 // Streaming (AoT only): with `streaming` an op's output may overlap an input that op reads for
 // the last time, lagging it by the kernel's lag (streaming.ts); the request then carries
 // `streamsOver` and planners place it accordingly.
-import { ModelError, isActivation, tensorBytes, type Graph } from '../ir/graph.ts';
+import { ModelError, isActivation, tensorBytes, type Graph, type Op } from '../ir/graph.ts';
+import { rowChainOutputInAcc, rowChainSharedPixels } from '../ir/row-chain.ts';
 import { streamSaving } from './bounds.ts';
 import { scratchBytes } from './scratch.ts';
 import { streamInputs } from './streaming.ts';
@@ -73,7 +74,9 @@ export function checkOrder(graph: Graph, order: readonly number[]): void {
   }
 }
 
-/** Union-find over tensors: RESHAPE/SQUEEZE outputs joined to their data input. */
+/** Union-find over tensors: RESHAPE/SQUEEZE outputs joined to their data input, and a
+ * ROW_CHAIN's pixel buffers to each other (one pixel pair runs at a time) and its output to its
+ * accumulators (written in place, see ir/row-chain.ts). The root is always the larger buffer. */
 export function reshapeAliases(graph: Graph): Record<number, number> {
   const parent = new Map<number, number>();
   const find = (t: number): number => {
@@ -91,6 +94,15 @@ export function reshapeAliases(graph: Graph): Record<number, number> {
     const a = find(src);
     const b = find(dst);
     if (a !== b) parent.set(b, a);
+  }
+  for (const op of graph.ops) {
+    if (op.kind !== 'ROW_CHAIN') continue;
+    const inAcc = rowChainOutputInAcc(op as Op<'ROW_CHAIN'>);
+    for (const [shared, t] of [...rowChainSharedPixels(graph, op as Op<'ROW_CHAIN'>), ...(inAcc ? [inAcc] : [])]) {
+      const a = find(shared);
+      const b = find(t);
+      if (a !== b) parent.set(b, a);
+    }
   }
   const out: Record<number, number> = {};
   for (const t of parent.keys()) out[t] = find(t);

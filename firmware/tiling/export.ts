@@ -13,6 +13,7 @@ import { withOfflinePlan } from './offline-plan.ts';
 import { planTiled, type TiledPlan } from './plan-tiled.ts';
 import { TILED_MARK } from './path.ts';
 import { unfuseResidualBlock } from './residual-rows.ts';
+import { unfuseRowChain } from './row-chain.ts';
 
 /** Concatenates constant tensors along `axis` (row-major). */
 function concatConstData(parts: Tensor[], axis: number): Uint8Array {
@@ -34,8 +35,9 @@ export function hasInternalOps(g: Graph): boolean {
   return g.ops.some((op) => (INTERNAL_OPS as readonly string[]).includes(op.kind));
 }
 
-/** The graph with every partial-sum chain replaced by CONCATENATION + the original op, and
- * every RESIDUAL_BLOCK by its two convs and ADD (residual-rows.ts). */
+/** The graph with every partial-sum chain replaced by CONCATENATION + the original op, every
+ * RESIDUAL_BLOCK by its two convs and ADD (residual-rows.ts) and every ROW_CHAIN by its stages
+ * and end (row-chain.ts). */
 export function lowerForExport(g0: Graph): Graph {
   if (!hasInternalOps(g0)) return g0;
   const g = cloneGraph(g0);
@@ -47,6 +49,10 @@ export function lowerForExport(g0: Graph): Graph {
   g.ops.forEach((op, i) => {
     if (op.kind === 'RESIDUAL_BLOCK') {
       replace.set(i, unfuseResidualBlock(g, op as Op<'RESIDUAL_BLOCK'>));
+      return;
+    }
+    if (op.kind === 'ROW_CHAIN') {
+      replace.set(i, unfuseRowChain(g, op as Op<'ROW_CHAIN'>));
       return;
     }
     if (op.kind !== 'PARTIAL_SUM_REQUANTIZE') return;

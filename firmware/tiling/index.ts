@@ -2,9 +2,11 @@
 // rewrites a graph to cut its peak activation memory and returns the rewritten graph with its
 // memory plan and the figures before and after. See README.md in this folder.
 import type { Graph } from '../ir/graph.ts';
+import type { TiledPlan } from './plan-tiled.ts';
 import { discover, graphMacs, type DiscoverState } from './discover.ts';
 import { planTiled } from './plan-tiled.ts';
 import { fuseResidualBlocks } from './residual-rows.ts';
+import { fuseRowChains } from './row-chain.ts';
 import { TILING_MODES, type TilingOptions, type TilingResult } from './types.ts';
 
 export type { TilingMode, TilingOptions, TilingResult, AppliedTiling } from './types.ts';
@@ -16,6 +18,7 @@ export { applyFdtPartial, findFdtPartialPaths } from './fdt-partial.ts';
 export { applyFfmtPool, globalPoolAfter } from './ffmt-pool.ts';
 export { exportTiledModel, lowerForExport, hasInternalOps } from './export.ts';
 export { fuseResidualBlocks, findResidualBlocks } from './residual-rows.ts';
+export { fuseRowChains, findRowChains, unfuseRowChain } from './row-chain.ts';
 
 const DEFAULT_OVERHEAD = 0.1;
 /** Overhead tiers tried in order when a RAM budget is given: the first that fits wins. */
@@ -47,7 +50,13 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
   const residualRows = options.residualRows ?? (options.partialSums === true && streaming);
   const fused = residualRows ? fuseResidualBlocks(graph) : graph;
   const fusedPlan = fused === graph ? untiledPlan : planTiled(fused, { planner, aliasReshape, streaming });
-  const [base, basePlan] = fusedPlan.peakBytes <= untiledPlan.peakBytes ? [fused, fusedPlan] : [graph, untiledPlan];
+  const [residualBase, residualPlan] = fusedPlan.peakBytes <= untiledPlan.peakBytes ? [fused, fusedPlan] : [graph, untiledPlan];
+  // Then row chains, kept when they shrink the plan; discovery also runs without them (FDT may
+  // tile the same layers into less), and the chains win ties: they add no work.
+  const rowChains = options.rowChains ?? residualRows;
+  const chained = rowChains ? fuseRowChains(residualBase) : residualBase;
+  const chainedPlan = chained === residualBase ? residualPlan : planTiled(chained, { planner, aliasReshape, streaming });
+  const bases: [Graph, TiledPlan][] = chainedPlan.peakBytes < residualPlan.peakBytes ? [[chained, chainedPlan], [residualBase, residualPlan]] : [[residualBase, residualPlan]];
   const untiledMacs = graphMacs(graph);
   const mode = options.mode;
   const fdt = mode === 'fdt' || mode === 'auto';
@@ -55,9 +64,10 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
   const cap = mode === 'fdt' ? 0 : (options.maxMacOverhead ?? DEFAULT_OVERHEAD);
   const maxRounds = options.maxRounds ?? 8;
 
-  let state: DiscoverState = { graph: base, plan: basePlan, macs: untiledMacs, tilings: [], evaluated: 0 };
   let evaluated = 0;
-  if (mode !== 'none') {
+  const search = (base: Graph, basePlan: TiledPlan): DiscoverState => {
+    let state: DiscoverState = { graph: base, plan: basePlan, macs: untiledMacs, tilings: [], evaluated: 0 };
+    if (mode === 'none') return state;
     const run = (overhead: number, stopAt?: number): DiscoverState => {
       const s = discover(base, {
         fdt, ffmt, macAllowance: Math.floor(overhead * untiledMacs), baseMacs: untiledMacs,
@@ -66,17 +76,17 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
       evaluated += s.evaluated;
       return s;
     };
-    if (options.ramBudget === undefined) {
-      state = run(cap);
-    } else {
-      // Smallest overhead that fits: try the tiers up to the cap, stop at the first fit.
-      const tiers = [...BUDGET_TIERS.filter((x) => x < cap), cap];
-      for (const tier of tiers) {
-        state = run(tier, options.ramBudget);
-        if (state.plan.peakBytes <= options.ramBudget) break;
-      }
+    if (options.ramBudget === undefined) return run(cap);
+    // Smallest overhead that fits: try the tiers up to the cap, stop at the first fit.
+    const tiers = [...BUDGET_TIERS.filter((x) => x < cap), cap];
+    for (const tier of tiers) {
+      state = run(tier, options.ramBudget);
+      if (state.plan.peakBytes <= options.ramBudget) break;
     }
-  }
+    return state;
+  };
+  const states = bases.map(([b, p]) => search(b, p));
+  const state = states.reduce((best, s) => (s.plan.peakBytes < best.plan.peakBytes ? s : best));
   let plan = state.plan;
   if (planner !== searchPlanner) plan = planTiled(state.graph, { planner, inPlaceConcat: plan.inPlace.size > 0, aliasReshape, streaming });
   if (options.ramBudget !== undefined && plan.peakBytes > options.ramBudget) {

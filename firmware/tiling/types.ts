@@ -42,6 +42,13 @@ export interface TilingOptions {
    * engine); export lowers it back to the three ops.
    */
   residualRows?: boolean;
+  /**
+   * Compute linear chains of int8 convolutions (and a global average pool or fully connected
+   * end) row by row as one internal ROW_CHAIN (row-chain.ts), kept when the plan shrinks and
+   * when tiling the unchained graph does not need less. Same requirements as residualRows, same
+   * default; export lowers it back to the original ops.
+   */
+  rowChains?: boolean;
   /** Search states kept per round (1 = greedy, the default: widths 3 and 6 found nothing better on the model set). */
   beam?: number;
 }

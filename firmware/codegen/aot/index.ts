@@ -16,6 +16,7 @@ import { lowerBinary, lowerCast, lowerPool, lowerQuantize, lowerSoftmax, lowerUn
 import { lowerConcat, lowerGather, lowerMean, lowerPad, lowerReshape, lowerSlice } from './lower-movement.ts';
 import { lowerPartialSum, lowerPartialSumRequantize } from './lower-partial.ts';
 import { lowerResidualBlock } from './lower-residual.ts';
+import { lowerRowChain } from './lower-row-chain.ts';
 import { OPTIMIZE_GOALS, type OptimizeGoal } from '../../../wire/vocabulary.ts';
 
 const RUNTIME_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'runtime');
@@ -117,6 +118,7 @@ const LOWERINGS: Record<OpKind, Lowering> = {
   PARTIAL_SUM: (c, i, op) => lowerPartialSum(c, i, op as Op<'PARTIAL_SUM'>),
   PARTIAL_SUM_REQUANTIZE: (c, i, op) => lowerPartialSumRequantize(c, i, op as Op<'PARTIAL_SUM_REQUANTIZE'>),
   RESIDUAL_BLOCK: (c, i, op) => lowerResidualBlock(c, i, op as Op<'RESIDUAL_BLOCK'>),
+  ROW_CHAIN: (c, i, op) => lowerRowChain(c, i, op as Op<'ROW_CHAIN'>),
 };
 
 const TR_DTYPE: Partial<Record<DType, string>> = {

@@ -51,6 +51,7 @@ export const TFLM_RESOLVER_METHOD: Record<OpKind, string> = {
   PARTIAL_SUM: '',
   PARTIAL_SUM_REQUANTIZE: '',
   RESIDUAL_BLOCK: '',
+  ROW_CHAIN: '',
 };
 
 export interface TflmOptions {

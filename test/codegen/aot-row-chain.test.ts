@@ -1,0 +1,222 @@
+// Row chains (firmware/tiling/row-chain.ts, ROW_CHAIN, tr_row_chain_s8): the AoT engine fuses
+// aww's nine conv layers and its global average pool, and micro_speech's depthwise conv and its
+// fully connected layer, into one chain each; the arena drops to a few rows; export gives the
+// original ops back; and the generated C gives exactly the separate ops' outputs — whole models
+// with the reference and optimized kernels (speed and size) and both arithmetics, random chains
+// (conv / depthwise / pointwise stages, kernels 1..5 either way, strides 1..2, SAME and VALID,
+// depth multipliers 1..2, maps down to one row or column, ending in nothing, a global average
+// pool, an FC or a RESHAPE + FC) likewise, and aww / micro_speech built by the pipeline with
+// tiling fdt on QEMU mps2-an386.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execa } from 'execa';
+import { generateAot } from '../../firmware/codegen/aot/index.ts';
+import type { Graph, Op } from '../../firmware/ir/graph.ts';
+import { validateGraph } from '../../firmware/ir/validate.ts';
+import { runGraph } from '../../firmware/interp/interpreter.ts';
+import { loadModel } from '../../firmware/model/reader.ts';
+import { goldenSamples, modelPath } from '../../firmware/model-set/index.ts';
+import { findRowChains, fuseRowChains, lowerForExport, tileGraph } from '../../firmware/tiling/index.ts';
+import { codegenPlan, planTiled, verifyTiledPlan } from '../../firmware/tiling/plan-tiled.ts';
+import { buildFirmware } from '../../firmware/build/index.ts';
+import { outputHex, runQemu } from '../../tools/qemu-aot.ts';
+import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
+import { decode, mismatch } from './support/compare.ts';
+import { RandomGraph, rng } from './support/random-ops.ts';
+
+const AOT_ENGINE = { partialSums: true, aliasReshape: true, streaming: true } as const;
+type Variant = { kernels: 'reference' | 'optimized'; arithmetic: 'reference' | 'xnnpack'; optimize?: 'speed' | 'size' };
+const VARIANTS: Variant[] = [
+  { kernels: 'optimized', arithmetic: 'reference', optimize: 'speed' },
+  { kernels: 'optimized', arithmetic: 'reference', optimize: 'size' },
+  { kernels: 'reference', arithmetic: 'reference' },
+  { kernels: 'optimized', arithmetic: 'xnnpack' },
+];
+const label = (v: Variant) => `${v.kernels} kernels${v.optimize ? ` (${v.optimize})` : ''}, ${v.arithmetic} arithmetic`;
+
+/** Runs `graph` (planned by the AoT engine) as C on the host; raw outputs per sample. */
+async function runC(graph: Graph, inputs: Uint8Array[], v: Variant): Promise<Uint8Array[]> {
+  const plan = planTiled(graph, { planner: 'heuristic', aliasReshape: true, streaming: true });
+  verifyTiledPlan(graph, plan);
+  const out = generateAot(graph, codegenPlan(graph, plan), { modelName: 'row_chain', ...v });
+  const exe = await buildHostModel(out.files, ['-DTR_DSP_EMULATE']);
+  const raw = await runHostModel(exe, concatBytes(inputs), inputs.length);
+  const per = raw.byteLength / inputs.length;
+  return inputs.map((_, k) => raw.subarray(k * per, (k + 1) * per));
+}
+
+const chains = (g: Graph) => g.ops.filter((op) => op.kind === 'ROW_CHAIN');
+
+/** A random linear chain (see the header) on a random input; `end` picks the consumer. */
+function randomChain(r: RandomGraph, end: 'none' | 'pool' | 'fc' | 'reshape-fc'): { graph: Graph; input: Int8Array } {
+  const stages = end === 'none' ? r.int(2, 4) : r.int(1, 4);
+  let [h, w, c] = [r.int(1, 9), r.int(1, 7), r.int(1, 5)];
+  let scale = r.scale();
+  let cur = r.input([1, h, w, c], 'int8', r.quant(scale));
+  const input = Int8Array.from(r.int8Values(h * w * c));
+  for (let s = 0; s < stages; s++) {
+    const last = s === stages - 1;
+    const kind = r.pick(['conv', 'depthwise', 'pointwise'] as const);
+    let kH = 1; let kW = 1; let strideH = 1; let strideW = 1; let padding: 'SAME' | 'VALID' = 'SAME';
+    let oh = h; let ow = w;
+    if (kind !== 'pointwise') {
+      for (;;) {
+        kH = r.int(1, 5); kW = r.int(1, 5); strideH = r.int(1, 2); strideW = r.int(1, 2); padding = r.pick(['SAME', 'VALID'] as const);
+        oh = padding === 'SAME' ? Math.ceil(h / strideH) : Math.floor((h - kH) / strideH) + 1;
+        ow = padding === 'SAME' ? Math.ceil(w / strideW) : Math.floor((w - kW) / strideW) + 1;
+        if (oh >= 1 && ow >= 1) break;
+      }
+    }
+    const dw = kind === 'depthwise';
+    const dm = dw ? r.int(1, 2) : 1;
+    const oc = dw ? c * dm : r.int(1, 6);
+    const ws = Array.from({ length: oc }, () => Math.fround(0.002 + r.rand() * 0.02));
+    const f = r.constant(dw ? [1, kH, kW, oc] : [oc, kH, kW, c], 'int8', r.int8Values(oc * kH * kW * (dw ? 1 : c)), { scale: ws, zeroPoint: ws.map(() => 0), axis: dw ? 3 : 0 });
+    const b = r.rand() < 0.8 ? r.constant([oc], 'int32', Array.from({ length: oc }, () => r.int(-3000, 3000))) : -1;
+    const outScale = Math.fround(scale * 0.01 * Math.sqrt(kH * kW * (dw ? 1 : c)) * 150 * (0.5 + r.rand()));
+    const q = r.quant(outScale);
+    let y: number;
+    if (last && end === 'none') {
+      y = r.output([1, oh, ow, oc], 'int8', q);
+    } else {
+      r.graph.tensors.push({ name: `t${r.graph.tensors.length}`, shape: [1, oh, ow, oc], dtype: 'int8', quant: q });
+      y = r.graph.tensors.length - 1;
+    }
+    const options = { padding, strideH, strideW, dilationH: 1, dilationW: 1, activation: r.activation() };
+    if (dw) r.op('DEPTHWISE_CONV_2D', [cur, f, b], [y], { ...options, depthMultiplier: dm });
+    else r.op('CONV_2D', [cur, f, b], [y], options);
+    [cur, h, w, c, scale] = [y, oh, ow, oc, outScale];
+  }
+  if (end === 'pool') {
+    const y = r.output([1, 1, 1, c], 'int8', r.graph.tensors[cur]!.quant);
+    r.op('AVERAGE_POOL_2D', [cur], [y], { padding: 'VALID', strideH: 1, strideW: 1, filterH: h, filterW: w, activation: r.activation() });
+  } else if (end !== 'none') {
+    let x = cur;
+    if (end === 'reshape-fc') {
+      const shape = r.constant([2], 'int32', [1, h * w * c]);
+      r.graph.tensors.push({ name: `flat${r.graph.tensors.length}`, shape: [1, h * w * c], dtype: 'int8', quant: r.graph.tensors[cur]!.quant });
+      x = r.graph.tensors.length - 1;
+      r.op('RESHAPE', [cur, shape], [x], { newShape: [1, h * w * c] });
+    }
+    const units = r.int(1, 6); const depth = h * w * c;
+    const wf = r.constant([units, depth], 'int8', r.int8Values(units * depth), { scale: [Math.fround(0.002 + r.rand() * 0.02)], zeroPoint: [0], axis: 0 });
+    const b = r.rand() < 0.8 ? r.constant([units], 'int32', Array.from({ length: units }, () => r.int(-3000, 3000))) : -1;
+    const y = r.output([1, units], 'int8', r.quant(Math.fround(scale * 0.01 * Math.sqrt(depth) * 150 * (0.5 + r.rand()))));
+    r.op('FULLY_CONNECTED', [x, wf, b], [y], { activation: r.activation(), keepNumDims: false });
+  }
+  validateGraph(r.graph);
+  return { graph: r.graph, input };
+}
+
+describe('row chains', () => {
+  it('aww and micro_speech: the AoT engine fuses one chain each, with its end; the arena drops to a few rows', () => {
+    for (const [model, stages, end, peak] of [['aww', 9, 'AVERAGE_POOL_2D', 4768], ['micro_speech', 1, 'FULLY_CONNECTED', 2160]] as const) {
+      const g = loadModel(modelPath(model));
+      const r = tileGraph(g, { mode: 'fdt', ...AOT_ENGINE });
+      const cs = chains(r.graph);
+      assert.equal(cs.length, 1, model);
+      const o = (cs[0] as Op<'ROW_CHAIN'>).options;
+      assert.equal(o.stages.length, stages, model);
+      assert.equal(o.end?.kind, end, model);
+      validateGraph(r.graph);
+      verifyTiledPlan(r.graph, r.plan);
+      assert.ok(r.peakBytes <= peak, `${model}: peak ${r.peakBytes} > ${peak}`);
+      assert.equal(r.macs, r.untiledMacs, `${model}: nothing is recomputed`);
+      assert.deepEqual(r.tilings, [], `${model}: the chain needs less than any FDT/FFMT tiling`);
+      // aww's four depthwise -> pointwise pairs run pixel by pixel through one shared pixel buffer.
+      const pixels = Object.keys(r.plan.aliases).filter((t) => r.graph.tensors[Number(t)]!.name.includes('row_chain'));
+      assert.equal(pixels.length, model === 'aww' ? 3 : 0, `${model}: shared pixel buffers`);
+      // The end's int8 result is written in place over its int32 accumulators.
+      const op = cs[0]!;
+      assert.equal(r.plan.tensorOffsets.get(op.outputs[0]!), r.plan.tensorOffsets.get(op.outputs[stages + 1]!), `${model}: output in the accumulators`);
+      // Without the AoT engine (TFLite-Micro builds) nothing is fused.
+      assert.equal(chains(tileGraph(g, { mode: 'fdt' }).graph).length, 0);
+    }
+  });
+
+  it('a chain stops where an intermediate is read elsewhere or is a model output', () => {
+    const g = loadModel(modelPath('aww'));
+    const [m] = findRowChains(g);
+    assert.equal(m!.stages.length, 9);
+    // The fourth layer's output as a model output: the chain ends there (no pool end) and a
+    // second chain starts after it.
+    const cut = g.ops[m!.stages[3]!]!.outputs[0]!;
+    const found = findRowChains({ ...g, outputs: [...g.outputs, cut] });
+    assert.deepEqual(found.map((x) => [x.stages.length, x.end !== undefined]), [[4, false], [5, true]]);
+  });
+
+  it('export lowers the chain back to the original ops with the same outputs', () => {
+    for (const model of ['aww', 'micro_speech']) {
+      const g = loadModel(modelPath(model));
+      const fused = fuseRowChains(g);
+      assert.equal(chains(fused).length, 1);
+      const lowered = lowerForExport(fused);
+      validateGraph(lowered);
+      assert.deepEqual(lowered.ops.map((op) => op.kind), g.ops.map((op) => op.kind), model);
+      for (const s of goldenSamples(model).slice(0, 2)) {
+        assert.deepEqual(runGraph(lowered, [s.input], { arithmetic: 'reference' })[0], runGraph(g, [s.input], { arithmetic: 'reference' })[0]);
+        assert.deepEqual(runGraph(fused, [s.input], { arithmetic: 'xnnpack' })[0], runGraph(g, [s.input], { arithmetic: 'xnnpack' })[0]);
+      }
+    }
+  });
+
+  for (const v of VARIANTS) {
+    it(`aww and micro_speech whole models, chained by the AoT engine, ${label(v)}: C equals the untiled interpreter`, async () => {
+      const failures: string[] = [];
+      for (const model of ['aww', 'micro_speech']) {
+        const g = loadModel(modelPath(model));
+        const r = tileGraph(g, { mode: 'fdt', ...AOT_ENGINE });
+        assert.equal(chains(r.graph).length, 1);
+        const samples = goldenSamples(model).slice(0, 3);
+        const got = await runC(r.graph, samples.map((s) => bytesOf(s.input)), v);
+        const t = r.graph.tensors[r.graph.outputs[0]!]!;
+        samples.forEach((s, k) => {
+          const e = mismatch(t, decode(t, got[k]!), runGraph(g, [s.input], { arithmetic: v.arithmetic })[0]!);
+          if (e) failures.push(`${model} sample ${k}: ${e}`);
+        });
+      }
+      assert.deepEqual(failures, []);
+    });
+  }
+
+  it('random chains (conv / depthwise / pointwise stages, kernels 1..5, strides 1..2, SAME / VALID, ending in nothing, a pool, an FC or RESHAPE + FC): C equals the separate ops', async () => {
+    const rand = rng(20261204);
+    const ends = ['none', 'pool', 'fc', 'reshape-fc'] as const;
+    const cases: { graph: Graph; fused: Graph; input: Int8Array }[] = [];
+    for (let k = 0; k < 12; k++) {
+      const { graph, input } = randomChain(new RandomGraph(rand), ends[k % ends.length]!);
+      const fused = fuseRowChains(graph);
+      assert.equal(chains(fused).length, 1, `case ${k} is fused`);
+      validateGraph(fused);
+      cases.push({ graph, fused, input });
+    }
+    const failures: string[] = [];
+    for (const [k, cs] of cases.entries()) {
+      for (const v of VARIANTS) {
+        const [got] = await runC(cs.fused, [bytesOf(cs.input)], v);
+        const t = cs.fused.tensors[cs.fused.outputs[0]!]!;
+        const want = runGraph(cs.graph, [cs.input], { arithmetic: v.arithmetic })[0]!;
+        const e = mismatch(t, decode(t, got!), want);
+        if (e) failures.push(`case ${k} (${label(v)}, ${cs.graph.ops.map((op) => op.kind).join(' ')}): ${e}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+
+  // The build pipeline (tinyrack build --backend aot --tiling fdt) on the Cortex-M4 with the
+  // native DSP instructions: speed kernels (wide wrappers per row / pixel) and size kernels.
+  for (const model of ['aww', 'micro_speech']) {
+    for (const optimize of ['speed', 'size'] as const) {
+      it(`${model} built with tiling fdt (${optimize} kernels) on QEMU mps2-an386: output equals the interpreter's`, async (t) => {
+        const have = async (tool: string) => (await execa('which', [tool], { reject: false })).exitCode === 0;
+        if (!(await have('arm-none-eabi-gcc')) || !(await have('qemu-system-arm'))) return t.skip('arm-none-eabi-gcc or qemu-system-arm not installed');
+        const build = await buildFirmware({ model, board: 'qemu-mps2-an386', backend: 'aot', tiling: 'fdt', optimize, reps: 1, warmup: 0, sample: 0 });
+        assert.ok(build.arenaBytes <= (model === 'aww' ? 4768 : 2160), `arena ${build.arenaBytes}`);
+        const stdout = await runQemu(build.elfPath, 180_000);
+        assert.match(stdout, /END status=0/, stdout.slice(-500));
+        const want = runGraph(loadModel(modelPath(model)), [goldenSamples(model)[0]!.input], { arithmetic: 'reference' })[0]!;
+        assert.equal(outputHex(stdout), Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
+      });
+    }
+  }
+});
