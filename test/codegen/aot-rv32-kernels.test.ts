@@ -234,7 +234,7 @@ describe('RV32 channel-major depthwise under streaming overlaps', () => {
         if (!(d < size(input) && -d < size(out)) || (d > 0) !== c.above) continue;
         overlapping++;
         // the layer's call: its band (output rows) and direction, or the raster variant
-        const call = src.match(new RegExp(`tr_dw3x3_rv32_(layer|raster)\\(&op${i}_[^;]*?, (?:(\\d+), )?TR_RQ_\\w+, ([01]), \\w+, [01](?:, ([01]))?\\);`));
+        const call = src.match(new RegExp(`tr_dw3x3_rv32_(layer|raster)\\(&op${i}_[^;]*?, (?:(\\d+), )?TR_RQ_\\w+, ([01]), \\w+, [01](?:, ([012]))?\\);`));
         assert.ok(call, `op ${i}: no channel-major depthwise call`);
         const want = c.pick(out, input, d);
         const got: Pick = call[1] === 'raster' ? 'raster' : Number(call[2]) === 1 && shape(out)[1] !== 1 ? 'rows' : 'whole';

@@ -149,6 +149,19 @@ function dwColumns(ctx: LowerContext, l: ScalarDepthwiseLayer): boolean {
   return l.inW >= 2 && l.padLeft <= 1 && (l.outW - 1) * l.strideW - l.padLeft + 2 <= l.inW;
 }
 
+/** Output pixels per row tr_dw3x3_rv32_row unrolls (TR_DW_ROW_MAX). */
+const DW_ROW_MAX = 12;
+
+/**
+ * tr_dw3x3_rv32_row (every interior row in one unrolled pass, each input byte loaded once)
+ * where the column walk is refused but rows are narrow: plans that overlap output and input
+ * (FDT's aww 25 x 5, vww's 12 x 12, 6 x 6 and 3 x 3). It keeps the one-pixel order's stores
+ * and only reads earlier, so any band dwBand allows holds for it.
+ */
+function dwRows(l: ScalarDepthwiseLayer): boolean {
+  return l.outW >= 2 && l.outW <= DW_ROW_MAX;
+}
+
 export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer): Lowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
   if (l.kH !== 3 || l.kW !== 3 || l.multiplier !== 1 || l.dilationH !== 1 || l.dilationW !== 1) return undefined;
@@ -161,7 +174,9 @@ export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer)
   const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.C, (c) => layout.slice(9 * c, 9 * c + 9));
   const spec = ctx.name(l.opIndex, 'dw3x3rv');
   const fn = band === undefined ? 'tr_dw3x3_rv32_raster' : 'tr_dw3x3_rv32_layer';
-  const cols = band !== undefined && dwColumns(ctx, l) ? ', 1' : band !== undefined ? ', 0' : '';
+  // the interior walk (tr_dw3x3_rv32_layer's WALK): columns, unrolled rows, or pixel by pixel
+  const walk = band === undefined ? undefined : dwColumns(ctx, l) ? 1 : dwRows(l) ? 2 : 0;
+  const cols = walk === undefined ? '' : `, ${walk}`;
   // noinline: one copy of the loop per layer with its strides as literals (immediate offsets)
   ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${spec}(const int8_t *in, int8_t *out) {\n` +
     `  ${fn}(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band === undefined ? '' : `${band}, `}${rq.mode}, ` +
