@@ -101,7 +101,7 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_col(
  * x: the channel's input row iy0 at column 0; o: output pixel 0 of the row. OW, IW, PL, S
  * literals: the loops unroll completely and the sums live in registers (OW <= TR_DW_ROW_MAX,
  * the generator's bound). A = SH, B = SW, OS the output pixel stride. */
-#define TR_DW_ROW_MAX 12
+#define TR_DW_ROW_MAX 24
 static inline __attribute__((always_inline)) void tr_dw3x3_rv32_row(
     const int8_t *x, int8_t *o, const int32_t OW, const int32_t IW, const int32_t PL, const int32_t A, const int32_t B,
     const int32_t S, const int32_t OS, const int REVERSE,
@@ -113,34 +113,41 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_row(
 #define TR_DW_OUT(A) (mode == TR_RQ_RV32 ? tr_rq32_clamp(tr_rq32_value((A), qm, qa, qs, SIGN), lo, hi) : tr_requant_m(r, (A), 0, mode, zp, lo, hi))
   /* window columns, counted from the first window's left one (input column -PL) */
   const int32_t NJ = (OW - 1) * S + 3;
-  int32_t q[TR_DW_ROW_MAX];
-  /* the bias, plus in_zp times the weights of the window columns in the padding */
-#pragma GCC unroll 16
-  for (int32_t K = 0; K < TR_DW_ROW_MAX; K++) {
-    if (K >= OW) break;
-    int32_t clipped = 0;
-#pragma GCC unroll 3
-    for (int32_t C = 0; C < 3; C++)
-      if (K * S + C - PL < 0 || K * S + C - PL >= IW) clipped += TR_DW_W(C) + TR_DW_W(3 + C) + TR_DW_W(6 + C);
-    q[K] = (int32_t)((uint32_t)bias + (uint32_t)in_zp * (uint32_t)clipped);
-  }
-#pragma GCC unroll 32
-  for (int32_t t = 0; t < 3 * TR_DW_ROW_MAX; t++) {
-    if (t >= NJ) break;
+  /* at most three windows hold a column (output K's are K * S .. K * S + 2): three sums,
+   * output K's in q[K % 3], started at its window's first column in walk order and stored at
+   * its last (an array of OW sums would not stay in registers) */
+  int32_t q0 = 0, q1 = 0, q2 = 0;
+#define TR_DW_Q(K, OP, V) { if ((K) % 3 == 0) q0 OP (V); else if ((K) % 3 == 1) q1 OP (V); else q2 OP (V); }
+#pragma GCC unroll 64
+  for (int32_t t = 0; t < NJ; t++) {
     const int32_t J = REVERSE ? NJ - 1 - t : t;
+#pragma GCC unroll 64
+    for (int32_t K = 0; K < OW; K++)
+      if (J == (REVERSE ? K * S + 2 : K * S)) {
+        /* the bias, plus in_zp times the weights of the window columns in the padding */
+        int32_t clipped = 0;
+#pragma GCC unroll 3
+        for (int32_t C = 0; C < 3; C++)
+          if (K * S + C - PL < 0 || K * S + C - PL >= IW) clipped += TR_DW_W(C) + TR_DW_W(3 + C) + TR_DW_W(6 + C);
+        TR_DW_Q(K, =, (int32_t)((uint32_t)bias + (uint32_t)in_zp * (uint32_t)clipped))
+      }
     if (J - PL >= 0 && J - PL < IW) {
 #pragma GCC unroll 3
       for (int32_t R = 0; R < 3; R++) {
         const int32_t v = x[R * A + (J - PL) * B];
-#pragma GCC unroll 16
-        for (int32_t K = 0; K < TR_DW_ROW_MAX; K++)
-          if (K < OW && J - K * S >= 0 && J - K * S <= 2) q[K] += v * TR_DW_W(3 * R + J - K * S);
+#pragma GCC unroll 64
+        for (int32_t K = 0; K < OW; K++)
+          if (J - K * S >= 0 && J - K * S <= 2) TR_DW_Q(K, +=, v * TR_DW_W(3 * R + J - K * S))
       }
     }
-#pragma GCC unroll 16
-    for (int32_t K = 0; K < TR_DW_ROW_MAX; K++)
-      if (K < OW && J == (REVERSE ? K * S : K * S + 2)) o[K * OS] = (int8_t)TR_DW_OUT(q[K]);
+#pragma GCC unroll 64
+    for (int32_t K = 0; K < OW; K++)
+      if (J == (REVERSE ? K * S : K * S + 2)) {
+        const int32_t a = (K) % 3 == 0 ? q0 : (K) % 3 == 1 ? q1 : q2;
+        o[K * OS] = (int8_t)TR_DW_OUT(a);
+      }
   }
+#undef TR_DW_Q
 #undef TR_DW_OUT
 #undef TR_DW_W
 }
