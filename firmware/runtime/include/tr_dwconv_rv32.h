@@ -21,10 +21,13 @@
  * and input apart or a whole number of pixels apart by at least the one-pixel lag, one row
  * per band (bottom-up when REVERSE) when they are apart by at least the lag of a unit of one
  * output row, and the raster-order kernel otherwise. Blocks of pixels store their outputs
- * after all their windows were read: later than the one-pixel order, never earlier. COLS
- * (the generator's choice for maps at least as tall as wide, only when the plan keeps output
- * and input apart) walks each channel's interior rows column by column instead, four rows at
- * a time, the clipped side columns as blocks too; the border rows then go pixel by pixel.
+ * after all their windows were read: later than the one-pixel order, never earlier. WALK
+ * picks how the interior rows (all three window rows inside) go: 0 pixel by pixel as above;
+ * 2 (the generator's choice for rows of at most TR_DW_ROW_MAX pixels) a whole row per call of
+ * tr_dw3x3_rv32_row, its stores in the one-pixel order, so under any band; 1, COLS (wider
+ * maps at least as tall as wide, only when the plan keeps output and input apart), column by
+ * column, four rows at a time, the clipped side columns as blocks too. The border rows go
+ * pixel by pixel.
  *
  * Weights (generator: kernel-layout.ts rv32DepthwiseLayout): channel-major, 9 taps per
  * channel ([C][3][3]); bias_folded holds the input offset times the taps' sum, so taps in the
