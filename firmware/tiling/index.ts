@@ -52,16 +52,17 @@ export function tileGraph(graph: Graph, options: TilingOptions): TilingResult {
   const fusedPlan = fused === graph ? untiledPlan : planTiled(fused, { planner, aliasReshape, streaming });
   const [residualBase, residualPlan] = fusedPlan.peakBytes <= untiledPlan.peakBytes ? [fused, fusedPlan] : [graph, untiledPlan];
   // Then row chains, kept when they shrink the plan; discovery also runs without them (FDT may
-  // tile the same layers into less), and the chains win ties: they add no work.
+  // tile the same layers into less), and the chains win ties: they add no MACs.
   const rowChains = options.rowChains ?? residualRows;
-  const chained = rowChains ? fuseRowChains(residualBase) : residualBase;
+  const mode = options.mode;
+  const cap = mode === 'fdt' ? 0 : (options.maxMacOverhead ?? DEFAULT_OVERHEAD);
+  // chains computed pixel by pixel cost instructions: only where tiling may add work (not fdt)
+  const chained = rowChains ? fuseRowChains(residualBase, { pixelStages: cap > 0 }) : residualBase;
   const chainedPlan = chained === residualBase ? residualPlan : planTiled(chained, { planner, aliasReshape, streaming });
   const bases: [Graph, TiledPlan][] = chainedPlan.peakBytes < residualPlan.peakBytes ? [[chained, chainedPlan], [residualBase, residualPlan]] : [[residualBase, residualPlan]];
   const untiledMacs = graphMacs(graph);
-  const mode = options.mode;
   const fdt = mode === 'fdt' || mode === 'auto';
   const ffmt = mode === 'ffmt' || mode === 'auto';
-  const cap = mode === 'fdt' ? 0 : (options.maxMacOverhead ?? DEFAULT_OVERHEAD);
   const maxRounds = options.maxRounds ?? 8;
 
   let evaluated = 0;

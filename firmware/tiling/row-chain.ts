@@ -13,7 +13,7 @@
 // read only by the next op of the chain and not a model output. `unfuseRowChain` gives the
 // builtin ops back (export to TFLite).
 import type { FullyConnectedOptions, Graph, Op, Pool2DOptions, RowChainEnd, RowChainOptions, RowChainStage, Tensor } from '../ir/graph.ts';
-import { lastRowShape, rowChainGeometry, stageBufferShape } from '../ir/row-chain.ts';
+import { lastRowShape, rowChainGeometry, stageBufferShape, type RowChainStageGeometry } from '../ir/row-chain.ts';
 import { addActivation, addInt32Const, cloneGraph, compactTensors, consumers } from './graph-edit.ts';
 import { TILED_MARK } from './path.ts';
 
@@ -96,10 +96,21 @@ export function findRowChains(g: Graph): RowChainMatch[] {
   return out;
 }
 
+/** Stage geometry of a match (ir/row-chain.ts), before it is fused. */
+function chainGeometry(g: Graph, m: RowChainMatch): RowChainStageGeometry[] {
+  const ops = m.stages.map((s) => g.ops[s]!);
+  const stages: RowChainStage[] = ops.map((op) => ({ kind: op.kind as RowChainStage['kind'], options: op.options as RowChainStage['options'], name: op.name }));
+  return rowChainGeometry(g.tensors[ops[0]!.inputs[0]!]!.shape, ops.map((op) => g.tensors[op.inputs[1]!]!.shape), { stages });
+}
+
 /** The graph with every matching chain replaced by one ROW_CHAIN (a copy; the input graph when
- * nothing matches). */
-export function fuseRowChains(g0: Graph): Graph {
-  const matches = findRowChains(g0);
+ * nothing is fused). `pixelStages: false` leaves out chains with a stage computed pixel by pixel
+ * into a 1x1 conv: those call the kernels once per pixel and cost instructions (aww on the
+ * Cortex-M4: +28.5 % against +2.2 % for its FDT tiling, bench:speed), so only tilings allowed
+ * to add work take them. */
+export function fuseRowChains(g0: Graph, options: { pixelStages?: boolean } = {}): Graph {
+  const pixelStages = options.pixelStages ?? true;
+  const matches = findRowChains(g0).filter((m) => pixelStages || !chainGeometry(g0, m).some((s) => s.pixel));
   if (matches.length === 0) return g0;
   const g = cloneGraph(g0);
   const drop = new Set<number>();

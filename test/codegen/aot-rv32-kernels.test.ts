@@ -25,6 +25,7 @@ import { runMany } from '../../firmware/runner/index.ts';
 import { ARITHMETICS } from '../../wire/vocabulary.ts';
 import { reverseWindowLag, streamInputs, windowLag } from '../../firmware/plan/streaming.ts';
 import { leadingPad } from '../../firmware/ir/shape.ts';
+import { DW_ROW_MAX } from '../../firmware/codegen/aot/lower-scalar-depthwise.ts';
 
 const RV32_BOARD = 'qemu-riscv32-virt';
 const NO_DSP = { dsp: false, fpu: false } as const;
@@ -46,18 +47,25 @@ for (const c of [
   { h: 6, w: 7, inC: 1 }, { h: 5, w: 5, inC: 7, strideH: 2, strideW: 2 }, { n: 2, h: 4, w: 6, inC: 9 },
   { h: 2, w: 1, inC: 3 }, { h: 7, w: 6, inC: 5, strideW: 2, padding: 'VALID' as const }, { h: 3, w: 3, inC: 2, strideH: 2, strideW: 2, padding: 'VALID' as const },
 ]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
-// 3x3 depthwise pixel pairs (tr_dwconv_rv32.h): odd and even interior runs (a last single
-// pixel), strides 1 and 2, channel counts of 1 to 17, VALID (no border), batches
+// rows of at most DW_ROW_MAX pixels take the unrolled row walk (tr_dw3x3_rv32_row): odd and
+// even widths, strides 1 and 2, channel counts of 1 to 17, VALID (no border), batches
 for (const c of [
   { h: 5, w: 9, inC: 13 }, { h: 6, w: 10, inC: 4, strideH: 2, strideW: 2 }, { h: 4, w: 8, inC: 17, padding: 'VALID' as const },
   { n: 2, h: 7, w: 11, inC: 6, strideW: 2 }, { h: 3, w: 13, inC: 2, padding: 'VALID' as const, strideH: 2, strideW: 2 },
 ]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
-// maps taller than wide (aww's 25 x 5): the column walk, columns clipped left, right or not at
-// all, column runs of quads, a pair and singles, strides 1 and 2, VALID, batches
+// wider rows, taller than wide: the column walk, columns clipped left, right or not at all,
+// column runs of quads, a pair and singles, strides 1 and 2, VALID, batches
 for (const c of [
-  { h: 11, w: 4, inC: 5 }, { h: 13, w: 6, inC: 9, strideH: 2, strideW: 2 }, { h: 9, w: 3, inC: 3, padding: 'VALID' as const },
-  { n: 2, h: 10, w: 5, inC: 4 }, { h: 8, w: 2, inC: 7, strideH: 2 },
+  { h: 29, w: 25, inC: 2 }, { h: 59, w: 51, inC: 1, strideH: 2, strideW: 2 }, { h: 29, w: 27, inC: 3, padding: 'VALID' as const },
+  { n: 2, h: 26, w: 25, inC: 1 },
 ]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
+// wider rows, wider than tall: pixel by pixel, interior runs of quads, a pair and a single
+// (27 = 6 * 4 + 2 + 1, 26), strides 1 and 2, VALID
+for (const c of [
+  { h: 4, w: 29, inC: 3 }, { h: 5, w: 55, inC: 2, strideH: 2, strideW: 2 }, { h: 4, w: 28, inC: 5, padding: 'VALID' as const },
+]) addConvCase(g, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
+// the cases above span both sides of the row walk's bound
+assert.ok(DW_ROW_MAX < 25);
 // one input channel, depth multiplier > 1 (tr_dwconv1in_rv32.h, micro_speech's 1 -> 8 channel
 // 10x8 stride-2 layer): blocks of 8 channels and the channels left over (3, 10, 12, 13), pixel
 // quads and pairs, single interior pixels, windows over every edge or wholly in the padding, batches
@@ -139,8 +147,9 @@ for (const arithmetic of ARITHMETICS) {
       const rq32 = [...src.matchAll(/TR_RQ_RV32, (?:[01], \w+, )?([01])(?:, \w+)?\);/g)].map((m) => m[1]);
       if (arithmetic === 'reference') assert.deepEqual([...new Set(rq32)].sort(), ['0', '1']);
       else assert.deepEqual(rq32, []);
-      // maps at least as tall as wide take the column walk
-      assert.match(src, /tr_dw3x3_rv32_layer\([^;]*, [01], \w+, [01], 1\);/);
+      // rows of at most DW_ROW_MAX pixels the unrolled row walk; wider ones the column walk
+      // (maps at least as tall as wide) or pixel by pixel
+      for (const walk of [0, 1, 2]) assert.match(src, new RegExp(`tr_dw3x3_rv32_layer\\([^;]*, [01], \\w+, [01], ${walk}\\);`), `walk ${walk}`);
     });
 
     it('host: every output equals the interpreter\'s', async () => {
@@ -204,7 +213,7 @@ describe('RV32 channel-major depthwise under streaming overlaps', () => {
   const sg = new RandomGraph(rng(33));
   for (const c of [
     { h: 6, w: 7, inC: 5 }, { h: 9, w: 8, inC: 8, strideH: 2, strideW: 2 }, { h: 5, w: 6, inC: 3, padding: 'VALID' as const },
-    { h: 7, w: 4, inC: 12 }, { h: 5, w: 9, inC: 16 },
+    { h: 7, w: 4, inC: 12 }, { h: 5, w: 9, inC: 16 }, { h: 4, w: 27, inC: 4 },
   ]) addConvCase(sg, { ...c, depthwise: true, outC: c.inC, kH: 3, kW: 3 });
   const sgraph = sg.graph;
   const sinputs = sgraph.inputs.map((id) => randomInput(sg, sgraph.tensors[id]!));
@@ -274,15 +283,16 @@ describe('RV32 channel-major depthwise under streaming overlaps', () => {
         if (!(d < size(input) && -d < size(out)) || (d > 0) !== c.above) continue;
         overlapping++;
         // the layer's call: its band (output rows) and direction, or the raster variant
-        const call = src.match(new RegExp(`tr_dw3x3_rv32_(layer|raster)\\(&op${i}_[^;]*?, (?:(\\d+), )?TR_RQ_\\w+, ([01]), \\w+, [01](?:, ([01]))?\\);`));
+        const call = src.match(new RegExp(`tr_dw3x3_rv32_(layer|raster)\\(&op${i}_[^;]*?, (?:(\\d+), )?TR_RQ_\\w+, ([01]), \\w+, [01](?:, ([012]))?\\);`));
         assert.ok(call, `op ${i}: no channel-major depthwise call`);
         const want = c.pick(out, input, d);
         const got: Pick = call[1] === 'raster' ? 'raster' : Number(call[2]) === 1 && shape(out)[1] !== 1 ? 'rows' : 'whole';
         assert.equal(got, want, `op ${i} at ${d} B (C ${C(out)}): ${call[0]}`);
         if (got === 'whole') assert.equal(Number(call[2]), shape(out)[1], 'the whole map as one band');
         assert.equal(call[3], c.above ? '1' : '0', 'backwards exactly when the output is above');
-        // the column walk writes out of row order: never over its input
-        assert.notEqual(call[4], '1', 'no column walk over the input');
+        // the column walk writes out of row order: never over its input; rows of at most
+        // DW_ROW_MAX pixels the unrolled row walk (its stores in the one-pixel order)
+        if (got !== 'raster') assert.equal(call[4], shape(out)[2]! <= DW_ROW_MAX ? '2' : '0', 'the interior walk');
       }
       assert.ok(overlapping >= 2, `${overlapping} outputs overlap their inputs`);
       const exe = await buildHostModel(gen.files, []);

@@ -130,16 +130,30 @@ export function dwBand(ctx: LowerContext, l: ScalarDepthwiseLayer): number | und
 
 /**
  * tr_dwconv_rv32.h's COLS walk (interior rows column by column, four rows per block) for maps
- * at least as tall as wide (aww's 25 x 5: a row has 3 interior pixels, a column 23; vww's 6 x 6:
- * the clipped left and right columns run as blocks too, only the top and bottom rows pixel by
- * pixel): the per-row set-up and the border dispatch are paid per column instead. It writes
- * column by column, so only when
+ * at least as tall as wide whose rows are too wide for dwRows (the clipped left and right
+ * columns run as blocks too, only the top and bottom rows pixel by pixel): the per-row set-up
+ * and the border dispatch are paid per column instead. It writes column by column, so only when
  * the plan keeps the output apart from the input; and the kernel's column paths need at most one
  * clipped window column on either side and never both.
  */
 function dwColumns(ctx: LowerContext, l: ScalarDepthwiseLayer): boolean {
   if (tensorsOverlap(ctx, l.inId, l.outId) || l.reverse || l.outW > l.outH) return false;
   return l.inW >= 2 && l.padLeft <= 1 && (l.outW - 1) * l.strideW - l.padLeft + 2 <= l.inW;
+}
+
+/** Output pixels per row tr_dw3x3_rv32_row unrolls (TR_DW_ROW_MAX). */
+export const DW_ROW_MAX = 24;
+
+/**
+ * tr_dw3x3_rv32_row: every interior row in one unrolled pass, each input byte loaded once and
+ * the stores where the one-pixel order has them, so any band dwBand allows holds for it, over
+ * overlapping plans too (FDT's aww 25 x 5, vww's 24 x 24 to 3 x 3). Rows up to DW_ROW_MAX
+ * pixels: it beats the column walk there (bench:speed on qemu-riscv32-virt, untiled depthwise
+ * layers: aww 3.82 -> 3.61, vww 4.21 -> 3.85 instructions per MAC); wider rows keep the column
+ * walk (the unrolled code grows with the row).
+ */
+function dwRows(l: ScalarDepthwiseLayer): boolean {
+  return l.outW >= 2 && l.outW <= DW_ROW_MAX;
 }
 
 export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer): Lowered | undefined {
@@ -154,7 +168,9 @@ export function lowerScalarDepthwise(ctx: LowerContext, l: ScalarDepthwiseLayer)
   const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.C, (c) => layout.slice(9 * c, 9 * c + 9));
   const spec = ctx.name(l.opIndex, 'dw3x3rv');
   const fn = band === undefined ? 'tr_dw3x3_rv32_raster' : 'tr_dw3x3_rv32_layer';
-  const cols = band !== undefined && dwColumns(ctx, l) ? ', 1' : band !== undefined ? ', 0' : '';
+  // the interior walk (tr_dw3x3_rv32_layer's WALK): columns, unrolled rows, or pixel by pixel
+  const walk = band === undefined ? undefined : dwRows(l) ? 2 : dwColumns(ctx, l) ? 1 : 0;
+  const cols = walk === undefined ? '' : `, ${walk}`;
   // noinline: one copy of the loop per layer with its strides as literals (immediate offsets)
   ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${spec}(const int8_t *in, int8_t *out) {\n` +
     `  ${fn}(&${l.params}, in, ${filter}, out, ${l.inW * l.C}, ${l.C}, ${l.strideW}, ${band === undefined ? '' : `${band}, `}${rq.mode}, ` +

@@ -21,10 +21,13 @@
  * and input apart or a whole number of pixels apart by at least the one-pixel lag, one row
  * per band (bottom-up when REVERSE) when they are apart by at least the lag of a unit of one
  * output row, and the raster-order kernel otherwise. Blocks of pixels store their outputs
- * after all their windows were read: later than the one-pixel order, never earlier. COLS
- * (the generator's choice for maps at least as tall as wide, only when the plan keeps output
- * and input apart) walks each channel's interior rows column by column instead, four rows at
- * a time, the clipped side columns as blocks too; the border rows then go pixel by pixel.
+ * after all their windows were read: later than the one-pixel order, never earlier. WALK
+ * picks how the interior rows (all three window rows inside) go: 0 pixel by pixel as above;
+ * 2 (the generator's choice for rows of at most TR_DW_ROW_MAX pixels) a whole row per call of
+ * tr_dw3x3_rv32_row, its stores in the one-pixel order, so under any band; 1, COLS (wider
+ * maps at least as tall as wide, only when the plan keeps output and input apart), column by
+ * column, four rows at a time, the clipped side columns as blocks too. The border rows go
+ * pixel by pixel.
  *
  * Weights (generator: kernel-layout.ts rv32DepthwiseLayout): channel-major, 9 taps per
  * channel ([C][3][3]); bias_folded holds the input offset times the taps' sum, so taps in the
@@ -90,6 +93,68 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_col(
 #undef TR_DW_W
 }
 
+/* ROWS: one output row whose three window rows lie inside the input, all OW of its pixels
+ * (the clipped side columns too): each window column's 3 input bytes are loaded once and
+ * added into every window (up to 3; stride 2: 2) that holds it, and output K is stored as
+ * soon as its window's last column was read (REVERSE: right to left, stored at its first).
+ * Against the one-pixel raster order (REVERSE: its reverse) reads only move earlier and every
+ * store stays where it was, so the lags the band logic checks hold: this is the walk for
+ * narrow maps whose plan overlaps output and input (aww's 25 x 5, vww's 12 x 12 and 6 x 6),
+ * where the quads of a row walk barely start and the column walk would write out of order.
+ * x: the channel's input row iy0 at column 0; o: output pixel 0 of the row. OW, IW, PL, S
+ * literals: the loops unroll completely and the sums live in registers (OW <= TR_DW_ROW_MAX,
+ * the generator's bound). A = SH, B = SW, OS the output pixel stride. */
+#define TR_DW_ROW_MAX 24
+static inline __attribute__((always_inline)) void tr_dw3x3_rv32_row(
+    const int8_t *x, int8_t *o, const int32_t OW, const int32_t IW, const int32_t PL, const int32_t A, const int32_t B,
+    const int32_t S, const int32_t OS, const int REVERSE,
+    const int32_t w0, const int32_t w1, const int32_t w2, const int32_t w3, const int32_t w4, const int32_t w5,
+    const int32_t w6, const int32_t w7, const int32_t w8, const int32_t bias, const int32_t in_zp,
+    const tr_requant_t *r, const int32_t qm, const int32_t qa, const int32_t qs, const int mode, const int SIGN,
+    const int32_t zp, const int32_t lo, const int32_t hi) {
+#define TR_DW_W(I) ((I) == 0 ? w0 : (I) == 1 ? w1 : (I) == 2 ? w2 : (I) == 3 ? w3 : (I) == 4 ? w4 : (I) == 5 ? w5 : (I) == 6 ? w6 : (I) == 7 ? w7 : w8)
+#define TR_DW_OUT(A) (mode == TR_RQ_RV32 ? tr_rq32_clamp(tr_rq32_value((A), qm, qa, qs, SIGN), lo, hi) : tr_requant_m(r, (A), 0, mode, zp, lo, hi))
+  /* window columns, counted from the first window's left one (input column -PL) */
+  const int32_t NJ = (OW - 1) * S + 3;
+  /* at most three windows hold a column (output K's are K * S .. K * S + 2): three sums,
+   * output K's in q[K % 3], started at its window's first column in walk order and stored at
+   * its last (an array of OW sums would not stay in registers) */
+  int32_t q0 = 0, q1 = 0, q2 = 0;
+#define TR_DW_Q(K, OP, V) { if ((K) % 3 == 0) q0 OP (V); else if ((K) % 3 == 1) q1 OP (V); else q2 OP (V); }
+#pragma GCC unroll 64
+  for (int32_t t = 0; t < NJ; t++) {
+    const int32_t J = REVERSE ? NJ - 1 - t : t;
+#pragma GCC unroll 64
+    for (int32_t K = 0; K < OW; K++)
+      if (J == (REVERSE ? K * S + 2 : K * S)) {
+        /* the bias, plus in_zp times the weights of the window columns in the padding */
+        int32_t clipped = 0;
+#pragma GCC unroll 3
+        for (int32_t C = 0; C < 3; C++)
+          if (K * S + C - PL < 0 || K * S + C - PL >= IW) clipped += TR_DW_W(C) + TR_DW_W(3 + C) + TR_DW_W(6 + C);
+        TR_DW_Q(K, =, (int32_t)((uint32_t)bias + (uint32_t)in_zp * (uint32_t)clipped))
+      }
+    if (J - PL >= 0 && J - PL < IW) {
+#pragma GCC unroll 3
+      for (int32_t R = 0; R < 3; R++) {
+        const int32_t v = x[R * A + (J - PL) * B];
+#pragma GCC unroll 64
+        for (int32_t K = 0; K < OW; K++)
+          if (J - K * S >= 0 && J - K * S <= 2) TR_DW_Q(K, +=, v * TR_DW_W(3 * R + J - K * S))
+      }
+    }
+#pragma GCC unroll 64
+    for (int32_t K = 0; K < OW; K++)
+      if (J == (REVERSE ? K * S : K * S + 2)) {
+        const int32_t a = (K) % 3 == 0 ? q0 : (K) % 3 == 1 ? q1 : q2;
+        o[K * OS] = (int8_t)TR_DW_OUT(a);
+      }
+  }
+#undef TR_DW_Q
+#undef TR_DW_OUT
+#undef TR_DW_W
+}
+
 /* The whole layer; SH, SW (input row and pixel strides; dense maps: the output pixel stride
  * is SW too), STW (horizontal stride) and mode (TR_RQ_*) literals at the call, so every tap
  * of an interior pixel is a load at an immediate offset and the pointer steps are immediates
@@ -98,7 +163,9 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_col(
 static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
     const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
     const int32_t SH, const int32_t SW, const int32_t STW, const int32_t band, const int mode, const int REVERSE,
-    const tr_rq32_t *rq32, const int SIGN, const int COLS) {
+    const tr_rq32_t *rq32, const int SIGN, const int WALK) {
+  /* WALK: 0 rows pixel by pixel, 1 the COLS walk, 2 interior rows by tr_dw3x3_rv32_row */
+  const int COLS = WALK == 1, ROWS = WALK == 2;
   const int32_t C = p->in.c, in_h = p->in.h, in_w = p->in.w, in_sh = SH, in_sw = SW;
   const int32_t out_h = p->out.h, out_w = p->out.w, osh = p->out.sh, osw = SW;
   const int32_t sth = p->stride_h, stw = STW, pt = p->pad_top, pl = p->pad_left;
@@ -156,6 +223,11 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
         const int32_t iy0 = oy * sth - pt;
         const int row_inside = oy >= oy0 && oy < oy1;
         if (COLS && row_inside) continue;
+        if (ROWS && row_inside) {
+          tr_dw3x3_rv32_row(xc + iy0 * in_sh, oc + oy * osh, out_w, in_w, pl, in_sh, in_sw, stw, osw, REVERSE,
+                            w0, w1, w2, w3, w4, w5, w6, w7, w8, bias, in_zp, &r, qm, qa, qs, mode, SIGN, zp, lo, hi);
+          continue;
+        }
         for (int32_t j = 0; j < out_w; j++) {
           const int32_t ox = REVERSE ? out_w - 1 - j : j;
           const int32_t ix0 = ox * stw - pl;
