@@ -82,7 +82,7 @@ export interface ScalarConvLayer {
   mode: RqMode;
   inPtr: string; outPtr: string;
   /** The input and output tensors (the quad kernel checks the plan's overlap of the two);
-   * for the depthwise kernels (lower-scalar-depthwise.ts) the rv32 requantization. */
+   * for the quad kernel and the depthwise ones (lower-scalar-depthwise.ts) the rv32 requantization. */
   rq32?: Rq32Source; inId?: number; outId?: number;
 }
 
