@@ -125,6 +125,25 @@ for (const [B, D, O] of [[1, 33, 17], [3, 19, 12], [1, 640, 8]] as const) addFcC
 // one row per layer (tr_fc_row_rv32.h): depths with every remainder mod 4, passes of 16 and 8
 // channels, a pass of 4, single channels after them, two rows; four rows of 96 (pixel pairs: tr_conv_rv32.h)
 for (const [B, D, O] of [[1, 5, 4], [1, 66, 29], [1, 127, 20], [1, 130, 3], [1, 12, 1], [2, 23, 14], [4, 96, 24], [1, 41, 47], [1, 300, 16]] as const) addFcCase(g, B, D, O);
+// layers with one channel's bias at 2^29 (4 * its accumulator leaves int32): rq32Rows refuses
+// the layer, so the quad and FC-row kernels must keep tr_rq_t there (the random cases above all
+// get the rq32 form in the reference arithmetic); the other channels' outputs are not clamped
+function addBigBiasLayer(conv: { h: number; w: number; inC: number; outC: number; kH: number; kW: number } | { depth: number; outDepth: number }): void {
+  const xs = g.scale(); const ws = 0.01;
+  const fc = 'depth' in conv;
+  const wShape = fc ? [conv.outDepth, conv.depth] : [conv.outC, conv.kH, conv.kW, conv.inC];
+  const C = fc ? conv.outDepth : conv.outC;
+  const x = g.input(fc ? [1, conv.depth] : [1, conv.h, conv.w, conv.inC], 'int8', g.quant(xs));
+  const w = g.constant(wShape, 'int8', g.int8Values(wShape.reduce((a, b) => a * b, 1)), { scale: new Array(C).fill(ws), zeroPoint: new Array(C).fill(0), axis: 0 });
+  const b = g.constant([C], 'int32', Array.from({ length: C }, (_, c) => (c === 0 ? 2 ** 29 : g.int(-3000, 3000))));
+  const K = fc ? conv.depth : conv.kH * conv.kW * conv.inC;
+  const y = g.output(fc ? [1, C] : [1, conv.h, conv.w, C], 'int8', g.quant(Math.fround(xs * ws * Math.sqrt(K) * 120)));
+  if (fc) g.op('FULLY_CONNECTED', [x, w, b], [y], { activation: 'NONE', keepNumDims: false } as never);
+  else g.op('CONV_2D', [x, w, b], [y], { padding: 'SAME', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'NONE' } as never);
+}
+addBigBiasLayer({ h: 5, w: 13, inC: 4, outC: 6, kH: 3, kW: 3 });
+addBigBiasLayer({ h: 3, w: 6, inC: 12, outC: 9, kH: 1, kW: 1 });
+addBigBiasLayer({ depth: 66, outDepth: 29 });
 const graph = g.graph;
 const inputs = graph.inputs.map((id) => randomInput(g, graph.tensors[id]!));
 const plan = planGraph(graph, {});
@@ -150,6 +169,18 @@ for (const arithmetic of ARITHMETICS) {
       // rows of at most DW_ROW_MAX pixels the unrolled row walk; wider ones the column walk
       // (maps at least as tall as wide) or pixel by pixel
       for (const walk of [0, 1, 2]) assert.match(src, new RegExp(`tr_dw3x3_rv32_layer\\([^;]*, [01], \\w+, [01], ${walk}\\);`), `walk ${walk}`);
+      // the quad and FC-row kernels likewise, where rq32Rows proves it (mode, table, sign
+      // literals), and tr_rq_t where it refuses (the big-bias layers above)
+      const forms = (re: RegExp) => [...new Set([...src.matchAll(re)].map((m) => `${m[1]} ${m[2] === 'NULL' ? 'NULL' : 'table'} ${m[3]}`))].sort();
+      const quads = forms(/TR_RVQ_QUADS\([^)]*, (TR_RQ_\w+), (\w+), ([01])\)/g);
+      const rows = forms(/tr_fc_row_rv32_layer\([^;]*, (TR_RQ_\w+), (\w+), ([01])\);/g);
+      if (arithmetic === 'reference') {
+        assert.deepEqual(quads, ['TR_RQ_RV32 table 0', 'TR_RQ_RV32 table 1', 'TR_RQ_SINGLE NULL 1']);
+        assert.deepEqual(rows, ['TR_RQ_RV32 table 0', 'TR_RQ_RV32 table 1', 'TR_RQ_SINGLE NULL 1']);
+      } else {
+        assert.deepEqual(quads, ['TR_RQ_FP32 NULL 1']);
+        assert.deepEqual(rows, ['TR_RQ_FP32 NULL 1']);
+      }
     });
 
     it('host: every output equals the interpreter\'s', async () => {

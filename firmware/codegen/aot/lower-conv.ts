@@ -330,11 +330,13 @@ export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_
   // The fast kernel's pure dot product needs a zero filter offset (TFLite int8 weights are symmetric).
   const optimized = ctx.variant === 'optimized' && wq.zeroPoint === 0;
   let folded = 'NULL';
+  let biasFolded: number[] = [];
   if (optimized) {
     const bt = bId >= 0 ? ctx.tensor(bId) : undefined;
     if (bt && bt.data === undefined) throw ctx.error(i, op, 'bias must be constant for the AoT backend');
     folded = ctx.name(i, 'bias_folded');
-    ctx.decls.push(intArray(folded, 'int32_t', foldedBias(constValues(w), outDepth, depth, bt ? constValues(bt) : undefined, -xq.zeroPoint, 0)));
+    biasFolded = foldedBias(constValues(w), outDepth, depth, bt ? constValues(bt) : undefined, -xq.zeroPoint, 0);
+    ctx.decls.push(intArray(folded, 'int32_t', biasFolded));
   }
   const rqt = requantTables(ctx, i, xq.scale, w.quant.scale, yq.scale, outDepth, multipliers, shifts);
   ctx.decls.push(`static const tr_fc_s8_params_t ${pName} = { ${dims}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)}, ` +
@@ -369,6 +371,7 @@ export function lowerFullyConnected(ctx: LowerContext, i: number, op: Op<'FULLY_
     const scalar = lowerScalarFc(ctx, {
       opIndex: i, params: pName, weights: constValues(w), batches, depth, outDepth, mode: rvMode,
       inPtr: ctx.ptr(xId), outPtr: ctx.ptr(op.outputs[0]!, { write: true }),
+      rq32: { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded },
     });
     if (scalar) return scalar;
   }

@@ -55,7 +55,7 @@ export function rq32Rows(src: Rq32Source, channels: number, taps: (c: number) =>
 
 /** Emits the layer's tr_rq32_t table when rq32Rows allows it: the kernel's mode and SIGN literals
  * and the table's name; otherwise the layer's own mode and NULL. */
-function rq32Table(ctx: LowerContext, opIndex: number, mode: string, src: Rq32Source | undefined, channels: number,
+export function rq32Table(ctx: LowerContext, opIndex: number, mode: string, src: Rq32Source | undefined, channels: number,
   taps: (c: number) => ArrayLike<number>): { mode: string; table: string; sign: number } {
   // only the reference arithmetic's single-rounding form has this cheaper exact twin; xnnpack's
   // fp32 stays as it is

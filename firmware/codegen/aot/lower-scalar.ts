@@ -11,7 +11,7 @@ import { tensorsOverlap } from './lower-common.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { windowLag } from '../../plan/streaming.ts';
 import { rv32BlockLayout, rv32QuadLayout } from './kernel-layout.ts';
-import { lowerScalarDepthwise1in, type Rq32Source } from './lower-scalar-depthwise.ts';
+import { lowerScalarDepthwise1in, rq32Rows, rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
 export { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH };
 
 const CONV_RV32_INCLUDE = '#include "tr_conv_rv32.h"\n';
@@ -33,6 +33,21 @@ const PER_K = { b8: [26.5, 44.5], b4: [16, 26], b1: [7, 11] } as const;
 /** Per output: requantization, clamp and store (about 25 counted for the single-rounding
  * arithmetic; soft-float fp32 costs far more on these cores, but equally for every variant). */
 const PER_OUTPUT = 25;
+/** The same under tr_requant_rv32.h's form in the quad and FC-row kernels, counted in their -O2
+ * assembly (1x1 64 -> 64 quads, a 64 -> 64 FC row): slli, mulh, add, sra, two clamp branches,
+ * sb per output, and the channel's three constants loaded with their address per 4 pixels
+ * (quads: 8.5 per output), 2 (pairs: 10) or 1 (FC rows: 10 to 11 with a few spill reloads);
+ * the sign term adds srli, slli, sub. */
+const PER_OUTPUT_RQ32 = 10;
+const PER_OUTPUT_RQ32_SIGN = 3;
+
+/** Per-output cost of the layer's requantization in the quad and FC-row kernels: the rq32 form
+ * where they will take it (rq32Table's condition: the reference arithmetic's single rounding and
+ * rq32Rows' proof over every channel's taps), else tr_rq_t's. */
+function perOutputCost(mode: RqMode, src: Rq32Source | undefined, channels: number, taps: (c: number) => ArrayLike<number>): number {
+  const q = mode === 'TR_RQ_SINGLE' && src !== undefined ? rq32Rows(src, channels, taps) : undefined;
+  return q ? PER_OUTPUT_RQ32 + (q.sign ? PER_OUTPUT_RQ32_SIGN : 0) : PER_OUTPUT;
+}
 /** Per dot-product call: accumulators in and out, pointers. */
 const PER_CALL = 24;
 /** Per layer: the call of the shared instance, its set-up and the channel-block loop around the
@@ -67,8 +82,14 @@ export interface ScalarConvLayer {
   mode: RqMode;
   inPtr: string; outPtr: string;
   /** The input and output tensors (the quad kernel checks the plan's overlap of the two);
-   * for the depthwise kernels (lower-scalar-depthwise.ts) the rv32 requantization. */
+   * for the quad kernel and the depthwise ones (lower-scalar-depthwise.ts) the rv32 requantization. */
   rq32?: Rq32Source; inId?: number; outId?: number;
+}
+
+/** Channel c's taps of a conv (its KH x KW x CIN OHWI row): what the rq32 proof bounds. */
+function convTaps(l: ScalarConvLayer): (c: number) => number[] {
+  const K = l.kH * l.kW * l.inC;
+  return (c) => l.ohwi.slice(c * K, c * K + K);
 }
 
 /** Pairs and single pixels tr_conv_rv32_layer walks, and the runs of the single ones. */
@@ -153,14 +174,14 @@ const GATHER_PER_VALUE = 2;
 
 /** Estimated instructions of the layer under tr_conv_quad_rv32.h: the walker over the input
  * (`gather` false) or the gathering variant (tr_conv_quad_i2c_rv32_layer). */
-export function rv32QuadCost(l: ScalarConvLayer, gather = false): number {
+export function rv32QuadCost(l: ScalarConvLayer, gather = false, perOutput = PER_OUTPUT): number {
   const K = l.kH * l.kW * l.inC;
   const blocks = Math.ceil(l.outC / 4);
   const w = quadWalk(l, gather);
-  const quad = blocks * (K * QUAD_PER_K + QUAD_PER_BLOCK) + 4 * l.outC * PER_OUTPUT;
-  const pair = blocks * (K * QUAD_PAIR_PER_K + QUAD_PER_BLOCK) + 2 * l.outC * PER_OUTPUT;
+  const quad = blocks * (K * QUAD_PER_K + QUAD_PER_BLOCK) + 4 * l.outC * perOutput;
+  const pair = blocks * (K * QUAD_PAIR_PER_K + QUAD_PER_BLOCK) + 2 * l.outC * perOutput;
   const runs = w.singles ? w.singleRuns / w.singles : 1;
-  const single = blocks * (K * QUAD_SINGLE_PER_K + QUAD_PER_BLOCK + runs * 8) + l.outC * PER_OUTPUT;
+  const single = blocks * (K * QUAD_SINGLE_PER_K + QUAD_PER_BLOCK + runs * 8) + l.outC * perOutput;
   const gathers = gather ? l.batches * l.outH * l.outW * l.kH * l.kW * (GATHER_PER_TAP + GATHER_PER_VALUE * l.inC) : 0;
   return PER_LAYER + w.quads * quad + w.pairs * pair + w.singles * single + gathers;
 }
@@ -197,8 +218,10 @@ function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean): Lowe
   // the quads' own function: pixel stride, row stride, rows, row length, channels, output stride
   const quads = ctx.name(l.opIndex, 'quads');
   const geom = l.gemm || gather ? [K, 0, 1, K] : [l.strideW * l.inC, l.inW * l.inC, l.kH, l.kW * l.inC];
-  ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${geom.join(', ')}, ${l.outC}, ${l.outC}, ${l.mode})\n`);
-  ctx.decls.push(`TR_RVQ_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n  ${fn}(&${l.params}, in, ${filter}, out, ${args}, ${l.mode}, ${quads});\n}\n`);
+  const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.outC, convTaps(l));
+  ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${geom.join(', ')}, ${l.outC}, ${l.outC}, ${rq.mode}, ${rq.table}, ${rq.sign})\n`);
+  ctx.decls.push(`TR_RVQ_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n  ${fn}(&${l.params}, in, ${filter}, out, ${args}, ${rq.mode}, ${quads}, ` +
+    `${rq.table}, ${rq.sign});\n}\n`);
   return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: [fn] };
 }
 
@@ -215,8 +238,9 @@ export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered 
   // comes on top (vww's 1x1 8 -> 16: 7.61 instructions per MAC measured under tr_gemm_scalar.h)
   const generic = GENERIC_PER_MAC.conv * macs + l.batches * l.outH * l.outW * l.outC * PER_OUTPUT;
   if (quadFitsPlan(ctx, l)) {
-    const direct = rv32QuadCost(l);
-    const gathered = !l.gemm && l.kH * l.kW * l.inC <= RV32_I2C_MAX_K ? rv32QuadCost(l, true) : Infinity;
+    const perOutput = perOutputCost(l.mode, l.rq32, l.outC, convTaps(l));
+    const direct = rv32QuadCost(l, false, perOutput);
+    const gathered = !l.gemm && l.kH * l.kW * l.inC <= RV32_I2C_MAX_K ? rv32QuadCost(l, true, perOutput) : Infinity;
     const best = Math.min(direct, gathered);
     if (best < PAIR_MEASURED_OVER_ESTIMATE * pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct);
   }
@@ -247,6 +271,8 @@ export interface ScalarFcLayer {
   batches: number; depth: number; outDepth: number;
   mode: RqMode;
   inPtr: string; outPtr: string;
+  /** For the rv32 requantization of tr_fc_row_rv32.h (absent: the layer's own arithmetic). */
+  rq32?: Rq32Source;
 }
 
 const FC_ROW_RV32_INCLUDE = '#include "tr_fc_row_rv32.h"\n';
@@ -258,12 +284,12 @@ const FC_ROW_PER_K = { b16: 50, b8: 25.75, b4: 13.75, b1: 4 } as const;
 const FC_ROW_PER_BLOCK = 12;
 
 /** Estimated instructions of the layer under tr_fc_row_rv32.h. */
-function fcRowCost(l: ScalarFcLayer): number {
+function fcRowCost(l: ScalarFcLayer, perOutput: number): number {
   const C = l.outDepth;
   const b16 = Math.floor(C / 16); const b8 = C - 16 * b16 >= 8 ? 1 : 0;
   const b4 = C - 16 * b16 - 8 * b8 >= 4 ? 1 : 0; const b1 = C - 16 * b16 - 8 * b8 - 4 * b4;
   return PER_LAYER + l.batches * (l.depth * (b16 * FC_ROW_PER_K.b16 + b8 * FC_ROW_PER_K.b8 + b4 * FC_ROW_PER_K.b4 + b1 * FC_ROW_PER_K.b1) +
-    (b16 + b8 + b4 + b1) * FC_ROW_PER_BLOCK + C * PER_OUTPUT);
+    (b16 + b8 + b4 + b1) * FC_ROW_PER_BLOCK + C * perOutput);
 }
 
 /** The blocked fully-connected kernel when the cost model prefers it, else undefined: one row
@@ -272,7 +298,8 @@ export function lowerScalarFc(ctx: LowerContext, l: ScalarFcLayer): Lowered | un
   if (!ctx.scalarBlockKernels) return undefined;
   const P = l.batches;
   const cost = PER_LAYER + Math.floor(P / 2) * blockedCost(l.depth, l.outDepth, 1, true) + (P % 2) * blockedCost(l.depth, l.outDepth, 1, false);
-  const rowCost = fcRowCost(l);
+  const taps = (c: number) => l.weights.slice(c * l.depth, (c + 1) * l.depth);
+  const rowCost = fcRowCost(l, perOutputCost(l.mode, l.rq32, l.outDepth, taps));
   // the generic kernel's estimate with the requantization per output on top (see lowerScalarConv)
   const generic = GENERIC_PER_MAC.fc * P * l.depth * l.outDepth + P * l.outDepth * PER_OUTPUT;
   if (Math.min(cost, rowCost) >= generic) return undefined;
@@ -281,9 +308,10 @@ export function lowerScalarFc(ctx: LowerContext, l: ScalarFcLayer): Lowered | un
   if (rowCost < cost) {
     include(ctx, FC_ROW_RV32_INCLUDE);
     const spec = ctx.name(l.opIndex, 'fcrow');
+    const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.outDepth, taps);
     // one copy of the loop per layer with K and C literals (immediate weight offsets)
     ctx.decls.push(`TR_RVF_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n` +
-      `  tr_fc_row_rv32_layer(&${l.params}, in, ${blocked}, out, ${l.batches}, ${l.depth}, ${l.outDepth}, ${l.mode});\n}\n`);
+      `  tr_fc_row_rv32_layer(&${l.params}, in, ${blocked}, out, ${l.batches}, ${l.depth}, ${l.outDepth}, ${rq.mode}, ${rq.table}, ${rq.sign});\n}\n`);
     return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_fc_row_rv32_layer'] };
   }
   include(ctx);

@@ -30,6 +30,7 @@
 #ifndef TR_CONV_QUAD_RV32_H
 #define TR_CONV_QUAD_RV32_H
 #include "tr_conv_rv32.h"
+#include "tr_requant_rv32.h"
 
 #define TR_RVQ_AI static inline __attribute__((always_inline))
 
@@ -72,9 +73,20 @@
 #define TR_RVQ_COLUMN(O) { TR_RVQ_ROW(O, 0) TR_RVQ_ROW(O, 1) TR_RVQ_ROW(O, 2) TR_RVQ_ROW(O, 3) TR_RVQ_ROW(O, 4) TR_RVQ_ROW(O, 5) TR_RVQ_ROW(O, 6) TR_RVQ_ROW(O, 7) TR_RVQ_ROW(O, 8) TR_RVQ_ROW(O, 9) TR_RVQ_ROW(O, 10) TR_RVQ_ROW(O, 11) TR_RVQ_ROW(O, 12) TR_RVQ_ROW(O, 13) TR_RVQ_ROW(O, 14) TR_RVQ_ROW(O, 15) }
 
 /* Requantizes channel j of the NPIX pixels (its constants read once) and stores the outputs
- * that exist (N: channels of the block that are real). */
+ * that exist (N: channels of the block that are real). TR_RQ_RV32: tr_requant_rv32.h's form on
+ * 4 * acc (one shift each: the weights are int8, the 4 cannot go into them), the values kept
+ * in int32 down to the byte store. */
+#define TR_RVQ_RQ32(A) tr_rq32_clamp(tr_rq32_value((int32_t)((uint32_t)(A) << 2), qm, qa, qs, SIGN), lo, hi)
 #define TR_RVQ_OUT(J, A0, A1, A2, A3)                                                     \
-  if ((J) < N) {                                                                          \
+  if ((J) < N && mode == TR_RQ_RV32) {                                                    \
+    const int32_t qm = q32[oc + (J)].mult, qa = q32[oc + (J)].add, qs = q32[oc + (J)].sh; \
+    const int32_t v0 = TR_RVQ_RQ32(A0), v1 = TR_RVQ_RQ32(A1);                             \
+    if (NPIX > 2) {                                                                       \
+      const int32_t v2 = TR_RVQ_RQ32(A2), v3 = TR_RVQ_RQ32(A3);                           \
+      o[2 * OPS + oc + (J)] = (int8_t)v2; o[3 * OPS + oc + (J)] = (int8_t)v3;             \
+    }                                                                                     \
+    o[oc + (J)] = (int8_t)v0; o[OPS + oc + (J)] = (int8_t)v1;                             \
+  } else if ((J) < N) {                                                                   \
     tr_rv_channel_rq_t l;                                                                 \
     TR_RV_CHANNEL_RQ(l, r, oc + (J), mode);                                               \
     const int8_t v0 = tr_requant_m(&l.r, (A0), 0, mode, zp, lo, hi);                      \
@@ -94,7 +106,7 @@
 TR_RVQ_AI void tr_rvq_block(const tr_requant_t *r, const int32_t *bias, const int8_t *x, const int8_t *w, int8_t *o,
                             const int32_t oc, const int32_t N, const int32_t PXS, const int32_t RS, const int32_t KH,
                             const int32_t L, const int32_t OPS, const int32_t NPIX, const int mode, const int32_t zp,
-                            const int32_t lo, const int32_t hi) {
+                            const int32_t lo, const int32_t hi, const tr_rq32_t *q32, const int SIGN) {
   const int32_t b0 = bias[oc], b1 = N > 1 ? bias[oc + 1] : 0, b2 = N > 2 ? bias[oc + 2] : 0, b3 = N > 3 ? bias[oc + 3] : 0;
   int32_t a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
   int32_t a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
@@ -123,17 +135,19 @@ TR_RVQ_AI void tr_rvq_block(const tr_requant_t *r, const int32_t *bias, const in
 #undef TR_RVQ_COLUMN
 #undef TR_RVQ_ROW
 #undef TR_RVQ_OUT
+#undef TR_RVQ_RQ32
 
-/* All C channels of the quad or pair (blocks of 4, the last one partial). */
+/* All C channels of the quad or pair (blocks of 4, the last one partial). q32, SIGN: the
+ * layer's tr_rq32_t table and sign literal when mode is TR_RQ_RV32 (else unused). */
 TR_RVQ_AI void tr_rvq_quad(const tr_requant_t *r, const int32_t *bias, const int8_t *x, const int8_t *filter, int8_t *o,
                            const int32_t PXS, const int32_t RS, const int32_t KH, const int32_t L, const int32_t C,
-                           const int32_t OPS, const int32_t NPIX, const int mode) {
+                           const int32_t OPS, const int32_t NPIX, const int mode, const tr_rq32_t *q32, const int SIGN) {
   const int32_t zp = r->zp, lo = r->lo, hi = r->hi;
   const int32_t K = KH * L;
   const int8_t *w = filter;
   int32_t oc = 0;
-  for (; oc + 4 <= C; oc += 4, w += 4 * K) tr_rvq_block(r, bias, x, w, o, oc, 4, PXS, RS, KH, L, OPS, NPIX, mode, zp, lo, hi);
-  if (C & 3) tr_rvq_block(r, bias, x, w, o, oc, C & 3, PXS, RS, KH, L, OPS, NPIX, mode, zp, lo, hi);
+  for (; oc + 4 <= C; oc += 4, w += 4 * K) tr_rvq_block(r, bias, x, w, o, oc, 4, PXS, RS, KH, L, OPS, NPIX, mode, zp, lo, hi, q32, SIGN);
+  if (C & 3) tr_rvq_block(r, bias, x, w, o, oc, C & 3, PXS, RS, KH, L, OPS, NPIX, mode, zp, lo, hi, q32, SIGN);
 }
 
 /* A layer's quads and pairs (npix 4 or 2) as a function of their own, the generator's
@@ -141,10 +155,10 @@ TR_RVQ_AI void tr_rvq_quad(const tr_requant_t *r, const int32_t *bias, const int
  * loop. Inlined into the layer function the 3x3 quad loop spilled (272 instructions per 96
  * MACs in resnet's 3x3 16 -> 16 layers, 29 of them stack accesses; 246 and 3 on its own). */
 typedef void (*tr_rvq_quads_fn)(const tr_requant_t *r, const int32_t *bias, const int8_t *x, int8_t *o, int32_t npix);
-#define TR_RVQ_QUADS(NAME, FILTER, PXS, RS, KH, L, C, OPS, MODE)                                          \
+#define TR_RVQ_QUADS(NAME, FILTER, PXS, RS, KH, L, C, OPS, MODE, Q32, SIGN)                              \
   TR_RVQ_LAYER_FN NAME(const tr_requant_t *r, const int32_t *bias, const int8_t *x, int8_t *o, int32_t npix) { \
-    if (npix == 4) tr_rvq_quad(r, bias, x, FILTER, o, PXS, RS, KH, L, C, OPS, 4, MODE);                  \
-    else tr_rvq_quad(r, bias, x, FILTER, o, PXS, RS, KH, L, C, OPS, 2, MODE);                            \
+    if (npix == 4) tr_rvq_quad(r, bias, x, FILTER, o, PXS, RS, KH, L, C, OPS, 4, MODE, Q32, SIGN);       \
+    else tr_rvq_quad(r, bias, x, FILTER, o, PXS, RS, KH, L, C, OPS, 2, MODE, Q32, SIGN);                 \
   }
 
 /* One pixel, channels oc .. oc + n - 1 (n <= WIDE: 8, two blocks of the layout side by side,
@@ -154,7 +168,7 @@ typedef void (*tr_rvq_quads_fn)(const tr_requant_t *r, const int32_t *bias, cons
 TR_RVQ_AI void tr_rvq_single_block(const tr_requant_t *r, const int32_t *bias, const int8_t *const *rows, const int32_t a,
                                    const int32_t e, const int8_t *pad_row, const int8_t *wb, int8_t *o, const int32_t oc,
                                    const int32_t n, const int32_t WIDE, const int32_t KH, const int32_t L, const int mode,
-                                   const int32_t zp, const int32_t lo, const int32_t hi) {
+                                   const int32_t zp, const int32_t lo, const int32_t hi, const tr_rq32_t *q32, const int SIGN) {
   const int32_t K = KH * L;
   int32_t acc[8];
   int32_t a0 = bias[oc], a1 = n > 1 ? bias[oc + 1] : 0, a2 = n > 2 ? bias[oc + 2] : 0, a3 = n > 3 ? bias[oc + 3] : 0;
@@ -179,7 +193,12 @@ TR_RVQ_AI void tr_rvq_single_block(const tr_requant_t *r, const int32_t *bias, c
   }
 #undef TR_RVQ_RUN
   acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;
-  for (int32_t j = 0; j < n; j++) tr_rv_requant(r, acc[j], acc[j], oc + j, o + oc + j, o + oc + j, mode, zp, lo, hi, 0);
+  for (int32_t j = 0; j < n; j++) {
+    if (mode == TR_RQ_RV32) {
+      const tr_rq32_t *const q = q32 + oc + j;
+      o[oc + j] = (int8_t)tr_rq32_clamp(tr_rq32_value((int32_t)((uint32_t)acc[j] << 2), q->mult, q->add, q->sh, SIGN), lo, hi);
+    } else tr_rv_requant(r, acc[j], acc[j], oc + j, o + oc + j, o + oc + j, mode, zp, lo, hi, 0);
+  }
 }
 
 /* One pixel, all C channels: window row ky at rows[ky] (NULL: in the vertical padding), taps
@@ -187,15 +206,16 @@ TR_RVQ_AI void tr_rvq_single_block(const tr_requant_t *r, const int32_t *bias, c
  * the last 1 to 7 four at a time. */
 TR_RVQ_AI void tr_rvq_single(const tr_requant_t *r, const int32_t *bias, const int8_t *const *rows, const int32_t kx0,
                              const int32_t kx1, const int8_t *pad_row, const int8_t *filter, int8_t *o, const int32_t KH,
-                             const int32_t KW, const int32_t CIN, const int32_t C, const int mode) {
+                             const int32_t KW, const int32_t CIN, const int32_t C, const int mode, const tr_rq32_t *q32,
+                             const int SIGN) {
   const int32_t zp = r->zp, lo = r->lo, hi = r->hi;
   const int32_t L = KW * CIN, K = KH * L;
   const int32_t a = kx0 * CIN, e = kx1 * CIN;
   const int8_t *wb = filter;
   int32_t oc = 0;
-  for (; oc + 8 <= C; oc += 8, wb += 8 * K) tr_rvq_single_block(r, bias, rows, a, e, pad_row, wb, o, oc, 8, 8, KH, L, mode, zp, lo, hi);
+  for (; oc + 8 <= C; oc += 8, wb += 8 * K) tr_rvq_single_block(r, bias, rows, a, e, pad_row, wb, o, oc, 8, 8, KH, L, mode, zp, lo, hi, q32, SIGN);
   for (; oc < C; oc += 4, wb += 4 * K) {
-    tr_rvq_single_block(r, bias, rows, a, e, pad_row, wb, o, oc, C - oc < 4 ? C - oc : 4, 4, KH, L, mode, zp, lo, hi);
+    tr_rvq_single_block(r, bias, rows, a, e, pad_row, wb, o, oc, C - oc < 4 ? C - oc : 4, 4, KH, L, mode, zp, lo, hi, q32, SIGN);
   }
 }
 
@@ -203,11 +223,12 @@ TR_RVQ_AI void tr_rvq_single(const tr_requant_t *r, const int32_t *bias, const i
  * (output pixel stride) literals at the call (the generator's per-layer function), quads its
  * TR_RVQ_QUADS function (PXS = STW * CIN, RS = IN_SH, L = KW * CIN, OPS = OSW); dense NHWC
  * input pixels (in.sw == CIN), no dilation, KH <= TR_RV_MAX_KH. Output pixels in raster order:
- * quads where the four windows lie inside the input, pairs where two do, single pixels elsewhere. */
+ * quads where the four windows lie inside the input, pairs where two do, single pixels elsewhere.
+ * q32, SIGN: see tr_rvq_quad (the same table as the TR_RVQ_QUADS function's). */
 TR_RVQ_AI void tr_conv_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
                                        const int32_t KH, const int32_t KW, const int32_t CIN, const int32_t C,
                                        const int32_t STW, const int32_t IN_SH, const int32_t OSW, const int mode,
-                                       tr_rvq_quads_fn quads) {
+                                       tr_rvq_quads_fn quads, const tr_rq32_t *q32, const int SIGN) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t sth = p->stride_h, pt = p->pad_top, pl = p->pad_left;
   const int32_t in_h = p->in.h, in_w = p->in.w, out_h = p->out.h, out_w = p->out.w, osh = p->out.sh;
@@ -239,7 +260,7 @@ TR_RVQ_AI void tr_conv_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_
           const int32_t iy = iy0 + ky;
           rows[ky] = iy < 0 || iy >= in_h || kx1 == kx0 ? NULL : in_b + iy * IN_SH + (ix0 + kx0) * CIN;
         }
-        tr_rvq_single(&r, bias, rows, kx0, kx1, p->pad_row, filter, orow + ox * OSW, KH, KW, CIN, C, mode);
+        tr_rvq_single(&r, bias, rows, kx0, kx1, p->pad_row, filter, orow + ox * OSW, KH, KW, CIN, C, mode, q32, SIGN);
         ox++;
       }
     }
@@ -277,7 +298,8 @@ TR_RVQ_AI void tr_rvq_gather(const int8_t *in_b, int8_t *dst, const int32_t iy0,
  * pixel stride is C. K <= TR_RVQ_I2C_MAX_K. */
 TR_RVQ_AI void tr_conv_quad_i2c_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
                                            const int32_t KH, const int32_t KW, const int32_t CIN, const int32_t C,
-                                           const int32_t STW, const int32_t IN_SH, const int mode, tr_rvq_quads_fn quads) {
+                                           const int32_t STW, const int32_t IN_SH, const int mode, tr_rvq_quads_fn quads,
+                                           const tr_rq32_t *q32, const int SIGN) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t K = KH * KW * CIN;
   const int32_t sth = p->stride_h, pt = p->pad_top, pl = p->pad_left;
@@ -302,7 +324,7 @@ TR_RVQ_AI void tr_conv_quad_i2c_rv32_layer(const tr_conv_s8_params_t *p, const i
         if (n >= 2) { quads(&r, bias, buf, o, 2); j = 2; }
         if (j < n) {
           const int8_t *row = buf + j * K;
-          tr_rvq_single(&r, bias, &row, 0, 1, NULL, filter, o + j * C, 1, 1, K, C, mode);
+          tr_rvq_single(&r, bias, &row, 0, 1, NULL, filter, o + j * C, 1, 1, K, C, mode, q32, SIGN);
         }
       }
     }
@@ -314,7 +336,7 @@ TR_RVQ_AI void tr_conv_quad_i2c_rv32_layer(const tr_conv_s8_params_t *p, const i
  * as in the gathering variant (PXS = K, RS = 0, KH = 1, L = K, OPS = C). */
 TR_RVQ_AI void tr_conv1x1_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
                                           const int32_t P, const int32_t K, const int32_t C, const int mode,
-                                          tr_rvq_quads_fn quads) {
+                                          tr_rvq_quads_fn quads, const tr_rq32_t *q32, const int SIGN) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t *const bias = p->bias_folded;
   int32_t px = 0;
@@ -322,7 +344,7 @@ TR_RVQ_AI void tr_conv1x1_quad_rv32_layer(const tr_conv_s8_params_t *p, const in
   if (px + 2 <= P) { quads(&r, bias, in + px * K, out + px * C, 2); px += 2; }
   for (; px < P; px++) {
     const int8_t *row = in + px * K;
-    tr_rvq_single(&r, bias, &row, 0, 1, NULL, filter, out + px * C, 1, 1, K, C, mode);
+    tr_rvq_single(&r, bias, &row, 0, 1, NULL, filter, out + px * C, 1, 1, K, C, mode, q32, SIGN);
   }
 }
 

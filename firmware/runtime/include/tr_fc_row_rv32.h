@@ -15,6 +15,7 @@
 #ifndef TR_FC_ROW_RV32_H
 #define TR_FC_ROW_RV32_H
 #include "tr_conv_rv32.h"
+#include "tr_requant_rv32.h"
 
 #define TR_RVF_AI static inline __attribute__((always_inline))
 
@@ -36,7 +37,7 @@
  * immediate offset for long rows). */
 TR_RVF_AI void tr_rvf_block(const tr_requant_t *r, const int32_t *bias, const int8_t *x, const int8_t *w, const int8_t *v,
                             int8_t *o, const int32_t oc, const int32_t N, const int32_t K, const int mode, const int32_t zp,
-                            const int32_t lo, const int32_t hi) {
+                            const int32_t lo, const int32_t hi, const tr_rq32_t *q32, const int SIGN) {
   const int32_t M = N < 8 ? N : 8;
   int32_t a[16];
   /* N is a literal: the accumulators past it are never used and vanish */
@@ -57,6 +58,14 @@ TR_RVF_AI void tr_rvf_block(const tr_requant_t *r, const int32_t *bias, const in
   if (K & 2) { TR_RVF_STEP(0) TR_RVF_STEP(1) x += 2; w += 2 * M; v += 16; }
   if (K & 1) { TR_RVF_STEP(0) }
 #undef TR_RVF_STEP
+  /* TR_RQ_RV32: tr_requant_rv32.h's form on 4 * acc, kept in int32 down to the byte store */
+  if (mode == TR_RQ_RV32) {
+    _Pragma("GCC unroll 16") for (int32_t j = 0; j < N; j++) {
+      const tr_rq32_t *const q = q32 + oc + j;
+      o[oc + j] = (int8_t)tr_rq32_clamp(tr_rq32_value((int32_t)((uint32_t)a[j] << 2), q->mult, q->add, q->sh, SIGN), lo, hi);
+    }
+    return;
+  }
   _Pragma("GCC unroll 16") for (int32_t j = 0; j < N; j++) {
     tr_rv_channel_rq_t l;
     TR_RV_CHANNEL_RQ(l, r, oc + j, mode);
@@ -64,9 +73,11 @@ TR_RVF_AI void tr_rvf_block(const tr_requant_t *r, const int32_t *bias, const in
   }
 }
 
-/* B rows of K inputs -> B rows of C outputs, row by row; K and C literals. */
+/* B rows of K inputs -> B rows of C outputs, row by row; K and C literals. q32, SIGN: the
+ * layer's tr_rq32_t table and sign literal when mode is TR_RQ_RV32 (else unused). */
 TR_RVF_AI void tr_fc_row_rv32_layer(const tr_fc_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
-                                    const int32_t B, const int32_t K, const int32_t C, const int mode) {
+                                    const int32_t B, const int32_t K, const int32_t C, const int mode,
+                                    const tr_rq32_t *q32, const int SIGN) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t zp = r.zp, lo = r.lo, hi = r.hi;
   const int32_t *const bias = p->bias_folded;
@@ -75,11 +86,11 @@ TR_RVF_AI void tr_fc_row_rv32_layer(const tr_fc_s8_params_t *p, const int8_t *in
     int8_t *const o = out + b * C;
     const int8_t *w = filter;
     int32_t oc = 0;
-    for (; oc + 16 <= C; oc += 16, w += 16 * K) tr_rvf_block(&r, bias, x, w, w + 8 * K, o, oc, 16, K, mode, zp, lo, hi);
-    if (C - oc >= 8) { tr_rvf_block(&r, bias, x, w, w, o, oc, 8, K, mode, zp, lo, hi); oc += 8; w += 8 * K; }
-    if (C - oc >= 4) { tr_rvf_block(&r, bias, x, w, w, o, oc, 4, K, mode, zp, lo, hi); oc += 4; w += 4 * K; }
+    for (; oc + 16 <= C; oc += 16, w += 16 * K) tr_rvf_block(&r, bias, x, w, w + 8 * K, o, oc, 16, K, mode, zp, lo, hi, q32, SIGN);
+    if (C - oc >= 8) { tr_rvf_block(&r, bias, x, w, w, o, oc, 8, K, mode, zp, lo, hi, q32, SIGN); oc += 8; w += 8 * K; }
+    if (C - oc >= 4) { tr_rvf_block(&r, bias, x, w, w, o, oc, 4, K, mode, zp, lo, hi, q32, SIGN); oc += 4; w += 4 * K; }
     /* a count, not oc < C: see tr_conv_rv32.h (-Waggressive-loop-optimizations) */
-    for (int32_t t = C - oc; t > 0; t--, oc++, w += K) tr_rvf_block(&r, bias, x, w, w, o, oc, 1, K, mode, zp, lo, hi);
+    for (int32_t t = C - oc; t > 0; t--, oc++, w += K) tr_rvf_block(&r, bias, x, w, w, o, oc, 1, K, mode, zp, lo, hi, q32, SIGN);
   }
 }
 
