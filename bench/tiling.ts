@@ -16,7 +16,7 @@ import { loadModel } from '../firmware/model/reader.ts';
 import { manifest, modelNames, modelPath } from '../firmware/model-set/index.ts';
 import { tflmPlannerBytes } from '../firmware/plan/tflm-reference.ts';
 import { exportTiledModel, tileGraph, type TilingMode } from '../firmware/tiling/index.ts';
-import { tensorBytes, type Graph } from '../firmware/ir/graph.ts';
+import { tensorBytes, type Graph, type RowChainOptions } from '../firmware/ir/graph.ts';
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), 'results');
 const MAX_OVERHEAD = Number(process.env.TILING_MAX_MAC_OVERHEAD ?? 0.1);
@@ -34,6 +34,13 @@ function copyBytes(g: Graph): number {
 }
 function residualBlocks(g: Graph): number {
   return g.ops.filter((op) => op.kind === 'RESIDUAL_BLOCK').length;
+}
+/** Stages of each ROW_CHAIN (firmware/tiling/row-chain.ts), and whether it has a pool / FC end. */
+function rowChains(g: Graph): string[] {
+  return g.ops.filter((op) => op.kind === 'ROW_CHAIN').map((op) => {
+    const o = op.options as RowChainOptions;
+    return `row chain of ${o.stages.length} conv${o.stages.length === 1 ? '' : 's'}${o.end ? ` + ${o.end.kind === 'AVERAGE_POOL_2D' ? 'pool' : 'FC'}` : ''}`;
+  });
 }
 interface Row { model: string; dtype: string; tflmPlannerBytes?: number; untiledPeakBytes: number; untiledMacs: number; modes: Record<string, ModeRow> }
 
@@ -55,6 +62,7 @@ for (const model of modelNames()) {
         ...r.tilings.map((t) => `${t.kind}${t.ending === 'partial-sum' ? '+ps' : ''} ${t.kind === 'ffmt' ? `${t.tilesH}x${t.tilesW}` : t.partitions} over ${t.ops.length} ops`),
         // Row-by-row residual blocks (firmware/tiling/residual-rows.ts) are fused before discovery.
         ...(residualBlocks(r.graph) ? [`${residualBlocks(r.graph)} residual blocks by rows`] : []),
+        ...rowChains(r.graph),
       ].join('; '),
       exportPeakBytes: exported.plan.peakBytes, partialSumEndings: r.tilings.filter((t) => t.ending === 'partial-sum').length,
       peakBytes: r.peakBytes, macs: r.macs, macOverhead: r.macs / r.untiledMacs - 1,
@@ -134,7 +142,9 @@ const lines = [
   '(firmware/plan/streaming.ts; every pair proven on the C kernels in test/codegen/aot-streaming.test.ts). Planner: heuristic',
   '(five placement orders + local search; TFLM\'s size order alone rarely lets an output sit below its input).',
   '"stream only": the untiled graph planned with streaming. FDT+stream and auto+stream also compute ResNet blocks row by',
-  'row (firmware/tiling/residual-rows.ts: "residual blocks by rows" in the rewrites column; 0 extra MACs). TFLite-Micro',
+  'row (firmware/tiling/residual-rows.ts: "residual blocks by rows" in the rewrites column; 0 extra MACs), and chains of',
+  'convs with a pool / FC end row by row (firmware/tiling/row-chain.ts: "row chain"; 0 extra MACs; chains that run a',
+  'layer pixel by pixel cost instructions, so FDT takes only whole-row ones). TFLite-Micro',
   'builds cannot use streaming (its kernels\' write order is not ours to guarantee), so these figures are for AoT builds.',
   '',
   '| model | dtype | TFLM bytes | stream only | /TFLM | FDT+stream (0 MACs) | /TFLM | auto+stream | /TFLM | extra MACs | rewrites | discovery |',
