@@ -125,25 +125,41 @@ for (const [B, D, O] of [[1, 33, 17], [3, 19, 12], [1, 640, 8]] as const) addFcC
 // one row per layer (tr_fc_row_rv32.h): depths with every remainder mod 4, passes of 16 and 8
 // channels, a pass of 4, single channels after them, two rows; four rows of 96 (pixel pairs: tr_conv_rv32.h)
 for (const [B, D, O] of [[1, 5, 4], [1, 66, 29], [1, 127, 20], [1, 130, 3], [1, 12, 1], [2, 23, 14], [4, 96, 24], [1, 41, 47], [1, 300, 16]] as const) addFcCase(g, B, D, O);
-// layers with one channel's bias at 2^29 (4 * its accumulator leaves int32): rq32Rows refuses
-// the layer, so the quad and FC-row kernels must keep tr_rq_t there (the random cases above all
-// get the rq32 form in the reference arithmetic); the other channels' outputs are not clamped
-function addBigBiasLayer(conv: { h: number; w: number; inC: number; outC: number; kH: number; kW: number } | { depth: number; outDepth: number }): void {
+// layers whose channel 0 is special (the other channels' outputs are not clamped):
+// - 'big': bias 2^29, where 4 * its accumulator leaves int32, but every accumulator its weights
+//   allow saturates to 127: rq32Rows gives it the constant row { 0, 127, 0 };
+// - 'wide': a filter scale that makes its multiplier 2 (a left shift: MultiplyByQuantizedMultiplier
+//   itself, TR_RQ_MBQM) and outputs spanning -128..127: rq32Rows refuses the layer, so the quad
+//   and FC-row kernels must keep the library's requantization there;
+// - 'dead': all-zero weights under that scale (vww's layers have such channels): one
+//   accumulator, the constant row again, in a layer of TR_RQ_MBQM.
+// (the random cases above all get the rq32 form in the reference arithmetic)
+function addChannel0Layer(conv: { h: number; w: number; inC: number; outC: number; kH: number; kW: number } | { depth: number; outDepth: number },
+  kind: 'big' | 'wide' | 'dead'): void {
   const xs = g.scale(); const ws = 0.01;
   const fc = 'depth' in conv;
   const wShape = fc ? [conv.outDepth, conv.depth] : [conv.outC, conv.kH, conv.kW, conv.inC];
   const C = fc ? conv.outDepth : conv.outC;
-  const x = g.input(fc ? [1, conv.depth] : [1, conv.h, conv.w, conv.inC], 'int8', g.quant(xs));
-  const w = g.constant(wShape, 'int8', g.int8Values(wShape.reduce((a, b) => a * b, 1)), { scale: new Array(C).fill(ws), zeroPoint: new Array(C).fill(0), axis: 0 });
-  const b = g.constant([C], 'int32', Array.from({ length: C }, (_, c) => (c === 0 ? 2 ** 29 : g.int(-3000, 3000))));
   const K = fc ? conv.depth : conv.kH * conv.kW * conv.inC;
-  const y = g.output(fc ? [1, C] : [1, conv.h, conv.w, C], 'int8', g.quant(Math.fround(xs * ws * Math.sqrt(K) * 120)));
+  const ys = Math.fround(xs * ws * Math.sqrt(K) * 120);
+  const x = g.input(fc ? [1, conv.depth] : [1, conv.h, conv.w, conv.inC], 'int8', g.quant(xs));
+  const values = g.int8Values(K * C);
+  if (kind === 'dead') values.fill(0, 0, K);
+  const scales = new Array(C).fill(ws);
+  if (kind !== 'big') scales[0] = Math.fround((2 * ys) / xs);
+  const w = g.constant(wShape, 'int8', values, { scale: scales, zeroPoint: new Array(C).fill(0), axis: 0 });
+  const b = g.constant([C], 'int32', Array.from({ length: C }, (_, c) => (c === 0 && kind === 'big' ? 2 ** 29 : c === 0 ? 17 : g.int(-3000, 3000))));
+  const y = g.output(fc ? [1, C] : [1, conv.h, conv.w, C], 'int8', g.quant(ys));
   if (fc) g.op('FULLY_CONNECTED', [x, w, b], [y], { activation: 'NONE', keepNumDims: false } as never);
   else g.op('CONV_2D', [x, w, b], [y], { padding: 'SAME', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'NONE' } as never);
 }
-addBigBiasLayer({ h: 5, w: 13, inC: 4, outC: 6, kH: 3, kW: 3 });
-addBigBiasLayer({ h: 3, w: 6, inC: 12, outC: 9, kH: 1, kW: 1 });
-addBigBiasLayer({ depth: 66, outDepth: 29 });
+addChannel0Layer({ h: 5, w: 13, inC: 4, outC: 6, kH: 3, kW: 3 }, 'big');
+addChannel0Layer({ h: 3, w: 6, inC: 12, outC: 9, kH: 1, kW: 1 }, 'big');
+addChannel0Layer({ depth: 66, outDepth: 29 }, 'big');
+addChannel0Layer({ h: 5, w: 13, inC: 4, outC: 6, kH: 3, kW: 3 }, 'wide');
+addChannel0Layer({ depth: 66, outDepth: 29 }, 'wide');
+addChannel0Layer({ h: 3, w: 6, inC: 12, outC: 9, kH: 1, kW: 1 }, 'dead');
+addChannel0Layer({ depth: 66, outDepth: 29 }, 'dead');
 const graph = g.graph;
 const inputs = graph.inputs.map((id) => randomInput(g, graph.tensors[id]!));
 const plan = planGraph(graph, {});
@@ -170,13 +186,19 @@ for (const arithmetic of ARITHMETICS) {
       // (maps at least as tall as wide) or pixel by pixel
       for (const walk of [0, 1, 2]) assert.match(src, new RegExp(`tr_dw3x3_rv32_layer\\([^;]*, [01], \\w+, [01], ${walk}\\);`), `walk ${walk}`);
       // the quad and FC-row kernels likewise, where rq32Rows proves it (mode, table, sign
-      // literals), and tr_rq_t where it refuses (the big-bias layers above)
+      // literals), and the library's form where it refuses (the 'wide' layers above); the 'big'
+      // and 'dead' ones take the constant row (a mode of TR_RQ_MBQM only there)
       const forms = (re: RegExp) => [...new Set([...src.matchAll(re)].map((m) => `${m[1]} ${m[2] === 'NULL' ? 'NULL' : 'table'} ${m[3]}`))].sort();
       const quads = forms(/TR_RVQ_QUADS\([^)]*, (TR_RQ_\w+), (\w+), ([01])\)/g);
       const rows = forms(/tr_fc_row_rv32_layer\([^;]*, (TR_RQ_\w+), (\w+), ([01])\);/g);
       if (arithmetic === 'reference') {
-        assert.deepEqual(quads, ['TR_RQ_RV32 table 0', 'TR_RQ_RV32 table 1', 'TR_RQ_SINGLE NULL 1']);
-        assert.deepEqual(rows, ['TR_RQ_RV32 table 0', 'TR_RQ_RV32 table 1', 'TR_RQ_SINGLE NULL 1']);
+        assert.deepEqual(quads, ['TR_RQ_MBQM NULL 1', 'TR_RQ_RV32 table 0', 'TR_RQ_RV32 table 1']);
+        assert.deepEqual(rows, ['TR_RQ_MBQM NULL 1', 'TR_RQ_RV32 table 0', 'TR_RQ_RV32 table 1']);
+        // constant rows (no others have a multiplier of 0): 127 for the three 'big' channels,
+        // the two 'dead' ones' requantized bias (17 at a multiplier of 2, plus the zero point)
+        const constant = [...src.matchAll(/\{ 0, (-?\d+), 0 \}/g)].map((m) => Number(m[1]));
+        assert.equal(constant.length, 5);
+        assert.equal(constant.filter((v) => v === 127).length >= 3, true);
       } else {
         assert.deepEqual(quads, ['TR_RQ_FP32 NULL 1']);
         assert.deepEqual(rows, ['TR_RQ_FP32 NULL 1']);

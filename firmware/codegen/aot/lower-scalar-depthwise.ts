@@ -10,6 +10,7 @@ import type { LowerContext, Lowered } from './context.ts';
 import { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH, type ScalarConvLayer } from './lower-scalar.ts';
 import { reverseWindowLag, windowLag } from '../../plan/streaming.ts';
 import { rv32DepthwiseLayout, rv32Dw1inLayout } from './kernel-layout.ts';
+import { multiplyByQuantizedMultiplier } from '../../ir/quant.ts';
 
 /** What the rv32 requantization needs of a layer: its per-channel multipliers and shifts, the
  * output zero point and clamp, and the folded biases (for the accumulator bounds). */
@@ -36,13 +37,15 @@ export function rq32Rows(src: Rq32Source, channels: number, taps: (c: number) =>
   const rows: string[] = [];
   for (let c = 0; c < channels; c++) {
     const m = BigInt(src.multipliers[c]!); const s = src.shifts[c]!;
-    if (s > -1 || s < -30 || (m !== 0n && m < 2n ** 30n) || m >= 2n ** 31n) return undefined;
-    const r = BigInt(-s);
     let hiSum = BigInt(src.biasFolded[c]!); let loSum = hiSum;
     for (const w of Array.from(taps(c))) {
       hiSum += BigInt(w > 0 ? 127 * w : -128 * w);
       loSum += BigInt(w > 0 ? -128 * w : 127 * w);
     }
+    const k = constantChannel(src, c, loSum, hiSum);
+    if (k !== undefined) { rows.push(`{ 0, ${k}, 0 }`); continue; }
+    if (s > -1 || s < -30 || (m !== 0n && m < 2n ** 30n) || m >= 2n ** 31n) return undefined;
+    const r = BigInt(-s);
     if (4n * loSum < INT32_MIN || 4n * hiSum > INT32_MAX) return undefined;
     const add = 1n + (1n << r) + BigInt(src.zeroPoint) * (1n << (r + 1n));
     // BigInt >> floors like mulh
@@ -53,13 +56,35 @@ export function rq32Rows(src: Rq32Source, channels: number, taps: (c: number) =>
   return { rows, sign };
 }
 
+/**
+ * Channel c's output when every accumulator its weights allow gives the same one, else
+ * undefined: dead channels (all-zero weights, or a multiplier so small that the whole range
+ * rounds to one value; vww's have bias_folded near 2^30, where 4 * acc leaves int32). The
+ * reference requantization (x -> MultiplyByQuantizedMultiplier(x) + zp, clamped) never
+ * decreases as x grows when it does not shift left, so equal ends of the range mean a constant;
+ * with a left shift (it wraps) only a single-valued range does. The row { 0, v, 0 } gives v
+ * for any accumulator (mulh by 0 is 0, no shift).
+ */
+function constantChannel(src: Rq32Source, c: number, loSum: bigint, hiSum: bigint): number | undefined {
+  if (loSum < INT32_MIN || hiSum > INT32_MAX) return undefined;
+  const m = src.multipliers[c]!; const s = src.shifts[c]!;
+  if (loSum !== hiSum && s > 0) return undefined;
+  const out = (x: bigint) => Math.min(src.clampMax, Math.max(src.clampMin, multiplyByQuantizedMultiplier(Number(x), m, s) + src.zeroPoint));
+  const v = out(loSum);
+  return v === out(hiSum) ? v : undefined;
+}
+
+/** The reference arithmetic, whether as tr_rq_t's single rounding or as MultiplyByQuantizedMultiplier
+ * itself (shifts outside tr_rq_t's range, e.g. dead channels); xnnpack's fp32 stays as it is. */
+export function rq32Applies(mode: string): boolean {
+  return mode === 'TR_RQ_SINGLE' || mode === 'TR_RQ_MBQM';
+}
+
 /** Emits the layer's tr_rq32_t table when rq32Rows allows it: the kernel's mode and SIGN literals
  * and the table's name; otherwise the layer's own mode and NULL. */
 export function rq32Table(ctx: LowerContext, opIndex: number, mode: string, src: Rq32Source | undefined, channels: number,
   taps: (c: number) => ArrayLike<number>): { mode: string; table: string; sign: number } {
-  // only the reference arithmetic's single-rounding form has this cheaper exact twin; xnnpack's
-  // fp32 stays as it is
-  const q = mode === 'TR_RQ_SINGLE' && src ? rq32Rows(src, channels, taps) : undefined;
+  const q = rq32Applies(mode) && src ? rq32Rows(src, channels, taps) : undefined;
   if (!q) return { mode, table: 'NULL', sign: 1 };
   const name = ctx.name(opIndex, 'rq32');
   ctx.decls.push(`static const tr_rq32_t ${name}[${channels}] = {\n  ${q.rows.join(',\n  ')}\n};\n`);

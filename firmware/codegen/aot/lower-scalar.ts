@@ -11,7 +11,7 @@ import { tensorsOverlap } from './lower-common.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { windowLag } from '../../plan/streaming.ts';
 import { rv32BlockLayout, rv32QuadLayout } from './kernel-layout.ts';
-import { lowerScalarDepthwise1in, rq32Rows, rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
+import { lowerScalarDepthwise1in, rq32Applies, rq32Rows, rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
 export { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH };
 
 const CONV_RV32_INCLUDE = '#include "tr_conv_rv32.h"\n';
@@ -42,10 +42,10 @@ const PER_OUTPUT_RQ32 = 10;
 const PER_OUTPUT_RQ32_SIGN = 3;
 
 /** Per-output cost of the layer's requantization in the quad and FC-row kernels: the rq32 form
- * where they will take it (rq32Table's condition: the reference arithmetic's single rounding and
+ * where they will take it (rq32Table's condition: the reference arithmetic (rq32Applies) and
  * rq32Rows' proof over every channel's taps), else tr_rq_t's. */
 function perOutputCost(mode: RqMode, src: Rq32Source | undefined, channels: number, taps: (c: number) => ArrayLike<number>): number {
-  const q = mode === 'TR_RQ_SINGLE' && src !== undefined ? rq32Rows(src, channels, taps) : undefined;
+  const q = rq32Applies(mode) && src !== undefined ? rq32Rows(src, channels, taps) : undefined;
   return q ? PER_OUTPUT_RQ32 + (q.sign ? PER_OUTPUT_RQ32_SIGN : 0) : PER_OUTPUT;
 }
 /** Per dot-product call: accumulators in and out, pointers. */
