@@ -31,17 +31,29 @@ it('rq32Rows: { M, 1 + 2^r + zp * 2^(r+1), r + 1 } per channel, the sign term un
 });
 
 it('rq32Rows refuses what the single-mulh form cannot hold exactly', () => {
-  // 4 * (bias + sum of |w| * 128) past int32
-  assert.equal(rq32Rows(layer({ biasFolded: [1000, 2 ** 29] }), 2, taps), undefined);
-  assert.equal(rq32Rows(layer({ biasFolded: [-(2 ** 29), 0] }), 2, taps), undefined);
-  // left shifts (scale >= 0.5) and right shifts past 30
+  // 4 * (bias + sum of |w| * 128) past int32 where the outputs differ across the range: a scale
+  // of 2^-22 puts the accumulators around 2^29 + 2^21 on both sides of a rounding tie (123 and
+  // 124 with zero point -5)
+  const tiny = quantizeMultiplier(2 ** -22);
+  const tinyLayer = (biasFolded: number[], zeroPoint = -5) => layer({ multipliers: [tiny.multiplier, tiny.multiplier], shifts: [tiny.shift, tiny.shift], biasFolded, zeroPoint });
+  assert.equal(rq32Rows(tinyLayer([1000, 2 ** 29 + 2 ** 21]), 2, taps), undefined);
+  // below: -128 and -129 before the zero point 100
+  assert.equal(rq32Rows(tinyLayer([-(2 ** 29) - 2 ** 21, 1000], 100), 2, taps), undefined);
+  // ... while a channel whose whole range gives one output (saturated here) is a constant row
+  // { 0, v, 0 }, whatever its accumulators
+  assert.deepEqual(rq32Rows(layer({ biasFolded: [1000, 2 ** 29] }), 2, taps)?.rows[1], '{ 0, 127, 0 }');
+  assert.deepEqual(rq32Rows(layer({ biasFolded: [-(2 ** 29), 0] }), 2, taps)?.rows[0], '{ 0, -128, 0 }');
+  assert.deepEqual(rq32Rows(tinyLayer([1000, 1000]), 2, taps)?.rows, ['{ 0, -5, 0 }', '{ 0, -5, 0 }']);
+  // left shifts (scale >= 0.5); right shifts past 30 leave every int32 accumulator of these
+  // weights at one output, so they are constant rows, not refusals
   const big = quantizeMultiplier(0.75);
   assert.equal(rq32Rows(layer({ multipliers: [big.multiplier, big.multiplier], shifts: [big.shift, big.shift] }), 2, taps), undefined);
-  assert.equal(rq32Rows(layer({ shifts: [-31, -31] }), 2, taps), undefined);
+  assert.deepEqual(rq32Rows(layer({ shifts: [-31, -31] }), 2, taps)?.rows, ['{ 0, -5, 0 }', '{ 0, -5, 0 }']);
   // a multiplier below 2^30 (not what quantizeMultiplier makes): the sign of mulh is not x's
   assert.equal(rq32Rows(layer({ multipliers: [2 ** 29, 2 ** 29] }), 2, taps), undefined);
-  // add = 1 + 2^r + zp * 2^(r+1) past int32 with a large shift and zero point
-  assert.equal(rq32Rows(layer({ shifts: [-30, -30], zeroPoint: 127 }), 2, taps), undefined);
+  // add = 1 + 2^r + zp * 2^(r+1) past int32 with a large shift and zero point (scale 2^-25,
+  // accumulators around -2^24: outputs 126 and 127, so not a constant row)
+  assert.equal(rq32Rows(layer({ multipliers: [2 ** 30, 2 ** 30], shifts: [-24, -24], zeroPoint: 127, biasFolded: [-(2 ** 24), -(2 ** 24)] }), 2, taps), undefined);
   // the bound is per channel: one bad channel refuses the layer
   assert.ok(rq32Rows(layer({ biasFolded: [1000, 2 ** 20] }), 2, taps));
 });
