@@ -167,10 +167,8 @@ TR_DW1IN_AI void tr_dw1in_rv32_layer(const tr_conv_s8_params_t *p, const int8_t 
   }
   int32_t rb_ky0 = -1, rb_ky1 = -1;
   /* output columns whose window lies inside the input columns: [ox0, ox1) */
-  int32_t ox0 = (pl + STW - 1) / STW;
-  int32_t ox1 = in_w - KW + pl >= 0 ? (in_w - KW + pl) / STW + 1 : 0;
-  if (ox1 > out_w) ox1 = out_w;
-  if (ox0 > ox1) ox0 = ox1;
+  int32_t ox0, ox1;
+  tr_inside_outputs(pl, STW, in_w, KW, out_w, &ox0, &ox1);
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn;
     int8_t *out_b = out + b * p->out.sn;

@@ -173,13 +173,9 @@ static inline __attribute__((always_inline)) void tr_dw3x3_rv32_layer(
   const tr_requant_t pr = { p->rq, p->fscale, p->out_mult, p->out_shift, zp, lo, hi };
   const int32_t Q = mode == TR_RQ_RV32 ? 4 : 1;
   /* output rows and columns whose window lies inside the input: [oy0, oy1) x [ox0, ox1) */
-  int32_t oy0 = (pt + sth - 1) / sth, ox0 = (pl + stw - 1) / stw;
-  int32_t oy1 = in_h - 3 + pt >= 0 ? (in_h - 3 + pt) / sth + 1 : 0;
-  int32_t ox1 = in_w - 3 + pl >= 0 ? (in_w - 3 + pl) / stw + 1 : 0;
-  if (oy1 > out_h) oy1 = out_h;
-  if (ox1 > out_w) ox1 = out_w;
-  if (oy0 > oy1) oy0 = oy1;
-  if (ox0 > ox1) ox0 = ox1;
+  int32_t oy0, oy1, ox0, ox1;
+  tr_inside_outputs(pt, sth, in_h, 3, out_h, &oy0, &oy1);
+  tr_inside_outputs(pl, stw, in_w, 3, out_w, &ox0, &ox1);
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn;
     int8_t *out_b = out + b * p->out.sn;

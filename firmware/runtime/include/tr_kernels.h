@@ -330,6 +330,19 @@ void tr_partial_requant_s8_fast(const tr_partial_requant_s8_fast_params_t *p, co
 void tr_conv2d_s8_fast_1ch(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter,
                            const int32_t *bias, int8_t *out);
 
+/* Along one axis, the outputs [*lo, *hi) whose window (`extent` input positions from o * stride -
+ * pad, `extent` = (k - 1) * dilation + 1) lies wholly inside the `in` input positions: the
+ * padding-free run the kernels take their fast path on (*lo == *hi when there is none). */
+static inline void tr_inside_outputs(int32_t pad, int32_t stride, int32_t in, int32_t extent, int32_t out,
+                                     int32_t *lo, int32_t *hi) {
+  int32_t l = pad > 0 ? (pad + stride - 1) / stride : 0;
+  int32_t h = in - extent + pad >= 0 ? (in - extent + pad) / stride + 1 : 0;
+  if (h > out) h = out;
+  if (l > h) l = h;
+  *lo = l;
+  *hi = h;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -143,10 +143,8 @@ static __attribute__((noinline)) void clipped_column(const tr_conv_s8_params_t *
   /* output rows whose filter rows are all inside the input: [oy_lo, oy_hi), four at a time
    * down the column (pixel step stride_h rows) */
   const int32_t span = (fh - 1) * p->dilation_h;
-  int32_t oy_lo = p->pad_top > 0 ? (p->pad_top + p->stride_h - 1) / p->stride_h : 0;
-  int32_t oy_hi = p->in.h - 1 + p->pad_top - span >= 0 ? (p->in.h - 1 + p->pad_top - span) / p->stride_h + 1 : 0;
-  if (oy_hi > p->out.h) oy_hi = p->out.h;
-  if (oy_lo > oy_hi) oy_lo = oy_hi;
+  int32_t oy_lo, oy_hi;
+  tr_inside_outputs(p->pad_top, p->stride_h, p->in.h, span + 1, p->out.h, &oy_lo, &oy_hi);
   const int32_t py = p->stride_h * p->in.sh;
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn + xs * ic_n;
@@ -188,10 +186,8 @@ static inline __attribute__((always_inline)) void conv_1ch_m(const tr_conv_s8_pa
   }
   const int32_t folded = p->bias_folded[0];
   /* whole-column pixels: ox in [ox_lo, ox_hi) (window columns inside the input) */
-  int32_t ox_lo = p->pad_left > 0 ? (p->pad_left + p->stride_w - 1) / p->stride_w : 0;
-  int32_t ox_hi = p->in.w + p->pad_left - fw >= 0 ? (p->in.w + p->pad_left - fw) / p->stride_w + 1 : 0;
-  if (ox_hi > p->out.w) ox_hi = p->out.w;
-  if (ox_lo > ox_hi) ox_lo = ox_hi;
+  int32_t ox_lo, ox_hi;
+  tr_inside_outputs(p->pad_left, p->stride_w, p->in.w, fw, p->out.w, &ox_lo, &ox_hi);
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn;
     for (int32_t oy = 0; oy < p->out.h; oy++) {
@@ -231,10 +227,8 @@ static __attribute__((noinline)) void clipped_columns(const tr_conv_s8_params_t 
   int32_t all_rows = 0;
   for (int32_t k = 0; k < fh * run; k++) all_rows = wrap_add(all_rows, (int32_t)((uint32_t)filter[k] * (uint32_t)off));
   const geom1_t g = { ic_n, fh, fw, run, p->dilation_h * p->in.sh, off, (int32_t)((uint32_t)p->bias_folded[0] - (uint32_t)all_rows) };
-  int32_t ox_lo = p->pad_left > 0 ? (p->pad_left + p->stride_w - 1) / p->stride_w : 0;
-  int32_t ox_hi = p->in.w + p->pad_left - fw >= 0 ? (p->in.w + p->pad_left - fw) / p->stride_w + 1 : 0;
-  if (ox_hi > p->out.w) ox_hi = p->out.w;
-  if (ox_lo > ox_hi) ox_lo = ox_hi;
+  int32_t ox_lo, ox_hi;
+  tr_inside_outputs(p->pad_left, p->stride_w, p->in.w, fw, p->out.w, &ox_lo, &ox_hi);
   const int mode = tr_requant_mode(&rq);
   for (int32_t ox = 0; ox < p->out.w; ox++) {
     if (ox >= ox_lo && ox < ox_hi) continue;
