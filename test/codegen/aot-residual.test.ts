@@ -110,10 +110,14 @@ describe('row-by-row residual blocks', () => {
         let c = '';
         const got = await runC(fused, samples.map((s) => [bytesOf(s.input)]), { ...variant, source: (src) => { c = src; } });
         if ('noDsp' in variant) {
-          // without DSP every row conv (A, B and the projection) runs the register-blocked kernel
-          // the untiled layer gets, through its row wrapper (issue 11)
-          const wrappers = [...c.matchAll(/static void (op\d+_[abs])_convrv\([^{]*\{[^}]*tr_conv_rv32_\w+\(/g)].map((m) => m[1]);
-          assert.equal(wrappers.length, blocks === 1 ? 2 : 5, `row wrappers: ${wrappers.join(', ')}`);
+          // without DSP every row conv (A, B and the projection) runs the kernel the untiled
+          // layer gets (issue 11): resnet's are all quad kernels with tr_requant_rv32.h's form,
+          // their row functions called by the driver directly (the library signature), the
+          // interior rows' params folded in
+          const rowFns = [...c.matchAll(/TR_RVQ_LAYER_FN (op\d+_[abs])_convq\(const tr_conv_s8_params_t \*p, [^{]*\{[^}]*if \(p == &\1_row\d+\) tr_conv_quad_rv32_layer\(&\1_row\d+, [^;]*TR_RQ_RV32, \1_quads, \1_rq32, [01]\);/g)].map((m) => m[1]);
+          assert.equal(rowFns.length, blocks === 1 ? 2 : 5, `row functions: ${rowFns.join(', ')}`);
+          for (const f of rowFns) assert.match(c, new RegExp(`, ${f}_convq, `), `${f}_convq is the driver's kernel`);
+          assert.doesNotMatch(c, /_convrv\(/, 'no row runs the pair kernel');
         }
         const t = fused.tensors[fused.outputs[0]!]!;
         samples.forEach((s, k) => {

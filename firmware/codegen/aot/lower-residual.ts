@@ -46,7 +46,7 @@ interface RowConv { table: string; filter: string; bias: string; kernel: string;
 
 /** Emits one conv's constant data and per-row params table (input x, output rows of y). */
 function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, wId: number, bId: number, y: Tensor,
-  o: Conv2DOptions, windows: RowWindow[]): RowConv {
+  o: Conv2DOptions, windows: RowWindow[], buffers: { inId: number; outId: number }): RowConv {
   const w = ctx.tensor(wId);
   if (!w.quant) throw ctx.error(i, op, `filter "${w.name}" is not quantized`);
   const [, , inW, inC] = x.shape as [number, number, number, number];
@@ -57,11 +57,12 @@ function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, w
   const clamp = int8Clamp(o.activation, yq.scale, yq.zeroPoint);
   const name = (what: string) => ctx.name(i, `${tag}_${what}`);
   ctx.decls.push(intArray(name('mult'), 'int32_t', multipliers), intArray(name('shift'), 'int32_t', shifts));
-  let folded = 'NULL'; let padRow = 'NULL';
+  let folded = 'NULL'; let padRow = 'NULL'; let biasFolded: number[] = [];
   const bt = bId >= 0 ? ctx.tensor(bId) : undefined;
   if (ctx.variant === 'optimized') {
     folded = name('bias_folded');
-    ctx.decls.push(intArray(folded, 'int32_t', foldedBias(constValues(w), outC, kH * kW * inC, bt ? constValues(bt) : undefined, -xq.zeroPoint, 0)));
+    biasFolded = foldedBias(constValues(w), outC, kH * kW * inC, bt ? constValues(bt) : undefined, -xq.zeroPoint, 0);
+    ctx.decls.push(intArray(folded, 'int32_t', biasFolded));
     padRow = name('pad_row');
     ctx.decls.push(intArray(padRow, 'int8_t', new Array<number>(kW * inC).fill(xq.zeroPoint)));
   }
@@ -87,17 +88,30 @@ function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, w
   const windowK = kH * kW * inC;
   if (ctx.scalarBlockKernels && !(inC === 1 && outC === 1)) {
     // cores without DSP: the register-blocked kernel lowerConv would pick for the whole map
-    // (lower-scalar.ts decides on the whole map's geometry, as the untiled build does), called
-    // per row through a wrapper with the library kernels' signature. Its statement names the
-    // params as `&${params}`: given "(*p)" it reads the row's params the driver passes. The
-    // one-channel kernel (excluded above) would reference its params from file scope instead.
+    // (lower-scalar.ts decides on the whole map's geometry, as the untiled build does, with the
+    // same rq32 source, so the same layers take tr_requant_rv32.h's form), called per row. The
+    // quad kernel's function takes the library kernels' signature itself (rowFn: the driver
+    // calls it directly, the interior rows' params folded in as constants); the others' statement
+    // names the params as `&${params}`: given "(*p)" it reads the row's params the driver
+    // passes, inside a wrapper with that signature. The one-channel kernel (excluded above)
+    // would reference its params from file scope instead. The row buffers never overlap the
+    // block's input (plan: live together), so the quad kernel's 4-pixel lag is never needed.
+    // gemm: false, the walker takes 1x1 convs too (the GEMM's pixel count is the whole map's).
     const [, inH] = x.shape as [number, number];
-    const outH = y.shape[1]!;
+    // the map's rows (one window each), not y's: conv B's and the projection's y is one row
+    const outH = windows.length;
+    const rowFn = name('convq');
     const scalar = lowerScalarConv(tagged, {
       opIndex: i, params: '(*p)', ohwi: constValues(w), batches: 1, inH, inW, inC, outH, outW, outC, kH, kW,
       strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
       padTop: windows[0]!.padTop, padLeft, gemm: false, reverse: false, mode: rqMode(rqt), inPtr: 'in', outPtr: 'out',
+      rq32: { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded },
+      inId: buffers.inId, outId: buffers.outId, rowFn: { name: rowFn, folded: [mostUsed(entries)] },
     });
+    if (scalar && scalar.statements.length === 1 && scalar.statements[0] === `${rowFn}(p, in, filter, bias, out);`) {
+      // the quad kernel's row function: already the library signature, no wrapper around it
+      return { table, filter: 'NULL', bias: 'NULL', kernel: rowFn, kernels: scalar.kernels };
+    }
     if (scalar) {
       const kernel = name('convrv');
       ctx.decls.push(`static void ${kernel}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
@@ -156,15 +170,15 @@ export function lowerResidualBlock(ctx: LowerContext, i: number, op: Op<'RESIDUA
   const kA = ctx.tensor(wA).shape[1]!; const kB = ctx.tensor(wB).shape[1]!;
   const padATop = leadingPad('SAME', inH, kA, o.convA.strideH, 1, outH);
   const [padBTop, padBBottom] = sameRowPads(outH, kB);
-  const a = rowConv(ctx, i, op, 'a', x, wA, bA, y, o.convA, rowWindows(inH, outH, kA, o.convA.strideH, padATop));
-  const b = rowConv(ctx, i, op, 'b', y, wB, bB, zrow, o.convB, rowWindows(outH, outH, kB, 1, padBTop));
+  const a = rowConv(ctx, i, op, 'a', x, wA, bA, y, o.convA, rowWindows(inH, outH, kA, o.convA.strideH, padATop), { inId: xId, outId: rowsId });
+  const b = rowConv(ctx, i, op, 'b', y, wB, bB, zrow, o.convB, rowWindows(outH, outH, kB, 1, padBTop), { inId: rowsId, outId: zrowId });
   let sConv: RowConv = { table: 'NULL', filter: 'NULL', bias: 'NULL', kernel: 'NULL', kernels: [] };
   let padSTop = 0; let skipT = x;
   if (o.convS) {
     const srow = ctx.tensor(srowId);
     const kS = ctx.tensor(wS).shape[1]!;
     padSTop = leadingPad(o.convS.padding, inH, kS, o.convS.strideH, 1, outH);
-    sConv = rowConv(ctx, i, op, 's', x, wS, bS, srow, o.convS, rowWindows(inH, outH, kS, o.convS.strideH, padSTop));
+    sConv = rowConv(ctx, i, op, 's', x, wS, bS, srow, o.convS, rowWindows(inH, outH, kS, o.convS.strideH, padSTop), { inId: xId, outId: srowId });
     skipT = srow;
   }
   const addOp: Op<'ADD'> = { kind: 'ADD', inputs: [], outputs: [], options: o.add, name: op.name };

@@ -223,6 +223,9 @@ const DW1IN_MAX_KW = 16;
  * bench:speed: micro_speech's layer 2.80 instructions per MAC (4.07 with tr_conv_rv32.h).
  */
 export function lowerScalarDepthwise1in(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
+  // a residual block's rows (rowFn) pass each row's params at run time: these functions name
+  // their params from file scope
+  if (l.rowFn) return undefined;
   if (ctx.scalarBlockKernels && l.outC === 1) return lowerConv1ch(ctx, l);
   if (!ctx.scalarBlockKernels || l.gemm || l.reverse || l.inC !== 1 || l.outC < 2 || l.outC > DW1IN_MAX_C) return undefined;
   if (l.dilationH !== 1 || l.dilationW !== 1 || l.kW > DW1IN_MAX_KW || l.inId === undefined || l.outId === undefined) return undefined;
