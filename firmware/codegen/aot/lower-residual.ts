@@ -17,13 +17,14 @@ import { cInt, constValues, intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
-import { conv1x1WideLayout, wordArray } from './kernel-layout.ts';
+import { conv1x1WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
 import { int8BinaryFields } from './lower-elementwise.ts';
 import { lowerScalarConv, type RqMode } from './lower-scalar.ts';
 
 const INCLUDE = '#include "tr_residual_rows.h"\n';
-/** Same text as lowerConv's, so the header is included once. */
+/** Same texts as lowerConv's, so each header is included once. */
 const CONV_WIDE_INCLUDE = '#include "tr_conv_wide.h"\n';
+const GEMM_SCALAR_INCLUDE = '#include "tr_gemm_scalar.h"\n';
 /** Largest window the wide kernel gathers per pixel on the stack (as lowerConv). */
 const CONV_WIDE_MAX_K = 1024;
 
@@ -119,6 +120,17 @@ function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, w
       // the wrapper reads its own weight layout and the folded bias: no int8 filter in flash
       return { table, filter: 'NULL', bias: 'NULL', kernel, kernels: scalar.kernels };
     }
+  }
+  if (ctx.scalarBlockKernels && kH === 1 && kW === 1 && o.strideH === 1 && o.strideW === 1 && inW === outW) {
+    // a 1x1 stride-1 conv the blocked kernels declined (e.g. under xnnpack's fp32): lowerConv's
+    // tr_gemm_scalar.h (2 pixels x 4 channels), over the row's pixels
+    if (!ctx.decls.includes(GEMM_SCALAR_INCLUDE)) ctx.decls.unshift(GEMM_SCALAR_INCLUDE);
+    const blocked = name('filter_blocked');
+    ctx.decls.push(intArray(blocked, 'int8_t', scalarBlockLayout(constValues(w), outC, inC)));
+    const kernel = name('conv1x1s');
+    ctx.decls.push(`static __attribute__((noinline, noipa)) void ${kernel}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
+      `  (void)filter; (void)bias;\n  tr_conv1x1_s4_layer(p, in, ${blocked}, out, ${outW}, ${inC}, ${outC}, ${rqMode(rqt)}, 0);\n}\n`);
+    return { table, filter: 'NULL', bias: 'NULL', kernel, kernels: ['tr_conv1x1_s4_layer'] };
   }
   if (ctx.wideKernels && windowK <= CONV_WIDE_MAX_K && outC >= 4) {
     if (!ctx.decls.includes(CONV_WIDE_INCLUDE)) ctx.decls.unshift(CONV_WIDE_INCLUDE);
