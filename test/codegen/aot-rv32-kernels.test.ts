@@ -434,13 +434,13 @@ describe('RV32 kernels in row-by-row residual blocks (RESIDUAL_BLOCK, tr_residua
   // Each conv of a block (A, B, the projection S) runs per output row the kernel its untiled
   // layer gets (issue 11: FDT-tiled builds within 1 % of untiled): the quad kernel with
   // tr_requant_rv32.h's form where rq32Rows proves it, through a row function with the library
-  // signature that the driver calls with the row's params (the interior rows' params folded in
-  // as constants, the border rows' passed). Blocks here: rows of quads then a pair and single
-  // pixels (widths 11 and 7), strided conv A and 1x1 / 3x3 projections, ReLU and unclamped convs
-  // (the sign term dropped and kept), a channel whose multiplier is 2 (rq32Rows refuses: the
-  // library's requantization in the row function), narrow maps under 5x5 windows (the gathering
-  // quad variant per row), and a one-channel block input (the one-input-channel kernels decline
-  // rows: their functions name their params from file scope).
+  // signature that the driver calls with the row's params. Blocks here: rows of quads then a
+  // pair and single pixels (widths 11 and 7), strided conv A and 1x1 / 3x3 projections, ReLU and
+  // unclamped convs (the sign term dropped and kept), a channel whose multiplier is 2 (rq32Rows
+  // refuses: the library's requantization in the row function), narrow maps under 5x5 windows
+  // (the gathering quad variant per row), a stride-1 1x1 projection (tr_gemm_scalar.h where the
+  // blocked kernels decline it), and a one-channel block input (the one-input-channel kernels
+  // decline rows: their functions name their params from file scope).
   const rg = new RandomGraph(rng(35));
   interface BlockCase { h: number; w: number; c: number; cy: number; co: number; kA: number; kB: number; sA: number; kS?: number;
     actA: 'NONE' | 'RELU'; actB: 'NONE' | 'RELU'; wideB?: boolean }
@@ -507,7 +507,7 @@ describe('RV32 kernels in row-by-row residual blocks (RESIDUAL_BLOCK, tr_residua
         return fn ? fn[1]! : fsrc.match(new RegExp(`/\\* op ${i}: CONV_2D [^*]*\\*/\n  (\\w+)\\(`))![1]!;
       };
       const rowKernel = (fn: string) => {
-        const quad = src.match(new RegExp(`TR_RVQ_LAYER_FN ${fn}_convq\\(const tr_conv_s8_params_t \\*p, [^{]*\\{\n  \\(void\\)filter; \\(void\\)bias;\n  if \\(p == &${fn}_row\\d+\\) (\\w+)\\(&${fn}_row\\d+, [^\n]*\n  else \\1\\(p, `));
+        const quad = src.match(new RegExp(`TR_RVQ_LAYER_FN ${fn}_convq\\(const tr_conv_s8_params_t \\*p, [^{]*\\{\n  \\(void\\)filter; \\(void\\)bias;\n  (\\w+)\\(p, `));
         if (quad) return quad[1]!;
         const wrapped = src.match(new RegExp(`static void ${fn}_convrv\\([^{]*\\{\n  \\(void\\)filter; \\(void\\)bias;\n  (\\w+)\\(`));
         if (wrapped) return wrapped[1]!;
@@ -537,10 +537,6 @@ describe('RV32 kernels in row-by-row residual blocks (RESIDUAL_BLOCK, tr_residua
       // xnnpack's fp32 makes the cost model decline the blocked kernels for the stride-1 1x1
       // projection: untiled and per row tr_gemm_scalar.h
       if (arithmetic === 'xnnpack') assert.ok(rowConvs.some((fn) => rowKernel(fn) === 'conv1x1s'), pairs.join('; '));
-      // border rows: another params struct than the folded one in every conv A and B table
-      for (const m of src.matchAll(/tr_conv_s8_params_t \*const (op\d+_[ab])_rows\[\d+\] = \{ ([^}]*) \}/g)) {
-        assert.ok(new Set(m[2]!.split(', ')).size >= 2, `${m[1]}: border rows`);
-      }
       // the rows' quads requantize as the untiled layers do: the rv32 form with and without the
       // sign term where rq32Rows proves it, the library's where it refuses (the multiplier-2
       // channel); xnnpack's fp32 stays

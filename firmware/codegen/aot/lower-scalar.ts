@@ -84,12 +84,11 @@ export interface ScalarConvLayer {
   /** The input and output tensors (the quad kernel checks the plan's overlap of the two);
    * for the quad kernel and the depthwise ones (lower-scalar-depthwise.ts) the rv32 requantization. */
   rq32?: Rq32Source; inId?: number; outId?: number;
-  /** A row of a residual block (lower-residual.ts): the quad kernel's function is named `name`
-   * and takes the library kernels' signature (tr_conv_s8_fn) with the row's params; those in
-   * `folded` are compared with and passed as constants (their geometry folds into the walker).
-   * With `gemm` false (the GEMM's pixel count is a literal of the whole map); the one-input-
-   * channel kernels decline it, the others ignore it. */
-  rowFn?: { name: string; folded: string[] };
+  /** A row of a residual block (lower-residual.ts): the name of the quad kernel's function,
+   * which then takes the library kernels' signature (tr_conv_s8_fn) and the row's params. With
+   * `gemm` false (the GEMM's pixel count is a literal of the whole map); the one-input-channel
+   * kernels decline it, the others ignore it. */
+  rowFn?: string;
 }
 
 /** Channel c's taps of a conv (its KH x KW x CIN OHWI row): what the rq32 proof bounds. */
@@ -227,11 +226,9 @@ function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean): Lowe
   const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.outC, convTaps(l));
   ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${geom.join(', ')}, ${l.outC}, ${l.outC}, ${rq.mode}, ${rq.table}, ${rq.sign})\n`);
   if (l.rowFn) {
-    const call = (p: string) => `${fn}(${p}, in, ${filter}, out, ${args}, ${rq.mode}, ${quads}, ${rq.table}, ${rq.sign});`;
-    const folded = l.rowFn.folded.map((c) => `if (p == &${c}) ${call(`&${c}`)}\n  else `).join('');
-    ctx.decls.push(`TR_RVQ_LAYER_FN ${l.rowFn.name}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
-      `  (void)filter; (void)bias;\n  ${folded}${call('p')}\n}\n`);
-    return { statements: [`${l.rowFn.name}(p, in, filter, bias, out);`], kernels: [fn] };
+    ctx.decls.push(`TR_RVQ_LAYER_FN ${l.rowFn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
+      `  (void)filter; (void)bias;\n  ${fn}(p, in, ${filter}, out, ${args}, ${rq.mode}, ${quads}, ${rq.table}, ${rq.sign});\n}\n`);
+    return { statements: [`${l.rowFn}(p, in, filter, bias, out);`], kernels: [fn] };
   }
   ctx.decls.push(`TR_RVQ_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n  ${fn}(&${l.params}, in, ${filter}, out, ${args}, ${rq.mode}, ${quads}, ` +
     `${rq.table}, ${rq.sign});\n}\n`);

@@ -4,9 +4,11 @@
  * rows, slid down as the window moves), plus one row of CONV_B's output (`zrow`) and of the
  * projection (`srow`). W row r is written last in its step, so W may overwrite the rows of X
  * that no later step reads (the plan's streaming lag, plan/streaming.ts residualBlockLag).
- * The convolutions run through the library kernels (reference or optimized) or the generated
- * per-layer "speed" wrappers (tr_conv_wide.h, which read the geometry from the params too),
- * with one params struct per output row (the row's input window: its height and top padding). */
+ * The convolutions run through the library kernels (reference or optimized) or generated
+ * per-layer "speed" functions with their signature (tr_conv_wide.h wrappers on DSP cores, the
+ * quad kernel's row functions and tr_conv_rv32.h / tr_gemm_scalar.h wrappers without DSP: all
+ * read the geometry from the params too), with one params struct per output row (the row's
+ * input window: its height and top padding). */
 #ifndef TR_RESIDUAL_ROWS_H
 #define TR_RESIDUAL_ROWS_H
 #include "tr_kernels.h"
