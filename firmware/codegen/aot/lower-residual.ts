@@ -100,8 +100,9 @@ function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, w
     // against 40,643,507, and 6 KB more ROM for the second inlined walker); the others' statement
     // names the params as `&${params}`: given "(*p)" it reads the row's params the driver
     // passes, inside a wrapper with that signature. The one-channel kernel (excluded above)
-    // would reference its params from file scope instead. The row buffers never overlap the
-    // block's input (plan: live together), so the quad kernel's 4-pixel lag is never needed.
+    // would reference its params from file scope instead. The block's working rows overlap
+    // nothing (plan/streaming.ts residualBlockRule), so the quad kernel's 4-pixel lag never
+    // matters here.
     // gemm: false, the walker takes 1x1 convs too (the GEMM's pixel count is the whole map's).
     const [, inH] = x.shape as [number, number];
     // the map's rows (one window each), not y's: conv B's and the projection's y is one row
