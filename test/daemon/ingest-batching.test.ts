@@ -63,7 +63,14 @@ test('results that arrive together commit in one transaction, with the freed boa
     }
     assert.equal(await daemon.sink!.drain(20_000), 0);
     assert.equal(await countInflux(DB, `SELECT count(job_id) FROM results WHERE suite = 'burst'`), 2 * BOARDS, 'every result is in InfluxDB');
-    assert.equal(await countInflux(DB, `SELECT count(job_id) FROM jobs WHERE suite = 'burst' AND event = 'done'`), 2 * BOARDS);
+    // queued/started/done are counted, one point per commit group and tag set (daemon/influx/
+    // job-event-counts.ts): every job is counted once, in as many points as commits made jobs done.
+    assert.equal(await countInflux(DB, `SELECT sum(jobs) FROM jobs WHERE suite = 'burst' AND event = 'done'`), 2 * BOARDS);
+    const doneCommits = commits.filter((c, i) => c.done > (i ? commits[i - 1]!.done : 0)).length;
+    assert.equal(await countInflux(DB, `SELECT count(jobs) FROM jobs WHERE suite = 'burst' AND event = 'done'`), doneCommits,
+      `one done point per commit that finished jobs: ${JSON.stringify(commits)}`);
+    assert.equal(await countInflux(DB, `SELECT count(jobs) FROM jobs WHERE suite = 'burst' AND event = 'queued'`), 1, 'the jobs queued together are one point');
+    assert.equal(await countInflux(DB, `SELECT sum(jobs) FROM jobs WHERE suite = 'burst' AND event = 'started'`), 2 * BOARDS);
   } finally {
     await sim.stop();
     await daemon.stop();
