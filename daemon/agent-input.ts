@@ -175,7 +175,8 @@ export class AgentInput {
     const points: IPoint[] = [];
     const rp = resultPoint(r, job.tags?.suite);
     if (rp) points.push(rp, ...opProfilePoints(r, job.tags?.suite));
-    points.push(jobEventPoint(ctx.eventInfo(job.state === 'done' ? 'done' : 'failed', job, job.error)));
+    if (job.state === 'done') ctx.recordJobEvents('done', [job]);
+    else points.push(jobEventPoint(ctx.eventInfo('failed', job, job.error)));
     const regressions = this.detector.check(r, new Date(ctx.now()));
     for (const ev of regressions) {
       points.push(regressionPoint(ev));

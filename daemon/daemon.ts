@@ -25,6 +25,7 @@ import { RegressionDetector } from './regressions.ts';
 import { InfluxSink } from './influx/writer.ts';
 import { PointQueue } from './influx/point-queue.ts';
 import { agentHealthPoint, daemonHealthPoint, jobEventPoint, type JobEventInfo } from './influx/schema.ts';
+import { COUNTED_EVENTS } from './influx/job-event-counts.ts';
 import type { EmbeddedBroker } from './broker/embedded-broker.ts';
 import { daemonCredentials, startAuthenticatedBroker } from './broker/daemon-broker.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -113,6 +114,7 @@ export class Daemon extends EventEmitter {
       reply: (topic, payload) => this.reply(topic, payload),
       dispatch: () => this.requestDispatch(),
       jobEvent: (event, job, error) => this.jobEvent(event, job, error),
+      recordJobEvents: (event, jobs, depth) => this.recordJobEvents(event, jobs, undefined, depth),
       eventInfo: (event, job, error, depth) => this.eventInfo(event, job, error, depth),
     };
   }
@@ -266,8 +268,7 @@ export class Daemon extends EventEmitter {
   enqueueMany(list: Parameters<JobStore['enqueueMany']>[0]): JobRecord[] {
     return this.work.run(() => {
       const jobs = this.store.enqueueMany(list);
-      const depth = this.store.count('queued');
-      this.work.pointAll(jobs.map((j) => jobEventPoint(this.eventInfo('queued', j, undefined, depth))));
+      this.recordJobEvents('queued', jobs, undefined, this.store.count('queued'));
       for (const j of jobs) this.emit('job', 'queued', j);
       this.requestDispatch();
       return jobs;
@@ -318,8 +319,7 @@ export class Daemon extends EventEmitter {
       const specs = this.store.dispatchMany(assignments);
       specs.forEach((spec, i) => this.work.publish(topics.agentJobs(assignments[i]!.agentId), encode(spec)));
       const started = specs.map((s) => this.store.get(s.jobId)!);
-      const depth = this.store.count('queued');
-      this.work.pointAll(started.map((j) => jobEventPoint(this.eventInfo('started', j, undefined, depth))));
+      this.recordJobEvents('started', started, undefined, this.store.count('queued'));
       for (const j of started) this.emit('job', 'started', j);
     });
   }
@@ -354,8 +354,25 @@ export class Daemon extends EventEmitter {
   }
 
   private jobEvent(event: JobEventInfo['event'], job: JobRecord, error?: string): void {
-    this.point(jobEventPoint(this.eventInfo(event, job, error)));
+    this.recordJobEvents(event, [job], error);
     this.emit('job', event, job);
+  }
+
+  /** The InfluxDB side of job events: queued, started and done are counted per commit group
+   * (daemon/influx/job-event-counts.ts), the others are a point each. */
+  private recordJobEvents(event: JobEventInfo['event'], jobs: readonly JobRecord[], error?: string, queueDepth?: number): void {
+    if (!COUNTED_EVENTS.has(event)) {
+      for (const j of jobs) this.point(jobEventPoint(this.eventInfo(event, j, error, queueDepth)));
+      return;
+    }
+    const depth = queueDepth ?? this.store.count('queued');
+    const at = this.now();
+    for (const j of jobs) {
+      this.work.countEvent({
+        event, model: j.model.name, boardKind: j.boardKind, backend: j.backend, tiling: j.tiling, arithmetic: arithmeticOf(j),
+        suite: j.tags?.suite ?? 'adhoc', jobId: j.jobId, attempt: j.attempt, queueDepth: depth, at,
+      });
+    }
   }
 
   private lastPrune = 0;

@@ -38,7 +38,10 @@ export interface LabContext {
   reply(topic: string, payload: RequestReply | SuiteRunReply): void;
   /** Asks for a dispatch round (after the current unit of work). */
   dispatch(): void;
-  /** A job-event point plus the 'job' event. */
+  /** A job event for InfluxDB (queued/started/done counted per commit group, the others a point
+   * each: daemon/influx/job-event-counts.ts) plus the 'job' event. */
   jobEvent(event: JobEventInfo['event'], job: JobRecord, error?: string): void;
+  /** The InfluxDB side alone, for many jobs (a suite firing, a result's done event). */
+  recordJobEvents(event: JobEventInfo['event'], jobs: readonly JobRecord[], queueDepth?: number): void;
   eventInfo(event: JobEventInfo['event'], job: JobRecord, error?: string, queueDepth?: number): JobEventInfo;
 }

@@ -61,8 +61,7 @@ export class Suites {
       arithmetic: cell.arithmetic, reps: suite.reps, tags: { suite: name, suiteRun: runId, trigger },
     })));
     const jobIds = jobs.map((j) => j.jobId);
-    const depth = ctx.store.count('queued');
-    ctx.pointAll(jobs.map((j) => jobEventPoint(ctx.eventInfo('queued', j, undefined, depth))));
+    ctx.recordJobEvents('queued', jobs, ctx.store.count('queued'));
     for (const j of jobs) ctx.emit('job', 'queued', j);
     ctx.log(`suite ${name}: run ${runId} (${trigger}) queued ${jobIds.length} jobs`);
     ctx.emit('suite-started', { suite: name, runId, jobIds });

@@ -14,6 +14,7 @@
 import type { IPoint } from 'influx';
 import type { LabDb } from './jobs/lab-db.ts';
 import type { PointQueue } from './influx/point-queue.ts';
+import { countedEventPoints, type CountedEvent } from './influx/job-event-counts.ts';
 
 export interface Outgoing { topic: string; payload: string | Buffer; retain: boolean }
 
@@ -31,6 +32,8 @@ export interface GroupHooks {
 
 export class UnitOfWork {
   private points: IPoint[] | undefined;
+  /** Queued/started/done events of the open unit or group: one point per tag set at commit. */
+  private counted: CountedEvent[] | undefined;
   private outgoing: Outgoing[] | undefined;
   private depth = 0;
   private groupOpen = false;
@@ -55,6 +58,7 @@ export class UnitOfWork {
       this.lab.begin();
       this.groupOpen = true;
       this.points = [];
+      this.counted = [];
       this.outgoing = [];
       this.group.opened();
     }
@@ -73,7 +77,7 @@ export class UnitOfWork {
 
   /** One unit inside the open group: a savepoint, undone alone (points and messages too) if it throws. */
   private unit<T>(fn: () => T): T {
-    const marks = [this.points!.length, this.outgoing!.length] as const;
+    const marks = [this.points!.length, this.outgoing!.length, this.counted!.length] as const;
     this.depth++;
     try {
       return this.lab.savepoint(fn);
@@ -81,6 +85,7 @@ export class UnitOfWork {
       // Undone in the database: forget its points and messages too.
       this.points!.length = marks[0];
       this.outgoing!.length = marks[1];
+      this.counted!.length = marks[2];
       throw err;
     } finally {
       this.depth--;
@@ -96,10 +101,13 @@ export class UnitOfWork {
     }
     const points = this.points!;
     const outgoing = this.outgoing!;
+    const counted = this.counted!;
     this.points = undefined;
+    this.counted = undefined;
     this.outgoing = undefined;
     this.groupOpen = false;
     try {
+      if (this.queue && counted.length) for (const p of countedEventPoints(counted)) points.push(p);
       this.queue?.add(points);
       this.lab.commit();
     } catch (err) {
@@ -116,12 +124,14 @@ export class UnitOfWork {
 
   private runAlone<T>(fn: () => T): T {
     this.points = [];
+    this.counted = [];
     this.outgoing = [];
     this.depth++;
     let ok = false;
     try {
       const out = this.lab.tx(() => {
         const r = fn();
+        if (this.queue && this.counted!.length) for (const p of countedEventPoints(this.counted!)) this.points!.push(p);
         this.queue?.add(this.points!);
         return r;
       });
@@ -132,6 +142,7 @@ export class UnitOfWork {
       const outgoing = this.outgoing;
       const n = this.points.length;
       this.points = undefined;
+      this.counted = undefined;
       this.outgoing = undefined;
       // Rolled back: nothing happened, so nothing is said.
       if (ok) {
@@ -149,6 +160,11 @@ export class UnitOfWork {
   pointAll(points: IPoint[]): void {
     if (!points.length) return;
     if (this.depth > 0) { for (const p of points) this.points!.push(p); } else this.run(() => this.pointAll(points));
+  }
+
+  /** A queued/started/done event, counted into its group's point for its tags (job-event-counts.ts). */
+  countEvent(e: CountedEvent): void {
+    if (this.depth > 0) this.counted!.push(e); else this.run(() => this.countEvent(e));
   }
 
   publish(topic: string, payload: string | Buffer, retain = false): void {

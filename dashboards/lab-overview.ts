@@ -20,8 +20,12 @@ export function labOverview(): dashboard.Dashboard {
       new InfluxQL('SELECT count("count") FROM "results" WHERE $timeFilter')))
     .withPanel(timeSeries('Queue depth', 'none', { x: 0, y: 4, w: 12, h: 8 },
       new InfluxQL('SELECT last("queue_depth") AS "queued" FROM "jobs" WHERE $timeFilter GROUP BY time($__interval) fill(none)')))
+    // queued/started/done are counted points (`jobs` = how many, no job_id), failed/requeued and
+    // points written before that a point per job (job_id, no `jobs`): the sum reads both, and
+    // fill(0) keeps an interval holding only one form from adding up to null
+    // (daemon/influx/job-event-counts.ts).
     .withPanel(timeSeries('Job events', 'none', { x: 12, y: 4, w: 12, h: 8 },
-      new InfluxQL('SELECT count("job_id") FROM "jobs" WHERE $timeFilter GROUP BY time($__interval), "event" fill(none)').alias('$tag_event')))
+      new InfluxQL('SELECT count("job_id") + sum("jobs") FROM "jobs" WHERE $timeFilter GROUP BY time($__interval), "event" fill(0)').alias('$tag_event')))
     .withPanel(tablePanel('Boards', { x: 0, y: 12, w: 12, h: 8 },
       new InfluxQL('SELECT last("busy") AS "busy", last("quarantined") AS "quarantined", last("missing") AS "missing", last("failures") AS "failures", ' +
         'last("serial_noise_lines") AS "serial_noise", last("serial_corrupt_lines") AS "serial_corrupt" ' +

@@ -85,14 +85,18 @@ export const oneOf = <const V extends readonly string[], O extends boolean = fal
   if (typeof v !== 'string' || !values.includes(v)) e.push(`${p} must be one of ${values.join(', ')}`);
 }) as Field<V[number], O>;
 /** An object of exactly these fields: unknown fields are refused. */
-export const obj = <S extends Shape, O extends boolean = false>(shape: S, opt?: O): Field<ObjectOf<S>, O> => ((v, p, e) => {
-  if (v === undefined && opt) return;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) { e.push(`${p} must be an object`); return; }
-  for (const k of Object.keys(v)) {
-    if (!Object.hasOwn(shape, k)) e.push(`${p}.${k.length > 64 ? `${k.slice(0, 64)}...` : k} is not a known field`);
-  }
-  for (const [k, c] of Object.entries(shape)) c((v as Record<string, unknown>)[k], `${p}.${k}`, e);
-}) as Field<ObjectOf<S>, O>;
+export const obj = <S extends Shape, O extends boolean = false>(shape: S, opt?: O): Field<ObjectOf<S>, O> => {
+  // The shape's fields, listed once: every payload runs this check (every result, at thousands a second).
+  const fields = Object.entries(shape);
+  return ((v, p, e) => {
+    if (v === undefined && opt) return;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) { e.push(`${p} must be an object`); return; }
+    for (const k of Object.keys(v)) {
+      if (!Object.hasOwn(shape, k)) e.push(`${p}.${k.length > 64 ? `${k.slice(0, 64)}...` : k} is not a known field`);
+    }
+    for (const [k, c] of fields) c((v as Record<string, unknown>)[k], `${p}.${k}`, e);
+  }) as Field<ObjectOf<S>, O>;
+};
 export const arr = <I extends AnyCheck, O extends boolean = false>(item: I, opt?: O, maxItems: number = LIMITS.arrayItems): Field<Infer<I>[], O> => ((v, p, e) => {
   if (v === undefined && opt) return;
   if (!Array.isArray(v)) { e.push(`${p} must be an array`); return; }
@@ -147,40 +151,46 @@ export interface ValidateOptions { now?: number; maxBytes?: number }
  * says so. Paths are field names, `[]` stepping into every item of an array. */
 type TimeFields = string[];
 
-function clampTimes(v: unknown, fields: TimeFields, now: number, notes: string[]): void {
-  const nowIso = new Date(now).toISOString();
-  for (const f of fields) {
-    const walk = (node: unknown, parts: string[], path: string): void => {
-      if (node === null || typeof node !== 'object') return;
-      const [head, ...rest] = parts;
-      if (head === '[]') { if (Array.isArray(node)) node.forEach((x, i) => walk(x, rest, `${path}[${i}]`)); return; }
-      const rec = node as Record<string, unknown>;
-      if (!rest.length) {
-        const t = rec[head!];
-        if (typeof t === 'string' && !inClockWindow(Date.parse(t), now)) {
-          notes.push(`${path}.${head} ${t} is outside the receiver's clock window (-${CLOCK_WINDOW.pastMs / 86_400_000} d, +${CLOCK_WINDOW.futureMs / 60_000} min): replaced by the receive time ${nowIso}`);
-          rec[head!] = nowIso;
-        }
-      } else walk(rec[head!], rest, `${path}.${head}`);
-    };
-    walk(v, f.split('.'), 'payload');
+/** The time fields' paths, split once per validator (not per payload: this runs for every result). */
+function clampTimes(v: unknown, fields: readonly (readonly string[])[], now: number, notes: string[]): void {
+  for (const parts of fields) clampAt(v, parts, 0, 'payload', now, notes);
+}
+
+function clampAt(node: unknown, parts: readonly string[], i: number, path: string, now: number, notes: string[]): void {
+  if (node === null || typeof node !== 'object') return;
+  const head = parts[i]!;
+  if (head === '[]') {
+    if (Array.isArray(node)) for (let k = 0; k < node.length; k++) clampAt(node[k], parts, i + 1, `${path}[${k}]`, now, notes);
+    return;
+  }
+  const rec = node as Record<string, unknown>;
+  if (i + 1 < parts.length) { clampAt(rec[head], parts, i + 1, `${path}.${head}`, now, notes); return; }
+  const t = rec[head];
+  if (typeof t === 'string' && !inClockWindow(Date.parse(t), now)) {
+    const nowIso = new Date(now).toISOString();
+    notes.push(`${path}.${head} ${t} is outside the receiver's clock window (-${CLOCK_WINDOW.pastMs / 86_400_000} d, +${CLOCK_WINDOW.futureMs / 60_000} min): replaced by the receive time ${nowIso}`);
+    rec[head] = nowIso;
   }
 }
 
 /** A whole-payload validator: bytes or text or a parsed value in, the typed value or a list of
  * reasons out; it never throws. */
 export function validator<T>(check: Check<T>, times: TimeFields = [], defaultMaxBytes: number = LIMITS.payloadBytes): (raw: unknown, opts?: ValidateOptions) => Validated<T> {
+  const timePaths = times.map((f) => f.split('.'));
   return (raw, opts = {}) => {
     let v = raw;
     const maxBytes = opts.maxBytes ?? defaultMaxBytes;
+    // Bytes are counted once: as bytes when they come as bytes, else the string's UTF-8 length.
+    let counted = false;
     if (raw instanceof Uint8Array) {
       if (raw.length > maxBytes) return { ok: false, errors: [`payload is ${raw.length} bytes, more than ${maxBytes}`] };
       const s = decodeUtf8(raw);
       if (s === undefined) return { ok: false, errors: ['payload is not valid UTF-8'] };
       raw = s;
+      counted = true;
     }
     if (typeof raw === 'string') {
-      if (Buffer.byteLength(raw) > maxBytes) return { ok: false, errors: [`payload is ${Buffer.byteLength(raw)} bytes, more than ${maxBytes}`] };
+      if (!counted && Buffer.byteLength(raw) > maxBytes) return { ok: false, errors: [`payload is ${Buffer.byteLength(raw)} bytes, more than ${maxBytes}`] };
       // Deep nesting throws a RangeError here, caught like any other parse error.
       try { v = JSON.parse(raw); } catch (err) { return { ok: false, errors: [`payload is not JSON: ${(err as Error).message}`] }; }
     }
@@ -190,7 +200,7 @@ export function validator<T>(check: Check<T>, times: TimeFields = [], defaultMax
     const notes: string[] = [];
     // A caller's own object is never changed: replacements go into a copy.
     if (times.length && v === raw && typeof v === 'object') v = structuredClone(v);
-    clampTimes(v, times, opts.now ?? Date.now(), notes);
+    clampTimes(v, timePaths, opts.now ?? Date.now(), notes);
     return notes.length ? { ok: true, value: v as T, notes } : { ok: true, value: v as T };
   };
 }

@@ -60,10 +60,12 @@ export function toLine(p: IPoint): { ok: true; line: string } | { ok: false; rea
   const sc = coercers.get(m);
   if (!sc) return { ok: false, reason: `${m}: measurement is not in the schema` };
   let line = m;
-  for (const [k, v] of Object.entries(point.tags ?? {})) {
+  const tags = point.tags ?? {};
+  for (const k in tags) {
+    if (!Object.prototype.hasOwnProperty.call(tags, k)) continue;
     const key = sc.tagKeys.get(k);
     if (key === undefined) return { ok: false, reason: `${m}: tag ${k} is not in the schema` };
-    line += `,${key}=${escapedTagValue(v)}`;
+    line += `,${key}=${escapedTagValue(tags[k]!)}`;
   }
   const fields = point.fields!;
   let n = 0;
@@ -77,9 +79,10 @@ export function toLine(p: IPoint): { ok: true; line: string } | { ok: false; rea
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   }
-  const known = (f: string) => Object.prototype.hasOwnProperty.call(sc.fields, f);
   for (const k in fields) {
-    if (!known(k)) return { ok: false, reason: `${m}: field(s) ${Object.keys(fields).filter((f) => !known(f)).join(', ')} not in the schema` };
+    if (!Object.prototype.hasOwnProperty.call(sc.fields, k)) {
+      return { ok: false, reason: `${m}: field(s) ${Object.keys(fields).filter((f) => !Object.prototype.hasOwnProperty.call(sc.fields, f)).join(', ')} not in the schema` };
+    }
   }
   if (n === 0) return { ok: false, reason: `${m}: no fields` };
   const ts = point.timestamp;

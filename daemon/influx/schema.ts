@@ -61,6 +61,8 @@ export const schema: ISchemaOptions[] = [
     fields: {
       job_id: FieldType.STRING, attempt: FieldType.INTEGER, board: FieldType.STRING, agent: FieldType.STRING,
       error: FieldType.STRING, queue_depth: FieldType.INTEGER, run_id: FieldType.STRING,
+      // How many jobs a counted point stands for (queued/started/done: job-event-counts.ts).
+      jobs: FieldType.INTEGER,
     },
   },
   {

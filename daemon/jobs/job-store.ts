@@ -114,7 +114,7 @@ export class JobStore {
   private openInRun = new Map<string, number>();
   private readonly sql: {
     insert: Database.Statement; update: Database.Statement; lease: Database.Statement; get: Database.Statement; all: Database.Statement; bySuiteRun: Database.Statement;
-    byRequest: Database.Statement; unfinishedOfSuite: Database.Statement; pruneIds: Database.Statement; del: Database.Statement;
+    byRequest: Database.Statement; pruneIds: Database.Statement; del: Database.Statement;
   };
 
   /** db: the lab database, or the path of one (opened and closed by this store). */
@@ -133,7 +133,6 @@ export class JobStore {
       all: d.prepare(`SELECT ${ROW} FROM jobs ORDER BY seq`),
       bySuiteRun: d.prepare(`SELECT ${ROW} FROM jobs WHERE suite_run = ? ORDER BY seq`),
       byRequest: d.prepare(`SELECT ${ROW} FROM jobs WHERE request_id = ? LIMIT 1`),
-      unfinishedOfSuite: d.prepare(`SELECT ${ROW} FROM jobs WHERE suite = ? AND state IN ('queued', 'dispatched') ORDER BY seq LIMIT 1`),
       pruneIds: d.prepare(`SELECT job_id FROM jobs WHERE state IN ('done', 'failed') AND updated_at < ?`).pluck(),
       del: d.prepare('DELETE FROM jobs WHERE job_id = ?'),
     };
@@ -232,8 +231,11 @@ export class JobStore {
 
   /** The oldest unfinished job of a suite, if any (a run of it is still going). */
   unfinishedOfSuite(suite: string): JobRecord | undefined {
-    const row = this.sql.unfinishedOfSuite.get(suite) as JobRow | undefined;
-    return row ? jobOf(row) : undefined;
+    // From memory, which holds every unfinished job: an index on (suite, state) for this cost a
+    // move of its entry at each state change of every job (lab-db.ts, schema 4).
+    let oldest: JobRecord | undefined;
+    for (const j of this.live.values()) if (j.tags?.suite === suite && (!oldest || j.seq < oldest.seq)) oldest = j;
+    return oldest;
   }
 
   enqueue(n: NewJob): JobRecord {

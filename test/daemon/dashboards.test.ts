@@ -10,6 +10,7 @@ import { allDashboards, dashboardQueries, writeProvisioning } from '../../dashbo
 import { InfluxSink } from '../../daemon/influx/writer.ts';
 import { agentHealthPoint, boardStatePoint, healthSamplePoints, jobEventPoint, regressionPoint, resultPoint } from '../../daemon/influx/schema.ts';
 import { opProfilePoints } from '../../daemon/influx/op-profile.ts';
+import { countedEventPoints, type CountedEvent } from '../../daemon/influx/job-event-counts.ts';
 import { RegressionDetector } from '../../daemon/regressions.ts';
 import { simulatedMetrics } from '../../daemon/sim/sim-agent.ts';
 import type { JobResult, TilingMode } from '../../wire/mqtt.ts';
@@ -44,6 +45,8 @@ async function seed(): Promise<void> {
     }
     points.push(resultPoint(r, 'nightly')!, ...opProfilePoints(r, 'nightly'));
     points.push(jobEventPoint({ event: 'queued', jobId: r.jobId, model, boardKind: spec.boardKind, backend: 'aot', tiling, suite: 'nightly', attempt: 0, queueDepth: 3, at: Date.parse(at) - 1000 }));
+    // started as the daemon writes it now: a counted point (the queued/done above as earlier versions wrote them).
+    points.push(...countedEventPoints([{ event: 'started', jobId: r.jobId, model, boardKind: spec.boardKind, backend: 'aot', tiling, arithmetic: 'reference', suite: 'nightly', attempt: 1, queueDepth: 2, at: Date.parse(at) - 500 }]));
     points.push(jobEventPoint({ event: run === 1 && model === 'toycar' ? 'failed' : 'done', jobId: r.jobId, model, boardKind: spec.boardKind, backend: 'aot', tiling, suite: 'nightly', attempt: 1, board: r.boardId, agent: 'rack', error: 'flash failed', queueDepth: 2, at: Date.parse(at) }));
     for (const ev of detector.check(r, new Date(at))) points.push(regressionPoint(ev));
   }
@@ -89,6 +92,36 @@ test('every dashboard query returns data from a real InfluxDB', async () => {
     }
   }
   assert.ok(checked >= 18, `checked ${checked} queries`);
+});
+
+test('the Job events panel counts per-job points (earlier versions; failed, requeued) and counted points (queued, started, done) alike', async () => {
+  const db = 'dash_events';
+  const sink = new InfluxSink({ url: influx.url, database: db, spoolPath: join(tempDir(), 'spool.jsonl') });
+  const t0 = Date.now() - 600_000;
+  const tags = { model: 'aww', boardKind: 'qemu-mps2-an386', backend: 'aot', tiling: 'none', suite: 'nightly' };
+  const counted = (event: CountedEvent['event'], ids: string[], at: number): CountedEvent[] =>
+    ids.map((jobId) => ({ event, jobId, ...tags, arithmetic: 'reference', attempt: event === 'queued' ? 0 : 1, queueDepth: 1, at }));
+  const points = [
+    // As a version before counting wrote them: one point per event and job.
+    ...['old-1', 'old-2', 'old-3'].map((jobId, i) => jobEventPoint({ event: 'queued', jobId, ...tags, attempt: 0, queueDepth: 3, at: t0 + i })),
+    ...['old-1', 'old-2'].map((jobId, i) => jobEventPoint({ event: 'done', jobId, ...tags, attempt: 1, board: 'b0', agent: 'rack', at: t0 + 1000 + i })),
+    // As the daemon writes them now: one group of 5 queued (+ a second tag set), 4 started, 4 done; failures one each.
+    ...countedEventPoints([...counted('queued', ['n1', 'n2', 'n3', 'n4', 'n5'], t0 + 2000),
+      { ...counted('queued', ['n6'], t0 + 2000)[0]!, model: 'toycar' }]),
+    ...countedEventPoints(counted('started', ['n1', 'n2', 'n3', 'n4'], t0 + 3000)),
+    ...countedEventPoints(counted('done', ['n1', 'n2', 'n3', 'n4'], t0 + 4000)),
+    jobEventPoint({ event: 'failed', jobId: 'old-3', ...tags, attempt: 1, error: 'flash failed', at: t0 + 5000 }),
+    jobEventPoint({ event: 'requeued', jobId: 'n5', ...tags, attempt: 1, error: 'deadline passed', at: t0 + 5000 }),
+  ];
+  assert.equal(points.filter((p) => p.measurement === 'jobs').length, 3 + 2 + 2 + 1 + 1 + 1 + 1, 'counted events are one point per group and tag set');
+  sink.write(points);
+  assert.equal(await sink.drain(10_000), 0);
+  await sink.close(0);
+  const panel = dashboardQueries(allDashboards().find((d) => d.uid === 'tinyrack-lab')!).find((q) => q.where === 'panel "Job events"')!;
+  const res = await influx.query(db, panel.query.replaceAll('$timeFilter', 'time > now() - 1h').replaceAll('$__interval', '1h'));
+  assert.equal(res.results[0]?.error, undefined, panel.query);
+  const total = Object.fromEntries((res.results[0]?.series ?? []).map((s) => [s.tags!.event, s.values.reduce((n, v) => n + Number(v[1] ?? 0), 0)]));
+  assert.deepEqual(total, { queued: 3 + 6, started: 4, done: 2 + 4, failed: 1, requeued: 1 });
 });
 
 test('provisioning files: datasource, dashboard provider and one JSON per dashboard', () => {

@@ -2,7 +2,8 @@
 // are committed in one transaction (not one per result) and every one of them reaches InfluxDB;
 // a board freed by a result gets its next job in that same transaction; the point table holds
 // the points of a group in few rows and a version-1 database (one point per row) still drains;
-// an upload is stored once by content hash, not in every job row, and still reaches the agent.
+// an upload is stored once by content hash, not in every job row, and still reaches the agent;
+// job events are counted per commit group; the job table has no index a state change must move.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -63,7 +64,14 @@ test('results that arrive together commit in one transaction, with the freed boa
     }
     assert.equal(await daemon.sink!.drain(20_000), 0);
     assert.equal(await countInflux(DB, `SELECT count(job_id) FROM results WHERE suite = 'burst'`), 2 * BOARDS, 'every result is in InfluxDB');
-    assert.equal(await countInflux(DB, `SELECT count(job_id) FROM jobs WHERE suite = 'burst' AND event = 'done'`), 2 * BOARDS);
+    // queued/started/done are counted, one point per commit group and tag set (daemon/influx/
+    // job-event-counts.ts): every job is counted once, in as many points as commits made jobs done.
+    assert.equal(await countInflux(DB, `SELECT sum(jobs) FROM jobs WHERE suite = 'burst' AND event = 'done'`), 2 * BOARDS);
+    const doneCommits = commits.filter((c, i) => c.done > (i ? commits[i - 1]!.done : 0)).length;
+    assert.equal(await countInflux(DB, `SELECT count(jobs) FROM jobs WHERE suite = 'burst' AND event = 'done'`), doneCommits,
+      `one done point per commit that finished jobs: ${JSON.stringify(commits)}`);
+    assert.equal(await countInflux(DB, `SELECT count(jobs) FROM jobs WHERE suite = 'burst' AND event = 'queued'`), 1, 'the jobs queued together are one point');
+    assert.equal(await countInflux(DB, `SELECT sum(jobs) FROM jobs WHERE suite = 'burst' AND event = 'started'`), 2 * BOARDS);
   } finally {
     await sim.stop();
     await daemon.stop();
@@ -190,4 +198,35 @@ test('a dispatch writes the lease columns alone, and the job reads back whole: r
   assert.deepEqual([done.state, done.attempt, done.agentId, done.boardId, done.error, done.history], ['failed', 2, 'agent-2', 'board-2', 'it broke', ['attempt 1 on board-1: agent went away']]);
   assert.equal(store.count('failed'), 1);
   lab.close();
+});
+
+test('schema 4: a database with the state indexes loses them on open and keeps its jobs; a suite\'s oldest unfinished job comes from memory', () => {
+  const path = join(tempDir(), 'lab.db');
+  const first = new JobStore(path);
+  const [a, b, c] = first.enqueueMany([
+    { model: { name: 'aww' }, boardKind: 'k', backend: 'aot', tiling: 'none', reps: 1, tags: { suite: 'nightly', suiteRun: 'r1' } },
+    { model: { name: 'vww' }, boardKind: 'k', backend: 'aot', tiling: 'none', reps: 1, tags: { suite: 'nightly', suiteRun: 'r1' } },
+    { model: { name: 'aww' }, boardKind: 'k', backend: 'aot', tiling: 'none', reps: 1, tags: { suite: 'other', suiteRun: 'r2' } },
+  ]);
+  first.close();
+  // As schema 3 left it: the two indexes every state change had to move an entry in.
+  const old = new Database(path);
+  old.exec('CREATE INDEX jobs_by_state ON jobs(state, seq); CREATE INDEX jobs_by_suite ON jobs(suite, state) WHERE suite IS NOT NULL;');
+  old.pragma('user_version = 3');
+  old.close();
+  const store = new JobStore(path);
+  const indexes = store.lab.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL`).pluck().all();
+  assert.deepEqual(indexes.sort(), ['jobs_by_request', 'jobs_by_suite_run']);
+  assert.equal(store.lab.db.pragma('user_version', { simple: true }), 4);
+  assert.deepEqual(store.inState('queued').map((j) => j.jobId), [a!.jobId, b!.jobId, c!.jobId]);
+  assert.equal(store.unfinishedOfSuite('nightly')?.jobId, a!.jobId, 'the oldest unfinished job of the suite');
+  const spec = store.dispatch(a!.jobId, 'ag', 'b0');
+  assert.equal(store.unfinishedOfSuite('nightly')?.jobId, a!.jobId, 'a dispatched job is unfinished too');
+  store.complete({ v: 1, jobId: a!.jobId, agentId: 'ag', boardId: 'b0', boardKind: 'k', model: 'aww', backend: 'aot', tiling: 'none', ok: false, error: 'x', attempt: spec.attempt, startedAt: '', finishedAt: '' });
+  assert.equal(store.unfinishedOfSuite('nightly')?.jobId, b!.jobId, 'once it finished, the next one');
+  store.fail(b!.jobId, 'cancelled');
+  assert.equal(store.unfinishedOfSuite('nightly'), undefined, 'the suite has nothing unfinished');
+  assert.equal(store.unfinishedOfSuite('other')?.jobId, c!.jobId);
+  assert.deepEqual([store.count('queued'), store.count('failed')], [1, 2]);
+  store.close();
 });

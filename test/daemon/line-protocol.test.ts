@@ -82,6 +82,13 @@ test('a point the line checks or the schema refuse is no line, with the reason',
   assert.ok(toLine({ ...base, fields: { online: -(2 ** 63) + 1024 } }).ok);
   assert.deepEqual(toLine({ ...base, tags: { agent: 'a', rack: 'r1' } }), { ok: false, reason: 'agent_health: tag rack is not in the schema' });
   assert.deepEqual(toLine({ ...base, measurement: 'nope' }), { ok: false, reason: 'nope: measurement is not in the schema' });
+  // Accepted tag values are remembered (checked once each): a value seen good under a schema key
+  // is still refused under a key that is not a name, and a point with a bad measurement or field
+  // key is refused whatever its tags.
+  assert.ok(toLine({ ...base, tags: { agent: 'seen' } }).ok);
+  assert.deepEqual(toLine({ ...base, tags: { agent: 'seen', 'ag\nent': 'seen' } }), { ok: false, reason: 'agent_health: tag key "ag\\nent" has a control character (line protocol has no escape for it)' });
+  assert.deepEqual(toLine({ ...base, tags: { agent: 'seen' }, measurement: 'a\\' }), { ok: false, reason: 'a\\: measurement "a\\\\" ends in a backslash (line protocol has no escape for it)' });
+  assert.deepEqual(toLine({ ...base, tags: { agent: 'seen' }, fields: { 'on\tline': 1 } }), { ok: false, reason: 'agent_health: field key "on\\tline" has a control character (line protocol has no escape for it)' });
 });
 
 test('the point table holds lines; a refused point rides in its row and comes out as a dead letter in order', () => {
