@@ -19,6 +19,7 @@ import { conv1x1WideLayout, dw1chWideLayout, wordArray } from './kernel-layout.t
 import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
 import { sliceOffsetTerms } from './lower-partial.ts';
+import { dw1inRowFunction, fcEndRowFunction } from './lower-row-chain-rv32.ts';
 
 const INCLUDE = '#include "tr_row_chain.h"\n';
 /** Same texts as lowerConv's / lowerDepthwise1ch's, so each header is included once. */
@@ -33,7 +34,7 @@ function include(ctx: LowerContext, text: string): void {
   if (!ctx.decls.includes(text)) ctx.decls.unshift(text);
 }
 
-interface StageC { rowsField: string; kernel: string; kernelField: 'conv' | 'dw'; filter: string; bias: string }
+interface StageC { rowsField: string; kernel: string; kernelField: 'conv' | 'dw'; filter: string; bias: string; row?: string }
 
 /** How a stage is called: one output row at a time, one output pixel at a time (the first half
  * of a pixel pair), or on one pixel (the pointwise half). */
@@ -86,11 +87,22 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
     wv = wt;
   }
   const ohwi = () => { const f = name('filter_ohwi'); ctx.decls.push(intArray(f, 'int8_t', wv)); return f; };
+  // requantTables names its arrays after the op: give it this stage's own prefix.
+  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => name(what) } }) as LowerContext;
+  const rqt = requantTables(tagged, i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
+  const rqMode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+  const bv = bt ? constValues(bt) : undefined;
+  const foldedValues = dw ? foldedBias(wv, outC, kH * kW, bv, -xq.zeroPoint, 0, 1, outC) : foldedBias(wv, outC, kH * kW * (asConv ? 1 : inC), bv, -xq.zeroPoint, 0);
+  if (asConv && mode === 'rows') {
+    // cores without DSP: the untiled build's kernel, row by row (lower-row-chain-rv32.ts)
+    const row = dw1inRowFunction(ctx, i, { name, ohwi: wv, g, inZeroPoint: xq.zeroPoint, mode: rqMode, rq: rqt.rq, fscale: rqt.fscale,
+      mult: name('mult'), shift: name('shift'), rq32: { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded: foldedValues } });
+    if (row) return { rowsField: 'NULL', kernel: 'tr_dw1in_rv32_row', kernelField: 'conv', filter: 'NULL', bias: 'NULL', row };
+  }
   let folded = 'NULL'; let padRow = 'NULL'; let packed = 'NULL';
   if (ctx.variant === 'optimized') {
-    const bv = bt ? constValues(bt) : undefined;
     folded = name('bias_folded');
-    ctx.decls.push(intArray(folded, 'int32_t', dw ? foldedBias(wv, outC, kH * kW, bv, -xq.zeroPoint, 0, 1, outC) : foldedBias(wv, outC, kH * kW * (asConv ? 1 : inC), bv, -xq.zeroPoint, 0)));
+    ctx.decls.push(intArray(folded, 'int32_t', foldedValues));
     padRow = name('pad_row');
     ctx.decls.push(intArray(padRow, 'int8_t', new Array<number>(dw ? inC : kW * inC).fill(xq.zeroPoint)));
     if (dw && kH === 3 && kW === 3 && outC === inC && outC >= 4) {
@@ -101,9 +113,6 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
       ctx.decls.push(intArray(packed, 'int8_t', pk));
     }
   }
-  // requantTables names its arrays after the op: give it this stage's own prefix.
-  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => name(what) } }) as LowerContext;
-  const rqt = requantTables(tagged, i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
   const structs = new Map<string, string>();
   const entries = callWindows(g, mode).map((win) => {
     const key = `${win.rows}_${win.padTop}_${win.cols}_${win.padLeft}_${win.outW}`;
@@ -129,7 +138,6 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
   const bias = () => (bt ? ctx.ptr(bId) : 'NULL');
   if (dw) return { rowsField: table, kernel: ctx.variant === 'optimized' ? 'tr_depthwise_conv2d_s8_fast' : 'tr_depthwise_conv2d_s8', kernelField: 'dw', filter: ctx.ptr(wId), bias: bias() };
   let kernel = ctx.variant === 'optimized' ? 'tr_conv2d_s8_fast' : 'tr_conv2d_s8';
-  const rqMode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
   const wrapperHead = (fn: string) => `static __attribute__((noinline, noipa)) void ${fn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n`;
   const kW4 = Math.ceil(kW / 4) * 4;
   // The wide kernels are inlined: with the params a constant, their geometry is literals and
@@ -199,14 +207,14 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       pixel = `${g.outW}, ${g.strideW}, ${g.padLeft}, ${g.inC}, ${og.outC}, ${ctx.ptr(op.outputs[1 + s]!, { write: true })}, &${pw.rowsField}, ${pw.kernel}, ${pw.filter}, ${pw.bias}`;
     }
     stages.push(`{ ${g.inH}, ${og.outH}, ${g.strideH}, ${g.padTop}, ${g.kH}, ${g.inW * g.inC}, ${og.outW * og.outC}, ` +
-      `${conv ? c.rowsField : 'NULL'}, ${conv ? 'NULL' : c.rowsField}, ${conv ? c.kernel : 'NULL'}, ${conv ? 'NULL' : c.kernel}, ${c.filter}, ${c.bias}, ${buf}, ${pixel} }`);
+      `${conv ? c.rowsField : 'NULL'}, ${conv ? 'NULL' : c.rowsField}, ${conv && !c.row ? c.kernel : 'NULL'}, ${conv ? 'NULL' : c.kernel}, ${c.filter}, ${c.bias}, ${buf}, ${pixel}, ${c.row ?? 'NULL'} }`);
     if (pair) s++;
   }
   const stagesName = ctx.name(i, 'stages');
   ctx.decls.push(`static const tr_row_stage_t ${stagesName}[${stages.length}] = {\n  ${stages.join(',\n  ')}\n};\n`);
   const last = geo[n - 1]!;
   const y = ctx.tensor(op.outputs[0]!);
-  let endFields = 'TR_ROW_END_NONE, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL';
+  let endFields = 'TR_ROW_END_NONE, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL';
   let acc = 'NULL';
   if (o.end) {
     const lastRow = ctx.ptr(op.outputs[n]!, { write: true });
@@ -219,7 +227,7 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       const w = perPixel ? 1 : last.outW;
       ctx.decls.push(`static const tr_partial_pool_s8_params_t ${rowName} = { ${viewInit(1, 1, w, last.outC, w * last.outC, w * last.outC, last.outC)} };\n`);
       ctx.decls.push(`static const tr_partial_pool_finish_s8_params_t ${finName} = { ${last.outC}, ${last.outH * last.outW}, ${clamp.min}, ${clamp.max} };\n`);
-      endFields = `TR_ROW_END_POOL, ${lastRow}, ${perPixel ? 1 : 0}, &${rowName}, &${finName}, NULL, NULL, 0, NULL, NULL`;
+      endFields = `TR_ROW_END_POOL, ${lastRow}, ${perPixel ? 1 : 0}, &${rowName}, &${finName}, NULL, NULL, 0, NULL, NULL, NULL`;
       kernels.add('tr_partial_pool_sum_s8').add('tr_partial_pool_finish_s8');
     } else {
       const wId = op.inputs[1 + 2 * n]!; const bId = op.inputs[2 + 2 * n]!;
@@ -228,23 +236,35 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       const xq = perTensorQuant(ctx, i, op, quantOf(n - 1)); const wq = perTensorQuant(ctx, i, op, w);
       const units = w.shape[0]!; const rowK = last.outW * last.outC;
       const wv = constValues(w);
-      // [units][rows * rowK] -> [rows][units][rowK]: each row's slice of every unit contiguous
-      const reordered: number[] = [];
-      for (let r = 0; r < last.outH; r++) for (let u = 0; u < units; u++) for (let k = 0; k < rowK; k++) reordered.push(wv[u * last.outH * rowK + r * rowK + k]!);
-      const wName = ctx.name(i, 'fc_weights');
-      ctx.decls.push(intArray(wName, 'int8_t', reordered));
-      // The pure dot product of the fast kernel needs a zero filter offset (as lower-partial.ts).
-      const fast = ctx.variant === 'optimized' && wq.zeroPoint === 0;
-      let init = '';
-      if (fast) {
-        init = ctx.name(i, 'fc_acc_init');
-        const terms: number[] = [];
-        for (let r = 0; r < last.outH; r++) terms.push(...sliceOffsetTerms(reordered.slice(r * units * rowK, (r + 1) * units * rowK), units, -xq.zeroPoint));
-        ctx.decls.push(intArray(init, 'int32_t', terms));
+      const bias = bId >= 0 ? ctx.ptr(bId) : 'NULL';
+      // cores without DSP: a generated row function (lower-row-chain-rv32.ts), else the partial-sum kernels
+      const rv32 = fcEndRowFunction(ctx, { name: (what) => ctx.name(i, what), weights: wv, units, rows: last.outH, rowK,
+        bias: bId >= 0 ? constValues(ctx.tensor(bId)) : undefined, inZeroPoint: xq.zeroPoint, filterZeroPoint: wq.zeroPoint });
+      let rowFields = `NULL, NULL, 0, ${bias}`;
+      if (rv32) {
+        rowFields = `NULL, NULL, 0, ${rv32.bias}`;
+        kernels.add('tr_row_chain_fc_rv32');
+      } else {
+        // [units][rows * rowK] -> [rows][units][rowK]: each row's slice of every unit contiguous
+        const reordered: number[] = [];
+        for (let r = 0; r < last.outH; r++) for (let u = 0; u < units; u++) for (let k = 0; k < rowK; k++) reordered.push(wv[u * last.outH * rowK + r * rowK + k]!);
+        const wName = ctx.name(i, 'fc_weights');
+        ctx.decls.push(intArray(wName, 'int8_t', reordered));
+        // The pure dot product of the fast kernel needs a zero filter offset (as lower-partial.ts).
+        const fast = ctx.variant === 'optimized' && wq.zeroPoint === 0;
+        let init = '';
+        if (fast) {
+          init = ctx.name(i, 'fc_acc_init');
+          const terms: number[] = [];
+          for (let r = 0; r < last.outH; r++) terms.push(...sliceOffsetTerms(reordered.slice(r * units * rowK, (r + 1) * units * rowK), units, -xq.zeroPoint));
+          ctx.decls.push(intArray(init, 'int32_t', terms));
+        }
+        const rowsName = ctx.name(i, 'fc_rows');
+        const ref = `{ 1, ${rowK}, ${units}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)} }`;
+        ctx.decls.push(`static const tr_partial_fc_s8_fast_params_t ${rowsName}[${last.outH}] = {\n  ${Array.from({ length: last.outH }, (_, r) => `{ ${ref}, ${fast ? `${init} + ${r * units}` : 'NULL'} }`).join(',\n  ')}\n};\n`);
+        rowFields = `${rowsName}, ${wName}, ${units * rowK}, ${bias}`;
+        kernels.add('tr_partial_fc_s8_fast');
       }
-      const rowsName = ctx.name(i, 'fc_rows');
-      const ref = `{ 1, ${rowK}, ${units}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)} }`;
-      ctx.decls.push(`static const tr_partial_fc_s8_fast_params_t ${rowsName}[${last.outH}] = {\n  ${Array.from({ length: last.outH }, (_, r) => `{ ${ref}, ${fast ? `${init} + ${r * units}` : 'NULL'} }`).join(',\n  ')}\n};\n`);
       const { multipliers, shifts } = perChannelMultipliers(xq.scale, w.quant.scale, yq.scale, units);
       const multName = ctx.name(i, 'fc_mult'); const shiftName = ctx.name(i, 'fc_shift');
       ctx.decls.push(intArray(multName, 'int32_t', multipliers), intArray(shiftName, 'int32_t', shifts));
@@ -255,8 +275,8 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       }
       const rqName = ctx.name(i, 'fc_requant');
       ctx.decls.push(`static const tr_partial_requant_s8_params_t ${rqName} = { ${units}, ${units}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${fscale} };\n`);
-      endFields = `TR_ROW_END_FC, ${lastRow}, 0, NULL, NULL, ${rowsName}, ${wName}, ${units * rowK}, ${bId >= 0 ? ctx.ptr(bId) : 'NULL'}, &${rqName}`;
-      kernels.add('tr_partial_fc_s8_fast').add('tr_partial_requant_s8');
+      endFields = `TR_ROW_END_FC, ${lastRow}, 0, NULL, NULL, ${rowFields}, &${rqName}, ${rv32 ? rv32.fn : 'NULL'}`;
+      kernels.add('tr_partial_requant_s8');
     }
   }
   const pName = ctx.name(i, 'params');

@@ -64,6 +64,7 @@ static __attribute__((noinline)) int32_t next_step(const tr_row_chain_params_t *
 /* A last-stage row (in last_row) into the end's accumulators. */
 static void end_row(const tr_row_chain_params_t *p, int32_t row) {
   if (p->end == TR_ROW_END_POOL) tr_partial_pool_sum_s8(p->pool_row, p->last_row, p->acc, p->acc);
+  else if (p->fc_row) p->fc_row(row, p->last_row, p->acc);
   else tr_partial_fc_s8_fast(&p->fc_rows[row], p->last_row, p->fc_weights + (size_t)row * (size_t)p->fc_row_weights, p->acc, p->acc);
 }
 
@@ -86,7 +87,8 @@ static __attribute__((noinline)) void pixel_row(const tr_row_chain_params_t *p, 
 
 /* A plain stage's row: its kernel, then the end's accumulation for a last-stage row. */
 static __attribute__((noinline)) void plain_row(const tr_row_chain_params_t *p, const tr_row_stage_t *c, const tr_row_step_t *step) {
-  if (c->conv) c->conv(c->conv_rows[step->row], step->in, c->filter, c->bias, step->out);
+  if (c->row) c->row(step->row, step->in, step->out);
+  else if (c->conv) c->conv(c->conv_rows[step->row], step->in, c->filter, c->bias, step->out);
   else c->dw(c->dw_rows[step->row], step->in, c->filter, c->bias, step->out);
   if (step->stage == p->n_stages - 1 && p->end != TR_ROW_END_NONE) end_row(p, step->row);
 }

@@ -1,0 +1,147 @@
+// A ROW_CHAIN's rows on cores without a DSP extension (RV32IMAC) under optimize 'speed'
+// (ctx.scalarBlockKernels): the kernels the untiled build runs, one output row per call of a
+// generated row function (tr_row_chain.h `row`, `fc_row`) whose tables are constants of the
+// model. lower-row-chain.ts asks here first and keeps the library kernels where this declines.
+// - A depthwise conv over one input channel (micro_speech's 1 -> 8 channel 10x8 layer):
+//   tr_dwconv1in_rv32.h's row walk (tr_dw1in_rv32_row) with the layer's per-row biases (window
+//   rows in the padding) and unfolded biases computed here, not per call: the untiled layer
+//   computes them once per inference, a chain would per row (about 2,600 instructions each on
+//   micro_speech's 25 rows). Requantization in tr_requant_rv32.h's form where rq32Rows proves it.
+// - An FC end: tr_row_chain_fc_rv32.h, tr_fc_row_rv32.h's MAC loop on each row's slice of the
+//   weights (rv32BlockLayout per row), the input-offset term folded into the bias the chain adds
+//   before its one requantization.
+import { stageRowWindow, type RowChainStageGeometry } from '../../ir/row-chain.ts';
+import { cInt, intArray } from './c-emit.ts';
+import type { LowerContext } from './context.ts';
+import { rv32BlockLayout, rv32Dw1inLayout } from './kernel-layout.ts';
+import { addI32 } from './lower-common.ts';
+import { foldedBias } from './lower-conv.ts';
+import { rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
+
+const DW1IN_INCLUDE = '#include "tr_dwconv1in_rv32.h"\n';
+const FC_INCLUDE = '#include "tr_row_chain_fc_rv32.h"\n';
+/** Output channels and window columns tr_dwconv1in_rv32.h holds (TR_DW1IN_MAX_C, its unrolled
+ * window row), as lower-scalar-depthwise.ts. */
+const DW1IN_MAX_C = 32;
+const DW1IN_MAX_KW = 16;
+/** Rows ky0 / ky1 are stored as int8 (window heights of chains are far below). */
+const MAX_KH = 127;
+
+function include(ctx: LowerContext, text: string): void {
+  if (!ctx.decls.includes(text)) ctx.decls.unshift(text);
+}
+
+export interface Dw1inStage {
+  /** Names this stage's definitions (the chain's stage prefix). */
+  name: (what: string) => string;
+  /** Output channels' filters, [outC][kH * kW]. */
+  ohwi: number[];
+  g: RowChainStageGeometry;
+  inZeroPoint: number;
+  /** tr_fixedpoint.h mode of the layer's arithmetic and its tables (tr_requant_t's fields). */
+  mode: string; rq: string; fscale: string; mult: string; shift: string;
+  rq32: Rq32Source;
+}
+
+/**
+ * The row function of a depthwise stage over one input channel, or undefined where the kernel
+ * does not apply (the untiled build's conditions, lower-scalar-depthwise.ts
+ * lowerScalarDepthwise1in: 2..32 channels, windows up to 16 columns; a chain's stage never
+ * overlaps its input).
+ */
+export function dw1inRowFunction(ctx: LowerContext, opIndex: number, s: Dw1inStage): string | undefined {
+  const { g } = s;
+  const C = g.outC; const KH = g.kH; const KW = g.kW;
+  if (!ctx.scalarBlockKernels || g.inC !== 1 || C < 2 || C > DW1IN_MAX_C || KW > DW1IN_MAX_KW || KH > MAX_KH) return undefined;
+  include(ctx, DW1IN_INCLUDE);
+  const T = KH * KW;
+  const filter = s.name('filter_rv32');
+  ctx.decls.push(intArray(filter, 'int8_t', rv32Dw1inLayout(s.ohwi, C, KH, KW)));
+  // rq32Table names its table after the op: the stage's own prefix
+  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => s.name(what) } }) as LowerContext;
+  const rq = rq32Table(tagged, opIndex, s.mode, s.rq32, C, (c) => s.ohwi.slice(c * T, c * T + T));
+  const inZp = s.inZeroPoint;
+  // in_zp times the weights of window rows [0, ky0) and [ky1, KH), per channel (uint32 wrap as the kernel)
+  const outside = (c: number, ky0: number, ky1: number) => {
+    let sum = 0;
+    for (let ky = 0; ky < KH; ky++) if (ky < ky0 || ky >= ky1) for (let kx = 0; kx < KW; kx++) sum += s.ohwi[c * T + ky * KW + kx]!;
+    return Math.imul(inZp, sum);
+  };
+  const biasFolded = s.rq32.biasFolded;
+  // every distinct window (rows in the padding above, rows present) once: its row biases
+  const windows = new Map<string, number>();
+  const ky: number[] = []; const rb: number[] = []; const rowWin: number[] = [];
+  for (let r = 0; r < g.outH; r++) {
+    const win = stageRowWindow(g, r);
+    const ky0 = win.padTop; const ky1 = Math.max(ky0, ky0 + win.last - win.first + 1);
+    const key = `${ky0}_${ky1}`;
+    let k = windows.get(key);
+    if (k === undefined) {
+      k = windows.size;
+      windows.set(key, k);
+      ky.push(ky0, ky1);
+      for (let c = 0; c < C; c++) rb.push(addI32(biasFolded[c]!, outside(c, ky0, ky1)));
+    }
+    rowWin.push(k);
+  }
+  const ball = Array.from({ length: C }, (_, c) => addI32(biasFolded[c]!, outside(c, KH, KH)));
+  const [rbName, ballName, kyName, winName, rqName] = ['row_bias', 'bias_all', 'ky', 'row_win', 'requant'].map(s.name) as [string, string, string, string, string];
+  ctx.decls.push(intArray(rbName, 'int32_t', rb), intArray(ballName, 'int32_t', ball), intArray(kyName, 'int8_t', ky),
+    intArray(winName, 'uint8_t', rowWin),
+    `static const tr_requant_t ${rqName} = { ${s.rq}, ${s.fscale}, ${s.mult}, ${s.shift}, ${cInt(s.rq32.zeroPoint)}, ${s.rq32.clampMin}, ${s.rq32.clampMax} };\n`);
+  // the pixel-pair and quad blocks in functions of their own, as the untiled layer's
+  const pair = C >= 8 ? s.name('dw1inrv_pair8') : 'NULL';
+  const quad = C >= 8 ? s.name('dw1inrv_quad4') : 'NULL';
+  if (C >= 8) {
+    for (const [name, fn] of [[pair, 'tr_dw1in_pair8'], [quad, 'tr_dw1in_quad4']]) {
+      ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${name}(const int8_t *x, const int8_t *g, int32_t rows, ` +
+        `const int32_t *b, int32_t *s) {\n  ${fn}(x, g, rows, b, s, ${KW}, ${g.inW}, ${g.strideW});\n}\n`);
+    }
+  }
+  const [ox0, ox1] = insideOutputs(g.padLeft, g.strideW, g.inW, KW, g.outW);
+  const fn = s.name('dw1inrow');
+  // `in` is the window's first present row: window row 0 is ky0 rows above it
+  ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${fn}(int32_t row, const int8_t *in, int8_t *out) {\n` +
+    `  const int32_t w = ${winName}[row], ky0 = ${kyName}[2 * w], ky1 = ${kyName}[2 * w + 1];\n` +
+    `  tr_dw1in_rv32_row(&${rqName}, ${rq.table}, ${rbName} + w * ${C}, ${ballName}, in - ky0 * ${g.inW}, ${filter}, out, ky0, ky1, ` +
+    `${ox0}, ${ox1}, ${g.outW}, ${g.inW}, ${g.padLeft}, ${cInt(inZp)}, ${KH}, ${KW}, ${g.inW}, ${g.strideW}, ${C}, ${rq.mode}, ${rq.sign}, ${pair}, ${quad});\n}\n`);
+  return fn;
+}
+
+/** tr_inside_outputs (tr_kernels.h): the outputs whose window lies inside the input. */
+function insideOutputs(pad: number, stride: number, inSize: number, extent: number, out: number): [number, number] {
+  const lo = pad > 0 ? Math.floor((pad + stride - 1) / stride) : 0;
+  let hi = inSize - extent + pad >= 0 ? Math.floor((inSize - extent + pad) / stride) + 1 : 0;
+  if (hi > out) hi = out;
+  return [Math.min(lo, hi), hi];
+}
+
+export interface FcEnd {
+  name: (what: string) => string;
+  /** The FC's weights as the model holds them, [units][rows * rowK]. */
+  weights: number[];
+  units: number; rows: number; rowK: number;
+  bias: number[] | undefined;
+  inZeroPoint: number; filterZeroPoint: number;
+}
+
+/** An FC end's row function and the bias the chain adds before requantizing (with the input
+ * offset folded in), or undefined where it does not apply (a filter offset: no pure dot product). */
+export function fcEndRowFunction(ctx: LowerContext, e: FcEnd): { fn: string; bias: string } | undefined {
+  if (!ctx.scalarBlockKernels || e.filterZeroPoint !== 0) return undefined;
+  include(ctx, FC_INCLUDE);
+  const depth = e.rows * e.rowK;
+  const laid: number[] = [];
+  for (let r = 0; r < e.rows; r++) {
+    const slice: number[] = [];
+    for (let u = 0; u < e.units; u++) for (let k = 0; k < e.rowK; k++) slice.push(e.weights[u * depth + r * e.rowK + k]!);
+    laid.push(...rv32BlockLayout(slice, e.units, e.rowK));
+  }
+  const wName = e.name('fc_weights_rv32'); const bName = e.name('fc_bias_folded');
+  ctx.decls.push(intArray(wName, 'int8_t', laid), intArray(bName, 'int32_t', foldedBias(e.weights, e.units, depth, e.bias, -e.inZeroPoint, 0)));
+  const fn = e.name('fcrow');
+  // one copy of the loop with K and C literals (immediate weight offsets)
+  ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${fn}(int32_t row, const int8_t *x, int32_t *acc) {\n` +
+    `  tr_row_chain_fc_rv32(x, ${wName} + row * ${e.units * e.rowK}, acc, ${e.rowK}, ${e.units});\n}\n`);
+  return { fn, bias: bName };
+}
