@@ -19,7 +19,7 @@ import { conv1x1WideLayout, dw1chWideLayout, wordArray } from './kernel-layout.t
 import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
 import { sliceOffsetTerms } from './lower-partial.ts';
-import { dw1inRowFunction, fcEndRowFunction } from './lower-row-chain-rv32.ts';
+import { dw1inRowFunction, fcEndRowFunction } from './lower-row-chain-rows.ts';
 
 const INCLUDE = '#include "tr_row_chain.h"\n';
 /** Same texts as lowerConv's / lowerDepthwise1ch's, so each header is included once. */
@@ -94,7 +94,7 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
   const bv = bt ? constValues(bt) : undefined;
   const foldedValues = dw ? foldedBias(wv, outC, kH * kW, bv, -xq.zeroPoint, 0, 1, outC) : foldedBias(wv, outC, kH * kW * (asConv ? 1 : inC), bv, -xq.zeroPoint, 0);
   if (asConv && mode === 'rows') {
-    // cores without DSP: the untiled build's kernel, row by row (lower-row-chain-rv32.ts)
+    // cores without DSP: the untiled build's kernel, row by row (lower-row-chain-rows.ts)
     const row = dw1inRowFunction(ctx, i, { name, ohwi: wv, g, inZeroPoint: xq.zeroPoint, mode: rqMode, rq: rqt.rq, fscale: rqt.fscale,
       mult: name('mult'), shift: name('shift'), rq32: { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded: foldedValues } });
     if (row) return { rowsField: 'NULL', kernel: 'tr_dw1in_rv32_row', kernelField: 'conv', filter: 'NULL', bias: 'NULL', row };
@@ -237,13 +237,13 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       const units = w.shape[0]!; const rowK = last.outW * last.outC;
       const wv = constValues(w);
       const bias = bId >= 0 ? ctx.ptr(bId) : 'NULL';
-      // cores without DSP: a generated row function (lower-row-chain-rv32.ts), else the partial-sum kernels
-      const rv32 = fcEndRowFunction(ctx, { name: (what) => ctx.name(i, what), weights: wv, units, rows: last.outH, rowK,
+      // 'speed': a generated row function with the untiled FC's kernel (lower-row-chain-rows.ts), else the partial-sum kernels
+      const rowFn = fcEndRowFunction(ctx, { name: (what) => ctx.name(i, what), weights: wv, units, rows: last.outH, rowK,
         bias: bId >= 0 ? constValues(ctx.tensor(bId)) : undefined, inZeroPoint: xq.zeroPoint, filterZeroPoint: wq.zeroPoint });
       let rowFields = `NULL, NULL, 0, ${bias}`;
-      if (rv32) {
-        rowFields = `NULL, NULL, 0, ${rv32.bias}`;
-        kernels.add('tr_row_chain_fc_rv32');
+      if (rowFn) {
+        rowFields = `NULL, NULL, 0, ${rowFn.bias}`;
+        kernels.add(rowFn.kernel);
       } else {
         // [units][rows * rowK] -> [rows][units][rowK]: each row's slice of every unit contiguous
         const reordered: number[] = [];
@@ -275,7 +275,7 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       }
       const rqName = ctx.name(i, 'fc_requant');
       ctx.decls.push(`static const tr_partial_requant_s8_params_t ${rqName} = { ${units}, ${units}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${fscale} };\n`);
-      endFields = `TR_ROW_END_FC, ${lastRow}, 0, NULL, NULL, ${rowFields}, &${rqName}, ${rv32 ? rv32.fn : 'NULL'}`;
+      endFields = `TR_ROW_END_FC, ${lastRow}, 0, NULL, NULL, ${rowFields}, &${rqName}, ${rowFn ? rowFn.fn : 'NULL'}`;
       kernels.add('tr_partial_requant_s8');
     }
   }

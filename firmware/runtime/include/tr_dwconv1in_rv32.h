@@ -149,7 +149,7 @@ TR_DW1IN_AI void tr_dw1in_edge(const tr_requant_t *r, const tr_rq32_t *rq32, con
  * window rows ky0 .. ky1 - 1 inside the input, xrow the input row of window row 0 (may lie above
  * the input: only rows from ky0 on are read), rb the row's biases (in_zp times the weights of
  * the window rows in the padding added). The layer walks its rows with it; a row chain calls
- * it per row with both biases as constant tables (codegen/aot/lower-row-chain-rv32.ts). */
+ * it per row with both biases as constant tables (codegen/aot/lower-row-chain-rows.ts). */
 TR_DW1IN_AI void tr_dw1in_rv32_row(const tr_requant_t *r, const tr_rq32_t *rq32, const int32_t *rb, const int32_t *ball,
                                    const int8_t *xrow, const int8_t *filter, int8_t *orow, const int32_t ky0, const int32_t ky1,
                                    const int32_t ox0, const int32_t ox1, const int32_t out_w, const int32_t in_w, const int32_t pl,

@@ -1,25 +1,28 @@
-// A ROW_CHAIN's rows on cores without a DSP extension (RV32IMAC) under optimize 'speed'
-// (ctx.scalarBlockKernels): the kernels the untiled build runs, one output row per call of a
-// generated row function (tr_row_chain.h `row`, `fc_row`) whose tables are constants of the
-// model. lower-row-chain.ts asks here first and keeps the library kernels where this declines.
-// - A depthwise conv over one input channel (micro_speech's 1 -> 8 channel 10x8 layer):
-//   tr_dwconv1in_rv32.h's row walk (tr_dw1in_rv32_row) with the layer's per-row biases (window
-//   rows in the padding) and unfolded biases computed here, not per call: the untiled layer
-//   computes them once per inference, a chain would per row (about 2,600 instructions each on
-//   micro_speech's 25 rows). Requantization in tr_requant_rv32.h's form where rq32Rows proves it.
-// - An FC end: tr_row_chain_fc_rv32.h, tr_fc_row_rv32.h's MAC loop on each row's slice of the
-//   weights (rv32BlockLayout per row), the input-offset term folded into the bias the chain adds
-//   before its one requantization.
+// A ROW_CHAIN's rows through the kernels the untiled build runs under optimize 'speed', one
+// output row per call of a generated row function (tr_row_chain.h `row`, `fc_row`) whose tables
+// are constants of the model. lower-row-chain.ts asks here first and keeps the library kernels
+// (or its wide wrappers) where this declines.
+// - Cores without a DSP extension (RV32IMAC, ctx.scalarBlockKernels), a depthwise conv over one
+//   input channel (micro_speech's 1 -> 8 channel 10x8 layer): tr_dwconv1in_rv32.h's row walk
+//   (tr_dw1in_rv32_row) with the layer's per-row biases (window rows in the padding) and
+//   unfolded biases computed here, not per call: the untiled layer computes them once per
+//   inference, a chain would per row (about 2,600 instructions each on micro_speech's 25 rows).
+//   Requantization in tr_requant_rv32.h's form where rq32Rows proves it.
+// - An FC end: each row's slice of the weights in the untiled FC kernel's layout, its MAC loop
+//   without bias and requantization (RV32: tr_row_chain_fc_rv32.h after tr_fc_row_rv32.h; DSP
+//   cores: tr_row_chain_fc_deep.h, tr_fc_deep_wide.h's dot product); the input-offset term
+//   folded into the bias the chain adds before its one requantization.
 import { stageRowWindow, type RowChainStageGeometry } from '../../ir/row-chain.ts';
 import { cInt, intArray } from './c-emit.ts';
 import type { LowerContext } from './context.ts';
-import { rv32BlockLayout, rv32Dw1inLayout } from './kernel-layout.ts';
+import { fcDeepWideLayout, rv32BlockLayout, rv32Dw1inLayout, wordArray } from './kernel-layout.ts';
 import { addI32 } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
 import { rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
 
 const DW1IN_INCLUDE = '#include "tr_dwconv1in_rv32.h"\n';
-const FC_INCLUDE = '#include "tr_row_chain_fc_rv32.h"\n';
+const FC_RV32_INCLUDE = '#include "tr_row_chain_fc_rv32.h"\n';
+const FC_DEEP_INCLUDE = '#include "tr_row_chain_fc_deep.h"\n';
 /** Output channels and window columns tr_dwconv1in_rv32.h holds (TR_DW1IN_MAX_C, its unrolled
  * window row), as lower-scalar-depthwise.ts. */
 const DW1IN_MAX_C = 32;
@@ -126,22 +129,27 @@ export interface FcEnd {
 }
 
 /** An FC end's row function and the bias the chain adds before requantizing (with the input
- * offset folded in), or undefined where it does not apply (a filter offset: no pure dot product). */
-export function fcEndRowFunction(ctx: LowerContext, e: FcEnd): { fn: string; bias: string } | undefined {
-  if (!ctx.scalarBlockKernels || e.filterZeroPoint !== 0) return undefined;
-  include(ctx, FC_INCLUDE);
+ * offset folded in), or undefined where none applies (optimize 'size', the reference kernels, a
+ * filter offset: no pure dot product). */
+export function fcEndRowFunction(ctx: LowerContext, e: FcEnd): { fn: string; bias: string; kernel: string } | undefined {
+  const rv32 = ctx.scalarBlockKernels;
+  if ((!rv32 && !ctx.wideKernels) || e.filterZeroPoint !== 0) return undefined;
+  include(ctx, rv32 ? FC_RV32_INCLUDE : FC_DEEP_INCLUDE);
   const depth = e.rows * e.rowK;
   const laid: number[] = [];
   for (let r = 0; r < e.rows; r++) {
     const slice: number[] = [];
     for (let u = 0; u < e.units; u++) for (let k = 0; k < e.rowK; k++) slice.push(e.weights[u * depth + r * e.rowK + k]!);
-    laid.push(...rv32BlockLayout(slice, e.units, e.rowK));
+    laid.push(...(rv32 ? rv32BlockLayout(slice, e.units, e.rowK) : fcDeepWideLayout(slice, e.units, e.rowK)));
   }
-  const wName = e.name('fc_weights_rv32'); const bName = e.name('fc_bias_folded');
-  ctx.decls.push(intArray(wName, 'int8_t', laid), intArray(bName, 'int32_t', foldedBias(e.weights, e.units, depth, e.bias, -e.inZeroPoint, 0)));
+  const wName = e.name(rv32 ? 'fc_weights_rv32' : 'fc_weights_deep'); const bName = e.name('fc_bias_folded');
+  ctx.decls.push(rv32 ? intArray(wName, 'int8_t', laid) : wordArray(wName, laid),
+    intArray(bName, 'int32_t', foldedBias(e.weights, e.units, depth, e.bias, -e.inZeroPoint, 0)));
   const fn = e.name('fcrow');
-  // one copy of the loop with K and C literals (immediate weight offsets)
-  ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${fn}(int32_t row, const int8_t *x, int32_t *acc) {\n` +
-    `  tr_row_chain_fc_rv32(x, ${wName} + row * ${e.units * e.rowK}, acc, ${e.rowK}, ${e.units});\n}\n`);
-  return { fn, bias: bName };
+  const perRow = laid.length / e.rows;
+  // one copy of the loop with K and C literals (immediate weight offsets, the asm's group counts)
+  const [attrs, kernel] = rv32 ? ['noinline, noipa)) TR_RV32_NOSCHED', 'tr_row_chain_fc_rv32'] : ['noinline, noipa))', 'tr_row_chain_fc_deep'];
+  ctx.decls.push(`static __attribute__((${attrs} void ${fn}(int32_t row, const int8_t *x, int32_t *acc) {\n` +
+    `  ${kernel}(x, ${wName} + row * ${perRow}, acc, ${e.rowK}, ${e.units});\n}\n`);
+  return { fn, bias: bName, kernel };
 }
