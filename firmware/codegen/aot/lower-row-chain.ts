@@ -236,11 +236,12 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       const xq = perTensorQuant(ctx, i, op, quantOf(n - 1)); const wq = perTensorQuant(ctx, i, op, w);
       const units = w.shape[0]!; const rowK = last.outW * last.outC;
       const wv = constValues(w);
-      const bias = bId >= 0 ? ctx.ptr(bId) : 'NULL';
+      // the model's bias is emitted on use only (the row functions add their folded one)
+      const bias = () => (bId >= 0 ? ctx.ptr(bId) : 'NULL');
       // 'speed': a generated row function with the untiled FC's kernel (lower-row-chain-rows.ts), else the partial-sum kernels
       const rowFn = fcEndRowFunction(ctx, { name: (what) => ctx.name(i, what), weights: wv, units, rows: last.outH, rowK,
         bias: bId >= 0 ? constValues(ctx.tensor(bId)) : undefined, inZeroPoint: xq.zeroPoint, filterZeroPoint: wq.zeroPoint });
-      let rowFields = `NULL, NULL, 0, ${bias}`;
+      let rowFields: string;
       if (rowFn) {
         rowFields = `NULL, NULL, 0, ${rowFn.bias}`;
         kernels.add(rowFn.kernel);
@@ -262,7 +263,7 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
         const rowsName = ctx.name(i, 'fc_rows');
         const ref = `{ 1, ${rowK}, ${units}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)} }`;
         ctx.decls.push(`static const tr_partial_fc_s8_fast_params_t ${rowsName}[${last.outH}] = {\n  ${Array.from({ length: last.outH }, (_, r) => `{ ${ref}, ${fast ? `${init} + ${r * units}` : 'NULL'} }`).join(',\n  ')}\n};\n`);
-        rowFields = `${rowsName}, ${wName}, ${units * rowK}, ${bias}`;
+        rowFields = `${rowsName}, ${wName}, ${units * rowK}, ${bias()}`;
         kernels.add('tr_partial_fc_s8_fast');
       }
       const { multipliers, shifts } = perChannelMultipliers(xq.scale, w.quant.scale, yq.scale, units);
