@@ -38,8 +38,9 @@ const VARIANTS: Variant[] = [
   { kernels: 'optimized', arithmetic: 'reference', optimize: 'size' },
   { kernels: 'reference', arithmetic: 'reference' },
   { kernels: 'optimized', arithmetic: 'xnnpack' },
+  { kernels: 'optimized', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP },
 ];
-const label = (v: Variant) => `${v.kernels} kernels${v.optimize ? ` (${v.optimize})` : ''}, ${v.arithmetic} arithmetic`;
+const label = (v: Variant) => `${v.kernels} kernels${v.optimize ? ` (${v.optimize})` : ''}, ${v.arithmetic} arithmetic${v.boardFeatures?.dsp === false ? ', no DSP' : ''}`;
 
 /** Runs `graph` (planned by the AoT engine) as C on the host; raw outputs per sample, and the
  * generated model's kernels and source. */
@@ -212,11 +213,12 @@ describe('row chains', () => {
       cases.push({ graph, fused, input });
     }
     const failures: string[] = [];
-    let fcDeep = 0;
+    let fcDeep = 0; let pwPixels = 0;
     for (const [k, cs] of cases.entries()) {
       for (const v of VARIANTS) {
         const { outputs: [got], kernels } = await runCode(cs.fused, [bytesOf(cs.input)], v);
         if (kernels.includes('tr_row_chain_fc_deep')) fcDeep++;
+        if (kernels.includes('tr_fc_row_rv32_layer')) pwPixels++;
         const t = cs.fused.tensors[cs.fused.outputs[0]!]!;
         const want = runGraph(cs.graph, [cs.input], { arithmetic: v.arithmetic })[0]!;
         const e = mismatch(t, decode(t, got!), want);
@@ -224,8 +226,10 @@ describe('row chains', () => {
       }
     }
     assert.deepEqual(failures, []);
-    // the FC ends with the speed kernels (host: DSP allowed) ran the generated row function
+    // the FC ends with the speed kernels (host: DSP allowed) ran the generated row function,
+    // without DSP the pointwise halves of pixel pairs the FC-row kernel
     assert.ok(fcDeep > 0, 'tr_row_chain_fc_deep reached');
+    assert.ok(pwPixels > 0, 'tr_fc_row_rv32_layer reached');
   });
 
   it('cores without DSP: chains from a depthwise conv over one input channel to an FC run the untiled build\'s kernels row by row (tr_dw1in_rv32_row, tr_row_chain_fc_rv32), both arithmetics: C equals the separate ops', async () => {
@@ -295,21 +299,27 @@ describe('row chains', () => {
     }
   }
 
-  // Cores without DSP: micro_speech's chain (fdt) runs the untiled build's RV32 kernels row by
-  // row on the board whose instructions bench:speed counts.
-  it('micro_speech built with tiling fdt on QEMU riscv32 virt: the RV32 row functions, output equals the interpreter\'s', async (t) => {
-    const have = async (tool: string) => (await execa('which', [tool], { reject: false })).exitCode === 0;
-    if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
-    const board = 'qemu-riscv32-virt';
-    const build = await buildFirmware({ model: 'micro_speech', board, backend: 'aot', tiling: 'fdt', optimize: 'speed', reps: 1, warmup: 0, sample: 0 });
-    assert.ok(build.arenaBytes <= 2160, `arena ${build.arenaBytes}`);
-    const source = readFileSync(join(build.buildDir, 'src', 'tr_model_aot.c'), 'utf8');
-    for (const fn of ['tr_row_chain_s8(', 'tr_dw1in_rv32_row(', 'tr_row_chain_fc_rv32(']) assert.ok(source.includes(fn), fn);
-    // rq32Rows proves the one-mulh requantization for the layer
-    assert.match(source, /tr_dw1in_rv32_row\(&\w+, op\d+_s0_rq32,/);
-    const stdout = await runQemu(build.elfPath, 180_000, board);
-    assert.match(stdout, /END status=0/, stdout.slice(-500));
-    const want = runGraph(loadModel(modelPath('micro_speech')), [goldenSamples('micro_speech')[0]!.input], { arithmetic: 'reference' })[0]!;
-    assert.equal(outputHex(stdout), Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
-  });
+  // Cores without DSP: micro_speech's chain (fdt) and aww's (auto) run the untiled build's RV32
+  // kernels row by row (pixel by pixel for aww's pointwise halves) on the board whose
+  // instructions bench:speed counts.
+  for (const [model, tiling, fns] of [
+    ['micro_speech', 'fdt', ['tr_dw1in_rv32_row(', 'tr_row_chain_fc_rv32(']],
+    ['aww', 'auto', ['tr_fc_row_rv32_layer(']],
+  ] as const) {
+    it(`${model} built with tiling ${tiling} on QEMU riscv32 virt: the RV32 row functions, output equals the interpreter's`, async (t) => {
+      const have = async (tool: string) => (await execa('which', [tool], { reject: false })).exitCode === 0;
+      if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
+      const board = 'qemu-riscv32-virt';
+      const build = await buildFirmware({ model, board, backend: 'aot', tiling, optimize: 'speed', reps: 1, warmup: 0, sample: 0 });
+      assert.ok(build.arenaBytes <= (model === 'aww' ? 4768 : 2160), `arena ${build.arenaBytes}`);
+      const source = readFileSync(join(build.buildDir, 'src', 'tr_model_aot.c'), 'utf8');
+      for (const fn of ['tr_row_chain_s8(', ...fns]) assert.ok(source.includes(fn), fn);
+      // rq32Rows proves the one-mulh requantization for micro_speech's layer
+      if (model === 'micro_speech') assert.match(source, /tr_dw1in_rv32_row\(&\w+, op\d+_s0_rq32,/);
+      const stdout = await runQemu(build.elfPath, 180_000, board);
+      assert.match(stdout, /END status=0/, stdout.slice(-500));
+      const want = runGraph(loadModel(modelPath(model)), [goldenSamples(model)[0]!.input], { arithmetic: 'reference' })[0]!;
+      assert.equal(outputHex(stdout), Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
+    });
+  }
 });

@@ -153,3 +153,40 @@ export function fcEndRowFunction(ctx: LowerContext, e: FcEnd): { fn: string; bia
     `  ${kernel}(x, ${wName} + row * ${perRow}, acc, ${e.rowK}, ${e.units});\n}\n`);
   return { fn, bias: bName, kernel };
 }
+
+const FC_ROW_INCLUDE = '#include "tr_fc_row_rv32.h"\n';
+
+export interface PointwisePixel {
+  name: (what: string) => string;
+  /** The 1x1 filter, [outC][inC]. */
+  weights: number[];
+  inC: number; outC: number;
+  inZeroPoint: number;
+  mode: string; rq: string; fscale: string; mult: string; shift: string;
+  /** Name of the stage's folded bias (bias + input_offset * sum of the channel's weights). */
+  folded: string;
+  rq32: Rq32Source;
+}
+
+/**
+ * The pointwise half of a pixel pair on cores without a DSP extension: its one pixel is an FC
+ * row of inC -> outC, so it runs the untiled FC's kernel (tr_fc_row_rv32.h: 16 channels per
+ * pass, K and C literals, rq32 where proven) through a wrapper with the library signature the
+ * driver calls per pixel (the params it passes are not read). Undefined where it does not apply.
+ */
+export function pointwisePixelFunction(ctx: LowerContext, opIndex: number, s: PointwisePixel): string | undefined {
+  if (!ctx.scalarBlockKernels) return undefined;
+  include(ctx, FC_ROW_INCLUDE);
+  const blocked = s.name('weights_rv32');
+  ctx.decls.push(intArray(blocked, 'int8_t', rv32BlockLayout(s.weights, s.outC, s.inC)));
+  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => s.name(what) } }) as LowerContext;
+  const rq = rq32Table(tagged, opIndex, s.mode, s.rq32, s.outC, (c) => s.weights.slice(c * s.inC, (c + 1) * s.inC));
+  const params = s.name('fc_params');
+  ctx.decls.push(`static const tr_fc_s8_params_t ${params} = { 1, ${s.inC}, ${s.outC}, ${s.inC}, ${s.outC}, ${cInt(-s.inZeroPoint)}, 0, ` +
+    `${cInt(s.rq32.zeroPoint)}, ${s.rq32.clampMin}, ${s.rq32.clampMax}, 1, ${s.mult}, ${s.shift}, ${s.folded}, ${s.rq}, ${s.fscale} };\n`);
+  const fn = s.name('pwpixel');
+  ctx.decls.push(`TR_RVF_LAYER_FN ${fn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
+    `  (void)p; (void)filter; (void)bias;\n` +
+    `  tr_fc_row_rv32_layer(&${params}, in, ${blocked}, out, 1, ${s.inC}, ${s.outC}, ${rq.mode}, ${rq.table}, ${rq.sign});\n}\n`);
+  return fn;
+}

@@ -22,7 +22,7 @@ import { conv1x1WideLayout, dw1chWideLayout, wordArray } from './kernel-layout.t
 import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
 import { sliceOffsetTerms } from './lower-partial.ts';
-import { dw1inRowFunction, fcEndRowFunction } from './lower-row-chain-rows.ts';
+import { dw1inRowFunction, fcEndRowFunction, pointwisePixelFunction } from './lower-row-chain-rows.ts';
 
 const INCLUDE = '#include "tr_row_chain.h"\n';
 /** Same texts as lowerConv's / lowerDepthwise1ch's, so each header is included once. */
@@ -37,7 +37,11 @@ function include(ctx: LowerContext, text: string): void {
   if (!ctx.decls.includes(text)) ctx.decls.unshift(text);
 }
 
-interface StageC { rowsField: string; kernel: string; kernelField: 'conv' | 'dw'; filter: string; bias: string; row?: string }
+interface StageC {
+  rowsField: string; kernel: string; kernelField: 'conv' | 'dw'; filter: string; bias: string; row?: string;
+  /** The kernel for the generated model's list, where `kernel` is a generated wrapper. */
+  listed?: string;
+}
 
 /** How a stage is called: one output row at a time, one output pixel at a time (the first half
  * of a pixel pair), or on one pixel (the pointwise half). */
@@ -100,7 +104,7 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
     // cores without DSP: the untiled build's kernel, row by row (lower-row-chain-rows.ts)
     const row = dw1inRowFunction(ctx, i, { name, ohwi: wv, g, inZeroPoint: xq.zeroPoint, mode: rqMode, rq: rqt.rq, fscale: rqt.fscale,
       mult: name('mult'), shift: name('shift'), rq32: { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded: foldedValues } });
-    if (row) return { rowsField: 'NULL', kernel: 'tr_dw1in_rv32_row', kernelField: 'conv', filter: 'NULL', bias: 'NULL', row };
+    if (row) return { rowsField: 'NULL', kernel: 'NULL', kernelField: 'conv', filter: 'NULL', bias: 'NULL', row, listed: 'tr_dw1in_rv32_row' };
   }
   let folded = 'NULL'; let padRow = 'NULL'; let packed = 'NULL';
   if (ctx.variant === 'optimized') {
@@ -171,6 +175,12 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
     ctx.decls.push(`${wrapperHead(kernel)}  int8_t gbuf[${k4}] __attribute__((aligned(4)));\n  uint32_t xw[${k4 / 2}];\n  (void)p; (void)filter; (void)bias;\n` +
       `${dispatch((pp) => `tr_conv_wide_layer(${pp}, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${inC}, ${outC}, ${rqMode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});`)}}\n`);
   }
+  if (mode === 'pixel' && kernel.startsWith('tr_')) {
+    // cores without DSP: the pixel is an FC row, the untiled FC's kernel (lower-row-chain-rows.ts)
+    const pw = pointwisePixelFunction(ctx, i, { name, weights: wv, inC, outC, inZeroPoint: xq.zeroPoint, mode: rqMode, rq: rqt.rq, fscale: rqt.fscale,
+      mult: name('mult'), shift: name('shift'), folded, rq32: { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded: foldedValues } });
+    if (pw) return { rowsField: table, kernel: pw, kernelField: 'conv', filter: 'NULL', bias: 'NULL', listed: 'tr_fc_row_rv32_layer' };
+  }
   const library = kernel.startsWith('tr_');
   return { rowsField: table, kernel, kernelField: 'conv', filter: !library ? 'NULL' : asConv ? ohwi() : ctx.ptr(wId), bias: library ? bias() : 'NULL' };
 }
@@ -190,7 +200,7 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
   const kernels = new Set<string>(['tr_row_chain_s8']);
   const lower = (s: number, mode: StageMode): StageC => {
     const c = lowerStage(ctx, i, op, s, geo[s]!, s === 0 ? x : quantOf(s - 1), quantOf(s), mode);
-    kernels.add(c.kernel.startsWith('tr_') ? c.kernel : c.kernel.endsWith('dw1chw') ? 'tr_dw1ch_wide_layer' : 'tr_conv_wide_layer');
+    kernels.add(c.listed ?? (c.kernel.startsWith('tr_') ? c.kernel : c.kernel.endsWith('dw1chw') ? 'tr_dw1ch_wide_layer' : 'tr_conv_wide_layer'));
     return c;
   };
   // Driver stages: one per chain stage, except a pixel pair (ir/row-chain.ts `pixel`) is one.
@@ -210,7 +220,7 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       pixel = `${g.outW}, ${g.strideW}, ${g.padLeft}, ${g.inC}, ${og.outC}, ${ctx.ptr(op.outputs[1 + s]!, { write: true })}, &${pw.rowsField}, ${pw.kernel}, ${pw.filter}, ${pw.bias}`;
     }
     stages.push(`{ ${g.inH}, ${og.outH}, ${g.strideH}, ${g.padTop}, ${g.kH}, ${g.inW * g.inC}, ${og.outW * og.outC}, ` +
-      `${conv ? c.rowsField : 'NULL'}, ${conv ? 'NULL' : c.rowsField}, ${conv && !c.row ? c.kernel : 'NULL'}, ${conv ? 'NULL' : c.kernel}, ${c.filter}, ${c.bias}, ${buf}, ${pixel}, ${c.row ?? 'NULL'} }`);
+      `${conv ? c.rowsField : 'NULL'}, ${conv ? 'NULL' : c.rowsField}, ${conv ? c.kernel : 'NULL'}, ${conv ? 'NULL' : c.kernel}, ${c.filter}, ${c.bias}, ${buf}, ${pixel}, ${c.row ?? 'NULL'} }`);
     if (pair) s++;
   }
   const stagesName = ctx.name(i, 'stages');
