@@ -213,12 +213,13 @@ describe('row chains', () => {
       cases.push({ graph, fused, input });
     }
     const failures: string[] = [];
-    let fcDeep = 0; let pwPixels = 0;
+    let fcDeep = 0; let pwPixels = 0; let quadRows = 0;
     for (const [k, cs] of cases.entries()) {
       for (const v of VARIANTS) {
         const { outputs: [got], kernels } = await runCode(cs.fused, [bytesOf(cs.input)], v);
         if (kernels.includes('tr_row_chain_fc_deep')) fcDeep++;
         if (kernels.includes('tr_fc_row_rv32_layer')) pwPixels++;
+        if (kernels.includes('tr_conv_quad_rv32_layer')) quadRows++;
         const t = cs.fused.tensors[cs.fused.outputs[0]!]!;
         const want = runGraph(cs.graph, [cs.input], { arithmetic: v.arithmetic })[0]!;
         const e = mismatch(t, decode(t, got!), want);
@@ -227,9 +228,10 @@ describe('row chains', () => {
     }
     assert.deepEqual(failures, []);
     // the FC ends with the speed kernels (host: DSP allowed) ran the generated row function,
-    // without DSP the pointwise halves of pixel pairs the FC-row kernel
+    // without DSP the pointwise halves of pixel pairs the FC-row kernel, conv rows the quad kernel
     assert.ok(fcDeep > 0, 'tr_row_chain_fc_deep reached');
     assert.ok(pwPixels > 0, 'tr_fc_row_rv32_layer reached');
+    assert.ok(quadRows > 0, 'tr_conv_quad_rv32_layer reached');
   });
 
   it('cores without DSP: chains from a depthwise conv over one input channel to an FC run the untiled build\'s kernels row by row (tr_dw1in_rv32_row, tr_row_chain_fc_rv32), both arithmetics: C equals the separate ops', async () => {
@@ -304,7 +306,7 @@ describe('row chains', () => {
   // instructions bench:speed counts.
   for (const [model, tiling, fns] of [
     ['micro_speech', 'fdt', ['tr_dw1in_rv32_row(', 'tr_row_chain_fc_rv32(']],
-    ['aww', 'auto', ['tr_fc_row_rv32_layer(']],
+    ['aww', 'auto', ['tr_fc_row_rv32_layer(', 'tr_conv_quad_rv32_layer(']],
   ] as const) {
     it(`${model} built with tiling ${tiling} on QEMU riscv32 virt: the RV32 row functions, output equals the interpreter's`, async (t) => {
       const have = async (tool: string) => (await execa('which', [tool], { reject: false })).exitCode === 0;

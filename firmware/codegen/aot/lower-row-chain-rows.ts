@@ -15,7 +15,7 @@
 import { stageRowWindow, type RowChainStageGeometry } from '../../ir/row-chain.ts';
 import { cInt, intArray } from './c-emit.ts';
 import type { LowerContext } from './context.ts';
-import { fcDeepWideLayout, rv32BlockLayout, rv32Dw1inLayout, wordArray } from './kernel-layout.ts';
+import { fcDeepWideLayout, rv32BlockLayout, rv32Dw1inLayout, rv32QuadLayout, wordArray } from './kernel-layout.ts';
 import { addI32 } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
 import { rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
@@ -188,5 +188,45 @@ export function pointwisePixelFunction(ctx: LowerContext, opIndex: number, s: Po
   ctx.decls.push(`TR_RVF_LAYER_FN ${fn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
     `  (void)p; (void)filter; (void)bias;\n` +
     `  tr_fc_row_rv32_layer(&${params}, in, ${blocked}, out, 1, ${s.inC}, ${s.outC}, ${rq.mode}, ${rq.table}, ${rq.sign});\n}\n`);
+  return fn;
+}
+
+const CONV_QUAD_INCLUDE = '#include "tr_conv_quad_rv32.h"\n';
+/** Window rows tr_conv_quad_rv32.h's walker holds (TR_RV_MAX_KH). */
+const RV32_MAX_KH = 16;
+
+export interface ConvRows {
+  name: (what: string) => string;
+  /** The filter as OHWI rows of kH * kW * inC. */
+  ohwi: number[];
+  g: RowChainStageGeometry;
+  mode: string;
+  rq32: Rq32Source;
+}
+
+/**
+ * A conv stage's rows on cores without a DSP extension: the untiled build's quad kernel
+ * (tr_conv_quad_rv32.h's window walker: 4 pixels x 4 channels, sizes and strides literals, rq32
+ * where proven) through a wrapper with the library signature, on the driver's per-row window
+ * params (rows present, top padding). Not the walker's gathering variant: its 256-byte window
+ * buffer would sit on the stack under the chain. Undefined where it does not apply.
+ */
+export function convRowsFunction(ctx: LowerContext, opIndex: number, s: ConvRows): string | undefined {
+  const { g } = s;
+  if (!ctx.scalarBlockKernels || g.kH > RV32_MAX_KH) return undefined;
+  include(ctx, CONV_QUAD_INCLUDE);
+  const K = g.kH * g.kW * g.inC;
+  const filter = s.name('filter_rvq');
+  ctx.decls.push(intArray(filter, 'int8_t', rv32QuadLayout(s.ohwi, g.outC, K, g.kH)));
+  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => s.name(what) } }) as LowerContext;
+  const rq = rq32Table(tagged, opIndex, s.mode, s.rq32, g.outC, (c) => s.ohwi.slice(c * K, (c + 1) * K));
+  // the quads' own function: pixel stride, row stride, rows, row length, channels, output stride
+  const quads = s.name('quads');
+  ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${g.strideW * g.inC}, ${g.inW * g.inC}, ${g.kH}, ${g.kW * g.inC}, ${g.outC}, ${g.outC}, ${rq.mode}, ${rq.table}, ${rq.sign})\n`);
+  const fn = s.name('convq');
+  ctx.decls.push(`TR_RVQ_LAYER_FN ${fn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
+    `  (void)filter; (void)bias;\n` +
+    `  tr_conv_quad_rv32_layer(p, in, ${filter}, out, ${g.kH}, ${g.kW}, ${g.inC}, ${g.outC}, ${g.strideW}, ${g.inW * g.inC}, ${g.outC}, ${rq.mode}, ` +
+    `${quads}, ${rq.table}, ${rq.sign});\n}\n`);
   return fn;
 }

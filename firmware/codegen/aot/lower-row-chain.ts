@@ -22,7 +22,7 @@ import { conv1x1WideLayout, dw1chWideLayout, wordArray } from './kernel-layout.t
 import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
 import { sliceOffsetTerms } from './lower-partial.ts';
-import { dw1inRowFunction, fcEndRowFunction, pointwisePixelFunction } from './lower-row-chain-rows.ts';
+import { convRowsFunction, dw1inRowFunction, fcEndRowFunction, pointwisePixelFunction } from './lower-row-chain-rows.ts';
 
 const INCLUDE = '#include "tr_row_chain.h"\n';
 /** Same texts as lowerConv's / lowerDepthwise1ch's, so each header is included once. */
@@ -174,6 +174,12 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
     const k4 = Math.ceil(windowK / 4) * 4;
     ctx.decls.push(`${wrapperHead(kernel)}  int8_t gbuf[${k4}] __attribute__((aligned(4)));\n  uint32_t xw[${k4 / 2}];\n  (void)p; (void)filter; (void)bias;\n` +
       `${dispatch((pp) => `tr_conv_wide_layer(${pp}, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${inC}, ${outC}, ${rqMode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});`)}}\n`);
+  }
+  if (mode === 'rows' && !asConv && kernel.startsWith('tr_')) {
+    // cores without DSP: the untiled build's quad kernel on each row's window (lower-row-chain-rows.ts)
+    const rq32 = { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded: foldedValues };
+    const q = convRowsFunction(ctx, i, { name, ohwi: wv, g, mode: rqMode, rq32 });
+    if (q) return { rowsField: table, kernel: q, kernelField: 'conv', filter: 'NULL', bias: 'NULL', listed: 'tr_conv_quad_rv32_layer' };
   }
   if (mode === 'pixel' && kernel.startsWith('tr_')) {
     // cores without DSP: the pixel is an FC row, the untiled FC's kernel (lower-row-chain-rows.ts)
