@@ -65,8 +65,9 @@ const chains = (g: Graph) => g.ops.filter((op) => op.kind === 'ROW_CHAIN');
  * pixels), and the FC end's unit count. */
 interface OneChannelFirst { multiplier: number; units: number }
 
-/** A random linear chain (see the header) on a random input; `end` picks the consumer. */
-function randomChain(r: RandomGraph, end: 'none' | 'pool' | 'fc' | 'reshape-fc', first?: OneChannelFirst): { graph: Graph; input: Int8Array } {
+/** A random linear chain (see the header) on a random input; `end` picks the consumer.
+ * `dw3x3`: every depthwise stage 3x3 with multiplier 1 (tr_dwconv_rv32.h's layers). */
+function randomChain(r: RandomGraph, end: 'none' | 'pool' | 'fc' | 'reshape-fc', first?: OneChannelFirst, dw3x3 = false): { graph: Graph; input: Int8Array } {
   const stages = first ? r.int(1, 2) : end === 'none' ? r.int(2, 4) : r.int(1, 4);
   let [h, w, c] = first ? [r.int(1, 16), r.int(4, 24), 1] : [r.int(1, 9), r.int(1, 7), r.int(1, 5)];
   let scale = r.scale();
@@ -80,14 +81,16 @@ function randomChain(r: RandomGraph, end: 'none' | 'pool' | 'fc' | 'reshape-fc',
     if (kind !== 'pointwise') {
       for (;;) {
         const big = first !== undefined && s === 0;
-        kH = r.int(1, big ? 10 : 5); kW = r.int(1, big ? 8 : 5); strideH = r.int(1, 2); strideW = r.int(1, 2); padding = r.pick(['SAME', 'VALID'] as const);
+        kH = r.int(1, big ? 10 : 5); kW = r.int(1, big ? 8 : 5);
+        if (dw3x3 && kind === 'depthwise') [kH, kW] = [3, 3];
+        strideH = r.int(1, 2); strideW = r.int(1, 2); padding = r.pick(['SAME', 'VALID'] as const);
         oh = padding === 'SAME' ? Math.ceil(h / strideH) : Math.floor((h - kH) / strideH) + 1;
         ow = padding === 'SAME' ? Math.ceil(w / strideW) : Math.floor((w - kW) / strideW) + 1;
         if (oh >= 1 && ow >= 1) break;
       }
     }
     const dw = kind === 'depthwise';
-    const dm = first && s === 0 ? first.multiplier : dw ? r.int(1, 2) : 1;
+    const dm = first && s === 0 ? first.multiplier : dw && !dw3x3 ? r.int(1, 2) : 1;
     const oc = dw ? c * dm : r.int(1, 6);
     const ws = Array.from({ length: oc }, () => Math.fround(0.002 + r.rand() * 0.02));
     const f = r.constant(dw ? [1, kH, kW, oc] : [oc, kH, kW, c], 'int8', r.int8Values(oc * kH * kW * (dw ? 1 : c)), { scale: ws, zeroPoint: ws.map(() => 0), axis: dw ? 3 : 0 });
@@ -279,6 +282,34 @@ describe('row chains', () => {
     assert.equal(reached.fcRows, firsts.length * variants.length);
     assert.ok(reached.rowFns >= firsts.length, `row functions: ${JSON.stringify(reached)}`);
     for (const [what, n] of Object.entries(reached)) assert.ok(n > 0, `${what} not reached: ${JSON.stringify(reached)}`);
+  });
+
+  it('cores without DSP: random chains with 3x3 depthwise stages (whole rows and the first halves of pixel pairs), convs and pointwise stages run the untiled build\'s kernels per row / pixel, both arithmetics: C equals the separate ops', async () => {
+    const rand = rng(20261205);
+    const ends = ['none', 'pool', 'fc', 'reshape-fc'] as const;
+    const variants: Variant[] = [
+      { kernels: 'optimized', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP },
+      { kernels: 'optimized', arithmetic: 'xnnpack', optimize: 'speed', boardFeatures: NO_DSP },
+    ];
+    const failures: string[] = [];
+    const reached = new Map<string, number>();
+    for (let k = 0; k < 16; k++) {
+      const { graph, input } = randomChain(new RandomGraph(rand), ends[k % ends.length]!, undefined, true);
+      const fused = fuseRowChains(graph);
+      assert.equal(chains(fused).length, 1, `case ${k} is fused`);
+      validateGraph(fused);
+      for (const v of variants) {
+        const { outputs: [got], kernels } = await runCode(fused, [bytesOf(input)], v);
+        for (const kn of kernels) reached.set(kn, (reached.get(kn) ?? 0) + 1);
+        const t = fused.tensors[fused.outputs[0]!]!;
+        const e = mismatch(t, decode(t, got!), runGraph(graph, [input], { arithmetic: v.arithmetic })[0]!);
+        if (e) failures.push(`case ${k} (${label(v)}, ${graph.ops.map((op) => op.kind).join(' ')}): ${e}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+    for (const kn of ['tr_dw3x3_rv32_layer', 'tr_dw3x3_rv32_raster', 'tr_conv_quad_rv32_layer', 'tr_fc_row_rv32_layer', 'tr_row_chain_fc_rv32']) {
+      assert.ok((reached.get(kn) ?? 0) > 0, `${kn} not reached: ${JSON.stringify([...reached])}`);
+    }
   });
 
   // The build pipeline (tinyrack build --backend aot --tiling auto) on the Cortex-M4 with the

@@ -15,7 +15,7 @@
 import { stageRowWindow, type RowChainStageGeometry } from '../../ir/row-chain.ts';
 import { cInt, intArray } from './c-emit.ts';
 import type { LowerContext } from './context.ts';
-import { fcDeepWideLayout, rv32BlockLayout, rv32Dw1inLayout, rv32QuadLayout, wordArray } from './kernel-layout.ts';
+import { fcDeepWideLayout, rv32BlockLayout, rv32DepthwiseLayout, rv32Dw1inLayout, rv32QuadLayout, wordArray } from './kernel-layout.ts';
 import { addI32 } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
 import { rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
@@ -228,5 +228,47 @@ export function convRowsFunction(ctx: LowerContext, opIndex: number, s: ConvRows
     `  (void)filter; (void)bias;\n` +
     `  tr_conv_quad_rv32_layer(p, in, ${filter}, out, ${g.kH}, ${g.kW}, ${g.inC}, ${g.outC}, ${g.strideW}, ${g.inW * g.inC}, ${g.outC}, ${rq.mode}, ` +
     `${quads}, ${rq.table}, ${rq.sign});\n}\n`);
+  return fn;
+}
+
+const DW3X3_INCLUDE = '#include "tr_dwconv_rv32.h"\n';
+/** Output pixels per row tr_dw3x3_rv32_row unrolls (lower-scalar-depthwise.ts DW_ROW_MAX). */
+const DW_ROW_MAX = 24;
+
+export interface Dw3x3Stage {
+  name: (what: string) => string;
+  /** The filter as the model holds it: [1, 3, 3, C], tap-major. */
+  filter: number[];
+  g: RowChainStageGeometry;
+  mode: string;
+  rq32: Rq32Source;
+  /** Called per output pixel (the first half of a pixel pair), else per output row. */
+  pixels: boolean;
+}
+
+/**
+ * A 3x3 depthwise stage (multiplier 1) on cores without a DSP extension: the untiled build's
+ * tr_dwconv_rv32.h (channel-major weights, rq32 where proven) on the driver's window params
+ * through a wrapper with the library signature: a row as the layer kernel's one-row band (its
+ * unrolled row walk for rows of up to 24 pixels), a pixel as its raster-order variant (each
+ * channel's weights loaded once per pixel, no walk to set up). The stage's output buffer is
+ * never its input, so any order holds. Undefined where it does not apply.
+ */
+export function dw3x3Function(ctx: LowerContext, opIndex: number, s: Dw3x3Stage): string | undefined {
+  const { g } = s;
+  if (!ctx.scalarBlockKernels || g.kH !== 3 || g.kW !== 3 || g.outC !== g.inC) return undefined;
+  include(ctx, DW3X3_INCLUDE);
+  const C = g.outC;
+  const layout = rv32DepthwiseLayout(s.filter, C);
+  const filter = s.name('filter_rv32');
+  ctx.decls.push(intArray(filter, 'int8_t', layout));
+  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => s.name(what) } }) as LowerContext;
+  const rq = rq32Table(tagged, opIndex, s.mode, s.rq32, C, (c) => layout.slice(9 * c, 9 * c + 9));
+  const fn = s.name('dw3x3rv');
+  const call = s.pixels
+    ? `tr_dw3x3_rv32_raster(p, in, ${filter}, out, ${g.inW * C}, ${C}, ${g.strideW}, ${rq.mode}, 0, ${rq.table}, ${rq.sign})`
+    : `tr_dw3x3_rv32_layer(p, in, ${filter}, out, ${g.inW * C}, ${C}, ${g.strideW}, 1, ${rq.mode}, 0, ${rq.table}, ${rq.sign}, ${g.outW >= 2 && g.outW <= DW_ROW_MAX ? 2 : 0})`;
+  ctx.decls.push(`static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${fn}(const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter, ` +
+    `const int32_t *bias, int8_t *out) {\n  (void)filter; (void)bias;\n  ${call};\n}\n`);
   return fn;
 }

@@ -22,7 +22,7 @@ import { conv1x1WideLayout, dw1chWideLayout, wordArray } from './kernel-layout.t
 import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
 import { sliceOffsetTerms } from './lower-partial.ts';
-import { convRowsFunction, dw1inRowFunction, fcEndRowFunction, pointwisePixelFunction } from './lower-row-chain-rows.ts';
+import { convRowsFunction, dw1inRowFunction, dw3x3Function, fcEndRowFunction, pointwisePixelFunction } from './lower-row-chain-rows.ts';
 
 const INCLUDE = '#include "tr_row_chain.h"\n';
 /** Same texts as lowerConv's / lowerDepthwise1ch's, so each header is included once. */
@@ -100,10 +100,12 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
   const rqMode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
   const bv = bt ? constValues(bt) : undefined;
   const foldedValues = dw ? foldedBias(wv, outC, kH * kW, bv, -xq.zeroPoint, 0, 1, outC) : foldedBias(wv, outC, kH * kW * (asConv ? 1 : inC), bv, -xq.zeroPoint, 0);
+  // what the rv32 requantization's proof needs (lower-scalar-depthwise.ts rq32Rows)
+  const rq32 = { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded: foldedValues };
   if (asConv && mode === 'rows') {
     // cores without DSP: the untiled build's kernel, row by row (lower-row-chain-rows.ts)
     const row = dw1inRowFunction(ctx, i, { name, ohwi: wv, g, inZeroPoint: xq.zeroPoint, mode: rqMode, rq: rqt.rq, fscale: rqt.fscale,
-      mult: name('mult'), shift: name('shift'), rq32: { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded: foldedValues } });
+      mult: name('mult'), shift: name('shift'), rq32 });
     if (row) return { rowsField: 'NULL', kernel: 'NULL', kernelField: 'conv', filter: 'NULL', bias: 'NULL', row, listed: 'tr_dw1in_rv32_row' };
   }
   let folded = 'NULL'; let padRow = 'NULL'; let packed = 'NULL';
@@ -143,6 +145,11 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
   if (mode !== 'pixel') ctx.decls.push(`static const ${type} *const ${table}[${entries.length}] = { ${entries.join(', ')} };\n`);
   // emitted on first use only: the wrappers fold the bias in
   const bias = () => (bt ? ctx.ptr(bId) : 'NULL');
+  if (dw && mode !== 'pixel') {
+    // cores without DSP: the untiled build's 3x3 kernel on each row's / pixel's window (lower-row-chain-rows.ts)
+    const k = dw3x3Function(ctx, i, { name, filter: wv, g, mode: rqMode, rq32, pixels: mode === 'pixels' });
+    if (k) return { rowsField: table, kernel: k, kernelField: 'dw', filter: 'NULL', bias: 'NULL', listed: mode === 'pixels' ? 'tr_dw3x3_rv32_raster' : 'tr_dw3x3_rv32_layer' };
+  }
   if (dw) return { rowsField: table, kernel: ctx.variant === 'optimized' ? 'tr_depthwise_conv2d_s8_fast' : 'tr_depthwise_conv2d_s8', kernelField: 'dw', filter: ctx.ptr(wId), bias: bias() };
   let kernel = ctx.variant === 'optimized' ? 'tr_conv2d_s8_fast' : 'tr_conv2d_s8';
   const wrapperHead = (fn: string) => `static __attribute__((noinline, noipa)) void ${fn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n`;
@@ -177,14 +184,13 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
   }
   if (mode === 'rows' && !asConv && kernel.startsWith('tr_')) {
     // cores without DSP: the untiled build's quad kernel on each row's window (lower-row-chain-rows.ts)
-    const rq32 = { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded: foldedValues };
     const q = convRowsFunction(ctx, i, { name, ohwi: wv, g, mode: rqMode, rq32 });
     if (q) return { rowsField: table, kernel: q, kernelField: 'conv', filter: 'NULL', bias: 'NULL', listed: 'tr_conv_quad_rv32_layer' };
   }
   if (mode === 'pixel' && kernel.startsWith('tr_')) {
     // cores without DSP: the pixel is an FC row, the untiled FC's kernel (lower-row-chain-rows.ts)
     const pw = pointwisePixelFunction(ctx, i, { name, weights: wv, inC, outC, inZeroPoint: xq.zeroPoint, mode: rqMode, rq: rqt.rq, fscale: rqt.fscale,
-      mult: name('mult'), shift: name('shift'), folded, rq32: { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded: foldedValues } });
+      mult: name('mult'), shift: name('shift'), folded, rq32 });
     if (pw) return { rowsField: table, kernel: pw, kernelField: 'conv', filter: 'NULL', bias: 'NULL', listed: 'tr_fc_row_rv32_layer' };
   }
   const library = kernel.startsWith('tr_');
