@@ -1,17 +1,19 @@
-// A ROW_CHAIN's rows through the kernels the untiled build runs under optimize 'speed', one
-// output row per call of a generated row function (tr_row_chain.h `row`, `fc_row`) whose tables
-// are constants of the model. lower-row-chain.ts asks here first and keeps the library kernels
-// (or its wide wrappers) where this declines.
-// - Cores without a DSP extension (RV32IMAC, ctx.scalarBlockKernels), a depthwise conv over one
-//   input channel (micro_speech's 1 -> 8 channel 10x8 layer): tr_dwconv1in_rv32.h's row walk
-//   (tr_dw1in_rv32_row) with the layer's per-row biases (window rows in the padding) and
-//   unfolded biases computed here, not per call: the untiled layer computes them once per
-//   inference, a chain would per row (about 2,600 instructions each on micro_speech's 25 rows).
-//   Requantization in tr_requant_rv32.h's form where rq32Rows proves it.
-// - An FC end: each row's slice of the weights in the untiled FC kernel's layout, its MAC loop
-//   without bias and requantization (RV32: tr_row_chain_fc_rv32.h after tr_fc_row_rv32.h; DSP
-//   cores: tr_row_chain_fc_deep.h, tr_fc_deep_wide.h's dot product); the input-offset term
-//   folded into the bias the chain adds before its one requantization.
+// A ROW_CHAIN's rows through the kernels the untiled build runs under optimize 'speed'.
+// lower-row-chain.ts asks here first and keeps the library kernels (or its wide wrappers)
+// where these decline.
+// - Cores without a DSP extension (RV32IMAC, ctx.scalarBlockKernels): a depthwise conv over one
+//   input channel (micro_speech's 1 -> 8 channel 10x8 layer) gets a row function (tr_row_chain.h
+//   `row`, called with the row index) running tr_dwconv1in_rv32.h's row walk with the layer's
+//   per-row biases (window rows in the padding) and unfolded biases computed here, not per call:
+//   the untiled layer computes them once per inference, a chain would per row (about 2,600
+//   instructions each on micro_speech's 25 rows). Convs, 3x3 depthwise convs and the pointwise
+//   halves of pixel pairs get wrappers with the library signature around the untiled kernels
+//   (quad walker, tr_dwconv_rv32.h, the FC-row kernel) on the driver's window params.
+//   Requantization in tr_requant_rv32.h's form wherever rq32Rows proves it.
+// - An FC end (`fc_row`): each row's slice of the weights in the untiled FC kernel's layout, its
+//   MAC loop without bias and requantization (RV32: tr_row_chain_fc_rv32.h after
+//   tr_fc_row_rv32.h; DSP cores: tr_row_chain_fc_deep.h, tr_fc_deep_wide.h's dot product); the
+//   input-offset term folded into the bias the chain adds before its one requantization.
 import { stageRowWindow, type RowChainStageGeometry } from '../../ir/row-chain.ts';
 import { cInt, intArray } from './c-emit.ts';
 import type { LowerContext } from './context.ts';

@@ -9,10 +9,11 @@
 // through small wrappers with the library signature (they read the geometry from the row's
 // params). The end reuses the partial-sum kernels (tr_partial_sum_s8*.c): the pool's
 // per-channel sums, the FC's partial dot products (weights reordered row-block major so each
-// row's slice is contiguous) and one requantization. With the "speed" goal, stages and FC ends
-// the untiled build runs with a per-layer kernel of its own get a generated row function with
-// that kernel instead (lower-row-chain-rows.ts: RV32's one-input-channel depthwise, the FC end
-// on RV32 and DSP cores).
+// row's slice is contiguous) and one requantization. With the "speed" goal on cores without
+// DSP, stages run the untiled build's per-layer kernels instead (lower-row-chain-rows.ts: a row
+// function for the one-input-channel depthwise, library-signature wrappers for convs, 3x3
+// depthwise and pixel pairs' pointwise halves), and an FC end a row function with the untiled
+// FC's kernel on RV32 and DSP cores.
 import type { Op, Tensor } from '../../ir/graph.ts';
 import { fp32RequantScales, perChannelMultipliers } from '../../ir/quant.ts';
 import { poolPerPixel, rowChainOpGeometry, stageRowWindow, type RowChainStageGeometry } from '../../ir/row-chain.ts';
