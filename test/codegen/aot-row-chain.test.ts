@@ -6,10 +6,11 @@
 // (conv / depthwise / pointwise stages, kernels 1..5 either way, strides 1..2, SAME and VALID,
 // depth multipliers 1..2, maps down to one row or column, ending in nothing, a global average
 // pool, an FC or a RESHAPE + FC) likewise, and aww / micro_speech built by the pipeline with
-// tiling auto on QEMU mps2-an386. Cores without DSP (RV32) run generated row functions with the
-// untiled build's kernels (lower-row-chain-rows.ts): random chains starting with a depthwise conv
-// over one input channel and ending in an FC, with that kernel selection on the host, and
-// micro_speech under fdt on QEMU riscv32 virt.
+// tiling auto on QEMU mps2-an386. Cores without DSP (RV32) run the untiled build's kernels per
+// row / pixel (lower-row-chain-rows.ts): with that kernel selection on the host the whole models,
+// the random chains, chains from a depthwise conv over one input channel to an FC, and random
+// chains of 3x3 depthwise / conv / pointwise stages (each new kernel path asserted reached);
+// micro_speech under fdt and aww under auto on QEMU riscv32 virt.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
