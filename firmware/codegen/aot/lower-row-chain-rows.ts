@@ -36,6 +36,12 @@ function include(ctx: LowerContext, text: string): void {
   if (!ctx.decls.includes(text)) ctx.decls.unshift(text);
 }
 
+/** The context with `name` giving a stage's own prefix: helpers that name their tables after the
+ * op (requantTables, rq32Table) would give every stage of a chain the same names. */
+export function stageNamed(ctx: LowerContext, name: (what: string) => string): LowerContext {
+  return Object.create(ctx, { name: { value: (_op: number, what: string) => name(what) } }) as LowerContext;
+}
+
 export interface Dw1inStage {
   /** Names this stage's definitions (the chain's stage prefix). */
   name: (what: string) => string;
@@ -63,8 +69,7 @@ export function dw1inRowFunction(ctx: LowerContext, opIndex: number, s: Dw1inSta
   const filter = s.name('filter_rv32');
   ctx.decls.push(intArray(filter, 'int8_t', rv32Dw1inLayout(s.ohwi, C, KH, KW)));
   // rq32Table names its table after the op: the stage's own prefix
-  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => s.name(what) } }) as LowerContext;
-  const rq = rq32Table(tagged, opIndex, s.mode, s.rq32, C, (c) => s.ohwi.slice(c * T, c * T + T));
+  const rq = rq32Table(stageNamed(ctx, s.name), opIndex, s.mode, s.rq32, C, (c) => s.ohwi.slice(c * T, c * T + T));
   const inZp = s.inZeroPoint;
   // in_zp times the weights of window rows [0, ky0) and [ky1, KH), per channel (uint32 wrap as the kernel)
   const outside = (c: number, ky0: number, ky1: number) => {
@@ -181,8 +186,7 @@ export function pointwisePixelFunction(ctx: LowerContext, opIndex: number, s: Po
   include(ctx, FC_ROW_INCLUDE);
   const blocked = s.name('weights_rv32');
   ctx.decls.push(intArray(blocked, 'int8_t', rv32BlockLayout(s.weights, s.outC, s.inC)));
-  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => s.name(what) } }) as LowerContext;
-  const rq = rq32Table(tagged, opIndex, s.mode, s.rq32, s.outC, (c) => s.weights.slice(c * s.inC, (c + 1) * s.inC));
+  const rq = rq32Table(stageNamed(ctx, s.name), opIndex, s.mode, s.rq32, s.outC, (c) => s.weights.slice(c * s.inC, (c + 1) * s.inC));
   const params = s.name('fc_params');
   ctx.decls.push(`static const tr_fc_s8_params_t ${params} = { 1, ${s.inC}, ${s.outC}, ${s.inC}, ${s.outC}, ${cInt(-s.inZeroPoint)}, 0, ` +
     `${cInt(s.rq32.zeroPoint)}, ${s.rq32.clampMin}, ${s.rq32.clampMax}, 1, ${s.mult}, ${s.shift}, ${s.folded}, ${s.rq}, ${s.fscale} };\n`);
@@ -220,8 +224,7 @@ export function convRowsFunction(ctx: LowerContext, opIndex: number, s: ConvRows
   const K = g.kH * g.kW * g.inC;
   const filter = s.name('filter_rvq');
   ctx.decls.push(intArray(filter, 'int8_t', rv32QuadLayout(s.ohwi, g.outC, K, g.kH)));
-  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => s.name(what) } }) as LowerContext;
-  const rq = rq32Table(tagged, opIndex, s.mode, s.rq32, g.outC, (c) => s.ohwi.slice(c * K, (c + 1) * K));
+  const rq = rq32Table(stageNamed(ctx, s.name), opIndex, s.mode, s.rq32, g.outC, (c) => s.ohwi.slice(c * K, (c + 1) * K));
   // the quads' own function: pixel stride, row stride, rows, row length, channels, output stride
   const quads = s.name('quads');
   ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${g.strideW * g.inC}, ${g.inW * g.inC}, ${g.kH}, ${g.kW * g.inC}, ${g.outC}, ${g.outC}, ${rq.mode}, ${rq.table}, ${rq.sign})\n`);
@@ -264,8 +267,7 @@ export function dw3x3Function(ctx: LowerContext, opIndex: number, s: Dw3x3Stage)
   const layout = rv32DepthwiseLayout(s.filter, C);
   const filter = s.name('filter_rv32');
   ctx.decls.push(intArray(filter, 'int8_t', layout));
-  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => s.name(what) } }) as LowerContext;
-  const rq = rq32Table(tagged, opIndex, s.mode, s.rq32, C, (c) => layout.slice(9 * c, 9 * c + 9));
+  const rq = rq32Table(stageNamed(ctx, s.name), opIndex, s.mode, s.rq32, C, (c) => layout.slice(9 * c, 9 * c + 9));
   const fn = s.name('dw3x3rv');
   const call = s.pixels
     ? `tr_dw3x3_rv32_raster(p, in, ${filter}, out, ${g.inW * C}, ${C}, ${g.strideW}, ${rq.mode}, 0, ${rq.table}, ${rq.sign})`

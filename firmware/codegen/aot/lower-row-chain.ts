@@ -23,7 +23,7 @@ import { conv1x1WideLayout, dw1chWideLayout, wordArray } from './kernel-layout.t
 import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
 import { sliceOffsetTerms } from './lower-partial.ts';
-import { convRowsFunction, dw1inRowFunction, dw3x3Function, fcEndRowFunction, pointwisePixelFunction } from './lower-row-chain-rows.ts';
+import { convRowsFunction, dw1inRowFunction, dw3x3Function, fcEndRowFunction, pointwisePixelFunction, stageNamed } from './lower-row-chain-rows.ts';
 
 const INCLUDE = '#include "tr_row_chain.h"\n';
 /** Same texts as lowerConv's / lowerDepthwise1ch's, so each header is included once. */
@@ -95,9 +95,7 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
     wv = wt;
   }
   const ohwi = () => { const f = name('filter_ohwi'); ctx.decls.push(intArray(f, 'int8_t', wv)); return f; };
-  // requantTables names its arrays after the op: give it this stage's own prefix.
-  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => name(what) } }) as LowerContext;
-  const rqt = requantTables(tagged, i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
+  const rqt = requantTables(stageNamed(ctx, name), i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
   const rqMode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
   const bv = bt ? constValues(bt) : undefined;
   const foldedValues = dw ? foldedBias(wv, outC, kH * kW, bv, -xq.zeroPoint, 0, 1, outC) : foldedBias(wv, outC, kH * kW * (asConv ? 1 : inC), bv, -xq.zeroPoint, 0);
