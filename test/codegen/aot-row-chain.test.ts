@@ -6,7 +6,11 @@
 // (conv / depthwise / pointwise stages, kernels 1..5 either way, strides 1..2, SAME and VALID,
 // depth multipliers 1..2, maps down to one row or column, ending in nothing, a global average
 // pool, an FC or a RESHAPE + FC) likewise, and aww / micro_speech built by the pipeline with
-// tiling auto on QEMU mps2-an386.
+// tiling auto on QEMU mps2-an386. Cores without DSP (RV32) run the untiled build's kernels per
+// row / pixel (lower-row-chain-rows.ts): with that kernel selection on the host the whole models,
+// the random chains, chains from a depthwise conv over one input channel to an FC, and random
+// chains of 3x3 depthwise / conv / pointwise stages (each new kernel path asserted reached);
+// micro_speech under fdt and aww under auto on QEMU riscv32 virt.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
@@ -23,52 +27,71 @@ import { outputHex, runQemu } from '../../tools/qemu-aot.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
 import { decode, mismatch } from './support/compare.ts';
 import { RandomGraph, rng } from './support/random-ops.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const AOT_ENGINE = { partialSums: true, aliasReshape: true, streaming: true } as const;
-type Variant = { kernels: 'reference' | 'optimized'; arithmetic: 'reference' | 'xnnpack'; optimize?: 'speed' | 'size' };
+type Variant = { kernels: 'reference' | 'optimized'; arithmetic: 'reference' | 'xnnpack'; optimize?: 'speed' | 'size'; boardFeatures?: { dsp: boolean; fpu: boolean } };
+/** The kernel selection of cores without DSP (qemu-riscv32-virt's features). */
+const NO_DSP = { dsp: false, fpu: false } as const;
 const VARIANTS: Variant[] = [
   { kernels: 'optimized', arithmetic: 'reference', optimize: 'speed' },
   { kernels: 'optimized', arithmetic: 'reference', optimize: 'size' },
   { kernels: 'reference', arithmetic: 'reference' },
   { kernels: 'optimized', arithmetic: 'xnnpack' },
+  { kernels: 'optimized', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP },
 ];
-const label = (v: Variant) => `${v.kernels} kernels${v.optimize ? ` (${v.optimize})` : ''}, ${v.arithmetic} arithmetic`;
+const label = (v: Variant) => `${v.kernels} kernels${v.optimize ? ` (${v.optimize})` : ''}, ${v.arithmetic} arithmetic${v.boardFeatures?.dsp === false ? ', no DSP' : ''}`;
 
-/** Runs `graph` (planned by the AoT engine) as C on the host; raw outputs per sample. */
-async function runC(graph: Graph, inputs: Uint8Array[], v: Variant): Promise<Uint8Array[]> {
+/** Runs `graph` (planned by the AoT engine) as C on the host; raw outputs per sample, and the
+ * generated model's kernels and source. */
+async function runCode(graph: Graph, inputs: Uint8Array[], v: Variant): Promise<{ outputs: Uint8Array[]; kernels: string[]; source: string }> {
   const plan = planTiled(graph, { planner: 'heuristic', aliasReshape: true, streaming: true });
   verifyTiledPlan(graph, plan);
   const out = generateAot(graph, codegenPlan(graph, plan), { modelName: 'row_chain', ...v });
   const exe = await buildHostModel(out.files, ['-DTR_DSP_EMULATE']);
   const raw = await runHostModel(exe, concatBytes(inputs), inputs.length);
   const per = raw.byteLength / inputs.length;
-  return inputs.map((_, k) => raw.subarray(k * per, (k + 1) * per));
+  return { outputs: inputs.map((_, k) => raw.subarray(k * per, (k + 1) * per)), kernels: out.kernels, source: out.files['tr_model_aot.c']! };
+}
+
+async function runC(graph: Graph, inputs: Uint8Array[], v: Variant): Promise<Uint8Array[]> {
+  return (await runCode(graph, inputs, v)).outputs;
 }
 
 const chains = (g: Graph) => g.ops.filter((op) => op.kind === 'ROW_CHAIN');
 
-/** A random linear chain (see the header) on a random input; `end` picks the consumer. */
-function randomChain(r: RandomGraph, end: 'none' | 'pool' | 'fc' | 'reshape-fc'): { graph: Graph; input: Int8Array } {
-  const stages = end === 'none' ? r.int(2, 4) : r.int(1, 4);
-  let [h, w, c] = [r.int(1, 9), r.int(1, 7), r.int(1, 5)];
+/** Forces a chain's first stage: a depthwise conv over one input channel (depth multiplier
+ * `multiplier`, windows up to 10 x 8 on maps up to 16 x 24: pixel quads, pairs, single and edge
+ * pixels), and the FC end's unit count. */
+interface OneChannelFirst { multiplier: number; units: number }
+
+/** A random linear chain (see the header) on a random input; `end` picks the consumer.
+ * `dw3x3`: every depthwise stage 3x3 with multiplier 1 (tr_dwconv_rv32.h's layers). */
+function randomChain(r: RandomGraph, end: 'none' | 'pool' | 'fc' | 'reshape-fc', first?: OneChannelFirst, dw3x3 = false): { graph: Graph; input: Int8Array } {
+  const stages = first ? r.int(1, 2) : end === 'none' ? r.int(2, 4) : r.int(1, 4);
+  let [h, w, c] = first ? [r.int(1, 16), r.int(4, 24), 1] : [r.int(1, 9), r.int(1, 7), r.int(1, 5)];
   let scale = r.scale();
   let cur = r.input([1, h, w, c], 'int8', r.quant(scale));
   const input = Int8Array.from(r.int8Values(h * w * c));
   for (let s = 0; s < stages; s++) {
     const last = s === stages - 1;
-    const kind = r.pick(['conv', 'depthwise', 'pointwise'] as const);
+    const kind = first && s === 0 ? 'depthwise' : r.pick(['conv', 'depthwise', 'pointwise'] as const);
     let kH = 1; let kW = 1; let strideH = 1; let strideW = 1; let padding: 'SAME' | 'VALID' = 'SAME';
     let oh = h; let ow = w;
     if (kind !== 'pointwise') {
       for (;;) {
-        kH = r.int(1, 5); kW = r.int(1, 5); strideH = r.int(1, 2); strideW = r.int(1, 2); padding = r.pick(['SAME', 'VALID'] as const);
+        const big = first !== undefined && s === 0;
+        kH = r.int(1, big ? 10 : 5); kW = r.int(1, big ? 8 : 5);
+        if (dw3x3 && kind === 'depthwise') [kH, kW] = [3, 3];
+        strideH = r.int(1, 2); strideW = r.int(1, 2); padding = r.pick(['SAME', 'VALID'] as const);
         oh = padding === 'SAME' ? Math.ceil(h / strideH) : Math.floor((h - kH) / strideH) + 1;
         ow = padding === 'SAME' ? Math.ceil(w / strideW) : Math.floor((w - kW) / strideW) + 1;
         if (oh >= 1 && ow >= 1) break;
       }
     }
     const dw = kind === 'depthwise';
-    const dm = dw ? r.int(1, 2) : 1;
+    const dm = first && s === 0 ? first.multiplier : dw && !dw3x3 ? r.int(1, 2) : 1;
     const oc = dw ? c * dm : r.int(1, 6);
     const ws = Array.from({ length: oc }, () => Math.fround(0.002 + r.rand() * 0.02));
     const f = r.constant(dw ? [1, kH, kW, oc] : [oc, kH, kW, c], 'int8', r.int8Values(oc * kH * kW * (dw ? 1 : c)), { scale: ws, zeroPoint: ws.map(() => 0), axis: dw ? 3 : 0 });
@@ -98,7 +121,7 @@ function randomChain(r: RandomGraph, end: 'none' | 'pool' | 'fc' | 'reshape-fc')
       x = r.graph.tensors.length - 1;
       r.op('RESHAPE', [cur, shape], [x], { newShape: [1, h * w * c] });
     }
-    const units = r.int(1, 6); const depth = h * w * c;
+    const units = first ? first.units : r.int(1, 6); const depth = h * w * c;
     const wf = r.constant([units, depth], 'int8', r.int8Values(units * depth), { scale: [Math.fround(0.002 + r.rand() * 0.02)], zeroPoint: [0], axis: 0 });
     const b = r.rand() < 0.8 ? r.constant([units], 'int32', Array.from({ length: units }, () => r.int(-3000, 3000))) : -1;
     const y = r.output([1, units], 'int8', r.quant(Math.fround(scale * 0.01 * Math.sqrt(depth) * 150 * (0.5 + r.rand()))));
@@ -194,9 +217,13 @@ describe('row chains', () => {
       cases.push({ graph, fused, input });
     }
     const failures: string[] = [];
+    let fcDeep = 0; let pwPixels = 0; let quadRows = 0;
     for (const [k, cs] of cases.entries()) {
       for (const v of VARIANTS) {
-        const [got] = await runC(cs.fused, [bytesOf(cs.input)], v);
+        const { outputs: [got], kernels } = await runCode(cs.fused, [bytesOf(cs.input)], v);
+        if (kernels.includes('tr_row_chain_fc_deep')) fcDeep++;
+        if (kernels.includes('tr_fc_row_rv32_layer')) pwPixels++;
+        if (kernels.includes('tr_conv_quad_rv32_layer')) quadRows++;
         const t = cs.fused.tensors[cs.fused.outputs[0]!]!;
         const want = runGraph(cs.graph, [cs.input], { arithmetic: v.arithmetic })[0]!;
         const e = mismatch(t, decode(t, got!), want);
@@ -204,6 +231,86 @@ describe('row chains', () => {
       }
     }
     assert.deepEqual(failures, []);
+    // the FC ends with the speed kernels (host: DSP allowed) ran the generated row function,
+    // without DSP the pointwise halves of pixel pairs the FC-row kernel, conv rows the quad kernel
+    assert.ok(fcDeep > 0, 'tr_row_chain_fc_deep reached');
+    assert.ok(pwPixels > 0, 'tr_fc_row_rv32_layer reached');
+    assert.ok(quadRows > 0, 'tr_conv_quad_rv32_layer reached');
+  });
+
+  it('cores without DSP: chains from a depthwise conv over one input channel to an FC run the untiled build\'s kernels row by row (tr_dw1in_rv32_row, tr_row_chain_fc_rv32), both arithmetics: C equals the separate ops', async () => {
+    const rand = rng(20261203);
+    // depth multipliers around the kernel's 8-channel groups (pair and quad blocks from 8 on,
+    // channels left over), FC units around its blocks of 8 and 4 and the single units
+    const firsts: OneChannelFirst[] = [
+      { multiplier: 8, units: 4 }, { multiplier: 2, units: 1 }, { multiplier: 12, units: 8 }, { multiplier: 3, units: 13 },
+      { multiplier: 16, units: 6 }, { multiplier: 10, units: 12 }, { multiplier: 8, units: 9 }, { multiplier: 5, units: 3 },
+      { multiplier: 9, units: 2 }, { multiplier: 8, units: 5 },
+    ];
+    const variants: Variant[] = [
+      { kernels: 'optimized', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP },
+      { kernels: 'optimized', arithmetic: 'xnnpack', optimize: 'speed', boardFeatures: NO_DSP },
+    ];
+    const failures: string[] = [];
+    const reached = { fcRows: 0, rowFns: 0, rq32: 0, otherRq: 0, quads: 0, pairsOrSingles: 0, edges: 0, leftover: 0, padRows: 0 };
+    // the row function's call: channels, then the interior outputs [ox0, ox1) and the row width
+    const call = /tr_dw1in_rv32_row\(&\w+, (\w+), \w+ \+ w \* (\d+), \w+, in - ky0 \* \d+, \w+, out, ky0, ky1, (\d+), (\d+), (\d+),/;
+    for (const [k, f] of firsts.entries()) {
+      const { graph, input } = randomChain(new RandomGraph(rand), k % 2 ? 'reshape-fc' : 'fc', f);
+      const fused = fuseRowChains(graph);
+      assert.equal(chains(fused).length, 1, `case ${k} is fused`);
+      validateGraph(fused);
+      for (const v of variants) {
+        const { outputs: [got], kernels, source } = await runCode(fused, [bytesOf(input)], v);
+        const t = fused.tensors[fused.outputs[0]!]!;
+        const e = mismatch(t, decode(t, got!), runGraph(graph, [input], { arithmetic: v.arithmetic })[0]!);
+        if (e) failures.push(`case ${k} (${label(v)}, ${graph.ops.map((op) => op.kind).join(' ')}): ${e}`);
+        if (kernels.includes('tr_row_chain_fc_rv32')) reached.fcRows++;
+        const m = call.exec(source);
+        if (!m) continue;
+        reached.rowFns++;
+        const [C, ox0, ox1, outW] = [m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number];
+        if (m[1] !== 'NULL') reached.rq32++; else reached.otherRq++;
+        if (C >= 8 && ox1 - ox0 >= 4) reached.quads++;
+        if ((ox1 - ox0) % 4 !== 0) reached.pairsOrSingles++;
+        if (ox0 > 0 || ox1 < outW) reached.edges++;
+        if (C > 8 && C % 8 !== 0) reached.leftover++;
+        if (/op\d+_s0_ky\[\d+\] __attribute__\(\(aligned\(4\)\)\) = \{\n  [1-9]/.test(source)) reached.padRows++;
+      }
+    }
+    assert.deepEqual(failures, []);
+    // every FC end, and every first stage not fed pixel by pixel into a pointwise one
+    assert.equal(reached.fcRows, firsts.length * variants.length);
+    assert.ok(reached.rowFns >= firsts.length, `row functions: ${JSON.stringify(reached)}`);
+    for (const [what, n] of Object.entries(reached)) assert.ok(n > 0, `${what} not reached: ${JSON.stringify(reached)}`);
+  });
+
+  it('cores without DSP: random chains with 3x3 depthwise stages (whole rows and the first halves of pixel pairs), convs and pointwise stages run the untiled build\'s kernels per row / pixel, both arithmetics: C equals the separate ops', async () => {
+    const rand = rng(20261205);
+    const ends = ['none', 'pool', 'fc', 'reshape-fc'] as const;
+    const variants: Variant[] = [
+      { kernels: 'optimized', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP },
+      { kernels: 'optimized', arithmetic: 'xnnpack', optimize: 'speed', boardFeatures: NO_DSP },
+    ];
+    const failures: string[] = [];
+    const reached = new Map<string, number>();
+    for (let k = 0; k < 16; k++) {
+      const { graph, input } = randomChain(new RandomGraph(rand), ends[k % ends.length]!, undefined, true);
+      const fused = fuseRowChains(graph);
+      assert.equal(chains(fused).length, 1, `case ${k} is fused`);
+      validateGraph(fused);
+      for (const v of variants) {
+        const { outputs: [got], kernels } = await runCode(fused, [bytesOf(input)], v);
+        for (const kn of kernels) reached.set(kn, (reached.get(kn) ?? 0) + 1);
+        const t = fused.tensors[fused.outputs[0]!]!;
+        const e = mismatch(t, decode(t, got!), runGraph(graph, [input], { arithmetic: v.arithmetic })[0]!);
+        if (e) failures.push(`case ${k} (${label(v)}, ${graph.ops.map((op) => op.kind).join(' ')}): ${e}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+    for (const kn of ['tr_dw3x3_rv32_layer', 'tr_dw3x3_rv32_raster', 'tr_conv_quad_rv32_layer', 'tr_fc_row_rv32_layer', 'tr_row_chain_fc_rv32']) {
+      assert.ok((reached.get(kn) ?? 0) > 0, `${kn} not reached: ${JSON.stringify([...reached])}`);
+    }
   });
 
   // The build pipeline (tinyrack build --backend aot --tiling auto) on the Cortex-M4 with the
@@ -219,7 +326,34 @@ describe('row chains', () => {
         assert.match(stdout, /END status=0/, stdout.slice(-500));
         const want = runGraph(loadModel(modelPath(model)), [goldenSamples(model)[0]!.input], { arithmetic: 'reference' })[0]!;
         assert.equal(outputHex(stdout), Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
+        // micro_speech's FC end: the untiled FC's kernel per row with the speed kernels only
+        const source = readFileSync(join(build.buildDir, 'src', 'tr_model_aot.c'), 'utf8');
+        if (model === 'micro_speech') assert.equal(source.includes('tr_row_chain_fc_deep('), optimize === 'speed');
       });
     }
+  }
+
+  // Cores without DSP: micro_speech's chain (fdt) and aww's (auto) run the untiled build's RV32
+  // kernels row by row (pixel by pixel for aww's pointwise halves) on the board whose
+  // instructions bench:speed counts.
+  for (const [model, tiling, fns] of [
+    ['micro_speech', 'fdt', ['tr_dw1in_rv32_row(', 'tr_row_chain_fc_rv32(']],
+    ['aww', 'auto', ['tr_fc_row_rv32_layer(', 'tr_conv_quad_rv32_layer(']],
+  ] as const) {
+    it(`${model} built with tiling ${tiling} on QEMU riscv32 virt: the RV32 row functions, output equals the interpreter's`, async (t) => {
+      const have = async (tool: string) => (await execa('which', [tool], { reject: false })).exitCode === 0;
+      if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
+      const board = 'qemu-riscv32-virt';
+      const build = await buildFirmware({ model, board, backend: 'aot', tiling, optimize: 'speed', reps: 1, warmup: 0, sample: 0 });
+      assert.ok(build.arenaBytes <= (model === 'aww' ? 4768 : 2160), `arena ${build.arenaBytes}`);
+      const source = readFileSync(join(build.buildDir, 'src', 'tr_model_aot.c'), 'utf8');
+      for (const fn of ['tr_row_chain_s8(', ...fns]) assert.ok(source.includes(fn), fn);
+      // rq32Rows proves the one-mulh requantization for micro_speech's layer
+      if (model === 'micro_speech') assert.match(source, /tr_dw1in_rv32_row\(&\w+, op\d+_s0_rq32,/);
+      const stdout = await runQemu(build.elfPath, 180_000, board);
+      assert.match(stdout, /END status=0/, stdout.slice(-500));
+      const want = runGraph(loadModel(modelPath(model)), [goldenSamples(model)[0]!.input], { arithmetic: 'reference' })[0]!;
+      assert.equal(outputHex(stdout), Buffer.from(want.buffer, want.byteOffset, want.byteLength).toString('hex'));
+    });
   }
 });

@@ -9,7 +9,11 @@
 // through small wrappers with the library signature (they read the geometry from the row's
 // params). The end reuses the partial-sum kernels (tr_partial_sum_s8*.c): the pool's
 // per-channel sums, the FC's partial dot products (weights reordered row-block major so each
-// row's slice is contiguous) and one requantization.
+// row's slice is contiguous) and one requantization. With the "speed" goal on cores without
+// DSP, stages run the untiled build's per-layer kernels instead (lower-row-chain-rows.ts: a row
+// function for the one-input-channel depthwise, library-signature wrappers for convs, 3x3
+// depthwise and pixel pairs' pointwise halves), and an FC end a row function with the untiled
+// FC's kernel on RV32 and DSP cores.
 import type { Op, Tensor } from '../../ir/graph.ts';
 import { fp32RequantScales, perChannelMultipliers } from '../../ir/quant.ts';
 import { poolPerPixel, rowChainOpGeometry, stageRowWindow, type RowChainStageGeometry } from '../../ir/row-chain.ts';
@@ -19,6 +23,7 @@ import { conv1x1WideLayout, dw1chWideLayout, wordArray } from './kernel-layout.t
 import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
 import { sliceOffsetTerms } from './lower-partial.ts';
+import { convRowsFunction, dw1inRowFunction, dw3x3Function, fcEndRowFunction, pointwisePixelFunction, stageNamed } from './lower-row-chain-rows.ts';
 
 const INCLUDE = '#include "tr_row_chain.h"\n';
 /** Same texts as lowerConv's / lowerDepthwise1ch's, so each header is included once. */
@@ -33,7 +38,11 @@ function include(ctx: LowerContext, text: string): void {
   if (!ctx.decls.includes(text)) ctx.decls.unshift(text);
 }
 
-interface StageC { rowsField: string; kernel: string; kernelField: 'conv' | 'dw'; filter: string; bias: string }
+interface StageC {
+  rowsField: string; kernel: string; kernelField: 'conv' | 'dw'; filter: string; bias: string; row?: string;
+  /** The kernel for the generated model's list, where `kernel` is a generated wrapper. */
+  listed?: string;
+}
 
 /** How a stage is called: one output row at a time, one output pixel at a time (the first half
  * of a pixel pair), or on one pixel (the pointwise half). */
@@ -86,11 +95,22 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
     wv = wt;
   }
   const ohwi = () => { const f = name('filter_ohwi'); ctx.decls.push(intArray(f, 'int8_t', wv)); return f; };
+  const rqt = requantTables(stageNamed(ctx, name), i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
+  const rqMode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
+  const bv = bt ? constValues(bt) : undefined;
+  const foldedValues = dw ? foldedBias(wv, outC, kH * kW, bv, -xq.zeroPoint, 0, 1, outC) : foldedBias(wv, outC, kH * kW * (asConv ? 1 : inC), bv, -xq.zeroPoint, 0);
+  // what the rv32 requantization's proof needs (lower-scalar-depthwise.ts rq32Rows)
+  const rq32 = { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded: foldedValues };
+  if (asConv && mode === 'rows') {
+    // cores without DSP: the untiled build's kernel, row by row (lower-row-chain-rows.ts)
+    const row = dw1inRowFunction(ctx, i, { name, ohwi: wv, g, inZeroPoint: xq.zeroPoint, mode: rqMode, rq: rqt.rq, fscale: rqt.fscale,
+      mult: name('mult'), shift: name('shift'), rq32 });
+    if (row) return { rowsField: 'NULL', kernel: 'NULL', kernelField: 'conv', filter: 'NULL', bias: 'NULL', row, listed: 'tr_dw1in_rv32_row' };
+  }
   let folded = 'NULL'; let padRow = 'NULL'; let packed = 'NULL';
   if (ctx.variant === 'optimized') {
-    const bv = bt ? constValues(bt) : undefined;
     folded = name('bias_folded');
-    ctx.decls.push(intArray(folded, 'int32_t', dw ? foldedBias(wv, outC, kH * kW, bv, -xq.zeroPoint, 0, 1, outC) : foldedBias(wv, outC, kH * kW * (asConv ? 1 : inC), bv, -xq.zeroPoint, 0)));
+    ctx.decls.push(intArray(folded, 'int32_t', foldedValues));
     padRow = name('pad_row');
     ctx.decls.push(intArray(padRow, 'int8_t', new Array<number>(dw ? inC : kW * inC).fill(xq.zeroPoint)));
     if (dw && kH === 3 && kW === 3 && outC === inC && outC >= 4) {
@@ -101,9 +121,6 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
       ctx.decls.push(intArray(packed, 'int8_t', pk));
     }
   }
-  // requantTables names its arrays after the op: give it this stage's own prefix.
-  const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => name(what) } }) as LowerContext;
-  const rqt = requantTables(tagged, i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
   const structs = new Map<string, string>();
   const entries = callWindows(g, mode).map((win) => {
     const key = `${win.rows}_${win.padTop}_${win.cols}_${win.padLeft}_${win.outW}`;
@@ -127,9 +144,13 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
   if (mode !== 'pixel') ctx.decls.push(`static const ${type} *const ${table}[${entries.length}] = { ${entries.join(', ')} };\n`);
   // emitted on first use only: the wrappers fold the bias in
   const bias = () => (bt ? ctx.ptr(bId) : 'NULL');
+  if (dw && mode !== 'pixel') {
+    // cores without DSP: the untiled build's 3x3 kernel on each row's / pixel's window (lower-row-chain-rows.ts)
+    const k = dw3x3Function(ctx, i, { name, filter: wv, g, mode: rqMode, rq32, pixels: mode === 'pixels' });
+    if (k) return { rowsField: table, kernel: k, kernelField: 'dw', filter: 'NULL', bias: 'NULL', listed: mode === 'pixels' ? 'tr_dw3x3_rv32_raster' : 'tr_dw3x3_rv32_layer' };
+  }
   if (dw) return { rowsField: table, kernel: ctx.variant === 'optimized' ? 'tr_depthwise_conv2d_s8_fast' : 'tr_depthwise_conv2d_s8', kernelField: 'dw', filter: ctx.ptr(wId), bias: bias() };
   let kernel = ctx.variant === 'optimized' ? 'tr_conv2d_s8_fast' : 'tr_conv2d_s8';
-  const rqMode = rqt.rq !== 'NULL' ? 'TR_RQ_SINGLE' : rqt.fscale !== 'NULL' ? 'TR_RQ_FP32' : 'TR_RQ_MBQM';
   const wrapperHead = (fn: string) => `static __attribute__((noinline, noipa)) void ${fn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n`;
   const kW4 = Math.ceil(kW / 4) * 4;
   // The wide kernels are inlined: with the params a constant, their geometry is literals and
@@ -160,6 +181,17 @@ function lowerStage(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>, s: number
     ctx.decls.push(`${wrapperHead(kernel)}  int8_t gbuf[${k4}] __attribute__((aligned(4)));\n  uint32_t xw[${k4 / 2}];\n  (void)p; (void)filter; (void)bias;\n` +
       `${dispatch((pp) => `tr_conv_wide_layer(${pp}, in, ${wide}, out, gbuf, xw, ${kH}, ${kW}, ${inC}, ${outC}, ${rqMode}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max});`)}}\n`);
   }
+  if (mode === 'rows' && !asConv && kernel.startsWith('tr_')) {
+    // cores without DSP: the untiled build's quad kernel on each row's window (lower-row-chain-rows.ts)
+    const q = convRowsFunction(ctx, i, { name, ohwi: wv, g, mode: rqMode, rq32 });
+    if (q) return { rowsField: table, kernel: q, kernelField: 'conv', filter: 'NULL', bias: 'NULL', listed: 'tr_conv_quad_rv32_layer' };
+  }
+  if (mode === 'pixel' && kernel.startsWith('tr_')) {
+    // cores without DSP: the pixel is an FC row, the untiled FC's kernel (lower-row-chain-rows.ts)
+    const pw = pointwisePixelFunction(ctx, i, { name, weights: wv, inC, outC, inZeroPoint: xq.zeroPoint, mode: rqMode, rq: rqt.rq, fscale: rqt.fscale,
+      mult: name('mult'), shift: name('shift'), folded, rq32 });
+    if (pw) return { rowsField: table, kernel: pw, kernelField: 'conv', filter: 'NULL', bias: 'NULL', listed: 'tr_fc_row_rv32_layer' };
+  }
   const library = kernel.startsWith('tr_');
   return { rowsField: table, kernel, kernelField: 'conv', filter: !library ? 'NULL' : asConv ? ohwi() : ctx.ptr(wId), bias: library ? bias() : 'NULL' };
 }
@@ -179,7 +211,7 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
   const kernels = new Set<string>(['tr_row_chain_s8']);
   const lower = (s: number, mode: StageMode): StageC => {
     const c = lowerStage(ctx, i, op, s, geo[s]!, s === 0 ? x : quantOf(s - 1), quantOf(s), mode);
-    kernels.add(c.kernel.startsWith('tr_') ? c.kernel : c.kernel.endsWith('dw1chw') ? 'tr_dw1ch_wide_layer' : 'tr_conv_wide_layer');
+    kernels.add(c.listed ?? (c.kernel.startsWith('tr_') ? c.kernel : c.kernel.endsWith('dw1chw') ? 'tr_dw1ch_wide_layer' : 'tr_conv_wide_layer'));
     return c;
   };
   // Driver stages: one per chain stage, except a pixel pair (ir/row-chain.ts `pixel`) is one.
@@ -199,14 +231,14 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       pixel = `${g.outW}, ${g.strideW}, ${g.padLeft}, ${g.inC}, ${og.outC}, ${ctx.ptr(op.outputs[1 + s]!, { write: true })}, &${pw.rowsField}, ${pw.kernel}, ${pw.filter}, ${pw.bias}`;
     }
     stages.push(`{ ${g.inH}, ${og.outH}, ${g.strideH}, ${g.padTop}, ${g.kH}, ${g.inW * g.inC}, ${og.outW * og.outC}, ` +
-      `${conv ? c.rowsField : 'NULL'}, ${conv ? 'NULL' : c.rowsField}, ${conv ? c.kernel : 'NULL'}, ${conv ? 'NULL' : c.kernel}, ${c.filter}, ${c.bias}, ${buf}, ${pixel} }`);
+      `${conv ? c.rowsField : 'NULL'}, ${conv ? 'NULL' : c.rowsField}, ${conv ? c.kernel : 'NULL'}, ${conv ? 'NULL' : c.kernel}, ${c.filter}, ${c.bias}, ${buf}, ${pixel}, ${c.row ?? 'NULL'} }`);
     if (pair) s++;
   }
   const stagesName = ctx.name(i, 'stages');
   ctx.decls.push(`static const tr_row_stage_t ${stagesName}[${stages.length}] = {\n  ${stages.join(',\n  ')}\n};\n`);
   const last = geo[n - 1]!;
   const y = ctx.tensor(op.outputs[0]!);
-  let endFields = 'TR_ROW_END_NONE, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL';
+  let endFields = 'TR_ROW_END_NONE, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL';
   let acc = 'NULL';
   if (o.end) {
     const lastRow = ctx.ptr(op.outputs[n]!, { write: true });
@@ -219,7 +251,7 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       const w = perPixel ? 1 : last.outW;
       ctx.decls.push(`static const tr_partial_pool_s8_params_t ${rowName} = { ${viewInit(1, 1, w, last.outC, w * last.outC, w * last.outC, last.outC)} };\n`);
       ctx.decls.push(`static const tr_partial_pool_finish_s8_params_t ${finName} = { ${last.outC}, ${last.outH * last.outW}, ${clamp.min}, ${clamp.max} };\n`);
-      endFields = `TR_ROW_END_POOL, ${lastRow}, ${perPixel ? 1 : 0}, &${rowName}, &${finName}, NULL, NULL, 0, NULL, NULL`;
+      endFields = `TR_ROW_END_POOL, ${lastRow}, ${perPixel ? 1 : 0}, &${rowName}, &${finName}, NULL, NULL, 0, NULL, NULL, NULL`;
       kernels.add('tr_partial_pool_sum_s8').add('tr_partial_pool_finish_s8');
     } else {
       const wId = op.inputs[1 + 2 * n]!; const bId = op.inputs[2 + 2 * n]!;
@@ -228,23 +260,36 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       const xq = perTensorQuant(ctx, i, op, quantOf(n - 1)); const wq = perTensorQuant(ctx, i, op, w);
       const units = w.shape[0]!; const rowK = last.outW * last.outC;
       const wv = constValues(w);
-      // [units][rows * rowK] -> [rows][units][rowK]: each row's slice of every unit contiguous
-      const reordered: number[] = [];
-      for (let r = 0; r < last.outH; r++) for (let u = 0; u < units; u++) for (let k = 0; k < rowK; k++) reordered.push(wv[u * last.outH * rowK + r * rowK + k]!);
-      const wName = ctx.name(i, 'fc_weights');
-      ctx.decls.push(intArray(wName, 'int8_t', reordered));
-      // The pure dot product of the fast kernel needs a zero filter offset (as lower-partial.ts).
-      const fast = ctx.variant === 'optimized' && wq.zeroPoint === 0;
-      let init = '';
-      if (fast) {
-        init = ctx.name(i, 'fc_acc_init');
-        const terms: number[] = [];
-        for (let r = 0; r < last.outH; r++) terms.push(...sliceOffsetTerms(reordered.slice(r * units * rowK, (r + 1) * units * rowK), units, -xq.zeroPoint));
-        ctx.decls.push(intArray(init, 'int32_t', terms));
+      // the model's bias is emitted on use only (the row functions add their folded one)
+      const bias = () => (bId >= 0 ? ctx.ptr(bId) : 'NULL');
+      // 'speed': a generated row function with the untiled FC's kernel (lower-row-chain-rows.ts), else the partial-sum kernels
+      const rowFn = fcEndRowFunction(ctx, { name: (what) => ctx.name(i, what), weights: wv, units, rows: last.outH, rowK,
+        bias: bId >= 0 ? constValues(ctx.tensor(bId)) : undefined, inZeroPoint: xq.zeroPoint, filterZeroPoint: wq.zeroPoint });
+      let rowFields: string;
+      if (rowFn) {
+        rowFields = `NULL, NULL, 0, ${rowFn.bias}`;
+        kernels.add(rowFn.kernel);
+      } else {
+        // [units][rows * rowK] -> [rows][units][rowK]: each row's slice of every unit contiguous
+        const reordered: number[] = [];
+        for (let r = 0; r < last.outH; r++) for (let u = 0; u < units; u++) for (let k = 0; k < rowK; k++) reordered.push(wv[u * last.outH * rowK + r * rowK + k]!);
+        const wName = ctx.name(i, 'fc_weights');
+        ctx.decls.push(intArray(wName, 'int8_t', reordered));
+        // The pure dot product of the fast kernel needs a zero filter offset (as lower-partial.ts).
+        const fast = ctx.variant === 'optimized' && wq.zeroPoint === 0;
+        let init = '';
+        if (fast) {
+          init = ctx.name(i, 'fc_acc_init');
+          const terms: number[] = [];
+          for (let r = 0; r < last.outH; r++) terms.push(...sliceOffsetTerms(reordered.slice(r * units * rowK, (r + 1) * units * rowK), units, -xq.zeroPoint));
+          ctx.decls.push(intArray(init, 'int32_t', terms));
+        }
+        const rowsName = ctx.name(i, 'fc_rows');
+        const ref = `{ 1, ${rowK}, ${units}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)} }`;
+        ctx.decls.push(`static const tr_partial_fc_s8_fast_params_t ${rowsName}[${last.outH}] = {\n  ${Array.from({ length: last.outH }, (_, r) => `{ ${ref}, ${fast ? `${init} + ${r * units}` : 'NULL'} }`).join(',\n  ')}\n};\n`);
+        rowFields = `${rowsName}, ${wName}, ${units * rowK}, ${bias()}`;
+        kernels.add('tr_partial_fc_s8_fast');
       }
-      const rowsName = ctx.name(i, 'fc_rows');
-      const ref = `{ 1, ${rowK}, ${units}, ${cInt(-xq.zeroPoint)}, ${cInt(-wq.zeroPoint)} }`;
-      ctx.decls.push(`static const tr_partial_fc_s8_fast_params_t ${rowsName}[${last.outH}] = {\n  ${Array.from({ length: last.outH }, (_, r) => `{ ${ref}, ${fast ? `${init} + ${r * units}` : 'NULL'} }`).join(',\n  ')}\n};\n`);
       const { multipliers, shifts } = perChannelMultipliers(xq.scale, w.quant.scale, yq.scale, units);
       const multName = ctx.name(i, 'fc_mult'); const shiftName = ctx.name(i, 'fc_shift');
       ctx.decls.push(intArray(multName, 'int32_t', multipliers), intArray(shiftName, 'int32_t', shifts));
@@ -255,8 +300,8 @@ export function lowerRowChain(ctx: LowerContext, i: number, op: Op<'ROW_CHAIN'>)
       }
       const rqName = ctx.name(i, 'fc_requant');
       ctx.decls.push(`static const tr_partial_requant_s8_params_t ${rqName} = { ${units}, ${units}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${multName}, ${shiftName}, ${fscale} };\n`);
-      endFields = `TR_ROW_END_FC, ${lastRow}, 0, NULL, NULL, ${rowsName}, ${wName}, ${units * rowK}, ${bId >= 0 ? ctx.ptr(bId) : 'NULL'}, &${rqName}`;
-      kernels.add('tr_partial_fc_s8_fast').add('tr_partial_requant_s8');
+      endFields = `TR_ROW_END_FC, ${lastRow}, 0, NULL, NULL, ${rowFields}, &${rqName}, ${rowFn ? rowFn.fn : 'NULL'}`;
+      kernels.add('tr_partial_requant_s8');
     }
   }
   const pName = ctx.name(i, 'params');

@@ -144,6 +144,75 @@ TR_DW1IN_AI void tr_dw1in_edge(const tr_requant_t *r, const tr_rq32_t *rq32, con
   for (int32_t j = 0; j < NB; j++) o[c0 + j] = tr_dw1in_out(r, rq32, a[j], c0 + j, mode, SIGN, zp, lo, hi);
 }
 
+/* One output row: pixel quads and pairs inside the input columns ([ox0, ox1), the generator's
+ * pair8 / quad4 instances), single pixels, and the edge pixels from the unfolded biases `ball`;
+ * window rows ky0 .. ky1 - 1 inside the input, xrow the input row of window row 0 (may lie above
+ * the input: only rows from ky0 on are read), rb the row's biases (in_zp times the weights of
+ * the window rows in the padding added). The layer walks its rows with it; a row chain calls
+ * it per row with both biases as constant tables (codegen/aot/lower-row-chain-rows.ts). */
+TR_DW1IN_AI void tr_dw1in_rv32_row(const tr_requant_t *r, const tr_rq32_t *rq32, const int32_t *rb, const int32_t *ball,
+                                   const int8_t *xrow, const int8_t *filter, int8_t *orow, const int32_t ky0, const int32_t ky1,
+                                   const int32_t ox0, const int32_t ox1, const int32_t out_w, const int32_t in_w, const int32_t pl,
+                                   const int32_t in_zp, const int32_t KH, const int32_t KW, const int32_t SH, const int32_t STW,
+                                   const int32_t C, const int mode, const int SIGN, tr_dw1in_pair8_fn pair8, tr_dw1in_quad4_fn quad4) {
+  const int32_t zp = r->zp, lo = r->lo, hi = r->hi;
+  const int32_t NBT = C % 8, GT = C - NBT; /* the last group's channels and first channel */
+  for (int32_t ox = 0; ox < out_w;) {
+    const int32_t ix0 = ox * STW - pl;
+    int8_t *o = orow + ox * C;
+    if (ox >= ox0 && ox + 3 < ox1 && GT) {
+      /* four pixels: each 8-channel group in two halves of 4 channels, the channels left
+       * over one pixel at a time */
+      for (int32_t c0 = 0; c0 < GT; c0 += 4) {
+        int32_t sums[16];
+        quad4(xrow + ix0 + ky0 * SH, filter + (c0 & ~7) * KH * KW + ky0 * KW * 8 + (c0 & 4), ky1 - ky0, rb + c0, sums);
+#pragma GCC unroll 4
+        for (int32_t q = 0; q < 4; q++)
+#pragma GCC unroll 4
+          for (int32_t j = 0; j < 4; j++) o[q * C + c0 + j] = tr_dw1in_out(r, rq32, sums[4 * q + j], c0 + j, mode, SIGN, zp, lo, hi);
+      }
+      if (NBT)
+        for (int32_t q = 0; q < 4; q++)
+          tr_dw1in_one(r, rq32, rb, xrow + ix0 + q * STW, filter + GT * KH * KW, o + q * C, GT, ky0, ky1, KW, SH, NBT, mode, SIGN, zp, lo, hi);
+      ox += 4;
+      continue;
+    }
+    if (ox >= ox0 && ox + 1 < ox1) {
+      /* a pixel pair: blocks of 8 channels, the channels left over one pixel at a time */
+      for (int32_t c0 = 0; c0 < GT; c0 += 8) {
+        int32_t sums[16];
+        pair8(xrow + ix0 + ky0 * SH, filter + c0 * KH * KW + ky0 * KW * 8, ky1 - ky0, rb + c0, sums);
+#pragma GCC unroll 8
+        for (int32_t j = 0; j < 8; j++) {
+          o[c0 + j] = tr_dw1in_out(r, rq32, sums[j], c0 + j, mode, SIGN, zp, lo, hi);
+          o[C + c0 + j] = tr_dw1in_out(r, rq32, sums[8 + j], c0 + j, mode, SIGN, zp, lo, hi);
+        }
+      }
+      if (NBT) {
+        tr_dw1in_one(r, rq32, rb, xrow + ix0, filter + GT * KH * KW, o, GT, ky0, ky1, KW, SH, NBT, mode, SIGN, zp, lo, hi);
+        tr_dw1in_one(r, rq32, rb, xrow + ix0 + STW, filter + GT * KH * KW, o + C, GT, ky0, ky1, KW, SH, NBT, mode, SIGN, zp, lo, hi);
+      }
+      ox += 2;
+      continue;
+    }
+    if (ox >= ox0 && ox < ox1) {
+      for (int32_t c0 = 0; c0 < GT; c0 += 8)
+        tr_dw1in_one(r, rq32, rb, xrow + ix0, filter + c0 * KH * KW, o, c0, ky0, ky1, KW, SH, 8, mode, SIGN, zp, lo, hi);
+      if (NBT)
+        tr_dw1in_one(r, rq32, rb, xrow + ix0, filter + GT * KH * KW, o, GT, ky0, ky1, KW, SH, NBT, mode, SIGN, zp, lo, hi);
+      ox++;
+      continue;
+    }
+    int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + KW > in_w ? in_w - ix0 : KW;
+    if (kx1 < kx0) kx1 = kx0;
+    for (int32_t c0 = 0; c0 < GT; c0 += 8)
+      tr_dw1in_edge(r, rq32, ball, xrow + ix0, filter + c0 * KH * KW, o, c0, ky0, ky1, kx0, kx1, in_zp, KW, SH, 8, mode, SIGN, zp, lo, hi);
+    if (NBT)
+      tr_dw1in_edge(r, rq32, ball, xrow + ix0, filter + GT * KH * KW, o, GT, ky0, ky1, kx0, kx1, in_zp, KW, SH, NBT, mode, SIGN, zp, lo, hi);
+    ox++;
+  }
+}
+
 /* The whole layer; KH, KW, SH (input row stride = in.w), STW, C (output channels), mode and
  * SIGN literals at the call (the generator emits one small function per layer around it), and
  * pair8 / quad4 the layer's tr_dw1in_pair8 / tr_dw1in_quad4 instances (unused below 8 channels). */
@@ -192,60 +261,8 @@ TR_DW1IN_AI void tr_dw1in_rv32_layer(const tr_conv_s8_params_t *p, const int8_t 
       }
       const int8_t *xrow = in_b + iy0 * SH;
       int8_t *orow = out_b + oy * osh;
-      for (int32_t ox = 0; ox < out_w;) {
-        const int32_t ix0 = ox * STW - pl;
-        int8_t *o = orow + ox * C;
-        if (ox >= ox0 && ox + 3 < ox1 && GT) {
-          /* four pixels: each 8-channel group in two halves of 4 channels, the channels left
-           * over one pixel at a time */
-          for (int32_t c0 = 0; c0 < GT; c0 += 4) {
-            int32_t sums[16];
-            quad4(xrow + ix0 + ky0 * SH, filter + (c0 & ~7) * KH * KW + ky0 * KW * 8 + (c0 & 4), ky1 - ky0, rb + c0, sums);
-#pragma GCC unroll 4
-            for (int32_t q = 0; q < 4; q++)
-#pragma GCC unroll 4
-              for (int32_t j = 0; j < 4; j++) o[q * C + c0 + j] = tr_dw1in_out(&r, rq32, sums[4 * q + j], c0 + j, mode, SIGN, zp, lo, hi);
-          }
-          if (NBT)
-            for (int32_t q = 0; q < 4; q++)
-              tr_dw1in_one(&r, rq32, rb, xrow + ix0 + q * STW, filter + GT * KH * KW, o + q * C, GT, ky0, ky1, KW, SH, NBT, mode, SIGN, zp, lo, hi);
-          ox += 4;
-          continue;
-        }
-        if (ox >= ox0 && ox + 1 < ox1) {
-          /* a pixel pair: blocks of 8 channels, the channels left over one pixel at a time */
-          for (int32_t c0 = 0; c0 < GT; c0 += 8) {
-            int32_t sums[16];
-            pair8(xrow + ix0 + ky0 * SH, filter + c0 * KH * KW + ky0 * KW * 8, ky1 - ky0, rb + c0, sums);
-#pragma GCC unroll 8
-            for (int32_t j = 0; j < 8; j++) {
-              o[c0 + j] = tr_dw1in_out(&r, rq32, sums[j], c0 + j, mode, SIGN, zp, lo, hi);
-              o[C + c0 + j] = tr_dw1in_out(&r, rq32, sums[8 + j], c0 + j, mode, SIGN, zp, lo, hi);
-            }
-          }
-          if (NBT) {
-            tr_dw1in_one(&r, rq32, rb, xrow + ix0, filter + GT * KH * KW, o, GT, ky0, ky1, KW, SH, NBT, mode, SIGN, zp, lo, hi);
-            tr_dw1in_one(&r, rq32, rb, xrow + ix0 + STW, filter + GT * KH * KW, o + C, GT, ky0, ky1, KW, SH, NBT, mode, SIGN, zp, lo, hi);
-          }
-          ox += 2;
-          continue;
-        }
-        if (ox >= ox0 && ox < ox1) {
-          for (int32_t c0 = 0; c0 < GT; c0 += 8)
-            tr_dw1in_one(&r, rq32, rb, xrow + ix0, filter + c0 * KH * KW, o, c0, ky0, ky1, KW, SH, 8, mode, SIGN, zp, lo, hi);
-          if (NBT)
-            tr_dw1in_one(&r, rq32, rb, xrow + ix0, filter + GT * KH * KW, o, GT, ky0, ky1, KW, SH, NBT, mode, SIGN, zp, lo, hi);
-          ox++;
-          continue;
-        }
-        int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + KW > in_w ? in_w - ix0 : KW;
-        if (kx1 < kx0) kx1 = kx0;
-        for (int32_t c0 = 0; c0 < GT; c0 += 8)
-          tr_dw1in_edge(&r, rq32, ball, xrow + ix0, filter + c0 * KH * KW, o, c0, ky0, ky1, kx0, kx1, in_zp, KW, SH, 8, mode, SIGN, zp, lo, hi);
-        if (NBT)
-          tr_dw1in_edge(&r, rq32, ball, xrow + ix0, filter + GT * KH * KW, o, GT, ky0, ky1, kx0, kx1, in_zp, KW, SH, NBT, mode, SIGN, zp, lo, hi);
-        ox++;
-      }
+      tr_dw1in_rv32_row(&r, rq32, rb, ball, xrow, filter, orow, ky0, ky1, ox0, ox1, out_w, in_w, pl, in_zp, KH, KW, SH, STW, C,
+                        mode, SIGN, pair8, quad4);
     }
   }
 }

@@ -7,7 +7,9 @@
  * [rows][units][row values]); the end requantizes once after the last row.
  * Every row runs through the library kernels (reference or optimized) or generated per-layer
  * "speed" wrappers with the same signature, on one params struct per output row (the row's
- * input window: its height and top padding). */
+ * input window: its height and top padding), or, where the generator has a per-layer row
+ * function (`row`: the untiled build's kernel for one output row, its tables constants of the
+ * generated model), through that; likewise an FC end's rows (`fc_row`). */
 #ifndef TR_ROW_CHAIN_H
 #define TR_ROW_CHAIN_H
 #include "tr_kernels.h"
@@ -16,6 +18,11 @@ typedef void (*tr_row_conv_fn)(const tr_conv_s8_params_t *p, const int8_t *in, c
                                const int32_t *bias, int8_t *out);
 typedef void (*tr_row_dwconv_fn)(const tr_dwconv_s8_params_t *p, const int8_t *in, const int8_t *filter,
                                  const int32_t *bias, int8_t *out);
+/* A generated row function: output row `row` of a stage from its window's first present input
+ * row (`in`) into `out`. */
+typedef void (*tr_row_fn)(int32_t row, const int8_t *in, int8_t *out);
+/* A generated FC end row: row `row` of the last stage's output into the int32 accumulators. */
+typedef void (*tr_row_end_fn)(int32_t row, const int8_t *x, int32_t *acc);
 
 typedef struct {
   int32_t in_h, out_h;               /* rows of the stage's input and output maps */
@@ -40,6 +47,7 @@ typedef struct {
   tr_row_conv_fn pw_fn;
   const int8_t *pw_filter;
   const int32_t *pw_bias;
+  tr_row_fn row;                     /* a plain stage's generated row function, or NULL */
 } tr_row_stage_t;
 
 enum { TR_ROW_END_NONE = 0, TR_ROW_END_POOL = 1, TR_ROW_END_FC = 2 };
@@ -65,6 +73,7 @@ typedef struct {
   int32_t fc_row_weights;            /* units * row values */
   const int32_t *fc_bias;
   const tr_partial_requant_s8_params_t *fc_requant;
+  tr_row_end_fn fc_row;              /* FC end: a generated row function in place of fc_rows (fc_bias then folded) */
 } tr_row_chain_params_t;
 
 void tr_row_chain_s8(const tr_row_chain_params_t *p);

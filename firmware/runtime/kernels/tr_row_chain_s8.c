@@ -17,13 +17,16 @@ typedef struct {
   int32_t row, stage;
 } tr_row_step_t;
 
-/* The next row to compute (step->stage, -1 when the chain is done): the input window, the
- * output place, after sliding the stage's held rows. p->state: per stage next row, first row held. */
-static __attribute__((noinline)) int32_t next_step(const tr_row_chain_params_t *p, tr_row_step_t *step) {
+/* The next row to compute: its stage (also step->stage; NULL when the chain is done), the input
+ * window, the output place, after sliding the stage's held rows. p->state: per stage next row,
+ * first row held. The stage's address comes back from here, where it is computed anyway: the
+ * driver indexing the stages itself kept the struct size (not a power of two) in a register of
+ * its own, 8 bytes more frame under every kernel (M4, -fstack-usage). */
+static __attribute__((noinline)) const tr_row_stage_t *next_step(const tr_row_chain_params_t *p, tr_row_step_t *step) {
   const int32_t n = p->n_stages;
   int16_t *nxt = p->state, *lo = p->state + n;
   const tr_row_stage_t *stages = p->stages;
-  if (nxt[n - 1] >= stages[n - 1].out_h) return step->stage = -1;
+  if (nxt[n - 1] >= stages[n - 1].out_h) return NULL;
   int32_t s = n - 1;
   while (s > 0) {
     const tr_row_stage_t *c = &stages[s];
@@ -46,7 +49,7 @@ static __attribute__((noinline)) int32_t next_step(const tr_row_chain_params_t *
   nxt[s] = (int16_t)(r + 1);
   if (s == n - 1) {
     step->out = p->end == TR_ROW_END_NONE ? p->y + (size_t)r * (size_t)c->out_row : p->last_row;
-    return s;
+    return c;
   }
   /* drop the rows above the next stage's current window, then append row r */
   const tr_row_stage_t *d = &stages[s + 1];
@@ -58,12 +61,13 @@ static __attribute__((noinline)) int32_t next_step(const tr_row_chain_params_t *
     lo[s] = (int16_t)keep_lo;
   }
   step->out = c->buf + (size_t)(r - lo[s]) * (size_t)c->out_row;
-  return s;
+  return c;
 }
 
 /* A last-stage row (in last_row) into the end's accumulators. */
 static void end_row(const tr_row_chain_params_t *p, int32_t row) {
   if (p->end == TR_ROW_END_POOL) tr_partial_pool_sum_s8(p->pool_row, p->last_row, p->acc, p->acc);
+  else if (p->fc_row) p->fc_row(row, p->last_row, p->acc);
   else tr_partial_fc_s8_fast(&p->fc_rows[row], p->last_row, p->fc_weights + (size_t)row * (size_t)p->fc_row_weights, p->acc, p->acc);
 }
 
@@ -86,7 +90,8 @@ static __attribute__((noinline)) void pixel_row(const tr_row_chain_params_t *p, 
 
 /* A plain stage's row: its kernel, then the end's accumulation for a last-stage row. */
 static __attribute__((noinline)) void plain_row(const tr_row_chain_params_t *p, const tr_row_stage_t *c, const tr_row_step_t *step) {
-  if (c->conv) c->conv(c->conv_rows[step->row], step->in, c->filter, c->bias, step->out);
+  if (c->row) c->row(step->row, step->in, step->out);
+  else if (c->conv) c->conv(c->conv_rows[step->row], step->in, c->filter, c->bias, step->out);
   else c->dw(c->dw_rows[step->row], step->in, c->filter, c->bias, step->out);
   if (step->stage == p->n_stages - 1 && p->end != TR_ROW_END_NONE) end_row(p, step->row);
 }
@@ -97,8 +102,8 @@ void tr_row_chain_s8(const tr_row_chain_params_t *p) {
   if (p->end == TR_ROW_END_FC) memset(p->acc, 0, (size_t)p->fc_requant->count * sizeof(int32_t));
   tr_row_step_t step;
   /* The step's work in their own small frames, under this one's few words (stack is RAM). */
-  while (next_step(p, &step) >= 0) {
-    const tr_row_stage_t *c = &p->stages[step.stage];
+  const tr_row_stage_t *c;
+  while ((c = next_step(p, &step)) != NULL) {
     if (c->px_w) pixel_row(p, c, &step, step.stage == p->n_stages - 1 && p->pool_per_pixel);
     else plain_row(p, c, &step);
   }
