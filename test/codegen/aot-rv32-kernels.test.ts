@@ -26,6 +26,8 @@ import { ARITHMETICS } from '../../wire/vocabulary.ts';
 import { reverseWindowLag, streamInputs, windowLag } from '../../firmware/plan/streaming.ts';
 import { leadingPad } from '../../firmware/ir/shape.ts';
 import { DW_ROW_MAX } from '../../firmware/codegen/aot/lower-scalar-depthwise.ts';
+import { quadWalkLag } from '../../firmware/codegen/aot/rv32-quad-walk.ts';
+import type { ScalarConvLayer } from '../../firmware/codegen/aot/lower-scalar.ts';
 
 const RV32_BOARD = 'qemu-riscv32-virt';
 const NO_DSP = { dsp: false, fpu: false } as const;
@@ -377,7 +379,9 @@ describe('RV32 quad kernel under streaming overlaps', () => {
   // inputs are still to be read for the next block: units of 4 pixels, where the planner's rule
   // for CONV_2D (firmware/plan/streaming.ts) only guarantees the lag of 2-pixel units. The
   // generator may pick it for an output overlapping its input only when the plan puts the output
-  // at least the 4-pixel lag below the input; a wrong pick overwrites input still to be read.
+  // at least the lag of the units its walk takes below the input (quads where four windows fit,
+  // pairs and single pixels elsewhere, a 1x1 layer's pairs from QP on: rv32-quad-walk.ts; at
+  // most the uniform 4-pixel lag); a wrong pick overwrites input still to be read.
   const qg = new RandomGraph(rng(34));
   for (const c of [
     { h: 4, w: 9, inC: 8, outC: 12, kH: 1, kW: 1 }, { h: 5, w: 5, inC: 6, outC: 16, kH: 1, kW: 1 },
@@ -400,6 +404,21 @@ describe('RV32 quad kernel under streaming overlaps', () => {
       inPixelBytes: inC, outPixelBytes: outC, unitPixels: 4,
     });
   };
+  /** The lag of the walk op i's emitted quad call takes: the 1x1 kernel with its QP literal,
+   * the gathering variant or the walker over the input. */
+  const emittedWalkLag = (src: string, i: number) => {
+    const op = qgraph.ops[i]!;
+    const o = op.options as { padding: 'SAME' | 'VALID'; strideH: number; strideW: number };
+    const [, inH, inW, inC] = qgraph.tensors[op.inputs[0]!]!.shape as [number, number, number, number];
+    const [, outH, outW, outC] = qgraph.tensors[op.outputs[0]!]!.shape as [number, number, number, number];
+    const [, kH, kW] = qgraph.tensors[op.inputs[1]!]!.shape as [number, number, number, number];
+    const one = src.match(new RegExp(`tr_conv1x1_quad_rv32_layer\\(&op${i}_params, in, \\w+, out, \\d+, (\\d+),`));
+    const layer = {
+      gemm: one !== null, batches: 1, inH, inW, inC, outH, outW, outC, kH, kW, strideH: o.strideH, strideW: o.strideW,
+      padTop: leadingPad(o.padding, inH, kH, o.strideH, 1, outH), padLeft: leadingPad(o.padding, inW, kW, o.strideW, 1, outW),
+    } as ScalarConvLayer;
+    return quadWalkLag(layer, src.includes(`tr_conv_quad_i2c_rv32_layer(&op${i}_params`), one ? Number(one[1]) : undefined);
+  };
   for (const [name, atQuadLag, gap] of [
     ['below by the planner\'s (2-pixel) lag', false, (s: { lag: number }) => -s.lag],
     ['below by the 4-pixel lag', true, (s: { lag: number }, out: number, input: number) => -Math.max(s.lag, quadLag(out, input))],
@@ -417,7 +436,9 @@ describe('RV32 quad kernel under streaming overlaps', () => {
         if (!(d < size(out) && -d < size(input))) continue;
         overlapping++;
         const quad = src.includes(`op${i}_convq(`);
-        if (quad) { quads++; assert.ok(d >= quadLag(out, input), `op ${i}: quads ${d} B below the input, 4-pixel lag ${quadLag(out, input)}`); }
+        // the quads' writes must stay below every input byte still to be read: the lag of the
+        // units the emitted walk takes (rv32-quad-walk.ts; at most the uniform 4-pixel lag)
+        if (quad) { quads++; const lag = emittedWalkLag(src, i); assert.ok(lag <= quadLag(out, input)); assert.ok(d >= lag, `op ${i}: quads ${d} B below the input, the walk's lag ${lag}`); }
       }
       assert.ok(overlapping >= 5, `${overlapping} outputs overlap their inputs`);
       if (atQuadLag) assert.ok(quads >= 4, `${quads} quad layers at the 4-pixel lag`);
