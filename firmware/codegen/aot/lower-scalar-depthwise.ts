@@ -1,7 +1,8 @@
 // Depthwise kernel selection on cores without a DSP extension (RV32IMAC, Cortex-M0) under
 // optimize 'speed': the channel-major 3x3 kernel (tr_dwconv_rv32.h), the one-input-channel
 // kernels (tr_dwconv1in_rv32.h, micro_speech's 1 -> 8 channel 10x8 layer; tr_conv1ch_rv32.h,
-// one output channel: FDT's partitions of such layers) and the exact rv32
+// one output channel: FDT's partitions of such layers, the 3x3 ones on tr_dwconv_rv32.h with
+// C = 1; FDT's one-output-channel 1x1 partitions go to lower-conv1x1-1ch.ts) and the exact rv32
 // requantization both use (tr_requant_rv32.h) where the generator can prove it applies.
 // lower-scalar.ts calls in here; optimize 'size' never does (ctx.scalarBlockKernels).
 import { intArray } from './c-emit.ts';

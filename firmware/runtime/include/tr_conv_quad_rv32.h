@@ -12,9 +12,10 @@
  *
  * Units of four pixels: reads of a quad's inputs (for the next channel block) follow writes of
  * its outputs (of the previous block), so when the plan overlaps the output with the input the
- * generator only picks this kernel when the output lies at least the lag of a 4-pixel unit
- * below the input (lower-scalar.ts checks the plan's offsets; firmware/plan/streaming.ts'
- * rule for CONV_2D gives the 2-pixel lag of tr_conv_rv32.h). Always forwards.
+ * generator only picks this kernel when the output lies at least the lag of the units it walks
+ * (quads, pairs, single pixels) below the input (rv32-quad-walk.ts checks the plan's offsets;
+ * firmware/plan/streaming.ts' rule for CONV_2D gives the 2-pixel lag of tr_conv_rv32.h).
+ * Always forwards.
  *
  * Where a quad's four windows do not all lie inside the input, a pair of pixels with the same
  * loop when two do (2.8 per MAC), else one pixel at a time (rows in the vertical padding, the
