@@ -7,11 +7,12 @@
 // 4-pixel unit (windowLag with unitPixels 4) is what the quads need only where they run. The
 // walker takes quads only where four windows lie inside the input: near a row's right end
 // (where a strided conv's lag binds) it runs pairs and single pixels, so its real lag there is
-// theirs. vww's FDT plan puts the first conv's output 112 B below its input: the 2-pixel lag,
-// and also the walk's (quads end 4 pixels before the row's end), while the uniform 4-pixel lag
-// is 128. The 1x1 kernel over flattened pixels may also end in pairs (its quadPixels): a 1x1
-// conv that widens the pixels (vww's 16 -> 32 after the FDT partitions) needs the most lag at
-// its last pixels, where pairs need the planner's lag exactly.
+// theirs. vww's FDT plan puts the first conv's output 112 B below its input (the 2-pixel lag,
+// 110 B, aligned): the walk's lag is 112 (its quads end 4 pixels before the row's end), the
+// uniform 4-pixel lag 126. The 1x1 kernel over flattened pixels may also end in pairs (its
+// quadPixels): a 1x1 conv that widens the pixels (vww's 16 -> 32 after the FDT partitions, put
+// 9,248 B below its input) needs the most lag at its last pixels, where pairs need the
+// planner's lag exactly (quads to the end: 9,280).
 import type { LowerContext } from './context.ts';
 import { tensorsOverlap } from './lower-common.ts';
 import { walkLag, type WindowGeometry } from '../../plan/streaming.ts';
