@@ -5,7 +5,7 @@
 // partitions 8 -> 1 on qemu-riscv32-virt, issue 11). lower-scalar-depthwise.ts calls it first,
 // for lower-scalar.ts, with the layer's rq32 source: in the reference arithmetic it then
 // requantizes with tr_requant_rv32.h where rq32Rows proves it exact (vww's FDT partitions on
-// qemu-riscv32-virt: 94k to 138k instructions each with tr_rq_t, 72k with the rq32 form and
+// qemu-riscv32-virt: 99k to 138k instructions each with tr_rq_t, 72k with the rq32 form and
 // the weights hidden from constant folding, see the header).
 import { intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
