@@ -58,14 +58,9 @@ function firstInside(origin: number, step: number, n: number, size: number): num
   return n;
 }
 
-/**
- * The lag of a window op (see the file comment): the largest distance between the end of a
- * unit's writes and the lowest input byte any later-or-same pixel still reads.
- */
-export function windowLag(w: WindowGeometry): number {
-  const P = w.outH * w.outW;
-  // Lowest input pixel (flat index) each output pixel reads; Infinity when its window is all padding.
-  const start = new Float64Array(P);
+/** Lowest input pixel (flat index) each output pixel's window reads; Infinity when it is all padding. */
+function windowStarts(w: WindowGeometry): Float64Array {
+  const start = new Float64Array(w.outH * w.outW);
   for (let oy = 0; oy < w.outH; oy++) {
     const iy0 = oy * w.strideH - w.padTop;
     const ky = firstInside(iy0, w.dilationH, w.filterH, w.inH);
@@ -77,6 +72,16 @@ export function windowLag(w: WindowGeometry): number {
         : (iy0 + ky * w.dilationH) * w.inW + (ix0 + kx * w.dilationW);
     }
   }
+  return start;
+}
+
+/**
+ * The lag of a window op (see the file comment): the largest distance between the end of a
+ * unit's writes and the lowest input byte any later-or-same pixel still reads.
+ */
+export function windowLag(w: WindowGeometry): number {
+  const P = w.outH * w.outW;
+  const start = windowStarts(w);
   let lag = 0;
   let suffixMin = Infinity;
   for (let p = P - 1; p >= 0; p--) {
@@ -86,6 +91,30 @@ export function windowLag(w: WindowGeometry): number {
     const writeEnd = Math.min(p + w.unitPixels, P) * w.outPixelBytes;
     lag = Math.max(lag, writeEnd - suffixMin * w.inPixelBytes);
   }
+  return lag;
+}
+
+/**
+ * The lag of a kernel whose units are known pixel by pixel rather than bounded by one size
+ * (`w.unitPixels` unused): `units` lists the pixel counts of its consecutive units in output
+ * raster order (summing to the map's pixels; a unit's reads may follow its own writes). The
+ * RV32 quad kernel walks quads only where four windows lie inside the input and pairs or single
+ * pixels elsewhere, so near a row's end, where windowLag's 4-pixel unit binds, its real lag is
+ * that of its pairs (lower-scalar.ts checks the plan's offsets with it).
+ */
+export function walkLag(w: WindowGeometry, units: readonly number[]): number {
+  const P = w.outH * w.outW;
+  const start = windowStarts(w);
+  const suffixMin = new Float64Array(P + 1).fill(Infinity);
+  for (let p = P - 1; p >= 0; p--) suffixMin[p] = Math.min(suffixMin[p + 1]!, start[p]!);
+  let lag = 0;
+  let p = 0;
+  for (const n of units) {
+    if (n < 1 || p + n > P) throw new Error(`walkLag: unit of ${n} pixels at pixel ${p} of ${P}`);
+    if (suffixMin[p] !== Infinity) lag = Math.max(lag, (p + n) * w.outPixelBytes - suffixMin[p]! * w.inPixelBytes);
+    p += n;
+  }
+  if (p !== P) throw new Error(`walkLag: units cover ${p} of ${P} pixels`);
   return lag;
 }
 

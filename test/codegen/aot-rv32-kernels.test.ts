@@ -28,6 +28,8 @@ import { ARITHMETICS } from '../../wire/vocabulary.ts';
 import { reverseWindowLag, streamInputs, windowLag } from '../../firmware/plan/streaming.ts';
 import { leadingPad } from '../../firmware/ir/shape.ts';
 import { DW_ROW_MAX } from '../../firmware/codegen/aot/lower-scalar-depthwise.ts';
+import { quadWalkLag } from '../../firmware/codegen/aot/rv32-quad-walk.ts';
+import type { ScalarConvLayer } from '../../firmware/codegen/aot/lower-scalar.ts';
 
 const RV32_BOARD = 'qemu-riscv32-virt';
 const NO_DSP = { dsp: false, fpu: false } as const;
@@ -379,7 +381,9 @@ describe('RV32 quad kernel under streaming overlaps', () => {
   // inputs are still to be read for the next block: units of 4 pixels, where the planner's rule
   // for CONV_2D (firmware/plan/streaming.ts) only guarantees the lag of 2-pixel units. The
   // generator may pick it for an output overlapping its input only when the plan puts the output
-  // at least the 4-pixel lag below the input; a wrong pick overwrites input still to be read.
+  // at least the lag of the units its walk takes below the input (quads where four windows fit,
+  // pairs and single pixels elsewhere, a 1x1 layer's pairs from QP on: rv32-quad-walk.ts; at
+  // most the uniform 4-pixel lag); a wrong pick overwrites input still to be read.
   const qg = new RandomGraph(rng(34));
   for (const c of [
     { h: 4, w: 9, inC: 8, outC: 12, kH: 1, kW: 1 }, { h: 5, w: 5, inC: 6, outC: 16, kH: 1, kW: 1 },
@@ -402,6 +406,21 @@ describe('RV32 quad kernel under streaming overlaps', () => {
       inPixelBytes: inC, outPixelBytes: outC, unitPixels: 4,
     });
   };
+  /** The lag of the walk op i's emitted quad call takes: the 1x1 kernel with its QP literal,
+   * the gathering variant or the walker over the input. */
+  const emittedWalkLag = (src: string, i: number) => {
+    const op = qgraph.ops[i]!;
+    const o = op.options as { padding: 'SAME' | 'VALID'; strideH: number; strideW: number };
+    const [, inH, inW, inC] = qgraph.tensors[op.inputs[0]!]!.shape as [number, number, number, number];
+    const [, outH, outW, outC] = qgraph.tensors[op.outputs[0]!]!.shape as [number, number, number, number];
+    const [, kH, kW] = qgraph.tensors[op.inputs[1]!]!.shape as [number, number, number, number];
+    const one = src.match(new RegExp(`tr_conv1x1_quad_rv32_layer\\(&op${i}_params, in, \\w+, out, \\d+, (\\d+),`));
+    const layer = {
+      gemm: one !== null, batches: 1, inH, inW, inC, outH, outW, outC, kH, kW, strideH: o.strideH, strideW: o.strideW,
+      padTop: leadingPad(o.padding, inH, kH, o.strideH, 1, outH), padLeft: leadingPad(o.padding, inW, kW, o.strideW, 1, outW),
+    } as ScalarConvLayer;
+    return quadWalkLag(layer, src.includes(`tr_conv_quad_i2c_rv32_layer(&op${i}_params`), one ? Number(one[1]) : undefined);
+  };
   for (const [name, atQuadLag, gap] of [
     ['below by the planner\'s (2-pixel) lag', false, (s: { lag: number }) => -s.lag],
     ['below by the 4-pixel lag', true, (s: { lag: number }, out: number, input: number) => -Math.max(s.lag, quadLag(out, input))],
@@ -419,7 +438,9 @@ describe('RV32 quad kernel under streaming overlaps', () => {
         if (!(d < size(out) && -d < size(input))) continue;
         overlapping++;
         const quad = src.includes(`op${i}_convq(`);
-        if (quad) { quads++; assert.ok(d >= quadLag(out, input), `op ${i}: quads ${d} B below the input, 4-pixel lag ${quadLag(out, input)}`); }
+        // the quads' writes must stay below every input byte still to be read: the lag of the
+        // units the emitted walk takes (rv32-quad-walk.ts; at most the uniform 4-pixel lag)
+        if (quad) { quads++; const lag = emittedWalkLag(src, i); assert.ok(lag <= quadLag(out, input)); assert.ok(d >= lag, `op ${i}: quads ${d} B below the input, the walk's lag ${lag}`); }
       }
       assert.ok(overlapping >= 5, `${overlapping} outputs overlap their inputs`);
       if (atQuadLag) assert.ok(quads >= 4, `${quads} quad layers at the 4-pixel lag`);
@@ -554,6 +575,102 @@ describe('RV32 kernels in row-by-row residual blocks (RESIDUAL_BLOCK, tr_residua
     it(`${arithmetic} arithmetic, QEMU riscv32 virt (rv32imac): every block output equals the separate ops'`, async (t) => {
       if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
       await assertQemuOutputsMatch(fused, gen, `rv32-rows-${arithmetic}`, RV32_BOARD, 300_000, rinputs, want);
+    });
+  }
+});
+
+describe('RV32 kernels of FDT builds over their plans (issue 11)', () => {
+  // What vww's FDT build needed to match its untiled build on qemu-riscv32-virt:
+  // - the quad kernel over outputs streamed onto their inputs at the planner's (2-pixel) lag,
+  //   where the units it really walks allow it (rv32-quad-walk.ts): strided 3x3 convs whose
+  //   quads end before the row's end (vww's first layer), and 1x1 convs widening the pixels,
+  //   whose last pixels run as pairs (QP below the map's quads);
+  // - FDT's one-output-channel 1x1 partitions (vww's 8 -> 1) with tr_requant_rv32.h's form;
+  // - FDT's one-channel 3x3 partitions (vww's stride-2 depthwise) on the channel-major
+  //   depthwise kernel with C = 1, one shared function per geometry.
+  // On the old code none of these paths is taken (the quad kernel needed the uniform 4-pixel
+  // lag; the 1x1 kernel had no rq32 form; the 3x3 partitions ran tr_conv1ch_rv32.h).
+  const qg = new RandomGraph(rng(35));
+  for (const c of [
+    { h: 12, w: 24, inC: 3, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2 }, { h: 10, w: 22, inC: 2, outC: 12, kH: 3, kW: 3, strideH: 2, strideW: 2 },
+    { h: 5, w: 8, inC: 4, outC: 8, kH: 1, kW: 1 }, { h: 6, w: 6, inC: 8, outC: 24, kH: 1, kW: 1 }, { h: 4, w: 11, inC: 3, outC: 9, kH: 1, kW: 1 },
+  ]) addConvCase(qg, c);
+  const qgraph = qg.graph;
+  const qinputs = qgraph.inputs.map((id) => randomInput(qg, qgraph.tensors[id]!));
+  const qplan = gapPlan(qgraph, (s) => -s.lag);
+
+  const og = new RandomGraph(rng(36));
+  // one-output-channel 1x1: K of 1 to 16, pixel counts with every remainder mod 4, a batch
+  for (const [n, h, w, K] of [[1, 5, 7, 8], [1, 2, 3, 3], [2, 3, 3, 16], [1, 4, 4, 1], [1, 48, 48, 8]] as const) {
+    addConvCase(og, { n, h, w, inC: K, outC: 1, kH: 1, kW: 1 });
+  }
+  // one-channel 3x3 windows: vww's partition (48 x 48, stride 2) twice (one shared function),
+  // rows of up to DW_ROW_MAX pixels (the unrolled row walk), wider maps taller than wide (the
+  // column walk) and wider than tall (pixel by pixel), stride 1 and 2, VALID, a batch, a plain conv
+  const oneCh = [
+    { h: 48, w: 48, strideH: 2, strideW: 2, depthwise: true }, { h: 48, w: 48, strideH: 2, strideW: 2, depthwise: true },
+    { h: 9, w: 14, strideH: 2, strideW: 2, depthwise: true }, { h: 7, w: 6, depthwise: true }, { h: 6, w: 9, padding: 'VALID' as const, depthwise: true },
+    { h: 31, w: 30, depthwise: true }, { h: 5, w: 29, depthwise: true }, { n: 2, h: 6, w: 5, depthwise: true }, { h: 8, w: 10 },
+  ];
+  for (const c of oneCh) addConvCase(og, { ...c, inC: 1, outC: 1, kH: 3, kW: 3 });
+  const ograph = og.graph;
+  const oinputs = ograph.inputs.map((id) => randomInput(og, ograph.tensors[id]!));
+  const oplan = planGraph(ograph, {});
+
+  for (const arithmetic of ARITHMETICS) {
+    const qwant = runGraphAll(qgraph, qinputs, { arithmetic });
+    const qgen = generateAot(qgraph, qplan, { modelName: `rv_fdt_q_${arithmetic}`, arithmetic, optimize: 'speed', boardFeatures: NO_DSP });
+    const owant = runGraphAll(ograph, oinputs, { arithmetic });
+    const ogen = generateAot(ograph, oplan, { modelName: `rv_fdt_1ch_${arithmetic}`, arithmetic, optimize: 'speed', boardFeatures: NO_DSP });
+
+    it(`${arithmetic}: quads over outputs at the planner's lag where the walk allows them, pairs ending widening 1x1 layers`, () => {
+      const src = Object.values(qgen.files).join('\n');
+      const off = new Map(qplan.buffers.filter((b) => b.tensor !== undefined).map((b) => [b.tensor!, b.offset]));
+      let strided = 0; let tails = 0;
+      for (const [i, op] of qgraph.ops.entries()) {
+        const [, inH, inW] = qgraph.tensors[op.inputs[0]!]!.shape as number[];
+        const d = off.get(op.inputs[0]!)! - off.get(op.outputs[0]!)!;
+        const size = (t: number) => qgraph.tensors[t]!.shape.reduce((a, b) => a * b, 1);
+        assert.ok(d > 0 && d < size(op.outputs[0]!), `op ${i}: output ${d} B below its input, overlapping`);
+        // every layer here takes the quads, at the plan's 2-pixel lag
+        assert.ok(src.includes(`op${i}_convq(`), `op ${i}: no quad kernel at ${d} B`);
+        const one = src.match(new RegExp(`tr_conv1x1_quad_rv32_layer\\(&op${i}_params, in, \\w+, out, (\\d+), (\\d+),`));
+        if (!one) { strided++; continue; }
+        const P = inH! * inW!;
+        assert.equal(Number(one[1]), P);
+        if (Number(one[2]) < P - (P % 4)) tails++;
+      }
+      assert.equal(strided, 2);
+      // the widening layers end in pairs (QP < the map's quads) where the plan leaves only the pairs' lag
+      assert.ok(tails >= 2, `${tails} 1x1 layers ending in pairs`);
+    });
+
+    it(`${arithmetic}: one-channel partitions reach their kernels (rq32 in the reference arithmetic, one shared 3x3 function per geometry, every walk)`, () => {
+      const src = Object.values(ogen.files).join('\n');
+      const ones = [...src.matchAll(/tr_conv1x1_1ch_layer\([^;]*, (TR_RQ_\w+), (\w+), ([01])\);/g)].map((m) => m[1]);
+      assert.equal(ones.length, 5);
+      assert.deepEqual([...new Set(ones)], [arithmetic === 'reference' ? 'TR_RQ_RV32' : 'TR_RQ_FP32']);
+      const defs = [...src.matchAll(/void (tr_dw1ch_rv32_\w+)\(const tr_conv_s8_params_t \*c/g)].map((m) => m[1]!);
+      const calls = [...src.matchAll(/^ {2}(tr_dw1ch_rv32_\w+)\(&op\d+_params/gm)].map((m) => m[1]!);
+      assert.equal(calls.length, oneCh.length, 'every one-channel 3x3 layer on the depthwise kernel');
+      assert.equal(defs.length, oneCh.length - 1, 'the two vww partitions share one function');
+      assert.equal(new Set(defs).size, defs.length);
+      for (const walk of [0, 1, 2]) assert.ok(defs.some((d) => d.endsWith(`_${walk}`)), `walk ${walk}`);
+      assert.ok(!src.includes('tr_conv1ch_rv32_layer('), 'no 3x3 layer left on tr_conv1ch_rv32.h');
+      const modes = [...src.matchAll(/tr_dw3x3_rv32_layer\(&p, in, f, out, [^;]*?(TR_RQ_\w+), 0, (q|NULL), ([01]), [012]\);/g)].map((m) => `${m[1]} ${m[2]}`);
+      assert.equal(modes.length, defs.length);
+      assert.deepEqual([...new Set(modes)], [arithmetic === 'reference' ? 'TR_RQ_RV32 q' : 'TR_RQ_FP32 NULL']);
+    });
+
+    it(`${arithmetic}: host: every output equals the interpreter's`, async () => {
+      await assertHostOutputsMatch(qgraph, qgen, [], qinputs, qwant);
+      await assertHostOutputsMatch(ograph, ogen, [], oinputs, owant);
+    });
+
+    it(`${arithmetic}: QEMU riscv32 virt (rv32imac): every output equals the interpreter's`, async (t) => {
+      if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
+      await assertQemuOutputsMatch(qgraph, qgen, `rv32-fdt-q-${arithmetic}`, RV32_BOARD, 300_000, qinputs, qwant);
+      await assertQemuOutputsMatch(ograph, ogen, `rv32-fdt-1ch-${arithmetic}`, RV32_BOARD, 300_000, oinputs, owant);
     });
   }
 });

@@ -15,7 +15,7 @@ import { lowerBound } from '../../firmware/plan/bounds.ts';
 import { lowestFitInOrder } from '../../firmware/plan/first-fit.ts';
 import { bufferLifetimes } from '../../firmware/plan/lifetimes.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
-import { windowLag, reverseWindowLag, elementwiseLag, type WindowGeometry } from '../../firmware/plan/streaming.ts';
+import { windowLag, reverseWindowLag, elementwiseLag, walkLag, type WindowGeometry } from '../../firmware/plan/streaming.ts';
 import { PlanError, validateRequests, verifyPlan } from '../../firmware/plan/verify.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
 import { modelPath } from '../../firmware/model-set/index.ts';
@@ -242,4 +242,77 @@ test('resnet: no output streams over a tensor the skip connection still needs; m
   // the ADDs end the residual blocks: their output may take either input's place
   const adds = order.filter((i) => g.ops[i]!.kind === 'ADD');
   assert.ok(adds.every((i) => buffers.find((b) => b.tensor === g.ops[i]!.outputs[0])?.streamsOver?.lag === 0));
+});
+
+// walkLag: the lag of a kernel whose units are listed (the RV32 quad kernel's quads, pairs and
+// single pixels, firmware/codegen/aot/rv32-quad-walk.ts).
+
+/** Random unit lengths (1 to 4 pixels) covering P pixels, from a seed. */
+function randomUnits(P: number, seed: number): number[] {
+  let s = seed; const units: number[] = [];
+  for (let p = 0; p < P;) {
+    s = (s * 1103515245 + 12345) | 0;
+    const n = Math.min(P - p, 1 + ((s >>> 16) % 4));
+    units.push(n); p += n;
+  }
+  return units;
+}
+
+test('walkLag equals its definition by brute force, and windowLag for units of one pixel', () => {
+  fc.assert(fc.property(geometry, fc.integer({ min: 1, max: 1e9 }), (g, seed) => {
+    const P = g.outH * g.outW;
+    const units = randomUnits(P, seed);
+    let lag = 0; let p = 0;
+    for (const n of units) {
+      let lowest = Infinity;
+      for (let q = p; q < P; q++) for (const t of taps(g, q)) lowest = Math.min(lowest, t * g.inPixelBytes);
+      if (lowest !== Infinity) lag = Math.max(lag, (p + n) * g.outPixelBytes - lowest);
+      p += n;
+    }
+    assert.equal(walkLag(g, units), lag);
+    assert.equal(walkLag(g, new Array(P).fill(1)), windowLag({ ...g, unitPixels: 1 }));
+  }), { seed: 13, numRuns: 300 });
+  const g = { inH: 2, inW: 3, outH: 2, outW: 3, filterH: 1, filterW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, inPixelBytes: 1, outPixelBytes: 1, unitPixels: 1 };
+  assert.throws(() => walkLag(g, [4, 4]), /unit of 4 pixels at pixel 4/);
+  assert.throws(() => walkLag(g, [4]), /cover 4 of 6/);
+});
+
+/**
+ * A kernel computing `units` of pixels one output channel at a time (all the unit's windows
+ * read for each channel, then that channel written for every pixel of the unit: the quad
+ * kernel's reads of its own inputs after its own writes), on one array: input at `lag`,
+ * output at 0.
+ */
+function runSharedUnits(g: WindowGeometry, input: Int32Array, lag: number, units: readonly number[]): Int32Array {
+  const P = g.outH * g.outW;
+  const mem = new Int32Array(Math.max(lag + input.length, P * g.outPixelBytes));
+  mem.set(input, lag);
+  let p0 = 0;
+  for (const n of units) {
+    for (let oc = 0; oc < g.outPixelBytes; oc++) {
+      const acc = new Int32Array(n);
+      for (let j = 0; j < n; j++) {
+        let a = 1;
+        for (const t of taps(g, p0 + j)) for (let ic = 0; ic < g.inPixelBytes; ic++) a = (a * 31 + mem[lag + t * g.inPixelBytes + ic]! * (oc + ic + 1)) | 0;
+        acc[j] = a;
+      }
+      for (let j = 0; j < n; j++) mem[(p0 + j) * g.outPixelBytes + oc] = acc[j]!;
+    }
+    p0 += n;
+  }
+  return mem.slice(0, P * g.outPixelBytes);
+}
+
+test('a kernel of listed units sharing one array with its input at walkLag computes the separate-buffer result', () => {
+  let corrupted = 0;
+  fc.assert(fc.property(geometry, fc.integer({ min: 1, max: 1e9 }), (g, seed) => {
+    const units = randomUnits(g.outH * g.outW, seed);
+    const input = pseudoRandomInput(g, seed);
+    const apart = runSharedUnits(g, input, g.outH * g.outW * g.outPixelBytes, units);
+    const lag = walkLag(g, units);
+    assert.deepEqual(runSharedUnits(g, input, lag, units), apart);
+    // as for windowLag: one element of slack (the unit's last write follows its last read)
+    if (lag > 1 && runSharedUnits(g, input, lag - 2, units).some((v, i) => v !== apart[i])) corrupted++;
+  }), { seed: 14, numRuns: 300 });
+  assert.ok(corrupted > 50, `two elements less than the walk's lag corrupted only ${corrupted} of 300 geometries`);
 });

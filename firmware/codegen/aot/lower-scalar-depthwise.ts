@@ -1,16 +1,18 @@
 // Depthwise kernel selection on cores without a DSP extension (RV32IMAC, Cortex-M0) under
 // optimize 'speed': the channel-major 3x3 kernel (tr_dwconv_rv32.h), the one-input-channel
 // kernels (tr_dwconv1in_rv32.h, micro_speech's 1 -> 8 channel 10x8 layer; tr_conv1ch_rv32.h,
-// one output channel: FDT's partitions of such layers) and the exact rv32
+// one output channel: FDT's partitions of such layers, the 3x3 ones on tr_dwconv_rv32.h with
+// C = 1; FDT's one-output-channel 1x1 partitions go to lower-conv1x1-1ch.ts) and the exact rv32
 // requantization both use (tr_requant_rv32.h) where the generator can prove it applies.
 // lower-scalar.ts calls in here; optimize 'size' never does (ctx.scalarBlockKernels).
 import { intArray } from './c-emit.ts';
-import { tensorsOverlap } from './lower-common.ts';
+import { denseView, tensorsOverlap } from './lower-common.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH, type ScalarConvLayer } from './lower-scalar.ts';
 import { reverseWindowLag, windowLag } from '../../plan/streaming.ts';
 import { rv32DepthwiseLayout, rv32Dw1inLayout } from './kernel-layout.ts';
 import { multiplyByQuantizedMultiplier } from '../../ir/quant.ts';
+import { lowerConv1x1OneChannel } from './lower-conv1x1-1ch.ts';
 
 /** What the rv32 requantization needs of a layer: its per-channel multipliers and shifts, the
  * output zero point and clamp, and the folded biases (for the accumulator bounds). */
@@ -226,7 +228,7 @@ export function lowerScalarDepthwise1in(ctx: LowerContext, l: ScalarConvLayer): 
   // a residual block's rows (rowFn) pass each row's params at run time: these functions name
   // their params from file scope
   if (l.rowFn) return undefined;
-  if (ctx.scalarBlockKernels && l.outC === 1) return lowerConv1ch(ctx, l);
+  if (ctx.scalarBlockKernels && l.outC === 1) return l.gemm ? lowerGemm1ch(ctx, l) : lowerConv1ch(ctx, l);
   if (!ctx.scalarBlockKernels || l.gemm || l.reverse || l.inC !== 1 || l.outC < 2 || l.outC > DW1IN_MAX_C) return undefined;
   if (l.dilationH !== 1 || l.dilationW !== 1 || l.kW > DW1IN_MAX_KW || l.inId === undefined || l.outId === undefined) return undefined;
   if (tensorsOverlap(ctx, l.inId, l.outId)) return undefined;
@@ -252,6 +254,61 @@ export function lowerScalarDepthwise1in(ctx: LowerContext, l: ScalarConvLayer): 
   return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: ['tr_dw1in_rv32_layer'] };
 }
 
+/**
+ * A 1x1 conv with one output channel (FDT's partitions of a 1x1 conv, vww's 8 -> 1):
+ * tr_conv1x1_1ch_scalar.h with the layer's rq32 source, so that it requantizes in
+ * tr_requant_rv32.h's form where rq32Rows proves it (lower-conv.ts's own call has no source).
+ * Never over its input (streaming.ts gives one-output-channel convs no overlap).
+ */
+function lowerGemm1ch(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
+  if (l.reverse || (l.inId !== undefined && l.outId !== undefined && tensorsOverlap(ctx, l.inId, l.outId))) return undefined;
+  return lowerConv1x1OneChannel(ctx, l.opIndex, {
+    params: l.params, weights: l.ohwi, pixels: l.batches * l.inH * l.inW, depth: l.inC, outDepth: 1, mode: l.mode,
+    ...(l.rq32 ? { rq32: l.rq32 } : {}), input: l.inPtr, output: l.outPtr,
+  });
+}
+
+/**
+ * A 3x3 window over one input and one output channel (vww's FDT partitions of its stride-2
+ * depthwise layer): the channel-major 3x3 depthwise kernel (tr_dwconv_rv32.h) with C = 1, so
+ * its walks serve it as they serve the untiled layer's channels (rows of up to DW_ROW_MAX
+ * pixels in one unrolled pass, each input byte loaded once; tr_conv1ch_rv32.h reloads the
+ * bytes its four-pixel blocks share and takes the edges pixel by pixel). lower-conv.ts lowers
+ * such a layer as a conv (a depthwise over one input channel): its tr_conv_s8_params_t has
+ * every field the kernel reads (dense views, bias_folded with the input offset folded over
+ * the 9 taps as the depthwise kernels fold it), copied into a tr_dwconv_s8_params_t in the
+ * wrapper; the OHWI filter of one channel is the kernel's channel-major layout. Never over its
+ * input (one-output-channel convs do not stream), so the whole map is one band.
+ */
+function lowerDw3x3OneChannel(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
+  if (l.kH !== 3 || l.kW !== 3 || l.inId === undefined || l.outId === undefined || tensorsOverlap(ctx, l.inId, l.outId)) return undefined;
+  const d: ScalarDepthwiseLayer = {
+    opIndex: l.opIndex, params: l.params, filter: l.ohwi, inH: l.inH, inW: l.inW, C: 1, outH: l.outH, outW: l.outW, batches: l.batches,
+    strideH: l.strideH, strideW: l.strideW, padTop: l.padTop, padLeft: l.padLeft, kH: 3, kW: 3, multiplier: 1, dilationH: 1, dilationW: 1,
+    reverse: false, inId: l.inId, outId: l.outId, mode: l.mode, ...(l.rq32 ? { rq32: l.rq32 } : {}),
+  };
+  include(ctx, '#include "tr_dwconv_rv32.h"\n');
+  const filter = ctx.name(l.opIndex, 'filter_rv32');
+  ctx.decls.push(intArray(filter, 'int8_t', l.ohwi));
+  const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, 1, () => l.ohwi);
+  const walk = dwRows(d) ? 2 : dwColumns(ctx, d) ? 1 : 0;
+  // one function for every layer of the same literals (vww's 16 partitions share one): with
+  // the filter a constant it sees, GCC multiplied by shift-and-add sequences and each copy of
+  // the unrolled row walk took about 4 KB
+  // the geometry as literals (the walks unroll by it), the rest from the layer's params
+  const geometry = [l.batches, l.inH, l.inW, l.outH, l.outW, l.strideH, l.strideW, l.padTop, l.padLeft];
+  const args = `${l.inW}, 1, ${l.strideW}, ${l.outH}, ${rq.mode}, 0, ${rq.mode === 'TR_RQ_RV32' ? 'q' : 'NULL'}, ${rq.sign}, ${walk}`;
+  const spec = `tr_dw1ch_rv32_${geometry.join('_')}_${rq.mode.slice(6).toLowerCase()}_${rq.sign}_${walk}`;
+  const def = `static __attribute__((noinline, noipa)) TR_RV32_NOSCHED void ${spec}(const tr_conv_s8_params_t *c, const int8_t *f, ` +
+    `const tr_rq32_t *q, const int8_t *in, int8_t *out) {\n` +
+    `  const tr_dwconv_s8_params_t p = { ${denseView([l.batches, l.inH, l.inW, 1])}, ${denseView([l.batches, l.outH, l.outW, 1])}, 3, 3, 1, ` +
+    `${l.strideH}, ${l.strideW}, 1, 1, ${l.padTop}, ${l.padLeft}, c->input_offset, ` +
+    `c->output_offset, c->act_min, c->act_max, c->out_mult, c->out_shift, c->bias_folded, c->pad_row, c->rq, c->fscale, NULL };\n` +
+    `  (void)q;\n  tr_dw3x3_rv32_layer(&p, in, f, out, ${args});\n}\n`;
+  if (!ctx.decls.includes(def)) ctx.decls.push(def);
+  return { statements: [`${spec}(&${l.params}, ${filter}, ${rq.table}, ${l.inPtr}, ${l.outPtr});`], kernels: ['tr_dw3x3_rv32_layer'] };
+}
+
 const CONV1CH_RV32_INCLUDE = '#include "tr_conv1ch_rv32.h"\n';
 /** Instructions per tap of tr_conv1ch_rv32.h's four-pixel block (1 weight and 4 input loads,
  * 4 MUL, 4 ADD), per pixel: estimated like PER_K. */
@@ -266,6 +323,8 @@ const RV32_1CH_MAX_KW = 16;
  */
 export function lowerConv1ch(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
   if (l.gemm || l.reverse || l.inC !== 1 || l.outC !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH || l.kW > RV32_1CH_MAX_KW) return undefined;
+  const dw = lowerDw3x3OneChannel(ctx, l);
+  if (dw) return dw;
   const pixels = l.batches * l.outH * l.outW;
   const macs = pixels * l.kH * l.kW;
   // GENERIC_PER_MAC was measured with windows of hundreds of taps, where the requantization

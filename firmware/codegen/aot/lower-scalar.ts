@@ -7,9 +7,8 @@
 // lower-conv.ts asks here first and falls back to its own kernels (tr_gemm_scalar.h for 1x1
 // convs and FC, the generic ones otherwise) when this returns undefined.
 import { intArray } from './c-emit.ts';
-import { tensorsOverlap } from './lower-common.ts';
 import type { LowerContext, Lowered } from './context.ts';
-import { windowLag } from '../../plan/streaming.ts';
+import { quadFit } from './rv32-quad-walk.ts';
 import { rv32BlockLayout, rv32QuadLayout } from './kernel-layout.ts';
 import { lowerScalarDepthwise1in, rq32Applies, rq32Rows, rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
 export { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH };
@@ -191,27 +190,9 @@ export function rv32QuadCost(l: ScalarConvLayer, gather = false, perOutput = PER
   return PER_LAYER + w.quads * quad + w.pairs * pair + w.singles * single + gathers;
 }
 
-/**
- * True when the quad kernel's write order is safe for the plan: output and input apart, or the
- * output below the input by at least the lag of a 4-pixel unit (the plan only guarantees the
- * 2-pixel lag of firmware/plan/streaming.ts' CONV_2D rule). The kernel runs forwards only.
- */
-function quadFitsPlan(ctx: LowerContext, l: ScalarConvLayer): boolean {
-  if (l.reverse) return false;
-  if (l.inId === undefined || l.outId === undefined) return false;
-  if (!tensorsOverlap(ctx, l.inId, l.outId)) return true;
-  if (l.batches !== 1) return false;
-  const d = ctx.arenaOffset(l.inId) - ctx.arenaOffset(l.outId);
-  const lag = windowLag({
-    inH: l.inH, inW: l.inW, outH: l.outH, outW: l.outW, filterH: l.kH, filterW: l.kW, strideH: l.strideH, strideW: l.strideW,
-    dilationH: 1, dilationW: 1, padTop: l.padTop, padLeft: l.padLeft, inPixelBytes: l.inC, outPixelBytes: l.outC, unitPixels: 4,
-  });
-  return d >= lag;
-}
-
 /** The quad kernel: one noinline function per layer with the sizes and strides as literals;
  * `gather`: the variant that gathers the windows (tr_conv_quad_i2c_rv32_layer). */
-function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean): Lowered {
+function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean, quadPixels: number): Lowered {
   include(ctx, CONV_QUAD_RV32_INCLUDE);
   const K = l.kH * l.kW * l.inC;
   const filter = ctx.name(l.opIndex, 'filter_rvq');
@@ -219,7 +200,7 @@ function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean): Lowe
   const spec = ctx.name(l.opIndex, 'convq');
   const window = `${l.kH}, ${l.kW}, ${l.inC}, ${l.outC}, ${l.strideW}, ${l.inW * l.inC}`;
   const fn = l.gemm ? 'tr_conv1x1_quad_rv32_layer' : gather ? 'tr_conv_quad_i2c_rv32_layer' : 'tr_conv_quad_rv32_layer';
-  const args = l.gemm ? `${l.batches * l.inH * l.inW}, ${K}, ${l.outC}` : gather ? window : `${window}, ${l.outC}`;
+  const args = l.gemm ? `${l.batches * l.inH * l.inW}, ${quadPixels}, ${K}, ${l.outC}` : gather ? window : `${window}, ${l.outC}`;
   // the quads' own function: pixel stride, row stride, rows, row length, channels, output stride
   const quads = ctx.name(l.opIndex, 'quads');
   const geom = l.gemm || gather ? [K, 0, 1, K] : [l.strideW * l.inC, l.inW * l.inC, l.kH, l.kW * l.inC];
@@ -247,12 +228,15 @@ export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered 
   // GENERIC_PER_MAC was measured on layers of long windows; the requantization per output
   // comes on top (vww's 1x1 8 -> 16: 7.61 instructions per MAC measured under tr_gemm_scalar.h)
   const generic = GENERIC_PER_MAC.conv * macs + l.batches * l.outH * l.outW * l.outC * PER_OUTPUT;
-  if (quadFitsPlan(ctx, l)) {
+  // the plan's offsets against the units each variant walks (rv32-quad-walk.ts)
+  const fit = quadFit(ctx, l, false);
+  const fitGathered = l.gemm || l.kH * l.kW * l.inC > RV32_I2C_MAX_K ? undefined : quadFit(ctx, l, true);
+  if (fit || fitGathered) {
     const perOutput = perOutputCost(l.mode, l.rq32, l.outC, convTaps(l));
-    const direct = rv32QuadCost(l, false, perOutput);
-    const gathered = !l.gemm && l.kH * l.kW * l.inC <= RV32_I2C_MAX_K ? rv32QuadCost(l, true, perOutput) : Infinity;
+    const direct = fit ? rv32QuadCost(l, false, perOutput) : Infinity;
+    const gathered = fitGathered ? rv32QuadCost(l, true, perOutput) : Infinity;
     const best = Math.min(direct, gathered);
-    if (best < PAIR_MEASURED_OVER_ESTIMATE * pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct);
+    if (best < PAIR_MEASURED_OVER_ESTIMATE * pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct, (gathered < direct ? fitGathered : fit)!.quadPixels);
   }
   if (pairCost >= generic) return undefined;
   include(ctx);

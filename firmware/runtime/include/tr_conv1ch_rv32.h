@@ -1,6 +1,7 @@
 /* int8 CONV_2D with one input and one output channel (no dilation) for cores without a DSP
  * extension (RV32IMAC): FDT's one-channel partitions of a depthwise conv over one input
- * channel (micro_speech: 10x8 window, stride 2; vww: 3x3, stride 2). tr_conv_rv32.h blocks
+ * channel (micro_speech: 10x8 window, stride 2; 3x3 windows such as vww's go to
+ * tr_dwconv_rv32.h with C = 1, whose row walk loads each input byte once). tr_conv_rv32.h blocks
  * over output channels, which a single channel cannot use; this kernel blocks over four
  * output pixels of a row instead: one weight load serves four pixels (per tap 1 weight load,
  * 4 input loads, 4 MUL, 4 ADD, all at immediate offsets with KW and STW literals).

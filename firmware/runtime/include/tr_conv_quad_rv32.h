@@ -12,9 +12,10 @@
  *
  * Units of four pixels: reads of a quad's inputs (for the next channel block) follow writes of
  * its outputs (of the previous block), so when the plan overlaps the output with the input the
- * generator only picks this kernel when the output lies at least the lag of a 4-pixel unit
- * below the input (lower-scalar.ts checks the plan's offsets; firmware/plan/streaming.ts'
- * rule for CONV_2D gives the 2-pixel lag of tr_conv_rv32.h). Always forwards.
+ * generator only picks this kernel when the output lies at least the lag of the units it walks
+ * (quads, pairs, single pixels) below the input (rv32-quad-walk.ts checks the plan's offsets;
+ * firmware/plan/streaming.ts' rule for CONV_2D gives the 2-pixel lag of tr_conv_rv32.h).
+ * Always forwards.
  *
  * Where a quad's four windows do not all lie inside the input, a pair of pixels with the same
  * loop when two do (2.8 per MAC), else one pixel at a time (rows in the vertical padding, the
@@ -332,16 +333,18 @@ TR_RVQ_AI void tr_conv_quad_i2c_rv32_layer(const tr_conv_s8_params_t *p, const i
 }
 
 /* P rows of K inputs (a 1x1 stride-1 conv's pixels flattened over the batches) -> P rows of C
- * outputs: quads, then a pair and a single row as P % 4 leaves them. K and C literals, quads
- * as in the gathering variant (PXS = K, RS = 0, KH = 1, L = K, OPS = C). */
+ * outputs: quads over the first QP rows (a multiple of 4), then pairs, then a single row as
+ * P - QP leaves them. K and C literals, quads as in the gathering variant (PXS = K, RS = 0,
+ * KH = 1, L = K, OPS = C). QP < P - P % 4 when the plan streams the output over the input with
+ * only the pairs' lag at the end (a layer widening its pixels: rv32-quad-walk.ts). */
 TR_RVQ_AI void tr_conv1x1_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
-                                          const int32_t P, const int32_t K, const int32_t C, const int mode,
+                                          const int32_t P, const int32_t QP, const int32_t K, const int32_t C, const int mode,
                                           tr_rvq_quads_fn quads, const tr_rq32_t *q32, const int SIGN) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t *const bias = p->bias_folded;
   int32_t px = 0;
-  for (; px + 4 <= P; px += 4) quads(&r, bias, in + px * K, out + px * C, 4);
-  if (px + 2 <= P) { quads(&r, bias, in + px * K, out + px * C, 2); px += 2; }
+  for (; px + 4 <= QP; px += 4) quads(&r, bias, in + px * K, out + px * C, 4);
+  for (; px + 2 <= P; px += 2) quads(&r, bias, in + px * K, out + px * C, 2);
   for (; px < P; px++) {
     const int8_t *row = in + px * K;
     tr_rvq_single(&r, bias, &row, 0, 1, NULL, filter, out + px * C, 1, 1, K, C, mode, q32, SIGN);
