@@ -427,3 +427,89 @@ describe('RV32 quad kernel under streaming overlaps', () => {
     });
   }
 });
+
+describe('RV32 table ADD (tr_add_rv32.h)', () => {
+  // int8 ADD of same-shape inputs: each input's rescaled value tabulated per byte, the sum
+  // requantized once (reference: tr_requant_rv32.h's form where rq32Rows proves it over the
+  // table sums, with and without its sign term; xnnpack: XNNPACK's accumulator split per
+  // input). Element counts with every remainder mod 4 (the unrolled tail), zero points over the
+  // whole int8 range, input scales far apart, chains of ADDs. A broadcast ADD keeps tr_add_s8.
+  // Reference only (XNNPACK refuses such scales): an output scale 2^12.5 above the inputs',
+  // output shift -31, outside the one-mulh form, where every sum rounds to the zero point:
+  // rq32Rows' constant row.
+  const build = (arithmetic: string) => {
+    const ag = new RandomGraph(rng(35));
+    const add = (a: number, b: number, shape: number[], ys: number, activation: string) => {
+      const y = ag.output(shape, 'int8', ag.quant(ys, ag.int(-128, 127)));
+      ag.op('ADD', [a, b], [y], { activation } as never);
+      return y;
+    };
+    const shapes = [[1, 8, 8, 16], [1, 3, 5, 7], [1, 2, 3, 3], [1, 5, 1, 3], [1, 1, 1, 1], [2, 3, 2, 5]];
+    for (const [k, shape] of shapes.entries()) {
+      const as = ag.scale(); const bs = k === 2 ? as / 37 : ag.scale();
+      const a = ag.input(shape, 'int8', ag.quant(as, ag.int(-128, 127)));
+      const b = ag.input(shape, 'int8', ag.quant(bs, ag.int(-128, 127)));
+      const y = add(a, b, shape, Math.fround((as + bs) * (0.6 + ag.rand())), ['NONE', 'RELU', 'RELU6'][k % 3]!);
+      // the sum added to one of its inputs again (an intermediate tensor as input)
+      if (k === 0) add(y, a, shape, Math.fround(2 * (as + bs)), 'RELU');
+    }
+    const bshape = [1, 3, 4, 5];
+    add(ag.input(bshape, 'int8', ag.quant()), ag.input([1, 1, 1, 5], 'int8', ag.quant()), bshape, 0.1, 'NONE');
+    if (arithmetic === 'reference') {
+      const s = 0.01;
+      add(ag.input([1, 4, 5, 2], 'int8', ag.quant(s)), ag.input([1, 4, 5, 2], 'int8', ag.quant(s)), [1, 4, 5, 2], Math.fround(s * 2 ** 12.5), 'NONE');
+    }
+    const graph = ag.graph;
+    return { graph, inputs: graph.inputs.map((id) => randomInput(ag, graph.tensors[id]!)) };
+  };
+  for (const arithmetic of ARITHMETICS) {
+    const { graph: agraph, inputs: ainputs } = build(arithmetic);
+    const want = runGraphAll(agraph, ainputs, { arithmetic });
+    const gen = generateAot(agraph, planGraph(agraph, {}), { modelName: `rv_add_${arithmetic}`, arithmetic, optimize: 'speed', boardFeatures: NO_DSP });
+    const src = Object.values(gen.files).join('\n');
+    const adds = agraph.ops.filter((op) => op.kind === 'ADD').length;
+
+    it(`${arithmetic}: the same-shape ADDs take the tables (both sign forms), the others tr_add_s8`, () => {
+      const forms = [...src.matchAll(/tr_add_rv32_layer\(&\w+, a, b, out, \d+, (TR_ADD_RV32_\w+), ([01])\);/g)].map((m) => `${m[1]} ${m[2]}`);
+      const library = [...src.matchAll(/\btr_add_s8\(/g)].length;
+      if (arithmetic === 'reference') {
+        assert.deepEqual([...new Set(forms)].sort(), ['TR_ADD_RV32_RQ 0', 'TR_ADD_RV32_RQ 1']);
+        assert.equal(library, 1, 'the broadcast ADD');
+        const last = agraph.ops.length - 1;
+        assert.match(src, new RegExp(`op${last}_add_params = \\{ op${last}_add_ta, op${last}_add_tb, \\{ 0, -?\\d+, 0 \\}`), 'the constant row');
+      } else {
+        assert.deepEqual([...new Set(forms)], ['TR_ADD_RV32_XNN 0']);
+        assert.equal(library, 1, 'the broadcast ADD');
+      }
+      assert.equal(forms.length + library, adds);
+      const small = generateAot(agraph, planGraph(agraph, {}), { modelName: `rv_add_${arithmetic}_size`, arithmetic, optimize: 'size', boardFeatures: NO_DSP });
+      assert.ok(!small.kernels.includes('tr_add_rv32_layer'));
+    });
+
+    it(`${arithmetic}, host: every output equals the interpreter's`, async () => {
+      await assertHostOutputsMatch(agraph, gen, [], ainputs, want);
+    });
+
+    it(`${arithmetic}, QEMU riscv32 virt (rv32imac): every output equals the interpreter's`, async (t) => {
+      if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
+      await assertQemuOutputsMatch(agraph, gen, `rv32-add-${arithmetic}`, RV32_BOARD, 300_000, ainputs, want);
+    });
+  }
+
+  it('outputs at their input or below it (the elementwise lag of 0): every output equals the interpreter\'s', async () => {
+    const { graph: agraph, inputs: ainputs } = build('reference');
+    const want = runGraphAll(agraph, ainputs, { arithmetic: 'reference' });
+    for (const below of [0, 3]) {
+      const plan = gapPlan(agraph, (s) => -(s.lag + below));
+      const off = new Map(plan.buffers.filter((b) => b.tensor !== undefined).map((b) => [b.tensor!, b.offset]));
+      const gen = generateAot(agraph, plan, { modelName: 'rv_add_stream', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP });
+      const src = Object.values(gen.files).join('\n');
+      const overlapping = agraph.ops.filter((op, i) => src.includes(`op${i}_add(`) &&
+        op.inputs.some((t) => off.get(t)! - off.get(op.outputs[0]!)! === below)).length;
+      assert.ok(overlapping >= 4, `${overlapping} table ADDs over an input`);
+      const exe = await buildHostModel(gen.files, []);
+      const raw = await runHostModel(exe, concatBytes(ainputs.map(bytesOf)), 1);
+      assert.deepEqual(graphOutputMismatches(agraph, raw, want).failures, []);
+    }
+  });
+});
