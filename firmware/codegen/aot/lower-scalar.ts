@@ -84,6 +84,9 @@ export interface ScalarConvLayer {
   /** The input and output tensors (the quad kernel checks the plan's overlap of the two);
    * for the quad kernel and the depthwise ones (lower-scalar-depthwise.ts) the rv32 requantization. */
   rq32?: Rq32Source; inId?: number; outId?: number;
+  /** The input's zero point: what a padding tap reads (the quad kernel's border quads leave
+   * such taps out and take them off the bias instead; absent: no border quads). */
+  inZeroPoint?: number;
 }
 
 /** Channel c's taps of a conv (its KH x KW x CIN OHWI row): what the rq32 proof bounds. */
@@ -220,9 +223,103 @@ function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean): Lowe
   const geom = l.gemm || gather ? [K, 0, 1, K] : [l.strideW * l.inC, l.inW * l.inC, l.kH, l.kW * l.inC];
   const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.outC, convTaps(l));
   ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${geom.join(', ')}, ${l.outC}, ${l.outC}, ${rq.mode}, ${rq.table}, ${rq.sign})\n`);
+  const borders = l.gemm || gather ? undefined : quadBorders(ctx, l, filter, `${rq.mode}, ${rq.table}, ${rq.sign}`);
   ctx.decls.push(`TR_RVQ_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n  ${fn}(&${l.params}, in, ${filter}, out, ${args}, ${rq.mode}, ${quads}, ` +
-    `${rq.table}, ${rq.sign});\n}\n`);
+    `${rq.table}, ${rq.sign}${borders === undefined ? '' : `, ${borders}`});\n}\n`);
   return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: [fn] };
+}
+
+/** Output rows (or columns) of the layer whose windows have `clip` rows (columns) in the
+ * padding before and `clipEnd` after: for output index o of n, stride st, leading pad pad,
+ * window k over an input of size size. */
+function clips(o: number, st: number, pad: number, k: number, size: number): { clip: number; clipEnd: number; first: number } {
+  const first = o * st - pad;
+  return { clip: Math.max(0, -first), clipEnd: Math.max(0, first + k - size), first };
+}
+
+/**
+ * The border quads of tr_conv_quad_rv32.h (tr_rvq_borders_t) for a layer walked over its input,
+ * or 'NULL' where none applies: the first (last) output row, when its windows have rows in the
+ * padding above (below) only and the row holds a quad of windows inside the input columns; the
+ * first (last) output column, when its windows have columns in the padding on the left (right)
+ * only, four inside rows at a time, and only where the output does not overlap the input (their
+ * writes leave raster order). Each its own TR_RVQ_QUADS_CLIP instance over the same weights,
+ * with bias_folded plus the input zero point times the weights of the taps it leaves out
+ * (what reading them from pad_row adds). `tail`: the instances' mode, table and sign literals.
+ */
+function quadBorders(ctx: LowerContext, l: ScalarConvLayer, filter: string, tail: string): string {
+  const zp = l.inZeroPoint;
+  if (zp === undefined || l.rq32 === undefined) return 'NULL';
+  const K = l.kH * l.kW * l.inC; const L = l.kW * l.inC; const IN_SH = l.inW * l.inC;
+  /** bias_folded plus zp times channel c's weights at the taps `out(ky, kx)` leaves out */
+  const bias = (side: string, out: (ky: number, kx: number) => boolean): string => {
+    const b = Array.from(l.rq32!.biasFolded, (v, c) => {
+      let s = v;
+      for (let ky = 0; ky < l.kH; ky++) for (let kx = 0; kx < l.kW; kx++) {
+        if (!out(ky, kx)) continue;
+        for (let ci = 0; ci < l.inC; ci++) s += zp * l.ohwi[c * K + (ky * l.kW + kx) * l.inC + ci]!;
+      }
+      return s | 0;
+    });
+    const name = ctx.name(l.opIndex, `bias_${side}`);
+    ctx.decls.push(intArray(name, 'int32_t', b));
+    return name;
+  };
+  const inst = (side: string, pxs: number, ky0: number, ky1: number, c0: number, len: number, ops: number): string => {
+    const name = ctx.name(l.opIndex, `quads_${side}`);
+    ctx.decls.push(`TR_RVQ_QUADS_CLIP(${name}, ${filter}, ${pxs}, ${IN_SH}, ${l.kH}, ${ky0}, ${ky1}, ${c0}, ${len}, ${L}, ${l.outC}, ${ops}, ${tail})\n`);
+    return name;
+  };
+  /** a quad of windows inside the input columns along an output row */
+  const rowHasQuad = (): boolean => {
+    for (let ox = 0; ox + 4 <= l.outW; ox++) {
+      const ix0 = ox * l.strideW - l.padLeft;
+      if (ix0 >= 0 && ix0 + 3 * l.strideW + l.kW <= l.inW) return true;
+    }
+    return false;
+  };
+  const f: Record<string, string> = {
+    top: 'NULL', bottom: 'NULL', left: 'NULL', right: 'NULL', bias_top: 'NULL', bias_bottom: 'NULL', bias_left: 'NULL', bias_right: 'NULL',
+    xoff_top: '0', xoff_bottom: '0', xoff_left: '0', xoff_right: '0', top_oy: '-1', bottom_oy: '-1', left_ox: '-1', right_ox: '-1', v0: '0', v1: '0',
+  };
+  const top = clips(0, l.strideH, l.padTop, l.kH, l.inH);
+  const bottom = clips(l.outH - 1, l.strideH, l.padTop, l.kH, l.inH);
+  if (rowHasQuad() && top.clip > 0 && top.clipEnd === 0) {
+    f.top = inst('top', l.strideW * l.inC, top.clip, l.kH, 0, L, l.outC);
+    f.bias_top = bias('top', (ky) => ky < top.clip);
+    f.xoff_top = String(top.clip * IN_SH); f.top_oy = '0';
+  }
+  if (rowHasQuad() && l.outH > 1 && bottom.clipEnd > 0 && bottom.clip === 0) {
+    f.bottom = inst('bottom', l.strideW * l.inC, 0, l.kH - bottom.clipEnd, 0, L, l.outC);
+    f.bias_bottom = bias('bottom', (ky) => ky >= l.kH - bottom.clipEnd);
+    f.bottom_oy = String(l.outH - 1);
+  }
+  // the inside rows (contiguous), four at a time
+  let a = 0; while (a < l.outH && (clips(a, l.strideH, l.padTop, l.kH, l.inH).clip > 0)) a++;
+  let b = a; while (b < l.outH && clips(b, l.strideH, l.padTop, l.kH, l.inH).clipEnd === 0) b++;
+  const v1 = a + 4 * Math.floor((b - a) / 4);
+  const apart = l.inId !== undefined && l.outId !== undefined && !tensorsOverlap(ctx, l.inId, l.outId);
+  if (apart && v1 > a) {
+    const left = clips(0, l.strideW, l.padLeft, l.kW, l.inW);
+    const right = clips(l.outW - 1, l.strideW, l.padLeft, l.kW, l.inW);
+    const pxs = l.strideH * IN_SH; const ops = l.outW * l.outC;
+    if (left.clip > 0 && left.clipEnd === 0) {
+      f.left = inst('left', pxs, 0, l.kH, left.clip * l.inC, (l.kW - left.clip) * l.inC, ops);
+      f.bias_left = bias('left', (_, kx) => kx < left.clip);
+      f.xoff_left = String(left.clip * l.inC); f.left_ox = '0';
+    }
+    if (l.outW > 1 && right.clipEnd > 0 && right.clip === 0) {
+      f.right = inst('right', pxs, 0, l.kH, 0, (l.kW - right.clipEnd) * l.inC, ops);
+      f.bias_right = bias('right', (_, kx) => kx >= l.kW - right.clipEnd);
+      f.right_ox = String(l.outW - 1);
+    }
+    if (f.left !== 'NULL' || f.right !== 'NULL') { f.v0 = String(a); f.v1 = String(v1); }
+  }
+  if (Object.values(f).slice(0, 4).every((v) => v === 'NULL')) return 'NULL';
+  const name = ctx.name(l.opIndex, 'borders');
+  ctx.decls.push(`static const tr_rvq_borders_t ${name} = { ${['top', 'bottom', 'left', 'right'].map((s) => f[s]).join(', ')}, ` +
+    `${['bias_top', 'bias_bottom', 'bias_left', 'bias_right', 'xoff_top', 'xoff_bottom', 'xoff_left', 'xoff_right', 'top_oy', 'bottom_oy', 'left_ox', 'right_ox', 'v0', 'v1'].map((s) => f[s]).join(', ')} };\n`);
+  return `&${name}`;
 }
 
 /** The blocked conv when it fits the layer and the cost model prefers it, else undefined. */
