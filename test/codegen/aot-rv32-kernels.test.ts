@@ -513,3 +513,79 @@ describe('RV32 table ADD (tr_add_rv32.h)', () => {
     }
   });
 });
+
+describe('RV32 quad kernel border quads (tr_rvq_borders_t)', () => {
+  // Pixels whose windows reach into the padding, run as quads reading only the taps inside
+  // (their bias takes the others off): along the first and last output rows (window rows
+  // clipped above / below, by 1 or 2 rows), and four inside rows at a time down the first and
+  // last output columns (clipped left / right by 1 to 3 columns; only with the output apart
+  // from the input). Strides 1 to 3, channel counts with a partial block of 4, inside rows
+  // not a multiple of 4 (single pixels below the column quads), batches; a VALID layer has none.
+  const bg = new RandomGraph(rng(36));
+  for (const c of [
+    { h: 9, w: 13, inC: 8, outC: 6, kH: 3, kW: 3 }, { h: 12, w: 18, inC: 3, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2 },
+    { h: 12, w: 24, inC: 8, outC: 14, kH: 5, kW: 5 }, { h: 10, w: 17, inC: 4, outC: 7, kH: 2, kW: 4 },
+    { n: 2, h: 9, w: 40, inC: 4, outC: 10, kH: 3, kW: 7, strideW: 3 }, { h: 16, w: 9, inC: 6, outC: 4, kH: 4, kW: 2, strideH: 3 },
+    { h: 8, w: 12, inC: 7, outC: 3, kH: 3, kW: 3, padding: 'VALID' as const },
+  ]) addConvCase(bg, c);
+  const bgraph = bg.graph;
+  const binputs = bgraph.inputs.map((id) => randomInput(bg, bgraph.tensors[id]!));
+  for (const arithmetic of ARITHMETICS) {
+    const want = runGraphAll(bgraph, binputs, { arithmetic });
+    const gen = generateAot(bgraph, planGraph(bgraph, {}), { modelName: `rv_borders_${arithmetic}`, arithmetic, optimize: 'speed', boardFeatures: NO_DSP });
+    const src = Object.values(gen.files).join('\n');
+
+    it(`${arithmetic}: border quads on every side, none for the VALID layer`, () => {
+      const sides = [...src.matchAll(/TR_RVQ_QUADS_CLIP\(op(\d+)_quads_(\w+),/g)].map((m) => `${m[1]} ${m[2]}`);
+      for (const side of ['top', 'bottom', 'left', 'right']) assert.ok(sides.filter((s) => s.endsWith(side)).length >= 4, `${side}: ${sides.join(', ')}`);
+      // 2 rows clipped above the 5x5 windows' first row: its top quads read rows 2..4
+      assert.match(src, /TR_RVQ_QUADS_CLIP\(op2_quads_top, \w+, \d+, \d+, 5, 2, 5, 0,/);
+      const valid = bgraph.ops.length - 1;
+      assert.match(src, new RegExp(`tr_conv_quad_rv32_layer\\(&op${valid}_params[^;]*, NULL\\);`));
+      assert.ok(!src.includes(`op${valid}_quads_`));
+    });
+
+    it(`${arithmetic}, host: every output equals the interpreter's`, async () => {
+      await assertHostOutputsMatch(bgraph, gen, [], binputs, want);
+    });
+
+    it(`${arithmetic}, QEMU riscv32 virt (rv32imac): every output equals the interpreter's`, async (t) => {
+      if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
+      await assertQemuOutputsMatch(bgraph, gen, `rv32-borders-${arithmetic}`, RV32_BOARD, 300_000, binputs, want);
+    });
+  }
+
+  it('outputs over their inputs (the 4-pixel lag below): row border quads only, no column ones; outputs exact', async () => {
+    const want = runGraphAll(bgraph, binputs, { arithmetic: 'reference' });
+    const plan = gapPlan(bgraph, (s, out, input) => {
+      const op = bgraph.ops.find((o) => o.outputs[0] === out)!;
+      const o = op.options as { padding: 'SAME' | 'VALID'; strideH: number; strideW: number };
+      const [n, inH, inW, inC] = bgraph.tensors[input]!.shape as [number, number, number, number];
+      const [, outH, outW, outC] = bgraph.tensors[out]!.shape as [number, number, number, number];
+      const [, kH, kW] = bgraph.tensors[op.inputs[1]!]!.shape as [number, number, number, number];
+      if (n !== 1) return undefined;
+      return -Math.max(s.lag, windowLag({
+        inH, inW, outH, outW, filterH: kH, filterW: kW, strideH: o.strideH, strideW: o.strideW, dilationH: 1, dilationW: 1,
+        padTop: leadingPad(o.padding, inH, kH, o.strideH, 1, outH), padLeft: leadingPad(o.padding, inW, kW, o.strideW, 1, outW),
+        inPixelBytes: inC, outPixelBytes: outC, unitPixels: 4,
+      }));
+    });
+    const gen = generateAot(bgraph, plan, { modelName: 'rv_borders_stream', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP });
+    const src = Object.values(gen.files).join('\n');
+    const off = new Map(plan.buffers.filter((b) => b.tensor !== undefined).map((b) => [b.tensor!, b.offset]));
+    let overlapping = 0;
+    for (const [i, op] of bgraph.ops.entries()) {
+      const out = op.outputs[0]!; const input = op.inputs[0]!;
+      const d = off.get(input)! - off.get(out)!;
+      const size = (t: number) => bgraph.tensors[t]!.shape.reduce((a, b) => a * b, 1);
+      if (!(d < size(out) && -d < size(input)) || !src.includes(`op${i}_convq(`)) continue;
+      overlapping++;
+      assert.ok(!src.includes(`op${i}_quads_left`) && !src.includes(`op${i}_quads_right`), `op ${i}: column quads over its input`);
+    }
+    assert.ok(overlapping >= 4, `${overlapping} quad layers over their inputs`);
+    assert.match(src, /TR_RVQ_QUADS_CLIP\(op\d+_quads_top,/);
+    const exe = await buildHostModel(gen.files, []);
+    const raw = await runHostModel(exe, concatBytes(binputs.map(bytesOf)), 1);
+    assert.deepEqual(graphOutputMismatches(bgraph, raw, want).failures, []);
+  });
+});
