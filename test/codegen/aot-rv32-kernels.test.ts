@@ -521,11 +521,12 @@ describe('RV32 quad kernel border quads (tr_rvq_borders_t)', () => {
   // last output columns (clipped left / right by 1 to 3 columns; only with the output apart
   // from the input). Strides 1 to 3, channel counts with a partial block of 4, inside rows
   // not a multiple of 4 (single pixels below the column quads), batches; a VALID layer has none.
+  // (Layers large enough for each side to pass the generator's BORDER_MIN_SAVING.)
   const bg = new RandomGraph(rng(36));
   for (const c of [
-    { h: 9, w: 13, inC: 8, outC: 6, kH: 3, kW: 3 }, { h: 12, w: 18, inC: 3, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2 },
-    { h: 12, w: 24, inC: 8, outC: 14, kH: 5, kW: 5 }, { h: 10, w: 17, inC: 4, outC: 7, kH: 2, kW: 4 },
-    { n: 2, h: 9, w: 40, inC: 4, outC: 10, kH: 3, kW: 7, strideW: 3 }, { h: 16, w: 9, inC: 6, outC: 4, kH: 4, kW: 2, strideH: 3 },
+    { h: 14, w: 16, inC: 8, outC: 13, kH: 3, kW: 3 }, { h: 20, w: 24, inC: 6, outC: 10, kH: 3, kW: 3, strideH: 2, strideW: 2 },
+    { h: 12, w: 24, inC: 8, outC: 14, kH: 5, kW: 5 }, { h: 14, w: 21, inC: 8, outC: 11, kH: 2, kW: 4 },
+    { n: 2, h: 9, w: 40, inC: 4, outC: 10, kH: 3, kW: 7, strideW: 3 }, { h: 22, w: 12, inC: 9, outC: 7, kH: 4, kW: 2, strideH: 3 },
     { h: 8, w: 12, inC: 7, outC: 3, kH: 3, kW: 3, padding: 'VALID' as const },
   ]) addConvCase(bg, c);
   const bgraph = bg.graph;
@@ -537,7 +538,7 @@ describe('RV32 quad kernel border quads (tr_rvq_borders_t)', () => {
 
     it(`${arithmetic}: border quads on every side, none for the VALID layer`, () => {
       const sides = [...src.matchAll(/TR_RVQ_QUADS_CLIP\(op(\d+)_quads_(\w+),/g)].map((m) => `${m[1]} ${m[2]}`);
-      for (const side of ['top', 'bottom', 'left', 'right']) assert.ok(sides.filter((s) => s.endsWith(side)).length >= 4, `${side}: ${sides.join(', ')}`);
+      for (const side of ['top', 'bottom', 'left', 'right']) assert.ok(sides.filter((s) => s.endsWith(side)).length >= 3, `${side}: ${sides.join(', ')}`);
       // 2 rows clipped above the 5x5 windows' first row: its top quads read rows 2..4
       assert.match(src, /TR_RVQ_QUADS_CLIP\(op2_quads_top, \w+, \d+, \d+, 5, 2, 5, 0,/);
       const valid = bgraph.ops.length - 1;

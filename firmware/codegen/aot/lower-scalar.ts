@@ -5,7 +5,9 @@
 // cost model (estimated instructions of the layer from instruction counts of each kernel's
 // inner loop in the generated assembly; used to choose, never reported as a measurement).
 // lower-conv.ts asks here first and falls back to its own kernels (tr_gemm_scalar.h for 1x1
-// convs and FC, the generic ones otherwise) when this returns undefined.
+// convs and FC, the generic ones otherwise) when this returns undefined. The quad kernel's
+// border quads (pixels whose windows reach into the padding, run over the taps inside:
+// quadBorders) are planned here too, and counted by its cost estimate.
 import { intArray } from './c-emit.ts';
 import { tensorsOverlap } from './lower-common.ts';
 import type { LowerContext, Lowered } from './context.ts';
@@ -143,10 +145,11 @@ const QUAD_PER_BLOCK = 12;
 
 /** Quads, pairs and single pixels tr_conv_quad_rv32_layer walks (or the gathering variant,
  * over the flattened map), and the runs of the single ones. */
-function quadWalk(l: ScalarConvLayer, gather: boolean): { quads: number; pairs: number; singles: number; singleRuns: number } {
+function quadWalk(l: ScalarConvLayer, gather: boolean, borders?: BorderPlan):
+  { quads: number; pairs: number; singles: number; singleRuns: number; edges: number; edgeShare: number } {
   if (l.gemm || gather) {
     const P = l.gemm ? l.inH * l.inW : l.outH * l.outW;
-    return { quads: l.batches * Math.floor(P / 4), pairs: l.batches * (P % 4 >= 2 ? 1 : 0), singles: l.batches * (P % 2), singleRuns: l.batches * (P % 2) };
+    return { quads: l.batches * Math.floor(P / 4), pairs: l.batches * (P % 4 >= 2 ? 1 : 0), singles: l.batches * (P % 2), singleRuns: l.batches * (P % 2), edges: 0, edgeShare: 0 };
   }
   let quads = 0; let pairs = 0; let singles = 0; let singleRuns = 0;
   for (let oy = 0; oy < l.outH; oy++) {
@@ -160,7 +163,20 @@ function quadWalk(l: ScalarConvLayer, gather: boolean): { quads: number; pairs: 
       ox++;
     }
   }
-  return { quads: quads * l.batches, pairs: pairs * l.batches, singles: singles * l.batches, singleRuns: singleRuns * l.batches };
+  // border quads (borderPlan): `edges` of them, reading `edgeShare` windows' worth of taps in
+  // all; their four pixels no longer single
+  let edges = 0; let edgeShare = 0;
+  if (borders) {
+    const side = (n: number, count: number, k: number) => { if (n) { edges += count; edgeShare += count * (k - n) / k; } };
+    const colQuads = (borders.v1 - borders.v0) / 4;
+    side(borders.top, borders.rowQuads, l.kH); side(borders.bottom, borders.rowQuads, l.kH);
+    side(borders.left, colQuads, l.kW); side(borders.right, colQuads, l.kW);
+    const freed = Math.min(singles, 4 * edges);
+    singleRuns -= freed * (singleRuns / Math.max(singles, 1));
+    singles -= freed;
+  }
+  const b = l.batches;
+  return { quads: quads * b, pairs: pairs * b, singles: singles * b, singleRuns: singleRuns * b, edges: edges * b, edgeShare: edgeShare * b };
 }
 
 /** rv32ConvCost falls short of the pair kernel's measured instructions (bench:speed: resnet's
@@ -177,16 +193,17 @@ const GATHER_PER_VALUE = 2;
 
 /** Estimated instructions of the layer under tr_conv_quad_rv32.h: the walker over the input
  * (`gather` false) or the gathering variant (tr_conv_quad_i2c_rv32_layer). */
-export function rv32QuadCost(l: ScalarConvLayer, gather = false, perOutput = PER_OUTPUT): number {
+export function rv32QuadCost(l: ScalarConvLayer, gather = false, perOutput = PER_OUTPUT, borders?: BorderPlan): number {
   const K = l.kH * l.kW * l.inC;
   const blocks = Math.ceil(l.outC / 4);
-  const w = quadWalk(l, gather);
+  const w = quadWalk(l, gather, borders);
   const quad = blocks * (K * QUAD_PER_K + QUAD_PER_BLOCK) + 4 * l.outC * perOutput;
   const pair = blocks * (K * QUAD_PAIR_PER_K + QUAD_PER_BLOCK) + 2 * l.outC * perOutput;
   const runs = w.singles ? w.singleRuns / w.singles : 1;
   const single = blocks * (K * QUAD_SINGLE_PER_K + QUAD_PER_BLOCK + runs * 8) + l.outC * perOutput;
   const gathers = gather ? l.batches * l.outH * l.outW * l.kH * l.kW * (GATHER_PER_TAP + GATHER_PER_VALUE * l.inC) : 0;
-  return PER_LAYER + w.quads * quad + w.pairs * pair + w.singles * single + gathers;
+  const edges = w.edges * (blocks * QUAD_PER_BLOCK + 4 * l.outC * perOutput) + w.edgeShare * blocks * K * QUAD_PER_K;
+  return PER_LAYER + w.quads * quad + w.pairs * pair + w.singles * single + gathers + edges;
 }
 
 /**
@@ -229,37 +246,70 @@ function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean): Lowe
   return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: [fn] };
 }
 
-/** Output rows (or columns) of the layer whose windows have `clip` rows (columns) in the
- * padding before and `clipEnd` after: for output index o of n, stride st, leading pad pad,
- * window k over an input of size size. */
-function clips(o: number, st: number, pad: number, k: number, size: number): { clip: number; clipEnd: number; first: number } {
+/** Output index o's window along one axis (stride st, leading pad pad, window k over an input
+ * of size size): its first input index and how many of its taps lie in the padding before
+ * (clip) and after (clipEnd). */
+function clips(o: number, st: number, pad: number, k: number, size: number): { clip: number; clipEnd: number } {
   const first = o * st - pad;
-  return { clip: Math.max(0, -first), clipEnd: Math.max(0, first + k - size), first };
+  return { clip: Math.max(0, -first), clipEnd: Math.max(0, first + k - size) };
+}
+
+/** Which border quads tr_conv_quad_rv32.h runs for a layer walked over its input (see
+ * quadBorders): per side the taps left out (rows above / below, columns left / right; 0: none),
+ * the output row or column, and the inside rows the column quads cover (v0 .. v1 - 1). */
+interface BorderPlan { top: number; bottom: number; left: number; right: number; v0: number; v1: number; rowQuads: number }
+
+/**
+ * Candidates: the first (last) output row gets border quads when its windows have rows in the padding above
+ * (below) only and the row holds quads of windows inside the input columns; the first (last)
+ * output column when its windows have columns in the padding on the left (right) only and at
+ * least four output rows have windows inside the input rows, and only with the output `apart`
+ * from the input (column quads write out of raster order).
+ */
+function borderCandidates(l: ScalarConvLayer, apart: boolean): BorderPlan {
+  let rowQuads = 0;
+  for (let ox = 0; ox + 4 <= l.outW;) {
+    const ix0 = ox * l.strideW - l.padLeft;
+    if (ix0 >= 0 && ix0 + 3 * l.strideW + l.kW <= l.inW) { rowQuads++; ox += 4; } else ox++;
+  }
+  const rows = (o: number) => clips(o, l.strideH, l.padTop, l.kH, l.inH);
+  const cols = (o: number) => clips(o, l.strideW, l.padLeft, l.kW, l.inW);
+  const t = rows(0); const b = rows(l.outH - 1);
+  const top = rowQuads > 0 && t.clip > 0 && t.clipEnd === 0 ? t.clip : 0;
+  const bottom = rowQuads > 0 && l.outH > 1 && b.clipEnd > 0 && b.clip === 0 ? b.clipEnd : 0;
+  // the inside rows (contiguous), four at a time
+  let v0 = 0; while (v0 < l.outH && rows(v0).clip > 0) v0++;
+  let end = v0; while (end < l.outH && rows(end).clipEnd === 0) end++;
+  const v1 = v0 + 4 * Math.floor((end - v0) / 4);
+  const lc = cols(0); const rc = cols(l.outW - 1);
+  const columns = apart && v1 > v0;
+  const left = columns && lc.clip > 0 && lc.clipEnd === 0 ? lc.clip : 0;
+  const right = columns && l.outW > 1 && rc.clipEnd > 0 && rc.clip === 0 ? rc.clipEnd : 0;
+  return { top, bottom, left, right, v0: left || right ? v0 : 0, v1: left || right ? v1 : 0, rowQuads };
 }
 
 /**
- * The border quads of tr_conv_quad_rv32.h (tr_rvq_borders_t) for a layer walked over its input,
- * or 'NULL' where none applies: the first (last) output row, when its windows have rows in the
- * padding above (below) only and the row holds a quad of windows inside the input columns; the
- * first (last) output column, when its windows have columns in the padding on the left (right)
- * only, four inside rows at a time, and only where the output does not overlap the input (their
- * writes leave raster order). Each its own TR_RVQ_QUADS_CLIP instance over the same weights,
- * with bias_folded plus the input zero point times the weights of the taps it leaves out
- * (what reading them from pad_row adds). `tail`: the instances' mode, table and sign literals.
+ * The border quads of tr_conv_quad_rv32.h (tr_rvq_borders_t) for a layer walked over its
+ * input, as borderPlan picks them, or 'NULL': each side its own TR_RVQ_QUADS_CLIP instance
+ * over the same weights, with bias_folded plus the input zero point times the weights of the
+ * taps it leaves out (what reading them from pad_row adds). `tail`: the instances' mode, table
+ * and sign literals.
  */
 function quadBorders(ctx: LowerContext, l: ScalarConvLayer, filter: string, tail: string): string {
   const zp = l.inZeroPoint;
   if (zp === undefined || l.rq32 === undefined) return 'NULL';
+  const p = borderPlan(l, quadColumnsFit(ctx, l), perOutputCost(l.mode, l.rq32, l.outC, convTaps(l)));
+  if (!p.top && !p.bottom && !p.left && !p.right) return 'NULL';
   const K = l.kH * l.kW * l.inC; const L = l.kW * l.inC; const IN_SH = l.inW * l.inC;
   /** bias_folded plus zp times channel c's weights at the taps `out(ky, kx)` leaves out */
   const bias = (side: string, out: (ky: number, kx: number) => boolean): string => {
     const b = Array.from(l.rq32!.biasFolded, (v, c) => {
-      let s = v;
+      let sum = v;
       for (let ky = 0; ky < l.kH; ky++) for (let kx = 0; kx < l.kW; kx++) {
         if (!out(ky, kx)) continue;
-        for (let ci = 0; ci < l.inC; ci++) s += zp * l.ohwi[c * K + (ky * l.kW + kx) * l.inC + ci]!;
+        for (let ci = 0; ci < l.inC; ci++) sum += zp * l.ohwi[c * K + (ky * l.kW + kx) * l.inC + ci]!;
       }
-      return s | 0;
+      return sum | 0;
     });
     const name = ctx.name(l.opIndex, `bias_${side}`);
     ctx.decls.push(intArray(name, 'int32_t', b));
@@ -270,56 +320,51 @@ function quadBorders(ctx: LowerContext, l: ScalarConvLayer, filter: string, tail
     ctx.decls.push(`TR_RVQ_QUADS_CLIP(${name}, ${filter}, ${pxs}, ${IN_SH}, ${l.kH}, ${ky0}, ${ky1}, ${c0}, ${len}, ${L}, ${l.outC}, ${ops}, ${tail})\n`);
     return name;
   };
-  /** a quad of windows inside the input columns along an output row */
-  const rowHasQuad = (): boolean => {
-    for (let ox = 0; ox + 4 <= l.outW; ox++) {
-      const ix0 = ox * l.strideW - l.padLeft;
-      if (ix0 >= 0 && ix0 + 3 * l.strideW + l.kW <= l.inW) return true;
-    }
-    return false;
-  };
-  const f: Record<string, string> = {
-    top: 'NULL', bottom: 'NULL', left: 'NULL', right: 'NULL', bias_top: 'NULL', bias_bottom: 'NULL', bias_left: 'NULL', bias_right: 'NULL',
-    xoff_top: '0', xoff_bottom: '0', xoff_left: '0', xoff_right: '0', top_oy: '-1', bottom_oy: '-1', left_ox: '-1', right_ox: '-1', v0: '0', v1: '0',
-  };
-  const top = clips(0, l.strideH, l.padTop, l.kH, l.inH);
-  const bottom = clips(l.outH - 1, l.strideH, l.padTop, l.kH, l.inH);
-  if (rowHasQuad() && top.clip > 0 && top.clipEnd === 0) {
-    f.top = inst('top', l.strideW * l.inC, top.clip, l.kH, 0, L, l.outC);
-    f.bias_top = bias('top', (ky) => ky < top.clip);
-    f.xoff_top = String(top.clip * IN_SH); f.top_oy = '0';
+  const fns = ['NULL', 'NULL', 'NULL', 'NULL']; const biases = ['NULL', 'NULL', 'NULL', 'NULL']; const xoffs = [0, 0, 0, 0];
+  const at = [-1, -1, -1, -1];
+  if (p.top) {
+    fns[0] = inst('top', l.strideW * l.inC, p.top, l.kH, 0, L, l.outC);
+    biases[0] = bias('top', (ky) => ky < p.top); xoffs[0] = p.top * IN_SH; at[0] = 0;
   }
-  if (rowHasQuad() && l.outH > 1 && bottom.clipEnd > 0 && bottom.clip === 0) {
-    f.bottom = inst('bottom', l.strideW * l.inC, 0, l.kH - bottom.clipEnd, 0, L, l.outC);
-    f.bias_bottom = bias('bottom', (ky) => ky >= l.kH - bottom.clipEnd);
-    f.bottom_oy = String(l.outH - 1);
+  if (p.bottom) {
+    fns[1] = inst('bottom', l.strideW * l.inC, 0, l.kH - p.bottom, 0, L, l.outC);
+    biases[1] = bias('bottom', (ky) => ky >= l.kH - p.bottom); at[1] = l.outH - 1;
   }
-  // the inside rows (contiguous), four at a time
-  let a = 0; while (a < l.outH && (clips(a, l.strideH, l.padTop, l.kH, l.inH).clip > 0)) a++;
-  let b = a; while (b < l.outH && clips(b, l.strideH, l.padTop, l.kH, l.inH).clipEnd === 0) b++;
-  const v1 = a + 4 * Math.floor((b - a) / 4);
-  const apart = l.inId !== undefined && l.outId !== undefined && !tensorsOverlap(ctx, l.inId, l.outId);
-  if (apart && v1 > a) {
-    const left = clips(0, l.strideW, l.padLeft, l.kW, l.inW);
-    const right = clips(l.outW - 1, l.strideW, l.padLeft, l.kW, l.inW);
-    const pxs = l.strideH * IN_SH; const ops = l.outW * l.outC;
-    if (left.clip > 0 && left.clipEnd === 0) {
-      f.left = inst('left', pxs, 0, l.kH, left.clip * l.inC, (l.kW - left.clip) * l.inC, ops);
-      f.bias_left = bias('left', (_, kx) => kx < left.clip);
-      f.xoff_left = String(left.clip * l.inC); f.left_ox = '0';
-    }
-    if (l.outW > 1 && right.clipEnd > 0 && right.clip === 0) {
-      f.right = inst('right', pxs, 0, l.kH, 0, (l.kW - right.clipEnd) * l.inC, ops);
-      f.bias_right = bias('right', (_, kx) => kx >= l.kW - right.clipEnd);
-      f.right_ox = String(l.outW - 1);
-    }
-    if (f.left !== 'NULL' || f.right !== 'NULL') { f.v0 = String(a); f.v1 = String(v1); }
+  // columns: four output rows a quad (stride_h input rows apart), an output row between pixels
+  const pxs = l.strideH * IN_SH; const ops = l.outW * l.outC;
+  if (p.left) {
+    fns[2] = inst('left', pxs, 0, l.kH, p.left * l.inC, (l.kW - p.left) * l.inC, ops);
+    biases[2] = bias('left', (_, kx) => kx < p.left); xoffs[2] = p.left * l.inC; at[2] = 0;
   }
-  if (Object.values(f).slice(0, 4).every((v) => v === 'NULL')) return 'NULL';
+  if (p.right) {
+    fns[3] = inst('right', pxs, 0, l.kH, 0, (l.kW - p.right) * l.inC, ops);
+    biases[3] = bias('right', (_, kx) => kx >= l.kW - p.right); at[3] = l.outW - 1;
+  }
   const name = ctx.name(l.opIndex, 'borders');
-  ctx.decls.push(`static const tr_rvq_borders_t ${name} = { ${['top', 'bottom', 'left', 'right'].map((s) => f[s]).join(', ')}, ` +
-    `${['bias_top', 'bias_bottom', 'bias_left', 'bias_right', 'xoff_top', 'xoff_bottom', 'xoff_left', 'xoff_right', 'top_oy', 'bottom_oy', 'left_ox', 'right_ox', 'v0', 'v1'].map((s) => f[s]).join(', ')} };\n`);
+  ctx.decls.push(`static const tr_rvq_borders_t ${name} = { ${[...fns, ...biases, ...xoffs, ...at, p.v0, p.v1].join(', ')} };\n`);
   return `&${name}`;
+}
+
+/** Estimated instructions a side's border quads must save to be worth their code (1.3 to 1.7 KB
+ * a side in resnet's 3x3 layers, which save 36 to 300 thousand each): also keeps the
+ * compile time of layers with little border work where it was. */
+const BORDER_MIN_SAVING = 8000;
+
+/** borderCandidates less the sides that save under BORDER_MIN_SAVING by rv32QuadCost. */
+function borderPlan(l: ScalarConvLayer, apart: boolean, perOutput: number): BorderPlan {
+  const p = borderCandidates(l, apart);
+  const full = rv32QuadCost(l, false, perOutput, p);
+  const kept = { ...p };
+  for (const side of ['top', 'bottom', 'left', 'right'] as const) {
+    if (p[side] && rv32QuadCost(l, false, perOutput, { ...p, [side]: 0 }) - full < BORDER_MIN_SAVING) kept[side] = 0;
+  }
+  if (!kept.left && !kept.right) { kept.v0 = 0; kept.v1 = 0; }
+  return kept;
+}
+
+/** Column border quads write out of raster order: only for an output apart from the input. */
+function quadColumnsFit(ctx: LowerContext, l: ScalarConvLayer): boolean {
+  return l.inId !== undefined && l.outId !== undefined && !tensorsOverlap(ctx, l.inId, l.outId);
 }
 
 /** The blocked conv when it fits the layer and the cost model prefers it, else undefined. */
@@ -336,7 +381,8 @@ export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered 
   const generic = GENERIC_PER_MAC.conv * macs + l.batches * l.outH * l.outW * l.outC * PER_OUTPUT;
   if (quadFitsPlan(ctx, l)) {
     const perOutput = perOutputCost(l.mode, l.rq32, l.outC, convTaps(l));
-    const direct = rv32QuadCost(l, false, perOutput);
+    const borders = !l.gemm && l.inZeroPoint !== undefined && l.rq32 !== undefined ? borderPlan(l, quadColumnsFit(ctx, l), perOutput) : undefined;
+    const direct = rv32QuadCost(l, false, perOutput, borders);
     const gathered = !l.gemm && l.kH * l.kW * l.inC <= RV32_I2C_MAX_K ? rv32QuadCost(l, true, perOutput) : Infinity;
     const best = Math.min(direct, gathered);
     if (best < PAIR_MEASURED_OVER_ESTIMATE * pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct);
