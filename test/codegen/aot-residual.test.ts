@@ -113,8 +113,8 @@ describe('row-by-row residual blocks', () => {
           // without DSP every row conv (A, B and the projection) runs the kernel the untiled
           // layer gets (issue 11): resnet's are all quad kernels with tr_requant_rv32.h's form,
           // their row functions called by the driver directly (the library signature) with the
-          // row's params
-          const rowFns = [...c.matchAll(/TR_RVQ_LAYER_FN (op\d+_[abs])_convq\(const tr_conv_s8_params_t \*p, [^{]*\{[^}]*tr_conv_quad_rv32_layer\(p, [^;]*TR_RQ_RV32, \1_quads, \1_rq32, [01]\);/g)].map((m) => m[1]);
+          // row's params (no border quads: NULL)
+          const rowFns = [...c.matchAll(/TR_RVQ_LAYER_FN (op\d+_[abs])_convq\(const tr_conv_s8_params_t \*p, [^{]*\{[^}]*tr_conv_quad_rv32_layer\(p, [^;]*TR_RQ_RV32, \1_quads, \1_rq32, [01], NULL\);/g)].map((m) => m[1]);
           assert.equal(rowFns.length, blocks === 1 ? 2 : 5, `row functions: ${rowFns.join(', ')}`);
           for (const f of rowFns) assert.match(c, new RegExp(`, ${f}_convq, `), `${f}_convq is the driver's kernel`);
           assert.doesNotMatch(c, /_convrv\(/, 'no row runs the pair kernel');

@@ -419,7 +419,9 @@ describe('RV32 quad kernel under streaming overlaps', () => {
       gemm: one !== null, batches: 1, inH, inW, inC, outH, outW, outC, kH, kW, strideH: o.strideH, strideW: o.strideW,
       padTop: leadingPad(o.padding, inH, kH, o.strideH, 1, outH), padLeft: leadingPad(o.padding, inW, kW, o.strideW, 1, outW),
     } as ScalarConvLayer;
-    return quadWalkLag(layer, src.includes(`tr_conv_quad_i2c_rv32_layer(&op${i}_params`), one ? Number(one[1]) : undefined);
+    // border quads on the first / last output row are 4-pixel units where the walk had singles
+    const edgeRows = [src.includes(`op${i}_quads_top,`) ? 0 : -1, src.includes(`op${i}_quads_bottom,`) ? outH - 1 : -1].filter((y) => y >= 0);
+    return quadWalkLag(layer, src.includes(`tr_conv_quad_i2c_rv32_layer(&op${i}_params`), one ? Number(one[1]) : undefined, edgeRows);
   };
   for (const [name, atQuadLag, gap] of [
     ['below by the planner\'s (2-pixel) lag', false, (s: { lag: number }) => -s.lag],
@@ -673,4 +675,200 @@ describe('RV32 kernels of FDT builds over their plans (issue 11)', () => {
       await assertQemuOutputsMatch(ograph, ogen, `rv32-fdt-1ch-${arithmetic}`, RV32_BOARD, 300_000, oinputs, owant);
     });
   }
+});
+
+describe('RV32 table ADD (tr_add_rv32.h)', () => {
+  // int8 ADD of same-shape inputs: each input's rescaled value tabulated per byte, the sum
+  // requantized once (reference: tr_requant_rv32.h's form where rq32Rows proves it over the
+  // table sums, with and without its sign term; xnnpack: XNNPACK's accumulator split per
+  // input). Element counts with every remainder mod 4 (the unrolled tail), zero points over the
+  // whole int8 range, input scales far apart, chains of ADDs. A broadcast ADD keeps tr_add_s8.
+  // Reference only (XNNPACK refuses such scales): an output scale 2^12.5 above the inputs',
+  // output shift -31, outside the one-mulh form, where every sum rounds to the zero point:
+  // rq32Rows' constant row.
+  const build = (arithmetic: string) => {
+    const ag = new RandomGraph(rng(35));
+    const add = (a: number, b: number, shape: number[], ys: number, activation: string) => {
+      const y = ag.output(shape, 'int8', ag.quant(ys, ag.int(-128, 127)));
+      ag.op('ADD', [a, b], [y], { activation } as never);
+      return y;
+    };
+    const shapes = [[1, 8, 8, 16], [1, 3, 5, 7], [1, 2, 3, 3], [1, 5, 1, 3], [1, 1, 1, 1], [2, 3, 2, 5]];
+    for (const [k, shape] of shapes.entries()) {
+      const as = ag.scale(); const bs = k === 2 ? as / 37 : ag.scale();
+      const a = ag.input(shape, 'int8', ag.quant(as, ag.int(-128, 127)));
+      const b = ag.input(shape, 'int8', ag.quant(bs, ag.int(-128, 127)));
+      const y = add(a, b, shape, Math.fround((as + bs) * (0.6 + ag.rand())), ['NONE', 'RELU', 'RELU6'][k % 3]!);
+      // the sum added to one of its inputs again (an intermediate tensor as input)
+      if (k === 0) add(y, a, shape, Math.fround(2 * (as + bs)), 'RELU');
+    }
+    const bshape = [1, 3, 4, 5];
+    add(ag.input(bshape, 'int8', ag.quant()), ag.input([1, 1, 1, 5], 'int8', ag.quant()), bshape, 0.1, 'NONE');
+    if (arithmetic === 'reference') {
+      const s = 0.01;
+      add(ag.input([1, 4, 5, 2], 'int8', ag.quant(s)), ag.input([1, 4, 5, 2], 'int8', ag.quant(s)), [1, 4, 5, 2], Math.fround(s * 2 ** 12.5), 'NONE');
+    }
+    const graph = ag.graph;
+    return { graph, inputs: graph.inputs.map((id) => randomInput(ag, graph.tensors[id]!)) };
+  };
+  for (const arithmetic of ARITHMETICS) {
+    const { graph: agraph, inputs: ainputs } = build(arithmetic);
+    const want = runGraphAll(agraph, ainputs, { arithmetic });
+    const gen = generateAot(agraph, planGraph(agraph, {}), { modelName: `rv_add_${arithmetic}`, arithmetic, optimize: 'speed', boardFeatures: NO_DSP });
+    const src = Object.values(gen.files).join('\n');
+    const adds = agraph.ops.filter((op) => op.kind === 'ADD').length;
+
+    it(`${arithmetic}: the same-shape ADDs take the tables (both sign forms), the others tr_add_s8`, () => {
+      const forms = [...src.matchAll(/tr_add_rv32_layer\(&\w+, a, b, out, \d+, (TR_ADD_RV32_\w+), ([01])\);/g)].map((m) => `${m[1]} ${m[2]}`);
+      const library = [...src.matchAll(/\btr_add_s8\(/g)].length;
+      if (arithmetic === 'reference') {
+        assert.deepEqual([...new Set(forms)].sort(), ['TR_ADD_RV32_RQ 0', 'TR_ADD_RV32_RQ 1']);
+        assert.equal(library, 1, 'the broadcast ADD');
+        const last = agraph.ops.length - 1;
+        assert.match(src, new RegExp(`op${last}_add_params = \\{ op${last}_add_ta, op${last}_add_tb, \\{ 0, -?\\d+, 0 \\}`), 'the constant row');
+      } else {
+        assert.deepEqual([...new Set(forms)], ['TR_ADD_RV32_XNN 0']);
+        assert.equal(library, 1, 'the broadcast ADD');
+      }
+      assert.equal(forms.length + library, adds);
+      const small = generateAot(agraph, planGraph(agraph, {}), { modelName: `rv_add_${arithmetic}_size`, arithmetic, optimize: 'size', boardFeatures: NO_DSP });
+      assert.ok(!small.kernels.includes('tr_add_rv32_layer'));
+    });
+
+    it(`${arithmetic}, host: every output equals the interpreter's`, async () => {
+      await assertHostOutputsMatch(agraph, gen, [], ainputs, want);
+    });
+
+    it(`${arithmetic}, QEMU riscv32 virt (rv32imac): every output equals the interpreter's`, async (t) => {
+      if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
+      await assertQemuOutputsMatch(agraph, gen, `rv32-add-${arithmetic}`, RV32_BOARD, 300_000, ainputs, want);
+    });
+  }
+
+  it('outputs at their input or below it (the elementwise lag of 0): every output equals the interpreter\'s', async () => {
+    const { graph: agraph, inputs: ainputs } = build('reference');
+    const want = runGraphAll(agraph, ainputs, { arithmetic: 'reference' });
+    for (const below of [0, 3]) {
+      const plan = gapPlan(agraph, (s) => -(s.lag + below));
+      const off = new Map(plan.buffers.filter((b) => b.tensor !== undefined).map((b) => [b.tensor!, b.offset]));
+      const gen = generateAot(agraph, plan, { modelName: 'rv_add_stream', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP });
+      const src = Object.values(gen.files).join('\n');
+      const overlapping = agraph.ops.filter((op, i) => src.includes(`op${i}_add(`) &&
+        op.inputs.some((t) => off.get(t)! - off.get(op.outputs[0]!)! === below)).length;
+      assert.ok(overlapping >= 4, `${overlapping} table ADDs over an input`);
+      const exe = await buildHostModel(gen.files, []);
+      const raw = await runHostModel(exe, concatBytes(ainputs.map(bytesOf)), 1);
+      assert.deepEqual(graphOutputMismatches(agraph, raw, want).failures, []);
+    }
+  });
+});
+
+describe('RV32 quad kernel border quads (tr_rvq_borders_t)', () => {
+  // Pixels whose windows reach into the padding, run as quads reading only the taps inside
+  // (their bias takes the others off): along the first and last output rows (window rows
+  // clipped above / below, by 1 or 2 rows), and four inside rows at a time down the first and
+  // last output columns (clipped left / right by 1 to 3 columns; only with the output apart
+  // from the input). Strides 1 to 3, channel counts with a partial block of 4, inside rows
+  // not a multiple of 4 (single pixels below the column quads), batches; a VALID layer has none.
+  // (Layers large enough for each side to pass the generator's BORDER_MIN_SAVING.)
+  const bg = new RandomGraph(rng(36));
+  for (const c of [
+    { h: 14, w: 16, inC: 8, outC: 13, kH: 3, kW: 3 }, { h: 20, w: 24, inC: 6, outC: 10, kH: 3, kW: 3, strideH: 2, strideW: 2 },
+    { h: 12, w: 24, inC: 8, outC: 14, kH: 5, kW: 5 }, { h: 14, w: 21, inC: 12, outC: 15, kH: 2, kW: 4 },
+    { n: 2, h: 13, w: 40, inC: 6, outC: 10, kH: 3, kW: 7, strideW: 3 }, { h: 22, w: 12, inC: 9, outC: 7, kH: 4, kW: 2, strideH: 3 },
+    { h: 8, w: 12, inC: 7, outC: 3, kH: 3, kW: 3, padding: 'VALID' as const },
+  ]) addConvCase(bg, c);
+  const bgraph = bg.graph;
+  const binputs = bgraph.inputs.map((id) => randomInput(bg, bgraph.tensors[id]!));
+  for (const arithmetic of ARITHMETICS) {
+    const want = runGraphAll(bgraph, binputs, { arithmetic });
+    const gen = generateAot(bgraph, planGraph(bgraph, {}), { modelName: `rv_borders_${arithmetic}`, arithmetic, optimize: 'speed', boardFeatures: NO_DSP });
+    const src = Object.values(gen.files).join('\n');
+
+    it(`${arithmetic}: border quads on every side, none for the VALID layer`, () => {
+      const sides = [...src.matchAll(/TR_RVQ_QUADS_CLIP\(op(\d+)_quads_(\w+),/g)].map((m) => `${m[1]} ${m[2]}`);
+      for (const side of ['top', 'bottom', 'left', 'right']) assert.ok(sides.filter((s) => s.endsWith(side)).length >= 3, `${side}: ${sides.join(', ')}`);
+      // 2 rows clipped above the 5x5 windows' first row: its top quads read rows 2..4
+      assert.match(src, /TR_RVQ_QUADS_CLIP\(op2_quads_top, \w+, \d+, \d+, 5, 2, 5, 0,/);
+      const valid = bgraph.ops.length - 1;
+      assert.match(src, new RegExp(`tr_conv_quad_rv32_layer\\(&op${valid}_params[^;]*, NULL\\);`));
+      assert.ok(!src.includes(`op${valid}_quads_`));
+    });
+
+    it(`${arithmetic}, host: every output equals the interpreter's`, async () => {
+      await assertHostOutputsMatch(bgraph, gen, [], binputs, want);
+    });
+
+    it(`${arithmetic}, QEMU riscv32 virt (rv32imac): every output equals the interpreter's`, async (t) => {
+      if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
+      await assertQemuOutputsMatch(bgraph, gen, `rv32-borders-${arithmetic}`, RV32_BOARD, 300_000, binputs, want);
+    });
+  }
+
+  it('outputs over their inputs (the 4-pixel lag below): row border quads only, no column ones; outputs exact', async () => {
+    const want = runGraphAll(bgraph, binputs, { arithmetic: 'reference' });
+    const plan = gapPlan(bgraph, (s, out, input) => {
+      const op = bgraph.ops.find((o) => o.outputs[0] === out)!;
+      const o = op.options as { padding: 'SAME' | 'VALID'; strideH: number; strideW: number };
+      const [n, inH, inW, inC] = bgraph.tensors[input]!.shape as [number, number, number, number];
+      const [, outH, outW, outC] = bgraph.tensors[out]!.shape as [number, number, number, number];
+      const [, kH, kW] = bgraph.tensors[op.inputs[1]!]!.shape as [number, number, number, number];
+      if (n !== 1) return undefined;
+      return -Math.max(s.lag, windowLag({
+        inH, inW, outH, outW, filterH: kH, filterW: kW, strideH: o.strideH, strideW: o.strideW, dilationH: 1, dilationW: 1,
+        padTop: leadingPad(o.padding, inH, kH, o.strideH, 1, outH), padLeft: leadingPad(o.padding, inW, kW, o.strideW, 1, outW),
+        inPixelBytes: inC, outPixelBytes: outC, unitPixels: 4,
+      }));
+    });
+    const gen = generateAot(bgraph, plan, { modelName: 'rv_borders_stream', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP });
+    const src = Object.values(gen.files).join('\n');
+    const off = new Map(plan.buffers.filter((b) => b.tensor !== undefined).map((b) => [b.tensor!, b.offset]));
+    let overlapping = 0;
+    for (const [i, op] of bgraph.ops.entries()) {
+      const out = op.outputs[0]!; const input = op.inputs[0]!;
+      const d = off.get(input)! - off.get(out)!;
+      const size = (t: number) => bgraph.tensors[t]!.shape.reduce((a, b) => a * b, 1);
+      if (!(d < size(out) && -d < size(input)) || !src.includes(`op${i}_convq(`)) continue;
+      overlapping++;
+      assert.ok(!src.includes(`op${i}_quads_left`) && !src.includes(`op${i}_quads_right`), `op ${i}: column quads over its input`);
+    }
+    assert.ok(overlapping >= 4, `${overlapping} quad layers over their inputs`);
+    assert.match(src, /TR_RVQ_QUADS_CLIP\(op\d+_quads_top,/);
+    const exe = await buildHostModel(gen.files, []);
+    const raw = await runHostModel(exe, concatBytes(binputs.map(bytesOf)), 1);
+    assert.deepEqual(graphOutputMismatches(bgraph, raw, want).failures, []);
+  });
+
+  it('outputs over their inputs at the planner\'s (2-pixel) lag: a row side only where the walk with its quads keeps that lag; outputs exact', async () => {
+    // Row border quads are 4-pixel units where the walk had single pixels: at the planner's lag
+    // they may need more than the plan gives (quadEdgeRowsFit drops such a side).
+    const want = runGraphAll(bgraph, binputs, { arithmetic: 'reference' });
+    const plan = gapPlan(bgraph, (s) => -s.lag);
+    const gen = generateAot(bgraph, plan, { modelName: 'rv_borders_lag2', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP });
+    const src = Object.values(gen.files).join('\n');
+    const off = new Map(plan.buffers.filter((b) => b.tensor !== undefined).map((b) => [b.tensor!, b.offset]));
+    let checked = 0;
+    for (const [i, op] of bgraph.ops.entries()) {
+      const out = op.outputs[0]!; const input = op.inputs[0]!;
+      const d = off.get(input)! - off.get(out)!;
+      const size = (t: number) => bgraph.tensors[t]!.shape.reduce((a, b) => a * b, 1);
+      if (!(d < size(out) && -d < size(input)) || !src.includes(`op${i}_convq(`)) continue;
+      const o = op.options as { padding: 'SAME' | 'VALID'; strideH: number; strideW: number };
+      const [, inH, inW, inC] = bgraph.tensors[input]!.shape as [number, number, number, number];
+      const [, outH, outW, outC] = bgraph.tensors[out]!.shape as [number, number, number, number];
+      const [, kH, kW] = bgraph.tensors[op.inputs[1]!]!.shape as [number, number, number, number];
+      const layer = {
+        gemm: false, batches: 1, inH, inW, inC, outH, outW, outC, kH, kW, strideH: o.strideH, strideW: o.strideW,
+        padTop: leadingPad(o.padding, inH, kH, o.strideH, 1, outH), padLeft: leadingPad(o.padding, inW, kW, o.strideW, 1, outW),
+      } as ScalarConvLayer;
+      const edgeRows = [src.includes(`op${i}_quads_top,`) ? 0 : -1, src.includes(`op${i}_quads_bottom,`) ? outH - 1 : -1].filter((y) => y >= 0);
+      const lag = quadWalkLag(layer, false, undefined, edgeRows);
+      assert.ok(d >= lag, `op ${i}: ${d} B below its input, the walk with border rows [${edgeRows.join(', ')}] needs ${lag}`);
+      checked++;
+    }
+    assert.ok(checked >= 2, `${checked} quad layers over their inputs`);
+    const exe = await buildHostModel(gen.files, []);
+    const raw = await runHostModel(exe, concatBytes(binputs.map(bytesOf)), 1);
+    assert.deepEqual(graphOutputMismatches(bgraph, raw, want).failures, []);
+  });
 });

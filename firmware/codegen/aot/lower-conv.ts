@@ -247,6 +247,7 @@ export function lowerConv(ctx: LowerContext, i: number, op: Op<'CONV_2D'> | Op<'
       strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW, padTop, padLeft,
       gemm: spec1x1, reverse, mode: rvMode, inPtr: ctx.ptr(xId), outPtr: ctx.ptr(op.outputs[0]!, { write: true }),
       rq32: { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded }, inId: xId, outId: op.outputs[0]!,
+      inZeroPoint: xq.zeroPoint,
     });
     if (scalar) return scalar;
   }

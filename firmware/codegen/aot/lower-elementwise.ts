@@ -9,6 +9,7 @@ import { cFloat, cInt, floatArray, intArray } from './c-emit.ts';
 import { leadingPad } from '../../ir/shape.ts';
 import type { LowerContext, Lowered } from './context.ts';
 import { denseView, elements, floatClamp, int8Clamp, perTensorQuant, shape4 } from './lower-common.ts';
+import { lowerAddRv32 } from './lower-add-rv32.ts';
 
 /** Element strides of `shape` broadcast to the rank-4 output shape (0 where broadcast). */
 function broadcastStrides(shape: readonly number[], out: readonly number[]): number[] {
@@ -24,6 +25,9 @@ export function lowerBinary(ctx: LowerContext, i: number, op: Op<'ADD'> | Op<'MU
   const a = ctx.tensor(aId); const b = ctx.tensor(bId); const y = ctx.tensor(op.outputs[0]!);
   if (y.shape.length > 4) throw ctx.error(i, op, `rank ${y.shape.length} > 4 is not supported by the AoT backend`);
   if (a.dtype !== y.dtype || b.dtype !== y.dtype) throw ctx.error(i, op, `mixed dtypes ${a.dtype}, ${b.dtype} -> ${y.dtype}`);
+  // int8 ADD on cores without DSP: per-input tables (tr_add_rv32.h) where they fit
+  const tables = op.kind === 'ADD' ? lowerAddRv32(ctx, i, op as Op<'ADD'>) : undefined;
+  if (tables) return tables;
   const dims = shape4(y.shape);
   const geom = `{ ${dims.join(', ')} }, { ${broadcastStrides(a.shape, y.shape).join(', ')} }, ` +
     `{ ${broadcastStrides(b.shape, y.shape).join(', ')} }, { ${broadcastStrides(y.shape, y.shape).join(', ')} }`;

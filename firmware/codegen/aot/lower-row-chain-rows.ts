@@ -230,9 +230,9 @@ export function convRowsFunction(ctx: LowerContext, opIndex: number, s: ConvRows
   ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${g.strideW * g.inC}, ${g.inW * g.inC}, ${g.kH}, ${g.kW * g.inC}, ${g.outC}, ${g.outC}, ${rq.mode}, ${rq.table}, ${rq.sign})\n`);
   const fn = s.name('convq');
   ctx.decls.push(`TR_RVQ_LAYER_FN ${fn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
-    `  (void)filter; (void)bias;\n` +
+    `  (void)filter; (void)bias;\n` + // NULL below: no border quads (the driver passes each row its window)
     `  tr_conv_quad_rv32_layer(p, in, ${filter}, out, ${g.kH}, ${g.kW}, ${g.inC}, ${g.outC}, ${g.strideW}, ${g.inW * g.inC}, ${g.outC}, ${rq.mode}, ` +
-    `${quads}, ${rq.table}, ${rq.sign});\n}\n`);
+    `${quads}, ${rq.table}, ${rq.sign}, NULL);\n}\n`);
   return fn;
 }
 

@@ -5,10 +5,13 @@
 // cost model (estimated instructions of the layer from instruction counts of each kernel's
 // inner loop in the generated assembly; used to choose, never reported as a measurement).
 // lower-conv.ts asks here first and falls back to its own kernels (tr_gemm_scalar.h for 1x1
-// convs and FC, the generic ones otherwise) when this returns undefined.
+// convs and FC, the generic ones otherwise) when this returns undefined. The quad kernel's
+// border quads (pixels whose windows reach into the padding, run over the taps inside:
+// quadBorders) are planned here too, and counted by its cost estimate.
 import { intArray } from './c-emit.ts';
+import { tensorsOverlap } from './lower-common.ts';
 import type { LowerContext, Lowered } from './context.ts';
-import { quadFit } from './rv32-quad-walk.ts';
+import { quadEdgeRowsFit, quadFit } from './rv32-quad-walk.ts';
 import { rv32BlockLayout, rv32QuadLayout } from './kernel-layout.ts';
 import { lowerScalarDepthwise1in, rq32Applies, rq32Rows, rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
 export { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH };
@@ -88,6 +91,9 @@ export interface ScalarConvLayer {
    * `gemm` false (the GEMM's pixel count is a literal of the whole map); the one-input-channel
    * kernels decline it, the others ignore it. */
   rowFn?: string;
+  /** The input's zero point: what a padding tap reads (the quad kernel's border quads leave
+   * such taps out and take them off the bias instead; absent: no border quads). */
+  inZeroPoint?: number;
 }
 
 /** Channel c's taps of a conv (its KH x KW x CIN OHWI row): what the rq32 proof bounds. */
@@ -144,10 +150,11 @@ const QUAD_PER_BLOCK = 12;
 
 /** Quads, pairs and single pixels tr_conv_quad_rv32_layer walks (or the gathering variant,
  * over the flattened map), and the runs of the single ones. */
-function quadWalk(l: ScalarConvLayer, gather: boolean): { quads: number; pairs: number; singles: number; singleRuns: number } {
+function quadWalk(l: ScalarConvLayer, gather: boolean, borders?: BorderPlan):
+  { quads: number; pairs: number; singles: number; singleRuns: number; edges: number; edgeShare: number } {
   if (l.gemm || gather) {
     const P = l.gemm ? l.inH * l.inW : l.outH * l.outW;
-    return { quads: l.batches * Math.floor(P / 4), pairs: l.batches * (P % 4 >= 2 ? 1 : 0), singles: l.batches * (P % 2), singleRuns: l.batches * (P % 2) };
+    return { quads: l.batches * Math.floor(P / 4), pairs: l.batches * (P % 4 >= 2 ? 1 : 0), singles: l.batches * (P % 2), singleRuns: l.batches * (P % 2), edges: 0, edgeShare: 0 };
   }
   let quads = 0; let pairs = 0; let singles = 0; let singleRuns = 0;
   for (let oy = 0; oy < l.outH; oy++) {
@@ -161,7 +168,20 @@ function quadWalk(l: ScalarConvLayer, gather: boolean): { quads: number; pairs: 
       ox++;
     }
   }
-  return { quads: quads * l.batches, pairs: pairs * l.batches, singles: singles * l.batches, singleRuns: singleRuns * l.batches };
+  // border quads (borderPlan): `edges` of them, reading `edgeShare` windows' worth of taps in
+  // all; their four pixels no longer single
+  let edges = 0; let edgeShare = 0;
+  if (borders) {
+    const side = (n: number, count: number, k: number) => { if (n) { edges += count; edgeShare += count * (k - n) / k; } };
+    const colQuads = (borders.v1 - borders.v0) / 4;
+    side(borders.top, borders.rowQuads, l.kH); side(borders.bottom, borders.rowQuads, l.kH);
+    side(borders.left, colQuads, l.kW); side(borders.right, colQuads, l.kW);
+    const freed = Math.min(singles, 4 * edges);
+    singleRuns -= freed * (singleRuns / Math.max(singles, 1));
+    singles -= freed;
+  }
+  const b = l.batches;
+  return { quads: quads * b, pairs: pairs * b, singles: singles * b, singleRuns: singleRuns * b, edges: edges * b, edgeShare: edgeShare * b };
 }
 
 /** rv32ConvCost falls short of the pair kernel's measured instructions (bench:speed: resnet's
@@ -178,16 +198,17 @@ const GATHER_PER_VALUE = 2;
 
 /** Estimated instructions of the layer under tr_conv_quad_rv32.h: the walker over the input
  * (`gather` false) or the gathering variant (tr_conv_quad_i2c_rv32_layer). */
-export function rv32QuadCost(l: ScalarConvLayer, gather = false, perOutput = PER_OUTPUT): number {
+export function rv32QuadCost(l: ScalarConvLayer, gather = false, perOutput = PER_OUTPUT, borders?: BorderPlan): number {
   const K = l.kH * l.kW * l.inC;
   const blocks = Math.ceil(l.outC / 4);
-  const w = quadWalk(l, gather);
+  const w = quadWalk(l, gather, borders);
   const quad = blocks * (K * QUAD_PER_K + QUAD_PER_BLOCK) + 4 * l.outC * perOutput;
   const pair = blocks * (K * QUAD_PAIR_PER_K + QUAD_PER_BLOCK) + 2 * l.outC * perOutput;
   const runs = w.singles ? w.singleRuns / w.singles : 1;
   const single = blocks * (K * QUAD_SINGLE_PER_K + QUAD_PER_BLOCK + runs * 8) + l.outC * perOutput;
   const gathers = gather ? l.batches * l.outH * l.outW * l.kH * l.kW * (GATHER_PER_TAP + GATHER_PER_VALUE * l.inC) : 0;
-  return PER_LAYER + w.quads * quad + w.pairs * pair + w.singles * single + gathers;
+  const edges = w.edges * (blocks * QUAD_PER_BLOCK + 4 * l.outC * perOutput) + w.edgeShare * blocks * K * QUAD_PER_K;
+  return PER_LAYER + w.quads * quad + w.pairs * pair + w.singles * single + gathers + edges;
 }
 
 /** The quad kernel: one noinline function per layer with the sizes and strides as literals;
@@ -206,14 +227,155 @@ function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean, quadP
   const geom = l.gemm || gather ? [K, 0, 1, K] : [l.strideW * l.inC, l.inW * l.inC, l.kH, l.kW * l.inC];
   const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.outC, convTaps(l));
   ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${geom.join(', ')}, ${l.outC}, ${l.outC}, ${rq.mode}, ${rq.table}, ${rq.sign})\n`);
+  // the walker's border quads (quadBorders); none in a residual block's rows, whose params
+  // (sizes, padding) the driver passes per row
+  const borders = l.gemm || gather ? undefined : l.rowFn ? 'NULL' : quadBorders(ctx, l, filter, `${rq.mode}, ${rq.table}, ${rq.sign}`);
+  const tail = `${rq.mode}, ${quads}, ${rq.table}, ${rq.sign}${borders === undefined ? '' : `, ${borders}`}`;
   if (l.rowFn) {
     ctx.decls.push(`TR_RVQ_LAYER_FN ${l.rowFn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
-      `  (void)filter; (void)bias;\n  ${fn}(p, in, ${filter}, out, ${args}, ${rq.mode}, ${quads}, ${rq.table}, ${rq.sign});\n}\n`);
+      `  (void)filter; (void)bias;\n  ${fn}(p, in, ${filter}, out, ${args}, ${tail});\n}\n`);
     return { statements: [`${l.rowFn}(p, in, filter, bias, out);`], kernels: [fn] };
   }
-  ctx.decls.push(`TR_RVQ_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n  ${fn}(&${l.params}, in, ${filter}, out, ${args}, ${rq.mode}, ${quads}, ` +
-    `${rq.table}, ${rq.sign});\n}\n`);
+  ctx.decls.push(`TR_RVQ_LAYER_FN ${spec}(const int8_t *in, int8_t *out) {\n  ${fn}(&${l.params}, in, ${filter}, out, ${args}, ${tail});\n}\n`);
   return { statements: [`${spec}(${l.inPtr}, ${l.outPtr});`], kernels: [fn] };
+}
+
+/** Output index o's window along one axis (stride st, leading pad pad, window k over an input
+ * of size size): its first input index and how many of its taps lie in the padding before
+ * (clip) and after (clipEnd). */
+function clips(o: number, st: number, pad: number, k: number, size: number): { clip: number; clipEnd: number } {
+  const first = o * st - pad;
+  return { clip: Math.max(0, -first), clipEnd: Math.max(0, first + k - size) };
+}
+
+/** Which border quads tr_conv_quad_rv32.h runs for a layer walked over its input (see
+ * quadBorders): per side the taps left out (rows above / below, columns left / right; 0: none),
+ * the output row or column, and the inside rows the column quads cover (v0 .. v1 - 1). */
+interface BorderPlan { top: number; bottom: number; left: number; right: number; v0: number; v1: number; rowQuads: number }
+
+/**
+ * Candidates: the first (last) output row gets border quads when its windows have rows in the padding above
+ * (below) only and the row holds quads of windows inside the input columns; the first (last)
+ * output column when its windows have columns in the padding on the left (right) only and at
+ * least four output rows have windows inside the input rows, and only with the output `apart`
+ * from the input (column quads write out of raster order).
+ */
+function borderCandidates(l: ScalarConvLayer, apart: boolean): BorderPlan {
+  let rowQuads = 0;
+  for (let ox = 0; ox + 4 <= l.outW;) {
+    const ix0 = ox * l.strideW - l.padLeft;
+    if (ix0 >= 0 && ix0 + 3 * l.strideW + l.kW <= l.inW) { rowQuads++; ox += 4; } else ox++;
+  }
+  const rows = (o: number) => clips(o, l.strideH, l.padTop, l.kH, l.inH);
+  const cols = (o: number) => clips(o, l.strideW, l.padLeft, l.kW, l.inW);
+  const t = rows(0); const b = rows(l.outH - 1);
+  const top = rowQuads > 0 && t.clip > 0 && t.clipEnd === 0 ? t.clip : 0;
+  const bottom = rowQuads > 0 && l.outH > 1 && b.clipEnd > 0 && b.clip === 0 ? b.clipEnd : 0;
+  // the inside rows (contiguous), four at a time
+  let v0 = 0; while (v0 < l.outH && rows(v0).clip > 0) v0++;
+  let end = v0; while (end < l.outH && rows(end).clipEnd === 0) end++;
+  const v1 = v0 + 4 * Math.floor((end - v0) / 4);
+  const lc = cols(0); const rc = cols(l.outW - 1);
+  const columns = apart && v1 > v0;
+  const left = columns && lc.clip > 0 && lc.clipEnd === 0 ? lc.clip : 0;
+  const right = columns && l.outW > 1 && rc.clipEnd > 0 && rc.clip === 0 ? rc.clipEnd : 0;
+  return { top, bottom, left, right, v0: left || right ? v0 : 0, v1: left || right ? v1 : 0, rowQuads };
+}
+
+/**
+ * The border quads of tr_conv_quad_rv32.h (tr_rvq_borders_t) for a layer walked over its
+ * input, as borderPlan picks them, or 'NULL': each side its own TR_RVQ_QUADS_CLIP instance
+ * over the same weights, with bias_folded plus the input zero point times the weights of the
+ * taps it leaves out (what reading them from pad_row adds). `tail`: the instances' mode, table
+ * and sign literals.
+ */
+function quadBorders(ctx: LowerContext, l: ScalarConvLayer, filter: string, tail: string): string {
+  const zp = l.inZeroPoint;
+  if (zp === undefined || l.rq32 === undefined) return 'NULL';
+  const p = layerBorders(ctx, l, perOutputCost(l.mode, l.rq32, l.outC, convTaps(l)));
+  if (!p.top && !p.bottom && !p.left && !p.right) return 'NULL';
+  const K = l.kH * l.kW * l.inC; const L = l.kW * l.inC; const IN_SH = l.inW * l.inC;
+  /** bias_folded plus zp times channel c's weights at the taps `out(ky, kx)` leaves out */
+  const bias = (side: string, out: (ky: number, kx: number) => boolean): string => {
+    const b = Array.from(l.rq32!.biasFolded, (v, c) => {
+      let sum = v;
+      for (let ky = 0; ky < l.kH; ky++) for (let kx = 0; kx < l.kW; kx++) {
+        if (!out(ky, kx)) continue;
+        for (let ci = 0; ci < l.inC; ci++) sum += zp * l.ohwi[c * K + (ky * l.kW + kx) * l.inC + ci]!;
+      }
+      return sum | 0;
+    });
+    const name = ctx.name(l.opIndex, `bias_${side}`);
+    ctx.decls.push(intArray(name, 'int32_t', b));
+    return name;
+  };
+  const inst = (side: string, pxs: number, ky0: number, ky1: number, c0: number, len: number, ops: number): string => {
+    const name = ctx.name(l.opIndex, `quads_${side}`);
+    ctx.decls.push(`TR_RVQ_QUADS_CLIP(${name}, ${filter}, ${pxs}, ${IN_SH}, ${l.kH}, ${ky0}, ${ky1}, ${c0}, ${len}, ${L}, ${l.outC}, ${ops}, ${tail})\n`);
+    return name;
+  };
+  const fns = ['NULL', 'NULL', 'NULL', 'NULL']; const biases = ['NULL', 'NULL', 'NULL', 'NULL']; const xoffs = [0, 0, 0, 0];
+  const at = [-1, -1, -1, -1];
+  if (p.top) {
+    fns[0] = inst('top', l.strideW * l.inC, p.top, l.kH, 0, L, l.outC);
+    biases[0] = bias('top', (ky) => ky < p.top); xoffs[0] = p.top * IN_SH; at[0] = 0;
+  }
+  if (p.bottom) {
+    fns[1] = inst('bottom', l.strideW * l.inC, 0, l.kH - p.bottom, 0, L, l.outC);
+    biases[1] = bias('bottom', (ky) => ky >= l.kH - p.bottom); at[1] = l.outH - 1;
+  }
+  // columns: four output rows a quad (stride_h input rows apart), an output row between pixels
+  const pxs = l.strideH * IN_SH; const ops = l.outW * l.outC;
+  if (p.left) {
+    fns[2] = inst('left', pxs, 0, l.kH, p.left * l.inC, (l.kW - p.left) * l.inC, ops);
+    biases[2] = bias('left', (_, kx) => kx < p.left); xoffs[2] = p.left * l.inC; at[2] = 0;
+  }
+  if (p.right) {
+    fns[3] = inst('right', pxs, 0, l.kH, 0, (l.kW - p.right) * l.inC, ops);
+    biases[3] = bias('right', (_, kx) => kx >= l.kW - p.right); at[3] = l.outW - 1;
+  }
+  const name = ctx.name(l.opIndex, 'borders');
+  ctx.decls.push(`static const tr_rvq_borders_t ${name} = { ${[...fns, ...biases, ...xoffs, ...at, p.v0, p.v1].join(', ')} };\n`);
+  return `&${name}`;
+}
+
+/** Estimated instructions a side's border quads must save to be worth their code (1.3 to 1.7 KB
+ * a side in resnet's 3x3 layers, which save 36 to 300 thousand each). Also keeps the compile
+ * time of small layers where it was: with every side (no threshold) the 150-odd layers of
+ * aot-rv32-kernels' test graph took riscv64-unknown-elf-gcc 65 s instead of 38 s (user time),
+ * past the build's 180 s timeout on a loaded machine; with this one 36 s. */
+const BORDER_MIN_SAVING = 20000;
+
+/** borderCandidates less the sides that save under BORDER_MIN_SAVING by rv32QuadCost. */
+function borderPlan(l: ScalarConvLayer, apart: boolean, perOutput: number): BorderPlan {
+  const p = borderCandidates(l, apart);
+  const full = rv32QuadCost(l, false, perOutput, p);
+  const kept = { ...p };
+  for (const side of ['top', 'bottom', 'left', 'right'] as const) {
+    if (p[side] && rv32QuadCost(l, false, perOutput, { ...p, [side]: 0 }) - full < BORDER_MIN_SAVING) kept[side] = 0;
+  }
+  if (!kept.left && !kept.right) { kept.v0 = 0; kept.v1 = 0; }
+  return kept;
+}
+
+/**
+ * borderPlan against the plan's offsets. Column quads write out of raster order: only for an
+ * output apart from the input (quadColumnsFit). Row quads keep raster order but are 4-pixel
+ * units where the walk had single pixels: over an overlapping plan a side is kept only where
+ * the walk with it still has the lag the plan gives (rv32-quad-walk.ts: quadEdgeRowsFit).
+ */
+function layerBorders(ctx: LowerContext, l: ScalarConvLayer, perOutput: number): BorderPlan {
+  const p = borderPlan(l, quadColumnsFit(ctx, l), perOutput);
+  const fits = (top: boolean, bottom: boolean) => quadEdgeRowsFit(ctx, l, top ? 0 : -1, bottom ? l.outH - 1 : -1);
+  for (const [top, bottom] of [[!!p.top, !!p.bottom], [!!p.top, false], [false, !!p.bottom]] as const) {
+    if (fits(top, bottom)) return { ...p, top: top ? p.top : 0, bottom: bottom ? p.bottom : 0 };
+  }
+  return { ...p, top: 0, bottom: 0 };
+}
+
+/** Column border quads write out of raster order: only for an output apart from the input. */
+function quadColumnsFit(ctx: LowerContext, l: ScalarConvLayer): boolean {
+  return l.inId !== undefined && l.outId !== undefined && !tensorsOverlap(ctx, l.inId, l.outId);
 }
 
 /** The blocked conv when it fits the layer and the cost model prefers it, else undefined. */
@@ -233,7 +395,8 @@ export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered 
   const fitGathered = l.gemm || l.kH * l.kW * l.inC > RV32_I2C_MAX_K ? undefined : quadFit(ctx, l, true);
   if (fit || fitGathered) {
     const perOutput = perOutputCost(l.mode, l.rq32, l.outC, convTaps(l));
-    const direct = fit ? rv32QuadCost(l, false, perOutput) : Infinity;
+    const borders = fit && !l.gemm && !l.rowFn && l.inZeroPoint !== undefined && l.rq32 !== undefined ? layerBorders(ctx, l, perOutput) : undefined;
+    const direct = fit ? rv32QuadCost(l, false, perOutput, borders) : Infinity;
     const gathered = fitGathered ? rv32QuadCost(l, true, perOutput) : Infinity;
     const best = Math.min(direct, gathered);
     if (best < PAIR_MEASURED_OVER_ESTIMATE * pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct, (gathered < direct ? fitGathered : fit)!.quadPixels);

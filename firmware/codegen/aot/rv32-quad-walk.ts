@@ -23,8 +23,10 @@ import type { ScalarConvLayer } from './lower-scalar.ts';
  * 1): the walker over the input (`gather` false: tr_conv_quad_rv32_layer), the gathering
  * variant (tr_conv_quad_i2c_rv32_layer: quads over the flattened map), or the 1x1 kernel
  * (tr_conv1x1_quad_rv32_layer: quads over the first `quadPixels` pixels, then pairs, then one).
+ * `edgeRows`: the output rows (or -1) where the walker runs border quads (lower-scalar.ts
+ * quadBorders: quads of windows inside the input columns, single pixels elsewhere).
  */
-export function quadUnits(l: ScalarConvLayer, gather: boolean, quadPixels?: number): number[] {
+export function quadUnits(l: ScalarConvLayer, gather: boolean, quadPixels?: number, edgeRows: readonly number[] = []): number[] {
   const units: number[] = [];
   if (l.gemm) {
     const P = l.inH * l.inW;
@@ -47,9 +49,10 @@ export function quadUnits(l: ScalarConvLayer, gather: boolean, quadPixels?: numb
   for (let oy = 0; oy < l.outH; oy++) {
     const iy0 = oy * l.strideH - l.padTop;
     const rowsInside = iy0 >= 0 && iy0 + l.kH <= l.inH;
+    const edge = edgeRows.includes(oy);
     for (let ox = 0; ox < l.outW;) {
       const ix0 = ox * l.strideW - l.padLeft;
-      if (rowsInside && ix0 >= 0 && ox + 4 <= l.outW && ix0 + 3 * l.strideW + l.kW <= l.inW) { units.push(4); ox += 4; continue; }
+      if ((rowsInside || edge) && ix0 >= 0 && ox + 4 <= l.outW && ix0 + 3 * l.strideW + l.kW <= l.inW) { units.push(4); ox += 4; continue; }
       if (rowsInside && ix0 >= 0 && ox + 2 <= l.outW && ix0 + l.strideW + l.kW <= l.inW) { units.push(2); ox += 2; continue; }
       units.push(1); ox++;
     }
@@ -65,8 +68,8 @@ function geometry(l: ScalarConvLayer): WindowGeometry {
 }
 
 /** The lag (bytes the output must start below the input) of the walk quadUnits gives. */
-export function quadWalkLag(l: ScalarConvLayer, gather: boolean, quadPixels?: number): number {
-  return walkLag(geometry(l), quadUnits(l, gather, quadPixels));
+export function quadWalkLag(l: ScalarConvLayer, gather: boolean, quadPixels?: number, edgeRows: readonly number[] = []): number {
+  return walkLag(geometry(l), quadUnits(l, gather, quadPixels, edgeRows));
 }
 
 /** Pixels at the end of a 1x1 layer the kernel may run as pairs instead of quads to fit a
@@ -91,4 +94,13 @@ export function quadFit(ctx: LowerContext, l: ScalarConvLayer, gather: boolean):
     if (d >= quadWalkLag(l, false, qp)) return { quadPixels: qp };
   }
   return undefined;
+}
+
+/** Whether the walker with border quads on output rows topOy / bottomOy (-1: none) keeps the
+ * lag the plan's offsets give (always, with the output apart from the input). Call after
+ * quadFit accepted the walker. */
+export function quadEdgeRowsFit(ctx: LowerContext, l: ScalarConvLayer, topOy: number, bottomOy: number): boolean {
+  if (l.inId === undefined || l.outId === undefined || !tensorsOverlap(ctx, l.inId, l.outId)) return true;
+  const d = ctx.arenaOffset(l.inId) - ctx.arenaOffset(l.outId);
+  return d >= quadWalkLag(l, false, undefined, [topOy, bottomOy].filter((y) => y >= 0));
 }

@@ -18,10 +18,13 @@
  * Always forwards.
  *
  * Where a quad's four windows do not all lie inside the input, a pair of pixels with the same
- * loop when two do (2.8 per MAC), else one pixel at a time (rows in the vertical padding, the
- * border columns), its window split into runs (left padding, inside, right padding) like
- * tr_conv_rv32.h; padding taps read pad_row (input zero points: they add 0 on top of
- * bias_folded).
+ * loop when two do (2.8 per MAC); border quads (tr_rvq_borders_t, where the generator gives
+ * them) for the first and last output rows and, four rows at a time, the first and last output
+ * columns: the same loop over the window rows or columns inside only, from a bias that already
+ * holds what the others would add (resnet's 8 x 8 3x3 layer: 44 % of its pixels were single);
+ * else one pixel at a time (corners, what the border quads leave), its window split into runs
+ * (left padding, inside, right padding) like tr_conv_rv32.h; padding taps read pad_row (input
+ * zero points: they add 0 on top of bias_folded).
  *
  * Weights (kernel-layout.ts rv32QuadLayout): the OHWI rows (K = KH * KW * CIN each) in blocks
  * of 4 output channels, the last block padded with zero rows to 4; within a block column-major
@@ -67,10 +70,11 @@
       p = (X)[(XO) + 3 * PXS]; a30 += p * w0; a31 += p * w1; a32 += p * w2; a33 += p * w3; \
     }                                                                                     \
   }
-/* Input column O of every window row (the KH rows RS apart): weights (O * KH + ky) * 4 on.
- * Written out for up to TR_RV_MAX_KH rows rather than as a loop: the layer functions are built
- * without GCC's tree loop passes (see TR_RVQ_LAYER_FN), which also do the unrolling. */
-#define TR_RVQ_ROW(O, KY) if ((KY) < KH) TR_RVQ_STEP(xr, (KY) * RS + (O), w, 4 * ((O) * KH + (KY)))
+/* Input column O of the window rows KY0 .. KY1 - 1 (RS apart, the first at xr): weights
+ * (O * KH + ky) * 4 on. Written out for up to TR_RV_MAX_KH rows rather than as a loop: the
+ * layer functions are built without GCC's tree loop passes (see TR_RVQ_LAYER_FN), which also
+ * do the unrolling. */
+#define TR_RVQ_ROW(O, KY) if ((KY) < KH && (KY) >= KY0 && (KY) < KY1) TR_RVQ_STEP(xr, ((KY) - KY0) * RS + (O), w, 4 * ((O) * KH + (KY)))
 #define TR_RVQ_COLUMN(O) { TR_RVQ_ROW(O, 0) TR_RVQ_ROW(O, 1) TR_RVQ_ROW(O, 2) TR_RVQ_ROW(O, 3) TR_RVQ_ROW(O, 4) TR_RVQ_ROW(O, 5) TR_RVQ_ROW(O, 6) TR_RVQ_ROW(O, 7) TR_RVQ_ROW(O, 8) TR_RVQ_ROW(O, 9) TR_RVQ_ROW(O, 10) TR_RVQ_ROW(O, 11) TR_RVQ_ROW(O, 12) TR_RVQ_ROW(O, 13) TR_RVQ_ROW(O, 14) TR_RVQ_ROW(O, 15) }
 
 /* Requantizes channel j of the NPIX pixels (its constants read once) and stores the outputs
@@ -101,13 +105,15 @@
   }
 
 /* One block of N (<= 4) channels starting at oc for NPIX (4: a quad, or 2: a pair, where a
- * row has no room for a quad) pixels whose window row ky starts at x + ky * RS (pixel j further
- * at + j * PXS), rows of L inputs; w: the block's weights. Outputs: pixel j's channel c at
- * o[j * OPS + c]. */
+ * row has no room for a quad) pixels whose window row ky starts at x + (ky - KY0) * RS (pixel j
+ * further at + j * PXS), rows KY0 .. KY1 - 1 of the KH (the others in the padding: a border
+ * quad, whose bias leaves their taps out), L inputs of each; w: the block's weights from its
+ * first column read on. Outputs: pixel j's channel c at o[j * OPS + c]. */
 TR_RVQ_AI void tr_rvq_block(const tr_requant_t *r, const int32_t *bias, const int8_t *x, const int8_t *w, int8_t *o,
                             const int32_t oc, const int32_t N, const int32_t PXS, const int32_t RS, const int32_t KH,
-                            const int32_t L, const int32_t OPS, const int32_t NPIX, const int mode, const int32_t zp,
-                            const int32_t lo, const int32_t hi, const tr_rq32_t *q32, const int SIGN) {
+                            const int32_t KY0, const int32_t KY1, const int32_t L, const int32_t OPS, const int32_t NPIX,
+                            const int mode, const int32_t zp, const int32_t lo, const int32_t hi, const tr_rq32_t *q32,
+                            const int SIGN) {
   const int32_t b0 = bias[oc], b1 = N > 1 ? bias[oc + 1] : 0, b2 = N > 2 ? bias[oc + 2] : 0, b3 = N > 3 ? bias[oc + 3] : 0;
   int32_t a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
   int32_t a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
@@ -116,7 +122,8 @@ TR_RVQ_AI void tr_rvq_block(const tr_requant_t *r, const int32_t *bias, const in
    * a loop over the rows instead made GCC spill accumulators: 239 instructions per 64 MACs, 83
    * of them stack accesses, in the 3x3 16 -> 16 instance (168 in a 1x1 one). Columns per turn:
    * enough for 4 input indices. */
-  const int32_t U = KH >= 4 ? 1 : KH >= 2 ? 2 : 4;
+  const int32_t NR = KY1 - KY0;
+  const int32_t U = NR >= 4 ? 1 : NR >= 2 ? 2 : 4;
   const int8_t *xr = x;
   const int8_t *const wend = w + 4 * KH * (L - L % U);
   while (w != wend) {
@@ -138,17 +145,20 @@ TR_RVQ_AI void tr_rvq_block(const tr_requant_t *r, const int32_t *bias, const in
 #undef TR_RVQ_OUT
 #undef TR_RVQ_RQ32
 
-/* All C channels of the quad or pair (blocks of 4, the last one partial). q32, SIGN: the
- * layer's tr_rq32_t table and sign literal when mode is TR_RQ_RV32 (else unused). */
+/* All C channels of the quad or pair (blocks of 4, the last one partial), window rows KY0 ..
+ * KY1 - 1 and columns C0 .. C0 + L - 1 of the layout's KH rows of LF (a border quad reads a
+ * part; whole windows: 0, KH, 0, LF). q32, SIGN: the layer's tr_rq32_t table and sign literal
+ * when mode is TR_RQ_RV32 (else unused). */
 TR_RVQ_AI void tr_rvq_quad(const tr_requant_t *r, const int32_t *bias, const int8_t *x, const int8_t *filter, int8_t *o,
-                           const int32_t PXS, const int32_t RS, const int32_t KH, const int32_t L, const int32_t C,
-                           const int32_t OPS, const int32_t NPIX, const int mode, const tr_rq32_t *q32, const int SIGN) {
+                           const int32_t PXS, const int32_t RS, const int32_t KH, const int32_t KY0, const int32_t KY1,
+                           const int32_t C0, const int32_t L, const int32_t LF, const int32_t C, const int32_t OPS,
+                           const int32_t NPIX, const int mode, const tr_rq32_t *q32, const int SIGN) {
   const int32_t zp = r->zp, lo = r->lo, hi = r->hi;
-  const int32_t K = KH * L;
-  const int8_t *w = filter;
+  const int32_t K = KH * LF;
+  const int8_t *w = filter + 4 * KH * C0;
   int32_t oc = 0;
-  for (; oc + 4 <= C; oc += 4, w += 4 * K) tr_rvq_block(r, bias, x, w, o, oc, 4, PXS, RS, KH, L, OPS, NPIX, mode, zp, lo, hi, q32, SIGN);
-  if (C & 3) tr_rvq_block(r, bias, x, w, o, oc, C & 3, PXS, RS, KH, L, OPS, NPIX, mode, zp, lo, hi, q32, SIGN);
+  for (; oc + 4 <= C; oc += 4, w += 4 * K) tr_rvq_block(r, bias, x, w, o, oc, 4, PXS, RS, KH, KY0, KY1, L, OPS, NPIX, mode, zp, lo, hi, q32, SIGN);
+  if (C & 3) tr_rvq_block(r, bias, x, w, o, oc, C & 3, PXS, RS, KH, KY0, KY1, L, OPS, NPIX, mode, zp, lo, hi, q32, SIGN);
 }
 
 /* A layer's quads and pairs (npix 4 or 2) as a function of their own, the generator's
@@ -158,9 +168,35 @@ TR_RVQ_AI void tr_rvq_quad(const tr_requant_t *r, const int32_t *bias, const int
 typedef void (*tr_rvq_quads_fn)(const tr_requant_t *r, const int32_t *bias, const int8_t *x, int8_t *o, int32_t npix);
 #define TR_RVQ_QUADS(NAME, FILTER, PXS, RS, KH, L, C, OPS, MODE, Q32, SIGN)                              \
   TR_RVQ_LAYER_FN NAME(const tr_requant_t *r, const int32_t *bias, const int8_t *x, int8_t *o, int32_t npix) { \
-    if (npix == 4) tr_rvq_quad(r, bias, x, FILTER, o, PXS, RS, KH, L, C, OPS, 4, MODE, Q32, SIGN);       \
-    else tr_rvq_quad(r, bias, x, FILTER, o, PXS, RS, KH, L, C, OPS, 2, MODE, Q32, SIGN);                 \
+    if (npix == 4) tr_rvq_quad(r, bias, x, FILTER, o, PXS, RS, KH, 0, KH, 0, L, L, C, OPS, 4, MODE, Q32, SIGN); \
+    else tr_rvq_quad(r, bias, x, FILTER, o, PXS, RS, KH, 0, KH, 0, L, L, C, OPS, 2, MODE, Q32, SIGN);    \
   }
+
+/* A border quad's function (quads only; npix is 4): four pixels whose windows have the same
+ * rows or columns in the padding, e.g. a quad along a top or bottom output row (PXS, OPS: the
+ * pixel strides) reading window rows KY0 .. KY1 - 1, or four pixels down a left or right output
+ * column (PXS: stride_h input rows, OPS: an output row) reading columns C0 .. C0 + L - 1 of the
+ * LF in a window row. x: the first row and column read; bias: bias_folded less the taps left
+ * out (input zero point times their weights: what reading them from pad_row adds). */
+#define TR_RVQ_QUADS_CLIP(NAME, FILTER, PXS, RS, KH, KY0, KY1, C0, L, LF, C, OPS, MODE, Q32, SIGN)       \
+  TR_RVQ_LAYER_FN NAME(const tr_requant_t *r, const int32_t *bias, const int8_t *x, int8_t *o, int32_t npix) { \
+    (void)npix;                                                                                           \
+    tr_rvq_quad(r, bias, x, FILTER, o, PXS, RS, KH, KY0, KY1, C0, L, LF, C, OPS, 4, MODE, Q32, SIGN);     \
+  }
+
+/* A layer's border quads (tr_conv_quad_rv32_layer; NULL: single pixels there, as every border
+ * pixel without it). Each side's function, its bias and the bytes from a window's top-left
+ * (in memory, as if the padding were there) to the first value it reads. Rows: the output row
+ * top_oy (bottom_oy) takes top (bottom) for its quads of windows inside the input columns.
+ * Columns: output column left_ox (right_ox), rows v0 .. v1 - 1 (a multiple of 4 rows whose
+ * windows lie inside the input rows), four rows at a time: only where the output does not
+ * overlap the input (they write out of raster order). A NULL function leaves its side alone. */
+typedef struct {
+  tr_rvq_quads_fn top, bottom, left, right;
+  const int32_t *bias_top, *bias_bottom, *bias_left, *bias_right;
+  int32_t xoff_top, xoff_bottom, xoff_left, xoff_right;
+  int32_t top_oy, bottom_oy, left_ox, right_ox, v0, v1;
+} tr_rvq_borders_t;
 
 /* One pixel, channels oc .. oc + n - 1 (n <= WIDE: 8, two blocks of the layout side by side,
  * or 4, one block): window row ky at rows[ky] (NULL: in the vertical padding), window values
@@ -229,24 +265,49 @@ TR_RVQ_AI void tr_rvq_single(const tr_requant_t *r, const int32_t *bias, const i
 TR_RVQ_AI void tr_conv_quad_rv32_layer(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, int8_t *out,
                                        const int32_t KH, const int32_t KW, const int32_t CIN, const int32_t C,
                                        const int32_t STW, const int32_t IN_SH, const int32_t OSW, const int mode,
-                                       tr_rvq_quads_fn quads, const tr_rq32_t *q32, const int SIGN) {
+                                       tr_rvq_quads_fn quads, const tr_rq32_t *q32, const int SIGN,
+                                       const tr_rvq_borders_t *bd) {
   const tr_requant_t r = { p->rq, p->fscale, p->out_mult, p->out_shift, p->output_offset, p->act_min, p->act_max };
   const int32_t sth = p->stride_h, pt = p->pad_top, pl = p->pad_left;
   const int32_t in_h = p->in.h, in_w = p->in.w, out_h = p->out.h, out_w = p->out.w, osh = p->out.sh;
   const int32_t *const bias = p->bias_folded;
   const int8_t *rows[TR_RV_MAX_KH];
+  /* columns without border quads: no output column is skipped */
+  const int32_t lx = bd && bd->left ? bd->left_ox : -1, rx = bd && bd->right ? bd->right_ox : -1;
   for (int32_t b = 0; b < p->out.n; b++) {
     const int8_t *in_b = in + b * p->in.sn;
     int8_t *out_b = out + b * p->out.sn;
+    if (bd) {
+      /* the border columns' quads, four output rows at a time */
+      for (int32_t oy = bd->v0; oy < bd->v1; oy += 4) {
+        /* offsets summed before the pointer: a window's top-left may lie before the input */
+        const int32_t o0 = (oy * sth - pt) * IN_SH;
+        if (bd->left) bd->left(&r, bd->bias_left, in_b + (o0 + (lx * STW - pl) * CIN + bd->xoff_left), out_b + oy * osh + lx * OSW, 4);
+        if (bd->right) bd->right(&r, bd->bias_right, in_b + (o0 + (rx * STW - pl) * CIN + bd->xoff_right), out_b + oy * osh + rx * OSW, 4);
+      }
+    }
     for (int32_t oy = 0; oy < out_h; oy++) {
       const int32_t iy0 = oy * sth - pt;
       const int rows_inside = iy0 >= 0 && iy0 + KH <= in_h;
+      /* a top or bottom output row with border quads: its quads read the rows inside */
+      tr_rvq_quads_fn edge = NULL;
+      const int32_t *edge_bias = bias;
+      int32_t edge_off = 0;
+      if (bd && oy == bd->top_oy) { edge = bd->top; edge_bias = bd->bias_top; edge_off = bd->xoff_top; }
+      if (bd && oy == bd->bottom_oy) { edge = bd->bottom; edge_bias = bd->bias_bottom; edge_off = bd->xoff_bottom; }
+      const int col_quads = bd && oy >= bd->v0 && oy < bd->v1;
       int8_t *orow = out_b + oy * osh;
       int32_t ox = 0;
       while (ox < out_w) {
         const int32_t ix0 = ox * STW - pl;
+        if (col_quads && (ox == lx || ox == rx)) { ox++; continue; }
         if (rows_inside && ix0 >= 0 && ox + 4 <= out_w && ix0 + 3 * STW + KW <= in_w) {
           quads(&r, bias, in_b + iy0 * IN_SH + ix0 * CIN, orow + ox * OSW, 4);
+          ox += 4;
+          continue;
+        }
+        if (edge && ix0 >= 0 && ox + 4 <= out_w && ix0 + 3 * STW + KW <= in_w) {
+          edge(&r, edge_bias, in_b + (iy0 * IN_SH + ix0 * CIN + edge_off), orow + ox * OSW, 4);
           ox += 4;
           continue;
         }
