@@ -15,7 +15,7 @@
 // Commit window (`window`): when the daemon keeps up, a burst is a handful of messages and each
 // commit (its WAL write, the uncork, the InfluxDB writer's nudge, the dispatch round) is spread over
 // that handful — CPU per result rose as the load fell. So a group that is still small when its
-// burst has been handled waits up to `window.ms` from its opening for more messages before it
+// burst has been handled waits up to `window.ms` more for further messages before it
 // commits; one that reaches `window.units` commits at the end of the burst it is in. The wait is
 // latency on every acknowledgement, reply and job spec of the group (at most `window.ms`), never a
 // loss: nothing leaves before the commit either way, and a stop or a drain commits at once.
