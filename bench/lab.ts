@@ -5,13 +5,15 @@
 //     Mosquitto) through the daemon into a real InfluxDB, counted in InfluxDB.
 // Options: --models a,b (subset of the demo suite), --skip-suite, --agents N, --boards-per-agent N,
 // --jobs N, --skip-ingest, --dispatch-jobs N, --job-ms N, --repeat N (each run N times: the machine is
-// shared, so the table shows every run, the best and the spread). Writes bench/results/lab.json
+// shared, so the table shows every run, the best and the spread), --commit-window-ms N (the daemon's
+// commit window instead of the lab config's default: 0 compares without it). Writes bench/results/lab.json
 // and bench/results/lab.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runDemo, REPO_ROOT } from '../daemon/demo/demo.ts';
 import { Daemon } from '../daemon/daemon.ts';
+import { DEFAULT_COMMIT_WINDOW } from '../daemon/unit-of-work.ts';
 import { parseLabConfig } from '../daemon/config.ts';
 import { spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
@@ -36,6 +38,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const has = (name: string) => process.argv.includes(`--${name}`);
+const commitWindowMs = arg('commit-window-ms') !== undefined ? Number(arg('commit-window-ms')) : undefined;
 
 async function suiteThroughput() {
   const models = arg('models')?.split(',');
@@ -66,7 +69,8 @@ async function labRun(o: LabRunOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'tinyrack-bench-ingest-'));
   const [mq, influx] = await Promise.all([startMosquitto({ persistence: false }), startLocalInfluxd({ dir: join(dir, 'influxdb') })]);
   const config = parseLabConfig(`daemon:\n  dataDir: ${JSON.stringify(join(dir, 'daemon'))}\n`, join(dir, 'lab.yaml'));
-  const daemon = new Daemon({ config, brokerUrl: mq.url, influx: { url: influx.url, database: 'bench' }, clientId: 'bench-daemon', log: () => {}, tickMs: 1000 });
+  const daemon = new Daemon({ config, brokerUrl: mq.url, influx: { url: influx.url, database: 'bench' }, clientId: 'bench-daemon', log: () => {}, tickMs: 1000,
+    ...(commitWindowMs !== undefined ? { commitWindow: { ms: commitWindowMs, units: DEFAULT_COMMIT_WINDOW.units } } : {}) });
   await daemon.start();
   const boards = o.agents * o.boardsPerAgent;
   const fleet = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'sim-fleet.ts'), JSON.stringify({
@@ -98,6 +102,7 @@ async function labRun(o: LabRunOptions) {
   // else runs, CPU seconds per result much less so — and they say which part is the limit.
   const cpuOf = () => ({ daemon: ownCpuSeconds(), fleet: cpuSecondsOf(fleet.pid), mosquitto: cpuSecondsOf(mq.pid), influxd: cpuSecondsOf(influx.pid) });
   const cpu0 = cpuOf();
+  const commits0 = { ...daemon.commitStats() };
   const t0 = Date.now();
   daemon.enqueueMany(Array.from({ length: o.jobs }, (_, i) => ({ model: { name: models[i % models.length]! }, boardKind: 'qemu-mps2-an386', backend: 'aot' as const, tiling: 'none' as const, reps: 1, tags: { suite: 'ingest' } })));
   const enqueueS = (Date.now() - t0) / 1000;
@@ -113,6 +118,8 @@ async function labRun(o: LabRunOptions) {
   await daemon.sink!.drain(120_000);
   const allS = (Date.now() - t0) / 1000;
   const cpu1 = cpuOf();
+  const c1 = daemon.commitStats();
+  const commits = { commits: c1.commits - commits0.commits, units: c1.units - commits0.units, waited: c1.waited - commits0.waited };
   const cpuSeconds = Object.fromEntries(Object.entries(cpu1).map(([k, v]) => [k, round2(v - cpu0[k as keyof typeof cpu0])])) as typeof cpu0;
   const load = (await import('node:os')).loadavg()[0]!;
   const res = await fetch(`${influx.url}/query?db=bench&q=${encodeURIComponent(`SELECT count(job_id) FROM results WHERE suite = 'ingest'`)}`);
@@ -146,6 +153,12 @@ async function labRun(o: LabRunOptions) {
     daemonMemoryMB: { rss: round2(mem.rss / 2 ** 20), heapUsed: round2(mem.heapUsed / 2 ** 20) },
     // CPU seconds over the run (enqueue to the last point in InfluxDB), and the daemon's per result.
     cpuSeconds, daemonCpuUsPerResult: Math.round((cpuSeconds.daemon / o.jobs) * 1e6),
+    /** The daemon's group commits over the run: how many, units (messages, ticks) per commit, and
+     * how many waited out (part of) the commit window. */
+    commitGroups: { ...commits, unitsPerCommit: commits.commits ? Math.round((commits.units / commits.commits) * 10) / 10 : 0 },
+    /** CPU µs per result of each part. */
+    cpuUsPerResult: Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, Math.round((v / o.jobs) * 1e6)])),
+    commitWindowMs: commitWindowMs ?? config.commitWindowMs,
     /** 1-minute load average at the end of the run (2 cores: above 2 the machine was oversubscribed). */
     loadAverage1m: round2(load),
   };
@@ -202,11 +215,11 @@ const md = [
   '# tinyrack lab benchmark', '', `${out.date} — ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node} (shared machine: figures vary with load)`, '',
   '## Ingest and dispatch: simulated agents through a real Mosquitto and the daemon into a real InfluxDB', '',
   'The daemon runs in the benchmark process; the simulated agents (protocol peers: jobs in, results out, no build, no QEMU, no progress messages) in a child process; Mosquitto and InfluxDB on loopback. All jobs are queued at once (one transaction), like a suite firing.', '',
-  '| run | agents | boards | jobs | job time (ms) | results in InfluxDB | all done (s) | all in InfluxDB (s) | results/s into InfluxDB | points/s (per write) | publish→InfluxDB p50 / p99 / max (ms) | boards leased / busy (%) | daemon RSS / heap after (MB) | CPU s: daemon / fleet / mosquitto / influxd | daemon CPU per result (µs) | load (1 min) |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ...runs.map((r) => `| ${r.label} | ${r.agents} | ${r.boards} | ${r.jobs} | ${r.jobMs} | ${r.resultsInInfluxdb} | ${r.allDoneSeconds} | ${r.allInInfluxSeconds} | ${r.resultsPerSecond} | ${r.pointsPerSecond} (${r.pointsPerRequest}) | ${r.publishToInfluxMs.p50} / ${r.publishToInfluxMs.p99} / ${r.publishToInfluxMs.max} | ${r.boardsLeasedPct} / ${r.boardsBusyPct ?? '—'} | ${r.daemonMemoryMB.rss} / ${r.daemonMemoryMB.heapUsed} | ${r.cpuSeconds.daemon} / ${r.cpuSeconds.fleet} / ${r.cpuSeconds.mosquitto} / ${r.cpuSeconds.influxd} | ${r.daemonCpuUsPerResult} | ${r.loadAverage1m} |`),
+  '| run | agents | boards | jobs | job time (ms) | results in InfluxDB | all done (s) | all in InfluxDB (s) | results/s into InfluxDB | points/s (per write) | publish→InfluxDB p50 / p99 / max (ms) | boards leased / busy (%) | daemon RSS / heap after (MB) | CPU s: daemon / fleet / mosquitto / influxd | daemon CPU per result (µs) | units per commit (window ms) | load (1 min) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...runs.map((r) => `| ${r.label} | ${r.agents} | ${r.boards} | ${r.jobs} | ${r.jobMs} | ${r.resultsInInfluxdb} | ${r.allDoneSeconds} | ${r.allInInfluxSeconds} | ${r.resultsPerSecond} | ${r.pointsPerSecond} (${r.pointsPerRequest}) | ${r.publishToInfluxMs.p50} / ${r.publishToInfluxMs.p99} / ${r.publishToInfluxMs.max} | ${r.boardsLeasedPct} / ${r.boardsBusyPct ?? '—'} | ${r.daemonMemoryMB.rss} / ${r.daemonMemoryMB.heapUsed} | ${r.cpuSeconds.daemon} / ${r.cpuSeconds.fleet} / ${r.cpuSeconds.mosquitto} / ${r.cpuSeconds.influxd} | ${r.daemonCpuUsPerResult} | ${r.commitGroups.unitsPerCommit} (${r.commitWindowMs}) | ${r.loadAverage1m} |`),
   '', ...spread('Ingest', out.ingestSummary as ReturnType<typeof summary> | undefined), ...spread('Dispatch', out.dispatchSummary as ReturnType<typeof summary>), '',
-  'Per job: one result in over MQTT, one job spec out; one InfluxDB result point, and the job\'s queued, started and done events counted into one `jobs` point per commit group and tag set (daemon/influx/job-event-counts.ts), committed with the job state in the SQLite transaction of the burst of messages it arrived in (group commit, WAL, synchronous=NORMAL); the freed board\'s next job is dispatched in that same transaction. "leased": boards with a job out on them, sampled every 100 ms; "busy": jobs x job time / (boards x time until the last result) — the share of board time spent running jobs, what dispatching has to keep high. CPU seconds are each process\'s own over the run (/proc); "load" is the machine\'s 1-minute load average at the end of the run — it is shared with other work, so a load above 2 (2 cores) means the parts waited for CPU.', '',
+  'Per job: one result in over MQTT, one job spec out; one InfluxDB result point, and the job\'s queued, started and done events counted into one `jobs` point per commit group and tag set (daemon/influx/job-event-counts.ts), committed with the job state in the SQLite transaction of the burst of messages it arrived in (group commit, WAL, synchronous=NORMAL; a group still small after its burst waits up to the commit window for more messages: "units per commit" are the messages and other units each commit carried); the freed board\'s next job is dispatched in that same transaction. "leased": boards with a job out on them, sampled every 100 ms; "busy": jobs x job time / (boards x time until the last result) — the share of board time spent running jobs, what dispatching has to keep high. CPU seconds are each process\'s own over the run (/proc); "load" is the machine\'s 1-minute load average at the end of the run — it is shared with other work, so a load above 2 (2 cores) means the parts waited for CPU.', '',
   ...(su ? [
     `## Suite throughput: the demo suite on the virtual rack (real agent, QEMU boards), measured ${su.date ?? out.date}`, '',
     '| suite | models | boards | jobs | measured | did not fit | failed | results in InfluxDB | wall (s) | jobs/min |',

@@ -8,6 +8,7 @@ import cron from 'node-cron';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { ARITHMETICS, arithmeticFitsBackend, BACKENDS as BACKEND_NAMES, DEFAULT_ARITHMETIC, TILING_MODES, type Arithmetic, type Backend, type TilingMode } from '../wire/vocabulary.ts';
 import { defaultRegressionConfig, type RegressionConfig } from './regressions.ts';
+import { DEFAULT_COMMIT_WINDOW } from './unit-of-work.ts';
 
 export interface SuiteExclusion { model?: string; board?: string; backend?: Backend; tiling?: TilingMode; arithmetic?: Arithmetic }
 
@@ -41,6 +42,9 @@ export interface LabConfig {
    * absent = <dataDir>/broker.passwd (embeddedBrokerPasswordFile()). */
   embeddedBroker: { passwordFile?: string; aclFile: string; anonymous: boolean };
   dataDir: string;
+  /** How long a small commit group waits for more messages (daemon/unit-of-work.ts, "Commit
+   * window"): at most this much latency on acknowledgements, replies and job specs. 0: none. */
+  commitWindowMs: number;
   influx?: { url: string; database: string; rawRetention: string };
   maxAttempts: number;
   attemptTimeoutMs: number;
@@ -152,7 +156,7 @@ export function parseLabConfig(text: string, source = '<lab config>', baseDir = 
   };
 
   knownKeys([], ['daemon', 'regression', 'boardKinds', 'suites']);
-  knownKeys(['daemon'], ['broker', 'embeddedBrokerPort', 'embeddedBroker', 'dataDir', 'influx', 'jobs', 'requests']);
+  knownKeys(['daemon'], ['broker', 'embeddedBrokerPort', 'embeddedBroker', 'dataDir', 'commitWindowMs', 'influx', 'jobs', 'requests']);
   knownKeys(['daemon', 'broker'], ['url', 'username', 'password', 'passwordFile', 'tls']);
   knownKeys(['daemon', 'broker', 'tls'], ['ca', 'cert', 'key', 'rejectUnauthorized']);
   knownKeys(['daemon', 'embeddedBroker'], ['passwordFile', 'aclFile', 'anonymous']);
@@ -254,6 +258,7 @@ export function parseLabConfig(text: string, source = '<lab config>', baseDir = 
     },
     dataDir,
     ...(influxUrl ? { influx: { url: influxUrl, database: optStr(['daemon', 'influx', 'database']) ?? 'tinyrack', rawRetention } } : {}),
+    commitWindowMs: optInt(['daemon', 'commitWindowMs'], 0, 100, DEFAULT_COMMIT_WINDOW.ms),
     maxAttempts: optInt(['daemon', 'jobs', 'maxAttempts'], 1, 100, 3),
     attemptTimeoutMs: optInt(['daemon', 'jobs', 'attemptTimeoutSec'], 1, 86_400, 600) * 1000,
     // At most 12 MiB: as base64 with the rest of the request it stays under the 16 MiB packet

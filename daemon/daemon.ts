@@ -34,7 +34,7 @@ import { assignJobs } from './dispatch-policy.ts';
 import { AgentInput } from './agent-input.ts';
 import { Suites, cronScheduler, type SuiteScheduler, type SuiteRunStarted, type SuiteRunSkipped } from './suites.ts';
 import { onFlashRequest } from './flash-requests.ts';
-import { UnitOfWork } from './unit-of-work.ts';
+import { UnitOfWork, DEFAULT_COMMIT_WINDOW, type CommitWindow, type GroupCommitStats } from './unit-of-work.ts';
 import type { DaemonCounters, LabContext } from './lab-context.ts';
 
 export { cronScheduler, type SuiteScheduler, type SuiteRunStarted, type SuiteRunSkipped };
@@ -61,6 +61,8 @@ export interface DaemonOptions {
   modelExists?: (name: string) => boolean;
   /** Fails every unfinished job from a previous life with this reason before dispatching (the demo starts clean). */
   abandonUnfinished?: string;
+  /** Overrides config.commitWindowMs and the full-group size (daemon/unit-of-work.ts, "Commit window"). */
+  commitWindow?: CommitWindow;
   log?: (line: string) => void;
   now?: () => number;
 }
@@ -151,7 +153,7 @@ export class Daemon extends EventEmitter {
           if (committed) stream?.uncork(); else stream?.destroy();
         },
         beforeCommit: () => this.dispatchIfWanted(),
-      });
+      }, this.opts.commitWindow ?? { ms: cfg.commitWindowMs, units: DEFAULT_COMMIT_WINDOW.units });
     const ctx = this.context();
     this.suites = new Suites(ctx);
     this.input = new AgentInput(ctx, this.detector, { finished: (job) => this.suites.checkFinished(job) }, this.opts.offlineGraceMs ?? 30_000,
@@ -238,6 +240,9 @@ export class Daemon extends EventEmitter {
     this.lab?.close();
     if (this.broker) await this.broker.close();
   }
+
+  /** Group commits so far and the units (MQTT messages, ticks, ...) they carried. */
+  commitStats(): Readonly<GroupCommitStats> { return this.work.groupStats; }
 
   stats(): DaemonStats {
     return {

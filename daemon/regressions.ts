@@ -59,13 +59,15 @@ export class RegressionDetector {
   /** Compares a new result with its baseline, then adds it to the history. */
   check(r: JobResult, now = new Date()): RegressionEvent[] {
     if (!r.ok || !r.metrics) return [];
-    const hist = this.history.get(baselineKey(r));
+    const key = baselineKey(r);
+    const hist = this.history.get(key);
     const events: RegressionEvent[] = [];
     if (hist) {
       for (const [name, get] of METRICS) {
         const past = hist[name] ?? [];
         if (past.length < this.cfg.minRuns) continue;
-        const base = median(past.slice(-this.cfg.baselineRuns));
+        // remember() keeps at most baselineRuns values: the baseline is all of them (median copies).
+        const base = median(past);
         const value = get(r);
         const changePct = base === 0 ? (value === 0 ? 0 : 100) : ((value - base) / base) * 100;
         const threshold = name === 'count'
@@ -75,7 +77,7 @@ export class RegressionDetector {
         const flagged = threshold === 0 ? value !== base : Math.abs(changePct) > threshold;
         if (flagged) {
           // Which ops moved (profiled results): the answer to "where did the count go".
-          const ops = name === 'count' ? this.ops.changed(baselineKey(r), r, threshold, median) : [];
+          const ops = name === 'count' ? this.ops.changed(key, r, threshold, median) : [];
           events.push({
             v: 1, model: r.model, boardKind: r.boardKind, backend: r.backend, tiling: r.tiling, arithmetic: arithmeticOf(r),
             metric: name === 'count' ? r.metrics.counter : name, baseline: base, value,
@@ -85,12 +87,11 @@ export class RegressionDetector {
         }
       }
     }
-    this.remember(r);
+    this.remember(r, key);
     return events;
   }
 
-  private remember(r: JobResult): void {
-    const key = baselineKey(r);
+  private remember(r: JobResult, key = baselineKey(r)): void {
     const hist = this.history.get(key) ?? {};
     for (const [name, get] of METRICS) {
       const arr = hist[name] ?? (hist[name] = []);

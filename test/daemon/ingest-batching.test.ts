@@ -40,17 +40,24 @@ test('results that arrive together commit in one transaction, with the freed boa
     await sim.start();
     await waitFor('boards online', () => daemon.registry.idleBoards(new Set()).length === BOARDS);
     // Hold the daemon's input: the agent's results pile up in its socket, then arrive together.
+    // The input is paused by the commit that puts the first wave out (its job specs leave after
+    // it), so no result of the first wave can slip in before the pause — the agent answers at once.
     const stream = daemon['client']!.stream;
-    daemon.enqueueMany(Array.from({ length: 2 * BOARDS }, () => ({ model: { name: 'aww' }, boardKind: 'qemu-mps2-an386', backend: 'aot' as const, tiling: 'none' as const, reps: 1, tags: { suite: 'burst' } })));
-    await waitFor('first wave out', () => daemon.stats().dispatched === BOARDS);
-    stream.pause();
-    await waitFor('the first wave answered', () => sim.results.length === BOARDS);
-    await new Promise((r) => setTimeout(r, 500)); // the broker forwards them into the paused socket
-    // Count the store's commits and what each one held.
     const lab = daemon.store.lab;
     const commits: Array<{ done: number; dispatched: number }> = [];
+    let phase: 'first wave' | 'held' | 'counting' = 'first wave';
     const commit = lab.commit.bind(lab);
-    lab.commit = () => { commit(); commits.push({ done: daemon.stats().done, dispatched: daemon.stats().dispatched }); };
+    lab.commit = () => {
+      commit();
+      if (phase === 'first wave' && daemon.stats().dispatched === BOARDS) { stream.pause(); phase = 'held'; }
+      // Count the store's commits and what each one held.
+      if (phase === 'counting') commits.push({ done: daemon.stats().done, dispatched: daemon.stats().dispatched });
+    };
+    daemon.enqueueMany(Array.from({ length: 2 * BOARDS }, () => ({ model: { name: 'aww' }, boardKind: 'qemu-mps2-an386', backend: 'aot' as const, tiling: 'none' as const, reps: 1, tags: { suite: 'burst' } })));
+    await waitFor('first wave out', () => phase === 'held');
+    await waitFor('the first wave answered', () => sim.results.length === BOARDS);
+    await new Promise((r) => setTimeout(r, 500)); // the broker forwards them into the paused socket
+    phase = 'counting';
     stream.resume();
     await waitFor('every job done', () => daemon.stats().done === 2 * BOARDS, 30_000);
     const firstWave = commits.findIndex((c) => c.done >= 1);
