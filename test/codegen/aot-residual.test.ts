@@ -118,6 +118,9 @@ describe('row-by-row residual blocks', () => {
           assert.equal(rowFns.length, blocks === 1 ? 2 : 5, `row functions: ${rowFns.join(', ')}`);
           for (const f of rowFns) assert.match(c, new RegExp(`, ${f}_convq, `), `${f}_convq is the driver's kernel`);
           assert.doesNotMatch(c, /_convrv\(/, 'no row runs the pair kernel');
+          // and the rows' ADD the untiled ADD's table kernel (tr_add_rv32.h), one per block
+          assert.equal([...c.matchAll(/TR_ADD_RV32_LAYER_FN op\d+_add\(const int8_t \*a, const int8_t \*b, int8_t \*out\) \{\n  tr_add_rv32_layer\(&op\d+_add_params, a, b, out, \d+, TR_ADD_RV32_RQ, [01]\);/g)].length, blocks, 'table ADD row functions');
+          assert.match(c, /_add_row_params, [01], op\d+_add \};/, 'the driver calls the table ADD');
         }
         const t = fused.tensors[fused.outputs[0]!]!;
         samples.forEach((s, k) => {

@@ -4,7 +4,7 @@
 // under tr_add_s8's three 64-bit MultiplyByQuantizedMultiplier). lower-elementwise.ts asks here
 // first and keeps tr_add_s8 when this returns undefined (broadcasts, or a reference layer whose
 // table sums rq32Rows cannot prove exact in the one-mulh form).
-import type { Op } from '../../ir/graph.ts';
+import type { Op, Tensor } from '../../ir/graph.ts';
 import { addParams, multiplyByQuantizedMultiplier, xnnAddParams } from '../../ir/quant.ts';
 import { intArray } from './c-emit.ts';
 import type { LowerContext, Lowered } from './context.ts';
@@ -31,8 +31,22 @@ export function lowerAddRv32(ctx: LowerContext, i: number, op: Op<'ADD'>): Lower
   if (!ctx.scalarBlockKernels) return undefined;
   const [aId, bId] = op.inputs as [number, number];
   const a = ctx.tensor(aId); const b = ctx.tensor(bId); const y = ctx.tensor(op.outputs[0]!);
-  if (a.dtype !== 'int8' || b.dtype !== 'int8' || y.dtype !== 'int8') return undefined;
   if (a.shape.join() !== y.shape.join() || b.shape.join() !== y.shape.join()) return undefined;
+  const spec = addRv32Function(ctx, i, op, a, b, y, elements(y));
+  if (!spec) return undefined;
+  return {
+    statements: [`${spec}(${ctx.ptr(aId)}, ${ctx.ptr(bId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
+    kernels: ['tr_add_rv32_layer'],
+  };
+}
+
+/**
+ * The per-layer table ADD function `name(a, b, out)` over n elements of int8 a, b and y (their
+ * quantization from the tensors; op gives the activation), or undefined where it does not
+ * apply. Also a residual block's rows (lower-residual.ts: n = one output row).
+ */
+export function addRv32Function(ctx: LowerContext, i: number, op: Op<'ADD'>, a: Tensor, b: Tensor, y: Tensor, n: number): string | undefined {
+  if (a.dtype !== 'int8' || b.dtype !== 'int8' || y.dtype !== 'int8') return undefined;
   const aq = perTensorQuant(ctx, i, op, a); const bq = perTensorQuant(ctx, i, op, b); const yq = perTensorQuant(ctx, i, op, y);
   const clamp = int8Clamp(op.options.activation, yq.scale, yq.zeroPoint);
   let ta: number[]; let tb: number[]; let mode: string; let sign = 0; let q = '{ 0, 0, 0 }'; let shift = 0;
@@ -67,9 +81,6 @@ export function lowerAddRv32(ctx: LowerContext, i: number, op: Op<'ADD'>): Lower
   ctx.decls.push(`static const tr_add_rv32_params_t ${params} = { ${tabA}, ${tabB}, ${q}, ${shift}, ${yq.zeroPoint}, ${clamp.min}, ${clamp.max} };\n`);
   const spec = ctx.name(i, 'add');
   ctx.decls.push(`TR_ADD_RV32_LAYER_FN ${spec}(const int8_t *a, const int8_t *b, int8_t *out) {\n` +
-    `  tr_add_rv32_layer(&${params}, a, b, out, ${elements(y)}, ${mode}, ${sign});\n}\n`);
-  return {
-    statements: [`${spec}(${ctx.ptr(aId)}, ${ctx.ptr(bId)}, ${ctx.ptr(op.outputs[0]!, { write: true })});`],
-    kernels: ['tr_add_rv32_layer'],
-  };
+    `  tr_add_rv32_layer(&${params}, a, b, out, ${n}, ${mode}, ${sign});\n}\n`);
+  return spec;
 }

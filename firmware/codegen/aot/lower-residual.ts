@@ -23,6 +23,7 @@ import { foldedBias } from './lower-conv.ts';
 import { conv1x1WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
 import { int8BinaryFields } from './lower-elementwise.ts';
 import { lowerScalarConv, type RqMode } from './lower-scalar.ts';
+import { addRv32Function } from './lower-add-rv32.ts';
 
 const INCLUDE = '#include "tr_residual_rows.h"\n';
 /** Same texts as lowerConv's, so each header is included once. */
@@ -202,17 +203,20 @@ export function lowerResidualBlock(ctx: LowerContext, i: number, op: Op<'RESIDUA
   const addOp: Op<'ADD'> = { kind: 'ADD', inputs: [], outputs: [], options: o.add, name: op.name };
   const [in1, in2] = o.skipFirst ? [skipT, zrow] : [zrow, skipT];
   const rowStrides = `{ ${outW * c}, ${outW * c}, ${c}, 1 }`;
-  const addName = ctx.name(i, 'add');
+  const addName = ctx.name(i, 'add_row_params');
   ctx.decls.push(`static const tr_binary_params_t ${addName} = { { 1, 1, ${outW}, ${c} }, ${rowStrides}, ${rowStrides}, ${rowStrides}, ` +
     `${int8BinaryFields(ctx, i, addOp, in1, in2, w)} };\n`);
+  // cores without DSP: the untiled ADD's table kernel over one row (tr_add_rv32.h: one
+  // requantization per element instead of tr_add_s8's three 64-bit rescalings)
+  const addRow = ctx.scalarBlockKernels ? addRv32Function(ctx, i, addOp, in1, in2, w, outW * c) : undefined;
   if (!ctx.decls.includes(INCLUDE)) ctx.decls.unshift(INCLUDE);
   const pName = ctx.name(i, 'params');
   ctx.decls.push(`static const tr_residual_rows_params_t ${pName} = { ${outH}, ${o.convA.strideH}, ${padATop}, ${padBTop}, ${padBBottom}, ` +
     `${o.convS ? o.convS.strideH : 1}, ${padSTop}, ${inW * inC}, ${outW * cy}, ${outW * c}, ${a.table}, ${b.table}, ${sConv.table}, ${a.kernel}, ${b.kernel}, ${sConv.kernel}, ` +
-    `${a.filter}, ${b.filter}, ${sConv.filter}, ${a.bias}, ${b.bias}, ${sConv.bias}, &${addName}, ${o.skipFirst ? 1 : 0} };\n`);
+    `${a.filter}, ${b.filter}, ${sConv.filter}, ${a.bias}, ${b.bias}, ${sConv.bias}, &${addName}, ${o.skipFirst ? 1 : 0}, ${addRow ?? 'NULL'} };\n`);
   const srowPtr = o.convS ? ctx.ptr(srowId, { write: true }) : 'NULL';
   return {
     statements: [`tr_residual_rows_s8(&${pName}, ${ctx.ptr(xId)}, ${ctx.ptr(wId, { write: true })}, ${ctx.ptr(rowsId, { write: true })}, ${ctx.ptr(zrowId, { write: true })}, ${srowPtr});`],
-    kernels: ['tr_residual_rows_s8', ...new Set([...a.kernels, ...b.kernels, ...sConv.kernels]), 'tr_add_s8'],
+    kernels: ['tr_residual_rows_s8', ...new Set([...a.kernels, ...b.kernels, ...sConv.kernels]), addRow ? 'tr_add_rv32_layer' : 'tr_add_s8'],
   };
 }

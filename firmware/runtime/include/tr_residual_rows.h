@@ -33,6 +33,9 @@ typedef struct {
   const int32_t *bias_a, *bias_b, *bias_s;
   const tr_binary_params_t *add;     /* one row: dims {1, 1, width, channels} */
   int32_t skip_first;                /* 1: the skip is the ADD's first input */
+  /* non-NULL: the ADD of a row by the generator's per-layer table kernel (tr_add_rv32.h, cores
+   * without DSP; same operand order) instead of tr_add_s8 over `add` */
+  void (*add_row)(const int8_t *a, const int8_t *b, int8_t *out);
 } tr_residual_rows_params_t;
 
 void tr_residual_rows_s8(const tr_residual_rows_params_t *p, const int8_t *x, int8_t *w, int8_t *rows, int8_t *zrow, int8_t *srow);

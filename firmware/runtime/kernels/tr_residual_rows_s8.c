@@ -32,7 +32,10 @@ void tr_residual_rows_s8(const tr_residual_rows_params_t *p, const int8_t *x, in
     }
     p->kernel_b(p->conv_b[r], rows, p->filter_b, p->bias_b, zrow);
     int8_t *wr = w + (size_t)r * (size_t)p->w_row;
-    if (p->skip_first) tr_add_s8(p->add, skip, zrow, wr);
+    if (p->add_row) {
+      if (p->skip_first) p->add_row(skip, zrow, wr);
+      else p->add_row(zrow, skip, wr);
+    } else if (p->skip_first) tr_add_s8(p->add, skip, zrow, wr);
     else tr_add_s8(p->add, zrow, skip, wr);
   }
 }
