@@ -213,7 +213,7 @@ export function rv32QuadCost(l: ScalarConvLayer, gather = false, perOutput = PER
 
 /** The quad kernel: one noinline function per layer with the sizes and strides as literals;
  * `gather`: the variant that gathers the windows (tr_conv_quad_i2c_rv32_layer). */
-function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean, quadPixels: number): Lowered {
+function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean, quadPixels: number, bordersPlan?: BorderPlan): Lowered {
   include(ctx, CONV_QUAD_RV32_INCLUDE);
   const K = l.kH * l.kW * l.inC;
   const filter = ctx.name(l.opIndex, 'filter_rvq');
@@ -227,9 +227,9 @@ function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean, quadP
   const geom = l.gemm || gather ? [K, 0, 1, K] : [l.strideW * l.inC, l.inW * l.inC, l.kH, l.kW * l.inC];
   const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.outC, convTaps(l));
   ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${geom.join(', ')}, ${l.outC}, ${l.outC}, ${rq.mode}, ${rq.table}, ${rq.sign})\n`);
-  // the walker's border quads (quadBorders); none in a residual block's rows, whose params
-  // (sizes, padding) the driver passes per row
-  const borders = l.gemm || gather ? undefined : l.rowFn ? 'NULL' : quadBorders(ctx, l, filter, `${rq.mode}, ${rq.table}, ${rq.sign}`);
+  // the walker's border quads as costed (bordersPlan; none in a residual block's rows, whose
+  // params — sizes, padding — the driver passes per row)
+  const borders = l.gemm || gather ? undefined : quadBorders(ctx, l, bordersPlan, filter, `${rq.mode}, ${rq.table}, ${rq.sign}`);
   const tail = `${rq.mode}, ${quads}, ${rq.table}, ${rq.sign}${borders === undefined ? '' : `, ${borders}`}`;
   if (l.rowFn) {
     ctx.decls.push(`TR_RVQ_LAYER_FN ${l.rowFn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
@@ -284,15 +284,14 @@ function borderCandidates(l: ScalarConvLayer, apart: boolean): BorderPlan {
 
 /**
  * The border quads of tr_conv_quad_rv32.h (tr_rvq_borders_t) for a layer walked over its
- * input, as borderPlan picks them, or 'NULL': each side its own TR_RVQ_QUADS_CLIP instance
+ * input, the sides of plan p (layerBorders), or 'NULL' without one: each side its own TR_RVQ_QUADS_CLIP instance
  * over the same weights, with bias_folded plus the input zero point times the weights of the
  * taps it leaves out (what reading them from pad_row adds). `tail`: the instances' mode, table
  * and sign literals.
  */
-function quadBorders(ctx: LowerContext, l: ScalarConvLayer, filter: string, tail: string): string {
+function quadBorders(ctx: LowerContext, l: ScalarConvLayer, p: BorderPlan | undefined, filter: string, tail: string): string {
   const zp = l.inZeroPoint;
-  if (zp === undefined || l.rq32 === undefined) return 'NULL';
-  const p = layerBorders(ctx, l, perOutputCost(l.mode, l.rq32, l.outC, convTaps(l)));
+  if (p === undefined || zp === undefined || l.rq32 === undefined) return 'NULL';
   if (!p.top && !p.bottom && !p.left && !p.right) return 'NULL';
   const K = l.kH * l.kW * l.inC; const L = l.kW * l.inC; const IN_SH = l.inW * l.inC;
   /** bias_folded plus zp times channel c's weights at the taps `out(ky, kx)` leaves out */
@@ -399,7 +398,7 @@ export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered 
     const direct = fit ? rv32QuadCost(l, false, perOutput, borders) : Infinity;
     const gathered = fitGathered ? rv32QuadCost(l, true, perOutput) : Infinity;
     const best = Math.min(direct, gathered);
-    if (best < PAIR_MEASURED_OVER_ESTIMATE * pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct, (gathered < direct ? fitGathered : fit)!.quadPixels);
+    if (best < PAIR_MEASURED_OVER_ESTIMATE * pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct, (gathered < direct ? fitGathered : fit)!.quadPixels, borders);
   }
   if (pairCost >= generic) return undefined;
   include(ctx);
