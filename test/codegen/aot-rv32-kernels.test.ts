@@ -261,6 +261,24 @@ function gapPlan(graph: Graph, gap: (s: { lag: number; lagAbove?: number }, outT
   };
 }
 
+/** The lag of the walk the generated code of conv op i takes (rv32-quad-walk.ts): the 1x1
+ * kernel with its quad pixels, the gathering variant, or the walker with its border rows (4-pixel
+ * units on the first / last output row where the walk had single pixels). */
+function emittedWalkLag(graph: Graph, src: string, i: number): number {
+  const op = graph.ops[i]!;
+  const o = op.options as { padding: 'SAME' | 'VALID'; strideH: number; strideW: number };
+  const [, inH, inW, inC] = graph.tensors[op.inputs[0]!]!.shape as [number, number, number, number];
+  const [, outH, outW, outC] = graph.tensors[op.outputs[0]!]!.shape as [number, number, number, number];
+  const [, kH, kW] = graph.tensors[op.inputs[1]!]!.shape as [number, number, number, number];
+  const one = src.match(new RegExp(`tr_conv1x1_quad_rv32_layer\\(&op${i}_params, in, \\w+, out, \\d+, (\\d+),`));
+  const layer = {
+    gemm: one !== null, batches: 1, inH, inW, inC, outH, outW, outC, kH, kW, strideH: o.strideH, strideW: o.strideW,
+    padTop: leadingPad(o.padding, inH, kH, o.strideH, 1, outH), padLeft: leadingPad(o.padding, inW, kW, o.strideW, 1, outW),
+  } as ScalarConvLayer;
+  const edgeRows = [src.includes(`op${i}_quads_top,`) ? 0 : -1, src.includes(`op${i}_quads_bottom,`) ? outH - 1 : -1].filter((y) => y >= 0);
+  return quadWalkLag(layer, src.includes(`tr_conv_quad_i2c_rv32_layer(&op${i}_params`), one ? Number(one[1]) : undefined, edgeRows);
+}
+
 describe('RV32 channel-major depthwise under streaming overlaps', () => {
   // Outputs written over their inputs, below or above them. A whole number of pixels apart by
   // at least the pixel lag: the whole map channel by channel (forwards / backwards). Otherwise
@@ -408,21 +426,6 @@ describe('RV32 quad kernel under streaming overlaps', () => {
   };
   /** The lag of the walk op i's emitted quad call takes: the 1x1 kernel with its QP literal,
    * the gathering variant or the walker over the input. */
-  const emittedWalkLag = (src: string, i: number) => {
-    const op = qgraph.ops[i]!;
-    const o = op.options as { padding: 'SAME' | 'VALID'; strideH: number; strideW: number };
-    const [, inH, inW, inC] = qgraph.tensors[op.inputs[0]!]!.shape as [number, number, number, number];
-    const [, outH, outW, outC] = qgraph.tensors[op.outputs[0]!]!.shape as [number, number, number, number];
-    const [, kH, kW] = qgraph.tensors[op.inputs[1]!]!.shape as [number, number, number, number];
-    const one = src.match(new RegExp(`tr_conv1x1_quad_rv32_layer\\(&op${i}_params, in, \\w+, out, \\d+, (\\d+),`));
-    const layer = {
-      gemm: one !== null, batches: 1, inH, inW, inC, outH, outW, outC, kH, kW, strideH: o.strideH, strideW: o.strideW,
-      padTop: leadingPad(o.padding, inH, kH, o.strideH, 1, outH), padLeft: leadingPad(o.padding, inW, kW, o.strideW, 1, outW),
-    } as ScalarConvLayer;
-    // border quads on the first / last output row are 4-pixel units where the walk had singles
-    const edgeRows = [src.includes(`op${i}_quads_top,`) ? 0 : -1, src.includes(`op${i}_quads_bottom,`) ? outH - 1 : -1].filter((y) => y >= 0);
-    return quadWalkLag(layer, src.includes(`tr_conv_quad_i2c_rv32_layer(&op${i}_params`), one ? Number(one[1]) : undefined, edgeRows);
-  };
   for (const [name, atQuadLag, gap] of [
     ['below by the planner\'s (2-pixel) lag', false, (s: { lag: number }) => -s.lag],
     ['below by the 4-pixel lag', true, (s: { lag: number }, out: number, input: number) => -Math.max(s.lag, quadLag(out, input))],
@@ -442,7 +445,7 @@ describe('RV32 quad kernel under streaming overlaps', () => {
         const quad = src.includes(`op${i}_convq(`);
         // the quads' writes must stay below every input byte still to be read: the lag of the
         // units the emitted walk takes (rv32-quad-walk.ts; at most the uniform 4-pixel lag)
-        if (quad) { quads++; const lag = emittedWalkLag(src, i); assert.ok(lag <= quadLag(out, input)); assert.ok(d >= lag, `op ${i}: quads ${d} B below the input, the walk's lag ${lag}`); }
+        if (quad) { quads++; const lag = emittedWalkLag(qgraph, src, i); assert.ok(lag <= quadLag(out, input)); assert.ok(d >= lag, `op ${i}: quads ${d} B below the input, the walk's lag ${lag}`); }
       }
       assert.ok(overlapping >= 5, `${overlapping} outputs overlap their inputs`);
       if (atQuadLag) assert.ok(quads >= 4, `${quads} quad layers at the 4-pixel lag`);
@@ -853,17 +856,8 @@ describe('RV32 quad kernel border quads (tr_rvq_borders_t)', () => {
       const d = off.get(input)! - off.get(out)!;
       const size = (t: number) => bgraph.tensors[t]!.shape.reduce((a, b) => a * b, 1);
       if (!(d < size(out) && -d < size(input)) || !src.includes(`op${i}_convq(`)) continue;
-      const o = op.options as { padding: 'SAME' | 'VALID'; strideH: number; strideW: number };
-      const [, inH, inW, inC] = bgraph.tensors[input]!.shape as [number, number, number, number];
-      const [, outH, outW, outC] = bgraph.tensors[out]!.shape as [number, number, number, number];
-      const [, kH, kW] = bgraph.tensors[op.inputs[1]!]!.shape as [number, number, number, number];
-      const layer = {
-        gemm: false, batches: 1, inH, inW, inC, outH, outW, outC, kH, kW, strideH: o.strideH, strideW: o.strideW,
-        padTop: leadingPad(o.padding, inH, kH, o.strideH, 1, outH), padLeft: leadingPad(o.padding, inW, kW, o.strideW, 1, outW),
-      } as ScalarConvLayer;
-      const edgeRows = [src.includes(`op${i}_quads_top,`) ? 0 : -1, src.includes(`op${i}_quads_bottom,`) ? outH - 1 : -1].filter((y) => y >= 0);
-      const lag = quadWalkLag(layer, false, undefined, edgeRows);
-      assert.ok(d >= lag, `op ${i}: ${d} B below its input, the walk with border rows [${edgeRows.join(', ')}] needs ${lag}`);
+      const lag = emittedWalkLag(bgraph, src, i);
+      assert.ok(d >= lag, `op ${i}: ${d} B below its input, the walk with its border rows needs ${lag}`);
       checked++;
     }
     assert.ok(checked >= 2, `${checked} quad layers over their inputs`);
