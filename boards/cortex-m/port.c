@@ -9,7 +9,14 @@
  *   like CYCCNT (SysTick wraps every 2^24/168 MHz = 1e8 instructions, well inside 2^32).
  * - SysTick: QEMU implements no DWT. With -icount shift=0 one guest instruction is 1 ns of
  *   virtual time, and SysTick on the processor clock ticks every 1e9/clock instructions, so
- *   ticks * TR_COUNT_NUM / TR_COUNT_DEN is the instruction count (resolution 1e9/clock). */
+ *   ticks * TR_COUNT_NUM / TR_COUNT_DEN is the instruction count (resolution 1e9/clock).
+ *
+ * The SysTick interrupt is the only one the harness takes, and it lands on the stack the
+ * watermark measures: an exception frame (32 B, 104 B with an FP context, + 4 B to align) below
+ * whatever the interrupted code had. tr_board_count_align restarts its period right before each
+ * timed inference, so it can land only at fixed points of the inference (none in one shorter
+ * than a period: 2^24 core clocks), whatever ran before — the console's wait for a full UART,
+ * the warm-up, earlier repetitions. Without it the watermark moved with that history. */
 #include <stdint.h>
 #include "tr_board.h"
 #include "../common/tr_clock.h"
@@ -19,6 +26,9 @@ void tr_family_init(void);
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
 #define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
 #define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+#define ICSR (*(volatile uint32_t *)0xE000ED04u)
+#define ICSR_PENDSTSET (1u << 26)
+#define ICSR_PENDSTCLR (1u << 25)
 #define DEMCR (*(volatile uint32_t *)0xE000EDFCu)
 #define DWT_CTRL (*(volatile uint32_t *)0xE0001000u)
 #define DWT_CYCCNT (*(volatile uint32_t *)0xE0001004u)
@@ -30,7 +40,7 @@ void tr_family_init(void);
 #define TR_COUNT_DEN 1u
 #endif
 
-static volatile uint32_t wraps;     /* SysTick periods elapsed */
+static volatile uint32_t wraps;     /* SysTick periods ended since the last restart */
 #if defined(TR_COUNTER_STM32_TIM2)
 #define TIM2_CNT (*(volatile uint32_t *)0x40000024u)
 #define COUNTER32() TIM2_CNT
@@ -40,17 +50,59 @@ static volatile uint32_t wraps;     /* SysTick periods elapsed */
 #define TR_COUNTER_32
 #endif
 #if defined(TR_COUNTER_32)
-static volatile uint32_t dwt_last;  /* CYCCNT at the last SysTick */
+static volatile uint32_t dwt_last;  /* CYCCNT at the last sample */
 static volatile uint32_t dwt_high;  /* upper 32 bits of the extended CYCCNT */
+#else
+static uint64_t tick_base;          /* SysTick ticks counted before the last restart */
+#endif
+
+/* Interrupts off around a read-modify of the counter state; the previous PRIMASK comes back. */
+static inline uint32_t irq_save(void) {
+  uint32_t primask;
+  __asm volatile("mrs %0, primask\n cpsid i" : "=r"(primask) :: "memory");
+  return primask;
+}
+static inline void irq_restore(uint32_t primask) {
+  __asm volatile("msr primask, %0" :: "r"(primask) : "memory");
+}
+
+#if defined(TR_COUNTER_32)
+/* Extends the 32-bit counter (interrupts off): a sample at least every 2^32 counts keeps
+ * dwt_high right. */
+static uint64_t counter64_masked(void) {
+  uint32_t now = COUNTER32();
+  if (now < dwt_last) dwt_high++;
+  dwt_last = now;
+  return ((uint64_t)dwt_high << 32) | now;
+}
+#else
+/* SysTick ticks since boot (interrupts off). The counter pends its interrupt on reaching 0 and
+ * reloads RVR one tick later; a pending, not yet counted period is taken from ICSR, with CVR
+ * read again after it (the read before may predate the wrap). Reads RVR rather than assuming
+ * the 24-bit reload, so a shorter period (the stack-watermark test's) counts right too. */
+static uint64_t systick_ticks_masked(void) {
+  uint32_t period = SYST_RVR + 1u;
+  uint32_t cur = SYST_CVR;
+  uint32_t w = wraps;
+  if (ICSR & ICSR_PENDSTSET) { cur = SYST_CVR; w++; }
+  return tick_base + (uint64_t)w * period + (cur == 0 ? 0u : period - cur);
+}
 #endif
 
 void tr_systick_handler(void) {
   wraps++;
 #if defined(TR_COUNTER_32)
-  uint32_t now = COUNTER32();
-  if (now < dwt_last) dwt_high++;
-  dwt_last = now;
+  (void)counter64_masked();  /* handler mode: the interrupt cannot nest with itself */
 #endif
+}
+
+/* Restarts the SysTick period from now (interrupts off). Writing CVR clears it (no interrupt);
+ * the counter reloads RVR on the next tick. A pending period is dropped here because the
+ * caller has just counted it. */
+static void systick_restart_masked(void) {
+  SYST_CVR = 0;
+  ICSR = ICSR_PENDSTCLR;
+  wraps = 0;
 }
 
 void tr_board_init(void) {
@@ -73,23 +125,28 @@ void tr_board_init(void) {
 }
 
 uint64_t tr_board_count(void) {
+  uint32_t primask = irq_save();
 #if defined(TR_COUNTER_32)
-  __asm volatile("cpsid i" ::: "memory");
-  uint32_t now = COUNTER32();
-  uint32_t high = dwt_high;
-  if (now < dwt_last) high++;
-  __asm volatile("cpsie i" ::: "memory");
-  return ((uint64_t)high << 32) | now;
+  uint64_t v = counter64_masked();
 #else
-  uint32_t w1, w2, cur;
-  do {
-    w1 = wraps;
-    cur = SYST_CVR;
-    w2 = wraps;
-  } while (w1 != w2);
-  uint64_t ticks = (uint64_t)w1 * 0x1000000u + (0x00FFFFFFu - cur);
-  return ticks * TR_COUNT_NUM / TR_COUNT_DEN;
+  uint64_t v = systick_ticks_masked() * TR_COUNT_NUM / TR_COUNT_DEN;
 #endif
+  irq_restore(primask);
+  return v;
+}
+
+/* The count stays continuous across the restart: the 32-bit counters never stop (sampled
+ * here, so dropping a pending sample loses nothing); SysTick's ticks so far go into tick_base
+ * (less the part of a tick between the read and the restart: the count never goes back). */
+void tr_board_count_align(void) {
+  uint32_t primask = irq_save();
+#if defined(TR_COUNTER_32)
+  (void)counter64_masked();
+#else
+  tick_base = systick_ticks_masked();
+#endif
+  systick_restart_masked();
+  irq_restore(primask);
 }
 
 extern uint32_t __stack_bottom, __stack_top;

@@ -38,6 +38,11 @@ const tr_clock_t *tr_board_clock(void);
 void tr_board_write(const char *bytes, size_t len);
 /* Monotonic counter in TR_COUNTER_KIND units (cycles on silicon, guest instructions on QEMU). */
 uint64_t tr_board_count(void);
+/* Called right before each timed inference: restarts the period of any interrupt the counter
+ * needs (Cortex-M SysTick), so it lands at the same points of every inference whatever ran
+ * before, and with it its exception frame on the measured stack. The count stays monotonic.
+ * Ports whose counter takes no interrupt do nothing. */
+void tr_board_count_align(void);
 /* Bounds of the stack the harness runs on (lowest address, one past the highest). */
 void tr_board_stack_bounds(uintptr_t *bottom, uintptr_t *top);
 /* Drives the power-measurement GPIO (no-op on boards without one). */
