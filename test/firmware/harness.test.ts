@@ -56,7 +56,8 @@ for (const board of virtualBoards) {
 }
 
 // Boards with an exact instruction counter (RISC-V minstret, the 1 GHz STM32 TIM2 on QEMU)
-// count every repetition of the same inference the same; SysTick-based ones only to 40.
+// count every repetition of the same inference the same; SysTick-based ones only to 40 (their
+// repetitions count the same too: test/firmware/stack-watermark.test.ts).
 for (const id of ['qemu-riscv32-virt', 'qemu-sifive-e', 'qemu-stm32f405']) {
   test(`${id} counts instructions exactly: every repetition counts the same`, async () => {
     const board = await getBoard(id);
