@@ -142,8 +142,8 @@ TR_RVQ_AI void tr_rvq_block(const tr_requant_t *r, const int32_t *bias, const in
 #undef TR_RVQ_STEP
 #undef TR_RVQ_COLUMN
 #undef TR_RVQ_ROW
-#undef TR_RVQ_OUT
-#undef TR_RVQ_RQ32
+/* TR_RVQ_OUT and TR_RVQ_RQ32 stay defined: the row walker's edge units (tr_conv_quad_row_rv32.h)
+ * requantize and store their four pixels the same way. */
 
 /* All C channels of the quad or pair (blocks of 4, the last one partial), window rows KY0 ..
  * KY1 - 1 and columns C0 .. C0 + L - 1 of the layout's KH rows of LF (a border quad reads a
