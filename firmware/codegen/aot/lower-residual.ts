@@ -8,11 +8,15 @@
 // geometry from the row's params; its window buffers (3 bytes a window value) are stack. On
 // cores without DSP a conv runs the register-blocked kernel lower-scalar.ts picks for the whole
 // map with the same requantization: the quad kernel (tr_conv_quad_rv32.h, tr_requant_rv32.h's
-// form where proven) as a row function with the library signature, or the pair kernel
-// (tr_conv_rv32.h) / tr_gemm_scalar.h through a wrapper. The untiled build runs the same
-// kernels, so the row-by-row block costs only its row bookkeeping more (issue 11: FDT-tiled
-// builds within 1 % of untiled; resnet on qemu-riscv32-virt +58k instructions, +0.14 %, of
-// which the held rows' slides are about 36k: measured with the slide left out).
+// form where proven) in its row form (tr_conv_quad_row_rv32.h) whose function has the library
+// signature, each row window with its own border units (rv32-quad-rows.ts: clipped-row quads,
+// edge units on the first and last four pixels, where the untiled walker runs border quads
+// down its first and last columns four rows at a time), or the pair kernel (tr_conv_rv32.h) /
+// tr_gemm_scalar.h through a wrapper. Issue 11 (FDT-tiled builds within 1 % of untiled): resnet
+// on qemu-riscv32-virt 37,923,635 -> 32,205,177 instructions with the row units, the untiled
+// build 34,173,147 (its border columns' quads leave the corners and the rows below its last
+// four-row group single; the rows' edge units cover every border pixel); the held rows' slides
+// cost 37,471 of them (measured with the slide left out).
 import { type Conv2DOptions, type Op, type Tensor } from '../../ir/graph.ts';
 import { perChannelMultipliers } from '../../ir/quant.ts';
 import { leadingPad, sameRowPads } from '../../ir/shape.ts';

@@ -89,7 +89,8 @@ export interface ScalarConvLayer {
    * for the quad kernel and the depthwise ones (lower-scalar-depthwise.ts) the rv32 requantization. */
   rq32?: Rq32Source; inId?: number; outId?: number;
   /** A row of a residual block (lower-residual.ts): the name of the quad kernel's function,
-   * which then takes the library kernels' signature (tr_conv_s8_fn) and the row's params. With
+   * which then takes the library kernels' signature (tr_conv_s8_fn) and the row's params (the
+   * walker: tr_conv_quad_row_rv32.h's row form, its params a tr_rvq_row_params_t). With
    * `gemm` false (the GEMM's pixel count is a literal of the whole map); the one-input-channel
    * kernels decline it, the others ignore it. */
   rowFn?: string;
@@ -239,7 +240,8 @@ function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean, quadP
   const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.outC, convTaps(l));
   ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${geom.join(', ')}, ${l.outC}, ${l.outC}, ${rq.mode}, ${rq.table}, ${rq.sign})\n`);
   // the walker's border quads as costed (bordersPlan; none in a residual block's rows, whose
-  // params — sizes, padding — the driver passes per row)
+  // params — sizes, padding — the driver passes per row: their row form below takes units per
+  // row window, rv32-quad-rows.ts)
   const borders = l.gemm || gather ? undefined : quadBorders(ctx, l, bordersPlan, filter, `${rq.mode}, ${rq.table}, ${rq.sign}`);
   const tail = `${rq.mode}, ${quads}, ${rq.table}, ${rq.sign}${borders === undefined ? '' : `, ${borders}`}`;
   if (l.rowFn && !gather && !l.gemm) {

@@ -24,7 +24,8 @@
  * holds what the others would add (resnet's 8 x 8 3x3 layer: 44 % of its pixels were single);
  * else one pixel at a time (corners, what the border quads leave), its window split into runs
  * (left padding, inside, right padding) like tr_conv_rv32.h; padding taps read pad_row (input
- * zero points: they add 0 on top of bias_folded).
+ * zero points: they add 0 on top of bias_folded). A residual block's rows run the one-row form
+ * of this walker instead (tr_conv_quad_row_rv32.h: per row window its own border units).
  *
  * Weights (kernel-layout.ts rv32QuadLayout): the OHWI rows (K = KH * KW * CIN each) in blocks
  * of 4 output channels, the last block padded with zero rows to 4; within a block column-major
