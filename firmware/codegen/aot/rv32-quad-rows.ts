@@ -11,7 +11,8 @@
 //   columns each a contiguous set of the four pixels reads (3x3 stride 1, left: columns 1..2 for
 //   all four, column 0 for pixels 1..3), each pixel from its own bias;
 // each chosen per window by the quad cost model (lower-scalar.ts) against the single pixels they
-// replace, a unit kept only where it saves BORDER_MIN_SAVING (its code: 1.5 to 3 KB).
+// replace, a unit kept only where it saves BORDER_MIN_SAVING (its code: 1.8 to 2.5 KB an edge
+// unit, 1.3 to 1.4 KB a clipped-row quads function in resnet's build).
 import { intArray } from './c-emit.ts';
 import type { LowerContext } from './context.ts';
 import {
@@ -69,8 +70,9 @@ export function edgeUnit(l: ScalarConvLayer, ox: number): EdgeUnit | undefined {
 
 /** Instructions per input value of an edge phase's 4-channel block by the pixels it serves (4
  * weight loads, one input load and 8 MUL/ADD per pixel, the loop step): 4 and 2 as the quad and
- * pair (lower-scalar.ts), 1 and 3 estimated the same way. */
-const EDGE_PER_K = [0, 13.5, QUAD_PAIR_PER_K, 32, QUAD_PER_K] as const;
+ * pair (lower-scalar.ts; resnet's 3x3 16 -> 16 left unit: 252 per six values in its four-pixel
+ * phase, as the quads), 3 counted there (189 per six values, 31.5), 1 estimated the same way. */
+const EDGE_PER_K = [0, 13.5, QUAD_PAIR_PER_K, 31.5, QUAD_PER_K] as const;
 
 /** The units a row window may run (tr_rvq_row_t): clipped-row quads (a window with rows in the
  * padding; an inside window always runs the layer's quads), left and right edge units. */
