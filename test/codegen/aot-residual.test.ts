@@ -112,11 +112,27 @@ describe('row-by-row residual blocks', () => {
         if ('noDsp' in variant) {
           // without DSP every row conv (A, B and the projection) runs the kernel the untiled
           // layer gets (issue 11): resnet's are all quad kernels with tr_requant_rv32.h's form,
-          // their row functions called by the driver directly (the library signature) with the
-          // row's params (no border quads: NULL)
-          const rowFns = [...c.matchAll(/TR_RVQ_LAYER_FN (op\d+_[abs])_convq\(const tr_conv_s8_params_t \*p, [^{]*\{[^}]*tr_conv_quad_rv32_layer\(p, [^;]*TR_RQ_RV32, \1_quads, \1_rq32, [01], NULL\);/g)].map((m) => m[1]);
+          // their row functions (the walker's row form) called by the driver directly (the
+          // library signature) with the row's params
+          const rowFns = [...c.matchAll(/TR_RVQ_LAYER_FN (op\d+_[abs])_convq\(const tr_conv_s8_params_t \*p, [^{]*\{[^}]*tr_conv_quad_row_rv32_layer\(p, [^;]*TR_RQ_RV32, \1_quads, \1_rq32, [01]\);/g)].map((m) => m[1]!);
           assert.equal(rowFns.length, blocks === 1 ? 2 : 5, `row functions: ${rowFns.join(', ')}`);
           for (const f of rowFns) assert.match(c, new RegExp(`, ${f}_convq, `), `${f}_convq is the driver's kernel`);
+          // and the row's params name its window's units (the untiled walker's border quads in
+          // row form, rv32-quad-rows.ts): the 3x3 convs' inside rows run an edge unit at the
+          // right end (all) and the left end (stride 1: the strided convs A have no left
+          // padding), their rows with a padding row run clipped-row quads or edge units there
+          for (const f of rowFns.filter((g) => !g.endsWith('_s'))) {
+            const units = [...c.matchAll(new RegExp(`static const tr_rvq_row_t ${f}_units_w\\d+ = \\{ (\\w+), \\w+, ([01]), (\\w+), (\\w+) \\};`, 'g'))]
+              .map((m) => ({ quads: m[1]!, inside: m[2] === '1', left: m[3]!, right: m[4]! }));
+            const strided = f.endsWith('_a') && blocks === 2 && f !== 'op1_a';
+            const inside = units.filter((u) => u.inside);
+            assert.equal(inside.length, 1, `${f}: ${JSON.stringify(units)}`);
+            assert.match(inside[0]!.right, new RegExp(`^${f}_edge_w\\d+_right$`), f);
+            assert.equal(inside[0]!.left === 'NULL', strided, `${f} left edge: ${inside[0]!.left}`);
+            const padded = units.filter((u) => !u.inside);
+            assert.ok(padded.length >= 1 && padded.every((u) => u.quads !== 'NULL' || (u.left !== 'NULL' && u.right !== 'NULL') || (strided && u.right !== 'NULL')), `${f}: ${JSON.stringify(units)}`);
+            assert.match(c, new RegExp(`static const tr_rvq_row_params_t ${f}_row\\d+ = \\{ \\{ `), `${f}: the rows' params hold their units`);
+          }
           assert.doesNotMatch(c, /_convrv\(/, 'no row runs the pair kernel');
           // and the rows' ADD the untiled ADD's table kernel (tr_add_rv32.h), one per block
           assert.equal([...c.matchAll(/TR_ADD_RV32_LAYER_FN op\d+_add\(const int8_t \*a, const int8_t \*b, int8_t \*out\) \{\n  tr_add_rv32_layer\(&op\d+_add_params, a, b, out, \d+, TR_ADD_RV32_RQ, [01]\);/g)].length, blocks, 'table ADD row functions');

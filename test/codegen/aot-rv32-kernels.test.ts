@@ -542,8 +542,10 @@ describe('RV32 kernels in row-by-row residual blocks (RESIDUAL_BLOCK, tr_residua
         const fields = src.match(new RegExp(`tr_residual_rows_params_t ${fn.split('_')[0]}_params = \\{ ([^}]*) \\}`))![1]!.split(', ');
         return fields[fields.indexOf(`${fn}_rows`) + 3]!;
       };
-      // a 1x1 stride-1 conv untiled is a GEMM over the whole map; per row the walker serves
-      const family = (k: string) => k.replace('tr_conv1x1_quad_rv32_layer', 'tr_conv_quad_rv32_layer').replace(/^op\d+_/, '');
+      // a 1x1 stride-1 conv untiled is a GEMM over the whole map; per row the walker serves,
+      // in its row form (tr_conv_quad_row_rv32.h)
+      const family = (k: string) => k.replace('tr_conv1x1_quad_rv32_layer', 'tr_conv_quad_rv32_layer').replace('tr_conv_quad_row_rv32_layer', 'tr_conv_quad_rv32_layer')
+        .replace(/^op\d+_/, '');
       const flatConvs = unfused.ops.flatMap((op, i) => (op.kind === 'CONV_2D' ? [i] : []));
       const rowConvs = fused.ops.flatMap((op, i) => (op.kind === 'RESIDUAL_BLOCK' ? ['a', 'b', ...((op.options as { convS?: unknown }).convS ? ['s'] : [])].map((c) => `op${i}_${c}`) : []));
       assert.equal(rowConvs.length, flatConvs.length);
@@ -557,7 +559,7 @@ describe('RV32 kernels in row-by-row residual blocks (RESIDUAL_BLOCK, tr_residua
       // the input and gathering windows (the 5x5 block over 5 columns), in most convs here
       const quads = rowConvs.filter((fn) => rowKernel(fn).startsWith('tr_conv_quad'));
       for (const fn of quads) assert.match(src, new RegExp(`, ${fn}_convq, `), `${fn}_convq is the driver's kernel`);
-      assert.deepEqual([...new Set(quads.map(rowKernel))].sort(), ['tr_conv_quad_i2c_rv32_layer', 'tr_conv_quad_rv32_layer'], pairs.join('; '));
+      assert.deepEqual([...new Set(quads.map(rowKernel))].sort(), ['tr_conv_quad_i2c_rv32_layer', 'tr_conv_quad_row_rv32_layer'], pairs.join('; '));
       assert.ok(quads.length >= 8, pairs.join('; '));
       assert.doesNotMatch(src, /_dw1inrv|_conv1ch\(/);
       // xnnpack's fp32 makes the cost model decline the blocked kernels for the stride-1 1x1
@@ -865,4 +867,117 @@ describe('RV32 quad kernel border quads (tr_rvq_borders_t)', () => {
     const raw = await runHostModel(exe, concatBytes(binputs.map(bytesOf)), 1);
     assert.deepEqual(graphOutputMismatches(bgraph, raw, want).failures, []);
   });
+});
+
+describe('RV32 quad walker row form in residual blocks: border units per row window (tr_conv_quad_row_rv32.h)', () => {
+  // A residual block's rows cannot run the untiled walker's column border quads (four rows at a
+  // time): each row window gets its own units (rv32-quad-rows.ts) — clipped-row quads for rows
+  // whose windows reach into the top or bottom padding (one or two rows: 3x3 and 5x5), and edge
+  // units on the first and last four pixels of a row: pixels that read only their taps inside,
+  // in phases over the window columns (3x3: two, 5x5: three), each pixel from its own bias;
+  // corners where both are clipped. Shapes: odd widths (single pixels and pairs between the
+  // edge units), a row of 6 (room for one edge unit only), strided convs A (the right padding
+  // only, or both sides on odd inputs), channel counts with a partial block of 4, ReLU and
+  // unclamped convs. On the old code none of these units exists (single pixels there).
+  const eg = new RandomGraph(rng(37));
+  interface Block { h: number; w: number; c: number; cy: number; co: number; k: number; sA: number; kS?: number; actA: 'NONE' | 'RELU' }
+  const addBlock = (b: Block) => {
+    const xs = eg.scale();
+    const ho = Math.ceil(b.h / b.sA); const wo = Math.ceil(b.w / b.sA);
+    const xin = eg.input([1, b.h, b.w, b.c], 'int8', eg.quant(xs / 2));
+    eg.graph.tensors.push({ name: `x${eg.graph.tensors.length}`, shape: [1, b.h, b.w, b.c], dtype: 'int8', quant: eg.quant(xs) });
+    const x = eg.graph.tensors.length - 1;
+    eg.op('ADD', [xin, xin], [x], { activation: 'NONE' });
+    const conv = (inId: number, inC: number, outC: number, k: number, stride: number, act: 'NONE' | 'RELU') => {
+      const K = k * k * inC; const ys = Math.fround(xs * 0.01 * Math.sqrt(K) * 120);
+      const scales = new Array<number>(outC).fill(0.01);
+      const f = eg.constant([outC, k, k, inC], 'int8', eg.int8Values(outC * K), { scale: scales, zeroPoint: scales.map(() => 0), axis: 0 });
+      const bias = eg.constant([outC], 'int32', Array.from({ length: outC }, () => eg.int(-3000, 3000)));
+      eg.graph.tensors.push({ name: `t${eg.graph.tensors.length}`, shape: [1, ho, wo, outC], dtype: 'int8', quant: eg.quant(ys) });
+      const y = eg.graph.tensors.length - 1;
+      eg.op('CONV_2D', [inId, f, bias], [y], { padding: 'SAME', strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, activation: act });
+      return y;
+    };
+    const y = conv(x, b.c, b.cy, b.k, b.sA, b.actA);
+    const z = conv(y, b.cy, b.co, b.k, 1, 'NONE');
+    const skip = b.kS !== undefined ? conv(x, b.c, b.co, b.kS, b.sA, 'NONE') : x;
+    const out = eg.output([1, ho, wo, b.co], 'int8', eg.quant(Math.fround(xs * 1.3)));
+    eg.op('ADD', [skip, z], [out], { activation: 'NONE' });
+  };
+  const blocks: Block[] = [
+    // 13 wide: edge units at 0..3 and 9..12, a quad and a single pixel between them
+    { h: 7, w: 13, c: 16, cy: 16, co: 16, k: 3, sA: 1, actA: 'RELU' },
+    // stride 2 over 23 (padding left and right), 12 wide rows of 18 channels (a partial block)
+    { h: 15, w: 23, c: 16, cy: 18, co: 10, k: 3, sA: 2, kS: 1, actA: 'RELU' },
+    // 5x5: two top and two bottom windows, three phases per edge unit; 15 channels
+    { h: 8, w: 14, c: 8, cy: 15, co: 8, k: 5, sA: 1, actA: 'NONE' },
+    // 6 wide: one edge unit only; 32 channels (corners pass the cost gate)
+    { h: 6, w: 6, c: 32, cy: 32, co: 32, k: 3, sA: 1, actA: 'RELU' },
+    // stride 2 over 16 (right padding only), 8 x 8 rows of 32 channels: corners
+    { h: 16, w: 16, c: 16, cy: 32, co: 32, k: 3, sA: 2, kS: 1, actA: 'NONE' },
+  ];
+  for (const b of blocks) addBlock(b);
+  const unfused = eg.graph;
+  const fused = fuseResidualBlocks(unfused);
+  const einputs = unfused.inputs.map((id) => randomInput(eg, unfused.tensors[id]!));
+  const tiled = planTiled(fused, { planner: 'heuristic', aliasReshape: true, streaming: true });
+  verifyTiledPlan(fused, tiled);
+  const eplan = codegenPlan(fused, tiled);
+
+  it('every block is fused', () => {
+    assert.equal(fused.ops.filter((op) => op.kind === 'RESIDUAL_BLOCK').length, blocks.length);
+  });
+
+  for (const arithmetic of ARITHMETICS) {
+    const outs = runGraph(unfused, einputs, { arithmetic });
+    const want: TensorData[] = [];
+    fused.outputs.forEach((id, k) => { want[id] = outs[k]!; });
+    const gen = generateAot(fused, eplan, { modelName: `rv_rowunits_${arithmetic}`, arithmetic, optimize: 'speed', boardFeatures: NO_DSP });
+    const src = Object.values(gen.files).join('\n');
+
+    it(`${arithmetic}: the rows reach clipped-row quads, edge units of 2 and 3 phases, corners, strided and partial-block units`, () => {
+      // the convs that take the quad kernel untiled run the walker's row form (the others the
+      // pair kernel: the 5x5 conv B to 8 channels, and under xnnpack's soft-float fp32 most)
+      const rowFns = [...src.matchAll(/TR_RVQ_LAYER_FN (op\d+_[ab])_convq\([^{]*\{\n[^\n]*\n  tr_conv_quad_row_rv32_layer\(p, /g)].map((m) => m[1]!);
+      assert.ok(rowFns.length >= (arithmetic === 'reference' ? 2 * blocks.length - 1 : 4), rowFns.join(', '));
+      // clipped-row quads: one and two rows above / below (KY0, KY1 of the 3 or 5 window rows)
+      const clipped = [...src.matchAll(/TR_RVQ_QUADS_CLIP\(op\d+_[ab]_quads_w\d+, \w+, \d+, \d+, (\d+), (\d+), (\d+), 0,/g)].map((m) => `${m[1]}:${m[2]}-${m[3]}`);
+      for (const w of arithmetic === 'reference' ? ['3:1-3', '3:0-2', '5:2-5', '5:1-5', '5:0-4', '5:0-3'] : ['3:0-2']) assert.ok(clipped.includes(w), `${w}: ${clipped.join(', ')}`);
+      // edge units: tr_rvq_edge(r, in, filter, out + O, B0..B3, X0, PXS, RS, KH, KY0, KY1, KW, CIN, C, OPS, mode, table, sign, phases)
+      const edges = [...src.matchAll(/tr_rvq_edge\(r, in, \w+, out \+ (\d+), (?:\w+, ){4}(-?\d+), (\d+), \d+, (\d+), (\d+), (\d+), (\d+), (\d+), (\d+), \d+, [^,]+, [^,]+, [01],\s+([-\d, ]+)\);/g)]
+        .map((m) => {
+          const ph = m[10]!.split(', ').map(Number);
+          return { o: +m[1]!, x0: +m[2]!, pxs: +m[3]!, kh: +m[4]!, ky0: +m[5]!, ky1: +m[6]!, cin: +m[8]!, c: +m[9]!,
+            phases: [0, 1, 2, 3].filter((t) => ph[4 * t + 1]! > ph[4 * t]!).length };
+        });
+      assert.ok(edges.some((e) => e.x0 < 0 && e.ky0 === 0 && e.ky1 === e.kh && e.phases === 2), 'left edge units, inside rows');
+      assert.ok(edges.some((e) => e.o > 0 && e.ky0 === 0 && e.ky1 === e.kh), 'right edge units, inside rows');
+      assert.ok(edges.some((e) => e.ky0 > 0) && edges.some((e) => e.ky1 < e.kh), 'corner units (rows clipped too)');
+      assert.ok(edges.some((e) => e.pxs === 2 * e.cin && e.o > 0), 'a strided right edge unit');
+      if (arithmetic === 'reference') {
+        assert.ok(edges.some((e) => e.kh === 5 && e.phases === 3), 'three phases (5x5)');
+        assert.ok(edges.some((e) => e.pxs === 2 * e.cin && e.x0 < 0), 'a strided left edge unit');
+        assert.ok(edges.some((e) => e.c % 4 !== 0), 'an edge unit with a partial channel block');
+      }
+      if (arithmetic === 'reference') {
+        // the 6-wide rows (the fourth block): one edge unit on the inside rows, single pixels
+        // at the other end
+        const narrow = fused.ops.flatMap((op, i) => (op.kind === 'RESIDUAL_BLOCK' ? [i] : []))[3]!;
+        const inside = [...src.matchAll(new RegExp(`static const tr_rvq_row_t op${narrow}_b_units_w\\d+ = \\{ \\w+, \\w+, 1, (\\w+), (\\w+) \\};`, 'g'))];
+        assert.equal(inside.length, 1);
+        assert.equal([inside[0]![1], inside[0]![2]].filter((u) => u !== 'NULL').length, 1, inside[0]![0]);
+      }
+      // each window's params hold its units
+      for (const f of rowFns) assert.match(src, new RegExp(`static const tr_rvq_row_params_t ${f}_row0 = \\{ \\{ .*\\}, &${f}_units_w\\d+ \\};`), f);
+    });
+
+    it(`${arithmetic}, host: every block output equals the separate ops'`, async () => {
+      await assertHostOutputsMatch(fused, gen, [], einputs, want);
+    });
+
+    it(`${arithmetic}, QEMU riscv32 virt (rv32imac): every block output equals the separate ops'`, async (t) => {
+      if (!(await have('riscv64-unknown-elf-gcc')) || !(await have('qemu-system-riscv32'))) return t.skip('riscv64-unknown-elf-gcc or qemu-system-riscv32 not installed');
+      await assertQemuOutputsMatch(fused, gen, `rv32-rowunits-${arithmetic}`, RV32_BOARD, 300_000, einputs, want);
+    });
+  }
 });

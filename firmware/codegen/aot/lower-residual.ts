@@ -8,11 +8,15 @@
 // geometry from the row's params; its window buffers (3 bytes a window value) are stack. On
 // cores without DSP a conv runs the register-blocked kernel lower-scalar.ts picks for the whole
 // map with the same requantization: the quad kernel (tr_conv_quad_rv32.h, tr_requant_rv32.h's
-// form where proven) as a row function with the library signature, or the pair kernel
-// (tr_conv_rv32.h) / tr_gemm_scalar.h through a wrapper. The untiled build runs the same
-// kernels, so the row-by-row block costs only its row bookkeeping more (issue 11: FDT-tiled
-// builds within 1 % of untiled; resnet on qemu-riscv32-virt +58k instructions, +0.14 %, of
-// which the held rows' slides are about 36k: measured with the slide left out).
+// form where proven) in its row form (tr_conv_quad_row_rv32.h) whose function has the library
+// signature, each row window with its own border units (rv32-quad-rows.ts: clipped-row quads,
+// edge units on the first and last four pixels, where the untiled walker runs border quads
+// down its first and last columns four rows at a time), or the pair kernel (tr_conv_rv32.h) /
+// tr_gemm_scalar.h through a wrapper. Issue 11 (FDT-tiled builds within 1 % of untiled): resnet
+// on qemu-riscv32-virt 37,923,635 -> 32,205,177 instructions with the row units, the untiled
+// build 34,173,147 (its border columns' quads leave the corners and the rows below its last
+// four-row group single; the rows' edge units cover every border pixel); the held rows' slides
+// cost 37,471 of them (measured with the slide left out).
 import { type Conv2DOptions, type Op, type Tensor } from '../../ir/graph.ts';
 import { perChannelMultipliers } from '../../ir/quant.ts';
 import { leadingPad, sameRowPads } from '../../ir/shape.ts';
@@ -22,8 +26,9 @@ import { int8Clamp, perTensorQuant, requantTables, viewInit } from './lower-comm
 import { foldedBias } from './lower-conv.ts';
 import { conv1x1WideLayout, scalarBlockLayout, wordArray } from './kernel-layout.ts';
 import { int8BinaryFields } from './lower-elementwise.ts';
-import { lowerScalarConv, type RqMode } from './lower-scalar.ts';
+import { lowerScalarConv, type RqMode, type ScalarConvLayer } from './lower-scalar.ts';
 import { addRv32Function } from './lower-add-rv32.ts';
+import { quadRowUnits, rowWindows, type RowWindow } from './rv32-quad-rows.ts';
 
 const INCLUDE = '#include "tr_residual_rows.h"\n';
 /** Same texts as lowerConv's, so each header is included once. */
@@ -31,19 +36,6 @@ const CONV_WIDE_INCLUDE = '#include "tr_conv_wide.h"\n';
 const GEMM_SCALAR_INCLUDE = '#include "tr_gemm_scalar.h"\n';
 /** Largest window the wide kernel gathers per pixel on the stack (as lowerConv). */
 const CONV_WIDE_MAX_K = 1024;
-
-/** One output row's input window: rows present (from the first row the driver points at) and
- * padding rows above them. */
-interface RowWindow { rows: number; padTop: number }
-
-/** Per output row, the vertical input window of a conv over `inH` rows. */
-function rowWindows(inH: number, outH: number, k: number, stride: number, padTop: number): RowWindow[] {
-  return Array.from({ length: outH }, (_, r) => {
-    const start = r * stride - padTop;
-    const first = Math.max(0, start);
-    return { rows: Math.max(0, Math.min(inH - 1, start + k - 1) - first + 1), padTop: Math.max(0, -start) };
-  });
-}
 
 /** A conv's per-row params table, the function the driver calls per row, its filter and bias
  * arguments ("NULL" where the function reads its own layout) and the kernels it runs. */
@@ -75,52 +67,66 @@ function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, w
   const tagged = Object.create(ctx, { name: { value: (_op: number, what: string) => name(what) } }) as LowerContext;
   const rqt = requantTables(tagged, i, xq.scale, w.quant.scale, yq.scale, outC, multipliers, shifts);
   const padLeft = leadingPad(o.padding, inW, kW, o.strideW, 1, outW);
-  const structs = new Map<string, string>();
-  const entries = windows.map((win) => {
-    const key = `${win.rows}_${win.padTop}`;
-    let s = structs.get(key);
-    if (s === undefined) {
-      s = name(`row${structs.size}`);
-      structs.set(key, s);
-      ctx.decls.push(`static const tr_conv_s8_params_t ${s} = { ${viewInit(1, win.rows, inW, inC, win.rows * inW * inC, inW * inC, inC)}, ` +
-        `${viewInit(1, 1, outW, outC, outW * outC, outW * outC, outC)}, ${kH}, ${kW}, ${o.strideH}, ${o.strideW}, 1, 1, ${win.padTop}, ${padLeft}, ` +
-        `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${name('mult')}, ${name('shift')}, ${folded}, ${padRow}, ${rqt.rq}, ${rqt.fscale} };\n`);
-    }
-    return `&${s}`;
-  });
   const table = name('rows');
-  ctx.decls.push(`static const tr_conv_s8_params_t *const ${table}[${entries.length}] = { ${entries.join(', ')} };\n`);
+  /** The params struct of each distinct window and the per-row table; with `units` (per output
+   * row, its window's tr_rvq_row_t: the quad walker's row form) each struct is the
+   * tr_rvq_row_params_t holding the library params and the window's units. */
+  const paramsTable = (units?: string[]): string[] => {
+    const structs = new Map<string, string>();
+    const entries = windows.map((win, r) => {
+      const key = `${win.rows}_${win.padTop}`;
+      let s = structs.get(key);
+      if (s === undefined) {
+        s = name(`row${structs.size}`);
+        structs.set(key, s);
+        const conv = `${viewInit(1, win.rows, inW, inC, win.rows * inW * inC, inW * inC, inC)}, ` +
+          `${viewInit(1, 1, outW, outC, outW * outC, outW * outC, outC)}, ${kH}, ${kW}, ${o.strideH}, ${o.strideW}, 1, 1, ${win.padTop}, ${padLeft}, ` +
+          `${cInt(-xq.zeroPoint)}, ${cInt(yq.zeroPoint)}, ${clamp.min}, ${clamp.max}, ${name('mult')}, ${name('shift')}, ${folded}, ${padRow}, ${rqt.rq}, ${rqt.fscale}`;
+        ctx.decls.push(units ? `static const tr_rvq_row_params_t ${s} = { { ${conv} }, &${units[r]} };\n` : `static const tr_conv_s8_params_t ${s} = { ${conv} };\n`);
+      }
+      return units ? `&${s}.conv` : `&${s}`;
+    });
+    ctx.decls.push(`static const tr_conv_s8_params_t *const ${table}[${entries.length}] = { ${entries.join(', ')} };\n`);
+    return entries;
+  };
   const windowK = kH * kW * inC;
   if (ctx.scalarBlockKernels && !(inC === 1 && outC === 1)) {
     // cores without DSP: the register-blocked kernel lowerConv would pick for the whole map
     // (lower-scalar.ts decides on the whole map's geometry, as the untiled build does, with the
     // same rq32 source, so the same layers take tr_requant_rv32.h's form), called per row. The
-    // quad kernel's function takes the library kernels' signature itself (rowFn: the driver
-    // calls it directly with the row's params; the interior rows' params compared and passed as
-    // constants, as the wide wrapper below does, cost more on resnet: 40,669,815 instructions
-    // against 40,643,507, and 6 KB more ROM for the second inlined walker); the others' statement
-    // names the params as `&${params}`: given "(*p)" it reads the row's params the driver
-    // passes, inside a wrapper with that signature. The one-channel kernel (excluded above)
-    // would reference its params from file scope instead. The block's working rows overlap
-    // nothing (plan/streaming.ts residualBlockRule), so the quad kernel's 4-pixel lag never
-    // matters here.
+    // quad kernel's walker has a row form (tr_conv_quad_row_rv32.h) whose function takes the
+    // library kernels' signature itself (rowFn: the driver calls it directly with the row's
+    // params, which name the window's units: rv32-quad-rows.ts); the gathering variant's row
+    // function likewise, on the plain params. The others' statement names the params as
+    // `&${params}`: given "(*p)" it reads the row's params the driver passes, inside a wrapper
+    // with that signature. The one-channel kernel (excluded above) would reference its params
+    // from file scope instead. The block's working rows overlap nothing
+    // (plan/streaming.ts residualBlockRule), so the quad kernel's 4-pixel lag never matters here.
     // gemm: false, the walker takes 1x1 convs too (the GEMM's pixel count is the whole map's).
     const [, inH] = x.shape as [number, number];
     // the map's rows (one window each), not y's: conv B's and the projection's y is one row
     const outH = windows.length;
     const rowFn = name('convq');
-    const scalar = lowerScalarConv(tagged, {
+    const layer: ScalarConvLayer = {
       opIndex: i, params: '(*p)', ohwi: constValues(w), batches: 1, inH, inW, inC, outH, outW, outC, kH, kW,
       strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
       padTop: windows[0]!.padTop, padLeft, gemm: false, reverse: false, mode: rqMode(rqt), inPtr: 'in', outPtr: 'out',
       rq32: { multipliers, shifts, zeroPoint: yq.zeroPoint, clampMin: clamp.min, clampMax: clamp.max, biasFolded },
-      inId: buffers.inId, outId: buffers.outId, rowFn,
-    });
+      inId: buffers.inId, outId: buffers.outId, rowFn, inZeroPoint: xq.zeroPoint,
+    };
+    const scalar = lowerScalarConv(tagged, layer);
+    if (scalar?.quadRow) {
+      // the walker's row form: each window's units (border quads per row), then its params
+      paramsTable(quadRowUnits(tagged, layer, scalar.quadRow, windows, folded));
+      return { table, filter: 'NULL', bias: 'NULL', kernel: rowFn, kernels: scalar.kernels };
+    }
     if (scalar && scalar.statements.length === 1 && scalar.statements[0] === `${rowFn}(p, in, filter, bias, out);`) {
-      // the quad kernel's row function: already the library signature, no wrapper around it
+      // the gathering quad kernel's row function: already the library signature, no wrapper
+      paramsTable();
       return { table, filter: 'NULL', bias: 'NULL', kernel: rowFn, kernels: scalar.kernels };
     }
     if (scalar) {
+      paramsTable();
       const kernel = name('convrv');
       ctx.decls.push(`static void ${kernel}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
         `  (void)filter; (void)bias;\n  ${scalar.statements.join('\n  ')}\n}\n`);
@@ -128,6 +134,7 @@ function rowConv(ctx: LowerContext, i: number, op: Op, tag: string, x: Tensor, w
       return { table, filter: 'NULL', bias: 'NULL', kernel, kernels: scalar.kernels };
     }
   }
+  const entries = paramsTable();
   if (ctx.scalarBlockKernels && kH === 1 && kW === 1 && o.strideH === 1 && o.strideW === 1 && inW === outW) {
     // a 1x1 stride-1 conv the blocked kernels declined (e.g. under xnnpack's fp32): lowerConv's
     // tr_gemm_scalar.h (2 pixels x 4 channels), over the row's pixels

@@ -15,6 +15,8 @@ import { quadEdgeRowsFit, quadFit } from './rv32-quad-walk.ts';
 import { rv32BlockLayout, rv32QuadLayout } from './kernel-layout.ts';
 import { lowerScalarDepthwise1in, rq32Applies, rq32Rows, rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
 export { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH };
+// the quad kernel's cost terms and border gate, for its row form (rv32-quad-rows.ts)
+export { BORDER_MIN_SAVING, QUAD_PAIR_PER_K, QUAD_PER_BLOCK, QUAD_PER_K, QUAD_SINGLE_PER_K };
 
 const CONV_RV32_INCLUDE = '#include "tr_conv_rv32.h"\n';
 /** Filter rows the window walker holds (TR_RV_MAX_KH in tr_conv_rv32.h). */
@@ -87,7 +89,8 @@ export interface ScalarConvLayer {
    * for the quad kernel and the depthwise ones (lower-scalar-depthwise.ts) the rv32 requantization. */
   rq32?: Rq32Source; inId?: number; outId?: number;
   /** A row of a residual block (lower-residual.ts): the name of the quad kernel's function,
-   * which then takes the library kernels' signature (tr_conv_s8_fn) and the row's params. With
+   * which then takes the library kernels' signature (tr_conv_s8_fn) and the row's params (the
+   * walker: tr_conv_quad_row_rv32.h's row form, its params a tr_rvq_row_params_t). With
    * `gemm` false (the GEMM's pixel count is a literal of the whole map); the one-input-channel
    * kernels decline it, the others ignore it. */
   rowFn?: string;
@@ -211,9 +214,18 @@ export function rv32QuadCost(l: ScalarConvLayer, gather = false, perOutput = PER
   return PER_LAYER + w.quads * quad + w.pairs * pair + w.singles * single + gathers + edges;
 }
 
+const CONV_QUAD_ROW_RV32_INCLUDE = '#include "tr_conv_quad_row_rv32.h"\n';
+
+/** A residual block row's quad walker (rowFn, not gathering): what its per-window units
+ * (rv32-quad-rows.ts) build on — the layer's weights, its quads function, the requantization
+ * literals (mode, table, sign) and the estimated instructions per output. */
+export interface QuadRowKernel { filter: string; quads: string; rq: string; perOutput: number }
+/** lowerScalarConv's result; `quadRow` when a row function runs the quad walker. */
+export type ScalarConvLowered = Lowered & { quadRow?: QuadRowKernel };
+
 /** The quad kernel: one noinline function per layer with the sizes and strides as literals;
  * `gather`: the variant that gathers the windows (tr_conv_quad_i2c_rv32_layer). */
-function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean, quadPixels: number, bordersPlan?: BorderPlan): Lowered {
+function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean, quadPixels: number, perOutput: number, bordersPlan?: BorderPlan): ScalarConvLowered {
   include(ctx, CONV_QUAD_RV32_INCLUDE);
   const K = l.kH * l.kW * l.inC;
   const filter = ctx.name(l.opIndex, 'filter_rvq');
@@ -228,9 +240,22 @@ function lowerQuad(ctx: LowerContext, l: ScalarConvLayer, gather: boolean, quadP
   const rq = rq32Table(ctx, l.opIndex, l.mode, l.rq32, l.outC, convTaps(l));
   ctx.decls.push(`TR_RVQ_QUADS(${quads}, ${filter}, ${geom.join(', ')}, ${l.outC}, ${l.outC}, ${rq.mode}, ${rq.table}, ${rq.sign})\n`);
   // the walker's border quads as costed (bordersPlan; none in a residual block's rows, whose
-  // params — sizes, padding — the driver passes per row)
+  // params — sizes, padding — the driver passes per row: their row form below takes units per
+  // row window, rv32-quad-rows.ts)
   const borders = l.gemm || gather ? undefined : quadBorders(ctx, l, bordersPlan, filter, `${rq.mode}, ${rq.table}, ${rq.sign}`);
   const tail = `${rq.mode}, ${quads}, ${rq.table}, ${rq.sign}${borders === undefined ? '' : `, ${borders}`}`;
+  if (l.rowFn && !gather && !l.gemm) {
+    // one output row (tr_conv_quad_row_rv32.h): the params the driver passes are a
+    // tr_rvq_row_params_t naming the window's units; widths and left padding literals
+    include(ctx, CONV_QUAD_ROW_RV32_INCLUDE);
+    ctx.decls.push(`TR_RVQ_LAYER_FN ${l.rowFn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
+      `  (void)filter; (void)bias;\n  tr_conv_quad_row_rv32_layer(p, in, ${filter}, out, ${window}, ${l.outC}, ${l.inW}, ${l.outW}, ${l.padLeft}, ` +
+      `${rq.mode}, ${quads}, ${rq.table}, ${rq.sign});\n}\n`);
+    return {
+      statements: [`${l.rowFn}(p, in, filter, bias, out);`], kernels: ['tr_conv_quad_row_rv32_layer'],
+      quadRow: { filter, quads, rq: `${rq.mode}, ${rq.table}, ${rq.sign}`, perOutput },
+    };
+  }
   if (l.rowFn) {
     ctx.decls.push(`TR_RVQ_LAYER_FN ${l.rowFn}(const tr_conv_s8_params_t *p, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {\n` +
       `  (void)filter; (void)bias;\n  ${fn}(p, in, ${filter}, out, ${args}, ${tail});\n}\n`);
@@ -293,19 +318,10 @@ function quadBorders(ctx: LowerContext, l: ScalarConvLayer, p: BorderPlan | unde
   const zp = l.inZeroPoint;
   if (p === undefined || zp === undefined || l.rq32 === undefined) return 'NULL';
   if (!p.top && !p.bottom && !p.left && !p.right) return 'NULL';
-  const K = l.kH * l.kW * l.inC; const L = l.kW * l.inC; const IN_SH = l.inW * l.inC;
-  /** bias_folded plus zp times channel c's weights at the taps `out(ky, kx)` leaves out */
+  const L = l.kW * l.inC; const IN_SH = l.inW * l.inC;
   const bias = (side: string, out: (ky: number, kx: number) => boolean): string => {
-    const b = Array.from(l.rq32!.biasFolded, (v, c) => {
-      let sum = v;
-      for (let ky = 0; ky < l.kH; ky++) for (let kx = 0; kx < l.kW; kx++) {
-        if (!out(ky, kx)) continue;
-        for (let ci = 0; ci < l.inC; ci++) sum += zp * l.ohwi[c * K + (ky * l.kW + kx) * l.inC + ci]!;
-      }
-      return sum | 0;
-    });
     const name = ctx.name(l.opIndex, `bias_${side}`);
-    ctx.decls.push(intArray(name, 'int32_t', b));
+    ctx.decls.push(intArray(name, 'int32_t', clipBias(l, zp, out)));
     return name;
   };
   const inst = (side: string, pxs: number, ky0: number, ky1: number, c0: number, len: number, ops: number): string => {
@@ -336,6 +352,21 @@ function quadBorders(ctx: LowerContext, l: ScalarConvLayer, p: BorderPlan | unde
   const name = ctx.name(l.opIndex, 'borders');
   ctx.decls.push(`static const tr_rvq_borders_t ${name} = { ${[...fns, ...biases, ...xoffs, ...at, p.v0, p.v1].join(', ')} };\n`);
   return `&${name}`;
+}
+
+/** bias_folded (l.rq32) plus the input zero point zp times channel c's weights at the taps
+ * `out(ky, kx)` leaves out: what reading those taps from pad_row would add, for a quad that
+ * reads only the others. */
+export function clipBias(l: ScalarConvLayer, zp: number, out: (ky: number, kx: number) => boolean): number[] {
+  const K = l.kH * l.kW * l.inC;
+  return Array.from(l.rq32!.biasFolded, (v, c) => {
+    let sum = v;
+    for (let ky = 0; ky < l.kH; ky++) for (let kx = 0; kx < l.kW; kx++) {
+      if (!out(ky, kx)) continue;
+      for (let ci = 0; ci < l.inC; ci++) sum += zp * l.ohwi[c * K + (ky * l.kW + kx) * l.inC + ci]!;
+    }
+    return sum | 0;
+  });
 }
 
 /** Estimated instructions a side's border quads must save to be worth their code (1.3 to 1.7 KB
@@ -378,7 +409,7 @@ function quadColumnsFit(ctx: LowerContext, l: ScalarConvLayer): boolean {
 }
 
 /** The blocked conv when it fits the layer and the cost model prefers it, else undefined. */
-export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered | undefined {
+export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): ScalarConvLowered | undefined {
   if (!ctx.scalarBlockKernels) return undefined;
   // one input channel (depthwise convs run as convs, FDT's partitions): lower-scalar-depthwise.ts
   const dw1in = lowerScalarDepthwise1in(ctx, l);
@@ -398,7 +429,7 @@ export function lowerScalarConv(ctx: LowerContext, l: ScalarConvLayer): Lowered 
     const direct = fit ? rv32QuadCost(l, false, perOutput, borders) : Infinity;
     const gathered = fitGathered ? rv32QuadCost(l, true, perOutput) : Infinity;
     const best = Math.min(direct, gathered);
-    if (best < PAIR_MEASURED_OVER_ESTIMATE * pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct, (gathered < direct ? fitGathered : fit)!.quadPixels, borders);
+    if (best < PAIR_MEASURED_OVER_ESTIMATE * pairCost && best < generic) return lowerQuad(ctx, l, gathered < direct, (gathered < direct ? fitGathered : fit)!.quadPixels, perOutput, borders);
   }
   if (pairCost >= generic) return undefined;
   include(ctx);

@@ -24,7 +24,8 @@
  * holds what the others would add (resnet's 8 x 8 3x3 layer: 44 % of its pixels were single);
  * else one pixel at a time (corners, what the border quads leave), its window split into runs
  * (left padding, inside, right padding) like tr_conv_rv32.h; padding taps read pad_row (input
- * zero points: they add 0 on top of bias_folded).
+ * zero points: they add 0 on top of bias_folded). A residual block's rows run the one-row form
+ * of this walker instead (tr_conv_quad_row_rv32.h: per row window its own border units).
  *
  * Weights (kernel-layout.ts rv32QuadLayout): the OHWI rows (K = KH * KW * CIN each) in blocks
  * of 4 output channels, the last block padded with zero rows to 4; within a block column-major
@@ -142,8 +143,8 @@ TR_RVQ_AI void tr_rvq_block(const tr_requant_t *r, const int32_t *bias, const in
 #undef TR_RVQ_STEP
 #undef TR_RVQ_COLUMN
 #undef TR_RVQ_ROW
-#undef TR_RVQ_OUT
-#undef TR_RVQ_RQ32
+/* TR_RVQ_OUT and TR_RVQ_RQ32 stay defined: the row walker's edge units (tr_conv_quad_row_rv32.h)
+ * requantize and store their four pixels the same way. */
 
 /* All C channels of the quad or pair (blocks of 4, the last one partial), window rows KY0 ..
  * KY1 - 1 and columns C0 .. C0 + L - 1 of the layout's KH rows of LF (a border quad reads a

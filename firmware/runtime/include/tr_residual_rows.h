@@ -8,7 +8,8 @@
  * per-layer "speed" functions with their signature (tr_conv_wide.h wrappers on DSP cores, the
  * quad kernel's row functions and tr_conv_rv32.h / tr_gemm_scalar.h wrappers without DSP: all
  * read the geometry from the params too), with one params struct per output row (the row's
- * input window: its height and top padding). */
+ * input window: its height and top padding; for the quad kernel's row form,
+ * tr_conv_quad_row_rv32.h, inside a tr_rvq_row_params_t naming the window's border units). */
 #ifndef TR_RESIDUAL_ROWS_H
 #define TR_RESIDUAL_ROWS_H
 #include "tr_kernels.h"
