@@ -12,7 +12,10 @@
 // uniform 4-pixel lag 126. The 1x1 kernel over flattened pixels may also end in pairs (its
 // quadPixels): a 1x1 conv that widens the pixels (vww's 16 -> 32 after the FDT partitions, put
 // 9,248 B below its input) needs the most lag at its last pixels, where pairs need the
-// planner's lag exactly (quads to the end: 9,280).
+// planner's lag exactly (quads to the end: 9,280). The walker's border column quads run first,
+// four rows down a column, far ahead of raster order: over its input a layer takes them only
+// where the plan's gap covers that call order (quadBordersFit; resnet's first conv: 14,848 B,
+// which the aot build gives it where the arena has room, firmware/build/stream-gaps.ts).
 import type { LowerContext } from './context.ts';
 import { tensorsOverlap } from './lower-common.ts';
 import { stepLag, type WindowGeometry } from '../../plan/streaming.ts';
