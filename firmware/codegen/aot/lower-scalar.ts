@@ -261,10 +261,10 @@ interface BorderPlan { top: number; bottom: number; left: number; right: number;
  * Candidates: the first (last) output row gets border quads when its windows have rows in the padding above
  * (below) only and the row holds quads of windows inside the input columns; the first (last)
  * output column when its windows have columns in the padding on the left (right) only and at
- * least four output rows have windows inside the input rows, and only with the output `apart`
- * from the input (column quads write out of raster order).
+ * least four output rows have windows inside the input rows, and only with `columns` (column
+ * quads write out of raster order: layerBorders checks them against the plan).
  */
-function borderCandidates(l: ConvGeometry, apart: boolean): BorderPlan {
+function borderCandidates(l: ConvGeometry, columns: boolean): BorderPlan {
   let rowQuads = 0;
   for (let ox = 0; ox + 4 <= l.outW;) {
     const ix0 = ox * l.strideW - l.padLeft;
@@ -280,9 +280,9 @@ function borderCandidates(l: ConvGeometry, apart: boolean): BorderPlan {
   let end = v0; while (end < l.outH && rows(end).clipEnd === 0) end++;
   const v1 = v0 + 4 * Math.floor((end - v0) / 4);
   const lc = cols(0); const rc = cols(l.outW - 1);
-  const columns = apart && v1 > v0;
-  const left = columns && lc.clip > 0 && lc.clipEnd === 0 ? lc.clip : 0;
-  const right = columns && l.outW > 1 && rc.clipEnd > 0 && rc.clip === 0 ? rc.clipEnd : 0;
+  const colQuads = columns && v1 > v0;
+  const left = colQuads && lc.clip > 0 && lc.clipEnd === 0 ? lc.clip : 0;
+  const right = colQuads && l.outW > 1 && rc.clipEnd > 0 && rc.clip === 0 ? rc.clipEnd : 0;
   return { top, bottom, left, right, v0: left || right ? v0 : 0, v1: left || right ? v1 : 0, rowQuads };
 }
 
@@ -350,8 +350,8 @@ function quadBorders(ctx: LowerContext, l: ScalarConvLayer, p: BorderPlan | unde
 const BORDER_MIN_SAVING = 20000;
 
 /** borderCandidates less the sides that save under BORDER_MIN_SAVING by rv32QuadCost. */
-function borderPlan(l: ConvGeometry, apart: boolean, perOutput: number): BorderPlan {
-  const p = borderCandidates(l, apart);
+function borderPlan(l: ConvGeometry, columns: boolean, perOutput: number): BorderPlan {
+  const p = borderCandidates(l, columns);
   const full = rv32QuadCost(l, false, perOutput, p);
   const kept = { ...p };
   for (const side of ['top', 'bottom', 'left', 'right'] as const) {
@@ -386,6 +386,7 @@ function walkBorders(l: ConvGeometry, p: BorderPlan): WalkBorders {
   return { edgeRows: [p.top ? 0 : -1, p.bottom ? l.outH - 1 : -1].filter((y) => y >= 0), left: p.left > 0, right: p.right > 0, v0: p.v0, v1: p.v1 };
 }
 
+/** Output and input apart: every border quad keeps its order's lag. */
 function quadColumnsApart(ctx: LowerContext, l: ScalarConvLayer): boolean {
   return l.inId !== undefined && l.outId !== undefined && !tensorsOverlap(ctx, l.inId, l.outId);
 }
