@@ -17,6 +17,7 @@ import { getBackend, type Generated } from './backends/index.ts';
 import { checkFit, fitFigures, weightsBytes } from './fit.ts';
 import { goldenFor } from './golden.ts';
 import { memoryPlanFromTiled } from './plan-adapter.ts';
+import { widenStreamGaps } from './stream-gaps.ts';
 import type { ModelStage } from './types.ts';
 
 export interface BackendPlan {
@@ -57,7 +58,9 @@ export async function planForBackend(modelPath: string, name: string, board: Boa
       }
     }
     graph = tiled.graph;
-    plan = memoryPlanFromTiled(graph, tiled.plan);
+    // the gaps the backend's kernels run best at, where the arena has room (stream-gaps.ts)
+    const gaps = b.streamGaps?.(graph, board, optimize);
+    plan = memoryPlanFromTiled(graph, gaps?.size ? widenStreamGaps(graph, tiled.plan, gaps) : tiled.plan);
   }
   const modelBytes = new Uint8Array(readFileSync(modelPath));
   const prepared = b.prepare(graph, plan, { modelBytes, tiled: tiling !== 'none' });

@@ -104,17 +104,50 @@ export function windowLag(w: WindowGeometry): number {
  */
 export function walkLag(w: WindowGeometry, units: readonly number[]): number {
   const P = w.outH * w.outW;
-  const start = windowStarts(w);
-  const suffixMin = new Float64Array(P + 1).fill(Infinity);
-  for (let p = P - 1; p >= 0; p--) suffixMin[p] = Math.min(suffixMin[p + 1]!, start[p]!);
-  let lag = 0;
+  const steps: number[][] = [];
   let p = 0;
   for (const n of units) {
     if (n < 1 || p + n > P) throw new Error(`walkLag: unit of ${n} pixels at pixel ${p} of ${P}`);
-    if (suffixMin[p] !== Infinity) lag = Math.max(lag, (p + n) * w.outPixelBytes - suffixMin[p]! * w.inPixelBytes);
+    steps.push(Array.from({ length: n }, (_, k) => p + k));
     p += n;
   }
   if (p !== P) throw new Error(`walkLag: units cover ${p} of ${P} pixels`);
+  return stepLag(w, steps);
+}
+
+/**
+ * The lag of a kernel that writes its output pixels in any order (`w.unitPixels` unused):
+ * `steps` lists, call by call, the output pixels (flat raster indices) each call computes —
+ * every pixel once; a call's reads may follow its own writes. A call's writes must end below
+ * every input byte it or a later call still reads, so the lag is the largest distance from the
+ * end of a call's highest write to the lowest input byte read from that call on. The RV32 quad
+ * kernel's border column quads run before its raster walk, four rows down a column: their
+ * writes run far ahead of the input still to be read (rv32-quad-walk.ts).
+ */
+export function stepLag(w: WindowGeometry, steps: readonly (readonly number[])[]): number {
+  const P = w.outH * w.outW;
+  const start = windowStarts(w);
+  const seen = new Uint8Array(P);
+  const lowest: number[] = [];
+  const highest: number[] = [];
+  for (const pixels of steps) {
+    if (pixels.length === 0) throw new Error('stepLag: a call of no pixels');
+    let lo = Infinity; let hi = -1;
+    for (const q of pixels) {
+      if (!Number.isInteger(q) || q < 0 || q >= P || seen[q]) throw new Error(`stepLag: pixel ${q} of ${P} out of range or computed twice`);
+      seen[q] = 1;
+      lo = Math.min(lo, start[q]!); hi = Math.max(hi, q);
+    }
+    lowest.push(lo); highest.push(hi);
+  }
+  if (seen.some((v) => v === 0)) throw new Error(`stepLag: calls cover ${seen.reduce((a, v) => a + v, 0)} of ${P} pixels`);
+  let lag = 0;
+  let suffixMin = Infinity;
+  for (let s = steps.length - 1; s >= 0; s--) {
+    suffixMin = Math.min(suffixMin, lowest[s]!);
+    // nothing left to read: these writes cannot clobber input
+    if (suffixMin !== Infinity) lag = Math.max(lag, (highest[s]! + 1) * w.outPixelBytes - suffixMin * w.inPixelBytes);
+  }
   return lag;
 }
 

@@ -11,11 +11,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { lowerBound } from '../../firmware/plan/bounds.ts';
+import { lowerBound, peakOf } from '../../firmware/plan/bounds.ts';
 import { lowestFitInOrder } from '../../firmware/plan/first-fit.ts';
 import { bufferLifetimes } from '../../firmware/plan/lifetimes.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
-import { windowLag, reverseWindowLag, elementwiseLag, walkLag, type WindowGeometry } from '../../firmware/plan/streaming.ts';
+import { windowLag, reverseWindowLag, elementwiseLag, walkLag, stepLag, type WindowGeometry } from '../../firmware/plan/streaming.ts';
+import { widenGap } from '../../firmware/plan/widen-gap.ts';
 import { PlanError, validateRequests, verifyPlan } from '../../firmware/plan/verify.ts';
 import { loadModel } from '../../firmware/model/reader.ts';
 import { modelPath } from '../../firmware/model-set/index.ts';
@@ -315,4 +316,135 @@ test('a kernel of listed units sharing one array with its input at walkLag compu
     if (lag > 1 && runSharedUnits(g, input, lag - 2, units).some((v, i) => v !== apart[i])) corrupted++;
   }), { seed: 14, numRuns: 300 });
   assert.ok(corrupted > 50, `two elements less than the walk's lag corrupted only ${corrupted} of 300 geometries`);
+});
+
+// stepLag: calls that compute their pixels in any order (the RV32 quad walker's border column
+// quads run first, four rows down a column, then the raster walk skips their pixels).
+
+/** Random calls of 1 to 4 pixels: first some "column" calls of pixels far apart (every outW-th
+ * from a random one), then the rest in raster order — the shape of the quad walker's order. */
+function randomSteps(g: WindowGeometry, seed: number): number[][] {
+  const P = g.outH * g.outW;
+  let s = seed;
+  const next = () => { s = (s * 1103515245 + 12345) | 0; return s >>> 16; };
+  const done = new Uint8Array(P);
+  const steps: number[][] = [];
+  for (let k = next() % 4; k > 0; k--) {
+    const first = next() % P;
+    const col = []; for (let q = first; q < P && col.length < 4; q += g.outW) if (!done[q]) { col.push(q); done[q] = 1; }
+    if (col.length) steps.push(col);
+  }
+  for (let p = 0; p < P;) {
+    if (done[p]) { p++; continue; }
+    const run = []; const n = 1 + (next() % 4);
+    while (p < P && run.length < n && !done[p]) { run.push(p); done[p] = 1; p++; }
+    steps.push(run);
+  }
+  return steps;
+}
+
+test('stepLag equals its definition by brute force, and walkLag for calls in raster order', () => {
+  fc.assert(fc.property(geometry, fc.integer({ min: 1, max: 1e9 }), (g, seed) => {
+    const steps = randomSteps(g, seed);
+    let lag = 0;
+    for (let k = 0; k < steps.length; k++) {
+      let lowest = Infinity;
+      for (const later of steps.slice(k)) for (const q of later) for (const t of taps(g, q)) lowest = Math.min(lowest, t * g.inPixelBytes);
+      if (lowest !== Infinity) lag = Math.max(lag, (Math.max(...steps[k]!) + 1) * g.outPixelBytes - lowest);
+    }
+    assert.equal(stepLag(g, steps), lag);
+    const units = randomUnits(g.outH * g.outW, seed);
+    let p = 0;
+    assert.equal(stepLag(g, units.map((n) => { const r = Array.from({ length: n }, (_, k) => p + k); p += n; return r; })), walkLag(g, units));
+  }), { seed: 15, numRuns: 300 });
+  const g = { inH: 2, inW: 3, outH: 2, outW: 3, filterH: 1, filterW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, inPixelBytes: 1, outPixelBytes: 1, unitPixels: 1 };
+  assert.throws(() => stepLag(g, [[0, 3], [1, 2, 4, 5], [3]]), /pixel 3 of 6 out of range or computed twice/);
+  assert.throws(() => stepLag(g, [[0, 1, 2]]), /cover 3 of 6/);
+  // a column written first: its last pixel's end runs ahead of every input byte still to read
+  assert.equal(stepLag(g, [[2, 5], [0], [1], [3], [4]]), 6);
+});
+
+/** The kernel of runSharedUnits over calls of any pixels (reads of all the call's windows per
+ * output channel, then that channel's writes), input at `lag`, output at 0. */
+function runSharedSteps(g: WindowGeometry, input: Int32Array, lag: number, steps: readonly (readonly number[])[]): Int32Array {
+  const P = g.outH * g.outW;
+  const mem = new Int32Array(Math.max(lag + input.length, P * g.outPixelBytes));
+  mem.set(input, lag);
+  for (const pixels of steps) {
+    for (let oc = 0; oc < g.outPixelBytes; oc++) {
+      const acc = pixels.map((q) => {
+        let a = 1;
+        for (const t of taps(g, q)) for (let ic = 0; ic < g.inPixelBytes; ic++) a = (a * 31 + mem[lag + t * g.inPixelBytes + ic]! * (oc + ic + 1)) | 0;
+        return a;
+      });
+      pixels.forEach((q, j) => { mem[q * g.outPixelBytes + oc] = acc[j]!; });
+    }
+  }
+  return mem.slice(0, P * g.outPixelBytes);
+}
+
+test('a kernel of calls in any order sharing one array with its input at stepLag computes the separate-buffer result', () => {
+  let corrupted = 0;
+  fc.assert(fc.property(geometry, fc.integer({ min: 1, max: 1e9 }), (g, seed) => {
+    const steps = randomSteps(g, seed);
+    const input = pseudoRandomInput(g, seed);
+    const apart = runSharedSteps(g, input, g.outH * g.outW * g.outPixelBytes, steps);
+    const lag = stepLag(g, steps);
+    assert.deepEqual(runSharedSteps(g, input, lag, steps), apart);
+    if (lag > 1 && runSharedSteps(g, input, lag - 2, steps).some((v, i) => v !== apart[i])) corrupted++;
+  }), { seed: 16, numRuns: 300 });
+  assert.ok(corrupted > 50, `two elements less than the calls' lag corrupted only ${corrupted} of 300 geometries`);
+});
+
+// widenGap: one pair of a finished layout moved apart where the arena has room.
+
+/** x (input, live at 0) read by the op at 0 that writes y (live 0..1, streaming over x at lag
+ * 32), z live at 1 only; scratch w live at 0 (optional) in the bytes above. */
+function widenCase(withScratch: boolean): { buffers: BufferReq[]; offsets: number[] } {
+  const buffers: BufferReq[] = [
+    { id: 0, size: 64, firstOp: 0, lastOp: 0, tensor: 0, kind: 'activation' },
+    { id: 1, size: 128, firstOp: 0, lastOp: 1, tensor: 1, kind: 'activation', streamsOver: { id: 0, lag: 32 } },
+    { id: 2, size: 96, firstOp: 1, lastOp: 1, tensor: 2, kind: 'activation' },
+  ];
+  const offsets = [32, 0, 128];
+  if (withScratch) { buffers.push({ id: 3, size: 16, firstOp: 0, lastOp: 0, kind: 'scratch', op: 0 }); offsets.push(208); }
+  verifyPlan(buffers, offsets);
+  return { buffers, offsets };
+}
+
+test('widenGap moves the input up (or the output down) to the gap asked, inside the peak, or returns undefined', () => {
+  const all = () => true;
+  const { buffers, offsets } = widenCase(false);
+  // peak 224: the input may go up to 160
+  const up = widenGap(buffers, offsets, 1, 100, 224, 16, all)!;
+  assert.deepEqual(up, [112, 0, 128]);
+  verifyPlan(buffers, up);
+  assert.equal(peakOf(buffers, up), 224);
+  // apart from the output (gap >= its size) is fine too; beyond the peak is not
+  assert.deepEqual(widenGap(buffers, offsets, 1, 160, 224, 16, all), [160, 0, 128]);
+  assert.equal(widenGap(buffers, offsets, 1, 161, 224, 16, all), undefined);
+  // already far enough apart: nothing to do
+  assert.equal(widenGap(buffers, offsets, 1, 32, 224, 16, all), undefined);
+  // the input may not move: the output may not go below 0 either
+  assert.equal(widenGap(buffers, offsets, 1, 100, 224, 16, (id) => id !== 0), undefined);
+  // a scratch buffer live with the input at [208, 224): the input stops below it
+  const s = widenCase(true);
+  assert.deepEqual(widenGap(s.buffers, s.offsets, 1, 100, 224, 16, all), [112, 0, 128, 208]);
+  assert.equal(widenGap(s.buffers, s.offsets, 1, 150, 224, 16, all), undefined);
+});
+
+test('widenGap never brings another pair of the moved buffer closer', () => {
+  // x0 -> (op 0) -> x1 -> (op 1) -> x2: x1 streams over x0, x2 over x1; moving x1 down to widen
+  // (x2 over x1) would bring x1 closer to x0
+  const buffers: BufferReq[] = [
+    { id: 0, size: 64, firstOp: 0, lastOp: 0, tensor: 0, kind: 'activation' },
+    { id: 1, size: 64, firstOp: 0, lastOp: 1, tensor: 1, kind: 'activation', streamsOver: { id: 0, lag: 16 } },
+    { id: 2, size: 64, firstOp: 1, lastOp: 1, tensor: 2, kind: 'activation', streamsOver: { id: 1, lag: 16 } },
+  ];
+  const offsets = [64, 32, 0];
+  verifyPlan(buffers, offsets);
+  // x2 cannot move (say it holds in-place tiles): only x1 could, and only by coming closer to x0
+  assert.equal(widenGap(buffers, offsets, 2, 48, 128, 16, (id) => id === 1), undefined);
+  // moving x1 up keeps x1 over x0 no closer only past x0 (apart): the peak must allow it
+  assert.deepEqual(widenGap(buffers, offsets, 2, 48, 192, 16, (id) => id === 1), [64, 128, 0]);
 });

@@ -4,6 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateAot, kernelIncludeDirs, kernelSources } from '../../codegen/aot/index.ts';
+import { rv32WalkerGaps } from '../../codegen/aot/rv32-walker-gaps.ts';
 import { KERNELS_DIR, RUNTIME_INCLUDE } from '../paths.ts';
 import type { BackendModule } from './types.ts';
 
@@ -23,6 +24,8 @@ export const backend: BackendModule = {
     const out = generateAot(graph, plan, { modelName, boardFeatures: board.features, arithmetic, ...(profileOps ? { profileOps } : {}), ...(optimize ? { optimize } : {}) });
     return { files: out.files, arenaBytes: out.arenaBytes, cFlags: out.cFlags, arenaNote: `the memory plan's peak ${plan.peakBytes} B, aligned` };
   },
+  // cores without DSP, speed kernels: the quad walker's border column quads (lower-scalar.ts)
+  streamGaps: (graph, board, optimize) => (board.features.dsp === false && optimize === 'speed' ? rv32WalkerGaps(graph) : new Map()),
   unavailable: async () => undefined,
   // Unused kernels are dropped by --gc-sections.
   linkInputs: async () => ({ sources: kernels(), includeDirs: [...kernelIncludeDirs(), RUNTIME_INCLUDE, KERNELS_DIR], cxxFlags: [], archives: [] }),

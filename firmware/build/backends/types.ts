@@ -61,6 +61,11 @@ export interface BackendModule {
    * true when the graph was rewritten by the tiling engine (plan = the tiling engine's plan). */
   prepare(graph: Graph, plan: MemoryPlan, o: { modelBytes: Uint8Array; tiled: boolean }): BackendModel;
   generate(input: GenerateInput): Generated | Promise<Generated>;
+  /** Per op index of a tiled graph, the gap (bytes the op's output starts below the input it
+   * streams over) at which this backend's fastest kernel for the op runs on `board`, where
+   * that is more than the planner's lag: the build moves such a pair that far apart where the
+   * arena has room (build/stream-gaps.ts). Absent: the planner's lags. */
+  streamGaps?(graph: Graph, board: BoardDefinition, optimize: OptimizeGoal): ReadonlyMap<number, number>;
   /** Why this backend cannot build for `board` on this machine (no source tree, a toolchain
    * without C++), or undefined. Cheap: nothing is compiled. */
   unavailable(board: BoardDefinition): Promise<string | undefined>;

@@ -11,7 +11,7 @@
 import { intArray } from './c-emit.ts';
 import { tensorsOverlap } from './lower-common.ts';
 import type { LowerContext, Lowered } from './context.ts';
-import { quadEdgeRowsFit, quadFit } from './rv32-quad-walk.ts';
+import { quadBordersFit, quadFit, quadWalkLag, type WalkBorders } from './rv32-quad-walk.ts';
 import { rv32BlockLayout, rv32QuadLayout } from './kernel-layout.ts';
 import { lowerScalarDepthwise1in, rq32Applies, rq32Rows, rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
 export { GENERIC_PER_MAC, PER_LAYER, PER_OUTPUT, RV32_MAX_KH };
@@ -99,6 +99,10 @@ export interface ScalarConvLayer {
   inZeroPoint?: number;
 }
 
+/** A conv layer's geometry: what the walks, their cost and their lags read. */
+export type ConvGeometry = Pick<ScalarConvLayer, 'batches' | 'inH' | 'inW' | 'inC' | 'outH' | 'outW' | 'outC' | 'kH' | 'kW' |
+  'strideH' | 'strideW' | 'dilationH' | 'dilationW' | 'padTop' | 'padLeft' | 'gemm' | 'reverse'>;
+
 /** Channel c's taps of a conv (its KH x KW x CIN OHWI row): what the rq32 proof bounds. */
 function convTaps(l: ScalarConvLayer): (c: number) => number[] {
   const K = l.kH * l.kW * l.inC;
@@ -153,7 +157,7 @@ const QUAD_PER_BLOCK = 12;
 
 /** Quads, pairs and single pixels tr_conv_quad_rv32_layer walks (or the gathering variant,
  * over the flattened map), and the runs of the single ones. */
-function quadWalk(l: ScalarConvLayer, gather: boolean, borders?: BorderPlan):
+function quadWalk(l: ConvGeometry, gather: boolean, borders?: BorderPlan):
   { quads: number; pairs: number; singles: number; singleRuns: number; edges: number; edgeShare: number } {
   if (l.gemm || gather) {
     const P = l.gemm ? l.inH * l.inW : l.outH * l.outW;
@@ -201,7 +205,7 @@ const GATHER_PER_VALUE = 2;
 
 /** Estimated instructions of the layer under tr_conv_quad_rv32.h: the walker over the input
  * (`gather` false) or the gathering variant (tr_conv_quad_i2c_rv32_layer). */
-export function rv32QuadCost(l: ScalarConvLayer, gather = false, perOutput = PER_OUTPUT, borders?: BorderPlan): number {
+export function rv32QuadCost(l: ConvGeometry, gather = false, perOutput = PER_OUTPUT, borders?: BorderPlan): number {
   const K = l.kH * l.kW * l.inC;
   const blocks = Math.ceil(l.outC / 4);
   const w = quadWalk(l, gather, borders);
@@ -282,10 +286,10 @@ interface BorderPlan { top: number; bottom: number; left: number; right: number;
  * Candidates: the first (last) output row gets border quads when its windows have rows in the padding above
  * (below) only and the row holds quads of windows inside the input columns; the first (last)
  * output column when its windows have columns in the padding on the left (right) only and at
- * least four output rows have windows inside the input rows, and only with the output `apart`
- * from the input (column quads write out of raster order).
+ * least four output rows have windows inside the input rows, and only with `columns` (column
+ * quads write out of raster order: layerBorders checks them against the plan).
  */
-function borderCandidates(l: ScalarConvLayer, apart: boolean): BorderPlan {
+function borderCandidates(l: ConvGeometry, columns: boolean): BorderPlan {
   let rowQuads = 0;
   for (let ox = 0; ox + 4 <= l.outW;) {
     const ix0 = ox * l.strideW - l.padLeft;
@@ -301,9 +305,9 @@ function borderCandidates(l: ScalarConvLayer, apart: boolean): BorderPlan {
   let end = v0; while (end < l.outH && rows(end).clipEnd === 0) end++;
   const v1 = v0 + 4 * Math.floor((end - v0) / 4);
   const lc = cols(0); const rc = cols(l.outW - 1);
-  const columns = apart && v1 > v0;
-  const left = columns && lc.clip > 0 && lc.clipEnd === 0 ? lc.clip : 0;
-  const right = columns && l.outW > 1 && rc.clipEnd > 0 && rc.clip === 0 ? rc.clipEnd : 0;
+  const colQuads = columns && v1 > v0;
+  const left = colQuads && lc.clip > 0 && lc.clipEnd === 0 ? lc.clip : 0;
+  const right = colQuads && l.outW > 1 && rc.clipEnd > 0 && rc.clip === 0 ? rc.clipEnd : 0;
   return { top, bottom, left, right, v0: left || right ? v0 : 0, v1: left || right ? v1 : 0, rowQuads };
 }
 
@@ -377,8 +381,8 @@ export function clipBias(l: ScalarConvLayer, zp: number, out: (ky: number, kx: n
 const BORDER_MIN_SAVING = 20000;
 
 /** borderCandidates less the sides that save under BORDER_MIN_SAVING by rv32QuadCost. */
-function borderPlan(l: ScalarConvLayer, apart: boolean, perOutput: number): BorderPlan {
-  const p = borderCandidates(l, apart);
+function borderPlan(l: ConvGeometry, columns: boolean, perOutput: number): BorderPlan {
+  const p = borderCandidates(l, columns);
   const full = rv32QuadCost(l, false, perOutput, p);
   const kept = { ...p };
   for (const side of ['top', 'bottom', 'left', 'right'] as const) {
@@ -389,23 +393,46 @@ function borderPlan(l: ScalarConvLayer, apart: boolean, perOutput: number): Bord
 }
 
 /**
- * borderPlan against the plan's offsets. Column quads write out of raster order: only for an
- * output apart from the input (quadColumnsFit). Row quads keep raster order but are 4-pixel
- * units where the walk had single pixels: over an overlapping plan a side is kept only where
- * the walk with it still has the lag the plan gives (rv32-quad-walk.ts: quadEdgeRowsFit).
+ * borderPlan against the plan's offsets. Column quads run before the walk, out of raster
+ * order, and row quads are 4-pixel units where the walk had single pixels: over an overlapping
+ * plan a side is kept only where the walk with it still has the lag the plan gives
+ * (rv32-quad-walk.ts quadBordersFit) — first with the column quads (the sides that save most;
+ * they need the output below the input by about the bytes the column quads write, which the
+ * aot build gives where the arena has room: quadWalkerGap), then without them.
  */
 function layerBorders(ctx: LowerContext, l: ScalarConvLayer, perOutput: number): BorderPlan {
-  const p = borderPlan(l, quadColumnsFit(ctx, l), perOutput);
-  const fits = (top: boolean, bottom: boolean) => quadEdgeRowsFit(ctx, l, top ? 0 : -1, bottom ? l.outH - 1 : -1);
-  for (const [top, bottom] of [[!!p.top, !!p.bottom], [!!p.top, false], [false, !!p.bottom]] as const) {
-    if (fits(top, bottom)) return { ...p, top: top ? p.top : 0, bottom: bottom ? p.bottom : 0 };
+  for (const columns of quadColumnsApart(ctx, l) ? [true] : [true, false]) {
+    const p = borderPlan(l, columns, perOutput);
+    if (columns && !p.left && !p.right && !quadColumnsApart(ctx, l)) continue;
+    for (const [top, bottom] of [[p.top, p.bottom], [p.top, 0], [0, p.bottom], [0, 0]] as const) {
+      const q = { ...p, top, bottom };
+      if (quadBordersFit(ctx, l, walkBorders(l, q))) return q;
+    }
   }
-  return { ...p, top: 0, bottom: 0 };
+  return { ...borderPlan(l, false, perOutput), top: 0, bottom: 0 };
 }
 
-/** Column border quads write out of raster order: only for an output apart from the input. */
-function quadColumnsFit(ctx: LowerContext, l: ScalarConvLayer): boolean {
+/** The write order of plan p's border quads (rv32-quad-walk.ts). */
+function walkBorders(l: ConvGeometry, p: BorderPlan): WalkBorders {
+  return { edgeRows: [p.top ? 0 : -1, p.bottom ? l.outH - 1 : -1].filter((y) => y >= 0), left: p.left > 0, right: p.right > 0, v0: p.v0, v1: p.v1 };
+}
+
+/** Output and input apart: every border quad keeps its order's lag. */
+function quadColumnsApart(ctx: LowerContext, l: ScalarConvLayer): boolean {
   return l.inId !== undefined && l.outId !== undefined && !tensorsOverlap(ctx, l.inId, l.outId);
+}
+
+/**
+ * The gap (bytes the output starts below the input it streams over) at which the quad walker
+ * runs every border quad its layer would get with the output apart from the input (border
+ * rows and columns: borderPlan), or undefined for a layer the walker does not take (1x1 convs
+ * on the same map, dilated or reversed ones, windows over RV32_MAX_KH rows, batches). What
+ * the aot build asks the plan for where the arena has room (firmware/build/stream-gaps.ts):
+ * resnet's first conv under FDT needs 14,848 B for its column quads, the planner's lag is 13,417.
+ */
+export function quadWalkerGap(l: ConvGeometry): number | undefined {
+  if (l.gemm || l.reverse || l.batches !== 1 || l.dilationH !== 1 || l.dilationW !== 1 || l.kH > RV32_MAX_KH) return undefined;
+  return quadWalkLag(l, false, undefined, [], walkBorders(l, borderPlan(l, true, PER_OUTPUT_RQ32)));
 }
 
 /** The blocked conv when it fits the layer and the cost model prefers it, else undefined. */
