@@ -846,7 +846,7 @@ describe('RV32 quad kernel border quads (tr_rvq_borders_t)', () => {
 
   it('outputs over their inputs at the planner\'s (2-pixel) lag: a row side only where the walk with its quads keeps that lag; outputs exact', async () => {
     // Row border quads are 4-pixel units where the walk had single pixels: at the planner's lag
-    // they may need more than the plan gives (quadEdgeRowsFit drops such a side).
+    // they may need more than the plan gives (quadBordersFit drops such a side).
     const want = runGraphAll(bgraph, binputs, { arithmetic: 'reference' });
     const plan = gapPlan(bgraph, (s) => -s.lag);
     const gen = generateAot(bgraph, plan, { modelName: 'rv_borders_lag2', arithmetic: 'reference', optimize: 'speed', boardFeatures: NO_DSP });
