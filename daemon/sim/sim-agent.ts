@@ -10,9 +10,10 @@
 // jobs that fall due together are answered in one timer callback — their messages then leave in
 // one socket write (mqtt.js corks the socket until the next tick) instead of one write each.
 import { createHash } from 'node:crypto';
+import { freemem, loadavg } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  INVENTORY_FLIP_DELAY_MS, PROGRESS_QOS, topics, encode, arithmeticOf, validateJobSpec, type BoardInfo, type JobPhase, type JobResult, type JobSpec, type ResultMetrics,
+  INVENTORY_FLIP_DELAY_MS, PROGRESS_QOS, topics, encode, arithmeticOf, validateJobSpec, type AgentHealth, type BoardInfo, type JobPhase, type JobResult, type JobSpec, type ResultMetrics,
 } from '../../wire/mqtt.ts';
 
 export interface SimAgentOptions {
@@ -33,6 +34,9 @@ export interface SimAgentOptions {
   /** Publish the retained inventory whenever a board turns busy or idle, as the real agent does
    * around each job (default false: the daemon's tests drive board states themselves). */
   boardStates?: boolean;
+  /** Publish a health sample at start and every this many seconds, as the real agent does (its
+   * rack file's default is 60; default here: none, the daemon's tests send their own). */
+  healthIntervalS?: number;
   username?: string;
   password?: string;
   /** Keep every job spec and result in `received` / `results` (default true: tests read them). The
@@ -109,6 +113,8 @@ export class SimAgent {
   private dueTimer: NodeJS.Timeout | undefined;
   private readonly boardById: Map<string, BoardInfo>;
   private flipTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private readonly startedAtMs = Date.now();
   /** `"agentId":"<id>"`, spliced into every payload. */
   private readonly agentField: string;
 
@@ -130,6 +136,23 @@ export class SimAgent {
     await this.client.subscribeAsync(topics.agentJobs(agentId), { qos: 1 });
     await this.client.publishAsync(topics.agentInventory(agentId), encode(this.inventory()), { qos: 1, retain: true });
     await this.client.publishAsync(topics.agentStatus(agentId), encode({ v: 1, agentId, state: 'online', version: 'sim', ts: new Date().toISOString() }), { qos: 1, retain: true });
+    if (this.opts.healthIntervalS) {
+      this.publishHealth();
+      this.healthTimer = setInterval(() => this.publishHealth(), this.opts.healthIntervalS * 1000);
+    }
+  }
+
+  /** A health sample like the real agent's (QoS 0; agents/health/health-sampler.ts), of this process's machine. */
+  private publishHealth(): void {
+    if (!this.client.connected) return;
+    const health: AgentHealth = {
+      v: 1, agentId: this.opts.agentId, ts: new Date().toISOString(), uptimeS: Math.floor((Date.now() - this.startedAtMs) / 1000),
+      load1: loadavg()[0] ?? 0, memFreeBytes: freemem(),
+      boards: this.boards.map((b) => ({
+        boardId: b.boardId, kind: b.kind, state: b.state, consecutiveFailures: 0, quarantined: b.state === 'quarantined', serialNoiseLines: 0, serialCorruptLines: 0,
+      })),
+    };
+    this.client.publish(topics.agentHealth(this.opts.agentId), encode(health), { qos: 0 });
   }
 
   private inventory() {
@@ -236,6 +259,8 @@ export class SimAgent {
     this.dueTimer = undefined;
     if (this.flipTimer) clearTimeout(this.flipTimer);
     this.flipTimer = undefined;
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.healthTimer = undefined;
     this.due.length = 0;
   }
 
