@@ -107,7 +107,7 @@ export class SimAgent {
   receivedCount = 0;
   resultCount = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private boards: BoardInfo[];
+  private readonly boards: BoardInfo[];
   /** Jobs with the same fixed duration fall due in the order they came: one timer for the head. */
   private readonly due: Running[] = [];
   private dueTimer: NodeJS.Timeout | undefined;
