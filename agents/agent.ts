@@ -16,6 +16,7 @@ import { withRetries } from './health/retry.ts';
 import { JobJournal } from './mqtt/journal.ts';
 import { addResultProfile } from './pipeline/profile.ts';
 import { AgentLink, resultKey } from './mqtt/link.ts';
+import { InventoryPacer } from './mqtt/inventory-pacer.ts';
 import { Outbox } from './mqtt/outbox.ts';
 import { jobMetrics } from './pipeline/job-metrics.ts';
 import { BuildStepError, type BoardSlot, type JobSteps, type StepContext } from './pipeline/types.ts';
@@ -42,6 +43,7 @@ export class Agent {
   readonly outbox: Outbox;
   readonly link: AgentLink;
   readonly healthReporter: HealthReporter;
+  private readonly inventoryPacer = new InventoryPacer((inv) => this.link.setInventory(inv));
   private startedAtMs = Date.now();
   private queue: JobSpec[] = [];
   private running = new Map<string, Running>();
@@ -396,7 +398,7 @@ export class Agent {
 
   private publishInventory(): void {
     const inv = this.inventory();
-    this.link.setInventory(inv);
+    this.inventoryPacer.offer(inv);
     this.healthReporter.noteStates(inv.boards);
   }
 
@@ -416,6 +418,8 @@ export class Agent {
     this.watcher?.stop();
     for (const r of this.running.values()) r.abort.abort(new Error(reason));
     await Promise.all([...this.running.values()].map((r) => r.done));
+    this.inventoryPacer.flush();
+    this.inventoryPacer.stop();
     await this.link.close();
   }
 }

@@ -6,7 +6,8 @@
 // Options: --models a,b (subset of the demo suite), --skip-suite, --agents N, --boards-per-agent N,
 // --jobs N, --skip-ingest, --dispatch-jobs N, --job-ms N, --repeat N (each run N times: the machine is
 // shared, so the table shows every run, the best and the spread), --commit-window-ms N (the daemon's
-// commit window instead of the lab config's default: 0 compares without it). Writes bench/results/lab.json
+// commit window instead of the lab config's default: 0 compares without it), --profile-fleet DIR (the
+// simulated fleet's V8 CPU profiles into DIR: what the fleet's own time goes to). Writes bench/results/lab.json
 // and bench/results/lab.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -73,8 +74,8 @@ async function labRun(o: LabRunOptions) {
     ...(commitWindowMs !== undefined ? { commitWindow: { ms: commitWindowMs, units: DEFAULT_COMMIT_WINDOW.units } } : {}) });
   await daemon.start();
   const boards = o.agents * o.boardsPerAgent;
-  const fleet = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'sim-fleet.ts'), JSON.stringify({
-    brokerUrl: mq.url, agents: o.agents, boardsPerAgent: o.boardsPerAgent, kind: 'qemu-mps2-an386', jobMs: o.jobMs, progress: false, prefix: 'sim',
+  const fleet = spawn(process.execPath, [...(arg('profile-fleet') ? ['--cpu-prof', `--cpu-prof-dir=${resolve(arg('profile-fleet')!)}`] : []), '--import', 'tsx', join(REPO_ROOT, 'bench', 'sim-fleet.ts'), JSON.stringify({
+    brokerUrl: mq.url, agents: o.agents, boardsPerAgent: o.boardsPerAgent, kind: 'qemu-mps2-an386', jobMs: o.jobMs, prefix: 'sim',
   })], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let fleetOut = '';
   fleet.stdout!.on('data', (d: Buffer) => { fleetOut += d.toString(); });
@@ -214,12 +215,12 @@ const su = out.suite as Awaited<ReturnType<typeof suiteThroughput>> | undefined;
 const md = [
   '# tinyrack lab benchmark', '', `${out.date} — ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node} (shared machine: figures vary with load)`, '',
   '## Ingest and dispatch: simulated agents through a real Mosquitto and the daemon into a real InfluxDB', '',
-  'The daemon runs in the benchmark process; the simulated agents (protocol peers: jobs in, results out, no build, no QEMU, no progress messages) in a child process; Mosquitto and InfluxDB on loopback. All jobs are queued at once (one transaction), like a suite firing.', '',
+  'The daemon runs in the benchmark process; the simulated agents (protocol peers sending what the real agent sends: jobs in; progress, results and the paced inventory out; no build, no QEMU) in a child process; Mosquitto and InfluxDB on loopback. All jobs are queued at once (one transaction), like a suite firing.', '',
   '| run | agents | boards | jobs | job time (ms) | results in InfluxDB | all done (s) | all in InfluxDB (s) | results/s into InfluxDB | points/s (per write) | publish→InfluxDB p50 / p99 / max (ms) | boards leased / busy (%) | daemon RSS / heap after (MB) | CPU s: daemon / fleet / mosquitto / influxd | daemon CPU per result (µs) | units per commit (window ms) | load (1 min) |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...runs.map((r) => `| ${r.label} | ${r.agents} | ${r.boards} | ${r.jobs} | ${r.jobMs} | ${r.resultsInInfluxdb} | ${r.allDoneSeconds} | ${r.allInInfluxSeconds} | ${r.resultsPerSecond} | ${r.pointsPerSecond} (${r.pointsPerRequest}) | ${r.publishToInfluxMs.p50} / ${r.publishToInfluxMs.p99} / ${r.publishToInfluxMs.max} | ${r.boardsLeasedPct} / ${r.boardsBusyPct ?? '—'} | ${r.daemonMemoryMB.rss} / ${r.daemonMemoryMB.heapUsed} | ${r.cpuSeconds.daemon} / ${r.cpuSeconds.fleet} / ${r.cpuSeconds.mosquitto} / ${r.cpuSeconds.influxd} | ${r.daemonCpuUsPerResult} | ${r.commitGroups.unitsPerCommit} (${r.commitWindowMs}) | ${r.loadAverage1m} |`),
   '', ...spread('Ingest', out.ingestSummary as ReturnType<typeof summary> | undefined), ...spread('Dispatch', out.dispatchSummary as ReturnType<typeof summary>), '',
-  'Per job: one result in over MQTT, one job spec out; one InfluxDB result point, and the job\'s queued, started and done events counted into one `jobs` point per commit group and tag set (daemon/influx/job-event-counts.ts), committed with the job state in the SQLite transaction of the burst of messages it arrived in (group commit, WAL, synchronous=NORMAL; a group still small after its burst waits up to the commit window for more messages: "units per commit" are the messages and other units each commit carried); the freed board\'s next job is dispatched in that same transaction. "leased": boards with a job out on them, sampled every 100 ms; "busy": jobs x job time / (boards x time until the last result) — the share of board time spent running jobs, what dispatching has to keep high. CPU seconds are each process\'s own over the run (/proc); "load" is the machine\'s 1-minute load average at the end of the run — it is shared with other work, so a load above 2 (2 cores) means the parts waited for CPU.', '',
+  'Per job: one job spec out to the agent (QoS 1), five progress messages (QoS 0) and one result (QoS 1) in, and the agent\'s inventory at most once per 5 s while its boards only turn busy and idle (wire/mqtt.ts INVENTORY_FLIP_DELAY_MS); one InfluxDB result point, and the job\'s queued, started and done events counted into one `jobs` point per commit group and tag set (daemon/influx/job-event-counts.ts), committed with the job state in the SQLite transaction of the burst of messages it arrived in (group commit, WAL, synchronous=NORMAL; a group still small after its burst waits up to the commit window for more messages: "units per commit" are the messages and other units each commit carried); the freed board\'s next job is dispatched in that same transaction. "leased": boards with a job out on them, sampled every 100 ms; "busy": jobs x job time / (boards x time until the last result) — the share of board time spent running jobs, what dispatching has to keep high. CPU seconds are each process\'s own over the run (/proc); "load" is the machine\'s 1-minute load average at the end of the run — it is shared with other work, so a load above 2 (2 cores) means the parts waited for CPU.', '',
   ...(su ? [
     `## Suite throughput: the demo suite on the virtual rack (real agent, QEMU boards), measured ${su.date ?? out.date}`, '',
     '| suite | models | boards | jobs | measured | did not fit | failed | results in InfluxDB | wall (s) | jobs/min |',

@@ -96,6 +96,31 @@ const agentInventory = obj({ v: version, agentId: id(), ts: isoTime(), boards: a
 export interface AgentInventory extends Infer<typeof agentInventory> {}
 export const validateInventory = validator<AgentInventory>(agentInventory, ['ts']);
 
+/** QoS of job progress. Progress is best effort (the result is the authority, and is QoS 1 from
+ * the agent's durable outbox), so a PUBACK each way bought nothing: at QoS 1 the five phases of a
+ * job were 20 of a job's packets through the broker, at QoS 0 they are 10. */
+export const PROGRESS_QOS = 0;
+
+/** How long an agent may hold back an inventory whose only news is boards turning busy or idle
+ * around jobs (docs/mqtt-contract.md, Inventory). The daemon knows a board is busy from its own
+ * lease, so those flips tell it nothing it acts on — yet sent at once they were two retained
+ * inventories of every board per job, each one also a board_state point per board. */
+export const INVENTORY_FLIP_DELAY_MS = 5000;
+
+/** True when `next` differs from `prev` at most in boards going busy <-> idle: the same boards,
+ * in the same order, with the same fields otherwise. Anything else (quarantine, missing, a
+ * failure count, a board added) is news that goes out at once. */
+export function onlyBusyIdleFlips(prev: AgentInventory, next: AgentInventory): boolean {
+  if (prev.boards.length !== next.boards.length) return false;
+  const flip = (s: BoardInfo['state']) => s === 'busy' || s === 'idle';
+  return prev.boards.every((a, i) => {
+    const b = next.boards[i]!;
+    if (a.state !== b.state && !(flip(a.state) && flip(b.state))) return false;
+    return a.boardId === b.boardId && a.kind === b.kind && a.virtual === b.virtual && a.port === b.port
+      && a.serialNumber === b.serialNumber && (a.failures ?? 0) === (b.failures ?? 0);
+  });
+}
+
 /** One board in a health sample: what the agent itself tracks about it (agents/health/). */
 const boardHealthSample = obj({
   boardId: id(),

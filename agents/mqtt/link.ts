@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { BrokerConfig } from '../config/rack-config.ts';
 import { brokerPassword } from '../config/rack-config.ts';
-import { encode, topics, type AgentHealth, type AgentInventory, type AgentStatus, type JobProgress, type JobResult } from '../../wire/mqtt.ts';
+import { encode, topics, PROGRESS_QOS, type AgentHealth, type AgentInventory, type AgentStatus, type JobProgress, type JobResult } from '../../wire/mqtt.ts';
 import { Outbox, type OutboxEntry } from './outbox.ts';
 
 /** Outbox key of a job's result: one pending result per job. */
@@ -141,9 +141,9 @@ export class AgentLink {
     await this.sendStored(this.storeResult(result));
   }
 
-  /** Progress is best effort (QoS 1 while connected; not stored across restarts). */
+  /** Progress is best effort (PROGRESS_QOS, 0: no PUBACK; not stored across restarts). */
   publishProgress(p: JobProgress): void {
-    this.client?.publishAsync(topics.agentProgress(this.opts.agentId), encode(p), { qos: 1 }).catch(() => {});
+    this.client?.publishAsync(topics.agentProgress(this.opts.agentId), encode(p), { qos: PROGRESS_QOS }).catch(() => {});
   }
 
   /** Health samples are QoS 0 and only sent while connected: mqtt.js would otherwise queue QoS 0

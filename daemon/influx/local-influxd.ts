@@ -14,6 +14,9 @@ export interface LocalInfluxdOptions {
   httpPort?: number;
   binary?: string;
   startTimeoutMs?: number;
+  /** More `[data]` settings, e.g. `{ 'index-version': '"tsi1"' }` (values as TOML): the InfluxDB
+   * benchmark compares settings with them. */
+  dataSettings?: Record<string, string>;
 }
 
 export interface LocalInfluxd {
@@ -29,7 +32,7 @@ export interface LocalInfluxd {
   readonly pid: number | undefined;
 }
 
-function configText(dir: string, httpPort: number, bindPort: number): string {
+function configText(dir: string, httpPort: number, bindPort: number, dataSettings: Record<string, string> = {}): string {
   // Only the sections whose defaults would touch the machine (ports, dirs, reporting) are set.
   return [
     'reporting-enabled = false',
@@ -42,6 +45,7 @@ function configText(dir: string, httpPort: number, bindPort: number): string {
     `  wal-dir = ${JSON.stringify(join(dir, 'wal'))}`,
     '  query-log-enabled = false',
     '  cache-max-memory-size = 134217728',
+    ...Object.entries(dataSettings).map(([k, v]) => `  ${k} = ${v}`),
     '[monitor]',
     '  store-enabled = false',
     '[http]',
@@ -77,7 +81,7 @@ export async function startLocalInfluxd(opts: LocalInfluxdOptions): Promise<Loca
   const httpPort = opts.httpPort ?? await freePort();
   const bindPort = await freePort();
   const confPath = join(dir, 'influxd.conf');
-  writeFileSync(confPath, configText(dir, httpPort, bindPort));
+  writeFileSync(confPath, configText(dir, httpPort, bindPort, opts.dataSettings));
   const url = `http://127.0.0.1:${httpPort}`;
   const binary = opts.binary ?? 'influxd';
   const timeout = opts.startTimeoutMs ?? 30_000;

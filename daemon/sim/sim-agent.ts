@@ -3,10 +3,17 @@
 // out. It stands in for lab machines where none can exist — the daemon's tests before the real
 // agent lands, and the ingest benchmark's many agents. Its "measurements" are a deterministic
 // function of the job (stated as simulated, never reported as a measured figure).
+//
+// The benchmark runs 50 of these in one process on the cores the daemon is measured on, so the
+// hot path is kept cheap without leaving out anything the real agent sends: payloads are JSON
+// text spliced from pieces made once (a job identity's metrics, the agent's own fields), and the
+// jobs that fall due together are answered in one timer callback — their messages then leave in
+// one socket write (mqtt.js corks the socket until the next tick) instead of one write each.
 import { createHash } from 'node:crypto';
+import { freemem, loadavg } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  topics, encode, arithmeticOf, validateJobSpec, type BoardInfo, type JobResult, type JobSpec, type ResultMetrics,
+  INVENTORY_FLIP_DELAY_MS, PROGRESS_QOS, topics, encode, arithmeticOf, validateJobSpec, type AgentHealth, type BoardInfo, type JobPhase, type JobResult, type JobSpec, type ResultMetrics,
 } from '../../wire/mqtt.ts';
 
 export interface SimAgentOptions {
@@ -21,8 +28,15 @@ export interface SimAgentOptions {
   silent?: boolean;
   /** Publish every result twice (QoS 1 redelivery / a buggy agent). */
   duplicateResults?: boolean;
-  /** Publish progress (accepted, done/failed) as well as results (default true; the ingest benchmark measures results alone). */
+  /** Publish progress as the real agent does (accepted, building, flashing, running, then done or
+   * failed after the result; default true). Off leaves the results alone on the wire. */
   progress?: boolean;
+  /** Publish the retained inventory whenever a board turns busy or idle, as the real agent does
+   * around each job (default false: the daemon's tests drive board states themselves). */
+  boardStates?: boolean;
+  /** Publish a health sample at start and every this many seconds, as the real agent does (its
+   * rack file's default is 60; default here: none, the daemon's tests send their own). */
+  healthIntervalS?: number;
   username?: string;
   password?: string;
   /** Keep every job spec and result in `received` / `results` (default true: tests read them). The
@@ -31,18 +45,26 @@ export interface SimAgentOptions {
   record?: boolean;
 }
 
-/** Metrics by job identity: they are a function of it, and the benchmark's fleet (its CPU shares
- * the machine with the daemon it measures) would otherwise hash the same few identities 100,000 times. */
-const metricsCache = new Map<string, ResultMetrics>();
+/** Metrics by job identity and reps, as JSON: they are a function of it, and the benchmark's fleet
+ * (its CPU shares the machine with the daemon it measures) would otherwise hash and serialize the
+ * same few identities 100,000 times. */
+const metricsCache = new Map<string, { metrics: ResultMetrics; json: string }>();
 
-export function simulatedMetrics(spec: Pick<JobSpec, 'model' | 'boardKind' | 'backend' | 'tiling' | 'arithmetic' | 'reps'>): ResultMetrics {
+function metricsOf(spec: Pick<JobSpec, 'model' | 'boardKind' | 'backend' | 'tiling' | 'arithmetic' | 'reps'>): { metrics: ResultMetrics; json: string } {
   // Other kernels, other figures; reference keeps the identity it had before arithmetic existed.
   const arithmetic = arithmeticOf(spec) === 'reference' ? '' : `|${arithmeticOf(spec)}`;
   const identity = `${spec.model.name}|${spec.boardKind}|${spec.backend}|${spec.tiling}${arithmetic}`;
-  const known = metricsCache.get(identity);
-  if (known) return { ...known, counts: Array.from({ length: spec.reps }, () => known.count) };
-  const m = computeMetrics(identity, spec.boardKind, spec.reps);
-  if (metricsCache.size < 10_000) metricsCache.set(identity, m);
+  const key = `${identity}#${spec.reps}`;
+  const known = metricsCache.get(key);
+  if (known) return known;
+  const metrics = computeMetrics(identity, spec.boardKind, spec.reps);
+  const made = { metrics, json: JSON.stringify(metrics) };
+  if (metricsCache.size < 10_000) metricsCache.set(key, made);
+  return made;
+}
+
+export function simulatedMetrics(spec: Pick<JobSpec, 'model' | 'boardKind' | 'backend' | 'tiling' | 'arithmetic' | 'reps'>): ResultMetrics {
+  const m = metricsOf(spec).metrics;
   return { ...m, counts: [...m.counts] };
 }
 
@@ -70,6 +92,13 @@ function firmwareHashOf(model: JobSpec['model']): string {
   return h;
 }
 
+/** A job taken and not answered yet. */
+interface Running { spec: JobSpec; boardId: string; startedAt: string; due: number }
+
+/** What the real agent's serial capture reports for a clean run: one INF record per rep plus the
+ * BOOT, MODEL, OUT and END records, no noise. */
+const serialJson = (reps: number) => `{"records":${reps + 4},"noiseLines":0,"corruptLines":0}`;
+
 export class SimAgent {
   client!: MqttClient;
   readonly received: JobSpec[] = [];
@@ -78,10 +107,21 @@ export class SimAgent {
   receivedCount = 0;
   resultCount = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private boards: BoardInfo[];
+  private readonly boards: BoardInfo[];
+  /** Jobs with the same fixed duration fall due in the order they came: one timer for the head. */
+  private readonly due: Running[] = [];
+  private dueTimer: NodeJS.Timeout | undefined;
+  private readonly boardById: Map<string, BoardInfo>;
+  private flipTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private readonly startedAtMs = Date.now();
+  /** `"agentId":"<id>"`, spliced into every payload. */
+  private readonly agentField: string;
 
   constructor(readonly opts: SimAgentOptions) {
     this.boards = opts.boards.map((b) => ({ boardId: b.boardId, kind: b.kind, virtual: b.kind.startsWith('qemu-'), state: b.state ?? 'idle' }));
+    this.boardById = new Map(this.boards.map((b) => [b.boardId, b]));
+    this.agentField = `"agentId":${JSON.stringify(opts.agentId)}`;
   }
 
   async start(): Promise<void> {
@@ -96,6 +136,23 @@ export class SimAgent {
     await this.client.subscribeAsync(topics.agentJobs(agentId), { qos: 1 });
     await this.client.publishAsync(topics.agentInventory(agentId), encode(this.inventory()), { qos: 1, retain: true });
     await this.client.publishAsync(topics.agentStatus(agentId), encode({ v: 1, agentId, state: 'online', version: 'sim', ts: new Date().toISOString() }), { qos: 1, retain: true });
+    if (this.opts.healthIntervalS) {
+      this.publishHealth();
+      this.healthTimer = setInterval(() => this.publishHealth(), this.opts.healthIntervalS * 1000);
+    }
+  }
+
+  /** A health sample like the real agent's (QoS 0; agents/health/health-sampler.ts), of this process's machine. */
+  private publishHealth(): void {
+    if (!this.client.connected) return;
+    const health: AgentHealth = {
+      v: 1, agentId: this.opts.agentId, ts: new Date().toISOString(), uptimeS: Math.floor((Date.now() - this.startedAtMs) / 1000),
+      load1: loadavg()[0] ?? 0, memFreeBytes: freemem(),
+      boards: this.boards.map((b) => ({
+        boardId: b.boardId, kind: b.kind, state: b.state, consecutiveFailures: 0, quarantined: b.state === 'quarantined', serialNoiseLines: 0, serialCorruptLines: 0,
+      })),
+    };
+    this.client.publish(topics.agentHealth(this.opts.agentId), encode(health), { qos: 0 });
   }
 
   private inventory() {
@@ -103,8 +160,9 @@ export class SimAgent {
   }
 
   setBoardState(boardId: string, state: BoardInfo['state']): void {
-    this.boards = this.boards.map((b) => b.boardId === boardId ? { ...b, state } : b);
-    this.client.publish(topics.agentInventory(this.opts.agentId), encode(this.inventory()), { qos: 1, retain: true });
+    const b = this.boardById.get(boardId);
+    if (b) b.state = state;
+    this.publishInventory();
   }
 
   private onJob(payload: Buffer): void {
@@ -114,28 +172,80 @@ export class SimAgent {
     this.receivedCount++;
     if (this.opts.record !== false) this.received.push(spec);
     if (this.opts.silent) return;
-    const { agentId } = this.opts;
     const startedAt = new Date().toISOString();
-    const progress = this.opts.progress ?? true;
-    if (progress) this.client.publish(topics.agentProgress(agentId), encode({ v: 1, jobId: spec.jobId, agentId, boardId: spec.boardId, phase: 'accepted', ts: startedAt }), { qos: 1 });
-    const ms = typeof this.opts.jobMs === 'function' ? this.opts.jobMs(spec) : this.opts.jobMs ?? 20;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      const outcome = this.opts.outcome?.(spec) ?? { ok: true as const, metrics: simulatedMetrics(spec) };
-      const result: JobResult = {
-        v: 1, jobId: spec.jobId, agentId, boardId: spec.boardId ?? this.boards.find((b) => b.kind === spec.boardKind)!.boardId,
-        boardKind: spec.boardKind, model: spec.model.name, backend: spec.backend, tiling: spec.tiling,
-        arithmetic: arithmeticOf(spec), ok: outcome.ok,
-        ...(outcome.ok ? { metrics: outcome.metrics, firmwareHash: firmwareHashOf(spec.model) } : { error: outcome.error }),
-        attempt: spec.attempt, startedAt, finishedAt: new Date().toISOString(), ...(spec.tags ? { tags: spec.tags } : {}),
-      };
-      this.resultCount++;
-      if (this.opts.record !== false) this.results.push(result);
-      if (progress) this.client.publish(topics.agentProgress(agentId), encode({ v: 1, jobId: spec.jobId, agentId, boardId: result.boardId, phase: outcome.ok ? 'done' : 'failed', ts: result.finishedAt }), { qos: 1 });
-      this.client.publish(topics.agentResults(agentId), encode(result), { qos: 1 });
-      if (this.opts.duplicateResults) this.client.publish(topics.agentResults(agentId), encode(result), { qos: 1 });
-    }, ms);
+    const boardId = spec.boardId ?? this.boards.find((b) => b.kind === spec.boardKind)!.boardId;
+    // The real agent says accepted on receipt, and building as the job starts on its board
+    // (at once here: the board is free); flashing and running follow within the build's time.
+    this.progress(spec.jobId, undefined, 'accepted', startedAt);
+    this.setBusy(boardId, true);
+    this.progress(spec.jobId, boardId, 'building', startedAt);
+    this.progress(spec.jobId, boardId, 'flashing', startedAt);
+    this.progress(spec.jobId, boardId, 'running', startedAt);
+    const jobMs = this.opts.jobMs ?? 20;
+    const job: Running = { spec, boardId, startedAt, due: 0 };
+    if (typeof jobMs === 'number') {
+      job.due = Date.now() + jobMs;
+      this.due.push(job);
+      this.dueTimer ??= setTimeout(() => this.answerDue(), jobMs);
+      return;
+    }
+    const timer = setTimeout(() => { this.timers.delete(timer); this.answer(job, new Date().toISOString()); }, jobMs(spec));
     this.timers.add(timer);
+  }
+
+  /** Answers every job due by now, in one go, and waits for the next one. */
+  private answerDue(): void {
+    this.dueTimer = undefined;
+    const now = Date.now();
+    const finishedAt = new Date(now).toISOString();
+    let n = 0;
+    while (n < this.due.length && this.due[n]!.due <= now) this.answer(this.due[n++]!, finishedAt);
+    this.due.splice(0, n);
+    if (this.due.length) this.dueTimer = setTimeout(() => this.answerDue(), this.due[0]!.due - now);
+  }
+
+  /** Result, then the last progress: the real agent's order (its outbox holds the result first). */
+  private answer(job: Running, finishedAt: string): void {
+    const { spec, boardId, startedAt } = job;
+    const outcome = this.opts.outcome?.(spec);
+    const ok = outcome?.ok ?? true;
+    const fields = `{"v":1,"jobId":${JSON.stringify(spec.jobId)},${this.agentField},"boardId":${JSON.stringify(boardId)},`
+      + `"boardKind":${JSON.stringify(spec.boardKind)},"model":${JSON.stringify(spec.model.name)},"backend":${JSON.stringify(spec.backend)},`
+      + `"tiling":${JSON.stringify(spec.tiling)},"arithmetic":"${arithmeticOf(spec)}","ok":${ok},`;
+    const body = outcome === undefined ? `"metrics":${metricsOf(spec).json},"firmwareHash":"${firmwareHashOf(spec.model)}","serial":${serialJson(spec.reps)},`
+      : outcome.ok ? `"metrics":${JSON.stringify(outcome.metrics)},"firmwareHash":"${firmwareHashOf(spec.model)}","serial":${serialJson(spec.reps)},`
+        : `"error":${JSON.stringify(outcome.error)},`;
+    const json = `${fields}${body}"attempt":${spec.attempt},"startedAt":"${startedAt}","finishedAt":"${finishedAt}"${spec.tags ? `,"tags":${JSON.stringify(spec.tags)}` : ''}}`;
+    this.resultCount++;
+    if (this.opts.record !== false) this.results.push(JSON.parse(json) as JobResult);
+    const topic = topics.agentResults(this.opts.agentId);
+    this.client.publish(topic, json, { qos: 1 });
+    if (this.opts.duplicateResults) this.client.publish(topic, json, { qos: 1 });
+    this.progress(spec.jobId, boardId, ok ? 'done' : 'failed', finishedAt, outcome && !outcome.ok ? outcome.error : undefined);
+    this.setBusy(boardId, false);
+  }
+
+  /** The real agent's inventory around a job: busy when it starts on the board, idle after it —
+   * held back as the agent holds it (agents/mqtt/inventory-pacer.ts): flips alone go out at most
+   * INVENTORY_FLIP_DELAY_MS late, as one inventory with the latest states. */
+  private setBusy(boardId: string, busy: boolean): void {
+    if (!this.opts.boardStates) return;
+    const b = this.boardById.get(boardId);
+    if (!b || b.state !== (busy ? 'idle' : 'busy')) return;
+    b.state = busy ? 'busy' : 'idle';
+    if (this.flipTimer) return;
+    this.flipTimer = setTimeout(() => this.publishInventory(), INVENTORY_FLIP_DELAY_MS);
+  }
+
+  private publishInventory(): void {
+    if (this.flipTimer) clearTimeout(this.flipTimer);
+    this.flipTimer = undefined;
+    this.client.publish(topics.agentInventory(this.opts.agentId), encode(this.inventory()), { qos: 1, retain: true });
+  }
+
+  private progress(jobId: string, boardId: string | undefined, phase: JobPhase, ts: string, message?: string): void {
+    if (this.opts.progress === false) return;
+    this.client.publish(topics.agentProgress(this.opts.agentId), `{"v":1,"jobId":${JSON.stringify(jobId)},${this.agentField}${boardId ? `,"boardId":${JSON.stringify(boardId)}` : ''},"phase":"${phase}"${message !== undefined ? `,"message":${JSON.stringify(message.slice(0, 2000))}` : ''},"ts":"${ts}"}`, { qos: PROGRESS_QOS });
   }
 
   /** Publishes a raw result (for stale/duplicate tests). */
@@ -143,9 +253,20 @@ export class SimAgent {
     await this.client.publishAsync(topics.agentResults(this.opts.agentId), encode(result), { qos: 1 });
   }
 
+  private clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueTimer = undefined;
+    if (this.flipTimer) clearTimeout(this.flipTimer);
+    this.flipTimer = undefined;
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.healthTimer = undefined;
+    this.due.length = 0;
+  }
+
   /** Clean shutdown: retained "offline" status, then disconnect. */
   async stop(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
+    this.clearTimers();
     if (!this.client.connected) { this.client.end(true); return; }
     const { agentId } = this.opts;
     await this.client.publishAsync(topics.agentStatus(agentId), encode({ v: 1, agentId, state: 'offline', ts: new Date().toISOString() }), { qos: 1, retain: true });
@@ -154,7 +275,7 @@ export class SimAgent {
 
   /** Dies without a goodbye: the broker publishes the last will ("offline"). */
   crash(): void {
-    for (const t of this.timers) clearTimeout(t);
+    this.clearTimers();
     this.client.stream.destroy();
     this.client.end(true);
   }

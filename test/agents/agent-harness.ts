@@ -26,7 +26,7 @@ export function job(jobId: string, over: Partial<JobSpec> = {}): JobSpec {
   return { v: 1, jobId, boardKind: 'qemu-mps2-an386', model: { name: 'sine_model' }, backend: 'aot', tiling: 'none', reps: 3, attempt: 1, deadline: Date.now() + 600_000, ...over };
 }
 
-export interface Msg { topic: string; payload: Record<string, unknown>; retain: boolean }
+export interface Msg { topic: string; payload: Record<string, unknown>; retain: boolean; qos: number }
 
 /** A client that records every tinyrack message (a persistent session, so outages lose nothing). */
 export async function recorder(url: string, clientId: string): Promise<{ client: MqttClient; msgs: Msg[]; waitFor: (pred: (m: Msg) => boolean, timeoutMs?: number) => Promise<Msg>; close: () => Promise<void> }> {
@@ -36,7 +36,7 @@ export async function recorder(url: string, clientId: string): Promise<{ client:
   client.on('message', (topic, payload, packet) => {
     let p: Record<string, unknown>;
     try { p = JSON.parse(payload.toString()); } catch { p = { raw: payload.toString() }; }
-    msgs.push({ topic, payload: p, retain: packet.retain });
+    msgs.push({ topic, payload: p, retain: packet.retain, qos: packet.qos });
     waiters.splice(0).forEach((w) => w());
   });
   await client.subscribeAsync('tinyrack/#', { qos: 1 });
