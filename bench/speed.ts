@@ -95,7 +95,7 @@ const results = models.flatMap((model) => boards.map((board) => {
         top: [...prof.profile.ops].sort((a, b) => b.count - a.count).slice(0, 5).map((o) => ({ op: o.op, kind: o.kind, instructions: o.count, perMac: o.perMac, share: o.share })) }
       : { ok: false, error: prof.error },
     fdt: fdt.ok && fdt.count !== undefined && instructions
-      ? { instructions: fdt.count, vsUntiled: r5(fdt.count / instructions - 1), arenaBytes: fdt.arenaBytes, outputsMatch: fdt.outputsMatch }
+      ? { instructions: fdt.count, vsUntiled: r5(fdt.count / instructions - 1), romBytes: fdt.romBytes, arenaBytes: fdt.arenaBytes, outputsMatch: fdt.outputsMatch }
       : { error: fdt.error ?? 'no count' },
     tflm: tflm.map((t) => ({ ...t, oursOverTflm: instructions ? r3(instructions / t.instructions) : undefined })),
   };
@@ -163,9 +163,9 @@ const md = [
   '',
   'instr/MAC columns: AoT instructions / MACs; conv, dw, fc: the same for the conv, depthwise and fully-connected layers alone (from the per-op profile). Ratios: AoT instructions / the TFLM figure beside them (below 1 = AoT needs fewer).',
   '',
-  '| model | board | AoT instructions | MACs | instr/MAC | conv | dw | fc | ROM bytes | FDT instructions | FDT vs untiled | tflm | AoT/tflm | tflm-cmsis-nn | AoT/tflm-cmsis-nn | outputs |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-  ...results.map((r) => `| ${r.model} | ${r.board} | ${n(r.instructions)} | ${n(r.macs)} | ${f2(r.instructionsPerMac)} | ${cls(r, 'conv')} | ${cls(r, 'depthwise')} | ${cls(r, 'fully_connected')} | ${n(r.romBytes)} | ${'instructions' in r.fdt ? n(r.fdt.instructions) : 'failed'} | ${'vsUntiled' in r.fdt ? pct(r.fdt.vsUntiled) : '—'} | ${tcell(r, 'tflm')} | ${rcell(r, 'tflm')} | ${tcell(r, 'tflm-cmsis-nn')} | ${rcell(r, 'tflm-cmsis-nn')} | ${r.ok ? 'match' : `**${r.error?.slice(0, 80) ?? 'no'}**`} |`),
+  '| model | board | AoT instructions | MACs | instr/MAC | conv | dw | fc | ROM bytes | FDT instructions | FDT vs untiled | FDT ROM bytes | tflm | AoT/tflm | tflm-cmsis-nn | AoT/tflm-cmsis-nn | outputs |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ...results.map((r) => `| ${r.model} | ${r.board} | ${n(r.instructions)} | ${n(r.macs)} | ${f2(r.instructionsPerMac)} | ${cls(r, 'conv')} | ${cls(r, 'depthwise')} | ${cls(r, 'fully_connected')} | ${n(r.romBytes)} | ${'instructions' in r.fdt ? n(r.fdt.instructions) : 'failed'} | ${'vsUntiled' in r.fdt ? pct(r.fdt.vsUntiled) : '—'} | ${'romBytes' in r.fdt ? n(r.fdt.romBytes) : '—'} | ${tcell(r, 'tflm')} | ${rcell(r, 'tflm')} | ${tcell(r, 'tflm-cmsis-nn')} | ${rcell(r, 'tflm-cmsis-nn')} | ${r.ok ? 'match' : `**${r.error?.slice(0, 80) ?? 'no'}**`} |`),
   '',
   ...(refNotes.length ? ['TFLM figures marked (ref) are not measured in this run:', ...refNotes.map((l) => `- ${l}`), ...whyNot.map((l) => `- why: ${l}`), ''] : []),
   '## Heaviest ops (profiled build)',
