@@ -89,7 +89,7 @@ export class AgentInput {
     const v = clocked(ctx, topic, validateJobResult(payload, { now: ctx.now() }));
     if (!v.ok) { ctx.counters.ignoredResults++; return ctx.log(`ignored malformed result on ${topic}: ${v.errors.join('; ')}`); }
     if (v.value.agentId !== agentId) { ctx.counters.ignoredResults++; return ctx.log(`ignored result on ${topic}: agentId ${v.value.agentId} does not match topic`); }
-    this.applyResult(v.value);
+    this.applyResult(v.value, v.text);
   }
 
   health(agentId: string, topic: string, payload: Buffer): void {
@@ -151,7 +151,8 @@ export class AgentInput {
     for (const job of this.ctx.store.dispatchedTo(agentId)) this.requeue(job, `agent ${agentId} went offline`);
   }
 
-  private applyResult(received: JobResult): void {
+  /** receivedJson: the payload's JSON text when it is exactly `received` (the store keeps it as is). */
+  private applyResult(received: JobResult, receivedJson?: string): void {
     const { ctx } = this;
     // The agent lost the job itself (it restarted or was stopped mid-job): that says nothing about
     // the model or the board, so the job gets another attempt instead of failing.
@@ -161,7 +162,7 @@ export class AgentInput {
       ctx.dispatch();
       return;
     }
-    const verdict = ctx.store.complete(received);
+    const verdict = ctx.store.complete(received, receivedJson);
     if (!verdict.accepted) {
       ctx.counters.ignoredResults++;
       ctx.log(`ignored result for job ${received.jobId} (attempt ${received.attempt} from ${received.agentId}): ${verdict.reason}`);

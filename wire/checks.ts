@@ -140,8 +140,10 @@ export const both = <C extends AnyCheck>(a: C, b: (v: Infer<C>, path: string, er
 }) as C;
 
 /** `notes`: what the validator changed and why (a time outside the clock window is replaced by
- * the receive time); the receiver logs or counts them. */
-export type Validated<T> = { ok: true; value: T; notes?: string[] } | { ok: false; errors: string[] };
+ * the receive time); the receiver logs or counts them. `text`: the JSON text the value was parsed
+ * from, when the payload came as bytes or text and the value is exactly what it says (nothing
+ * replaced) — a receiver that stores the value as JSON keeps the text instead of serializing it again. */
+export type Validated<T> = { ok: true; value: T; notes?: string[]; text?: string } | { ok: false; errors: string[] };
 
 /** What a validator needs from the receiver: its clock, and a payload bound other than the default. */
 export interface ValidateOptions { now?: number; maxBytes?: number }
@@ -189,10 +191,12 @@ export function validator<T>(check: Check<T>, times: TimeFields = [], defaultMax
       raw = s;
       counted = true;
     }
+    let text: string | undefined;
     if (typeof raw === 'string') {
       if (!counted && Buffer.byteLength(raw) > maxBytes) return { ok: false, errors: [`payload is ${Buffer.byteLength(raw)} bytes, more than ${maxBytes}`] };
       // Deep nesting throws a RangeError here, caught like any other parse error.
       try { v = JSON.parse(raw); } catch (err) { return { ok: false, errors: [`payload is not JSON: ${(err as Error).message}`] }; }
+      text = raw;
     }
     const errors: string[] = [];
     check(v, 'payload', errors);
@@ -201,6 +205,7 @@ export function validator<T>(check: Check<T>, times: TimeFields = [], defaultMax
     // A caller's own object is never changed: replacements go into a copy.
     if (times.length && v === raw && typeof v === 'object') v = structuredClone(v);
     clampTimes(v, timePaths, opts.now ?? Date.now(), notes);
-    return notes.length ? { ok: true, value: v as T, notes } : { ok: true, value: v as T };
+    if (notes.length) return { ok: true, value: v as T, notes };
+    return text === undefined ? { ok: true, value: v as T } : { ok: true, value: v as T, text };
   };
 }

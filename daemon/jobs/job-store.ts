@@ -311,8 +311,9 @@ export class JobStore {
     return next;
   }
 
-  /** Applies an agent's final result if it answers the job's current lease. */
-  complete(result: JobResult): ResultVerdict {
+  /** Applies an agent's final result if it answers the job's current lease. resultJson: the
+   * result's JSON text if the caller has it (the payload it was parsed from: stored as is). */
+  complete(result: JobResult, resultJson?: string): ResultVerdict {
     const job = this.get(result.jobId);
     if (!job) return { accepted: false, reason: 'unknown-job' };
     if (job.state === 'done' || job.state === 'failed') return { accepted: false, reason: 'already-finished', job };
@@ -328,7 +329,7 @@ export class JobStore {
       ...job, state: applied.ok ? 'done' : 'failed', result: applied, updatedAt: this.now(),
       ...(applied.ok ? {} : { error: applied.error ?? 'agent reported failure' }),
     };
-    this.lab.tx(() => this.put(next, 'finish'));
+    this.lab.tx(() => this.put(next, 'finish', applied === result ? resultJson : undefined));
     return { accepted: true, job: next };
   }
 
@@ -373,7 +374,7 @@ export class JobStore {
 
   /** Writes one record and keeps memory (live jobs, queue order, counts) in step. Callers are
    * inside a transaction; a rollback reloads memory from the database. */
-  private put(next: JobRecord, write: 'record' | 'lease' | 'finish' = 'record'): void {
+  private put(next: JobRecord, write: 'record' | 'lease' | 'finish' = 'record', resultJson?: string): void {
     // Only unfinished jobs change state, so the previous state is in memory (or the job is new).
     // A plain UPDATE (an upsert first tried the insert), positional parameters (named ones are
     // looked up by name on every run); a lease change (dispatch) leaves the record as it is, and
@@ -382,7 +383,8 @@ export class JobStore {
     const lease = [next.attempt, next.boardId ?? null, next.deadline ?? null] as const;
     if (prev && write === 'lease') this.sql.lease.run(next.state, next.agentId ?? null, next.updatedAt, ...lease, next.jobId);
     else if (prev && write === 'finish') {
-      this.sql.finish.run(next.state, next.agentId ?? null, next.updatedAt, ...lease, next.result ? JSON.stringify(next.result) : null, next.error ?? null, next.jobId);
+      const result = resultJson ?? (next.result ? JSON.stringify(next.result) : null);
+      this.sql.finish.run(next.state, next.agentId ?? null, next.updatedAt, ...lease, result, next.error ?? null, next.jobId);
     } else if (prev) this.sql.update.run(next.state, next.agentId ?? null, next.updatedAt, JSON.stringify(next), ...lease, next.jobId);
     else {
       this.sql.insert.run(next.jobId, next.seq, next.state, next.agentId ?? null, next.tags?.suite ?? null, next.tags?.suiteRun ?? null,

@@ -14,7 +14,7 @@ import { openLabDb } from '../../daemon/jobs/lab-db.ts';
 import { JobStore } from '../../daemon/jobs/job-store.ts';
 import { PointQueue } from '../../daemon/influx/point-queue.ts';
 import { jobEventPoint } from '../../daemon/influx/schema.ts';
-import type { JobResult } from '../../wire/mqtt.ts';
+import { validateJobResult, type JobResult } from '../../wire/mqtt.ts';
 import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
 import { startInfluxdb, type TestInfluxdb } from '../../tools/influxdb.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
@@ -281,5 +281,41 @@ test('schema 5: a result writes the state, result and error columns and leaves t
   assert.equal(store.lab.db.pragma('user_version', { simple: true }), 5);
   assert.deepEqual(asSchema4.map((j) => store.get(j.jobId)), asSchema4, 'schema-4 finished rows read from their record');
   assert.deepEqual([store.count('done'), store.count('failed')], [2, 1]);
+  store.close();
+});
+
+test('a result is stored as the payload text it came in, unless the validator or the store changed it (a replaced clock, another arithmetic)', () => {
+  const t = Date.UTC(2031, 0, 2);
+  const store = new JobStore(join(tempDir(), 'lab.db'), { attemptTimeoutMs: 60_000 }, () => t);
+  const [same, clock, other] = store.enqueueMany([
+    { model: { name: 'aww' }, boardKind: 'k', backend: 'aot', tiling: 'none', reps: 1 },
+    { model: { name: 'vww' }, boardKind: 'k', backend: 'aot', tiling: 'none', reps: 1 },
+    { model: { name: 'aww' }, boardKind: 'k', backend: 'aot', tiling: 'none', arithmetic: 'xnnpack', reps: 1 },
+  ]);
+  [same!, clock!, other!].forEach((j, i) => store.dispatch(j.jobId, 'ag', `b${i}`));
+  const payload = (jobId: string, boardId: string, model: string, finishedAt: string) => Buffer.from(`{ "v": 1, "jobId": "${jobId}", "agentId": "ag", "boardId": "${boardId}",
+    "boardKind": "k", "model": "${model}", "backend": "aot", "tiling": "none", "arithmetic": "reference", "ok": true, "attempt": 1,
+    "startedAt": "${new Date(t).toISOString()}", "finishedAt": "${finishedAt}", "firmwareHash": "f00d",
+    "metrics": { "counter": "instructions", "count": 7, "counts": [7], "latencyUs": 0.28, "stackBytes": 1, "heapBytes": 0, "arenaBytes": 2, "romBytes": 3, "ramBytes": 4, "outputsMatch": true } }`);
+  const stored = (jobId: string) => store.lab.db.prepare('SELECT result FROM jobs WHERE job_id = ?').pluck().get(jobId) as string;
+  const apply = (bytes: Buffer) => {
+    const v = validateJobResult(bytes, { now: t });
+    assert.ok(v.ok);
+    assert.ok(store.complete(v.value, v.text).accepted);
+    return v;
+  };
+  const asSent = payload(same!.jobId, 'b0', 'aww', new Date(t).toISOString());
+  const v1 = apply(asSent);
+  assert.equal(v1.ok && v1.text, asSent.toString(), 'the validator hands back the text it parsed');
+  assert.equal(stored(same!.jobId), asSent.toString(), 'stored as it came');
+  assert.deepEqual(store.get(same!.jobId)!.result, v1.ok && v1.value);
+  // A clock outside the window: the value is not the text any more, so the text is not kept.
+  const v2 = apply(payload(clock!.jobId, 'b1', 'vww', '2001-01-01T00:00:00.000Z'));
+  assert.ok(v2.ok && v2.notes?.length && v2.text === undefined);
+  assert.equal(JSON.parse(stored(clock!.jobId)).finishedAt, new Date(t).toISOString());
+  // Built in another arithmetic than the job asked for: the store's failure is what is stored.
+  apply(payload(other!.jobId, 'b2', 'aww', new Date(t).toISOString()));
+  assert.deepEqual([JSON.parse(stored(other!.jobId)).ok, store.get(other!.jobId)!.state], [false, 'failed']);
+  assert.match(store.get(other!.jobId)!.result!.error!, /built arithmetic reference, the job asked for xnnpack/);
   store.close();
 });
