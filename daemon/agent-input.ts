@@ -86,7 +86,7 @@ export class AgentInput {
 
   result(agentId: string, topic: string, payload: Buffer): void {
     const { ctx } = this;
-    const v = clocked(ctx, topic, validateJobResult(payload, { now: ctx.now() }));
+    const v = clocked(ctx, topic, validateJobResult(payload, { now: ctx.now(), keepText: true }));
     if (!v.ok) { ctx.counters.ignoredResults++; return ctx.log(`ignored malformed result on ${topic}: ${v.errors.join('; ')}`); }
     if (v.value.agentId !== agentId) { ctx.counters.ignoredResults++; return ctx.log(`ignored result on ${topic}: agentId ${v.value.agentId} does not match topic`); }
     this.applyResult(v.value, v.text);

@@ -140,13 +140,14 @@ export const both = <C extends AnyCheck>(a: C, b: (v: Infer<C>, path: string, er
 }) as C;
 
 /** `notes`: what the validator changed and why (a time outside the clock window is replaced by
- * the receive time); the receiver logs or counts them. `text`: the JSON text the value was parsed
- * from, when the payload came as bytes or text and the value is exactly what it says (nothing
- * replaced) — a receiver that stores the value as JSON keeps the text instead of serializing it again. */
+ * the receive time); the receiver logs or counts them. `text` (asked for with `keepText`): the JSON
+ * text the value was parsed from, when the payload came as bytes or text and the value is exactly
+ * what it says (nothing replaced) — a receiver that stores the value as JSON keeps the text instead
+ * of serializing it again. */
 export type Validated<T> = { ok: true; value: T; notes?: string[]; text?: string } | { ok: false; errors: string[] };
 
 /** What a validator needs from the receiver: its clock, and a payload bound other than the default. */
-export interface ValidateOptions { now?: number; maxBytes?: number }
+export interface ValidateOptions { now?: number; maxBytes?: number; keepText?: boolean }
 
 /** Times a payload carries that end up as InfluxDB timestamps or in ordering decisions: a value
  * outside the receiver's clock window (wire/edge.ts) is replaced by the receive time, and a note
@@ -206,6 +207,6 @@ export function validator<T>(check: Check<T>, times: TimeFields = [], defaultMax
     if (times.length && v === raw && typeof v === 'object') v = structuredClone(v);
     clampTimes(v, timePaths, opts.now ?? Date.now(), notes);
     if (notes.length) return { ok: true, value: v as T, notes };
-    return text === undefined ? { ok: true, value: v as T } : { ok: true, value: v as T, text };
+    return text === undefined || !opts.keepText ? { ok: true, value: v as T } : { ok: true, value: v as T, text };
   };
 }

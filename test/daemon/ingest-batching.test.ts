@@ -299,7 +299,7 @@ test('a result is stored as the payload text it came in, unless the validator or
     "metrics": { "counter": "instructions", "count": 7, "counts": [7], "latencyUs": 0.28, "stackBytes": 1, "heapBytes": 0, "arenaBytes": 2, "romBytes": 3, "ramBytes": 4, "outputsMatch": true } }`);
   const stored = (jobId: string) => store.lab.db.prepare('SELECT result FROM jobs WHERE job_id = ?').pluck().get(jobId) as string;
   const apply = (bytes: Buffer) => {
-    const v = validateJobResult(bytes, { now: t });
+    const v = validateJobResult(bytes, { now: t, keepText: true });
     assert.ok(v.ok);
     assert.ok(store.complete(v.value, v.text).accepted);
     return v;
@@ -307,6 +307,7 @@ test('a result is stored as the payload text it came in, unless the validator or
   const asSent = payload(same!.jobId, 'b0', 'aww', new Date(t).toISOString());
   const v1 = apply(asSent);
   assert.equal(v1.ok && v1.text, asSent.toString(), 'the validator hands back the text it parsed');
+  assert.deepEqual(validateJobResult(asSent, { now: t }), { ok: true, value: v1.ok && v1.value }, 'only when asked');
   assert.equal(stored(same!.jobId), asSent.toString(), 'stored as it came');
   assert.deepEqual(store.get(same!.jobId)!.result, v1.ok && v1.value);
   // A clock outside the window: the value is not the text any more, so the text is not kept.
