@@ -175,7 +175,10 @@ export class AgentInput {
     const r = job.result!;
     const points: IPoint[] = [];
     const rp = resultPoint(r, job.tags?.suite);
-    if (rp) points.push(rp, ...opProfilePoints(r, job.tags?.suite));
+    if (rp) {
+      points.push(rp);
+      for (const p of opProfilePoints(r, job.tags?.suite)) points.push(p);
+    }
     if (job.state === 'done') ctx.recordJobEvents('done', [job]);
     else points.push(jobEventPoint(ctx.eventInfo('failed', job, job.error)));
     const regressions = this.detector.check(r, new Date(ctx.now()));
@@ -186,7 +189,7 @@ export class AgentInput {
       ctx.log(`regression: ${ev.model} ${ev.metric} ${ev.baseline} -> ${ev.value} (${ev.changePct}%) on ${ev.boardKind} ${ev.backend}/${ev.tiling}/${arithmeticOf(ev)}`);
       ctx.emit('regression', ev as RegressionEvent);
     }
-    ctx.point(...points);
+    ctx.pointAll(points);
     if (job.request) ctx.reply(job.request.replyTo, { v: 1, requestId: job.request.requestId, type: 'result', jobId: job.jobId, result: r });
     ctx.emit('result', job, r);
     this.hooks.finished(job);
