@@ -22,9 +22,9 @@
 // gets — updates the columns alone instead of re-serializing and rewriting the whole record
 // (profiled as the largest single cost of ingest: JSON and row bytes). Every other change writes
 // record and columns together — except a result, the last write: the finished state, the result
-// (its JSON alone) and the error go to columns of their own, the record stays as it was (schema 5:
-// rewriting the record with the result inside it was the largest share of the store's time per
-// result). Rows without lease columns (attempt NULL: written before them, or imported) are their
+// (its JSON alone: the payload's own text when the daemon did not change it) and the error go to
+// columns of their own, the record stays as it was (schema 5: rewriting the record with the
+// result inside it was the largest share of the store's time per result). Rows without lease columns (attempt NULL: written before them, or imported) are their
 // record alone; rows with result and error NULL hold those in the record, if anywhere.
 import type { ByoFields } from '../../wire/firmware-image.ts';
 import { newJobId } from './job-id.ts';
