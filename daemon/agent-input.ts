@@ -86,10 +86,10 @@ export class AgentInput {
 
   result(agentId: string, topic: string, payload: Buffer): void {
     const { ctx } = this;
-    const v = clocked(ctx, topic, validateJobResult(payload, { now: ctx.now() }));
+    const v = clocked(ctx, topic, validateJobResult(payload, { now: ctx.now(), keepText: true }));
     if (!v.ok) { ctx.counters.ignoredResults++; return ctx.log(`ignored malformed result on ${topic}: ${v.errors.join('; ')}`); }
     if (v.value.agentId !== agentId) { ctx.counters.ignoredResults++; return ctx.log(`ignored result on ${topic}: agentId ${v.value.agentId} does not match topic`); }
-    this.applyResult(v.value);
+    this.applyResult(v.value, v.text);
   }
 
   health(agentId: string, topic: string, payload: Buffer): void {
@@ -151,7 +151,8 @@ export class AgentInput {
     for (const job of this.ctx.store.dispatchedTo(agentId)) this.requeue(job, `agent ${agentId} went offline`);
   }
 
-  private applyResult(received: JobResult): void {
+  /** receivedJson: the payload's JSON text when it is exactly `received` (the store keeps it as is). */
+  private applyResult(received: JobResult, receivedJson?: string): void {
     const { ctx } = this;
     // The agent lost the job itself (it restarted or was stopped mid-job): that says nothing about
     // the model or the board, so the job gets another attempt instead of failing.
@@ -161,7 +162,7 @@ export class AgentInput {
       ctx.dispatch();
       return;
     }
-    const verdict = ctx.store.complete(received);
+    const verdict = ctx.store.complete(received, receivedJson);
     if (!verdict.accepted) {
       ctx.counters.ignoredResults++;
       ctx.log(`ignored result for job ${received.jobId} (attempt ${received.attempt} from ${received.agentId}): ${verdict.reason}`);
@@ -174,7 +175,10 @@ export class AgentInput {
     const r = job.result!;
     const points: IPoint[] = [];
     const rp = resultPoint(r, job.tags?.suite);
-    if (rp) points.push(rp, ...opProfilePoints(r, job.tags?.suite));
+    if (rp) {
+      points.push(rp);
+      for (const p of opProfilePoints(r, job.tags?.suite)) points.push(p);
+    }
     if (job.state === 'done') ctx.recordJobEvents('done', [job]);
     else points.push(jobEventPoint(ctx.eventInfo('failed', job, job.error)));
     const regressions = this.detector.check(r, new Date(ctx.now()));
@@ -185,7 +189,7 @@ export class AgentInput {
       ctx.log(`regression: ${ev.model} ${ev.metric} ${ev.baseline} -> ${ev.value} (${ev.changePct}%) on ${ev.boardKind} ${ev.backend}/${ev.tiling}/${arithmeticOf(ev)}`);
       ctx.emit('regression', ev as RegressionEvent);
     }
-    ctx.point(...points);
+    ctx.pointAll(points);
     if (job.request) ctx.reply(job.request.replyTo, { v: 1, requestId: job.request.requestId, type: 'result', jobId: job.jobId, result: r });
     ctx.emit('result', job, r);
     this.hooks.finished(job);

@@ -87,14 +87,20 @@ export const oneOf = <const V extends readonly string[], O extends boolean = fal
 /** An object of exactly these fields: unknown fields are refused. */
 export const obj = <S extends Shape, O extends boolean = false>(shape: S, opt?: O): Field<ObjectOf<S>, O> => {
   // The shape's fields, listed once: every payload runs this check (every result, at thousands a second).
-  const fields = Object.entries(shape);
+  const keys = Object.keys(shape);
+  const checks = keys.map((k) => shape[k]!);
+  // The fields' paths under the last parent path: an object of a payload sits at the same path in
+  // every payload, so its fields' paths are made once instead of a string per field per payload.
+  let lastParent: string | undefined;
+  let paths: string[] = [];
   return ((v, p, e) => {
     if (v === undefined && opt) return;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) { e.push(`${p} must be an object`); return; }
     for (const k of Object.keys(v)) {
       if (!Object.hasOwn(shape, k)) e.push(`${p}.${k.length > 64 ? `${k.slice(0, 64)}...` : k} is not a known field`);
     }
-    for (const [k, c] of fields) c((v as Record<string, unknown>)[k], `${p}.${k}`, e);
+    if (p !== lastParent) { paths = keys.map((k) => `${p}.${k}`); lastParent = p; }
+    for (let i = 0; i < keys.length; i++) checks[i]!((v as Record<string, unknown>)[keys[i]!], paths[i]!, e);
   }) as Field<ObjectOf<S>, O>;
 };
 export const arr = <I extends AnyCheck, O extends boolean = false>(item: I, opt?: O, maxItems: number = LIMITS.arrayItems): Field<Infer<I>[], O> => ((v, p, e) => {
@@ -140,11 +146,14 @@ export const both = <C extends AnyCheck>(a: C, b: (v: Infer<C>, path: string, er
 }) as C;
 
 /** `notes`: what the validator changed and why (a time outside the clock window is replaced by
- * the receive time); the receiver logs or counts them. */
-export type Validated<T> = { ok: true; value: T; notes?: string[] } | { ok: false; errors: string[] };
+ * the receive time); the receiver logs or counts them. `text` (asked for with `keepText`): the JSON
+ * text the value was parsed from, when the payload came as bytes or text and the value is exactly
+ * what it says (nothing replaced) — a receiver that stores the value as JSON keeps the text instead
+ * of serializing it again. */
+export type Validated<T> = { ok: true; value: T; notes?: string[]; text?: string } | { ok: false; errors: string[] };
 
 /** What a validator needs from the receiver: its clock, and a payload bound other than the default. */
-export interface ValidateOptions { now?: number; maxBytes?: number }
+export interface ValidateOptions { now?: number; maxBytes?: number; keepText?: boolean }
 
 /** Times a payload carries that end up as InfluxDB timestamps or in ordering decisions: a value
  * outside the receiver's clock window (wire/edge.ts) is replaced by the receive time, and a note
@@ -189,10 +198,12 @@ export function validator<T>(check: Check<T>, times: TimeFields = [], defaultMax
       raw = s;
       counted = true;
     }
+    let text: string | undefined;
     if (typeof raw === 'string') {
       if (!counted && Buffer.byteLength(raw) > maxBytes) return { ok: false, errors: [`payload is ${Buffer.byteLength(raw)} bytes, more than ${maxBytes}`] };
       // Deep nesting throws a RangeError here, caught like any other parse error.
       try { v = JSON.parse(raw); } catch (err) { return { ok: false, errors: [`payload is not JSON: ${(err as Error).message}`] }; }
+      text = raw;
     }
     const errors: string[] = [];
     check(v, 'payload', errors);
@@ -201,6 +212,7 @@ export function validator<T>(check: Check<T>, times: TimeFields = [], defaultMax
     // A caller's own object is never changed: replacements go into a copy.
     if (times.length && v === raw && typeof v === 'object') v = structuredClone(v);
     clampTimes(v, timePaths, opts.now ?? Date.now(), notes);
-    return notes.length ? { ok: true, value: v as T, notes } : { ok: true, value: v as T };
+    if (notes.length) return { ok: true, value: v as T, notes };
+    return text === undefined || !opts.keepText ? { ok: true, value: v as T } : { ok: true, value: v as T, text };
   };
 }

@@ -26,7 +26,12 @@ export type Db = Database.Database;
 //    jobs, a suite's oldest unfinished one: job-store.ts) or once at start, which reads every
 //    finished job anyway (the regression baselines). Opening an older database drops them. A
 //    reload of memory after a rolled-back unit is a table scan now (~0.2 s per 100,000 rows).
-const SCHEMA_VERSION = 4;
+// 5: jobs rows carry a finished job's result and error in columns (result: its JSON; error): a
+//    result — the last of a job's three writes — updates those and the lease columns alone
+//    instead of re-serializing and rewriting the whole record with the result inside it
+//    (job-store.ts). Rows with result and error NULL (written before, or not finished by a result)
+//    are their record alone for both. An older tinyrack would read a finished row without its result.
+const SCHEMA_VERSION = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -41,7 +46,9 @@ CREATE TABLE IF NOT EXISTS jobs (
   record     TEXT NOT NULL,
   attempt    INTEGER,
   board_id   TEXT,
-  deadline   INTEGER
+  deadline   INTEGER,
+  result     TEXT,
+  error      TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_suite_run ON jobs(suite_run) WHERE suite_run IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_by_request ON jobs(request_id) WHERE request_id IS NOT NULL;
@@ -84,7 +91,7 @@ export function openLabDb(path: string, opts: LabDbOptions = {}): LabDb {
     const cols = db.prepare('SELECT name FROM pragma_table_info(\'points\')').pluck().all() as string[];
     if (!cols.includes('n')) db.exec('ALTER TABLE points ADD COLUMN n INTEGER NOT NULL DEFAULT 1');
     const jobCols = db.prepare('SELECT name FROM pragma_table_info(\'jobs\')').pluck().all() as string[];
-    for (const [c, type] of [['attempt', 'INTEGER'], ['board_id', 'TEXT'], ['deadline', 'INTEGER']] as const) {
+    for (const [c, type] of [['attempt', 'INTEGER'], ['board_id', 'TEXT'], ['deadline', 'INTEGER'], ['result', 'TEXT'], ['error', 'TEXT']] as const) {
       if (!jobCols.includes(c)) db.exec(`ALTER TABLE jobs ADD COLUMN ${c} ${type}`);
     }
     db.exec('DROP INDEX IF EXISTS jobs_by_state; DROP INDEX IF EXISTS jobs_by_suite;');

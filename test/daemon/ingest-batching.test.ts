@@ -3,7 +3,8 @@
 // a board freed by a result gets its next job in that same transaction; the point table holds
 // the points of a group in few rows and a version-1 database (one point per row) still drains;
 // an upload is stored once by content hash, not in every job row, and still reaches the agent;
-// job events are counted per commit group; the job table has no index a state change must move.
+// job events are counted per commit group; the job table has no index a state change must move;
+// a result writes the finished job's columns, not its whole record.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { openLabDb } from '../../daemon/jobs/lab-db.ts';
 import { JobStore } from '../../daemon/jobs/job-store.ts';
 import { PointQueue } from '../../daemon/influx/point-queue.ts';
 import { jobEventPoint } from '../../daemon/influx/schema.ts';
+import { validateJobResult, type JobResult } from '../../wire/mqtt.ts';
 import { startMosquitto, type TestBroker } from '../../tools/mosquitto.ts';
 import { startInfluxdb, type TestInfluxdb } from '../../tools/influxdb.ts';
 import { labConfig, startDaemon, tempDir, waitFor } from './support.ts';
@@ -224,7 +226,7 @@ test('schema 4: a database with the state indexes loses them on open and keeps i
   const store = new JobStore(path);
   const indexes = store.lab.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL`).pluck().all();
   assert.deepEqual(indexes.sort(), ['jobs_by_request', 'jobs_by_suite_run']);
-  assert.equal(store.lab.db.pragma('user_version', { simple: true }), 4);
+  assert.equal(store.lab.db.pragma('user_version', { simple: true }), 5);
   assert.deepEqual(store.inState('queued').map((j) => j.jobId), [a!.jobId, b!.jobId, c!.jobId]);
   assert.equal(store.unfinishedOfSuite('nightly')?.jobId, a!.jobId, 'the oldest unfinished job of the suite');
   const spec = store.dispatch(a!.jobId, 'ag', 'b0');
@@ -235,5 +237,86 @@ test('schema 4: a database with the state indexes loses them on open and keeps i
   assert.equal(store.unfinishedOfSuite('nightly'), undefined, 'the suite has nothing unfinished');
   assert.equal(store.unfinishedOfSuite('other')?.jobId, c!.jobId);
   assert.deepEqual([store.count('queued'), store.count('failed')], [1, 2]);
+  store.close();
+});
+
+test('schema 5: a result writes the state, result and error columns and leaves the record; the job reads back whole; a schema-4 database gains the columns and its finished rows read as before', () => {
+  const path = join(tempDir(), 'lab.db');
+  let store = new JobStore(path, { attemptTimeoutMs: 60_000 }, () => 1_000);
+  const [good, bad, old] = store.enqueueMany(['aww', 'vww', 'toycar'].map((name) => ({ model: { name }, boardKind: 'k', backend: 'aot' as const, tiling: 'none' as const, reps: 1, tags: { suite: 's' } })));
+  const row = (id: string) => store.lab.db.prepare('SELECT record, result, error FROM jobs WHERE job_id = ?').get(id) as { record: string; result: string | null; error: string | null };
+  const queuedRecords = [good!, bad!, old!].map((j) => row(j.jobId).record);
+  [good!, bad!, old!].forEach((j, i) => store.dispatch(j.jobId, 'ag', `b${i}`));
+  const result = (jobId: string, boardId: string, model: string, ok: boolean): JobResult => ({
+    v: 1, jobId, agentId: 'ag', boardId, boardKind: 'k', model, backend: 'aot', tiling: 'none', arithmetic: 'reference', ok, attempt: 1,
+    startedAt: new Date(1_000).toISOString(), finishedAt: new Date(1_500).toISOString(),
+    ...(ok ? { metrics: { counter: 'instructions', count: 4242, counts: [4242], latencyUs: 169.68, stackBytes: 700, heapBytes: 0, arenaBytes: 2048, romBytes: 30_000, ramBytes: 6144, energyUj: 0.056, energyEstimated: true, outputsMatch: true }, firmwareHash: 'f00d' } : { error: 'it broke' }),
+  });
+  const okResult = result(good!.jobId, 'b0', 'aww', true);
+  const badResult = result(bad!.jobId, 'b1', 'vww', false);
+  assert.ok(store.complete(okResult).accepted);
+  assert.ok(store.complete(badResult).accepted);
+  assert.ok(store.complete(result(old!.jobId, 'b2', 'toycar', true)).accepted);
+  assert.deepEqual([good!, bad!].map((j) => row(j.jobId).record), queuedRecords.slice(0, 2), 'a result does not rewrite the record');
+  assert.deepEqual(row(good!.jobId).result && JSON.parse(row(good!.jobId).result!), okResult);
+  assert.deepEqual([row(good!.jobId).error, row(bad!.jobId).error], [null, 'it broke']);
+  const finished = [store.get(good!.jobId)!, store.get(bad!.jobId)!];
+  assert.deepEqual(finished.map((j) => [j.state, j.attempt, j.agentId, j.boardId, j.error]), [['done', 1, 'ag', 'b0', undefined], ['failed', 1, 'ag', 'b1', 'it broke']]);
+  assert.deepEqual(finished.map((j) => j.result), [okResult, badResult]);
+  store.close();
+  store = new JobStore(path, { attemptTimeoutMs: 60_000 }, () => 2_000);
+  assert.deepEqual([store.get(good!.jobId), store.get(bad!.jobId)], finished, 'reopened: the same jobs');
+  assert.deepEqual(store.inState('done').map((j) => j.jobId), [good!.jobId, old!.jobId]);
+  assert.deepEqual([store.count('done'), store.count('failed'), store.count('dispatched')], [2, 1, 0]);
+  assert.deepEqual([store.complete(okResult), store.complete(badResult)].map((v) => v.accepted ? 'accepted' : v.reason), ['already-finished', 'already-finished']);
+  // The finished rows as schema 4 wrote them: the whole job, result and error inside the record.
+  const asSchema4 = [good!, bad!, old!].map((j) => ({ ...store.get(j.jobId)!, ...(j === old ? { error: 'kept in the record' } : {}) }));
+  store.close();
+  const db = new Database(path);
+  for (const j of asSchema4) db.prepare('UPDATE jobs SET record = ? WHERE job_id = ?').run(JSON.stringify(j), j.jobId);
+  db.exec('ALTER TABLE jobs DROP COLUMN result; ALTER TABLE jobs DROP COLUMN error;');
+  db.pragma('user_version = 4');
+  db.close();
+  store = new JobStore(path, { attemptTimeoutMs: 60_000 }, () => 3_000);
+  assert.equal(store.lab.db.pragma('user_version', { simple: true }), 5);
+  assert.deepEqual(asSchema4.map((j) => store.get(j.jobId)), asSchema4, 'schema-4 finished rows read from their record');
+  assert.deepEqual([store.count('done'), store.count('failed')], [2, 1]);
+  store.close();
+});
+
+test('a result is stored as the payload text it came in, unless the validator or the store changed it (a replaced clock, another arithmetic)', () => {
+  const t = Date.UTC(2031, 0, 2);
+  const store = new JobStore(join(tempDir(), 'lab.db'), { attemptTimeoutMs: 60_000 }, () => t);
+  const [same, clock, other] = store.enqueueMany([
+    { model: { name: 'aww' }, boardKind: 'k', backend: 'aot', tiling: 'none', reps: 1 },
+    { model: { name: 'vww' }, boardKind: 'k', backend: 'aot', tiling: 'none', reps: 1 },
+    { model: { name: 'aww' }, boardKind: 'k', backend: 'aot', tiling: 'none', arithmetic: 'xnnpack', reps: 1 },
+  ]);
+  [same!, clock!, other!].forEach((j, i) => store.dispatch(j.jobId, 'ag', `b${i}`));
+  const payload = (jobId: string, boardId: string, model: string, finishedAt: string) => Buffer.from(`{ "v": 1, "jobId": "${jobId}", "agentId": "ag", "boardId": "${boardId}",
+    "boardKind": "k", "model": "${model}", "backend": "aot", "tiling": "none", "arithmetic": "reference", "ok": true, "attempt": 1,
+    "startedAt": "${new Date(t).toISOString()}", "finishedAt": "${finishedAt}", "firmwareHash": "f00d",
+    "metrics": { "counter": "instructions", "count": 7, "counts": [7], "latencyUs": 0.28, "stackBytes": 1, "heapBytes": 0, "arenaBytes": 2, "romBytes": 3, "ramBytes": 4, "outputsMatch": true } }`);
+  const stored = (jobId: string) => store.lab.db.prepare('SELECT result FROM jobs WHERE job_id = ?').pluck().get(jobId) as string;
+  const apply = (bytes: Buffer) => {
+    const v = validateJobResult(bytes, { now: t, keepText: true });
+    assert.ok(v.ok);
+    assert.ok(store.complete(v.value, v.text).accepted);
+    return v;
+  };
+  const asSent = payload(same!.jobId, 'b0', 'aww', new Date(t).toISOString());
+  const v1 = apply(asSent);
+  assert.equal(v1.ok && v1.text, asSent.toString(), 'the validator hands back the text it parsed');
+  assert.deepEqual(validateJobResult(asSent, { now: t }), { ok: true, value: v1.ok && v1.value }, 'only when asked');
+  assert.equal(stored(same!.jobId), asSent.toString(), 'stored as it came');
+  assert.deepEqual(store.get(same!.jobId)!.result, v1.ok && v1.value);
+  // A clock outside the window: the value is not the text any more, so the text is not kept.
+  const v2 = apply(payload(clock!.jobId, 'b1', 'vww', '2001-01-01T00:00:00.000Z'));
+  assert.ok(v2.ok && v2.notes?.length && v2.text === undefined);
+  assert.equal(JSON.parse(stored(clock!.jobId)).finishedAt, new Date(t).toISOString());
+  // Built in another arithmetic than the job asked for: the store's failure is what is stored.
+  apply(payload(other!.jobId, 'b2', 'aww', new Date(t).toISOString()));
+  assert.deepEqual([JSON.parse(stored(other!.jobId)).ok, store.get(other!.jobId)!.state], [false, 'failed']);
+  assert.match(store.get(other!.jobId)!.result!.error!, /built arithmetic reference, the job asked for xnnpack/);
   store.close();
 });

@@ -34,12 +34,21 @@ function spawnDaemon(configPath: string, db: string): Promise<ChildProcess> {
   });
 }
 
-/** The jobs as the daemon's database holds them (read-only: the daemon process may be writing). */
+/** The jobs as the daemon's database holds them (read-only: the daemon process may be writing):
+ * the record, with the state, attempt and result columns over it (daemon/jobs/job-store.ts: a
+ * dispatch and a result write those columns, not the record). */
 function journal(dataDir: string): Map<string, JobRecord> {
   const db = new Database(join(dataDir, 'lab.db'), { readonly: true, fileMustExist: true });
   try {
     const m = new Map<string, JobRecord>();
-    for (const rec of db.prepare('SELECT record FROM jobs').pluck().all() as string[]) { const r = JSON.parse(rec) as JobRecord; m.set(r.jobId, r); }
+    const rows = db.prepare('SELECT record, state, attempt, result FROM jobs').all() as Array<{ record: string; state: JobRecord['state']; attempt: number | null; result: string | null }>;
+    for (const row of rows) {
+      const r = JSON.parse(row.record) as JobRecord;
+      r.state = row.state;
+      if (row.attempt !== null) r.attempt = row.attempt;
+      if (row.result !== null) r.result = JSON.parse(row.result) as JobRecord['result'];
+      m.set(r.jobId, r);
+    }
     return m;
   } finally { db.close(); }
 }

@@ -260,3 +260,18 @@ test('a suite started over MQTT runs to the end; a changed instruction count is 
   await agent.stop();
   await daemon.stop();
 });
+
+test('median: the middle of the sorted values (mean of the two middle ones), any length, input untouched', () => {
+  const sortedMedian = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+  let seed = 12345;
+  const rand = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 2 ** 32; };
+  for (let t = 0; t < 2000; t++) {
+    const n = 1 + Math.floor(rand() * 40);
+    const xs = Array.from({ length: n }, () => (rand() < 0.3 ? Math.floor(rand() * 4) : Math.round((rand() - 0.5) * 1e9)));
+    const copy = [...xs];
+    assert.equal(median(xs), sortedMedian(xs), `median of ${JSON.stringify(xs)}`);
+    assert.deepEqual(xs, copy);
+  }
+  assert.equal(median([7]), 7);
+  assert.equal(median([5, 1, 4, 2]), 3);
+});
