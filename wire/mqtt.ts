@@ -12,7 +12,7 @@ export const topics = {
   agentInventory: (agentId: string) => `${ROOT}/agents/${agentId}/inventory`,
   /** Jobs for one agent (daemon -> agent, QoS 1). */
   agentJobs: (agentId: string) => `${ROOT}/agents/${agentId}/jobs`,
-  /** Progress of jobs (agent -> daemon, QoS 1). */
+  /** Progress of jobs (agent -> daemon, PROGRESS_QOS; only where the job spec leaves it on). */
   agentProgress: (agentId: string) => `${ROOT}/agents/${agentId}/progress`,
   /** Final job results (agent -> daemon, QoS 1). */
   agentResults: (agentId: string) => `${ROOT}/agents/${agentId}/results`,
