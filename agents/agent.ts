@@ -4,7 +4,7 @@
 // twice runs once and a job cut short by a crash is reported failed, never half reported.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { arithmeticOf, isSafeId, validateJobSpec, type AgentHealth, type AgentInventory, type BoardInfo, type JobPhase, type JobResult, type JobSpec } from '../wire/mqtt.ts';
+import { arithmeticOf, isSafeId, reportsProgress, validateJobSpec, type AgentHealth, type AgentInventory, type BoardInfo, type JobPhase, type JobResult, type JobSpec } from '../wire/mqtt.ts';
 import type { RackConfig } from './config/rack-config.ts';
 import { boardDefinitions, type AgentBoardDef } from './boards.ts';
 import { systemEnumerator, type Enumerator } from './discovery/enumerate.ts';
@@ -180,7 +180,7 @@ export class Agent {
       try { const j = JSON.parse(payload.toString('utf8')) as { jobId?: unknown }; if (isSafeId(j.jobId)) jobId = j.jobId; } catch { /* not JSON */ }
       const reason = `malformed job: ${v.errors.join('; ')}`;
       this.log(`rejected job ${jobId}: ${reason}`);
-      this.progress(jobId, 'failed', undefined, reason);
+      this.progress({ jobId }, 'failed', undefined, reason);
       return;
     }
     const spec = v.value;
@@ -194,7 +194,7 @@ export class Agent {
     }
     // Journaled before the broker gets our acknowledgement: a crash now redelivers or recovers it.
     this.journal.set(spec.jobId, 'accepted', { spec });
-    this.progress(spec.jobId, 'accepted');
+    this.progress(spec, 'accepted');
     this.queue.push(spec);
     this.schedule();
   }
@@ -236,7 +236,7 @@ export class Agent {
     const now = new Date().toISOString();
     const entry = this.link.storeResult(this.failedResult(spec, undefined, reason, now, now));
     this.journal.set(spec.jobId, 'failed', { reason });
-    this.progress(spec.jobId, 'failed', spec.boardId, reason);
+    this.progress(spec, 'failed', spec.boardId, reason);
     this.link.sendStored(entry).catch(() => {});
   }
 
@@ -268,17 +268,17 @@ export class Agent {
     let result: JobResult;
     let boardFault = false;
     try {
-      this.progress(spec.jobId, 'building', slot.boardId);
+      this.progress(spec, 'building', slot.boardId);
       const fw = await this.deps.steps.build(spec, slot, ctx(h.buildTimeoutS)).catch((e: Error) => {
         throw e instanceof BuildStepError ? e : new BuildStepError(`build failed: ${e.message}`);
       });
       throwIfAborted(signal);
       boardFault = true;
       const { run } = await withRetries(async () => {
-        this.progress(spec.jobId, 'flashing', slot.boardId);
+        this.progress(spec, 'flashing', slot.boardId);
         const flashed = await this.deps.steps.flash(slot, fw, ctx(h.flashTimeoutS));
         throwIfAborted(signal);
-        this.progress(spec.jobId, 'running', slot.boardId);
+        this.progress(spec, 'running', slot.boardId);
         const run = await this.deps.steps.run(slot, flashed, fw, ctx(h.runTimeoutS));
         return { flashed, run };
       }, h, {
@@ -326,7 +326,7 @@ export class Agent {
     // Not awaited: the board is free as soon as the result is durable; during a broker outage
     // the PUBACK may take long, and a stop must not wait for it (the outbox keeps the result).
     this.link.sendStored(entry).catch((e: Error) => this.log(`result of ${spec.jobId} stays in the outbox: ${e.message}`));
-    this.progress(spec.jobId, result.ok ? 'done' : 'failed', slot.boardId, result.error);
+    this.progress(spec, result.ok ? 'done' : 'failed', slot.boardId, result.error);
     this.log(`job ${spec.jobId} on ${slot.boardId}: ${result.ok ? `ok, count ${result.metrics?.count}` : `failed: ${result.error?.split('\n')[0]}`}`);
   }
 
@@ -380,7 +380,10 @@ export class Agent {
   // ---------------------------------------------------------------------------------------------
   // Status out
 
-  private progress(jobId: string, phase: JobPhase, boardId?: string, message?: string): void {
+  /** A progress phase of a job, unless its spec turned progress off (wire's `reportsProgress`). */
+  private progress(spec: Pick<JobSpec, 'jobId' | 'progress'>, phase: JobPhase, boardId?: string, message?: string): void {
+    if (!reportsProgress(spec, phase)) return;
+    const { jobId } = spec;
     this.link.publishProgress({ v: 1, jobId, agentId: this.config.agentId, boardId, phase, message: message?.slice(0, 2000), ts: new Date().toISOString() });
   }
 

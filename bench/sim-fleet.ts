@@ -1,9 +1,10 @@
 // A fleet of simulated agents in a process of its own (bench/lab.ts spawns it), so the daemon's
 // process is measured alone. Argument: JSON {brokerUrl, agents, boardsPerAgent, kind, jobMs,
 // prefix}. Prints "ready" once every agent is online; SIGTERM stops them cleanly. Every agent
-// sends what the real agent sends — per job the progress phases and its paced inventory as well
-// as the result, and a health sample every 60 s (the rack file's default) — so the broker, the
-// daemon and InfluxDB carry a real lab's messages.
+// sends what the real agent sends — per job the result, the progress phases where the job spec
+// asks for them (the bench's queued jobs have no requester: `progress: false`), its paced
+// inventory, and a health sample every 60 s (the rack file's default) — so the broker, the daemon
+// and InfluxDB carry a real lab's messages.
 import { SimAgent } from '../daemon/sim/sim-agent.ts';
 
 const o = JSON.parse(process.argv[2] ?? '{}') as {

@@ -12,7 +12,7 @@ export const topics = {
   agentInventory: (agentId: string) => `${ROOT}/agents/${agentId}/inventory`,
   /** Jobs for one agent (daemon -> agent, QoS 1). */
   agentJobs: (agentId: string) => `${ROOT}/agents/${agentId}/jobs`,
-  /** Progress of jobs (agent -> daemon, QoS 1). */
+  /** Progress of jobs (agent -> daemon, PROGRESS_QOS; only where the job spec leaves it on). */
   agentProgress: (agentId: string) => `${ROOT}/agents/${agentId}/progress`,
   /** Final job results (agent -> daemon, QoS 1). */
   agentResults: (agentId: string) => `${ROOT}/agents/${agentId}/results`,
@@ -211,10 +211,23 @@ const jobSpec = obj({
   tags: strMap(true),
   /** Build with the per-op profile (the result's metrics.profile); absent = off. */
   profile: bool(true),
+  /** Report progress phases (`reportsProgress`); absent = on, so a spec of a daemon older than the
+   * field is served as before. The daemon sets it false where nobody waits for progress. */
+  progress: bool(true),
   ...byoShape,
 });
 export interface JobSpec extends Infer<typeof jobSpec> {}
 export const validateJobSpec = validator<JobSpec>(both(jobSpec, arithmeticFitsBackend), [], LIMITS.jobSpecBytes);
+
+/** Whether an agent sends the progress phase `phase` of a job. The daemon passes progress on only
+ * to a flash request's requester, so it turns it off (`progress: false`) for the jobs nobody waits
+ * for (suites, the benchmark's queue): five messages per job the daemon validated, looked up and
+ * dropped (docs/mqtt-contract.md). `failed` goes out whatever the spec says: it is rare, and it is
+ * what a person watching the agent's topic (or a malformed spec's sender) sees of a failure. The
+ * result itself is never optional. */
+export function reportsProgress(spec: Pick<JobSpec, 'progress'>, phase: JobPhase): boolean {
+  return spec.progress !== false || phase === 'failed';
+}
 
 const jobProgress = obj({
   v: version, jobId: id(), agentId: id(), boardId: id(true), phase: jobPhase,

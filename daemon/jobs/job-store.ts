@@ -461,6 +461,8 @@ function specOf(job: JobRecord): JobSpec {
     v: 1, jobId: job.jobId, boardId: job.boardId, boardKind: job.boardKind, model: job.model,
     backend: job.backend, tiling: job.tiling, arithmetic: arithmeticOf(job), reps: job.reps, attempt: job.attempt, deadline: job.deadline,
     ...(job.tags ? { tags: job.tags } : {}), ...(job.byo ?? {}),
+    // Progress reaches only a flash request's requester (agent-input.ts): without one, nobody waits for it.
+    ...(job.request ? {} : { progress: false }),
   };
 }
 

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { freemem, loadavg } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  INVENTORY_FLIP_DELAY_MS, PROGRESS_QOS, topics, encode, arithmeticOf, validateJobSpec, type AgentHealth, type BoardInfo, type JobPhase, type JobResult, type JobSpec, type ResultMetrics,
+  INVENTORY_FLIP_DELAY_MS, PROGRESS_QOS, reportsProgress, topics, encode, arithmeticOf, validateJobSpec, type AgentHealth, type BoardInfo, type JobPhase, type JobResult, type JobSpec, type ResultMetrics,
 } from '../../wire/mqtt.ts';
 
 export interface SimAgentOptions {
@@ -29,7 +29,8 @@ export interface SimAgentOptions {
   /** Publish every result twice (QoS 1 redelivery / a buggy agent). */
   duplicateResults?: boolean;
   /** Publish progress as the real agent does (accepted, building, flashing, running, then done or
-   * failed after the result; default true). Off leaves the results alone on the wire. */
+   * failed after the result, where the job spec does not turn it off; default true). Off leaves the
+   * results alone on the wire whatever the spec says. */
   progress?: boolean;
   /** Publish the retained inventory whenever a board turns busy or idle, as the real agent does
    * around each job (default false: the daemon's tests drive board states themselves). */
@@ -176,11 +177,11 @@ export class SimAgent {
     const boardId = spec.boardId ?? this.boards.find((b) => b.kind === spec.boardKind)!.boardId;
     // The real agent says accepted on receipt, and building as the job starts on its board
     // (at once here: the board is free); flashing and running follow within the build's time.
-    this.progress(spec.jobId, undefined, 'accepted', startedAt);
+    this.progress(spec, undefined, 'accepted', startedAt);
     this.setBusy(boardId, true);
-    this.progress(spec.jobId, boardId, 'building', startedAt);
-    this.progress(spec.jobId, boardId, 'flashing', startedAt);
-    this.progress(spec.jobId, boardId, 'running', startedAt);
+    this.progress(spec, boardId, 'building', startedAt);
+    this.progress(spec, boardId, 'flashing', startedAt);
+    this.progress(spec, boardId, 'running', startedAt);
     const jobMs = this.opts.jobMs ?? 20;
     const job: Running = { spec, boardId, startedAt, due: 0 };
     if (typeof jobMs === 'number') {
@@ -221,7 +222,7 @@ export class SimAgent {
     const topic = topics.agentResults(this.opts.agentId);
     this.client.publish(topic, json, { qos: 1 });
     if (this.opts.duplicateResults) this.client.publish(topic, json, { qos: 1 });
-    this.progress(spec.jobId, boardId, ok ? 'done' : 'failed', finishedAt, outcome && !outcome.ok ? outcome.error : undefined);
+    this.progress(spec, boardId, ok ? 'done' : 'failed', finishedAt, outcome && !outcome.ok ? outcome.error : undefined);
     this.setBusy(boardId, false);
   }
 
@@ -243,8 +244,11 @@ export class SimAgent {
     this.client.publish(topics.agentInventory(this.opts.agentId), encode(this.inventory()), { qos: 1, retain: true });
   }
 
-  private progress(jobId: string, boardId: string | undefined, phase: JobPhase, ts: string, message?: string): void {
-    if (this.opts.progress === false) return;
+  /** A progress phase, as the real agent sends it: unless the spec turned progress off (wire's
+   * `reportsProgress`: `failed` still goes out). */
+  private progress(spec: JobSpec, boardId: string | undefined, phase: JobPhase, ts: string, message?: string): void {
+    if (this.opts.progress === false || !reportsProgress(spec, phase)) return;
+    const { jobId } = spec;
     this.client.publish(topics.agentProgress(this.opts.agentId), `{"v":1,"jobId":${JSON.stringify(jobId)},${this.agentField}${boardId ? `,"boardId":${JSON.stringify(boardId)}` : ''},"phase":"${phase}"${message !== undefined ? `,"message":${JSON.stringify(message.slice(0, 2000))}` : ''},"ts":"${ts}"}`, { qos: PROGRESS_QOS });
   }
 
