@@ -170,6 +170,7 @@ export class AgentInput {
       return;
     }
     const job = verdict.job;
+    if (job.agentId && job.boardId) ctx.registry.jobFinished(job.agentId, job.boardId);
     // The result as the store applied it: the agent's own, or a failure when it was built in
     // another arithmetic than the job asked for.
     const r = job.result!;

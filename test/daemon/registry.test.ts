@@ -34,3 +34,20 @@ test('idle boards follow statuses, inventories and leases; they are the boards()
   assert.deepEqual(r.idleBoards(leased).map((b) => b.boardId), r.boards(leased).filter((b) => b.effective === 'idle').map((b) => b.boardId));
   assert.deepEqual(r.idleBoards(new Set()).find((b) => b.boardId === 'a1'), { boardId: 'a1', kind: 'k', virtual: true, state: 'idle', agentId: 'a', agentOnline: true, effective: 'idle' });
 });
+
+test('a finished job frees a board reported busy (the report was its lease); missing and quarantined boards stay; a newer inventory wins', () => {
+  const r = new Registry();
+  r.applyStatus(status('a', 'online'));
+  r.applyInventory(inventory('a', [['a0', 'busy'], ['a1', 'quarantined'], ['a2', 'idle']]));
+  assert.deepEqual(idle(r), ['a/a2']);
+  r.jobFinished('a', 'a0');
+  r.jobFinished('a', 'a1');
+  r.jobFinished('b', 'a2');
+  assert.deepEqual(idle(r), ['a/a0', 'a/a2'], 'in the cached views');
+  const leased = new Set<string>();
+  assert.deepEqual(r.idleBoards(leased).map((b) => b.boardId).sort(), r.boards(leased).filter((b) => b.effective === 'idle').map((b) => b.boardId).sort());
+  r.jobFinished('a', 'a0');
+  assert.deepEqual(idle(r), ['a/a0', 'a/a2'], 'once');
+  r.applyInventory(inventory('a', [['a0', 'busy'], ['a1', 'quarantined'], ['a2', 'idle']]));
+  assert.deepEqual(idle(r), ['a/a2'], 'a newer busy report holds the board again');
+});
