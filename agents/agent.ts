@@ -4,7 +4,7 @@
 // twice runs once and a job cut short by a crash is reported failed, never half reported.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { arithmeticOf, isSafeId, reportsProgress, validateJobSpec, type AgentHealth, type AgentInventory, type BoardInfo, type JobPhase, type JobResult, type JobSpec } from '../wire/mqtt.ts';
+import { AGENT_FEATURES, arithmeticOf, isSafeId, reportsProgress, statusVersion, validateJobSpec, type AgentFeature, type AgentHealth, type AgentInventory, type BoardInfo, type JobPhase, type JobResult, type JobSpec } from '../wire/mqtt.ts';
 import type { RackConfig } from './config/rack-config.ts';
 import { boardDefinitions, type AgentBoardDef } from './boards.ts';
 import { systemEnumerator, type Enumerator } from './discovery/enumerate.ts';
@@ -32,6 +32,9 @@ export interface AgentDeps {
   log?: (msg: string) => void;
   /** The smoke job that decides whether a quarantined board may return. */
   smokeJob?: (board: BoardSlot) => JobSpec;
+  /** The protocol features advertised in the status (default: all this agent understands, wire
+   * AGENT_FEATURES). Tests pass [] to stand in for an agent older than them. */
+  features?: readonly AgentFeature[];
 }
 
 interface Running { spec: JobSpec; abort: AbortController; done: Promise<void> }
@@ -59,7 +62,7 @@ export class Agent {
     this.journal = new JobJournal(join(config.workDir, 'journal'));
     this.outbox = new Outbox(join(config.workDir, 'outbox'));
     this.link = new AgentLink({
-      agentId: config.agentId, broker: config.broker, outbox: this.outbox, version: AGENT_VERSION,
+      agentId: config.agentId, broker: config.broker, outbox: this.outbox, version: statusVersion(AGENT_VERSION, deps.features ?? AGENT_FEATURES),
       onJob: (p) => this.onJobMessage(p), log: this.log,
     });
     this.healthReporter = new HealthReporter({

@@ -48,7 +48,9 @@ export class AgentInput {
     const v = clocked(ctx, topic, validateAgentStatus(payload, { now: ctx.now() }));
     if (!v.ok || v.value.agentId !== agentId) return ctx.log(`ignored status on ${topic}: ${v.ok ? 'agentId does not match topic' : v.errors.join('; ')}`);
     const change = ctx.registry.applyStatus(v.value);
-    ctx.point(agentHealthPoint(agentId, v.value.state === 'online', ctx.registry.agent(agentId)?.boards.length ?? 0, v.value.version, ctx.now()));
+    const entry = ctx.registry.agent(agentId);
+    // The release without the advertised features: one series per agent version, not per feature set.
+    ctx.point(agentHealthPoint(agentId, v.value.state === 'online', entry?.boards.length ?? 0, v.value.version === undefined ? undefined : entry?.version, ctx.now()));
     if (change.wentOffline || v.value.state === 'offline') this.offline(agentId);
     if (v.value.state === 'online') this.back(agentId);
     if (change.cameOnline) ctx.log(`agent ${agentId} online`);

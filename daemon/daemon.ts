@@ -126,6 +126,7 @@ export class Daemon extends EventEmitter {
     this.lab = openLabDb(join(cfg.dataDir, LAB_DB));
     migrateJsonl(this.lab, cfg.dataDir, this.log);
     this.store = new JobStore(this.lab, { maxAttempts: cfg.maxAttempts, attemptTimeoutMs: cfg.attemptTimeoutMs }, this.now);
+    this.store.agentHasFeature = (agentId, feature) => this.registry.hasFeature(agentId, feature);
     const queue = new PointQueue(this.lab);
     const influx = this.opts.influx === null ? undefined : this.opts.influx ?? cfg.influx;
     if (influx) {

@@ -2,13 +2,19 @@
 // broker publishing the last-will "offline"), and their boards (retained inventory). A board's
 // effective state combines the agent's report with the daemon's own leases: a board the daemon
 // has a job out on is busy even before the agent's next inventory says so. The latest health
-// sample of each agent (load, memory, disk, per-board counters) is kept beside it.
-import type { AgentHealth, AgentInventory, AgentStatus, BoardInfo, BoardState } from '../wire/mqtt.ts';
+// sample of each agent (load, memory, disk, per-board counters) is kept beside it, and the
+// protocol features its latest status advertised (what may go into the specs it is sent).
+import { knownFeatures, splitStatusVersion, type AgentFeature, type AgentHealth, type AgentInventory, type AgentStatus, type BoardInfo, type BoardState } from '../wire/mqtt.ts';
 
 export interface AgentEntry {
   agentId: string;
   online: boolean;
+  /** The release the agent reports (its status version without the advertised features). */
   version?: string;
+  /** The known features of the agent's latest status (wire AGENT_FEATURES): set by each online
+   * status, so a re-announcement without them (a downgraded agent) forgets them; empty while
+   * offline, so a spec never relies on what an agent said in an earlier life. */
+  features: ReadonlySet<AgentFeature>;
   lastSeen: number;
   boards: BoardInfo[];
   /** The agent's latest valid health sample, and when the daemon received it (ms). */
@@ -23,6 +29,9 @@ export interface BoardView extends BoardInfo {
   effective: BoardState;
 }
 
+const NO_FEATURES: ReadonlySet<AgentFeature> = new Set();
+const newEntry = (agentId: string): AgentEntry => ({ agentId, online: false, lastSeen: 0, boards: [], features: NO_FEATURES });
+
 export class Registry {
   private readonly agents = new Map<string, AgentEntry>();
   /** The views of every board an online agent reports idle, made when a status or an inventory
@@ -35,11 +44,12 @@ export class Registry {
   /** Applies a status message; returns true when the agent went from online to offline. */
   applyStatus(s: AgentStatus): { wentOffline: boolean; cameOnline: boolean } {
     const prev = this.agents.get(s.agentId);
-    const entry: AgentEntry = prev ?? { agentId: s.agentId, online: false, lastSeen: 0, boards: [] };
+    const entry: AgentEntry = prev ?? newEntry(s.agentId);
     const wasOnline = entry.online;
     entry.online = s.state === 'online';
     if (entry.online !== wasOnline) this.idleViews = undefined;
-    if (s.version) entry.version = s.version;
+    if (s.version) entry.version = splitStatusVersion(s.version).release;
+    entry.features = entry.online ? knownFeatures(s.version) : NO_FEATURES;
     entry.lastSeen = this.now();
     this.agents.set(s.agentId, entry);
     return { wentOffline: wasOnline && !entry.online, cameOnline: !wasOnline && entry.online };
@@ -49,7 +59,7 @@ export class Registry {
    * board in the lab, and a second agent reporting it (a copied rack file, or a forger) must not
    * receive its jobs or rewrite its state. A board moves to another agent once its owner is offline. */
   applyInventory(inv: AgentInventory): Array<{ boardId: string; owner: string }> {
-    const entry = this.agents.get(inv.agentId) ?? { agentId: inv.agentId, online: false, lastSeen: 0, boards: [] };
+    const entry = this.agents.get(inv.agentId) ?? newEntry(inv.agentId);
     const refused: Array<{ boardId: string; owner: string }> = [];
     entry.boards = inv.boards.filter((b) => {
       const owner = this.ownerOf(b.boardId);
@@ -88,7 +98,7 @@ export class Registry {
     // Boards another agent owns are dropped from the sample (it is the daemon's own parsed copy):
     // an agent reports health only for its own boards.
     h.boards = h.boards.filter((b) => { const owner = this.ownerOf(b.boardId); return !owner || owner === h.agentId; });
-    const entry = this.agents.get(h.agentId) ?? { agentId: h.agentId, online: false, lastSeen: 0, boards: [] };
+    const entry = this.agents.get(h.agentId) ?? newEntry(h.agentId);
     this.agents.set(h.agentId, entry);
     if (entry.health && Date.parse(entry.health.ts) > Date.parse(h.ts)) return false;
     entry.health = h;
@@ -97,6 +107,8 @@ export class Registry {
   }
 
   agent(id: string): AgentEntry | undefined { return this.agents.get(id); }
+  /** Whether the agent's current status advertised `feature` (false for an unknown agent). */
+  hasFeature(agentId: string, feature: AgentFeature): boolean { return this.agents.get(agentId)?.features.has(feature) ?? false; }
   allAgents(): AgentEntry[] { return [...this.agents.values()].sort((a, b) => a.agentId.localeCompare(b.agentId)); }
 
   /** Every board with its effective state, given the board ids the daemon holds leases on. */

@@ -77,7 +77,61 @@ const agentStatus = obj({
   startedAt: isoTime(true), ts: isoTime(),
 });
 export interface AgentStatus extends Infer<typeof agentStatus> {}
-export const validateAgentStatus = validator<AgentStatus>(agentStatus, ['ts']);
+export const validateAgentStatus = validator<AgentStatus>(both(agentStatus, (s, p, e) => {
+  if (s.version !== undefined) e.push(...featureProblems(s.version, `${p}.version`));
+}), ['ts']);
+
+/** The protocol features an agent understands, each a token it advertises in its status (below);
+ * the daemon sends a field an older agent's strict validator would refuse only to an agent that
+ * advertised the token for it (docs/mqtt-contract.md, Agent features). The one list of them:
+ * - `progress-opt-out`: the agent accepts `JobSpec.progress` (and honours `false`). */
+export const AGENT_FEATURES = ['progress-opt-out'] as const;
+export type AgentFeature = (typeof AGENT_FEATURES)[number];
+/** Bounds of the advertised list: a token is short, the list a few of them. The status's version
+ * field, which carries them, is itself at most 64 characters (an older daemon's limit too). */
+export const FEATURE_TOKEN = /^[a-z0-9-]{1,32}$/;
+export const MAX_AGENT_FEATURES = 16;
+
+// Why the features ride in `version` as semver build metadata ("0.1.0+progress-opt-out.x"), not in
+// a field of their own: every daemon so far validates the status strictly, so a new field would
+// make an older daemon refuse the status of a newer agent (never online, never a job) — the same
+// break as an older agent refusing `progress`, the other way round. `version` is a free string
+// both accept; an older daemon just records the longer version string.
+
+/** The status's `version` for a release and the features it advertises. */
+export function statusVersion(release: string, features: readonly string[]): string {
+  return features.length ? `${release}+${features.join('.')}` : release;
+}
+
+/** A status version split into its release and its advertised tokens (after the first '+',
+ * dot-separated). Unknown tokens are kept here; `knownFeatures` picks the ones this side acts on. */
+export function splitStatusVersion(version: string): { release: string; features: string[] } {
+  const plus = version.indexOf('+');
+  if (plus < 0) return { release: version, features: [] };
+  return { release: version.slice(0, plus), features: version.slice(plus + 1).split('.') };
+}
+
+/** The advertised features this side knows (a newer agent's other tokens are ignored, so it works
+ * with an older daemon). */
+export function knownFeatures(version: string | undefined): Set<AgentFeature> {
+  const known = new Set<AgentFeature>();
+  if (version === undefined) return known;
+  for (const t of splitStatusVersion(version).features) if ((AGENT_FEATURES as readonly string[]).includes(t)) known.add(t as AgentFeature);
+  return known;
+}
+
+function featureProblems(version: string, p: string): string[] {
+  if (!version.includes('+')) return [];
+  const { release, features } = splitStatusVersion(version);
+  const e: string[] = [];
+  if (!release) e.push(`${p} has features but no release before '+'`);
+  if (features.length > MAX_AGENT_FEATURES) return [...e, `${p} advertises ${features.length} features, more than ${MAX_AGENT_FEATURES}`];
+  for (const t of features) {
+    if (!FEATURE_TOKEN.test(t)) e.push(`${p} feature ${JSON.stringify(t.length > 40 ? `${t.slice(0, 40)}...` : t)} must match ${FEATURE_TOKEN}`);
+  }
+  if (new Set(features).size !== features.length) e.push(`${p} advertises a feature twice`);
+  return e;
+}
 
 const boardInfo = obj({
   /** Unique board instance id within the lab, e.g. "rack1-qemu-mps2-an386-0". */

@@ -28,7 +28,7 @@
 // record alone; rows with result and error NULL hold those in the record, if anywhere.
 import type { ByoFields } from '../../wire/firmware-image.ts';
 import { newJobId } from './job-id.ts';
-import { arithmeticOf, type Arithmetic, type Backend, type JobResult, type JobSpec, type ModelRef, type TilingMode } from '../../wire/mqtt.ts';
+import { arithmeticOf, type AgentFeature, type Arithmetic, type Backend, type JobResult, type JobSpec, type ModelRef, type TilingMode } from '../../wire/mqtt.ts';
 import { openLabDb, type LabDb } from './lab-db.ts';
 import { UploadStore } from './uploads.ts';
 import type Database from 'better-sqlite3';
@@ -119,6 +119,11 @@ export class JobStore {
     insert: Database.Statement; update: Database.Statement; lease: Database.Statement; finish: Database.Statement; get: Database.Statement; all: Database.Statement; bySuiteRun: Database.Statement;
     byRequest: Database.Statement; pruneIds: Database.Statement; del: Database.Statement;
   };
+
+  /** Whether an agent advertised a protocol feature (the daemon points it at its registry). Every
+   * spec, at dispatch and when re-sent, is made by specOf with it; the default, nothing advertised,
+   * is the spec every agent accepts. */
+  agentHasFeature: (agentId: string, feature: AgentFeature) => boolean = () => false;
 
   /** db: the lab database, or the path of one (opened and closed by this store). */
   constructor(db: LabDb | string, defaults: { maxAttempts?: number; attemptTimeoutMs?: number } = {}, private readonly now: () => number = Date.now) {
@@ -333,7 +338,7 @@ export class JobStore {
 
   /** The JobSpec for a dispatched job, its uploaded content put back from the uploads table. */
   specOf(job: JobRecord): JobSpec {
-    const spec = specOf(job);
+    const spec = specOf(job, job.agentId !== undefined && this.agentHasFeature(job.agentId, 'progress-opt-out'));
     const u = job.uploads;
     if (u?.model) spec.model = { name: job.model.name, tfliteBase64: this.uploads.base64(u.model.sha256), sha256: u.model.sha256 };
     if (u?.firmware) spec.firmware = { name: u.firmware.name, elfBase64: this.uploads.base64(u.firmware.sha256), sha256: u.firmware.sha256 };
@@ -455,14 +460,16 @@ function answersJob(result: JobResult, job: JobRecord): JobResult {
 }
 
 /** The JobSpec of a dispatched job as its record holds it (uploads by hash: JobStore.specOf). */
-function specOf(job: JobRecord): JobSpec {
+function specOf(job: JobRecord, progressOptOut: boolean): JobSpec {
   if (job.boardId === undefined || job.deadline === undefined) throw new Error(`job ${job.jobId} is not dispatched`);
   return {
     v: 1, jobId: job.jobId, boardId: job.boardId, boardKind: job.boardKind, model: job.model,
     backend: job.backend, tiling: job.tiling, arithmetic: arithmeticOf(job), reps: job.reps, attempt: job.attempt, deadline: job.deadline,
     ...(job.tags ? { tags: job.tags } : {}), ...(job.byo ?? {}),
-    // Progress reaches only a flash request's requester (agent-input.ts): without one, nobody waits for it.
-    ...(job.request ? {} : { progress: false }),
+    // Progress reaches only a flash request's requester (agent-input.ts): without one, nobody waits
+    // for it. Only to an agent that advertised it understands the field: an older agent refuses a
+    // spec carrying it (docs/mqtt-contract.md, Agent features).
+    ...(job.request || !progressOptOut ? {} : { progress: false }),
   };
 }
 

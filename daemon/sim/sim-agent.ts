@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { freemem, loadavg } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  INVENTORY_FLIP_DELAY_MS, PROGRESS_QOS, reportsProgress, topics, encode, arithmeticOf, validateJobSpec, type AgentHealth, type BoardInfo, type JobPhase, type JobResult, type JobSpec, type ResultMetrics,
+  AGENT_FEATURES, INVENTORY_FLIP_DELAY_MS, PROGRESS_QOS, statusVersion, type AgentFeature, reportsProgress, topics, encode, arithmeticOf, validateJobSpec, type AgentHealth, type BoardInfo, type JobPhase, type JobResult, type JobSpec, type ResultMetrics,
 } from '../../wire/mqtt.ts';
 
 export interface SimAgentOptions {
@@ -38,6 +38,11 @@ export interface SimAgentOptions {
   /** Publish a health sample at start and every this many seconds, as the real agent does (its
    * rack file's default is 60; default here: none, the daemon's tests send their own). */
   healthIntervalS?: number;
+  /** The protocol features advertised in the status (default: all, wire AGENT_FEATURES). With one
+   * left out the agent also behaves as one older than it: without 'progress-opt-out' a spec
+   * carrying `progress` is refused as that agent's strict validator refused it (a `failed`
+   * phase, no result). */
+  features?: readonly AgentFeature[];
   username?: string;
   password?: string;
   /** Keep every job spec and result in `received` / `results` (default true: tests read them). The
@@ -107,6 +112,8 @@ export class SimAgent {
   /** Jobs received and results published (also when `record` is off). */
   receivedCount = 0;
   resultCount = 0;
+  /** Specs refused as an older agent refused them (`features` without 'progress-opt-out'). */
+  refusedCount = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly boards: BoardInfo[];
   /** Jobs with the same fixed duration fall due in the order they came: one timer for the head. */
@@ -136,7 +143,7 @@ export class SimAgent {
     this.client.on('message', (_t, payload) => this.onJob(payload));
     await this.client.subscribeAsync(topics.agentJobs(agentId), { qos: 1 });
     await this.client.publishAsync(topics.agentInventory(agentId), encode(this.inventory()), { qos: 1, retain: true });
-    await this.client.publishAsync(topics.agentStatus(agentId), encode({ v: 1, agentId, state: 'online', version: 'sim', ts: new Date().toISOString() }), { qos: 1, retain: true });
+    await this.client.publishAsync(topics.agentStatus(agentId), encode({ v: 1, agentId, state: 'online', version: statusVersion('sim', this.opts.features ?? AGENT_FEATURES), ts: new Date().toISOString() }), { qos: 1, retain: true });
     if (this.opts.healthIntervalS) {
       this.publishHealth();
       this.healthTimer = setInterval(() => this.publishHealth(), this.opts.healthIntervalS * 1000);
@@ -170,6 +177,14 @@ export class SimAgent {
     const v = validateJobSpec(payload);
     if (!v.ok) return;
     const spec = v.value;
+    if (spec.progress !== undefined && !(this.opts.features ?? AGENT_FEATURES).includes('progress-opt-out')) {
+      // What an agent older than the field did: its validator refused the spec, it said `failed`.
+      this.refusedCount++;
+      this.client.publish(topics.agentProgress(this.opts.agentId), encode({
+        v: 1, jobId: spec.jobId, agentId: this.opts.agentId, phase: 'failed', message: 'payload.progress is not a known field', ts: new Date().toISOString(),
+      }), { qos: PROGRESS_QOS });
+      return;
+    }
     this.receivedCount++;
     if (this.opts.record !== false) this.received.push(spec);
     if (this.opts.silent) return;
