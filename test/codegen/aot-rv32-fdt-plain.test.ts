@@ -15,9 +15,6 @@ import { loadModel } from '../../firmware/model/reader.ts';
 import { goldenSamples, modelPath } from '../../firmware/model-set/index.ts';
 import { bufferLifetimes } from '../../firmware/plan/lifetimes.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
-import { peakOf } from '../../firmware/plan/bounds.ts';
-import { verifyPlan } from '../../firmware/plan/verify.ts';
-import type { MemoryPlan } from '../../firmware/plan/types.ts';
 import { tensorBytes, type Graph } from '../../firmware/ir/graph.ts';
 import { planForBackend } from '../../firmware/build/prepare.ts';
 import { buildFirmware } from '../../firmware/build/index.ts';
@@ -26,6 +23,7 @@ import { outputHex, runQemu } from '../../tools/qemu-aot.ts';
 import { ARITHMETICS } from '../../wire/vocabulary.ts';
 import { assertHostOutputsMatch, assertQemuOutputsMatch, have } from './support/kernel-runs.ts';
 import { addConvCase } from './support/kernel-cases.ts';
+import { gapPlan } from './support/gap-plan.ts';
 import { RandomGraph, randomInput, rng } from './support/random-ops.ts';
 
 const RV32_BOARD = 'qemu-riscv32-virt';
@@ -35,29 +33,6 @@ const SIDES = ['top', 'bottom', 'left', 'right'] as const;
 /** The border sides the generated code gives conv op i. */
 function sides(src: string, i: number): string[] {
   return SIDES.filter((s) => src.includes(`TR_RVQ_QUADS_CLIP(op${i}_quads_${s},`));
-}
-
-/** A plan with every streaming pair overlapping, its output `gap(op)` bytes below its input
- * (checked against the planner's lags by verifyPlan); the rest laid end to end. */
-function gapPlan(graph: Graph, gap: (op: number, plannerLag: number) => number): MemoryPlan {
-  const order = graph.ops.map((_, i) => i);
-  const { buffers } = bufferLifetimes(graph, order, { streaming: true });
-  const offsets = new Array<number>(buffers.length).fill(-1);
-  let next = 0;
-  for (const out of buffers) {
-    const s = out.streamsOver;
-    if (s === undefined) continue;
-    const op = graph.ops.findIndex((o) => o.outputs[0] === out.tensor);
-    const d = gap(op, s.lag);
-    offsets[out.id] = next; offsets[s.id] = next + d;
-    next += Math.max(out.size, d + buffers[s.id]!.size);
-  }
-  for (const b of buffers) if (offsets[b.id]! < 0) { offsets[b.id] = next; next += b.size; }
-  verifyPlan(buffers, offsets);
-  return {
-    planner: 'gap-test', peakBytes: peakOf(buffers, offsets), lowerBound: 0, provenOptimal: false, order,
-    buffers: buffers.map((b, i) => ({ ...b, offset: offsets[i]! })), aliases: {},
-  };
 }
 
 describe('RV32 quad walker: border column quads over an overlapping plan', () => {
@@ -102,7 +77,8 @@ describe('RV32 quad walker: border column quads over an overlapping plan', () =>
       ['one byte short of it: no column quads, the row ones kept', 1, (s: string[]) => s.filter((x) => x !== 'left' && x !== 'right')],
     ] as const) {
       it(`${arithmetic}, ${name}; outputs exact on the host and on QEMU riscv32 virt`, async (t) => {
-        const plan = gapPlan(graph, (op) => gaps.get(op)! - short);
+        // The output that many bytes below its input (gapPlan: negative = below).
+        const plan = gapPlan(graph, (_s, out) => -(gaps.get(graph.ops.findIndex((o) => o.outputs[0] === out))! - short));
         const gen = generateAot(graph, plan, { modelName: `rv_colq_${short}_${arithmetic}`, arithmetic, optimize: 'speed', boardFeatures: NO_DSP });
         const src = Object.values(gen.files).join('\n');
         for (const i of gaps.keys()) {

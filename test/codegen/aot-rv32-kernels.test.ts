@@ -13,15 +13,12 @@ import { runGraph, runGraphAll, type TensorData } from '../../firmware/interp/in
 import { fuseResidualBlocks } from '../../firmware/tiling/index.ts';
 import { codegenPlan, planTiled, verifyTiledPlan } from '../../firmware/tiling/plan-tiled.ts';
 import { planGraph } from '../../firmware/plan/plan-graph.ts';
-import { bufferLifetimes } from '../../firmware/plan/lifetimes.ts';
-import { peakOf } from '../../firmware/plan/bounds.ts';
-import { verifyPlan } from '../../firmware/plan/verify.ts';
-import type { MemoryPlan } from '../../firmware/plan/types.ts';
 import type { Graph } from '../../firmware/ir/graph.ts';
 import { buildHostModel, bytesOf, concatBytes, runHostModel } from './support/host-build.ts';
 import { graphOutputMismatches } from './support/compare.ts';
 import { assertHostOutputsMatch, assertQemuOutputsMatch, have } from './support/kernel-runs.ts';
 import { addConvCase, addFcCase, kernelCases } from './support/kernel-cases.ts';
+import { gapPlan } from './support/gap-plan.ts';
 import { RandomGraph, randomInput, rng } from './support/random-ops.ts';
 import { runMany } from '../../firmware/runner/index.ts';
 import { ARITHMETICS } from '../../wire/vocabulary.ts';
@@ -228,38 +225,6 @@ describe('RV32 one-channel conv kernel and the streaming rules', () => {
     for (const { i } of ones) assert.deepEqual(streamInputs(graph, i), [], `op ${i}`);
   });
 });
-
-/**
- * A plan in which every streaming pair overlaps with the output `gap(...)` bytes above (> 0)
- * or below (< 0) its input (the rest laid end to end); pairs whose gap is undefined stay apart.
- * verifyPlan holds every gap to the planner's lags.
- */
-function gapPlan(graph: Graph, gap: (s: { lag: number; lagAbove?: number }, outTensor: number, inTensor: number) => number | undefined): MemoryPlan {
-  const order = graph.ops.map((_, i) => i);
-  const { buffers } = bufferLifetimes(graph, order, { streaming: true });
-  const offsets = new Array<number>(buffers.length).fill(-1);
-  let next = 0;
-  for (const out of buffers) {
-    const s = out.streamsOver;
-    if (s === undefined || offsets[out.id]! >= 0 || offsets[s.id]! >= 0) continue;
-    const input = buffers[s.id]!;
-    const d = out.tensor === undefined || input.tensor === undefined ? undefined : gap(s, out.tensor, input.tensor);
-    if (d === undefined) continue;
-    if (d > 0) {
-      offsets[input.id] = next; offsets[out.id] = next + d;
-      next += Math.max(input.size, d + out.size);
-    } else {
-      offsets[out.id] = next; offsets[input.id] = next - d;
-      next += Math.max(out.size, -d + input.size);
-    }
-  }
-  for (const b of buffers) if (offsets[b.id]! < 0) { offsets[b.id] = next; next += b.size; }
-  verifyPlan(buffers, offsets);
-  return {
-    planner: 'streaming-test', peakBytes: peakOf(buffers, offsets), lowerBound: 0, provenOptimal: false, order,
-    buffers: buffers.map((b, i) => ({ ...b, offset: offsets[i]! })), aliases: {},
-  };
-}
 
 /** The lag of the walk the generated code of conv op i takes (rv32-quad-walk.ts): the 1x1
  * kernel with its quad pixels, the gathering variant, or the walker with its border rows (4-pixel
