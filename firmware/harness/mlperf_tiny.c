@@ -248,6 +248,9 @@ static void infer_command(char *n_arg, char *w_arg) {
 #endif
   for (long i = 0; i < n && rc == 0; i++) {
     load_inputs();
+    /* As main.c: the counter's interrupt period restarts here, so an inference shorter than a
+     * period never counts the interrupt handler's instructions, whatever ran before it. */
+    tr_board_count_align();
     uint64_t t0 = tr_board_count();
     rc = tr_model_invoke();
     counted += tr_board_count() - t0;
