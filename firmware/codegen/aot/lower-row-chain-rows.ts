@@ -20,7 +20,8 @@ import type { LowerContext } from './context.ts';
 import { fcDeepWideLayout, rv32BlockLayout, rv32DepthwiseLayout, rv32Dw1inLayout, rv32QuadLayout, wordArray } from './kernel-layout.ts';
 import { addI32 } from './lower-common.ts';
 import { foldedBias } from './lower-conv.ts';
-import { rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
+import { DW_ROW_MAX, rq32Table, type Rq32Source } from './lower-scalar-depthwise.ts';
+import { RV32_MAX_KH } from './lower-scalar.ts';
 
 const DW1IN_INCLUDE = '#include "tr_dwconv1in_rv32.h"\n';
 const FC_RV32_INCLUDE = '#include "tr_row_chain_fc_rv32.h"\n';
@@ -198,8 +199,6 @@ export function pointwisePixelFunction(ctx: LowerContext, opIndex: number, s: Po
 }
 
 const CONV_QUAD_INCLUDE = '#include "tr_conv_quad_rv32.h"\n';
-/** Window rows tr_conv_quad_rv32.h's walker holds (TR_RV_MAX_KH). */
-const RV32_MAX_KH = 16;
 
 export interface ConvRows {
   name: (what: string) => string;
@@ -237,8 +236,6 @@ export function convRowsFunction(ctx: LowerContext, opIndex: number, s: ConvRows
 }
 
 const DW3X3_INCLUDE = '#include "tr_dwconv_rv32.h"\n';
-/** Output pixels per row tr_dw3x3_rv32_row unrolls (lower-scalar-depthwise.ts DW_ROW_MAX). */
-const DW_ROW_MAX = 24;
 
 export interface Dw3x3Stage {
   name: (what: string) => string;
